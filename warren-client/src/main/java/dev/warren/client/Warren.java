@@ -1,0 +1,4 @@
+package dev.warren.client;
+
+public interface Warren {
+}
