@@ -1,0 +1,26 @@
+package dev.warren.net;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a sandbox may reach through Warren's egress proxy.
+ *
+ * <p>{@code allow} holds host patterns: {@code example.com}, {@code *.example.com} (sub-domains only),
+ * {@code example.com:443}, {@code 10.1.2.3}, {@code 10.1.2.3:8080}, {@code [::1]:8080}, or {@code *}
+ * (any host). A pattern without a port allows every port. An empty list denies everything, which
+ * is the default. {@code upstreamProxy}, when present, is an {@code http://[user:password@]host:port}
+ * URL: the proxy forwards allowed traffic through it and adds the credentials itself, so they never
+ * enter the sandbox.
+ */
+public record EgressPolicy(List<String> allow, Optional<URI> upstreamProxy) {
+
+  public static final EgressPolicy DENY_ALL = new EgressPolicy(List.of(), Optional.empty());
+
+  public EgressPolicy {
+    allow = List.copyOf(Objects.requireNonNull(allow, "allow"));
+    Objects.requireNonNull(upstreamProxy, "upstreamProxy");
+  }
+}
