@@ -20,6 +20,11 @@ public interface Images {
   /** The built image for the recipe's current digest, if it is built. */
   Optional<Image> find(String name);
 
+  /** The built image of {@code name} with exactly this digest (an older build a sandbox still uses). */
+  default Optional<Image> find(String name, String digest) {
+    return find(name).filter(i -> i.digest().equals(digest));
+  }
+
   /** The built image, or an {@link ImageException} that says how to build it. */
   Image require(String name);
 

@@ -1,0 +1,40 @@
+package dev.warren.error;
+
+/**
+ * The kinds of failure a caller can act on; each maps to one HTTP status and one stable problem
+ * type ({@code https://warren.dev/problems/<slug>}).
+ */
+public enum Problem {
+  INVALID_INPUT(400, "invalid-input", "Invalid input"),
+  UNAUTHORIZED(401, "unauthorized", "Unauthorized"),
+  FORBIDDEN(403, "forbidden", "Forbidden"),
+  NOT_FOUND(404, "not-found", "Not found"),
+  CONFLICT(409, "conflict", "Conflict"),
+  TOO_LARGE(413, "too-large", "Too large"),
+  IMAGE_NOT_BUILT(422, "image-not-built", "Image not built"),
+  LIMIT_EXCEEDED(429, "limit-exceeded", "Limit exceeded"),
+  UNAVAILABLE(503, "runtime-unavailable", "Runtime unavailable"),
+  INTERNAL(500, "internal", "Internal error");
+
+  private final int status;
+  private final String slug;
+  private final String title;
+
+  Problem(int status, String slug, String title) {
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String type() {
+    return "https://warren.dev/problems/" + slug;
+  }
+
+  public String title() {
+    return title;
+  }
+}

@@ -1,0 +1,118 @@
+package dev.warren.host;
+
+import dev.warren.config.Cidr;
+import dev.warren.config.Config;
+import dev.warren.config.ConfigException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * Gives each data directory a host-wide instance number so that several Warren instances on one
+ * host never share a bridge, a subnet or a uid range. The claim is a file
+ * {@code $WARREN_HOST_STATE/instances/<n>} naming the data directory, and the data directory
+ * remembers its number in {@code instance}. A claim whose data directory is gone is reused.
+ */
+public final class InstanceRegistry {
+  /** 48 windows of 1024 sandboxes × 65536 uids between 2^30 and 2^32. */
+  public static final int MAX_INSTANCES = 48;
+  private static final long UID_FLOOR = 1L << 30;
+  private static final long WINDOW_UIDS = 1024L * Instance.UIDS_PER_SANDBOX;
+  private static final int SUBNET_BASE = Cidr.toInt("10.200.0.0");
+
+  private InstanceRegistry() {}
+
+  public static Instance claim(Config config) {
+    Path dataDir = config.dataDir();
+    Path registry = config.hostStateDir().resolve("instances");
+    try {
+      Files.createDirectories(registry);
+      Files.createDirectories(dataDir);
+      try (FileChannel lockFile = FileChannel.open(registry.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+           FileLock ignored = lockFile.lock()) {
+        Optional<Integer> known = remembered(dataDir, registry);
+        int n = known.isPresent() ? known.get() : fresh(dataDir, registry);
+        Files.writeString(registry.resolve(Integer.toString(n)), dataDir.toRealPath().toString());
+        Files.writeString(dataDir.resolve("instance"), Integer.toString(n) + "\n");
+        return instance(n, config);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot claim an instance number in " + registry + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Frees this data directory's number (used when a data directory is destroyed). */
+  public static void release(Config config) {
+    Path registry = config.hostStateDir().resolve("instances");
+    try {
+      Optional<Integer> n = remembered(config.dataDir(), registry);
+      if (n.isPresent()) {
+        Files.deleteIfExists(registry.resolve(Integer.toString(n.get())));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Optional<Integer> remembered(Path dataDir, Path registry) throws IOException {
+    Path f = dataDir.resolve("instance");
+    if (!Files.isRegularFile(f)) {
+      return Optional.empty();
+    }
+    int n;
+    try {
+      n = Integer.parseInt(Files.readString(f).strip());
+    } catch (NumberFormatException e) {
+      throw new ConfigException("WARREN_DATA: " + f + " is corrupt (expected an instance number)");
+    }
+    if (n < 0 || n >= MAX_INSTANCES) {
+      throw new ConfigException("WARREN_DATA: " + f + " holds instance number " + n + ", outside 0.." + (MAX_INSTANCES - 1));
+    }
+    Path claim = registry.resolve(Integer.toString(n));
+    if (Files.exists(claim)) {
+      String owner = Files.readString(claim, StandardCharsets.UTF_8).strip();
+      if (!owner.equals(dataDir.toRealPath().toString()) && ownsClaim(Path.of(owner), n)) {
+        throw new ConfigException("WARREN_DATA: instance number " + n + " of " + dataDir + " is also claimed by "
+            + owner + "; was the data directory copied? Remove " + f + " to take a new number");
+      }
+    }
+    return Optional.of(n);
+  }
+
+  private static int fresh(Path dataDir, Path registry) throws IOException {
+    for (int n = 0; n < MAX_INSTANCES; n++) {
+      Path claim = registry.resolve(Integer.toString(n));
+      if (!Files.exists(claim)) {
+        return n;
+      }
+      String owner = Files.readString(claim, StandardCharsets.UTF_8).strip();
+      if (!ownsClaim(Path.of(owner), n)) {
+        return n;
+      }
+    }
+    throw new ConfigException("WARREN_HOST_STATE: all " + MAX_INSTANCES + " instance numbers in " + registry
+        + " are claimed by existing data directories; remove a stale one");
+  }
+
+  private static boolean ownsClaim(Path otherData, int n) {
+    try {
+      Path f = otherData.resolve("instance");
+      return Files.isRegularFile(f) && Files.readString(f).strip().equals(Integer.toString(n));
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  static Instance instance(int n, Config config) {
+    String name = "warren" + n;
+    Cidr subnet = config.subnet().orElseGet(() -> new Cidr(SUBNET_BASE + n * 4096, 20));
+    long uidBase = UID_FLOOR + n * WINDOW_UIDS;
+    return new Instance(n, name, config.bridge().orElse(name), subnet, uidBase, config.maxSandboxes());
+  }
+}

@@ -1,0 +1,273 @@
+package dev.warren.host;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The few Linux system calls Warren needs that the JDK lacks, through the FFM API (the new mount API and openat2 share their numbers on every 64-bit architecture). Thread-safe: every call uses its own confined arena.
+ */
+public final class Syscalls {
+  public static final int O_RDONLY = 0;
+  public static final int O_WRONLY = 1;
+  public static final int O_RDWR = 2;
+  public static final int O_CREAT = 0100;
+  public static final int O_EXCL = 0200;
+  public static final int O_TRUNC = 01000;
+  public static final int O_DIRECTORY = 0200000;
+  public static final int O_NOFOLLOW = 0400000;
+  public static final int O_CLOEXEC = 02000000;
+  public static final int O_PATH = 010000000;
+  public static final int AT_FDCWD = -100;
+  public static final int AT_REMOVEDIR = 0x200;
+  public static final int AT_EMPTY_PATH = 0x1000;
+  public static final int AT_RECURSIVE = 0x8000;
+  public static final long RESOLVE_NO_MAGICLINKS = 0x02;
+  public static final long RESOLVE_IN_ROOT = 0x10;
+  public static final int MNT_DETACH = 2;
+  public static final int ENOENT = 2;
+  public static final int EEXIST = 17;
+  public static final int EINVAL = 22;
+  public static final int ENOTDIR = 20;
+  public static final int EISDIR = 21;
+  public static final int ENOTEMPTY = 39;
+  public static final int ELOOP = 40;
+
+  private static final int OPEN_TREE_CLONE = 1;
+  private static final int MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+  private static final long MOUNT_ATTR_IDMAP = 0x100000;
+
+  private static final long SYS_OPENAT2 = 437;
+  private static final long SYS_OPEN_TREE = 428;
+  private static final long SYS_MOVE_MOUNT = 429;
+  private static final long SYS_MOUNT_SETATTR = 442;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final SymbolLookup LIBC = LINKER.defaultLookup();
+  private static final StructLayout STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+
+  private static final MethodHandle SYSCALL = LINKER.downcallHandle(
+      LIBC.find("syscall").orElseThrow(),
+      FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+          ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+      CAPTURE, Linker.Option.firstVariadicArg(1));
+  private static final MethodHandle OPENAT = fn("openat",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+      true);
+  private static final MethodHandle CLOSE = fn("close",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle MOUNT = fn("mount",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+          ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), false);
+  private static final MethodHandle UMOUNT2 = fn("umount2",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle FCHOWN = fn("fchown",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle FCHMOD = fn("fchmod",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle MKDIRAT = fn("mkdirat",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle UNLINKAT = fn("unlinkat",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
+      FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+  private Syscalls() {}
+
+  private static MethodHandle fn(String name, FunctionDescriptor d, boolean variadicAfter3) {
+    MemorySegment sym = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc lacks " + name));
+    return variadicAfter3
+        ? LINKER.downcallHandle(sym, d, CAPTURE, Linker.Option.firstVariadicArg(3))
+        : LINKER.downcallHandle(sym, d, CAPTURE);
+  }
+
+  public static String strerror(int errno) {
+    try {
+      MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+      return p.reinterpret(256).getString(0);
+    } catch (Throwable t) {
+      return "errno " + errno;
+    }
+  }
+
+  private static SyscallException fail(String call, String subject, MemorySegment state) {
+    int errno = (int) ERRNO.get(state, 0L);
+    return new SyscallException(call, subject, errno, strerror(errno));
+  }
+
+  private static long syscall(MemorySegment st, long nr, long a1, long a2, long a3, long a4, long a5) {
+    try {
+      return (long) SYSCALL.invokeExact(st, nr, a1, a2, a3, a4, a5);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static int openat(int dirfd, String path, int flags, int mode) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      int fd = (int) OPENAT.invokeExact(st, dirfd, a.allocateFrom(path), flags | O_CLOEXEC, mode);
+      if (fd < 0) {
+        throw fail("openat", path, st);
+      }
+      return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static int open(String path, int flags) {
+    return openat(AT_FDCWD, path, flags, 0);
+  }
+
+  /** openat2(2) with {@code resolve} flags, e.g. {@link #RESOLVE_IN_ROOT} to stay inside {@code dirfd}. */
+  public static int openat2(int dirfd, String path, int flags, int mode, long resolve) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      MemorySegment how = a.allocate(24);
+      how.set(ValueLayout.JAVA_LONG, 0, (long) (flags | O_CLOEXEC));
+      how.set(ValueLayout.JAVA_LONG, 8, (long) mode);
+      how.set(ValueLayout.JAVA_LONG, 16, resolve);
+      long fd = syscall(st, SYS_OPENAT2, dirfd, a.allocateFrom(path).address(), how.address(), 24, 0);
+      if (fd < 0) {
+        throw fail("openat2", path, st);
+      }
+      return (int) fd;
+    }
+  }
+
+  public static void close(int fd) {
+    if (fd < 0) {
+      return;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      // errors from close(2) on Linux still release the descriptor; there is nothing to retry
+      int ignored = (int) CLOSE.invokeExact(a.allocate(STATE), fd);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void fchown(int fd, int uid, int gid) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) FCHOWN.invokeExact(st, fd, uid, gid) < 0) {
+        throw fail("fchown", "fd " + fd, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void fchmod(int fd, int mode) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) FCHMOD.invokeExact(st, fd, mode) < 0) {
+        throw fail("fchmod", "fd " + fd, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void mkdirat(int dirfd, String name, int mode) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) MKDIRAT.invokeExact(st, dirfd, a.allocateFrom(name), mode) < 0) {
+        throw fail("mkdirat", name, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void unlinkat(int dirfd, String name, int flags) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) UNLINKAT.invokeExact(st, dirfd, a.allocateFrom(name), flags) < 0) {
+        throw fail("unlinkat", name, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void mount(String source, String target, String fstype, long flags, String data) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      MemorySegment type = fstype == null ? MemorySegment.NULL : a.allocateFrom(fstype);
+      MemorySegment options = data == null ? MemorySegment.NULL : a.allocateFrom(data);
+      int r = (int) MOUNT.invokeExact(st, a.allocateFrom(source), a.allocateFrom(target), type, flags, options);
+      if (r < 0) {
+        throw fail("mount", fstype + " on " + target, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void umount(String target, int flags) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) UMOUNT2.invokeExact(st, a.allocateFrom(target), flags) < 0) {
+        throw fail("umount2", target, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /**
+   * Attaches an idmapped copy of the tree at {@code source} at {@code target}: files owned by uid
+   * {@code n} in {@code source} appear owned by the uid that {@code n} maps to in the user
+   * namespace {@code usernsFd}. open_tree + mount_setattr(MOUNT_ATTR_IDMAP) + move_mount.
+   */
+  public static void idmappedBind(String source, String target, int usernsFd) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      long tree = syscall(st, SYS_OPEN_TREE, AT_FDCWD, a.allocateFrom(source).address(),
+          OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE, 0, 0);
+      if (tree < 0) {
+        throw fail("open_tree", source, st);
+      }
+      try {
+        MemorySegment attr = a.allocate(32);
+        attr.set(ValueLayout.JAVA_LONG, 0, MOUNT_ATTR_IDMAP);
+        attr.set(ValueLayout.JAVA_LONG, 24, usernsFd);
+        MemorySegment empty = a.allocateFrom("");
+        if (syscall(st, SYS_MOUNT_SETATTR, tree, empty.address(), AT_EMPTY_PATH | AT_RECURSIVE, attr.address(), 32) < 0) {
+          throw fail("mount_setattr", source, st);
+        }
+        if (syscall(st, SYS_MOVE_MOUNT, tree, empty.address(), AT_FDCWD, a.allocateFrom(target).address(),
+            MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+          throw fail("move_mount", target, st);
+        }
+      } finally {
+        close((int) tree);
+      }
+    }
+  }
+}

@@ -1,0 +1,282 @@
+package dev.warren.net;
+
+import dev.warren.config.Cidr;
+import dev.warren.host.Instance;
+import dev.warren.host.Tool;
+import dev.warren.host.ToolException;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+final class BridgeNetwork implements Network {
+  private static final Logger log = LoggerFactory.getLogger(BridgeNetwork.class);
+  private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(20);
+  private static final Path NETNS_DIR = Path.of("/run/netns");
+
+  private final Instance instance;
+  private final int proxyPort;
+  private final Cidr subnet;
+
+  BridgeNetwork(Instance instance, int proxyPort) {
+    this.instance = instance;
+    this.proxyPort = proxyPort;
+    this.subnet = instance.subnet();
+    if (subnet.size() - 3 < instance.slots()) {
+      throw new NetworkException("subnet " + subnet + " has room for " + (subnet.size() - 3) + " sandboxes but "
+          + instance.slots() + " are allowed; widen WARREN_SUBNET or lower WARREN_MAX_SANDBOXES");
+    }
+  }
+
+  @Override
+  public Inet4Address gateway() {
+    return subnet.inet(subnet.address(1));
+  }
+
+  @Override
+  public int prefixLength() {
+    return subnet.prefix();
+  }
+
+  @Override
+  public Inet4Address address(int slot) {
+    return subnet.inet(subnet.address(slot + 2L));
+  }
+
+  @Override
+  public String vethName(int slot) {
+    return instance.ifPrefix() + "v" + slot;
+  }
+
+  @Override
+  public String netnsName(String sandboxId) {
+    return instance.name() + "-" + sandboxId;
+  }
+
+  private String bridge() {
+    return instance.bridge();
+  }
+
+  @Override
+  public void init() {
+    requireTool("ip", "iproute2");
+    requireTool("nft", "nftables");
+    checkNoOverlap();
+    Path dev = Path.of("/sys/class/net", bridge());
+    String gw = Cidr.toDotted(subnet.address(1)) + "/" + subnet.prefix();
+    if (!Files.exists(dev)) {
+      ip(List.of("link", "add", bridge(), "type", "bridge"));
+      ip(List.of("link", "set", bridge(), "alias", "warren:" + instance.name()));
+    }
+    String addrs = ip(List.of("-o", "-4", "addr", "show", "dev", bridge()));
+    if (!addrs.contains(" " + gw + " ")) {
+      if (addrs.contains(" inet ")) {
+        throw new NetworkException("bridge " + bridge() + " exists with another address (" + addrs.strip()
+            + "); expected " + gw + ". Delete it (ip link del " + bridge() + ") or set WARREN_BRIDGE/WARREN_SUBNET");
+      }
+      ip(List.of("addr", "add", gw, "dev", bridge()));
+    }
+    ip(List.of("link", "set", bridge(), "up"));
+    // Never route for sandboxes: even if the host forwards elsewhere, nothing entering the bridge is forwarded.
+    sysctl("net/ipv4/conf/" + bridge() + "/forwarding", "0");
+    sysctl("net/ipv6/conf/" + bridge() + "/disable_ipv6", "1");
+    firewall();
+    log.info("network {} ready: bridge {} at {}, proxy port {}", instance.name(), bridge(), gw, proxyPort);
+  }
+
+  private void checkNoOverlap() {
+    String routes;
+    try {
+      routes = Tool.check(List.of("ip", "-o", "-4", "route", "show", "table", "all"), TOOL_TIMEOUT).stdout();
+    } catch (ToolException e) {
+      throw new NetworkException("cannot list routes: " + e.getMessage(), e);
+    }
+    for (String line : routes.split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length < 3 || !f[0].contains("/") || line.contains(" dev " + bridge() + " ")) {
+        continue;
+      }
+      try {
+        Cidr other = Cidr.parse(f[0]);
+        if (other.prefix() > 0 && other.overlaps(subnet)) {
+          throw new NetworkException("subnet " + subnet + " of " + instance.name() + " overlaps the host route '" + line.trim()
+              + "'; set WARREN_SUBNET to a free private range");
+        }
+      } catch (IllegalArgumentException ignored) {
+        // not an IPv4 network route
+      }
+    }
+  }
+
+  private void firewall() {
+    String t = instance.name();
+    String br = bridge();
+    String ports = instance.ifPrefix() + "v*";
+    String rules = """
+        table inet %1$s {}
+        delete table inet %1$s
+        table inet %1$s {
+          chain input {
+            type filter hook input priority -10; policy accept;
+            iifname "%2$s" tcp dport %3$d accept
+            iifname "%2$s" ct state established,related accept
+            iifname "%2$s" drop
+          }
+          chain forward {
+            type filter hook forward priority -10; policy accept;
+            iifname "%2$s" drop
+            oifname "%2$s" drop
+          }
+        }
+        table bridge %1$s {}
+        delete table bridge %1$s
+        table bridge %1$s {
+          set bound {
+            type ifname . ipv4_addr
+          }
+          chain prerouting {
+            type filter hook prerouting priority -10; policy accept;
+            iifname "%4$s" ether type ip6 drop
+            iifname "%4$s" ether type ip iifname . ip saddr != @bound drop
+            iifname "%4$s" ether type arp iifname . arp saddr ip != @bound drop
+          }
+        }
+        """.formatted(t, br, proxyPort, ports);
+    // Keep the bindings of sandboxes that are running while the controller restarts.
+    Set<String> keep = new HashSet<>();
+    try {
+      String set = Tool.run(List.of("nft", "list", "set", "bridge", t, "bound"), TOOL_TIMEOUT).stdout();
+      int start = set.indexOf("elements = {");
+      if (start >= 0) {
+        String body = set.substring(start + 12, set.indexOf('}', start));
+        for (String e : body.split(",")) {
+          if (!e.isBlank()) {
+            keep.add(e.strip());
+          }
+        }
+      }
+    } catch (ToolException ignored) {
+      // no table yet
+    }
+    StringBuilder all = new StringBuilder(rules);
+    if (!keep.isEmpty()) {
+      all.append("add element bridge ").append(t).append(" bound { ").append(String.join(", ", keep)).append(" }\n");
+    }
+    nft(all.toString());
+  }
+
+  @Override
+  public void attach(String sandboxId, int slot, long pid, Inet4Address address) {
+    String ns = netnsName(sandboxId);
+    String veth = vethName(slot);
+    String addr = address.getHostAddress();
+    String hostSide = String.join("\n",
+        "netns attach " + ns + " " + pid,
+        "link add " + veth + " type veth peer name eth0 netns " + ns,
+        "link set " + veth + " alias warren:" + instance.name() + ":" + sandboxId,
+        "link set " + veth + " master " + bridge(),
+        "link set dev " + veth + " type bridge_slave isolated on learning on",
+        "link set " + veth + " up") + "\n";
+    String inside = String.join("\n",
+        "addr add " + addr + "/" + subnet.prefix() + " dev eth0",
+        "link set eth0 up",
+        "link set lo up") + "\n";
+    try {
+      batch(List.of("ip", "-batch", "-"), hostSide);
+      batch(List.of("ip", "-n", ns, "-batch", "-"), inside);
+      nft("add element bridge " + instance.name() + " bound { \"" + veth + "\" . " + addr + " }\n");
+    } catch (RuntimeException e) {
+      try {
+        detach(sandboxId, slot, address);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw new NetworkException("cannot wire the network of " + sandboxId + " (" + veth + ", " + addr + "): " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void detach(String sandboxId, int slot, Inet4Address address) {
+    String veth = vethName(slot);
+    String ns = netnsName(sandboxId);
+    if (Files.exists(Path.of("/sys/class/net", veth))) {
+      Tool.run(List.of("ip", "link", "del", veth), TOOL_TIMEOUT);
+    }
+    if (Files.exists(NETNS_DIR.resolve(ns))) {
+      var r = Tool.run(List.of("ip", "netns", "delete", ns), TOOL_TIMEOUT);
+      if (!r.ok() && Files.exists(NETNS_DIR.resolve(ns))) {
+        throw new NetworkException("cannot remove network namespace " + ns + ": " + r.stderr().strip());
+      }
+    }
+    Tool.run(List.of("nft", "delete", "element", "bridge", instance.name(), "bound",
+        "{ \"" + veth + "\" . " + address.getHostAddress() + " }"), TOOL_TIMEOUT);
+  }
+
+  @Override
+  public Set<String> attached() {
+    Set<String> ids = new HashSet<>();
+    String prefix = instance.name() + "-";
+    if (!Files.isDirectory(NETNS_DIR)) {
+      return ids;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(NETNS_DIR, prefix + "*")) {
+      for (Path p : ds) {
+        ids.add(p.getFileName().toString().substring(prefix.length()));
+      }
+    } catch (IOException e) {
+      throw new NetworkException("cannot list " + NETNS_DIR + ": " + e.getMessage(), e);
+    }
+    return ids;
+  }
+
+  private static void requireTool(String tool, String pkg) {
+    for (String dir : List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return;
+      }
+    }
+    throw new NetworkException(tool + " is not installed; install the Debian package " + pkg + " (./warren up does)");
+  }
+
+  private static String ip(List<String> args) {
+    List<String> argv = new java.util.ArrayList<>();
+    argv.add("ip");
+    argv.addAll(args);
+    try {
+      return Tool.check(argv, TOOL_TIMEOUT).stdout();
+    } catch (ToolException e) {
+      throw new NetworkException(e.getMessage(), e);
+    }
+  }
+
+  private static void batch(List<String> argv, String script) {
+    Tool.run(argv, script.getBytes(StandardCharsets.UTF_8), TOOL_TIMEOUT, java.util.Optional.empty()).orThrow();
+  }
+
+  private static void nft(String script) {
+    try {
+      Tool.run(List.of("nft", "-f", "-"), script.getBytes(StandardCharsets.UTF_8), TOOL_TIMEOUT, java.util.Optional.empty()).orThrow();
+    } catch (ToolException e) {
+      throw new NetworkException("nftables refused Warren's rules: " + e.getMessage(), e);
+    }
+  }
+
+  private static void sysctl(String key, String value) {
+    Path p = Path.of("/proc/sys", key);
+    try {
+      if (Files.exists(p)) {
+        Files.writeString(p, value);
+      }
+    } catch (IOException e) {
+      throw new NetworkException("cannot set " + key.replace('/', '.') + "=" + value + ": " + e.getMessage(), e);
+    }
+  }
+}

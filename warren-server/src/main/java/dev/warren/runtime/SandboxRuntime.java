@@ -1,0 +1,70 @@
+package dev.warren.runtime;
+
+import dev.warren.host.Instance;
+import dev.warren.net.Network;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The SPI every isolation technology implements. A sandbox's processes outlive the controller:
+ * nothing here holds a sandbox open, and a new instance of the runtime finds running sandboxes
+ * through {@link #observe()}.
+ *
+ * <p>Thread-safe for different sandboxes; the caller serialises lifecycle calls for one sandbox.
+ */
+public interface SandboxRuntime extends AutoCloseable {
+
+  /** OCI containers run by crun, rootfs an overlay over an idmapped golden image. */
+  static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network) {
+    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network);
+  }
+
+  String name();
+
+  /**
+   * Prepares the host once (checks tools, namespaces, cgroups); idempotent.
+   *
+   * @throws RuntimeUnavailableException saying what is missing and how to fix it
+   */
+  void init();
+
+  /** Cheap readiness check; empty when usable, else why not. */
+  Optional<String> problem();
+
+  /**
+   * Boots generation {@code spec.generation()}: mounts the root filesystem, creates the container,
+   * wires its network and starts its init. Leftovers of an earlier generation are cleared first.
+   */
+  RunningSandbox start(StartSpec spec);
+
+  /** Ends every process and releases mounts and network, keeping the sandbox's files. Idempotent. */
+  void stop(String id, int slot);
+
+  /** {@link #stop} and removes the sandbox's files. Idempotent. */
+  void destroy(String id, int slot);
+
+  /** Sandboxes of this instance the host shows: containers, mounts, namespaces, state dirs. */
+  List<Observed> observe();
+
+  /** The running sandbox {@code id}, if its container is running. */
+  Optional<RunningSandbox> running(String id);
+
+  /** Runs a command to completion (or its timeout, when its process group is killed). */
+  ExecResult exec(String id, ExecSpec spec);
+
+  /**
+   * Starts a process that outlives this call and the controller ({@code crun exec -d}) and
+   * returns its host pid.
+   */
+  long spawn(String id, ExecSpec spec);
+
+  /** cgroup figures of a running sandbox. */
+  Optional<Usage> usage(String id);
+
+  /** Host uid that is root inside the sandbox of slot {@code slot}. */
+  long rootUid(int slot);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,24 @@
+package dev.warren.runtime;
+
+import dev.warren.image.Image;
+import java.net.Inet4Address;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the runtime needs to boot one generation of a sandbox. Per-sandbox configuration is
+ * injected here, at start, and never written into the image.
+ *
+ * @param slot the sandbox's slot in this instance: picks its uid range and its veth name
+ * @param env the full environment of the sandbox's processes (caller env, Warren's variables, proxy)
+ */
+public record StartSpec(
+    String id, Image image, int slot, Inet4Address address, long generation, Map<String, String> env, Limits limits) {
+  public StartSpec {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(limits, "limits");
+    env = Map.copyOf(env);
+  }
+}

@@ -1,0 +1,145 @@
+package dev.warren.runtime.crun;
+
+import dev.warren.host.Instance;
+import dev.warren.runtime.Usage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads and cleans up a sandbox's cgroups, in v1 (per-controller trees) or v2 (unified) layout. */
+final class Cgroups {
+  private static final Path ROOT = Path.of("/sys/fs/cgroup");
+  private static final List<String> V1_CONTROLLERS = List.of("memory", "pids", "cpu", "cpuacct", "cpuset", "devices",
+      "freezer", "blkio", "net_cls", "net_prio", "perf_event", "hugetlb", "systemd", "rdma", "misc");
+
+  private final Instance instance;
+  private final boolean v2;
+
+  Cgroups(Instance instance) {
+    this.instance = instance;
+    this.v2 = Files.exists(ROOT.resolve("cgroup.controllers"));
+  }
+
+  private String rel(String id) {
+    return OciSpec.cgroupPath(instance, id).substring(1);
+  }
+
+  /** Every cgroup directory the sandbox has on the host (one per v1 controller, or one in v2). */
+  List<Path> dirs(String id) {
+    List<Path> out = new ArrayList<>();
+    if (v2) {
+      Path p = ROOT.resolve(rel(id));
+      if (Files.isDirectory(p)) {
+        out.add(p);
+      }
+      return out;
+    }
+    for (String c : V1_CONTROLLERS) {
+      Path p = ROOT.resolve(c).resolve(rel(id));
+      if (Files.isDirectory(p)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Host pids of every process in the sandbox. */
+  List<Long> pids(String id) {
+    Path procs = v2 ? ROOT.resolve(rel(id)).resolve("cgroup.procs") : ROOT.resolve("pids").resolve(rel(id)).resolve("cgroup.procs");
+    List<Long> out = new ArrayList<>();
+    try {
+      for (String l : Files.readAllLines(procs)) {
+        if (!l.isBlank()) {
+          out.add(Long.parseLong(l.strip()));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // the sandbox is gone
+    }
+    return out;
+  }
+
+  Optional<Usage> usage(String id) {
+    try {
+      if (v2) {
+        Path d = ROOT.resolve(rel(id));
+        long mem = Long.parseLong(Files.readString(d.resolve("memory.current")).strip());
+        long cpu = 0;
+        for (String l : Files.readAllLines(d.resolve("cpu.stat"))) {
+          if (l.startsWith("usage_usec ")) {
+            cpu = Long.parseLong(l.substring(11).strip()) * 1000;
+          }
+        }
+        int pids = Integer.parseInt(Files.readString(d.resolve("pids.current")).strip());
+        return Optional.of(new Usage(mem, cpu, pids));
+      }
+      long mem = Long.parseLong(Files.readString(ROOT.resolve("memory").resolve(rel(id)).resolve("memory.usage_in_bytes")).strip());
+      long cpu = Long.parseLong(Files.readString(ROOT.resolve("cpuacct").resolve(rel(id)).resolve("cpuacct.usage")).strip());
+      int pids = Integer.parseInt(Files.readString(ROOT.resolve("pids").resolve(rel(id)).resolve("pids.current")).strip());
+      return Optional.of(new Usage(mem, cpu, pids));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether the kernel recorded an OOM kill in the sandbox's memory cgroup. */
+  boolean oomKilled(String id) {
+    try {
+      Path f = v2 ? ROOT.resolve(rel(id)).resolve("memory.events") : ROOT.resolve("memory").resolve(rel(id)).resolve("memory.oom_control");
+      for (String l : Files.readAllLines(f)) {
+        if (l.startsWith("oom_kill ") && Long.parseLong(l.substring(9).strip()) > 0) {
+          return true;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    }
+    return false;
+  }
+
+  /** Removes the sandbox's empty cgroup directories; true when none is left. */
+  boolean remove(String id) {
+    boolean clean = true;
+    for (Path d : dirs(id)) {
+      for (int attempt = 0; attempt < 50; attempt++) {
+        try {
+          Files.deleteIfExists(d);
+          break;
+        } catch (IOException e) {
+          if (attempt == 49) {
+            clean = false;
+          } else {
+            sleep(20);
+          }
+        }
+      }
+    }
+    return clean;
+  }
+
+  /** Ids of sandboxes of this instance that have a cgroup. */
+  List<String> ids() {
+    Path parent = v2 ? ROOT.resolve("warren").resolve(instance.name()) : ROOT.resolve("pids").resolve("warren").resolve(instance.name());
+    List<String> out = new ArrayList<>();
+    if (!Files.isDirectory(parent)) {
+      return out;
+    }
+    try (var s = Files.list(parent)) {
+      s.filter(Files::isDirectory).forEach(p -> out.add(p.getFileName().toString()));
+    } catch (IOException e) {
+      // nothing to report
+    }
+    return out;
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

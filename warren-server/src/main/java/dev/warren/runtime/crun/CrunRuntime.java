@@ -1,0 +1,367 @@
+package dev.warren.runtime.crun;
+
+import dev.warren.host.Instance;
+import dev.warren.host.Tool;
+import dev.warren.host.ToolException;
+import dev.warren.net.Network;
+import dev.warren.runtime.ExecResult;
+import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.Observed;
+import dev.warren.runtime.RunningSandbox;
+import dev.warren.runtime.RuntimeUnavailableException;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.SandboxRuntimeException;
+import dev.warren.runtime.StartSpec;
+import dev.warren.runtime.Usage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Sandboxes as OCI containers run by crun. See {@link SandboxRuntime} for the contract and
+ * DESIGN.md for the machine facts this works around (hybrid cgroups, idmapped lower layers, netns
+ * wired between create and start).
+ */
+public final class CrunRuntime implements SandboxRuntime {
+  private static final Logger log = LoggerFactory.getLogger(CrunRuntime.class);
+  private static final Duration CRUN_TIMEOUT = Duration.ofSeconds(60);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final Instance instance;
+  private final Path sandboxesDir;
+  private final Path helpersDir;
+  private final Path runDir;
+  private final Path crunRoot;
+  private final String crun;
+  private final Network network;
+  private final MountNamespace mountNs;
+  private final UserNamespaces userns;
+  private final Cgroups cgroups;
+  private final Execs execs;
+  private volatile long maxFiles = 16384;
+
+  public CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network) {
+    this.instance = instance;
+    this.sandboxesDir = sandboxesDir;
+    this.helpersDir = helpersDir;
+    this.runDir = Path.of("/run/warren", instance.name());
+    this.crunRoot = runDir.resolve("crun");
+    this.crun = crunBinary.map(Path::toString).orElse("crun");
+    this.network = network;
+    this.mountNs = new MountNamespace(runDir, sandboxesDir);
+    this.userns = new UserNamespaces(instance);
+    this.cgroups = new Cgroups(instance);
+    this.execs = new Execs(this::crunArgv, cgroups);
+  }
+
+  @Override
+  public String name() {
+    return "crun";
+  }
+
+  @Override
+  public void init() {
+    try {
+      Tool.check(List.of(crun, "--version"), Duration.ofSeconds(10));
+    } catch (ToolException e) {
+      throw new RuntimeUnavailableException("crun is not usable (" + e.getMessage() + "); install the Debian package crun (./warren up does) or set WARREN_CRUN", e);
+    }
+    for (String tool : List.of("unshare", "nsenter")) {
+      if (!Files.isExecutable(Path.of("/usr/bin", tool))) {
+        throw new RuntimeUnavailableException(tool + " is missing; install util-linux");
+      }
+    }
+    try {
+      Files.createDirectories(crunRoot);
+      Files.createDirectories(helpersDir);
+    } catch (IOException e) {
+      throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
+    }
+    mountNs.init();
+    network.init();
+    maxFiles = Math.min(16384, hardNoFile());
+  }
+
+  @Override
+  public Optional<String> problem() {
+    if (!Files.isDirectory(crunRoot)) {
+      return Optional.of("crun state directory " + crunRoot + " is missing");
+    }
+    if (!Files.isDirectory(sandboxesDir)) {
+      return Optional.of("sandboxes directory " + sandboxesDir + " is missing");
+    }
+    return Optional.empty();
+  }
+
+  List<String> crunArgv(List<String> args) {
+    List<String> argv = new ArrayList<>(mountNs.prefix());
+    argv.add(crun);
+    argv.add("--root");
+    argv.add(crunRoot.toString());
+    argv.addAll(args);
+    return argv;
+  }
+
+  private SandboxDirs dirs(String id) {
+    return new SandboxDirs(sandboxesDir.resolve(id));
+  }
+
+  @Override
+  public RunningSandbox start(StartSpec spec) {
+    String id = spec.id();
+    SandboxDirs dirs = dirs(id);
+    long rootUid = rootUid(spec.slot());
+    if (Files.exists(crunRoot.resolve(id))) {
+      deleteContainer(id);
+    }
+    network.detach(id, spec.slot(), spec.address());
+    try {
+      long t0 = System.nanoTime();
+      int usernsFd = userns.fd(spec.slot());
+      long t1 = System.nanoTime();
+      RootFs.mount(id, spec.image().rootfs(), dirs, usernsFd, rootUid);
+      writeEtc(spec, dirs);
+      Files.createDirectories(dirs.bundle());
+      Files.writeString(dirs.bundle().resolve("config.json"),
+          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles));
+      Files.deleteIfExists(dirs.pidFile());
+      long t2 = System.nanoTime();
+      create(id, dirs);
+      long pid = Long.parseLong(Files.readString(dirs.pidFile()).strip());
+      long t3 = System.nanoTime();
+      network.attach(id, spec.slot(), pid, spec.address());
+      long t4 = System.nanoTime();
+      Tool.run(crunArgv(List.of("start", id)), CRUN_TIMEOUT).orThrow();
+      long t5 = System.nanoTime();
+      log.debug("started {} gen {}: userns {} ms, rootfs {} ms, create {} ms, network {} ms, start {} ms", id, spec.generation(),
+          ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
+      return new RunningSandbox(id, pid, dirs.rootfs());
+    } catch (IOException | RuntimeException e) {
+      SandboxRuntimeException failure = e instanceof SandboxRuntimeException s ? s
+          : new SandboxRuntimeException("cannot start sandbox " + id + ": " + e.getMessage(), e);
+      try {
+        stop(id, spec.slot(), spec.address());
+      } catch (RuntimeException cleanup) {
+        failure.addSuppressed(cleanup);
+      }
+      throw failure;
+    }
+  }
+
+  private void create(String id, SandboxDirs dirs) throws IOException {
+    List<String> argv = crunArgv(List.of("create", "--bundle", dirs.bundle().toString(), "--pid-file", dirs.pidFile().toString(), id));
+    ProcessBuilder pb = new ProcessBuilder(argv)
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dirs.initLog().toFile()))
+        .redirectErrorStream(true);
+    Process p = pb.start();
+    try {
+      if (!p.waitFor(CRUN_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        throw new SandboxRuntimeException("crun create " + id + " did not finish within " + CRUN_TIMEOUT.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxRuntimeException("interrupted while creating " + id, e);
+    }
+    if (p.exitValue() != 0) {
+      throw new SandboxRuntimeException("crun create " + id + " failed with exit code " + p.exitValue() + ": " + tail(dirs.initLog(), 2000));
+    }
+  }
+
+  private static String ms(long nanos) {
+    return String.format("%.1f", nanos / 1e6);
+  }
+
+  private static String tail(Path file, int max) {
+    try {
+      String s = Files.readString(file, StandardCharsets.UTF_8).strip();
+      return s.length() > max ? s.substring(s.length() - max) : s;
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  private void writeEtc(StartSpec spec, SandboxDirs dirs) throws IOException {
+    Files.createDirectories(dirs.etc());
+    String addr = spec.address().getHostAddress();
+    Files.writeString(dirs.etc().resolve("hosts"),
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + addr + "\t" + spec.id() + "\n"
+            + network.gateway().getHostAddress() + "\twarren-gateway\n");
+    Files.writeString(dirs.etc().resolve("hostname"), spec.id() + "\n");
+    Files.writeString(dirs.etc().resolve("resolv.conf"),
+        "# Warren sandboxes have no DNS of their own: names are resolved by the egress proxy (HTTP_PROXY).\n");
+  }
+
+  @Override
+  public void stop(String id, int slot) {
+    stop(id, slot, network.address(slot));
+  }
+
+  private void stop(String id, int slot, java.net.Inet4Address address) {
+    List<RuntimeException> errors = new ArrayList<>();
+    Runnable[] steps = {
+        () -> deleteContainer(id),
+        () -> network.detach(id, slot, address),
+        () -> RootFs.unmount(id, dirs(id)),
+        () -> {
+          if (!cgroups.remove(id)) {
+            throw new SandboxRuntimeException("cgroups of " + id + " still busy: " + cgroups.dirs(id));
+          }
+        }
+    };
+    for (Runnable step : steps) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        errors.add(e);
+      }
+    }
+    if (!errors.isEmpty()) {
+      SandboxRuntimeException e = new SandboxRuntimeException("stopping " + id + " left something behind: " + errors.get(0).getMessage(), errors.get(0));
+      errors.stream().skip(1).forEach(e::addSuppressed);
+      throw e;
+    }
+  }
+
+  private void deleteContainer(String id) {
+    if (!Files.exists(crunRoot.resolve(id))) {
+      return;
+    }
+    Tool.Result r = Tool.run(crunArgv(List.of("delete", "--force", id)), CRUN_TIMEOUT);
+    if (!r.ok() && Files.exists(crunRoot.resolve(id))) {
+      throw new SandboxRuntimeException("crun delete " + id + " failed: " + r.stderr().strip());
+    }
+  }
+
+  @Override
+  public void destroy(String id, int slot) {
+    stop(id, slot);
+    Path dir = sandboxesDir.resolve(id);
+    if (MountInfo.self().stream().anyMatch(m -> m.mountPoint().startsWith(dir + "/"))) {
+      throw new SandboxRuntimeException("refusing to delete " + dir + ": something is still mounted inside it");
+    }
+    try {
+      Tool.check(List.of("rm", "-rf", "--one-file-system", dir.toString()), Duration.ofMinutes(5));
+    } catch (ToolException e) {
+      throw new SandboxRuntimeException("cannot delete the files of " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<Observed> observe() {
+    Map<String, JsonNode> containers = new HashMap<>();
+    Tool.Result r = Tool.run(crunArgv(List.of("list", "--format", "json")), CRUN_TIMEOUT);
+    if (r.ok() && !r.stdout().isBlank()) {
+      for (JsonNode c : JSON.readTree(r.stdout())) {
+        containers.put(c.path("id").asString(), c);
+      }
+    } else if (!r.ok()) {
+      throw new RuntimeUnavailableException("crun list failed: " + r.stderr().strip());
+    }
+    Set<String> ids = new HashSet<>(containers.keySet());
+    Set<String> mounted = new HashSet<>();
+    String prefix = sandboxesDir + "/";
+    for (MountInfo m : MountInfo.self()) {
+      if (m.mountPoint().startsWith(prefix)) {
+        String rest = m.mountPoint().substring(prefix.length());
+        int slash = rest.indexOf('/');
+        if (slash > 0) {
+          mounted.add(rest.substring(0, slash));
+        }
+      }
+    }
+    ids.addAll(mounted);
+    Set<String> netns = network.attached();
+    ids.addAll(netns);
+    Set<String> dirsOnDisk = new HashSet<>();
+    try (var s = Files.list(sandboxesDir)) {
+      s.filter(Files::isDirectory).forEach(p -> dirsOnDisk.add(p.getFileName().toString()));
+    } catch (IOException e) {
+      throw new RuntimeUnavailableException("cannot list " + sandboxesDir + ": " + e.getMessage(), e);
+    }
+    ids.addAll(dirsOnDisk);
+    ids.addAll(cgroups.ids());
+    List<Observed> out = new ArrayList<>();
+    for (String id : ids) {
+      JsonNode c = containers.get(id);
+      Optional<String> status = c == null ? Optional.empty() : Optional.of(c.path("status").asString());
+      Optional<Long> pid = c == null || c.path("pid").asLong() <= 0 ? Optional.empty() : Optional.of(c.path("pid").asLong());
+      out.add(new Observed(id, status, pid, mounted.contains(id), netns.contains(id), dirsOnDisk.contains(id)));
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<RunningSandbox> running(String id) {
+    if (!Files.exists(crunRoot.resolve(id))) {
+      return Optional.empty();
+    }
+    Tool.Result r = Tool.run(crunArgv(List.of("state", id)), CRUN_TIMEOUT);
+    if (!r.ok()) {
+      return Optional.empty();
+    }
+    JsonNode state = JSON.readTree(r.stdout());
+    if (!"running".equals(state.path("status").asString())) {
+      return Optional.empty();
+    }
+    return Optional.of(new RunningSandbox(id, state.path("pid").asLong(), dirs(id).rootfs()));
+  }
+
+  @Override
+  public ExecResult exec(String id, ExecSpec spec) {
+    return execs.run(id, spec);
+  }
+
+  @Override
+  public long spawn(String id, ExecSpec spec) {
+    return execs.spawn(id, spec, dirs(id).bundle());
+  }
+
+  @Override
+  public Optional<Usage> usage(String id) {
+    return cgroups.usage(id);
+  }
+
+  /** Whether the kernel killed something in the sandbox for exceeding its memory limit. */
+  public boolean oomKilled(String id) {
+    return cgroups.oomKilled(id);
+  }
+
+  @Override
+  public long rootUid(int slot) {
+    return instance.rootUid(slot);
+  }
+
+  private static long hardNoFile() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (l.startsWith("Max open files")) {
+          String[] f = l.substring(25).trim().split("\\s+");
+          return f[1].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("cannot read RLIMIT_NOFILE", e);
+    }
+    return 4096;
+  }
+
+  @Override
+  public void close() {
+    userns.close();
+  }
+}

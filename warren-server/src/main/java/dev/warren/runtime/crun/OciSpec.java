@@ -1,0 +1,125 @@
+package dev.warren.runtime.crun;
+
+import dev.warren.host.Instance;
+import dev.warren.runtime.Limits;
+import dev.warren.runtime.StartSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Builds the OCI runtime config (config.json) of one sandbox generation. */
+final class OciSpec {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final List<String> CAPS = List.of(
+      "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
+      "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE",
+      "CAP_SETFCAP");
+  static final String INIT = "/usr/bin/tini";
+
+  private OciSpec() {}
+
+  static String build(StartSpec spec, Instance instance, SandboxDirs dirs, Path helpersDir, long rootUid, long maxFiles) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("ociVersion", "1.0.2");
+    ObjectNode process = root.putObject("process");
+    process.put("terminal", false);
+    process.putObject("user").put("uid", 0).put("gid", 0);
+    ArrayNode args = process.putArray("args");
+    for (String a : List.of(INIT, "-s", "-g", "--", "/bin/sleep", "infinity")) {
+      args.add(a);
+    }
+    ArrayNode env = process.putArray("env");
+    new TreeMap<>(spec.env()).forEach((k, v) -> env.add(k + "=" + v));
+    process.put("cwd", "/");
+    ObjectNode caps = process.putObject("capabilities");
+    for (String set : List.of("bounding", "effective", "permitted")) {
+      ArrayNode a = caps.putArray(set);
+      CAPS.forEach(a::add);
+    }
+    ObjectNode nofile = process.putArray("rlimits").addObject();
+    nofile.put("type", "RLIMIT_NOFILE").put("hard", maxFiles).put("soft", maxFiles);
+    process.put("noNewPrivileges", false);
+    process.put("oomScoreAdj", 500);
+
+    root.putObject("root").put("path", dirs.rootfs().toString()).put("readonly", false);
+    root.put("hostname", spec.id());
+
+    ArrayNode mounts = root.putArray("mounts");
+    mount(mounts, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
+    mount(mounts, "/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"));
+    mount(mounts, "/dev/pts", "devpts", "devpts", List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
+    mount(mounts, "/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=262144k"));
+    mount(mounts, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
+    mount(mounts, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
+    mount(mounts, "/run", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755", "size=65536k"));
+    bind(mounts, "/etc/hosts", dirs.etc().resolve("hosts"), true);
+    bind(mounts, "/etc/hostname", dirs.etc().resolve("hostname"), true);
+    bind(mounts, "/etc/resolv.conf", dirs.etc().resolve("resolv.conf"), true);
+    bind(mounts, "/.warren", helpersDir, true);
+
+    ObjectNode linux = root.putObject("linux");
+    ArrayNode ns = linux.putArray("namespaces");
+    for (String t : List.of("pid", "network", "ipc", "uts", "mount", "user", "cgroup")) {
+      ns.addObject().put("type", t);
+    }
+    for (String kind : List.of("uidMappings", "gidMappings")) {
+      linux.putArray(kind).addObject().put("containerID", 0).put("hostID", rootUid).put("size", Instance.UIDS_PER_SANDBOX);
+    }
+    linux.put("cgroupsPath", cgroupPath(instance, spec.id()));
+    linux.put("rootfsPropagation", "private");
+    resources(linux.putObject("resources"), spec.limits());
+    ArrayNode masked = linux.putArray("maskedPaths");
+    for (String p : List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/sys/fs/cgroup")) {
+      masked.add(p);
+    }
+    ArrayNode ro = linux.putArray("readonlyPaths");
+    for (String p : List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")) {
+      ro.add(p);
+    }
+    ObjectNode ann = root.putObject("annotations");
+    ann.put("dev.warren.instance", instance.name());
+    ann.put("dev.warren.sandbox", spec.id());
+    ann.put("dev.warren.generation", Long.toString(spec.generation()));
+    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  static String cgroupPath(Instance instance, String id) {
+    return "/warren/" + instance.name() + "/" + id;
+  }
+
+  private static void resources(ObjectNode r, Limits limits) {
+    r.putObject("memory").put("limit", limits.memoryBytes()).put("swap", limits.memoryBytes());
+    r.putObject("pids").put("limit", limits.pids());
+    long period = 100_000;
+    r.putObject("cpu").put("period", period).put("quota", Math.max(1000, Math.round(limits.cpus() * period)));
+  }
+
+  private static void mount(ArrayNode mounts, String dest, String type, String source, List<String> options) {
+    ObjectNode m = mounts.addObject();
+    m.put("destination", dest).put("type", type).put("source", source);
+    ArrayNode o = m.putArray("options");
+    options.forEach(o::add);
+  }
+
+  private static void bind(ArrayNode mounts, String dest, Path source, boolean readOnly) {
+    ObjectNode m = mounts.addObject();
+    m.put("destination", dest).put("type", "bind").put("source", source.toString());
+    ArrayNode o = m.putArray("options");
+    o.add("rbind");
+    o.add(readOnly ? "ro" : "rw");
+    o.add("nosuid");
+    o.add("nodev");
+  }
+
+  static Map<String, String> annotations(String json) {
+    var node = JSON.readTree(json).path("annotations");
+    Map<String, String> out = new TreeMap<>();
+    node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asString()));
+    return out;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.warren.runtime.crun;
+
+import dev.warren.host.Syscalls;
+import dev.warren.host.SyscallException;
+import dev.warren.runtime.SandboxRuntimeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A sandbox's root filesystem: an overlay whose lower layer is the golden image, idmapped so its
+ * root-owned files belong to the sandbox's root, and whose upper layer is the sandbox's own
+ * directory. Mounting is a few milliseconds; nothing is copied.
+ */
+final class RootFs {
+  private RootFs() {}
+
+  static void mount(String sandboxId, Path image, SandboxDirs dirs, int usernsFd, long rootUid) {
+    try {
+      for (Path d : new Path[] {dirs.upper(), dirs.work(), dirs.lower(), dirs.rootfs()}) {
+        Files.createDirectories(d);
+      }
+      chown(dirs.upper(), rootUid);
+    } catch (IOException e) {
+      throw new SandboxRuntimeException("cannot prepare the directories of " + sandboxId + ": " + e.getMessage(), e);
+    }
+    if (MountInfo.isMountPoint(dirs.rootfs())) {
+      return;
+    }
+    String lower = dirs.lower().toString();
+    try {
+      if (!MountInfo.isMountPoint(dirs.lower())) {
+        Syscalls.idmappedBind(image.toString(), lower, usernsFd);
+      }
+      String opts = "lowerdir=" + escape(lower) + ",upperdir=" + escape(dirs.upper().toString())
+          + ",workdir=" + escape(dirs.work().toString());
+      Syscalls.mount("warren-" + sandboxId, dirs.rootfs().toString(), "overlay", 0, opts);
+    } catch (SyscallException e) {
+      throw new SandboxRuntimeException("cannot mount the root filesystem of " + sandboxId + " from " + image + ": " + e.getMessage(), e);
+    } finally {
+      // the overlay holds its own reference to the idmapped tree; the attached copy is not needed
+      try {
+        if (MountInfo.isMountPoint(dirs.lower())) {
+          Syscalls.umount(lower, Syscalls.MNT_DETACH);
+        }
+      } catch (SyscallException ignored) {
+        // left for unmount() to retry
+      }
+    }
+  }
+
+  static void unmount(String sandboxId, SandboxDirs dirs) {
+    for (Path p : new Path[] {dirs.rootfs(), dirs.lower()}) {
+      for (int i = 0; i < 8 && MountInfo.isMountPoint(p); i++) {
+        try {
+          Syscalls.umount(p.toString(), Syscalls.MNT_DETACH);
+        } catch (SyscallException e) {
+          if (e.errno() != Syscalls.EINVAL && e.errno() != Syscalls.ENOENT) {
+            throw new SandboxRuntimeException("cannot unmount " + p + " of " + sandboxId + ": " + e.getMessage(), e);
+          }
+        }
+      }
+    }
+  }
+
+  static boolean mounted(SandboxDirs dirs) {
+    return MountInfo.isMountPoint(dirs.rootfs());
+  }
+
+  private static void chown(Path p, long uid) throws IOException {
+    int fd = Syscalls.open(p.toString(), Syscalls.O_RDONLY | Syscalls.O_DIRECTORY);
+    try {
+      Syscalls.fchown(fd, (int) uid, (int) uid);
+    } finally {
+      Syscalls.close(fd);
+    }
+  }
+
+  private static String escape(String path) {
+    if (path.contains(",") || path.contains(":")) {
+      throw new SandboxRuntimeException("overlay paths must not contain ',' or ':': " + path);
+    }
+    return path;
+  }
+}

@@ -1,0 +1,181 @@
+package dev.warren.sandbox;
+
+import dev.warren.net.EgressPolicy;
+import dev.warren.runtime.Limits;
+import dev.warren.store.Store;
+import java.net.URI;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Sandbox rows and their labels. Each method is one statement or one transaction. */
+final class SandboxRepository {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final String COLUMNS = "id, state, state_reason, image, image_digest, generation, slot, address, spec, "
+      + "created_at, started_at, stopped_at, last_activity_at";
+
+  private final Store store;
+
+  SandboxRepository(Store store) {
+    this.store = store;
+  }
+
+  Optional<Sandbox> find(String id) {
+    return store.read(h -> find(h, id));
+  }
+
+  static Optional<Sandbox> find(Handle h, String id) {
+    return h.createQuery("SELECT " + COLUMNS + " FROM sandboxes WHERE id = :id")
+        .bind("id", id).map((rs, ctx) -> row(rs)).findOne();
+  }
+
+  List<Sandbox> all() {
+    return store.read(h -> h.createQuery("SELECT " + COLUMNS + " FROM sandboxes ORDER BY created_at, id")
+        .map((rs, ctx) -> row(rs)).list());
+  }
+
+  List<Sandbox> list(Map<String, String> labels, Optional<SandboxState> state) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM sandboxes s WHERE 1 = 1");
+    if (state.isPresent()) {
+      sql.append(" AND state = :state");
+    }
+    int i = 0;
+    for (String ignored : labels.keySet()) {
+      sql.append(" AND EXISTS (SELECT 1 FROM sandbox_labels l WHERE l.sandbox_id = s.id AND l.name = :n").append(i)
+          .append(" AND l.value = :v").append(i).append(")");
+      i++;
+    }
+    sql.append(" ORDER BY created_at, id");
+    return store.read(h -> {
+      Query q = h.createQuery(sql.toString());
+      state.ifPresent(s -> q.bind("state", s.wire()));
+      int j = 0;
+      for (var e : labels.entrySet()) {
+        q.bind("n" + j, e.getKey()).bind("v" + j, e.getValue());
+        j++;
+      }
+      return q.map((rs, ctx) -> row(rs)).list();
+    });
+  }
+
+  List<Integer> usedSlots(Handle h) {
+    return h.createQuery("SELECT slot FROM sandboxes").mapTo(Integer.class).list();
+  }
+
+  int count(Handle h) {
+    return h.createQuery("SELECT COUNT(*) FROM sandboxes").mapTo(Integer.class).one();
+  }
+
+  void insert(Handle h, Sandbox s) {
+    long now = System.currentTimeMillis();
+    h.createUpdate("INSERT INTO sandboxes (" + COLUMNS + ", updated_at) VALUES (:id, :state, :reason, :image, :digest, "
+            + ":generation, :slot, :address, :spec, :created, :started, :stopped, :activity, :updated)")
+        .bind("id", s.id()).bind("state", s.state().wire()).bind("reason", s.stateReason().orElse(null))
+        .bind("image", s.spec().image()).bind("digest", s.imageDigest()).bind("generation", s.generation())
+        .bind("slot", s.slot()).bind("address", s.address()).bind("spec", specJson(s.spec()))
+        .bind("created", s.createdAt().toEpochMilli()).bind("started", millis(s.startedAt()))
+        .bind("stopped", millis(s.stoppedAt())).bind("activity", s.lastActivityAt().toEpochMilli()).bind("updated", now)
+        .execute();
+    for (var e : s.spec().labels().entrySet()) {
+      h.createUpdate("INSERT INTO sandbox_labels (sandbox_id, name, value) VALUES (:id, :n, :v)")
+          .bind("id", s.id()).bind("n", e.getKey()).bind("v", e.getValue()).execute();
+    }
+  }
+
+  /** Writes the life-cycle columns of {@code s}; returns it. */
+  Sandbox update(Sandbox s) {
+    store.write(h -> h.createUpdate("UPDATE sandboxes SET state = :state, state_reason = :reason, generation = :generation, "
+            + "started_at = :started, stopped_at = :stopped, last_activity_at = :activity, updated_at = :updated WHERE id = :id")
+        .bind("id", s.id()).bind("state", s.state().wire()).bind("reason", s.stateReason().orElse(null))
+        .bind("generation", s.generation()).bind("started", millis(s.startedAt())).bind("stopped", millis(s.stoppedAt()))
+        .bind("activity", s.lastActivityAt().toEpochMilli()).bind("updated", System.currentTimeMillis())
+        .execute());
+    return s;
+  }
+
+  void touch(Map<String, Instant> activity) {
+    if (activity.isEmpty()) {
+      return;
+    }
+    store.write(h -> {
+      var batch = h.prepareBatch("UPDATE sandboxes SET last_activity_at = :at WHERE id = :id AND last_activity_at < :at");
+      activity.forEach((id, at) -> batch.bind("id", id).bind("at", at.toEpochMilli()).add());
+      return batch.execute();
+    });
+  }
+
+  void delete(String id) {
+    store.write(h -> {
+      h.createUpdate("DELETE FROM sandbox_labels WHERE sandbox_id = :id").bind("id", id).execute();
+      h.createUpdate("DELETE FROM idempotency_keys WHERE resource_id = :id").bind("id", id).execute();
+      return h.createUpdate("DELETE FROM sandboxes WHERE id = :id").bind("id", id).execute();
+    });
+  }
+
+  private static Long millis(Optional<Instant> t) {
+    return t.map(Instant::toEpochMilli).orElse(null);
+  }
+
+  private static Optional<Instant> instant(ResultSet rs, String col) throws SQLException {
+    long v = rs.getLong(col);
+    return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+  }
+
+  private static Sandbox row(ResultSet rs) throws SQLException {
+    return new Sandbox(
+        rs.getString("id"),
+        SandboxState.parse(rs.getString("state")),
+        Optional.ofNullable(rs.getString("state_reason")),
+        spec(rs.getString("image"), rs.getString("spec")),
+        rs.getString("image_digest"),
+        rs.getLong("generation"),
+        rs.getInt("slot"),
+        rs.getString("address"),
+        Instant.ofEpochMilli(rs.getLong("created_at")),
+        instant(rs, "started_at"),
+        instant(rs, "stopped_at"),
+        Instant.ofEpochMilli(rs.getLong("last_activity_at")));
+  }
+
+  static String specJson(SandboxSpec spec) {
+    ObjectNode n = JSON.createObjectNode();
+    ObjectNode env = n.putObject("env");
+    spec.env().forEach(env::put);
+    ObjectNode labels = n.putObject("labels");
+    spec.labels().forEach(labels::put);
+    n.putObject("limits").put("memoryMb", spec.limits().memoryMb()).put("pids", spec.limits().pids()).put("cpus", spec.limits().cpus());
+    ObjectNode egress = n.putObject("egress");
+    var allow = egress.putArray("allow");
+    spec.egress().allow().forEach(allow::add);
+    spec.egress().upstreamProxy().ifPresent(u -> egress.put("upstreamProxy", u.toString()));
+    n.put("idleTimeoutSeconds", spec.idleTimeout().toSeconds());
+    return JSON.writeValueAsString(n);
+  }
+
+  static SandboxSpec spec(String image, String json) {
+    JsonNode n = JSON.readTree(json);
+    Map<String, String> env = new LinkedHashMap<>();
+    n.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asString()));
+    Map<String, String> labels = new LinkedHashMap<>();
+    n.path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asString()));
+    JsonNode l = n.path("limits");
+    List<String> allow = new ArrayList<>();
+    n.path("egress").path("allow").forEach(a -> allow.add(a.asString()));
+    Optional<URI> upstream = n.path("egress").hasNonNull("upstreamProxy")
+        ? Optional.of(URI.create(n.path("egress").path("upstreamProxy").asString())) : Optional.empty();
+    return new SandboxSpec(image, env, labels,
+        new Limits(l.path("memoryMb").asInt(), l.path("pids").asInt(), l.path("cpus").asDouble()),
+        new EgressPolicy(allow, upstream), Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()));
+  }
+}

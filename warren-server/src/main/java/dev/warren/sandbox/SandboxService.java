@@ -1,0 +1,401 @@
+package dev.warren.sandbox;
+
+import dev.warren.config.Config;
+import dev.warren.error.Ids;
+import dev.warren.error.Problem;
+import dev.warren.events.Events;
+import dev.warren.image.Image;
+import dev.warren.image.ImageException;
+import dev.warren.image.Images;
+import dev.warren.net.EgressProxy;
+import dev.warren.net.Network;
+import dev.warren.runtime.ExecResult;
+import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.RuntimeUnavailableException;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.SandboxRuntimeException;
+import dev.warren.runtime.StartSpec;
+import dev.warren.store.Store;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandbox aggregate's operations. Every state change is written to the store before the call
+ * returns; the runtime is asked only after the intent (a transient state) is stored, so a crash
+ * midway is finished or undone by {@link Reconciler} at the next start.
+ *
+ * <p>Thread-safe: operations on one sandbox are serialised by a per-sandbox lock; different
+ * sandboxes proceed in parallel.
+ */
+public final class SandboxService {
+  private static final Logger log = LoggerFactory.getLogger(SandboxService.class);
+  static final long LOCK_WAIT_SECONDS = 120;
+
+  private final Config config;
+  private final SandboxRepository repo;
+  private final Store store;
+  private final SandboxRuntime runtime;
+  private final Network network;
+  private final Images images;
+  private final Events events;
+  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final ReentrantLock allocation = new ReentrantLock();
+  private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
+
+  public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events) {
+    this.config = config;
+    this.store = store;
+    this.repo = new SandboxRepository(store);
+    this.runtime = runtime;
+    this.network = network;
+    this.images = images;
+    this.events = events;
+  }
+
+  SandboxRepository repository() {
+    return repo;
+  }
+
+  SandboxRuntime runtime() {
+    return runtime;
+  }
+
+  Events events() {
+    return events;
+  }
+
+  Config config() {
+    return config;
+  }
+
+  // ---- queries
+
+  public Sandbox get(String id) {
+    if (!Ids.looksLike("sbx", id)) {
+      throw SandboxException.notFound(id);
+    }
+    return repo.find(id).filter(s -> s.state() != SandboxState.DELETING).orElseThrow(() -> SandboxException.notFound(id));
+  }
+
+  public List<Sandbox> list(Map<String, String> labels, Optional<SandboxState> state) {
+    return repo.list(labels, state).stream().filter(s -> s.state() != SandboxState.DELETING).toList();
+  }
+
+  /** The policy of the sandbox behind a source address (for the egress proxy). */
+  public Optional<EgressProxy.Client> egressClient(InetAddress source) {
+    return Optional.ofNullable(egressByAddress.get(source.getHostAddress()));
+  }
+
+  // ---- create
+
+  public Sandbox create(SandboxSpec spec, Optional<String> idempotencyKey) {
+    Image image = image(spec.image());
+    String requestHash = hash(SandboxRepository.specJson(spec));
+    Sandbox sandbox;
+    allocation.lock();
+    try {
+      if (idempotencyKey.isPresent()) {
+        Optional<Sandbox> earlier = byIdempotencyKey(idempotencyKey.get(), requestHash);
+        if (earlier.isPresent()) {
+          return earlier.get();
+        }
+      }
+      sandbox = store.write(h -> {
+        if (repo.count(h) >= config.maxSandboxes()) {
+          throw new SandboxException(Problem.LIMIT_EXCEEDED, "this Warren runs at most " + config.maxSandboxes()
+              + " sandboxes (WARREN_MAX_SANDBOXES); delete some first");
+        }
+        Set<Integer> used = new HashSet<>(repo.usedSlots(h));
+        int slot = 0;
+        while (used.contains(slot)) {
+          slot++;
+        }
+        Instant now = Instant.now();
+        Sandbox s = new Sandbox(Ids.next("sbx"), SandboxState.CREATING, Optional.empty(), spec, image.digest(), 1, slot,
+            network.address(slot).getHostAddress(), now, Optional.empty(), Optional.empty(), now);
+        repo.insert(h, s);
+        idempotencyKey.ifPresent(k -> h.createUpdate("INSERT INTO idempotency_keys (scope, idem_key, request_hash, resource_id, created_at) "
+                + "VALUES ('sandbox', :k, :hash, :id, :at)")
+            .bind("k", k).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
+        return s;
+      });
+    } finally {
+      allocation.unlock();
+    }
+    return locked(sandbox.id(), () -> {
+      try {
+        Sandbox running = boot(sandbox, image, "created");
+        return running;
+      } catch (RuntimeException e) {
+        // a sandbox that never ran is not worth keeping: remove every trace, report why
+        try {
+          runtime.destroy(sandbox.id(), sandbox.slot());
+          repo.delete(sandbox.id());
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+          repo.update(sandbox.with(SandboxState.FAILED, Optional.of("could not start: " + e.getMessage())));
+        }
+        events.record("sandbox.create-failed", sandbox.id(), e.getMessage());
+        throw asSandboxException("create", sandbox.id(), e);
+      }
+    });
+  }
+
+  private Optional<Sandbox> byIdempotencyKey(String key, String requestHash) {
+    Optional<Map<String, Object>> row = store.read(h -> h.createQuery(
+            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'sandbox' AND idem_key = :k")
+        .bind("k", key).mapToMap().findOne());
+    if (row.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!row.get().get("request_hash").equals(requestHash)) {
+      throw new SandboxException(Problem.CONFLICT, "Idempotency-Key '" + key + "' was used for a different request");
+    }
+    String id = (String) row.get().get("resource_id");
+    return Optional.of(repo.find(id).orElseThrow(() -> new SandboxException(Problem.CONFLICT,
+        "the sandbox created with Idempotency-Key '" + key + "' (" + id + ") has been deleted")));
+  }
+
+  private Image image(String name) {
+    try {
+      return images.require(name);
+    } catch (ImageException e) {
+      boolean known = images.recipes().stream().anyMatch(r -> r.name().equals(name));
+      if (!known) {
+        throw SandboxException.invalidField("image", e.getMessage());
+      }
+      throw new SandboxException(Problem.IMAGE_NOT_BUILT, e.getMessage(), e);
+    }
+  }
+
+  /** Starts generation {@code s.generation()} and stores it as running. Caller holds the lock. */
+  private Sandbox boot(Sandbox s, Image image, String verb) {
+    StartSpec start = new StartSpec(s.id(), image, s.slot(), (Inet4Address) network.address(s.slot()), s.generation(),
+        environment(s), s.spec().limits());
+    runtime.start(start);
+    Instant now = Instant.now();
+    Sandbox running = new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(),
+        s.slot(), s.address(), s.createdAt(), Optional.of(now), Optional.empty(), now);
+    repo.update(running);
+    registerEgress(running);
+    activity.put(s.id(), now);
+    events.record("sandbox." + verb, s.id(), "generation " + s.generation() + " running at " + s.address());
+    return running;
+  }
+
+  /** The environment of every process in the sandbox: defaults, the caller's env, then Warren's. */
+  Map<String, String> environment(Sandbox s) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    env.put("HOME", "/root");
+    env.put("LANG", "C.UTF-8");
+    env.put("TERM", "xterm-256color");
+    env.putAll(s.spec().env());
+    String proxy = "http://" + network.gateway().getHostAddress() + ":" + config.proxyPort();
+    for (String k : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
+      env.put(k, proxy);
+    }
+    env.put("NO_PROXY", "localhost,127.0.0.1,::1");
+    env.put("no_proxy", "localhost,127.0.0.1,::1");
+    env.put("WARREN_SANDBOX_ID", s.id());
+    env.put("WARREN_GENERATION", Long.toString(s.generation()));
+    return env;
+  }
+
+  void registerEgress(Sandbox s) {
+    egressByAddress.put(s.address(), new EgressProxy.Client(s.id(), s.spec().egress()));
+  }
+
+  void unregisterEgress(Sandbox s) {
+    egressByAddress.remove(s.address());
+  }
+
+  // ---- life cycle
+
+  public Sandbox stop(String id) {
+    return locked(id, () -> stopLocked(get(id), "stopped", Optional.empty()));
+  }
+
+  Sandbox stopLocked(Sandbox s, String verb, Optional<String> reason) {
+    if (s.state() == SandboxState.STOPPED) {
+      return s;
+    }
+    if (s.state() == SandboxState.DELETING) {
+      throw SandboxException.wrongState(s, "stop", "it is being deleted");
+    }
+    repo.update(s.with(SandboxState.STOPPING, reason));
+    unregisterEgress(s);
+    try {
+      runtime.stop(s.id(), s.slot());
+    } catch (SandboxRuntimeException e) {
+      repo.update(s.with(SandboxState.FAILED, Optional.of("stop failed: " + e.getMessage())));
+      throw asSandboxException("stop", s.id(), e);
+    }
+    Instant now = Instant.now();
+    Sandbox stopped = new Sandbox(s.id(), SandboxState.STOPPED, reason, s.spec(), s.imageDigest(), s.generation(), s.slot(),
+        s.address(), s.createdAt(), s.startedAt(), Optional.of(now), s.lastActivityAt());
+    repo.update(stopped);
+    activity.remove(s.id());
+    events.record("sandbox." + verb, s.id(), reason.orElse("generation " + s.generation()));
+    return stopped;
+  }
+
+  public Sandbox start(String id) {
+    return locked(id, () -> startLocked(get(id)));
+  }
+
+  private Sandbox startLocked(Sandbox s) {
+    switch (s.state()) {
+      case RUNNING -> {
+        return s;
+      }
+      case STOPPED, FAILED -> {
+        // fall through to boot
+      }
+      default -> throw SandboxException.wrongState(s, "start", "wait until it is stopped or running");
+    }
+    Image image = images.find(s.spec().image(), s.imageDigest()).orElseThrow(() -> new SandboxException(Problem.IMAGE_NOT_BUILT,
+        "sandbox " + s.id() + " was made from image " + s.spec().image() + " " + s.imageDigest() + ", which is no longer on disk"));
+    Sandbox starting = new Sandbox(s.id(), SandboxState.STARTING, Optional.empty(), s.spec(), s.imageDigest(), s.generation() + 1,
+        s.slot(), s.address(), s.createdAt(), s.startedAt(), s.stoppedAt(), s.lastActivityAt());
+    repo.update(starting);
+    try {
+      return boot(starting, image, "started");
+    } catch (RuntimeException e) {
+      Sandbox failed = starting.with(SandboxState.FAILED, Optional.of("start failed: " + e.getMessage()));
+      try {
+        runtime.stop(s.id(), s.slot());
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      repo.update(failed);
+      events.record("sandbox.start-failed", s.id(), e.getMessage());
+      throw asSandboxException("start", s.id(), e);
+    }
+  }
+
+  public Sandbox restart(String id) {
+    return locked(id, () -> {
+      Sandbox s = get(id);
+      if (s.state() == SandboxState.RUNNING) {
+        s = stopLocked(s, "stopped", Optional.of("restarting"));
+      }
+      return startLocked(s);
+    });
+  }
+
+  public void delete(String id) {
+    locked(id, () -> {
+      Sandbox s = get(id);
+      deleteLocked(s);
+      return null;
+    });
+    locks.remove(id);
+  }
+
+  void deleteLocked(Sandbox s) {
+    repo.update(s.with(SandboxState.DELETING, Optional.empty()));
+    unregisterEgress(s);
+    activity.remove(s.id());
+    try {
+      runtime.destroy(s.id(), s.slot());
+    } catch (SandboxRuntimeException e) {
+      repo.update(s.with(SandboxState.FAILED, Optional.of("delete failed: " + e.getMessage())));
+      throw asSandboxException("delete", s.id(), e);
+    }
+    repo.delete(s.id());
+    events.record("sandbox.deleted", s.id(), "");
+  }
+
+  // ---- work inside
+
+  /** A running sandbox, or 409 saying what state it is in. Counts as activity. */
+  public Sandbox requireRunning(String id, String action) {
+    Sandbox s = get(id);
+    if (s.state() != SandboxState.RUNNING) {
+      throw SandboxException.wrongState(s, action, "start it first (POST /v1/sandboxes/" + id + "/start)");
+    }
+    touch(id);
+    return s;
+  }
+
+  public ExecResult exec(String id, ExecSpec spec) {
+    Sandbox s = requireRunning(id, "run a command in");
+    Map<String, String> env = new LinkedHashMap<>(environment(s));
+    env.putAll(spec.env());
+    try {
+      ExecResult r = runtime.exec(id, new ExecSpec(spec.argv(), env, spec.cwd(), spec.stdin(), spec.timeout(), spec.maxOutputBytes()));
+      touch(id);
+      return r;
+    } catch (SandboxRuntimeException e) {
+      throw asSandboxException("exec in", id, e);
+    }
+  }
+
+  public void touch(String id) {
+    activity.put(id, Instant.now());
+  }
+
+  Map<String, Instant> activity() {
+    return activity;
+  }
+
+  // ---- helpers
+
+  <T> T locked(String id, Supplier<T> work) {
+    ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+    try {
+      if (!lock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw new SandboxException(Problem.CONFLICT, "sandbox " + id + " is busy with another operation; try again");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException(Problem.UNAVAILABLE, "interrupted while waiting for sandbox " + id);
+    }
+    try {
+      return work.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  static SandboxException asSandboxException(String action, String id, RuntimeException e) {
+    if (e instanceof SandboxException se) {
+      return se;
+    }
+    if (e instanceof RuntimeUnavailableException) {
+      return new SandboxException(Problem.UNAVAILABLE, "cannot " + action + " sandbox " + id + ": " + e.getMessage(), e);
+    }
+    if (e instanceof dev.warren.error.WarrenException we) {
+      return new SandboxException(we.problem(), we.getMessage(), e);
+    }
+    log.warn("{} {} failed", action, id, e);
+    return new SandboxException(Problem.UNAVAILABLE, "cannot " + action + " sandbox " + id + ": " + e.getMessage(), e);
+  }
+
+  static String hash(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.warren.sandbox;
+
+import dev.warren.error.WarrenException;
+import dev.warren.net.EgressPolicy;
+import dev.warren.runtime.Limits;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * What a caller asked for when creating a sandbox, validated. Environment names are POSIX names;
+ * names starting with {@code WARREN_} are reserved. Labels are short {@code k=v} strings for filters.
+ */
+public record SandboxSpec(
+    String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress, Duration idleTimeout) {
+
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
+  private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  public static final Duration MAX_IDLE = Duration.ofDays(30);
+
+  public SandboxSpec {
+    Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(egress, "egress");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    if (!IMAGE.matcher(image).matches()) {
+      throw WarrenException.invalid("image", "image must be a recipe name like 'base', got '" + image + "'");
+    }
+    env = new TreeMap<>(env);
+    labels = new TreeMap<>(labels);
+    if (env.size() > 512) {
+      throw WarrenException.invalid("env", "at most 512 environment variables, got " + env.size());
+    }
+    for (var e : env.entrySet()) {
+      validateEnv("env", e.getKey(), e.getValue());
+    }
+    if (labels.size() > 64) {
+      throw WarrenException.invalid("labels", "at most 64 labels, got " + labels.size());
+    }
+    for (var e : labels.entrySet()) {
+      if (!LABEL_KEY.matcher(e.getKey()).matches()) {
+        throw WarrenException.invalid("labels." + e.getKey(), "label names are 1-128 letters, digits, '.', '_', '-' or '/', got '" + e.getKey() + "'");
+      }
+      if (e.getValue() == null || e.getValue().length() > 256 || e.getValue().contains("\n")) {
+        throw WarrenException.invalid("labels." + e.getKey(), "label values are single-line strings of at most 256 characters");
+      }
+    }
+    if (idleTimeout.isNegative() || idleTimeout.compareTo(MAX_IDLE) > 0) {
+      throw WarrenException.invalid("idleTimeoutSeconds", "idleTimeoutSeconds must be between 0 (never) and " + MAX_IDLE.toSeconds() + ", got " + idleTimeout.toSeconds());
+    }
+    env = java.util.Collections.unmodifiableMap(env);
+    labels = java.util.Collections.unmodifiableMap(labels);
+  }
+
+  static void validateEnv(String field, String name, String value) {
+    if (!ENV_NAME.matcher(name).matches()) {
+      throw WarrenException.invalid(field + "." + name, "environment variable names are letters, digits and '_', not starting with a digit; got '" + name + "'");
+    }
+    if (name.startsWith("WARREN_")) {
+      throw WarrenException.invalid(field + "." + name, "names starting with WARREN_ are reserved for Warren");
+    }
+    if (value == null) {
+      throw WarrenException.invalid(field + "." + name, "environment values must be strings");
+    }
+    if (value.indexOf('\0') >= 0) {
+      throw WarrenException.invalid(field + "." + name, "environment values must not contain NUL");
+    }
+    if (value.length() > 131072) {
+      throw WarrenException.invalid(field + "." + name, "environment values are at most 128 KiB");
+    }
+  }
+}

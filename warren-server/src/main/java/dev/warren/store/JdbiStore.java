@@ -1,0 +1,132 @@
+package dev.warren.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.warren.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+final class JdbiStore implements Store {
+  private static final Logger log = LoggerFactory.getLogger(JdbiStore.class);
+
+  private final String kind;
+  private final HikariDataSource pool;
+  private final Jdbi jdbi;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private JdbiStore(String kind, HikariDataSource pool) {
+    this.kind = kind;
+    this.pool = pool;
+    this.jdbi = Jdbi.create(pool);
+  }
+
+  static Store open(Config config) {
+    String url = config.jdbcUrl();
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName("warren-store");
+    hc.setConnectionTimeout(10_000);
+    hc.setValidationTimeout(3_000);
+    hc.setInitializationFailTimeout(-1);
+    String kind;
+    if (url.startsWith("jdbc:sqlite:")) {
+      kind = "sqlite";
+      Path file = Path.of(url.substring("jdbc:sqlite:".length()));
+      try {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+      } catch (java.io.IOException e) {
+        throw new StoreException("cannot create the directory of the database " + file + ": " + e.getMessage(), e);
+      }
+      hc.setDataSource(sqlite(url));
+      hc.setMaximumPoolSize(4);
+    } else {
+      kind = "postgresql";
+      hc.setJdbcUrl(url);
+      config.dbUser().ifPresent(hc::setUsername);
+      config.dbPassword().ifPresent(hc::setPassword);
+      hc.setMaximumPoolSize(8);
+    }
+    HikariDataSource pool = new HikariDataSource(hc);
+    try {
+      migrate(pool, kind, url);
+      return new JdbiStore(kind, pool);
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+  }
+
+  private static DataSource sqlite(String url) {
+    SQLiteConfig c = new SQLiteConfig();
+    c.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    c.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    c.setBusyTimeout(15_000);
+    c.enforceForeignKeys(true);
+    c.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    SQLiteDataSource ds = new SQLiteDataSource(c);
+    ds.setUrl(url);
+    return ds;
+  }
+
+  private static void migrate(DataSource ds, String kind, String url) {
+    try {
+      Flyway flyway = Flyway.configure()
+          .dataSource(ds)
+          .locations("classpath:db/migration")
+          .validateMigrationNaming(true)
+          .load();
+      MigrationInfo current = flyway.info().current();
+      if (current != null && current.getState() == MigrationState.FUTURE_SUCCESS) {
+        throw new StoreException("the database at " + redact(url) + " has schema version " + current.getVersion()
+            + ", written by a newer Warren; downgrades are refused. Run the newer version, or restore a backup made by this version.");
+      }
+      var result = flyway.migrate();
+      if (result.migrationsExecuted > 0) {
+        log.info("store {} migrated to schema version {} ({} migrations)", kind, result.targetSchemaVersion, result.migrationsExecuted);
+      }
+    } catch (FlywayException e) {
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+      throw new StoreException("cannot open the database at " + redact(url) + ": " + msg, e);
+    }
+  }
+
+  static String redact(String url) {
+    return url.replaceAll("password=[^&;]*", "password=***");
+  }
+
+  @Override
+  public String kind() {
+    return kind;
+  }
+
+  @Override
+  public Jdbi jdbi() {
+    return jdbi;
+  }
+
+  @Override
+  public boolean ping() {
+    try {
+      return jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      pool.close();
+    }
+  }
+}
