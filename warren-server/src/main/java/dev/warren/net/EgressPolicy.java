@@ -14,13 +14,36 @@ import java.util.Optional;
  * is the default. {@code upstreamProxy}, when present, is an {@code http://[user:password@]host:port}
  * URL: the proxy forwards allowed traffic through it and adds the credentials itself, so they never
  * enter the sandbox.
+ *
+ * <p>The constructor validates both: a malformed pattern or proxy URL is an {@link
+ * IllegalArgumentException} whose message names the bad entry (with any proxy password masked), fit
+ * to return to an API caller as a 400. {@link #toString()} masks the proxy password too.
  */
 public record EgressPolicy(List<String> allow, Optional<URI> upstreamProxy) {
 
   public static final EgressPolicy DENY_ALL = new EgressPolicy(List.of(), Optional.empty());
 
   public EgressPolicy {
-    allow = List.copyOf(Objects.requireNonNull(allow, "allow"));
+    Objects.requireNonNull(allow, "allow");
+    for (int i = 0; i < allow.size(); i++) {
+      if (allow.get(i) == null) {
+        throw new IllegalArgumentException("egress allow pattern #" + i + " is null");
+      }
+    }
+    allow = List.copyOf(allow);
     Objects.requireNonNull(upstreamProxy, "upstreamProxy");
+    AllowList.parse(allow);
+    upstreamProxy.ifPresent(UpstreamProxy::parse);
+  }
+
+  /** The upstream proxy URL with its password replaced by {@code ***}, fit to show or log. */
+  public Optional<String> maskedUpstreamProxy() {
+    return upstreamProxy.map(UpstreamProxy::mask);
+  }
+
+  @Override
+  public String toString() {
+    return "EgressPolicy[allow=" + allow + ", upstreamProxy="
+        + maskedUpstreamProxy().orElse("none") + "]";
   }
 }

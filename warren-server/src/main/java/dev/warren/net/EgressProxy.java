@@ -27,14 +27,21 @@ public interface EgressProxy extends AutoCloseable {
 
   /**
    * @param listen where to accept connections (the bridge address in production, loopback in tests)
-   * @param neverAllowed destinations refused whatever a policy says (the controller's own API)
+   * @param neverAllowed destinations refused whatever a policy says (the controller's own API); an
+   *     entry on a wildcard address covers its port on every local address. The proxy's own
+   *     address is always refused too.
+   * @param events receives exactly one event per connection once it ends, on a proxy thread
+   *     (concurrently for concurrent connections); it should be quick, and exceptions it throws are
+   *     logged and otherwise ignored
+   * @throws java.io.UncheckedIOException when the address cannot be bound
    */
   static EgressProxy start(
       InetSocketAddress listen,
       Clients clients,
       Set<InetSocketAddress> neverAllowed,
       Consumer<EgressEvent> events) {
-    throw new UnsupportedOperationException("egress proxy not built yet");
+    return HttpEgressProxy.start(
+        listen, clients, neverAllowed, events, HttpEgressProxy.Settings.DEFAULTS);
   }
 
   InetSocketAddress address();
