@@ -1,0 +1,63 @@
+package dev.warren.client;
+
+import java.util.List;
+
+/**
+ * A handle to one sandbox. Thread-safe; {@link #info()} is the last state any call on this handle
+ * saw, {@link #refresh()} asks the server again.
+ *
+ * <p>Closing an <em>owning</em> handle (from {@link Sandboxes#create(SandboxSpec)}) deletes the
+ * sandbox; closing a non-owning one (from {@code get}, {@code list}, {@code attach}) does not.
+ * Either way {@code close()} is idempotent and the handle is unusable afterwards
+ * ({@link IllegalStateException}).
+ */
+public interface Sandbox extends AutoCloseable {
+
+  /** The sandbox id, e.g. {@code sbx_01JD6…}. */
+  String id();
+
+  /** The last known state; fetched once if this handle has seen none yet. */
+  SandboxInfo info();
+
+  /**
+   * Re-reads the sandbox from the server.
+   *
+   * @throws NotFoundException if it no longer exists
+   */
+  SandboxInfo refresh();
+
+  /** Runs a shell command line ({@code /bin/sh -c}) to completion with the default timeout. */
+  ExecResult exec(String command);
+
+  /**
+   * Runs a command to completion. Not retried once the request was sent, since the command could
+   * then run twice; retried only when the connection was refused before sending. The HTTP timeout is
+   * the command's timeout plus 30 s.
+   */
+  ExecResult exec(ExecRequest request);
+
+  /** Files inside the sandbox. */
+  SandboxFiles files();
+
+  /** Stops every process, keeps the files. A no-op on a stopped sandbox. */
+  SandboxInfo stop();
+
+  /** Boots a stopped or failed sandbox again, with the next generation. */
+  SandboxInfo start();
+
+  /** Stop, then start. */
+  SandboxInfo restart();
+
+  /** Connections the egress proxy handled for this sandbox, newest first, at most {@code limit}. */
+  List<EgressEvent> egressEvents(int limit);
+
+  /** Whether {@link #close()} deletes the sandbox. */
+  boolean deletesOnClose();
+
+  /** Deletes the sandbox now, owning or not, and closes the handle. Already gone is fine. */
+  void delete();
+
+  /** Deletes the sandbox if this handle owns it (a 404 is fine); then the handle is closed. */
+  @Override
+  void close();
+}

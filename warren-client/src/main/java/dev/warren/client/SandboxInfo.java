@@ -1,0 +1,60 @@
+package dev.warren.client;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A snapshot of a sandbox as the server reported it. Immutable; re-read with
+ * {@link Sandbox#refresh()}.
+ *
+ * @param stateReason why the sandbox is {@code failed} (or stopped by the idle policy), if known
+ * @param imageDigest content digest of the golden image, e.g. {@code sha256:…}
+ * @param generation bumped on every start; a restart gives a new generation
+ * @param address the sandbox's address on the Warren bridge, empty while it has none
+ * @param egress the policy, with any upstream proxy password shown as {@code ***}
+ * @param idleTimeout empty when the sandbox is never stopped for being idle
+ */
+public record SandboxInfo(
+    String id,
+    SandboxState state,
+    Optional<String> stateReason,
+    String image,
+    Optional<String> imageDigest,
+    long generation,
+    Optional<String> address,
+    Map<String, String> env,
+    Map<String, String> labels,
+    Limits limits,
+    EgressPolicy egress,
+    Optional<Duration> idleTimeout,
+    Instant createdAt,
+    Optional<Instant> startedAt,
+    Optional<Instant> stoppedAt,
+    Optional<Instant> lastActivityAt) {
+
+  public SandboxInfo {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(stateReason, "stateReason");
+    Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(imageDigest, "imageDigest");
+    Objects.requireNonNull(address, "address");
+    env = Map.copyOf(Objects.requireNonNull(env, "env"));
+    labels = Map.copyOf(Objects.requireNonNull(labels, "labels"));
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(egress, "egress");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(startedAt, "startedAt");
+    Objects.requireNonNull(stoppedAt, "stoppedAt");
+    Objects.requireNonNull(lastActivityAt, "lastActivityAt");
+  }
+
+  /** Whether the sandbox is {@link SandboxState#RUNNING}. */
+  public boolean isRunning() {
+    return state == SandboxState.RUNNING;
+  }
+}

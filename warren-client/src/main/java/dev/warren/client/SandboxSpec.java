@@ -1,0 +1,144 @@
+package dev.warren.client;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What to create: image, environment, labels, limits, egress policy and idle timeout. Every part
+ * is optional; the server fills in defaults (image {@code base}, no egress). Build one with
+ * {@link #builder()}; the record itself is immutable and validated.
+ *
+ * @param idleTimeout stop the sandbox after this long without activity; whole seconds, at least 1 s
+ */
+public record SandboxSpec(
+    Optional<String> image,
+    Map<String, String> env,
+    Map<String, String> labels,
+    Limits limits,
+    EgressPolicy egress,
+    Optional<Duration> idleTimeout) {
+
+  public SandboxSpec {
+    Objects.requireNonNull(image, "image");
+    image.ifPresent(i -> {
+      if (i.isBlank()) throw new IllegalArgumentException("image must not be blank");
+    });
+    env = checkedMap("env", env);
+    env.keySet().forEach(k -> {
+      if (k.indexOf('=') >= 0) throw new IllegalArgumentException("env name must not contain '=', got " + k);
+    });
+    labels = checkedMap("labels", labels);
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(egress, "egress");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    idleTimeout.ifPresent(d -> {
+      if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.toNanosPart() != 0) {
+        throw new IllegalArgumentException("idleTimeout must be whole seconds and at least 1 s, got " + d);
+      }
+    });
+  }
+
+  /** A spec with every default. */
+  public static SandboxSpec defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static Map<String, String> checkedMap(String what, Map<String, String> map) {
+    Objects.requireNonNull(map, what);
+    map.forEach((k, v) -> {
+      if (k == null || k.isBlank()) throw new IllegalArgumentException(what + " names must not be blank");
+      if (v == null) throw new IllegalArgumentException(what + " value for " + k + " must not be null");
+    });
+    return Map.copyOf(map);
+  }
+
+  /** Collects a {@link SandboxSpec}; not thread-safe, use one per spec. */
+  public static final class Builder {
+    private String image;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final Map<String, String> labels = new LinkedHashMap<>();
+    private Limits limits = Limits.DEFAULT;
+    private final List<String> allow = new ArrayList<>();
+    private String upstreamProxy;
+    private Duration idleTimeout;
+
+    private Builder() {}
+
+    /** Golden image name, e.g. {@code base} or {@code browser}. */
+    public Builder image(String image) {
+      this.image = Objects.requireNonNull(image, "image");
+      return this;
+    }
+
+    public Builder env(String name, String value) {
+      env.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public Builder env(Map<String, String> vars) {
+      Objects.requireNonNull(vars, "vars").forEach(this::env);
+      return this;
+    }
+
+    public Builder label(String key, String value) {
+      labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public Builder labels(Map<String, String> labels) {
+      Objects.requireNonNull(labels, "labels").forEach(this::label);
+      return this;
+    }
+
+    public Builder limits(Limits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    public Builder memoryMb(int memoryMb) {
+      limits = limits.withMemoryMb(memoryMb);
+      return this;
+    }
+
+    public Builder pids(int pids) {
+      limits = limits.withPids(pids);
+      return this;
+    }
+
+    public Builder cpus(double cpus) {
+      limits = limits.withCpus(cpus);
+      return this;
+    }
+
+    /** Adds host patterns the sandbox may reach, e.g. {@code example.com:443}. */
+    public Builder allowEgress(String... patterns) {
+      for (String p : Objects.requireNonNull(patterns, "patterns")) allow.add(Objects.requireNonNull(p, "pattern"));
+      return this;
+    }
+
+    /** Forward allowed traffic through this proxy; credentials stay outside the sandbox. */
+    public Builder upstreamProxy(String url) {
+      this.upstreamProxy = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+      return this;
+    }
+
+    public SandboxSpec build() {
+      return new SandboxSpec(Optional.ofNullable(image), env, labels, limits,
+          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy)), Optional.ofNullable(idleTimeout));
+    }
+  }
+}

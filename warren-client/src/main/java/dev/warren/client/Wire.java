@@ -1,0 +1,108 @@
+package dev.warren.client;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/** The JSON shapes of the v1 API (docs/api.md), to and from the SDK's records. */
+final class Wire {
+
+  private Wire() {}
+
+  static Map<String, Object> spec(SandboxSpec spec) {
+    var body = new LinkedHashMap<String, Object>();
+    spec.image().ifPresent(image -> body.put("image", image));
+    if (!spec.env().isEmpty()) body.put("env", spec.env());
+    if (!spec.labels().isEmpty()) body.put("labels", spec.labels());
+    var limits = new LinkedHashMap<String, Object>();
+    spec.limits().memoryMb().ifPresent(v -> limits.put("memoryMb", v));
+    spec.limits().pids().ifPresent(v -> limits.put("pids", v));
+    spec.limits().cpus().ifPresent(v -> limits.put("cpus", v));
+    if (!limits.isEmpty()) body.put("limits", limits);
+    EgressPolicy egress = spec.egress();
+    if (!egress.allow().isEmpty() || egress.upstreamProxy().isPresent()) {
+      var policy = new LinkedHashMap<String, Object>();
+      policy.put("allow", egress.allow());
+      egress.upstreamProxy().ifPresent(p -> policy.put("upstreamProxy", p));
+      body.put("egress", policy);
+    }
+    spec.idleTimeout().ifPresent(d -> body.put("idleTimeoutSeconds", d.toSeconds()));
+    return body;
+  }
+
+  static SandboxInfo sandbox(Object json) {
+    var f = JsonFields.of(json, "sandbox");
+    var limits = f.optObject("limits").map(l -> new Limits(
+        l.optInt("memoryMb").map(OptionalInt::of).orElse(OptionalInt.empty()),
+        l.optInt("pids").map(OptionalInt::of).orElse(OptionalInt.empty()),
+        l.optDouble("cpus").map(OptionalDouble::of).orElse(OptionalDouble.empty())))
+        .orElse(Limits.DEFAULT);
+    var egress = f.optObject("egress")
+        .map(e -> new EgressPolicy(e.stringList("allow"), e.optString("upstreamProxy")))
+        .orElse(EgressPolicy.DENY_ALL);
+    return new SandboxInfo(f.string("id"), SandboxState.fromWire(f.string("state")), f.optString("stateReason"),
+        f.string("image"), f.optString("imageDigest"), f.longValue("generation"), f.optString("address"),
+        f.stringMap("env"), f.stringMap("labels"), limits, egress, f.optSeconds("idleTimeoutSeconds"),
+        f.instant("createdAt"),
+        f.optInstant("startedAt"), f.optInstant("stoppedAt"), f.optInstant("lastActivityAt"));
+  }
+
+  static List<SandboxInfo> sandboxes(Object json) {
+    return JsonFields.of(json, "answer").list("sandboxes").stream().map(Wire::sandbox).toList();
+  }
+
+  static Map<String, Object> exec(ExecRequest request) {
+    var body = new LinkedHashMap<String, Object>();
+    request.command().ifPresent(c -> body.put("command", c));
+    if (!request.argv().isEmpty()) body.put("argv", request.argv());
+    if (!request.env().isEmpty()) body.put("env", request.env());
+    request.cwd().ifPresent(c -> body.put("cwd", c));
+    request.stdin().ifPresent(s -> body.put("stdin", s));
+    body.put("timeoutSeconds", request.timeoutSeconds());
+    return body;
+  }
+
+  static ExecResult execResult(Object json) {
+    var f = JsonFields.of(json, "exec");
+    return new ExecResult(f.intValue("exitCode"), f.optString("stdout").orElse(""),
+        f.optString("stderr").orElse(""), f.optMillis("durationMs").orElse(Duration.ZERO),
+        f.bool("timedOut", false), f.bool("truncated", false));
+  }
+
+  static List<FileEntry> fileEntries(Object json) {
+    return JsonFields.of(json, "answer").list("entries").stream().map(item -> {
+      var f = JsonFields.of(item, "entry");
+      return new FileEntry(f.string("name"), fileType(f.string("type")), f.optLong("size").orElse(0L),
+          octal(f.optString("mode").orElse("0")), f.instant("modifiedAt"));
+    }).toList();
+  }
+
+  static List<EgressEvent> egressEvents(Object json) {
+    return JsonFields.of(json, "answer").list("events").stream().map(item -> {
+      var f = JsonFields.of(item, "event");
+      return new EgressEvent(f.string("host"), f.intValue("port"), f.string("method"), f.bool("allowed", false),
+          f.optString("reason"), f.bool("viaUpstream", false), f.optLong("bytesOut").orElse(0L),
+          f.optLong("bytesIn").orElse(0L), f.instant("startedAt"), f.optMillis("durationMs").orElse(Duration.ZERO));
+    }).toList();
+  }
+
+  private static FileEntry.Type fileType(String wire) {
+    return switch (wire) {
+      case "file" -> FileEntry.Type.FILE;
+      case "directory" -> FileEntry.Type.DIRECTORY;
+      case "symlink" -> FileEntry.Type.SYMLINK;
+      default -> FileEntry.Type.OTHER;
+    };
+  }
+
+  private static int octal(String mode) {
+    try {
+      return Integer.parseInt(mode, 8);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("entry.mode: expected an octal string, got " + mode);
+    }
+  }
+}
