@@ -78,6 +78,8 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
   private static final MethodHandle UNLINKAT = fn("unlinkat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle RENAMEAT = fn("renameat",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), false);
   private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -203,6 +205,19 @@ public final class Syscalls {
       MemorySegment st = a.allocate(STATE);
       if ((int) UNLINKAT.invokeExact(st, dirfd, a.allocateFrom(name), flags) < 0) {
         throw fail("unlinkat", name, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void renameat(int olddirfd, String oldname, int newdirfd, String newname) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) RENAMEAT.invokeExact(st, olddirfd, a.allocateFrom(oldname), newdirfd, a.allocateFrom(newname)) < 0) {
+        throw fail("renameat", oldname + " -> " + newname, st);
       }
     } catch (SyscallException e) {
       throw e;

@@ -158,8 +158,11 @@ final class BridgeNetwork implements Network {
       if (start >= 0) {
         String body = set.substring(start + 12, set.indexOf('}', start));
         for (String e : body.split(",")) {
-          if (!e.isBlank()) {
-            keep.add(e.strip());
+          String element = e.strip();
+          int q = element.indexOf('"', 1);
+          if (!element.isEmpty() && element.startsWith("\"") && q > 0
+              && Files.exists(Path.of("/sys/class/net", element.substring(1, q)))) {
+            keep.add(element);
           }
         }
       }
@@ -205,9 +208,10 @@ final class BridgeNetwork implements Network {
 
   @Override
   public void detach(String sandboxId, int slot, Inet4Address address) {
-    String veth = vethName(slot);
+    String veth = slot < 0 ? null : vethName(slot);
     String ns = netnsName(sandboxId);
-    if (Files.exists(Path.of("/sys/class/net", veth))) {
+    boolean hadVeth = veth != null && Files.exists(Path.of("/sys/class/net", veth));
+    if (hadVeth) {
       Tool.run(List.of("ip", "link", "del", veth), TOOL_TIMEOUT);
     }
     if (Files.exists(NETNS_DIR.resolve(ns))) {
@@ -216,8 +220,11 @@ final class BridgeNetwork implements Network {
         throw new NetworkException("cannot remove network namespace " + ns + ": " + r.stderr().strip());
       }
     }
-    Tool.run(List.of("nft", "delete", "element", "bridge", instance.name(), "bound",
-        "{ \"" + veth + "\" . " + address.getHostAddress() + " }"), TOOL_TIMEOUT);
+    // a binding whose veth is gone is harmless and is pruned when the firewall is next loaded
+    if (hadVeth && address != null) {
+      Tool.run(List.of("nft", "delete", "element", "bridge", instance.name(), "bound",
+          "{ \"" + veth + "\" . " + address.getHostAddress() + " }"), TOOL_TIMEOUT);
+    }
   }
 
   @Override

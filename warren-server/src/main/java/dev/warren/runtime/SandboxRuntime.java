@@ -50,6 +50,9 @@ public interface SandboxRuntime extends AutoCloseable {
   /** The running sandbox {@code id}, if its container is running. */
   Optional<RunningSandbox> running(String id);
 
+  /** Where the host sees the sandbox's root filesystem while it runs (its overlay mount). */
+  Path rootfs(String id);
+
   /** Runs a command to completion (or its timeout, when its process group is killed). */
   ExecResult exec(String id, ExecSpec spec);
 

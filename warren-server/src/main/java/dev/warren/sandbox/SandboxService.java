@@ -70,6 +70,17 @@ public final class SandboxService {
     this.events = events;
   }
 
+  /**
+   * Reconciles the store with what runs, then starts the idle reaper. Called once at start-up,
+   * before the API accepts requests; returns the reaper for the caller to close.
+   */
+  public AutoCloseable open() {
+    new Reconciler(this).run();
+    IdleReaper reaper = new IdleReaper(this, config.idleCheckInterval());
+    reaper.start();
+    return reaper;
+  }
+
   SandboxRepository repository() {
     return repo;
   }
@@ -347,6 +358,23 @@ public final class SandboxService {
       return r;
     } catch (SandboxRuntimeException e) {
       throw asSandboxException("exec in", id, e);
+    }
+  }
+
+  /** The files of a running sandbox. Counts as activity. */
+  public SandboxFiles files(String id) {
+    Sandbox s = requireRunning(id, "access the files of");
+    return new SandboxFiles(id, runtime.rootfs(id), runtime.rootUid(s.slot()));
+  }
+
+  /** Deletes a directory tree by running rm inside the sandbox, where it cannot reach anything else. */
+  public void deleteTree(String id, String path) {
+    SandboxFiles.checkPath(path);
+    ExecResult r = exec(id, new ExecSpec(List.of("rm", "-rf", "--", path), Map.of(), Optional.empty(), new byte[0],
+        java.time.Duration.ofMinutes(10), 64 * 1024));
+    if (r.exitCode() != 0) {
+      throw new SandboxException(Problem.CONFLICT, "cannot delete " + path + " in " + id + ": "
+          + new String(r.stderr(), StandardCharsets.UTF_8).strip());
     }
   }
 

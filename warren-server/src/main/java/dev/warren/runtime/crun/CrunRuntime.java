@@ -132,6 +132,8 @@ public final class CrunRuntime implements SandboxRuntime {
       long t0 = System.nanoTime();
       int usernsFd = userns.fd(spec.slot());
       long t1 = System.nanoTime();
+      Files.createDirectories(dirs.root());
+      Files.writeString(dirs.root().resolve("slot"), spec.slot() + "\n");
       RootFs.mount(id, spec.image().rootfs(), dirs, usernsFd, rootUid);
       writeEtc(spec, dirs);
       Files.createDirectories(dirs.bundle());
@@ -208,7 +210,7 @@ public final class CrunRuntime implements SandboxRuntime {
 
   @Override
   public void stop(String id, int slot) {
-    stop(id, slot, network.address(slot));
+    stop(id, slot, slot < 0 ? null : network.address(slot));
   }
 
   private void stop(String id, int slot, java.net.Inet4Address address) {
@@ -319,6 +321,11 @@ public final class CrunRuntime implements SandboxRuntime {
       return Optional.empty();
     }
     return Optional.of(new RunningSandbox(id, state.path("pid").asLong(), dirs(id).rootfs()));
+  }
+
+  @Override
+  public Path rootfs(String id) {
+    return dirs(id).rootfs();
   }
 
   @Override

@@ -1,0 +1,115 @@
+package dev.warren;
+
+import dev.warren.api.ApiServer;
+import dev.warren.api.Tokens;
+import dev.warren.config.Config;
+import dev.warren.events.Events;
+import dev.warren.host.Instance;
+import dev.warren.host.InstanceRegistry;
+import dev.warren.image.Images;
+import dev.warren.net.EgressLog;
+import dev.warren.net.EgressProxy;
+import dev.warren.net.Network;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.sandbox.SandboxService;
+import dev.warren.store.Store;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Warren controller: store, runtime, network, proxy, services and API, started in
+ * that order and closed in reverse. Closing leaves sandboxes running; the next start adopts them.
+ */
+public final class Server implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Server.class);
+
+  private final Deque<AutoCloseable> parts = new ArrayDeque<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private ApiServer api;
+  private Tokens tokens;
+  private Instance instance;
+  private SandboxService sandboxes;
+
+  private Server() {}
+
+  public static Server start(Config config) {
+    Server s = new Server();
+    try {
+      s.boot(config);
+      return s;
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  private void boot(Config config) {
+    long t0 = System.nanoTime();
+    instance = InstanceRegistry.claim(config);
+    Store store = Store.open(config);
+    parts.push(store);
+    Images images = Images.open(config.imagesDir());
+    Network network = Network.bridge(instance, config.proxyPort());
+    SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
+        config.crun(), network);
+    parts.push(runtime);
+    runtime.init();
+    Events events = new Events(store);
+    EgressLog egressLog = new EgressLog(store);
+    sandboxes = new SandboxService(config, store, runtime, network, images, events);
+    parts.push(sandboxes.open());
+    InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());
+    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient,
+        Set.of(config.listen(), proxyAt), egressLog);
+    parts.push(proxy);
+    tokens = Tokens.load(config.dataDir());
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    parts.push(metrics::close);
+    api = new ApiServer(config, tokens, sandboxes, egressLog, metrics, () -> {
+      Map<String, Optional<String>> checks = new LinkedHashMap<>();
+      checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
+      checks.put("runtime", runtime.problem());
+      return checks;
+    });
+    parts.push(api);
+    log.info("Warren {} ready in {} ms: data {}, store {}, bridge {} {}", instance.name(), (System.nanoTime() - t0) / 1_000_000,
+        config.dataDir(), store.kind(), instance.bridge(), instance.subnet());
+  }
+
+  public int port() {
+    return api.port();
+  }
+
+  public Tokens tokens() {
+    return tokens;
+  }
+
+  public Instance instance() {
+    return instance;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    while (!parts.isEmpty()) {
+      AutoCloseable c = parts.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("error while shutting down: {}", e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.warren.api;
+
+import dev.warren.net.EgressPolicy;
+import dev.warren.sandbox.Sandbox;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Optional;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The sandbox body of the API (docs/api.md). Upstream proxy passwords never leave the server. */
+final class SandboxJson {
+  private SandboxJson() {}
+
+  static ObjectNode of(Sandbox s) {
+    ObjectNode n = Json.object();
+    n.put("id", s.id());
+    n.put("state", s.state().wire());
+    n.put("stateReason", s.stateReason().orElse(null));
+    n.put("image", s.spec().image());
+    n.put("imageDigest", s.imageDigest());
+    n.put("generation", s.generation());
+    n.put("address", s.address());
+    ObjectNode env = n.putObject("env");
+    s.spec().env().forEach(env::put);
+    ObjectNode labels = n.putObject("labels");
+    s.spec().labels().forEach(labels::put);
+    n.putObject("limits")
+        .put("memoryMb", s.spec().limits().memoryMb())
+        .put("pids", s.spec().limits().pids())
+        .put("cpus", s.spec().limits().cpus());
+    n.set("egress", egress(s.spec().egress()));
+    n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
+    n.put("createdAt", s.createdAt().toString());
+    n.put("startedAt", time(s.startedAt()));
+    n.put("stoppedAt", time(s.stoppedAt()));
+    n.put("lastActivityAt", s.lastActivityAt().toString());
+    return n;
+  }
+
+  static ObjectNode egress(EgressPolicy p) {
+    ObjectNode e = Json.object();
+    var allow = e.putArray("allow");
+    p.allow().forEach(allow::add);
+    e.put("upstreamProxy", p.upstreamProxy().map(SandboxJson::mask).orElse(null));
+    return e;
+  }
+
+  static String mask(URI u) {
+    String info = u.getRawUserInfo();
+    if (info == null) {
+      return u.toString();
+    }
+    int colon = info.indexOf(':');
+    String user = colon < 0 ? info : info.substring(0, colon);
+    return u.getScheme() + "://" + user + ":***@" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+  }
+
+  private static String time(Optional<Instant> t) {
+    return t.map(Instant::toString).orElse(null);
+  }
+}

@@ -1,0 +1,149 @@
+package dev.warren.api;
+
+import dev.warren.config.Config;
+import dev.warren.error.WarrenException;
+import dev.warren.net.EgressPolicy;
+import dev.warren.runtime.ExecResult;
+import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.Limits;
+import dev.warren.sandbox.Sandbox;
+import dev.warren.sandbox.SandboxService;
+import dev.warren.sandbox.SandboxSpec;
+import dev.warren.sandbox.SandboxState;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code /v1/sandboxes}: create, list, get, stop, start, restart, delete, exec. */
+final class SandboxRoutes {
+  static final int MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
+  static final long MAX_EXEC_TIMEOUT = 86_400;
+
+  private final SandboxService sandboxes;
+  private final Config config;
+
+  SandboxRoutes(SandboxService sandboxes, Config config) {
+    this.sandboxes = sandboxes;
+    this.config = config;
+  }
+
+  void register(RoutesConfig r) {
+    r.post("/v1/sandboxes", this::create);
+    r.get("/v1/sandboxes", this::list);
+    r.get("/v1/sandboxes/{id}", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.get(ctx.pathParam("id")))));
+    r.post("/v1/sandboxes/{id}/stop", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.stop(ctx.pathParam("id")))));
+    r.post("/v1/sandboxes/{id}/start", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.start(ctx.pathParam("id")))));
+    r.post("/v1/sandboxes/{id}/restart", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.restart(ctx.pathParam("id")))));
+    r.delete("/v1/sandboxes/{id}", ctx -> {
+      sandboxes.delete(ctx.pathParam("id"));
+      ctx.status(204);
+    });
+    r.post("/v1/sandboxes/{id}/exec", this::exec);
+  }
+
+  private void create(Context ctx) {
+    Body b = Body.of(ctx, Set.of("image", "env", "labels", "limits", "egress", "idleTimeoutSeconds"));
+    Config.SandboxDefaults d = config.sandboxDefaults();
+    String image = b.string("image").orElse(d.image());
+    Map<String, String> env = b.stringMap("env");
+    Map<String, String> labels = b.stringMap("labels");
+    Limits limits = b.object("limits", Set.of("memoryMb", "pids", "cpus")).map(l -> new Limits(
+            l.integer("memoryMb", Limits.MIN_MEMORY_MB, Limits.MAX_MEMORY_MB).map(Long::intValue).orElse(d.memoryMb()),
+            l.integer("pids", Limits.MIN_PIDS, Limits.MAX_PIDS).map(Long::intValue).orElse(d.pids()),
+            l.number("cpus", Limits.MIN_CPUS, Limits.MAX_CPUS).orElse(d.cpus())))
+        .orElse(new Limits(d.memoryMb(), d.pids(), d.cpus()));
+    EgressPolicy egress = b.object("egress", Set.of("allow", "upstreamProxy")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
+    Duration idle = b.integer("idleTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds).orElse(d.idleTimeout());
+    Optional<String> key = Optional.ofNullable(ctx.header("Idempotency-Key")).map(String::strip).filter(k -> !k.isEmpty());
+    if (key.isPresent() && (key.get().length() > 255 || !key.get().chars().allMatch(c -> c >= 0x21 && c < 0x7f))) {
+      throw WarrenException.invalid("Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
+    }
+    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle), key);
+    ctx.header("Location", "/v1/sandboxes/" + s.id());
+    Json.send(ctx, 201, SandboxJson.of(s));
+  }
+
+  static EgressPolicy egress(Body e) {
+    List<String> allow = e.stringList("allow", 256).orElse(List.of());
+    Optional<URI> upstream = e.string("upstreamProxy").map(u -> {
+      try {
+        return new URI(u);
+      } catch (java.net.URISyntaxException ex) {
+        throw WarrenException.invalid("egress.upstreamProxy", "egress.upstreamProxy is not a URL: " + ex.getReason());
+      }
+    });
+    try {
+      return new EgressPolicy(allow, upstream);
+    } catch (IllegalArgumentException ex) {
+      String field = ex.getMessage() != null && ex.getMessage().toLowerCase().contains("upstream") ? "egress.upstreamProxy" : "egress.allow";
+      throw WarrenException.invalid(field, ex.getMessage());
+    }
+  }
+
+  private void list(Context ctx) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String l : ctx.queryParams("label")) {
+      int eq = l.indexOf('=');
+      if (eq <= 0) {
+        throw WarrenException.invalid("label", "label filters are name=value, got '" + l + "'");
+      }
+      labels.put(l.substring(0, eq), l.substring(eq + 1));
+    }
+    Optional<SandboxState> state = Optional.ofNullable(ctx.queryParam("state")).filter(s -> !s.isEmpty()).map(s -> {
+      try {
+        return SandboxState.parse(s);
+      } catch (IllegalArgumentException e) {
+        throw WarrenException.invalid("state", "state must be one of creating, starting, running, stopping, stopped, failed; got '" + s + "'");
+      }
+    });
+    ObjectNode out = Json.object();
+    var arr = out.putArray("sandboxes");
+    sandboxes.list(labels, state).forEach(s -> arr.add(SandboxJson.of(s)));
+    Json.send(ctx, 200, out);
+  }
+
+  private void exec(Context ctx) {
+    String id = ctx.pathParam("id");
+    Body b = Body.of(ctx, Set.of("command", "argv", "env", "cwd", "stdin", "timeoutSeconds"));
+    Optional<String> command = b.string("command");
+    Optional<List<String>> argv = b.stringList("argv", 4096);
+    if (command.isPresent() == argv.isPresent()) {
+      throw WarrenException.invalid(command.isPresent() ? "argv" : "command", "give exactly one of command (a shell string) or argv (a list)");
+    }
+    if (argv.isPresent() && argv.get().isEmpty()) {
+      throw WarrenException.invalid("argv", "argv must name a program");
+    }
+    Map<String, String> env = b.stringMap("env");
+    env.forEach((k, v) -> {
+      if (!k.matches("[A-Za-z_][A-Za-z0-9_]*") || k.startsWith("WARREN_")) {
+        throw WarrenException.invalid("env." + k, "environment names are letters, digits and '_' and may not start with WARREN_");
+      }
+    });
+    Optional<String> cwd = b.string("cwd");
+    cwd.ifPresent(c -> {
+      if (!c.startsWith("/")) {
+        throw WarrenException.invalid("cwd", "cwd must be an absolute path");
+      }
+    });
+    byte[] stdin = b.string("stdin").map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
+    long timeout = b.integer("timeoutSeconds", 1, MAX_EXEC_TIMEOUT).orElse(300L);
+    List<String> program = argv.orElseGet(() -> List.of("/bin/sh", "-c", command.get()));
+    ExecResult r = sandboxes.exec(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout), MAX_EXEC_OUTPUT));
+    ObjectNode out = Json.object();
+    out.put("exitCode", r.exitCode());
+    out.put("stdout", new String(r.stdout(), StandardCharsets.UTF_8));
+    out.put("stderr", new String(r.stderr(), StandardCharsets.UTF_8));
+    out.put("durationMs", r.duration().toMillis());
+    out.put("timedOut", r.timedOut());
+    out.put("truncated", r.truncated());
+    Json.send(ctx, 200, out);
+  }
+}

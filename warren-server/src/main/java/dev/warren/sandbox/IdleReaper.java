@@ -1,0 +1,104 @@
+package dev.warren.sandbox;
+
+import dev.warren.runtime.Usage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stops sandboxes idle past their timeout. Activity is any API call on the sandbox and any CPU
+ * its processes use beyond a trickle (so a long build is never stopped mid-task). Also persists
+ * activity times so a restarted controller keeps counting from the right moment. One virtual
+ * thread; {@code close()} stops it.
+ */
+final class IdleReaper implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IdleReaper.class);
+  /** CPU use above this share of one core during a check interval counts as activity. */
+  static final double BUSY_SHARE = 0.02;
+
+  private final SandboxService service;
+  private final Duration interval;
+  private final Map<String, Long> lastCpu = new HashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread thread;
+
+  IdleReaper(SandboxService service, Duration interval) {
+    this.service = service;
+    this.interval = interval;
+    this.thread = Thread.ofVirtual().name("idle-reaper").unstarted(this::loop);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void loop() {
+    while (!closed.get()) {
+      try {
+        Thread.sleep(interval);
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        sweep(Instant.now());
+      } catch (RuntimeException e) {
+        log.warn("idle sweep failed: {}", e.getMessage());
+      }
+    }
+  }
+
+  void sweep(Instant now) {
+    Map<String, Instant> activity = service.activity();
+    for (Sandbox s : service.list(Map.of(), Optional.of(SandboxState.RUNNING))) {
+      Optional<Usage> usage = service.runtime().usage(s.id());
+      if (usage.isPresent()) {
+        Long before = lastCpu.put(s.id(), usage.get().cpuNanos());
+        if (before != null && usage.get().cpuNanos() - before > interval.toNanos() * BUSY_SHARE) {
+          activity.put(s.id(), now);
+        }
+      }
+    }
+    Map<String, Instant> snapshot = new HashMap<>(activity);
+    try {
+      service.repository().touch(snapshot);
+    } catch (RuntimeException e) {
+      log.warn("cannot store activity times: {}", e.getMessage());
+    }
+    for (Sandbox s : service.list(Map.of(), Optional.of(SandboxState.RUNNING))) {
+      Duration timeout = s.spec().idleTimeout();
+      if (timeout.isZero()) {
+        continue;
+      }
+      Instant last = snapshot.getOrDefault(s.id(), s.lastActivityAt());
+      if (last.plus(timeout).isBefore(now)) {
+        String reason = "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds " + timeout.toSeconds() + ")";
+        try {
+          service.locked(s.id(), () -> {
+            Sandbox current = service.get(s.id());
+            Instant latest = service.activity().getOrDefault(s.id(), current.lastActivityAt());
+            if (current.state() == SandboxState.RUNNING && latest.plus(timeout).isBefore(Instant.now())) {
+              service.stopLocked(current, "idle-stopped", Optional.of(reason));
+            }
+            return null;
+          });
+          lastCpu.remove(s.id());
+        } catch (RuntimeException e) {
+          log.warn("cannot stop idle sandbox {}: {}", s.id(), e.getMessage());
+        }
+      }
+    }
+    lastCpu.keySet().retainAll(activity.keySet());
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      thread.interrupt();
+    }
+  }
+}
