@@ -82,8 +82,21 @@ public final class Server implements AutoCloseable {
       return checks;
     });
     parts.push(api);
+    writeListenFile(config);
     log.info("Warren {} ready in {} ms: data {}, store {}, bridge {} {}", instance.name(), (System.nanoTime() - t0) / 1_000_000,
         config.dataDir(), store.kind(), instance.bridge(), instance.subnet());
+  }
+
+  /** Records the address actually bound (port 0 picks one) for the CLI and for tools. */
+  private void writeListenFile(Config config) {
+    try {
+      java.nio.file.Path f = config.dataDir().resolve("listen");
+      java.nio.file.Path tmp = config.dataDir().resolve("listen.tmp");
+      java.nio.file.Files.writeString(tmp, config.listen().getAddress().getHostAddress() + ":" + api.port() + "\n");
+      java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.io.IOException e) {
+      log.warn("cannot write {}: {}", config.dataDir().resolve("listen"), e.getMessage());
+    }
   }
 
   public int port() {

@@ -33,7 +33,11 @@ public final class InstanceRegistry {
     Path registry = config.hostStateDir().resolve("instances");
     try {
       Files.createDirectories(registry);
-      Files.createDirectories(dataDir);
+      if (!Files.exists(dataDir)) {
+        Files.createDirectories(dataDir);
+        // others may traverse (sandboxes reach their root filesystem as unprivileged uids) but not list
+        Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+      }
       try (FileChannel lockFile = FileChannel.open(registry.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
            FileLock ignored = lockFile.lock()) {
         Optional<Integer> known = remembered(dataDir, registry);

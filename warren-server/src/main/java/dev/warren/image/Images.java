@@ -35,7 +35,7 @@ public interface Images {
 
   /** The built image of {@code name} with exactly this digest (an older build a sandbox still uses). */
   default Optional<Image> find(String name, String digest) {
-    return find(name).filter(i -> i.digest().equals(digest));
+    return list().stream().filter(i -> i.name().equals(name) && i.digest().equals(digest)).findFirst();
   }
 
   /** The built image, or an {@link ImageException} that says how to build it. */

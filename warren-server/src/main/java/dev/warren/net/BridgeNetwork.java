@@ -228,6 +228,15 @@ final class BridgeNetwork implements Network {
   }
 
   @Override
+  public void remove() {
+    if (Files.exists(Path.of("/sys/class/net", bridge()))) {
+      Tool.run(List.of("ip", "link", "del", bridge()), TOOL_TIMEOUT);
+    }
+    Tool.run(List.of("nft", "delete", "table", "inet", instance.name()), TOOL_TIMEOUT);
+    Tool.run(List.of("nft", "delete", "table", "bridge", instance.name()), TOOL_TIMEOUT);
+  }
+
+  @Override
   public Set<String> attached() {
     Set<String> ids = new HashSet<>();
     String prefix = instance.name() + "-";

@@ -46,6 +46,9 @@ public interface Network extends AutoCloseable {
 
   String netnsName(String sandboxId);
 
+  /** Removes the bridge and the firewall tables (teardown; no sandbox may still be attached). */
+  void remove();
+
   @Override
   default void close() {}
 }

@@ -68,6 +68,12 @@ public interface SandboxRuntime extends AutoCloseable {
   /** Host uid that is root inside the sandbox of slot {@code slot}. */
   long rootUid(int slot);
 
+  /**
+   * Removes what {@link #init()} made on the host (namespaces, mounts, cgroup parents, network).
+   * Every sandbox must have been destroyed first. For teardown and uninstall.
+   */
+  void uninstall();
+
   @Override
   void close();
 }

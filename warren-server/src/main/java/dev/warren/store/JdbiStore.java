@@ -59,6 +59,9 @@ final class JdbiStore implements Store {
     HikariDataSource pool = new HikariDataSource(hc);
     try {
       migrate(pool, kind, url);
+      if (kind.equals("sqlite")) {
+        restrict(Path.of(url.substring("jdbc:sqlite:".length())));
+      }
       return new JdbiStore(kind, pool);
     } catch (RuntimeException e) {
       pool.close();
@@ -97,6 +100,17 @@ final class JdbiStore implements Store {
     } catch (FlywayException e) {
       String msg = e.getMessage() == null ? e.toString() : e.getMessage();
       throw new StoreException("cannot open the database at " + redact(url) + ": " + msg, e);
+    }
+  }
+
+  /** The database holds upstream proxy credentials: owner only (WAL files inherit the mode). */
+  private static void restrict(Path db) {
+    try {
+      if (Files.exists(db)) {
+        Files.setPosixFilePermissions(db, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      }
+    } catch (java.io.IOException e) {
+      log.warn("cannot restrict the permissions of {}: {}", db, e.getMessage());
     }
   }
 

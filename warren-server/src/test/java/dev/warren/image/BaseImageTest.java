@@ -24,11 +24,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The real {@code base} image, built with debootstrap into a cache outside the clone
- * ({@code $WARREN_TEST_IMAGES}, else /var/cache/warren/images) so later runs reuse it. The first
+ * ({@code $WARREN_TEST_IMAGES}, else /var/lib/warren/images) so later runs reuse it. The first
  * run builds it (about a minute); a changed recipe builds anew.
  */
 class BaseImageTest {
-  private static final Path CACHE = Path.of(System.getenv().getOrDefault("WARREN_TEST_IMAGES", "/var/cache/warren/images"));
+  private static final Path CACHE = Path.of(System.getenv().getOrDefault("WARREN_TEST_IMAGES", "/var/lib/warren/images"));
 
   private static Image image;
   private static final List<String> first = new CopyOnWriteArrayList<>();

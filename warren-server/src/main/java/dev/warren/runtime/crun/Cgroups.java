@@ -120,6 +120,27 @@ final class Cgroups {
     return clean;
   }
 
+  /** Removes this instance's (empty) parent cgroups. */
+  void removeParents() {
+    List<Path> parents = new ArrayList<>();
+    if (v2) {
+      parents.add(ROOT.resolve("warren").resolve(instance.name()));
+    } else {
+      for (String c : V1_CONTROLLERS) {
+        parents.add(ROOT.resolve(c).resolve("warren").resolve(instance.name()));
+      }
+    }
+    for (Path p : parents) {
+      try {
+        Files.deleteIfExists(p);
+        // the shared "warren" parent goes too once no instance uses it
+        Files.deleteIfExists(p.getParent());
+      } catch (IOException e) {
+        // still in use by a sandbox or another instance
+      }
+    }
+  }
+
   /** Ids of sandboxes of this instance that have a cgroup. */
   List<String> ids() {
     Path parent = v2 ? ROOT.resolve("warren").resolve(instance.name()) : ROOT.resolve("pids").resolve("warren").resolve(instance.name());

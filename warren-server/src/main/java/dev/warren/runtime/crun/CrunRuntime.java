@@ -90,6 +90,7 @@ public final class CrunRuntime implements SandboxRuntime {
     } catch (IOException e) {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
+    checkTraversable(sandboxesDir);
     mountNs.init();
     network.init();
     maxFiles = Math.min(16384, hardNoFile());
@@ -353,6 +354,26 @@ public final class CrunRuntime implements SandboxRuntime {
     return instance.rootUid(slot);
   }
 
+  /**
+   * crun and the sandbox's processes reach the root filesystem as the sandbox's unprivileged root,
+   * so every directory above it must be traversable by others (o+x); listing may stay denied.
+   */
+  private static void checkTraversable(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+      for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+        var perms = Files.getPosixFilePermissions(p);
+        if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+          throw new RuntimeUnavailableException("sandboxes live under " + p + ", which other users cannot traverse; sandboxes run as "
+              + "unprivileged uids and must reach their root filesystem. Run: chmod o+x " + p + " (mode 0711 keeps it unlistable)");
+        }
+      }
+    } catch (IOException e) {
+      throw new RuntimeUnavailableException("cannot check the permissions above " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
   private static long hardNoFile() {
     try {
       for (String l : Files.readAllLines(Path.of("/proc/self/limits"))) {
@@ -365,6 +386,18 @@ public final class CrunRuntime implements SandboxRuntime {
       log.debug("cannot read RLIMIT_NOFILE", e);
     }
     return 4096;
+  }
+
+  @Override
+  public void uninstall() {
+    List<String> left = observe().stream().map(Observed::id).toList();
+    if (!left.isEmpty()) {
+      throw new SandboxRuntimeException("cannot uninstall: sandboxes still exist: " + left);
+    }
+    network.remove();
+    mountNs.remove();
+    cgroups.removeParents();
+    Tool.run(List.of("rm", "-rf", "--one-file-system", runDir.toString()), Duration.ofSeconds(30));
   }
 
   @Override

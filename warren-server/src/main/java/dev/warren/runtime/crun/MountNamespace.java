@@ -129,8 +129,10 @@ final class MountNamespace {
 
   /** Removes the namespace and the shared mount (uninstall; no sandbox may be running). */
   void remove() {
-    if (MountInfo.isMountPoint(nsFile)) {
-      run(List.of("umount", nsFile.toString()));
+    for (Path p : List.of(nsFile, runDir, sandboxesDir)) {
+      while (MountInfo.isMountPoint(p)) {
+        run(List.of("umount", p.toString()));
+      }
     }
   }
 
