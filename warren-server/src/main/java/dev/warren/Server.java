@@ -68,10 +68,6 @@ public final class Server implements AutoCloseable {
     EgressLog egressLog = new EgressLog(store);
     sandboxes = new SandboxService(config, store, runtime, network, images, events);
     parts.push(sandboxes.open());
-    InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());
-    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient,
-        Set.of(config.listen(), proxyAt), egressLog);
-    parts.push(proxy);
     tokens = Tokens.load(config.dataDir());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
@@ -82,6 +78,13 @@ public final class Server implements AutoCloseable {
       return checks;
     });
     parts.push(api);
+    // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0
+    InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());
+    InetSocketAddress apiAt = new InetSocketAddress(config.listen().getAddress(), api.port());
+    dev.warren.config.Cidr subnet = instance.subnet();
+    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient, Set.of(apiAt, proxyAt),
+        a -> a instanceof java.net.Inet4Address v4 && subnet.contains(dev.warren.config.Cidr.toInt(v4.getHostAddress())), egressLog);
+    parts.push(proxy);
     writeListenFile(config);
     log.info("Warren {} ready in {} ms: data {}, store {}, bridge {} {}", instance.name(), (System.nanoTime() - t0) / 1_000_000,
         config.dataDir(), store.kind(), instance.bridge(), instance.subnet());

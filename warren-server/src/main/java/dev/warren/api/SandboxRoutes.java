@@ -144,6 +144,10 @@ final class SandboxRoutes {
     out.put("durationMs", r.duration().toMillis());
     out.put("timedOut", r.timedOut());
     out.put("truncated", r.truncated());
+    out.put("oomKilled", r.oomKilled());
+    if (r.oomKilled()) {
+      out.put("message", "killed by the sandbox's memory limit of " + sandboxes.get(id).spec().limits().memoryMb() + " MiB");
+    }
     Json.send(ctx, 200, out);
   }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Resolves and connects to destinations, refusing Warren's own control plane: the {@code
@@ -23,12 +24,19 @@ import java.util.Set;
  */
 final class Destinations {
 
-  static final String CONTROL_PLANE = "destination is Warren's control plane";
+  static final String CONTROL_PLANE = "destination is Warren's control plane or a sandbox";
 
   private final List<InetSocketAddress> forbidden;
+  private final Predicate<InetAddress> forbiddenNetworks;
   private final Duration connectTimeout;
 
   Destinations(Set<InetSocketAddress> neverAllowed, InetSocketAddress listen, Duration connectTimeout) {
+    this(neverAllowed, a -> false, listen, connectTimeout);
+  }
+
+  Destinations(Set<InetSocketAddress> neverAllowed, Predicate<InetAddress> forbiddenNetworks, InetSocketAddress listen,
+      Duration connectTimeout) {
+    this.forbiddenNetworks = forbiddenNetworks;
     List<InetSocketAddress> all = new ArrayList<>(neverAllowed.size() + 1);
     for (InetSocketAddress entry : neverAllowed) {
       all.add(resolved(entry));
@@ -50,6 +58,9 @@ final class Destinations {
   }
 
   boolean isControlPlane(InetAddress address, int port) {
+    if (forbiddenNetworks.test(address)) {
+      return true;
+    }
     boolean local = false;
     boolean localKnown = false;
     for (InetSocketAddress entry : forbidden) {

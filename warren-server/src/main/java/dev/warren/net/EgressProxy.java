@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Warren's HTTP and CONNECT egress proxy, the only way out of a sandbox.
@@ -42,6 +43,20 @@ public interface EgressProxy extends AutoCloseable {
       Consumer<EgressEvent> events) {
     return HttpEgressProxy.start(
         listen, clients, neverAllowed, events, HttpEgressProxy.Settings.DEFAULTS);
+  }
+
+  /**
+   * As {@link #start(InetSocketAddress, Clients, Set, Consumer)}, also refusing every destination
+   * address {@code forbiddenNetworks} matches (the sandboxes' own subnet: sandboxes never reach each
+   * other, not even through the proxy).
+   */
+  static EgressProxy start(
+      InetSocketAddress listen,
+      Clients clients,
+      Set<InetSocketAddress> neverAllowed,
+      Predicate<InetAddress> forbiddenNetworks,
+      Consumer<EgressEvent> events) {
+    return HttpEgressProxy.start(listen, clients, neverAllowed, forbiddenNetworks, events, HttpEgressProxy.Settings.DEFAULTS);
   }
 
   InetSocketAddress address();

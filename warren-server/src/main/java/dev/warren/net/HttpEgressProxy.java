@@ -2,6 +2,7 @@ package dev.warren.net;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -18,6 +19,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +92,7 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
       ServerSocket server,
       Clients clients,
       Set<InetSocketAddress> neverAllowed,
+      Predicate<InetAddress> forbiddenNetworks,
       Consumer<EgressEvent> events,
       Settings settings) {
     this.server = server;
@@ -98,7 +101,7 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
     this.events = events;
     this.settings = settings;
     this.permits = new Semaphore(settings.maxConnections());
-    this.destinations = new Destinations(neverAllowed, address(), settings.connectTimeout());
+    this.destinations = new Destinations(neverAllowed, forbiddenNetworks, address(), settings.connectTimeout());
     this.acceptor = Thread.ofVirtual().name("warren-egress-accept").unstarted(this::acceptLoop);
   }
 
@@ -106,6 +109,16 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
       InetSocketAddress listen,
       Clients clients,
       Set<InetSocketAddress> neverAllowed,
+      Consumer<EgressEvent> events,
+      Settings settings) {
+    return start(listen, clients, neverAllowed, a -> false, events, settings);
+  }
+
+  static HttpEgressProxy start(
+      InetSocketAddress listen,
+      Clients clients,
+      Set<InetSocketAddress> neverAllowed,
+      Predicate<InetAddress> forbiddenNetworks,
       Consumer<EgressEvent> events,
       Settings settings) {
     Objects.requireNonNull(listen, "listen");
@@ -130,7 +143,7 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
     } catch (IOException e) {
       throw new UncheckedIOException("egress proxy cannot listen on " + listen + ": " + e, e);
     }
-    HttpEgressProxy proxy = new HttpEgressProxy(server, clients, neverAllowed, events, settings);
+    HttpEgressProxy proxy = new HttpEgressProxy(server, clients, neverAllowed, forbiddenNetworks, events, settings);
     proxy.acceptor.start();
     log.info("egress proxy listening on {}", proxy.address());
     return proxy;

@@ -355,6 +355,10 @@ public final class SandboxService {
     try {
       ExecResult r = runtime.exec(id, new ExecSpec(spec.argv(), env, spec.cwd(), spec.stdin(), spec.timeout(), spec.maxOutputBytes()));
       touch(id);
+      if (r.oomKilled()) {
+        events.record("sandbox.oom-kill", id, "a process of `" + String.join(" ", spec.argv()) + "` was killed by the memory limit of "
+            + s.spec().limits().memoryMb() + " MiB");
+      }
       return r;
     } catch (SandboxRuntimeException e) {
       throw asSandboxException("exec in", id, e);

@@ -85,19 +85,19 @@ final class Cgroups {
     }
   }
 
-  /** Whether the kernel recorded an OOM kill in the sandbox's memory cgroup. */
-  boolean oomKilled(String id) {
+  /** How many processes the kernel killed in the sandbox for its memory limit so far. */
+  long oomKills(String id) {
     try {
       Path f = v2 ? ROOT.resolve(rel(id)).resolve("memory.events") : ROOT.resolve("memory").resolve(rel(id)).resolve("memory.oom_control");
       for (String l : Files.readAllLines(f)) {
-        if (l.startsWith("oom_kill ") && Long.parseLong(l.substring(9).strip()) > 0) {
-          return true;
+        if (l.startsWith("oom_kill ")) {
+          return Long.parseLong(l.substring(9).strip());
         }
       }
     } catch (IOException | NumberFormatException e) {
-      return false;
+      return 0;
     }
-    return false;
+    return 0;
   }
 
   /** Removes the sandbox's empty cgroup directories; true when none is left. */

@@ -344,11 +344,6 @@ public final class CrunRuntime implements SandboxRuntime {
     return cgroups.usage(id);
   }
 
-  /** Whether the kernel killed something in the sandbox for exceeding its memory limit. */
-  public boolean oomKilled(String id) {
-    return cgroups.oomKilled(id);
-  }
-
   @Override
   public long rootUid(int slot) {
     return instance.rootUid(slot);

@@ -56,6 +56,7 @@ final class Execs {
 
   ExecResult run(String id, ExecSpec spec) {
     String marker = UUID.randomUUID().toString();
+    long oomBefore = cgroups.oomKills(id);
     long t0 = System.nanoTime();
     Process p;
     try {
@@ -104,8 +105,9 @@ final class Execs {
     if (!timedOut && code != 0 && isCrunFailure(errBytes)) {
       throw new SandboxRuntimeException("cannot run a command in " + id + ": " + new String(errBytes, StandardCharsets.UTF_8).strip());
     }
+    boolean oom = code == 137 && cgroups.oomKills(id) > oomBefore;
     return new ExecResult(code, out.bytes(), errBytes, Duration.ofNanos(System.nanoTime() - t0), timedOut,
-        out.truncated() || err.truncated());
+        out.truncated() || err.truncated(), oom);
   }
 
   /** crun's own failures (no such container, executable not found) start with its name. */
