@@ -106,7 +106,8 @@ public final class ApiServer implements AutoCloseable {
         Json.problem(ctx, Problem.INTERNAL, "unexpected error; see the server log for " + ref, Optional.empty(), Map.of());
       });
       r.error(404, ctx -> {
-        if (ctx.result() == null || ctx.result().isEmpty()) {
+        String type = ctx.res().getContentType();
+        if (type == null || !type.startsWith("application/problem+json")) {
           Json.problem(ctx, Problem.NOT_FOUND, "no route " + ctx.method().name() + " " + ctx.path(), Optional.empty(), Map.of());
         }
       });
