@@ -60,6 +60,21 @@ class ControllerRestartTest {
   }
 
   @Test
+  void onPostgresqlTooARestartedControllerFindsEverything() {
+    try (var pg = dev.warren.testing.TestDatabases.postgres(); TestWarren warren = TestWarren.start(pg.settings())) {
+      String a = warren.createSandbox("{\"labels\": {\"db\": \"pg\"}}");
+      String b = warren.createSandbox("{}");
+      warren.post("/v1/sandboxes/" + b + "/stop", null);
+      warren.exec(a, "echo on-pg > /workspace/f");
+      warren.kill9AndRestart();
+      assertThat(warren.get("/v1/sandboxes?label=db=pg").json().path("sandboxes")).hasSize(1);
+      assertThat(warren.exec(a, "cat /workspace/f").path("stdout").asString()).isEqualTo("on-pg\n");
+      assertThat(warren.get("/v1/sandboxes/" + b).json().path("state").asString()).isEqualTo("stopped");
+      assertThat(warren.log(200)).doesNotContain(pg.password());
+    }
+  }
+
+  @Test
   void sandboxKilledFromOutsideWhileTheControllerIsDownIsMarkedFailedAndCanBeStartedAgain() throws Exception {
     try (TestWarren warren = TestWarren.start()) {
       String id = warren.createSandbox("{}");
