@@ -69,7 +69,8 @@ public final class ApiServer implements AutoCloseable {
       r.after(ctx -> {
         Object t0 = ctx.attribute("t0");
         long nanos = t0 == null ? 0 : System.nanoTime() - (long) t0;
-        String route = ctx.endpoint() == null ? "unmatched" : ctx.endpoint().path;
+        var matched = ctx.endpoints().matchedHttpEndpoint();
+        String route = matched == null ? "unmatched" : matched.path;
         Timer.builder("warren_http_requests").tag("method", ctx.method().name()).tag("route", route)
             .tag("status", Integer.toString(ctx.statusCode())).register(metrics).record(java.time.Duration.ofNanos(nanos));
         access.info("{} {} {} {}ms", ctx.method().name(), ctx.path(), ctx.statusCode(), nanos / 1_000_000);
