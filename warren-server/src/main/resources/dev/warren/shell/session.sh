@@ -1,0 +1,101 @@
+# Warren shell session driver. This bash process IS the session's shell: each command is sourced
+# into it, so the working directory, variables, functions, aliases, options and traps persist from
+# one command to the next. Never a subshell.
+#
+#   bash /.warren/session.sh SESSION_ID [resume]
+#
+# Files, all in /var/lib/warren/sessions/SESSION_ID (the controller reads them from the host):
+#   ctl          FIFO; the controller writes one line per command: "<command id> <stdin: null|fifo>"
+#   <cid>.cmd    the command text, written by the controller before the line above
+#   <cid>.in     FIFO carrying the command's stdin (only when it has stdin)
+#   <cid>.start  written when the command starts: "<epoch µs>"
+#   <cid>.out    stdout, <cid>.err stderr, byte for byte
+#   <cid>.exit   written when it ends: "<exit code> <start µs> <end µs> <flags>"
+#   ready        "<pid> <generation of this shell>" once the shell reads commands
+#   state        the shell's state, saved when it exits so that a new shell can take it over
+# Every name of ours starts with __warren_, so a command's own names never collide with them.
+
+__warren_sid=$1
+__warren_dir=/var/lib/warren/sessions/$1
+__warren_cid=
+__warren_running=
+__warren_restarts=0
+
+exec </dev/null >/dev/null 2>&1
+exec 3<>"$__warren_dir/ctl" || exit 97
+shopt -s expand_aliases
+
+# Saves everything a command may have changed, for the shell that replaces this one.
+__warren_save() {
+  local __warren_v
+  {
+    printf 'cd -- %q 2>/dev/null\n' "$PWD"
+    for __warren_v in $(compgen -v); do
+      case $__warren_v in
+        __warren_*|BASH|BASH_*|BASHOPTS|BASHPID|SHELLOPTS|EUID|UID|PPID|GROUPS|FUNCNAME|LINENO|RANDOM|SRANDOM|SECONDS|\
+        EPOCHREALTIME|EPOCHSECONDS|HISTCMD|PIPESTATUS|_|COMP_*|DIRSTACK|OPTIND|OPTARG|SHLVL|MACHTYPE|HOSTTYPE|OSTYPE|WARREN_COMMAND_ID)
+          continue ;;
+      esac
+      declare -p "$__warren_v" 2>/dev/null
+    done
+    declare -F | while read -r _ _ __warren_v; do
+      case $__warren_v in __warren_*) ;; *) declare -f "$__warren_v" ;; esac
+    done
+    alias -p
+    shopt -p
+    set +o
+    printf 'umask %s\n' "$(umask)"
+    trap -p | grep -v -e ' EXIT$' -e ' SIGINT$'
+  } > "$__warren_dir/state.tmp" 2>/dev/null
+  command mv -f "$__warren_dir/state.tmp" "$__warren_dir/state" 2>/dev/null
+}
+
+# A command ran `exit` (or `set -e` tripped): record how it ended, save the state, and carry on
+# in a new shell that restores it. Same process (exec), same session.
+__warren_on_exit() {
+  local __warren_rc=$?
+  # keep the control FIFO open across the exec, so that nothing queued in it is lost
+  exec 3<>"$__warren_dir/ctl" </dev/null >/dev/null 2>&1
+  if [[ -n $__warren_running ]]; then
+    printf '%s %s %s shell-restarted\n' "$__warren_rc" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_cid.exit"
+  fi
+  __warren_save
+  exec /bin/bash /.warren/session.sh "$__warren_sid" resume
+}
+
+if [[ $2 == resume && -f $__warren_dir/state ]]; then
+  # `|| :` keeps a restored `set -e` from ending the shell on a line that cannot be restored
+  . "$__warren_dir/state" >/dev/null 2>&1 || :
+  __warren_restarts=1
+fi
+# Interrupt: abandon the rest of the running command; a `return` run by a trap ends the sourced file.
+__warren_int_trap='[[ -n $__warren_running ]] && return 130'
+trap __warren_on_exit EXIT
+trap "$__warren_int_trap" INT
+printf '%s %s\n' "$$" "${EPOCHREALTIME/./}" > "$__warren_dir/ready"
+
+while :; do
+  while IFS=' ' read -r -u 3 __warren_cid __warren_stdin; do
+    [[ -e $__warren_dir/$__warren_cid.start || ! -e $__warren_dir/$__warren_cid.cmd ]] && continue
+    __warren_in=/dev/null
+    [[ $__warren_stdin == fifo ]] && __warren_in=$__warren_dir/$__warren_cid.in
+    __warren_started=${EPOCHREALTIME/./}
+    printf '%s\n' "$__warren_started" > "$__warren_dir/$__warren_cid.start"
+    export WARREN_COMMAND_ID=$__warren_cid
+    __warren_running=1
+    . "$__warren_dir/$__warren_cid.cmd" < "$__warren_in" > "$__warren_dir/$__warren_cid.out" 2> "$__warren_dir/$__warren_cid.err" 3<&-
+    __warren_rc=$?
+    __warren_running=
+    unset WARREN_COMMAND_ID
+    trap __warren_on_exit EXIT
+    trap "$__warren_int_trap" INT
+    printf '%s %s %s\n' "$__warren_rc" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_cid.exit"
+    __warren_cid=
+  done
+  # a command's stray `break` or `continue` ended the loop: finish it and go on reading
+  if [[ -n $__warren_cid ]]; then
+    __warren_running=
+    printf '%s %s %s\n' "$?" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_cid.exit"
+    __warren_cid=
+  fi
+done
