@@ -3,12 +3,16 @@ package dev.warren.client;
 import java.util.Locale;
 
 /**
- * Lifecycle state of a sandbox as the server reports it. A deleted sandbox is never shown: asking
- * for it answers 404. {@link #UNKNOWN} stands for a state this SDK version does not know yet.
+ * Lifecycle state of a sandbox as the server reports it. {@link #STARTING} and {@link #STOPPING}
+ * are shown while a start or stop is under way, by this caller or another (the idle policy, say).
+ * A deleted sandbox is never shown: asking for it answers 404. {@link #UNKNOWN} stands for a state
+ * this SDK version does not know yet.
  */
 public enum SandboxState {
   CREATING,
+  STARTING,
   RUNNING,
+  STOPPING,
   STOPPED,
   FAILED,
   UNKNOWN;

@@ -45,7 +45,9 @@ final class Wire {
         .orElse(EgressPolicy.DENY_ALL);
     return new SandboxInfo(f.string("id"), SandboxState.fromWire(f.string("state")), f.optString("stateReason"),
         f.string("image"), f.optString("imageDigest"), f.longValue("generation"), f.optString("address"),
-        f.stringMap("env"), f.stringMap("labels"), limits, egress, f.optSeconds("idleTimeoutSeconds"),
+        f.stringMap("env"), f.stringMap("labels"), limits, egress,
+        // 0 is how the server says "never stopped for being idle"
+        f.optSeconds("idleTimeoutSeconds").filter(d -> !d.isZero()),
         f.instant("createdAt"),
         f.optInstant("startedAt"), f.optInstant("stoppedAt"), f.optInstant("lastActivityAt"));
   }

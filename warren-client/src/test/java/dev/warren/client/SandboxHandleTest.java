@@ -164,6 +164,22 @@ class SandboxHandleTest {
   }
 
   @Test
+  void transientStatesOfAStartOrStopAreKnown() {
+    server.enqueue(json(200, sandboxJson("sbx_1", "stopping", 1)));
+    server.enqueue(json(200, sandboxJson("sbx_1", "starting", 2)));
+    Sandbox sbx = warren.sandboxes().attach("sbx_1");
+    assertThat(sbx.refresh().state()).isEqualTo(SandboxState.STOPPING);
+    assertThat(sbx.refresh().state()).isEqualTo(SandboxState.STARTING);
+  }
+
+  @Test
+  void idleTimeoutOfZeroMeansNone() {
+    String never = sandboxJson("sbx_1", "running", 1).replace("\"idleTimeoutSeconds\":1800", "\"idleTimeoutSeconds\":0");
+    server.enqueue(json(200, never));
+    assertThat(warren.sandboxes().attach("sbx_1").refresh().idleTimeout()).isEmpty();
+  }
+
+  @Test
   void unknownStatesMapToUnknown() {
     server.enqueue(json(200, sandboxJson("sbx_1", "hibernating", 1)));
     assertThat(warren.sandboxes().attach("sbx_1").refresh().state()).isEqualTo(SandboxState.UNKNOWN);

@@ -4,7 +4,7 @@ import dev.warren.net.EgressPolicy;
 import dev.warren.sandbox.Sandbox;
 import java.net.URI;
 import java.time.Instant;
-import java.util.Optional;
+import java.time.temporal.ChronoUnit;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The sandbox body of the API (docs/api.md). Upstream proxy passwords never leave the server. */
@@ -30,10 +30,10 @@ final class SandboxJson {
         .put("cpus", s.spec().limits().cpus());
     n.set("egress", egress(s.spec().egress()));
     n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
-    n.put("createdAt", s.createdAt().toString());
-    n.put("startedAt", time(s.startedAt()));
-    n.put("stoppedAt", time(s.stoppedAt()));
-    n.put("lastActivityAt", s.lastActivityAt().toString());
+    n.put("createdAt", time(s.createdAt()));
+    n.put("startedAt", s.startedAt().map(SandboxJson::time).orElse(null));
+    n.put("stoppedAt", s.stoppedAt().map(SandboxJson::time).orElse(null));
+    n.put("lastActivityAt", time(s.lastActivityAt()));
     return n;
   }
 
@@ -55,7 +55,11 @@ final class SandboxJson {
     return u.getScheme() + "://" + user + ":***@" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
   }
 
-  private static String time(Optional<Instant> t) {
-    return t.map(Instant::toString).orElse(null);
+  /**
+   * Milliseconds, the precision the store keeps: the answer to a create then reads the same as
+   * every later answer about the sandbox (and as a repeated create with the same Idempotency-Key).
+   */
+  private static String time(Instant t) {
+    return t.truncatedTo(ChronoUnit.MILLIS).toString();
   }
 }

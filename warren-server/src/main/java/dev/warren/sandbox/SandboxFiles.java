@@ -199,7 +199,8 @@ public final class SandboxFiles {
     try {
       int fd = Syscalls.openat(dir, name, Syscalls.O_PATH | Syscalls.O_NOFOLLOW, 0);
       try {
-        PosixFileAttributes a = Files.readAttributes(fdPath(fd), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        // follow /proc/self/fd/N to what fd holds (O_NOFOLLOW already kept that from being a link's target)
+        PosixFileAttributes a = Files.readAttributes(fdPath(fd), PosixFileAttributes.class);
         return a.isRegularFile() ? Optional.of(bits(a.permissions())) : Optional.empty();
       } finally {
         Syscalls.close(fd);

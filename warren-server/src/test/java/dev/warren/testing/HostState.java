@@ -1,6 +1,7 @@
 package dev.warren.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,21 +38,34 @@ public final class HostState {
     return list(Path.of("/sys/class/net"), "").stream().filter(n -> n.startsWith(prefix)).toList();
   }
 
-  /** cgroup directories named after {@code sandboxId}, in any controller. */
+  /**
+   * cgroup directories of {@code sandboxId}: {@code <controller>/warren/<instance>/<id>} under cgroup
+   * v1, {@code warren/<instance>/<id>} under v2. Looks the id up directly rather than walking the
+   * tree, so sandboxes of other instances coming and going meanwhile do not disturb it.
+   */
   public static List<String> cgroupsOf(String sandboxId) {
+    Path root = Path.of("/sys/fs/cgroup");
+    List<Path> parents = new ArrayList<>();
+    parents.add(root.resolve("warren"));
+    subdirectories(root).forEach(controller -> parents.add(controller.resolve("warren")));
     List<String> out = new ArrayList<>();
-    try (Stream<Path> s = Files.list(Path.of("/sys/fs/cgroup"))) {
-      s.forEach(ctrl -> {
-        try (Stream<Path> w = Files.walk(ctrl.resolve("warren"), 3)) {
-          w.filter(p -> p.getFileName().toString().equals(sandboxId)).forEach(p -> out.add(p.toString()));
-        } catch (IOException e) {
-          // controller without warren cgroups
+    for (Path parent : parents) {
+      for (Path instance : subdirectories(parent)) {
+        Path dir = instance.resolve(sandboxId);
+        if (Files.isDirectory(dir)) {
+          out.add(dir.toString());
         }
-      });
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+      }
     }
     return out;
+  }
+
+  private static List<Path> subdirectories(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(Files::isDirectory).toList();
+    } catch (IOException | UncheckedIOException e) {
+      return List.of(); // absent, or removed while listing
+    }
   }
 
   /** Host processes whose environment names the sandbox (every sandbox process carries it). */
