@@ -1,0 +1,119 @@
+package dev.warren.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one benchmark run does, parsed from the command line. Immutable; every error names the
+ * flag and the bad value.
+ *
+ * @param command {@code all}, {@code sandboxes} (sequential and concurrent), {@code floor} or {@code idle}
+ * @param iterations measured create-to-first-exec iterations, for Warren and for the crun floor
+ * @param warmup iterations run first and not counted
+ * @param concurrency sandboxes created at once in the concurrent section
+ * @param idle sandboxes held at once in the idle section
+ * @param sectionBudget how long one section may run before it is cut short
+ */
+record Options(String command, int iterations, int warmup, int concurrency, int idle, boolean skipFloor,
+    boolean verbose, Duration sectionBudget) {
+
+  static final String USAGE = """
+      usage: ./warren bench [all|sandboxes|floor|idle] [flags]
+        all          every section below, in one run (the default)
+        sandboxes    create-to-first-exec: sequential, then concurrent
+        floor        the same sequence with plain crun (no Warren)
+        idle         idle memory per sandbox, then delete all and check nothing is left
+      flags:
+        --iterations N     measured iterations, Warren and crun floor (default 100)
+        --warmup N         uncounted iterations first (default 5)
+        --concurrency N    sandboxes created at once (default 20)
+        --idle N           sandboxes held at once in the idle section (default 50; the target is 500)
+        --skip-floor       do not measure the plain-crun floor in 'all'
+        --section-minutes N  cut a section short after N minutes (default 10)
+        --verbose          show the controller's INFO log
+      Needs root. Exit code 0 when every section ran and every target measured passed, 1 otherwise,
+      2 for a bad command line, 130 when interrupted (everything made so far is removed first).
+      """;
+
+  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "idle");
+
+  Options {
+    if (!COMMANDS.contains(command)) {
+      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, idle");
+    }
+    check("--iterations", iterations, 1, 100_000);
+    check("--warmup", warmup, 0, 1000);
+    check("--concurrency", concurrency, 1, 500);
+    check("--idle", idle, 1, 1000);
+  }
+
+  static Options parse(List<String> args) {
+    String command = "all";
+    int iterations = 100;
+    int warmup = 5;
+    int concurrency = 20;
+    int idle = 50;
+    boolean skipFloor = false;
+    boolean verbose = false;
+    int minutes = 10;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--iterations" -> iterations = number(args, ++i, a);
+        case "--warmup" -> warmup = number(args, ++i, a);
+        case "--concurrency" -> concurrency = number(args, ++i, a);
+        case "--idle" -> idle = number(args, ++i, a);
+        case "--section-minutes" -> minutes = number(args, ++i, a);
+        case "--skip-floor" -> skipFloor = true;
+        case "--verbose" -> verbose = true;
+        case "-h", "--help", "help" -> throw new UsageException(null);
+        default -> {
+          if (a.startsWith("-") || i > 0) {
+            throw new UsageException("unknown argument '" + a + "'");
+          }
+          command = a;
+        }
+      }
+    }
+    check("--section-minutes", minutes, 1, 600);
+    return new Options(command, iterations, warmup, concurrency, idle, skipFloor, verbose, Duration.ofMinutes(minutes));
+  }
+
+  boolean runs(String section) {
+    return switch (section) {
+      case "sequential", "concurrent" -> command.equals("all") || command.equals("sandboxes");
+      case "floor" -> command.equals("floor") || (command.equals("all") && !skipFloor);
+      case "idle" -> command.equals("all") || command.equals("idle");
+      default -> throw new IllegalArgumentException(section);
+    };
+  }
+
+  boolean needsWarren() {
+    return runs("sequential") || runs("idle");
+  }
+
+  private static int number(List<String> args, int i, String flag) {
+    if (i >= args.size()) {
+      throw new UsageException(flag + " needs a number");
+    }
+    try {
+      return Integer.parseInt(args.get(i));
+    } catch (NumberFormatException e) {
+      throw new UsageException(flag + ": expected a whole number, got '" + args.get(i) + "'");
+    }
+  }
+
+  private static void check(String flag, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new UsageException(flag + " must be between " + min + " and " + max + ", got " + value);
+    }
+  }
+
+  /** A bad command line; a null message means "just show the usage". */
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.warren.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The targets from the issue, checked against what this run measured: p50 create-to-first-exec
+ * at most 120 ms (networked, limits applied) and at most 2.5× the plain-crun floor; 500 idle
+ * sandboxes at once, created and deleted with nothing left behind. Sections that did not run are
+ * {@code null} and their targets are reported as not measured.
+ */
+final class Summary {
+  static final double TARGET_P50_MS = 120;
+  static final double TARGET_RATIO = 2.5;
+  static final int TARGET_IDLE = 500;
+
+  Latencies sequential;
+  ConcurrentSection.Result concurrent;
+  Latencies floor;
+  List<String> floorLeftovers;
+  IdleSection.Result idle;
+  List<String> teardownRemnants;
+  final List<String> failures = new ArrayList<>();
+
+  /** Prints the block; true when no target failed and no section failed. */
+  boolean print() {
+    Report.title("Summary");
+    List<Boolean> verdicts = new ArrayList<>();
+    Double p50 = sequential == null ? null : sequential.total().p50();
+    if (p50 != null && !p50.isNaN()) {
+      verdicts.add(verdict(p50 <= TARGET_P50_MS, "p50 create-to-first-exec <= 120 ms (networked, limits applied)",
+          fmt("%.1f ms (p95 %.1f ms, n=%d)", p50, sequential.total().p95(), sequential.total().n())));
+    } else {
+      Report.verdict(null, "p50 create-to-first-exec <= 120 ms (networked, limits applied)", "not measured");
+    }
+    Double floorP50 = floor == null ? null : floor.total().p50();
+    if (p50 != null && floorP50 != null && !p50.isNaN() && !floorP50.isNaN()) {
+      double ratio = p50 / floorP50;
+      verdicts.add(verdict(ratio <= TARGET_RATIO, "p50 create-to-first-exec <= 2.5x the plain-crun floor",
+          fmt("%.2fx (Warren %.1f ms / floor %.1f ms)", ratio, p50, floorP50)));
+    } else {
+      Report.verdict(null, "p50 create-to-first-exec <= 2.5x the plain-crun floor",
+          floorP50 == null ? "not measured (floor skipped)" : "not measured");
+    }
+    String idleTarget = "500 idle sandboxes at once, created and deleted, nothing left behind";
+    if (idle == null) {
+      Report.verdict(null, idleTarget, "not measured");
+    } else {
+      boolean allMade = idle.created() == idle.requested() && idle.deleted() == idle.created();
+      boolean clean = idle.leftovers().isEmpty() && (teardownRemnants == null || teardownRemnants.isEmpty());
+      String measured = fmt("%d/%d created, %d deleted, %s; memcg %s MiB mean/sandbox", idle.created(), idle.requested(),
+          idle.deleted(), clean ? "nothing left" : "LEFTOVERS", Report.mib(idle.memcg().rawMean()));
+      if (idle.requested() < TARGET_IDLE) {
+        Report.verdict(null, idleTarget, measured + " (only " + idle.requested() + " asked; run with --idle 500)");
+        if (!allMade || !clean) {
+          verdicts.add(false);
+        }
+      } else {
+        verdicts.add(verdict(allMade && clean, idleTarget, measured));
+      }
+    }
+    if (concurrent != null) {
+      Latencies c = concurrent.latencies();
+      Report.verdict(null, fmt("%d concurrent create-to-first-exec (no target)", c.total().n()),
+          fmt("p50 %.1f ms, p95 %.1f ms, wall %.1f ms", c.total().p50(), c.total().p95(), concurrent.createWallNanos() / 1e6));
+    }
+    if (floorLeftovers != null) {
+      verdicts.add(verdict(floorLeftovers.isEmpty(), "the plain-crun floor left nothing behind",
+          floorLeftovers.isEmpty() ? "nothing left" : floorLeftovers.toString()));
+    }
+    if (teardownRemnants != null) {
+      verdicts.add(verdict(teardownRemnants.isEmpty(), "teardown left nothing of the instance on the host",
+          teardownRemnants.isEmpty() ? "nothing left" : teardownRemnants.toString()));
+    }
+    for (String f : failures) {
+      Report.note("FAILED: " + f);
+    }
+    return failures.isEmpty() && !verdicts.contains(false);
+  }
+
+  private static boolean verdict(boolean pass, String target, String measured) {
+    Report.verdict(pass, target, measured);
+    return pass;
+  }
+
+  private static String fmt(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+}
