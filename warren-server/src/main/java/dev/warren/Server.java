@@ -10,6 +10,7 @@ import dev.warren.image.Images;
 import dev.warren.net.EgressLog;
 import dev.warren.net.EgressProxy;
 import dev.warren.net.Network;
+import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.store.Store;
@@ -60,8 +61,10 @@ public final class Server implements AutoCloseable {
     parts.push(store);
     Images images = Images.open(config.imagesDir());
     Network network = Network.bridge(instance, config.proxyPort());
+    FileWatch watch = new FileWatch();
+    parts.push(watch);
     SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), network);
+        config.crun(), network, watch);
     parts.push(runtime);
     runtime.init();
     Events events = new Events(store);

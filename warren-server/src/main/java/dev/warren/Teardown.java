@@ -4,6 +4,7 @@ import dev.warren.config.Config;
 import dev.warren.host.Instance;
 import dev.warren.host.InstanceRegistry;
 import dev.warren.net.Network;
+import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.Observed;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.store.Store;
@@ -33,8 +34,9 @@ public final class Teardown {
     }
     Instance instance = InstanceRegistry.claim(config);
     Network network = Network.bridge(instance, config.proxyPort());
-    try (SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"),
-        config.dataDir().resolve("helpers"), config.crun(), network)) {
+    try (FileWatch watch = new FileWatch();
+         SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"),
+             config.dataDir().resolve("helpers"), config.crun(), network, watch)) {
       runtime.init();
       Map<String, Integer> slots = new java.util.HashMap<>();
       if (Files.exists(config.dataDir().resolve("warren.db")) || config.dbUrl().isPresent()) {

@@ -80,6 +80,13 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
   private static final MethodHandle RENAMEAT = fn("renameat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), false);
+  private static final MethodHandle MKNODAT = fn("mknodat",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), false);
+  private static final MethodHandle FCHOWNAT = fn("fchownat",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+          ValueLayout.JAVA_INT), false);
+  private static final MethodHandle WRITE = fn("write",
+      FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
   private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -218,6 +225,60 @@ public final class Syscalls {
       MemorySegment st = a.allocate(STATE);
       if ((int) RENAMEAT.invokeExact(st, olddirfd, a.allocateFrom(oldname), newdirfd, a.allocateFrom(newname)) < 0) {
         throw fail("renameat", oldname + " -> " + newname, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static final int S_IFIFO = 0010000;
+  public static final int O_NONBLOCK = 04000;
+  public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  public static final int ENXIO = 6;
+  public static final int EAGAIN = 11;
+  public static final int EPIPE = 32;
+
+  /** mknodat(2) for FIFOs: {@code mode} includes {@link #S_IFIFO}. */
+  public static void mknodat(int dirfd, String name, int mode) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) MKNODAT.invokeExact(st, dirfd, a.allocateFrom(name), mode, 0L) < 0) {
+        throw fail("mknodat", name, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void fchownat(int dirfd, String name, int uid, int gid, int flags) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) FCHOWNAT.invokeExact(st, dirfd, a.allocateFrom(name), uid, gid, flags) < 0) {
+        throw fail("fchownat", name, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** write(2) of all of {@code data} (for FIFOs opened non-blocking: may throw EAGAIN). */
+  public static void writeFully(int fd, byte[] data) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
+      long off = 0;
+      while (off < data.length) {
+        long n = (long) WRITE.invokeExact(st, fd, buf.asSlice(off), (long) data.length - off);
+        if (n < 0) {
+          throw fail("write", "fd " + fd, st);
+        }
+        off += n;
       }
     } catch (SyscallException e) {
       throw e;

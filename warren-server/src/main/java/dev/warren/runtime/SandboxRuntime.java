@@ -16,8 +16,9 @@ import java.util.Optional;
 public interface SandboxRuntime extends AutoCloseable {
 
   /** OCI containers run by crun, rootfs an overlay over an idmapped golden image. */
-  static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network) {
-    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network);
+  static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
+      FileWatch watch) {
+    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch);
   }
 
   String name();
@@ -57,10 +58,22 @@ public interface SandboxRuntime extends AutoCloseable {
   ExecResult exec(String id, ExecSpec spec);
 
   /**
-   * Starts a process that outlives this call and the controller ({@code crun exec -d}) and
-   * returns its host pid.
+   * Starts a process that outlives this call and the controller, in a session of its own, and
+   * returns its pid inside the sandbox.
    */
   long spawn(String id, ExecSpec spec);
+
+  /**
+   * Opens a directory inside a running sandbox safely (see {@link SandboxDir}), making it and its
+   * parents, owned by the sandbox's root, when {@code create}.
+   */
+  SandboxDir dir(String id, int slot, String absolutePath, boolean create);
+
+  /** SIGKILLs a process tree in the sandbox: the session led by {@code pidInSandbox}. */
+  void killSession(String id, long pidInSandbox);
+
+  /** Sends {@code signal} to the processes of the sandbox whose environment has {@code name=value}. */
+  int signalMarked(String id, String name, String value, int signal);
 
   /** cgroup figures of a running sandbox. */
   Optional<Usage> usage(String id);

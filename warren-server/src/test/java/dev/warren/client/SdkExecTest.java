@@ -8,7 +8,6 @@ import dev.warren.testing.TestWarren;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -98,9 +97,6 @@ class SdkExecTest {
   }
 
   @Test
-  @Disabled("server bug: a timed-out exec kills only processes that still carry its WARREN_EXEC_ID variable, "
-      + "so a child started with a cleared environment outlives the timeout (docs/api.md promises the whole "
-      + "process group is killed); needs a per-exec cgroup or similar in runtime/crun/Execs")
   void timeoutAlsoKillsChildrenThatClearedTheirEnvironment() {
     ExecResult r = sbx.exec(ExecRequest.command("env -i /bin/sleep 1001 & sleep 30").timeout(Duration.ofSeconds(1)));
 

@@ -6,6 +6,7 @@ import dev.warren.host.ToolException;
 import dev.warren.net.Network;
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.Observed;
 import dev.warren.runtime.RunningSandbox;
 import dev.warren.runtime.RuntimeUnavailableException;
@@ -53,7 +54,12 @@ public final class CrunRuntime implements SandboxRuntime {
   private final Execs execs;
   private volatile long maxFiles = 16384;
 
-  public CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network) {
+  private final FileWatch watch;
+  private final java.util.concurrent.ConcurrentHashMap<String, Agent> agents = new java.util.concurrent.ConcurrentHashMap<>();
+
+  public CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
+      FileWatch watch) {
+    this.watch = watch;
     this.instance = instance;
     this.sandboxesDir = sandboxesDir;
     this.helpersDir = helpersDir;
@@ -91,6 +97,7 @@ public final class CrunRuntime implements SandboxRuntime {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
     checkTraversable(sandboxesDir);
+    Helpers.install(helpersDir);
     mountNs.init();
     network.init();
     maxFiles = Math.min(16384, hardNoFile());
@@ -136,6 +143,8 @@ public final class CrunRuntime implements SandboxRuntime {
       Files.createDirectories(dirs.root());
       Files.writeString(dirs.root().resolve("slot"), spec.slot() + "\n");
       RootFs.mount(id, spec.image().rootfs(), dirs, usernsFd, rootUid);
+      closeAgent(id);
+      agents.put(id, Agent.attach(id, dirs.rootfs(), rootUid, watch, execs::killSession));
       writeEtc(spec, dirs);
       Files.createDirectories(dirs.bundle());
       Files.writeString(dirs.bundle().resolve("config.json"),
@@ -217,6 +226,7 @@ public final class CrunRuntime implements SandboxRuntime {
   private void stop(String id, int slot, java.net.Inet4Address address) {
     List<RuntimeException> errors = new ArrayList<>();
     Runnable[] steps = {
+        () -> closeAgent(id),
         () -> deleteContainer(id),
         () -> network.detach(id, slot, address),
         () -> RootFs.unmount(id, dirs(id)),
@@ -329,14 +339,60 @@ public final class CrunRuntime implements SandboxRuntime {
     return dirs(id).rootfs();
   }
 
+  private void closeAgent(String id) {
+    Agent a = agents.remove(id);
+    if (a != null) {
+      a.close();
+    }
+  }
+
+  /** The agent of a running sandbox, once it answers; empty means use crun exec. */
+  private Optional<Agent> agent(String id) {
+    Agent a = agents.get(id);
+    if (a == null && RootFs.mounted(dirs(id))) {
+      try {
+        long uid = Long.parseLong(Files.readString(dirs(id).root().resolve("slot")).strip());
+        a = agents.computeIfAbsent(id, k -> Agent.attach(k, dirs(k).rootfs(), instance.rootUid((int) uid), watch, execs::killSession));
+      } catch (IOException | RuntimeException e) {
+        log.debug("no agent for {}: {}", id, e.toString());
+        return Optional.empty();
+      }
+    }
+    return a != null && a.awaitReady(java.time.Duration.ofSeconds(3)) ? Optional.of(a) : Optional.empty();
+  }
+
   @Override
   public ExecResult exec(String id, ExecSpec spec) {
+    Optional<Agent> agent = agent(id);
+    if (agent.isPresent()) {
+      return agent.get().exec(spec, () -> cgroups.oomKills(id));
+    }
     return execs.run(id, spec);
   }
 
   @Override
   public long spawn(String id, ExecSpec spec) {
-    return execs.spawn(id, spec, dirs(id).bundle());
+    Optional<Agent> agent = agent(id);
+    if (agent.isPresent()) {
+      return agent.get().spawn(spec);
+    }
+    long hostPid = execs.spawn(id, spec, dirs(id).bundle());
+    return Execs.nsPid(hostPid);
+  }
+
+  @Override
+  public dev.warren.runtime.SandboxDir dir(String id, int slot, String absolutePath, boolean create) {
+    return dev.warren.runtime.SandboxDir.open(dirs(id).rootfs(), absolutePath, instance.rootUid(slot), create, 0755);
+  }
+
+  @Override
+  public void killSession(String id, long pidInSandbox) {
+    execs.killSession(id, pidInSandbox, "-");
+  }
+
+  @Override
+  public int signalMarked(String id, String name, String value, int signal) {
+    return execs.signalMarked(id, name, value, signal);
   }
 
   @Override

@@ -145,6 +145,88 @@ final class Execs {
     }
   }
 
+  /**
+   * SIGKILLs the process tree of a command: every process of the sandbox in the session led by
+   * {@code leaderInSandbox} (its pid inside the sandbox; -1 when unknown), and every process whose
+   * environment carries {@code marker}.
+   */
+  void killSession(String id, long leaderInSandbox, String marker) {
+    byte[] needle = (MARKER + "=" + marker).getBytes(StandardCharsets.UTF_8);
+    for (int round = 0; round < 3; round++) {
+      long leader = -1;
+      List<Long> pids = cgroups.pids(id);
+      if (leaderInSandbox > 0) {
+        for (long pid : pids) {
+          if (nsPid(pid) == leaderInSandbox) {
+            leader = pid;
+          }
+        }
+      }
+      boolean any = false;
+      for (long pid : pids) {
+        boolean inSession = leader > 0 && sessionOf(pid) == leader;
+        boolean marked = false;
+        if (!inSession) {
+          try {
+            marked = contains(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), needle);
+          } catch (IOException ignored) {
+            // gone
+          }
+        }
+        if (inSession || marked) {
+          ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+          any = true;
+        }
+      }
+      if (!any) {
+        return;
+      }
+    }
+  }
+
+  /** The pid of a host process inside its own (innermost) pid namespace, or -1. */
+  static long nsPid(long hostPid) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc", Long.toString(hostPid), "status"))) {
+        if (l.startsWith("NSpid:")) {
+          String[] f = l.substring(6).trim().split("\\s+");
+          return Long.parseLong(f[f.length - 1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** The session id (a host pid) of a host process, or -1. */
+  static long sessionOf(long hostPid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(hostPid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(f[3]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Sends {@code signal} to the processes of the sandbox whose environment has {@code name=value}; returns how many. */
+  int signalMarked(String id, String name, String value, int signal) {
+    byte[] needle = (name + "=" + value).getBytes(StandardCharsets.UTF_8);
+    int n = 0;
+    for (long pid : cgroups.pids(id)) {
+      try {
+        if (contains(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), needle)) {
+          dev.warren.host.Tool.run(List.of("kill", "-" + signal, Long.toString(pid)), Duration.ofSeconds(5));
+          n++;
+        }
+      } catch (IOException ignored) {
+        // gone
+      }
+    }
+    return n;
+  }
+
   /** SIGKILLs every process of the sandbox whose environment carries {@code marker}. */
   void killMarked(String id, String marker) {
     byte[] needle = (MARKER + "=" + marker).getBytes(StandardCharsets.UTF_8);

@@ -29,7 +29,7 @@ final class OciSpec {
     process.put("terminal", false);
     process.putObject("user").put("uid", 0).put("gid", 0);
     ArrayNode args = process.putArray("args");
-    for (String a : List.of(INIT, "-s", "-g", "--", "/bin/sleep", "infinity")) {
+    for (String a : List.of(INIT, "-s", "-g", "--", "/bin/sh", "/.warren/init.sh")) {
       args.add(a);
     }
     ArrayNode env = process.putArray("env");

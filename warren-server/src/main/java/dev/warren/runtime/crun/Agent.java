@@ -1,0 +1,221 @@
+package dev.warren.runtime.crun;
+
+import dev.warren.runtime.ExecResult;
+import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.FileWatch;
+import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.SandboxRuntimeException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The controller's side of Warren's agent in one sandbox ({@code /.warren/agent.sh}, started by the
+ * sandbox's init). Requests go through a FIFO the controller keeps open, so they queue while the
+ * agent restarts; answers come back as files, noticed through inotify. A command runs in a session
+ * of its own, so a timeout ends its whole process tree. Thread-safe; {@code close()} is idempotent
+ * and must happen before the sandbox's root filesystem is unmounted.
+ */
+final class Agent implements AutoCloseable {
+  static final String DIR = "/var/lib/warren/agent";
+
+  private final String sandboxId;
+  private final SandboxDir dir;
+  private final SandboxDir.FifoWriter ctl;
+  private final FileWatch.Registration watch;
+  private final Killer killer;
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** Ends a command's process tree: every process in the sandbox in the session led by its pid. */
+  interface Killer {
+    void killSession(String sandboxId, long pidInSandbox, String marker);
+  }
+
+  private Agent(String sandboxId, SandboxDir dir, FileWatch watch, Killer killer) {
+    this.sandboxId = sandboxId;
+    this.dir = dir;
+    this.killer = killer;
+    dir.mkfifo("ctl");
+    this.ctl = dir.fifoWriter("ctl");
+    this.watch = watch.watch(dir, this::changed, this::recheck);
+    recheck();
+  }
+
+  /** Prepares the agent's directory and FIFO in a mounted root filesystem (before or after boot). */
+  static Agent attach(String sandboxId, Path rootfs, long rootUid, FileWatch watch, Killer killer) {
+    SandboxDir dir = SandboxDir.open(rootfs, DIR, rootUid, true, 0711);
+    try {
+      return new Agent(sandboxId, dir, watch, killer);
+    } catch (RuntimeException e) {
+      dir.close();
+      throw e;
+    }
+  }
+
+  private void changed(String name) {
+    if (name.equals("ready")) {
+      ready.complete(null);
+    } else if (name.endsWith(".exit") || name.endsWith(".pid")) {
+      CompletableFuture<Void> f = waiting.get(name);
+      if (f != null && complete(name)) {
+        f.complete(null);
+      }
+    }
+  }
+
+  private boolean complete(String name) {
+    return dir.read(name, 64).map(b -> b.length > 0 && b[b.length - 1] == '\n').orElse(false);
+  }
+
+  private void recheck() {
+    if (dir.exists("ready")) {
+      ready.complete(null);
+    }
+    waiting.forEach((name, f) -> {
+      if (complete(name)) {
+        f.complete(null);
+      }
+    });
+  }
+
+  /** Whether the agent answers, waiting for it at most {@code wait} (it starts with the sandbox). */
+  boolean awaitReady(Duration wait) {
+    try {
+      ready.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      return false;
+    }
+  }
+
+  private static byte[] nulSeparated(List<String> items) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (String s : items) {
+      b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+      b.write(0);
+    }
+    return b.toByteArray();
+  }
+
+  private String submit(String kind, ExecSpec spec, String marker, String waitFor) {
+    String id = UUID.randomUUID().toString().replace("-", "");
+    dir.write(id + ".argv", nulSeparated(spec.argv()));
+    List<String> env = new java.util.ArrayList<>();
+    for (Map.Entry<String, String> e : spec.env().entrySet()) {
+      env.add(e.getKey() + "=" + e.getValue());
+    }
+    env.add(Execs.MARKER + "=" + marker);
+    dir.write(id + ".env", nulSeparated(env));
+    spec.cwd().ifPresent(c -> dir.write(id + ".cwd", (c + "\0").getBytes(StandardCharsets.UTF_8)));
+    if (spec.stdin().length > 0) {
+      dir.write(id + ".in", spec.stdin());
+    }
+    waiting.put(id + waitFor, new CompletableFuture<>());
+    ctl.write((kind + " " + id + "\n").getBytes(StandardCharsets.UTF_8));
+    return id;
+  }
+
+  private boolean await(String name, long millis) {
+    CompletableFuture<Void> f = waiting.get(name);
+    if (complete(name)) {
+      return true;
+    }
+    try {
+      f.get(millis, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return complete(name);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxRuntimeException("interrupted while waiting for a command in " + sandboxId, e);
+    } catch (ExecutionException e) {
+      return false;
+    }
+  }
+
+  ExecResult exec(ExecSpec spec, java.util.function.LongSupplier oomKills) {
+    long oomBefore = oomKills.getAsLong();
+    long t0 = System.nanoTime();
+    String marker = UUID.randomUUID().toString();
+    String id = submit("exec", spec, marker, ".exit");
+    try {
+      boolean timedOut = false;
+      if (!await(id + ".exit", spec.timeout().toMillis())) {
+        timedOut = true;
+        kill(id, marker);
+        if (!await(id + ".exit", 10_000)) {
+          throw new SandboxRuntimeException("a timed-out command in " + sandboxId + " did not end after SIGKILL");
+        }
+      }
+      int code = Integer.parseInt(new String(dir.read(id + ".exit").orElseThrow(), StandardCharsets.UTF_8).strip());
+      byte[] out = dir.read(id + ".out", spec.maxOutputBytes()).orElse(new byte[0]);
+      byte[] err = dir.read(id + ".err", spec.maxOutputBytes()).orElse(new byte[0]);
+      boolean truncated = dir.size(id + ".out") > spec.maxOutputBytes() || dir.size(id + ".err") > spec.maxOutputBytes();
+      if (timedOut) {
+        code = 137;
+      }
+      boolean oom = code == 137 && oomKills.getAsLong() > oomBefore;
+      return new ExecResult(code, out, err, Duration.ofNanos(System.nanoTime() - t0), timedOut, truncated, oom);
+    } finally {
+      forget(id, ".exit");
+    }
+  }
+
+  /** Starts {@code spec.argv()} detached, in a session of its own; returns its pid in the sandbox. */
+  long spawn(ExecSpec spec) {
+    String id = submit("spawn", spec, UUID.randomUUID().toString(), ".pid");
+    try {
+      if (!await(id + ".pid", 10_000)) {
+        throw new SandboxRuntimeException("the agent of " + sandboxId + " did not start " + spec.argv().getFirst() + " within 10 s");
+      }
+      return Long.parseLong(new String(dir.read(id + ".pid").orElseThrow(), StandardCharsets.UTF_8).strip());
+    } finally {
+      forget(id, ".pid");
+    }
+  }
+
+  private void kill(String id, String marker) {
+    Optional<Long> pid = dir.read(id + ".pid").map(b -> new String(b, StandardCharsets.UTF_8).strip())
+        .filter(s -> !s.isEmpty()).map(Long::parseLong);
+    killer.killSession(sandboxId, pid.orElse(-1L), marker);
+  }
+
+  private void forget(String id, String waitedFor) {
+    waiting.remove(id + waitedFor);
+    for (String suffix : List.of(".argv", ".env", ".cwd", ".in", ".pid", ".out", ".err", ".exit")) {
+      try {
+        dir.delete(id + suffix);
+      } catch (RuntimeException ignored) {
+        // the sandbox is going away
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      watch.close();
+      ctl.close();
+      dir.close();
+      waiting.values().forEach(f -> f.completeExceptionally(new SandboxRuntimeException("sandbox " + sandboxId + " stopped")));
+    }
+  }
+}
