@@ -350,10 +350,9 @@ public final class SandboxService {
 
   public ExecResult exec(String id, ExecSpec spec) {
     Sandbox s = requireRunning(id, "run a command in");
-    Map<String, String> env = new LinkedHashMap<>(environment(s));
-    env.putAll(spec.env());
     try {
-      ExecResult r = runtime.exec(id, new ExecSpec(spec.argv(), env, spec.cwd(), spec.stdin(), spec.timeout(), spec.maxOutputBytes()));
+      // the sandbox's own environment is in its processes already; spec.env() adds to it
+      ExecResult r = runtime.exec(id, spec);
       touch(id);
       if (r.oomKilled()) {
         events.record("sandbox.oom-kill", id, "a process of `" + String.join(" ", spec.argv()) + "` was killed by the memory limit of "

@@ -1,11 +1,11 @@
 # Warren's agent inside a sandbox: runs one-shot commands and starts session shells, on requests
 # the controller writes to a FIFO. It holds no state of its own; everything is in files:
 #
-#   /var/lib/warren/agent/ctl        FIFO, one request a line:  exec <id>  |  spawn <id>
+#   /var/lib/warren/agent/ctl        FIFO, one request a line:  exec|spawn <id> <marker> <has>
 #   <id>.argv  <id>.env              NUL-separated program + arguments, and NAME=value pairs
 #   <id>.cwd                          working directory
 #   <id>.in                           stdin (a file; absent means /dev/null)
-#   <id>.pid                          pid of the program, a session leader (kill -- -pid ends its group)
+#   <id>.pid                          pid of the program, leader of its process group (exec) or session (spawn)
 #   <id>.out  <id>.err  <id>.exit     output, and the exit code once it ended (exec only)
 #   ready                             this agent's pid, once it reads requests
 
@@ -14,21 +14,25 @@ __warren_dir=/var/lib/warren/agent
 [[ -p $__warren_dir/ctl ]] || { mkdir -p "$__warren_dir"; rm -f "$__warren_dir/ctl"; mkfifo -m 0600 "$__warren_dir/ctl"; }
 exec 3<>"$__warren_dir/ctl" </dev/null >/dev/null 2>&1
 
-# Runs in a forked copy of the agent: sets the command up, runs it in a session of its own, waits.
+# Runs in a forked copy of the agent: sets the command up and runs it in a process group of its
+# own (job control on), so that ending the group ends everything it started; waits for it.
+#   $1 id, $2 marker, $3 which of env/cwd/in exist (e.g. "ec-")
 __warren_exec() {
   local d=$__warren_dir/$1 kv cwd=/ in=/dev/null
   local -a argv
   exec 3<&-
   mapfile -d '' -t argv < "$d.argv"
-  while IFS= read -r -d '' kv; do export "$kv"; done < "$d.env"
-  [[ -f $d.cwd ]] && IFS= read -r -d '' cwd < "$d.cwd"
-  [[ -f $d.in ]] && in=$d.in
+  [[ $3 == e* ]] && while IFS= read -r -d '' kv; do export "$kv"; done < "$d.env"
+  [[ $3 == ?c* ]] && IFS= read -r -d '' cwd < "$d.cwd"
+  [[ $3 == ??i ]] && in=$d.in
+  export WARREN_EXEC_ID=$2
   if ! cd -- "$cwd" 2>"$d.err"; then
     : > "$d.out"
     printf '%s\n' 1 > "$d.exit"
     return
   fi
-  setsid -- "${argv[@]}" < "$in" > "$d.out" 2>> "$d.err" &
+  set -m
+  "${argv[@]}" < "$in" > "$d.out" 2>> "$d.err" &
   printf '%s\n' "$!" > "$d.pid"
   wait "$!"
   printf '%s\n' "$?" > "$d.exit"
@@ -40,8 +44,8 @@ __warren_spawn() {
   local -a argv
   exec 3<&-
   mapfile -d '' -t argv < "$d.argv"
-  while IFS= read -r -d '' kv; do export "$kv"; done < "$d.env"
-  [[ -f $d.cwd ]] && IFS= read -r -d '' cwd < "$d.cwd"
+  [[ $3 == e* ]] && while IFS= read -r -d '' kv; do export "$kv"; done < "$d.env"
+  [[ $3 == ?c* ]] && IFS= read -r -d '' cwd < "$d.cwd"
   cd -- "$cwd" 2>/dev/null || cd /
   setsid -- "${argv[@]}" </dev/null >/dev/null 2>&1 &
   printf '%s\n' "$!" > "$d.pid"
@@ -49,10 +53,10 @@ __warren_spawn() {
 
 printf '%s\n' "$$" > "$__warren_dir/ready"
 while :; do
-  while read -r -u 3 __warren_kind __warren_id; do
+  while read -r -u 3 __warren_kind __warren_id __warren_marker __warren_has; do
     case $__warren_kind in
-      exec) __warren_exec "$__warren_id" & ;;
-      spawn) __warren_spawn "$__warren_id" & ;;
+      exec) __warren_exec "$__warren_id" "$__warren_marker" "$__warren_has" & ;;
+      spawn) __warren_spawn "$__warren_id" "$__warren_marker" "$__warren_has" & ;;
     esac
   done
 done

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and must happen before the sandbox's root filesystem is unmounted.
  */
 final class Agent implements AutoCloseable {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Agent.class);
   static final String DIR = "/var/lib/warren/agent";
 
   private final String sandboxId;
@@ -115,21 +115,35 @@ final class Agent implements AutoCloseable {
     return b.toByteArray();
   }
 
+  /** Writes the request's files, then its line; {@code spec.env()} adds to the sandbox's own environment. */
   private String submit(String kind, ExecSpec spec, String marker, String waitFor) {
-    String id = UUID.randomUUID().toString().replace("-", "");
+    String id = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     dir.write(id + ".argv", nulSeparated(spec.argv()));
-    List<String> env = new java.util.ArrayList<>();
-    for (Map.Entry<String, String> e : spec.env().entrySet()) {
-      env.add(e.getKey() + "=" + e.getValue());
+    StringBuilder has = new StringBuilder();
+    if (!spec.env().isEmpty()) {
+      List<String> env = new java.util.ArrayList<>();
+      for (Map.Entry<String, String> e : spec.env().entrySet()) {
+        env.add(e.getKey() + "=" + e.getValue());
+      }
+      dir.write(id + ".env", nulSeparated(env));
+      has.append('e');
+    } else {
+      has.append('-');
     }
-    env.add(Execs.MARKER + "=" + marker);
-    dir.write(id + ".env", nulSeparated(env));
-    spec.cwd().ifPresent(c -> dir.write(id + ".cwd", (c + "\0").getBytes(StandardCharsets.UTF_8)));
+    if (spec.cwd().isPresent()) {
+      dir.write(id + ".cwd", (spec.cwd().get() + "\0").getBytes(StandardCharsets.UTF_8));
+      has.append('c');
+    } else {
+      has.append('-');
+    }
     if (spec.stdin().length > 0) {
       dir.write(id + ".in", spec.stdin());
+      has.append('i');
+    } else {
+      has.append('-');
     }
     waiting.put(id + waitFor, new CompletableFuture<>());
-    ctl.write((kind + " " + id + "\n").getBytes(StandardCharsets.UTF_8));
+    ctl.write((kind + " " + id + " " + marker + " " + has + "\n").getBytes(StandardCharsets.UTF_8));
     return id;
   }
 
@@ -154,7 +168,7 @@ final class Agent implements AutoCloseable {
   ExecResult exec(ExecSpec spec, java.util.function.LongSupplier oomKills) {
     long oomBefore = oomKills.getAsLong();
     long t0 = System.nanoTime();
-    String marker = UUID.randomUUID().toString();
+    String marker = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     String id = submit("exec", spec, marker, ".exit");
     try {
       boolean timedOut = false;
@@ -165,6 +179,7 @@ final class Agent implements AutoCloseable {
           throw new SandboxRuntimeException("a timed-out command in " + sandboxId + " did not end after SIGKILL");
         }
       }
+      long t1 = System.nanoTime();
       int code = Integer.parseInt(new String(dir.read(id + ".exit").orElseThrow(), StandardCharsets.UTF_8).strip());
       byte[] out = dir.read(id + ".out", spec.maxOutputBytes()).orElse(new byte[0]);
       byte[] err = dir.read(id + ".err", spec.maxOutputBytes()).orElse(new byte[0]);
@@ -173,6 +188,9 @@ final class Agent implements AutoCloseable {
         code = 137;
       }
       boolean oom = code == 137 && oomKills.getAsLong() > oomBefore;
+      if (log.isDebugEnabled()) {
+        log.debug("exec in {}: submitted and ran {} us, collected {} us", sandboxId, (t1 - t0) / 1000, (System.nanoTime() - t1) / 1000);
+      }
       return new ExecResult(code, out, err, Duration.ofNanos(System.nanoTime() - t0), timedOut, truncated, oom);
     } finally {
       forget(id, ".exit");
@@ -181,7 +199,7 @@ final class Agent implements AutoCloseable {
 
   /** Starts {@code spec.argv()} detached, in a session of its own; returns its pid in the sandbox. */
   long spawn(ExecSpec spec) {
-    String id = submit("spawn", spec, UUID.randomUUID().toString(), ".pid");
+    String id = submit("spawn", spec, "-", ".pid");
     try {
       if (!await(id + ".pid", 10_000)) {
         throw new SandboxRuntimeException("the agent of " + sandboxId + " did not start " + spec.argv().getFirst() + " within 10 s");
@@ -200,9 +218,12 @@ final class Agent implements AutoCloseable {
 
   private void forget(String id, String waitedFor) {
     waiting.remove(id + waitedFor);
-    for (String suffix : List.of(".argv", ".env", ".cwd", ".in", ".pid", ".out", ".err", ".exit")) {
+    for (String name : dir.list()) {
+      if (!name.startsWith(id + ".")) {
+        continue;
+      }
       try {
-        dir.delete(id + suffix);
+        dir.delete(name);
       } catch (RuntimeException ignored) {
         // the sandbox is going away
       }

@@ -367,7 +367,7 @@ public final class CrunRuntime implements SandboxRuntime {
     if (agent.isPresent()) {
       return agent.get().exec(spec, () -> cgroups.oomKills(id));
     }
-    return execs.run(id, spec);
+    return execs.run(id, withBaseEnv(id, spec));
   }
 
   @Override
@@ -376,8 +376,27 @@ public final class CrunRuntime implements SandboxRuntime {
     if (agent.isPresent()) {
       return agent.get().spawn(spec);
     }
-    long hostPid = execs.spawn(id, spec, dirs(id).bundle());
+    long hostPid = execs.spawn(id, withBaseEnv(id, spec), dirs(id).bundle());
     return Execs.nsPid(hostPid);
+  }
+
+  /** crun exec replaces the environment when given any variable, so give it the sandbox's too. */
+  private ExecSpec withBaseEnv(String id, ExecSpec spec) {
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    try {
+      JsonNode config = JSON.readTree(Files.readString(dirs(id).bundle().resolve("config.json")));
+      for (JsonNode kv : config.path("process").path("env")) {
+        String s = kv.asString();
+        int eq = s.indexOf('=');
+        if (eq > 0) {
+          env.put(s.substring(0, eq), s.substring(eq + 1));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("no config.json for {}: {}", id, e.toString());
+    }
+    env.putAll(spec.env());
+    return new ExecSpec(spec.argv(), env, spec.cwd(), spec.stdin(), spec.timeout(), spec.maxOutputBytes());
   }
 
   @Override

@@ -164,7 +164,7 @@ final class Execs {
       }
       boolean any = false;
       for (long pid : pids) {
-        boolean inSession = leader > 0 && sessionOf(pid) == leader;
+        boolean inSession = leader > 0 && (sessionOf(pid) == leader || groupOf(pid) == leader);
         boolean marked = false;
         if (!inSession) {
           try {
@@ -197,6 +197,17 @@ final class Execs {
       return -1;
     }
     return -1;
+  }
+
+  /** The process group id (a host pid) of a host process, or -1. */
+  static long groupOf(long hostPid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(hostPid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(f[2]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** The session id (a host pid) of a host process, or -1. */
