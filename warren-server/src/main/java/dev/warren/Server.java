@@ -13,6 +13,7 @@ import dev.warren.net.Network;
 import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.sandbox.SandboxService;
+import dev.warren.shell.ShellService;
 import dev.warren.store.Store;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -70,11 +71,14 @@ public final class Server implements AutoCloseable {
     Events events = new Events(store);
     EgressLog egressLog = new EgressLog(store);
     sandboxes = new SandboxService(config, store, runtime, network, images, events);
+    ShellService shells = new ShellService(sandboxes, runtime, watch, store, events);
+    parts.push(shells);
     parts.push(sandboxes.open());
+    shells.recover();
     tokens = Tokens.load(config.dataDir());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
-    api = new ApiServer(config, tokens, sandboxes, egressLog, metrics, () -> {
+    api = new ApiServer(config, tokens, sandboxes, shells, egressLog, metrics, () -> {
       Map<String, Optional<String>> checks = new LinkedHashMap<>();
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());

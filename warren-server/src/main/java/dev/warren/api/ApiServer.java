@@ -36,10 +36,11 @@ public final class ApiServer implements AutoCloseable {
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
 
-  public ApiServer(Config config, Tokens tokens, SandboxService sandboxes, EgressLog egressLog,
+  public ApiServer(Config config, Tokens tokens, SandboxService sandboxes, dev.warren.shell.ShellService shells, EgressLog egressLog,
       PrometheusMeterRegistry metrics, Readiness readiness) {
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
+    ShellRoutes shellRoutes = new ShellRoutes(shells);
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
           s -> s.list(Map.of(), Optional.of(st)).size());
@@ -80,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
       r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
       sandboxRoutes.register(r);
       fileRoutes.register(r);
+      shellRoutes.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();
         int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);

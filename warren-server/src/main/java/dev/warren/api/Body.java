@@ -47,6 +47,9 @@ final class Body {
   }
 
   private Body allow(Set<String> allowed) {
+    if (allowed == null) {
+      return this;
+    }
     for (String name : node.propertyNames()) {
       if (!allowed.contains(name)) {
         throw WarrenException.invalid(prefix + name, "unknown field '" + prefix + name + "'; known fields: "
@@ -54,6 +57,23 @@ final class Body {
       }
     }
     return this;
+  }
+
+  /** The field names present, in order. */
+  java.util.List<String> names() {
+    return java.util.List.copyOf(node.propertyNames());
+  }
+
+  /** A string field that may be JSON null (meaning: remove). */
+  Optional<String> nullableString(String name) {
+    JsonNode v = node.get(name);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isString()) {
+      throw WarrenException.invalid(prefix + name, prefix + name + " must be a string or null");
+    }
+    return Optional.of(v.asString());
   }
 
   boolean has(String name) {

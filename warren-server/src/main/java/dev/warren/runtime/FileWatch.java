@@ -50,8 +50,14 @@ public final class FileWatch implements AutoCloseable {
    * {@code onOverflow} runs when events were lost.
    */
   public Registration watch(SandboxDir dir, Consumer<String> onName, Runnable onOverflow) {
+    return watch(dir, false, onName, onOverflow);
+  }
+
+  /** As {@link #watch(SandboxDir, Consumer, Runnable)}; with {@code createdOnly}, changes to existing entries are not reported. */
+  public Registration watch(SandboxDir dir, boolean createdOnly, Consumer<String> onName, Runnable onOverflow) {
     try {
-      WatchKey key = dir.path().register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+      WatchKey key = createdOnly ? dir.path().register(service, StandardWatchEventKinds.ENTRY_CREATE)
+          : dir.path().register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
       listeners.put(key, new Listener(onName, onOverflow));
       return () -> {
         listeners.remove(key);

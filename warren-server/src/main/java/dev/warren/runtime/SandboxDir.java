@@ -108,6 +108,46 @@ public final class SandboxDir implements AutoCloseable {
     }
   }
 
+  /** Makes an empty file owned by the sandbox's root unless one of that name exists. */
+  public void createEmpty(String name) {
+    int f;
+    try {
+      f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL, 0644);
+    } catch (SyscallException e) {
+      if (e.errno() == Syscalls.EEXIST) {
+        return;
+      }
+      throw e;
+    }
+    try {
+      Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+    } finally {
+      Syscalls.close(f);
+    }
+  }
+
+  /**
+   * Replaces the content of an existing file (made earlier with {@link #write}); makes it when it
+   * is missing. Cheaper than making a file, which on a journaled disk is the slow part.
+   */
+  public void overwrite(String name, byte[] data) {
+    int f;
+    try {
+      f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_TRUNC, 0);
+    } catch (SyscallException e) {
+      if (e.errno() == Syscalls.ENOENT) {
+        write(name, data);
+        return;
+      }
+      throw e;
+    }
+    try {
+      Syscalls.writeFully(f, data);
+    } finally {
+      Syscalls.close(f);
+    }
+  }
+
   /** The whole file, or empty when it does not exist. */
   public Optional<byte[]> read(String name) {
     return read(name, Integer.MAX_VALUE - 16);
@@ -171,6 +211,24 @@ public final class SandboxDir implements AutoCloseable {
     } finally {
       Syscalls.close(f);
     }
+  }
+
+  /** Makes a sub-directory owned by the sandbox's root (no error if one exists). */
+  public void mkdir(String name, int mode) {
+    try {
+      Syscalls.mkdirat(fd, check(name), mode);
+    } catch (SyscallException e) {
+      if (e.errno() != Syscalls.EEXIST) {
+        throw e;
+      }
+    }
+    Syscalls.fchownat(fd, name, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
+  }
+
+  /** Opens a sub-directory (not following a symlink) as a directory of its own. */
+  public SandboxDir sub(String name) {
+    int sub = Syscalls.openat(fd, check(name), Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0);
+    return new SandboxDir(sub, rootUid, where + "/" + name);
   }
 
   /** Makes a FIFO owned by the sandbox's root (no error if one exists). */

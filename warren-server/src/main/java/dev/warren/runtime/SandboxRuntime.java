@@ -72,6 +72,9 @@ public interface SandboxRuntime extends AutoCloseable {
   /** SIGKILLs a process tree in the sandbox: the session led by {@code pidInSandbox}. */
   void killSession(String id, long pidInSandbox);
 
+  /** Sends {@code signal} to one process, named by its pid inside the sandbox; false when it is gone. */
+  boolean signalPid(String id, long pidInSandbox, int signal);
+
   /** Sends {@code signal} to the processes of the sandbox whose environment has {@code name=value}. */
   int signalMarked(String id, String name, String value, int signal);
 

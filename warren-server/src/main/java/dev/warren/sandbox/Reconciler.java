@@ -61,6 +61,7 @@ final class Reconciler {
                   ? "its processes were gone when the controller started (host restart, or killed from outside)"
                   : "its container was " + o.containerStatus().get() + " when the controller started";
               service.events().record("sandbox.vanished", s.id(), why);
+              service.fireStopping(s);
               runtime.stop(s.id(), s.slot());
               repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
               failed++;

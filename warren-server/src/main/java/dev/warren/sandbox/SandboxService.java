@@ -59,6 +59,7 @@ public final class SandboxService {
   private final ReentrantLock allocation = new ReentrantLock();
   private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
+  private final java.util.List<SandboxListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events) {
     this.config = config;
@@ -79,6 +80,30 @@ public final class SandboxService {
     IdleReaper reaper = new IdleReaper(this, config.idleCheckInterval());
     reaper.start();
     return reaper;
+  }
+
+  public void addListener(SandboxListener l) {
+    listeners.add(l);
+  }
+
+  void fireStopping(Sandbox s) {
+    for (SandboxListener l : listeners) {
+      try {
+        l.stopping(s);
+      } catch (RuntimeException e) {
+        log.warn("listener failed while {} stops: {}", s.id(), e.toString());
+      }
+    }
+  }
+
+  private void fireStarted(Sandbox s) {
+    for (SandboxListener l : listeners) {
+      try {
+        l.started(s);
+      } catch (RuntimeException e) {
+        log.warn("listener failed after {} started: {}", s.id(), e.toString());
+      }
+    }
   }
 
   SandboxRepository repository() {
@@ -208,6 +233,7 @@ public final class SandboxService {
     repo.update(running);
     registerEgress(running);
     activity.put(s.id(), now);
+    fireStarted(running);
     events.record("sandbox." + verb, s.id(), "generation " + s.generation() + " running at " + s.address());
     return running;
   }
@@ -254,6 +280,7 @@ public final class SandboxService {
     }
     repo.update(s.with(SandboxState.STOPPING, reason));
     unregisterEgress(s);
+    fireStopping(s);
     try {
       runtime.stop(s.id(), s.slot());
     } catch (SandboxRuntimeException e) {
@@ -325,6 +352,7 @@ public final class SandboxService {
   void deleteLocked(Sandbox s) {
     repo.update(s.with(SandboxState.DELETING, Optional.empty()));
     unregisterEgress(s);
+    fireStopping(s);
     activity.remove(s.id());
     try {
       runtime.destroy(s.id(), s.slot());

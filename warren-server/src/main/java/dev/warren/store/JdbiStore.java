@@ -72,7 +72,7 @@ final class JdbiStore implements Store {
   private static DataSource sqlite(String url) {
     SQLiteConfig c = new SQLiteConfig();
     c.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    c.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    c.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(System.getProperty("warren.sqlite.sync", "FULL")));
     c.setBusyTimeout(15_000);
     c.enforceForeignKeys(true);
     c.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);

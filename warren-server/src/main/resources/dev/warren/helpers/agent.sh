@@ -47,6 +47,9 @@ __warren_spawn() {
   [[ $3 == e* ]] && while IFS= read -r -d '' kv; do export "$kv"; done < "$d.env"
   [[ $3 == ?c* ]] && IFS= read -r -d '' cwd < "$d.cwd"
   cd -- "$cwd" 2>/dev/null || cd /
+  # job control on: without it a background job starts with SIGINT ignored, and a shell that
+  # starts so cannot trap it
+  set -m
   setsid -- "${argv[@]}" </dev/null >/dev/null 2>&1 &
   printf '%s\n' "$!" > "$d.pid"
 }

@@ -4,13 +4,16 @@
 #
 #   bash /.warren/session.sh SESSION_ID [resume]
 #
-# Files, all in /var/lib/warren/sessions/SESSION_ID (the controller reads them from the host):
-#   ctl          FIFO; the controller writes one line per command: "<command id> <stdin: null|fifo>"
-#   <cid>.cmd    the command text, written by the controller before the line above
-#   <cid>.in     FIFO carrying the command's stdin (only when it has stdin)
-#   <cid>.start  written when the command starts: "<epoch µs>"
-#   <cid>.out    stdout, <cid>.err stderr, byte for byte
-#   <cid>.exit   written when it ends: "<exit code> <start µs> <end µs> <flags>"
+# Files, all in /var/lib/warren/sessions/SESSION_ID (the controller reads them from the host). A
+# command is known by its sequence number N in the session. The controller makes each command's
+# files before the command is submitted (creating files is the slow part on disk), so this shell
+# only writes into them:
+#   ctl          FIFO; the controller writes one line per command: "<N> <command id> <stdin: null|fifo>"
+#   N.cmd        the command text, written by the controller before the line above
+#   N.in         FIFO carrying the command's stdin (only when it has stdin)
+#   N.exit       written when it ends: "<exit code> <start µs> <end µs> [shell-restarted]"
+#   out/N.out    stdout, out/N.err stderr, byte for byte (a directory of their own, so that
+#                watching the session directory is not flooded by output)
 #   ready        "<pid> <generation of this shell>" once the shell reads commands
 #   state        the shell's state, saved when it exits so that a new shell can take it over
 # Every name of ours starts with __warren_, so a command's own names never collide with them.
@@ -20,6 +23,7 @@ __warren_dir=/var/lib/warren/sessions/$1
 __warren_cid=
 __warren_running=
 __warren_restarts=0
+__warren_last=0
 
 exec </dev/null >/dev/null 2>&1
 exec 3<>"$__warren_dir/ctl" || exit 97
@@ -30,6 +34,7 @@ __warren_save() {
   local __warren_v
   {
     printf 'cd -- %q 2>/dev/null\n' "$PWD"
+    printf '__warren_last=%s\n' "$__warren_last"
     for __warren_v in $(compgen -v); do
       case $__warren_v in
         __warren_*|BASH|BASH_*|BASHOPTS|BASHPID|SHELLOPTS|EUID|UID|PPID|GROUPS|FUNCNAME|LINENO|RANDOM|SRANDOM|SECONDS|\
@@ -57,7 +62,7 @@ __warren_on_exit() {
   # keep the control FIFO open across the exec, so that nothing queued in it is lost
   exec 3<>"$__warren_dir/ctl" </dev/null >/dev/null 2>&1
   if [[ -n $__warren_running ]]; then
-    printf '%s %s %s shell-restarted\n' "$__warren_rc" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_cid.exit"
+    printf '%s %s %s shell-restarted\n' "$__warren_rc" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_seq.exit"
   fi
   __warren_save
   exec /bin/bash /.warren/session.sh "$__warren_sid" resume
@@ -75,27 +80,30 @@ trap "$__warren_int_trap" INT
 printf '%s %s\n' "$$" "${EPOCHREALTIME/./}" > "$__warren_dir/ready"
 
 while :; do
-  while IFS=' ' read -r -u 3 __warren_cid __warren_stdin; do
-    [[ -e $__warren_dir/$__warren_cid.start || ! -e $__warren_dir/$__warren_cid.cmd ]] && continue
+  while IFS=' ' read -r -u 3 __warren_seq __warren_cid __warren_stdin; do
+    # a command runs once: skip what this shell (or the one before it) already ran
+    [[ $__warren_seq =~ ^[0-9]+$ ]] || continue
+    (( __warren_seq > __warren_last )) || continue
+    [[ -s $__warren_dir/$__warren_seq.exit ]] && continue
+    __warren_last=$__warren_seq
     __warren_in=/dev/null
-    [[ $__warren_stdin == fifo ]] && __warren_in=$__warren_dir/$__warren_cid.in
+    [[ $__warren_stdin == fifo ]] && __warren_in=$__warren_dir/$__warren_seq.in
     __warren_started=${EPOCHREALTIME/./}
-    printf '%s\n' "$__warren_started" > "$__warren_dir/$__warren_cid.start"
     export WARREN_COMMAND_ID=$__warren_cid
     __warren_running=1
-    . "$__warren_dir/$__warren_cid.cmd" < "$__warren_in" > "$__warren_dir/$__warren_cid.out" 2> "$__warren_dir/$__warren_cid.err" 3<&-
+    . "$__warren_dir/$__warren_seq.cmd" < "$__warren_in" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
     __warren_rc=$?
     __warren_running=
     unset WARREN_COMMAND_ID
     trap __warren_on_exit EXIT
     trap "$__warren_int_trap" INT
-    printf '%s %s %s\n' "$__warren_rc" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_cid.exit"
+    printf '%s %s %s\n' "$__warren_rc" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_seq.exit"
     __warren_cid=
   done
   # a command's stray `break` or `continue` ended the loop: finish it and go on reading
-  if [[ -n $__warren_cid ]]; then
+  if [[ -n $__warren_running ]]; then
     __warren_running=
-    printf '%s %s %s\n' "$?" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_cid.exit"
+    printf '%s %s %s\n' "$?" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_seq.exit"
     __warren_cid=
   fi
 done

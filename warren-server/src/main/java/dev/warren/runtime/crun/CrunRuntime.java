@@ -410,6 +410,11 @@ public final class CrunRuntime implements SandboxRuntime {
   }
 
   @Override
+  public boolean signalPid(String id, long pidInSandbox, int signal) {
+    return execs.signalPid(id, pidInSandbox, signal);
+  }
+
+  @Override
   public int signalMarked(String id, String name, String value, int signal) {
     return execs.signalMarked(id, name, value, signal);
   }

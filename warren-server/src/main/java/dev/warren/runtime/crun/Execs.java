@@ -221,6 +221,15 @@ final class Execs {
     }
   }
 
+  boolean signalPid(String id, long pidInSandbox, int signal) {
+    for (long pid : cgroups.pids(id)) {
+      if (nsPid(pid) == pidInSandbox) {
+        return dev.warren.host.Tool.run(List.of("kill", "-" + signal, Long.toString(pid)), Duration.ofSeconds(5)).ok();
+      }
+    }
+    return false;
+  }
+
   /** Sends {@code signal} to the processes of the sandbox whose environment has {@code name=value}; returns how many. */
   int signalMarked(String id, String name, String value, int signal) {
     byte[] needle = (name + "=" + value).getBytes(StandardCharsets.UTF_8);

@@ -1,0 +1,13 @@
+package dev.warren.sandbox;
+
+/**
+ * Told about a sandbox's life-cycle steps, on the thread doing them, with the sandbox's lock held.
+ * Listeners close what they hold inside a sandbox before it stops, so its filesystem can go.
+ */
+public interface SandboxListener {
+  /** The sandbox is about to stop (or be deleted, or was found gone); its processes will end. */
+  default void stopping(Sandbox sandbox) {}
+
+  /** A new generation of the sandbox runs. */
+  default void started(Sandbox sandbox) {}
+}

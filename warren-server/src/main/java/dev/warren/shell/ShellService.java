@@ -1,0 +1,306 @@
+package dev.warren.shell;
+
+import dev.warren.error.Ids;
+import dev.warren.error.Problem;
+import dev.warren.events.Events;
+import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.FileWatch;
+import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.sandbox.Sandbox;
+import dev.warren.sandbox.SandboxListener;
+import dev.warren.sandbox.SandboxService;
+import dev.warren.sandbox.SandboxState;
+import dev.warren.store.Store;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Persistent shell sessions and their commands. A session is one bash in the sandbox that sources
+ * each command, so state persists; commands of one session run one at a time in the order they
+ * were submitted, sessions run concurrently. Nothing here is needed to keep a session going: the
+ * shell, its queue (a FIFO) and every command's output and exit code live in the sandbox, and
+ * {@link #recover()} rebuilds this side from the store and those files after a restart.
+ * Thread-safe.
+ */
+public final class ShellService implements SandboxListener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ShellService.class);
+  static final Duration READY_WAIT = Duration.ofSeconds(15);
+  public static final int INLINE_OUTPUT = 1 << 20;
+
+  private final SandboxService sandboxes;
+  private final SandboxRuntime runtime;
+  private final FileWatch watch;
+  private final ShellRepository repo;
+  private final Events events;
+  private final Commands commands;
+  private final Map<String, LiveSession> live = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().daemon().name("warren-shell-timers").factory());
+
+  public ShellService(SandboxService sandboxes, SandboxRuntime runtime, FileWatch watch, Store store, Events events) {
+    this.sandboxes = sandboxes;
+    this.runtime = runtime;
+    this.watch = watch;
+    this.repo = new ShellRepository(store);
+    this.events = events;
+    this.commands = new Commands(this, repo, runtime, timers);
+    sandboxes.addListener(this);
+  }
+
+  ShellRepository repository() {
+    return repo;
+  }
+
+  Events events() {
+    return events;
+  }
+
+  public Commands commands() {
+    return commands;
+  }
+
+  // ---- sessions
+
+  public ShellSession create(String sandboxId, Map<String, String> env, Optional<String> cwd) {
+    env.forEach((k, v) -> {
+      if (!k.matches("[A-Za-z_][A-Za-z0-9_]*") || k.startsWith("WARREN_")) {
+        throw ShellException.badInput("env." + k, "environment names are letters, digits and '_' and may not start with WARREN_");
+      }
+      if (v.indexOf('\0') >= 0) {
+        throw ShellException.badInput("env." + k, "environment values must not contain NUL");
+      }
+    });
+    cwd.ifPresent(c -> {
+      if (!c.startsWith("/") || c.indexOf('\0') >= 0) {
+        throw ShellException.badInput("cwd", "cwd must be an absolute path");
+      }
+    });
+    Sandbox sandbox = sandboxes.requireRunning(sandboxId, "start a session in");
+    String id = Ids.next("ses");
+    ShellSession session = new ShellSession(id, sandboxId, sandbox.generation(), SessionState.STARTING, Optional.empty(), Optional.empty(),
+        env, cwd, Instant.now(), Optional.empty());
+    repo.insert(session);
+    try {
+      LiveSession ls = attach(session, 0);
+      ls.prepare(4);
+      Map<String, String> spawnEnv = new java.util.LinkedHashMap<>(env);
+      spawnEnv.put("WARREN_SESSION_ID", id);
+      runtime.spawn(sandboxId, new ExecSpec(List.of("/bin/bash", "/.warren/session.sh", id), spawnEnv,
+          Optional.of(cwd.orElse("/workspace")), new byte[0], Duration.ofSeconds(30), 0));
+      long pid = ls.ready.get(READY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      ShellSession ready = session.with(SessionState.READY, Optional.empty(), Optional.of(pid), Optional.empty());
+      repo.update(ready);
+      events.record("session.created", id, "in " + sandboxId);
+      return ready;
+    } catch (TimeoutException e) {
+      end(session, "the shell did not start within " + READY_WAIT.toSeconds() + " s (does the image have /bin/bash?)");
+      throw new ShellException(Problem.UNAVAILABLE, "session " + id + " did not start: its shell did not answer within "
+          + READY_WAIT.toSeconds() + " s; the image needs /bin/bash");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      end(session, "interrupted while starting");
+      throw new ShellException(Problem.UNAVAILABLE, "interrupted while starting session " + id);
+    } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+      end(session, "could not start: " + e.getMessage());
+      if (e instanceof dev.warren.error.WarrenException we) {
+        throw we;
+      }
+      throw new ShellException(Problem.UNAVAILABLE, "session " + id + " could not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Opens the session's directory and watch; {@code lastSeq} continues its command numbering. */
+  LiveSession attach(ShellSession s, long lastSeq) {
+    Sandbox sandbox = sandboxes.get(s.sandboxId());
+    SandboxDir dir = runtime.dir(s.sandboxId(), sandbox.slot(), LiveSession.ROOT + "/" + s.id(), true);
+    LiveSession[] holder = new LiveSession[1];
+    try {
+      LiveSession ls = new LiveSession(s.id(), s.sandboxId(), s.generation(), dir, lastSeq, watch,
+          name -> commands.onEntry(holder[0], name), () -> commands.recheck(holder[0]));
+      holder[0] = ls;
+      live.put(s.id(), ls);
+      ls.readyPid().ifPresent(ls.ready::complete);
+      return ls;
+    } catch (RuntimeException e) {
+      dir.close();
+      throw e;
+    }
+  }
+
+  public ShellSession get(String sandboxId, String id) {
+    ShellSession s = repo.session(id).filter(x -> x.sandboxId().equals(sandboxId))
+        .orElseThrow(() -> ShellException.noSession(sandboxId, id));
+    return s;
+  }
+
+  public List<ShellSession> list(String sandboxId) {
+    sandboxes.get(sandboxId);
+    return repo.sessions(sandboxId);
+  }
+
+  /** The live side of a ready session, or 409 when it has ended. Counts as activity of its sandbox. */
+  LiveSession live(String sandboxId, String id) {
+    LiveSession attached = live.get(id);
+    if (attached != null && !attached.closed() && attached.sandboxId.equals(sandboxId)) {
+      // attached sessions are closed before their sandbox stops, so this one's sandbox runs
+      sandboxes.touch(sandboxId);
+      return attached;
+    }
+    ShellSession s = get(sandboxId, id);
+    if (s.state() == SessionState.ENDED) {
+      throw ShellException.ended(s);
+    }
+    sandboxes.requireRunning(sandboxId, "use a session in");
+    LiveSession ls = live.get(id);
+    if (ls == null || ls.closed()) {
+      throw new ShellException(Problem.CONFLICT, "session " + id + " is not attached (its sandbox restarted?)");
+    }
+    return ls;
+  }
+
+  /** Ends a session's shell and, unless {@code keepProcesses}, every process it started; removes its files. */
+  public void delete(String sandboxId, String id, boolean keepProcesses) {
+    ShellSession s = get(sandboxId, id);
+    LiveSession ls = live.remove(id);
+    if (ls != null) {
+      ls.close();
+      ls.trackers.values().forEach(t -> t.done.completeExceptionally(new ShellException(Problem.CONFLICT, "session " + id + " was deleted")));
+    }
+    Sandbox sandbox = sandboxes.get(sandboxId);
+    if (sandbox.state() == SandboxState.RUNNING && s.generation() == sandbox.generation()) {
+      s.pid().ifPresent(pid -> runtime.killSession(sandboxId, pid));
+      if (!keepProcesses) {
+        runtime.signalMarked(sandboxId, "WARREN_SESSION_ID", id, 9);
+      }
+      try {
+        runtime.exec(sandboxId, new ExecSpec(List.of("rm", "-rf", "--", LiveSession.ROOT + "/" + id), Map.of(), Optional.empty(),
+            new byte[0], Duration.ofSeconds(60), 4096));
+      } catch (RuntimeException e) {
+        log.warn("cannot remove the files of session {}: {}", id, e.getMessage());
+      }
+    }
+    repo.deleteSession(id);
+    events.record("session.deleted", id, keepProcesses ? "its processes were kept" : "");
+  }
+
+  /** Sets (or, for null values, unsets) environment variables in the session's shell. */
+  public ShellSession setEnv(String sandboxId, String id, Map<String, Optional<String>> vars) {
+    if (vars.isEmpty()) {
+      throw ShellException.badInput("vars", "vars must name at least one variable");
+    }
+    StringBuilder script = new StringBuilder();
+    for (var e : vars.entrySet()) {
+      if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        throw ShellException.badInput("vars." + e.getKey(), "variable names are letters, digits and '_', not starting with a digit");
+      }
+      if (e.getValue().isPresent() && e.getValue().get().indexOf('\0') >= 0) {
+        throw ShellException.badInput("vars." + e.getKey(), "values must not contain NUL");
+      }
+      if (e.getValue().isPresent()) {
+        script.append("export ").append(e.getKey()).append('=').append(Quoting.ansiC(e.getValue().get())).append('\n');
+      } else {
+        script.append("unset ").append(e.getKey()).append('\n');
+      }
+    }
+    ShellCommand c = commands.submit(sandboxId, id, script.toString(), Optional.empty(), false, Optional.empty(), Duration.ofSeconds(60));
+    if (!c.state().done() || c.exitCode().orElse(1) != 0) {
+      throw new ShellException(Problem.CONFLICT, "setting the environment of session " + id + " did not finish: " + c.state().wire());
+    }
+    return get(sandboxId, id);
+  }
+
+  void end(ShellSession s, String why) {
+    LiveSession ls = live.remove(s.id());
+    if (ls != null) {
+      ls.close();
+    }
+    ShellSession ended = s.with(SessionState.ENDED, Optional.of(why), s.pid(), Optional.of(Instant.now()));
+    repo.update(ended);
+    for (ShellCommand c : repo.unfinished(s.id())) {
+      repo.update(c.lost(why, 0, 0));
+    }
+    if (ls != null) {
+      ls.trackers.forEach((cid, t) -> repo.command(cid).ifPresent(t.done::complete));
+    }
+  }
+
+  // ---- sandbox life cycle
+
+  @Override
+  public void stopping(Sandbox sandbox) {
+    for (ShellSession s : repo.sessions(sandbox.id())) {
+      if (s.state() != SessionState.ENDED) {
+        end(s, "its sandbox stopped (generation " + s.generation() + ")");
+      }
+    }
+  }
+
+  /** Re-attaches the sessions of running sandboxes after a controller start; ends the others. */
+  public void recover() {
+    int attached = 0;
+    for (ShellSession s : repo.live()) {
+      try {
+        Sandbox sandbox = sandboxes.get(s.sandboxId());
+        if (sandbox.state() != SandboxState.RUNNING || sandbox.generation() != s.generation()) {
+          end(s, "its sandbox restarted or stopped while the controller was down");
+          continue;
+        }
+        List<ShellCommand> unfinished = repo.unfinished(s.id());
+        LiveSession ls = attach(s, repo.nextSeq(s.id()) - 1);
+        // a command handed to the shell but not stored before the controller died still used its number
+        ls.seq.accumulateAndGet(ls.highestSubmitted(), Math::max);
+        Optional<Long> pid = s.pid().or(ls::readyPid);
+        if (pid.isEmpty() || !runtime.signalPid(s.sandboxId(), pid.get(), 0)) {
+          end(s, "its shell was gone when the controller started");
+          continue;
+        }
+        commands.recover(ls, unfinished);
+        attached++;
+      } catch (RuntimeException e) {
+        log.warn("cannot recover session {}: {}", s.id(), e.getMessage());
+        end(s, "could not be recovered: " + e.getMessage());
+      }
+    }
+    if (attached > 0) {
+      log.info("recovered {} shell sessions", attached);
+    }
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+    live.values().forEach(LiveSession::close);
+    live.clear();
+  }
+
+  static String text(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  static <T> T await(CompletableFuture<T> f, Duration wait) throws TimeoutException {
+    try {
+      return f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ShellException(Problem.UNAVAILABLE, "interrupted");
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof dev.warren.error.WarrenException we) {
+        throw we;
+      }
+      throw new ShellException(Problem.UNAVAILABLE, e.getCause().getMessage(), e.getCause());
+    }
+  }
+}
