@@ -332,10 +332,12 @@ public final class Commands {
     ShellCommand signalled = Optional.ofNullable(ls.inflight.get(id)).orElse(c).signalled(signal);
     ls.inflight.computeIfPresent(id, (k, v) -> signalled);
     repo.update(signalled);
-    runtime.signalMarked(sandboxId, "WARREN_COMMAND_ID", id, number);
+    // interrupt the shell first: it runs its trap once the foreground process it waits for ends,
+    // so the rest of the command's script is abandoned instead of going on
     if (c.state() == CommandState.RUNNING && (signal.equals("INT") || signal.equals("TERM") || signal.equals("KILL"))) {
       ls.readyPid().ifPresent(pid -> runtime.signalPid(sandboxId, pid, 2));
     }
+    runtime.signalMarked(sandboxId, "WARREN_COMMAND_ID", id, number);
     return current(ls, id).orElse(signalled);
   }
 
@@ -352,12 +354,16 @@ public final class Commands {
         repo.update(timedOut);
       }
     }
-    runtime.signalMarked(ls.sandboxId, "WARREN_COMMAND_ID", id, 9);
-    if (awaitQuietly(t.done, Duration.ofSeconds(1)).isPresent()) {
-      return;
-    }
+    // interrupt the shell first (it abandons the script once its foreground process ends), then
+    // kill everything the command started
     Optional<Long> pid = ls.readyPid();
     pid.ifPresent(p -> runtime.signalPid(ls.sandboxId, p, 2));
+    runtime.signalMarked(ls.sandboxId, "WARREN_COMMAND_ID", id, 9);
+    if (awaitQuietly(t.done, Duration.ofSeconds(2)).isPresent()) {
+      return;
+    }
+    pid.ifPresent(p -> runtime.signalPid(ls.sandboxId, p, 2));
+    runtime.signalMarked(ls.sandboxId, "WARREN_COMMAND_ID", id, 9);
     if (awaitQuietly(t.done, Duration.ofSeconds(3)).isPresent()) {
       return;
     }

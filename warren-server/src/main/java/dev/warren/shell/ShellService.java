@@ -181,8 +181,10 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     }
     Sandbox sandbox = sandboxes.get(sandboxId);
     if (sandbox.state() == SandboxState.RUNNING && s.generation() == sandbox.generation()) {
-      s.pid().ifPresent(pid -> runtime.killSession(sandboxId, pid));
-      if (!keepProcesses) {
+      if (keepProcesses) {
+        s.pid().ifPresent(pid -> runtime.signalPid(sandboxId, pid, 9));
+      } else {
+        s.pid().ifPresent(pid -> runtime.killSession(sandboxId, pid));
         runtime.signalMarked(sandboxId, "WARREN_SESSION_ID", id, 9);
       }
       try {

@@ -30,6 +30,7 @@ exec 3<>"$__warren_dir/ctl" || exit 97
 shopt -s expand_aliases
 
 # Saves everything a command may have changed, for the shell that replaces this one.
+#   $1: the shell's options as `set +o; shopt -p` printed them before the exit turned them off
 __warren_save() {
   local __warren_v
   {
@@ -47,10 +48,9 @@ __warren_save() {
       case $__warren_v in __warren_*) ;; *) declare -f "$__warren_v" ;; esac
     done
     alias -p
-    shopt -p
-    set +o
     printf 'umask %s\n' "$(umask)"
     trap -p | grep -v -e ' EXIT$' -e ' SIGINT$'
+    printf '%s\n' "$1"
   } > "$__warren_dir/state.tmp" 2>/dev/null
   command mv -f "$__warren_dir/state.tmp" "$__warren_dir/state" 2>/dev/null
 }
@@ -59,12 +59,17 @@ __warren_save() {
 # in a new shell that restores it. Same process (exec), same session.
 __warren_on_exit() {
   local __warren_rc=$?
+  local __warren_opts=$(set +o; shopt -p)
+  # the options a command set (errexit, nounset, ...) must not end this trap halfway
+  set +e +u
+  set +o pipefail
   # keep the control FIFO open across the exec, so that nothing queued in it is lost
   exec 3<>"$__warren_dir/ctl" </dev/null >/dev/null 2>&1
   if [[ -n $__warren_running ]]; then
     printf '%s %s %s shell-restarted\n' "$__warren_rc" "$__warren_started" "${EPOCHREALTIME/./}" > "$__warren_dir/$__warren_seq.exit"
   fi
-  __warren_save
+  # a shell that `set -e` ended comes back without -e: with it, every failing command would end it again
+  __warren_save "${__warren_opts//set -o errexit/set +o errexit}"
   exec /bin/bash /.warren/session.sh "$__warren_sid" resume
 }
 

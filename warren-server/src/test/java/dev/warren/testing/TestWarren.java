@@ -127,7 +127,7 @@ public final class TestWarren implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("-Xmx512m");
+    cmd.add("-Xmx" + env.getOrDefault("TEST_CONTROLLER_HEAP", "512m"));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.warren.Main");
@@ -135,7 +135,11 @@ public final class TestWarren implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
     pb.environment().keySet().removeIf(k -> k.startsWith("WARREN_"));
-    pb.environment().putAll(env);
+    env.forEach((k, v) -> {
+      if (k.startsWith("WARREN_")) {
+        pb.environment().put(k, v);
+      }
+    });
     process = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     Path listen = dataDir.resolve("listen");
