@@ -24,7 +24,6 @@ final class ShellRoutes {
   private static final String S = "/v1/sandboxes/{id}/sessions";
   private static final String C = S + "/{sid}/commands/{cid}";
   static final long MAX_WAIT_SECONDS = 3600;
-  static final long MAX_LOG_READ = 64L * 1024 * 1024;
 
   private final ShellService shells;
   private final Commands commands;
@@ -162,8 +161,8 @@ final class ShellRoutes {
     try (FileChannel ch = commands.output(id, sid, cid, stream)) {
       long size = ch.size();
       long from = Math.min(offset, size);
-      long limit = Optional.ofNullable(ctx.queryParam("limit")).map(l -> (long) parse("limit", l, 1, MAX_LOG_READ)).orElse(MAX_LOG_READ);
-      long to = Math.min(size, from + limit);
+      long limit = Optional.ofNullable(ctx.queryParam("limit")).map(l -> (long) parse("limit", l, 1, Long.MAX_VALUE)).orElse(Long.MAX_VALUE);
+      long to = limit >= size - from ? size : from + limit;
       ctx.status(200);
       ctx.res().setContentType("application/octet-stream");
       ctx.res().setContentLengthLong(to - from);
