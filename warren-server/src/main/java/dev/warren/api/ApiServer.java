@@ -41,6 +41,7 @@ public final class ApiServer implements AutoCloseable {
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells);
+    PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
           s -> s.list(Map.of(), Optional.of(st)).size());
@@ -82,6 +83,14 @@ public final class ApiServer implements AutoCloseable {
       sandboxRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);
+      r.wsBeforeUpgrade("/v1/*", ctx -> {
+        String auth = ctx.header("Authorization");
+        String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : ctx.queryParam("token");
+        if (!tokens.matches(token)) {
+          throw new WarrenException(Problem.UNAUTHORIZED, "missing or wrong token (Authorization: Bearer, or ?token= for browsers)");
+        }
+      });
+      ptyRoutes.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();
         int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);

@@ -302,11 +302,16 @@ public final class SandboxDir implements AutoCloseable {
     }
   }
 
-  /** An output stream into a FIFO (blocking), e.g. a command's stdin; the caller closes it. */
+  /**
+   * An output stream into a FIFO, e.g. a command's stdin; the caller closes it, which is the
+   * reader's end of file. The FIFO is held open for reading too, so writing before its reader
+   * opened it (or after it stopped reading) queues or blocks instead of failing; writes block
+   * while the FIFO is full.
+   */
   public OutputStream openFifoForWriting(String name) throws IOException {
     int f = openEntry(name, Syscalls.O_RDWR, 0);
     try {
-      return Channels.newOutputStream(FileChannel.open(Path.of("/proc/self/fd/" + f), StandardOpenOption.WRITE));
+      return Channels.newOutputStream(FileChannel.open(Path.of("/proc/self/fd/" + f), StandardOpenOption.READ, StandardOpenOption.WRITE));
     } finally {
       Syscalls.close(f);
     }

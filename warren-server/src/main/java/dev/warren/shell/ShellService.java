@@ -46,6 +46,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
   private final ShellRepository repo;
   private final Events events;
   private final Commands commands;
+  private final Terminals terminals;
   private final Map<String, LiveSession> live = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("warren-shell-timers").factory());
@@ -57,6 +58,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     this.repo = new ShellRepository(store);
     this.events = events;
     this.commands = new Commands(this, repo, runtime, timers);
+    this.terminals = new Terminals(sandboxes, runtime);
     sandboxes.addListener(this);
   }
 
@@ -70,6 +72,10 @@ public final class ShellService implements SandboxListener, AutoCloseable {
 
   public Commands commands() {
     return commands;
+  }
+
+  public Terminals terminals() {
+    return terminals;
   }
 
   // ---- sessions
@@ -243,6 +249,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
 
   @Override
   public void stopping(Sandbox sandbox) {
+    terminals.closeAll(sandbox.id());
     for (ShellSession s : repo.sessions(sandbox.id())) {
       if (s.state() != SessionState.ENDED) {
         end(s, "its sandbox stopped (generation " + s.generation() + ")");
@@ -283,6 +290,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
 
   @Override
   public void close() {
+    terminals.closeAll();
     timers.shutdownNow();
     live.values().forEach(LiveSession::close);
     live.clear();

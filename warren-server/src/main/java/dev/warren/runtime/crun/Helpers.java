@@ -15,7 +15,7 @@ import java.util.List;
  * is reading the old copy keeps its old file.
  */
 final class Helpers {
-  static final List<String> FILES = List.of("init.sh", "agent.sh", "session.sh", "pty.py");
+  static final List<String> FILES = List.of("init.sh", "agent.sh", "session.sh", "terminal.py");
 
   private Helpers() {}
 

@@ -1,0 +1,113 @@
+package dev.warren.shell;
+
+import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.SandboxRuntime;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An interactive terminal in a sandbox: a login shell on a pseudo-terminal run by
+ * {@code /.warren/terminal.py}, relayed through FIFOs. Output goes to a consumer on a thread of its own
+ * until the shell exits; input and resizes come from the caller. {@code close()} ends the shell and
+ * removes the FIFOs; it is idempotent.
+ */
+public final class Terminal implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Terminal.class);
+
+  private final String sandboxId;
+  private final String id;
+  private final SandboxDir dir;
+  private final SandboxRuntime runtime;
+  private final long pid;
+  private final SandboxDir.FifoWriter ctl;
+  private final OutputStream in;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private final Consumer<Terminal> onClose;
+
+  Terminal(String sandboxId, String id, SandboxDir dir, SandboxRuntime runtime, long pid, OutputStream in, Consumer<Terminal> onClose) {
+    this.onClose = onClose;
+    this.sandboxId = sandboxId;
+    this.id = id;
+    this.dir = dir;
+    this.runtime = runtime;
+    this.pid = pid;
+    this.ctl = dir.fifoWriter("ctl");
+    this.in = in;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  String sandboxId() {
+    return sandboxId;
+  }
+
+  /**
+   * Relays the terminal's output to {@code output} until the shell exits (then {@code onExit} gets
+   * its exit status, or -1 when the terminal was closed). Runs on a new thread; returns at once.
+   */
+  void pump(Consumer<byte[]> output, java.util.function.IntConsumer onExit) {
+    Thread.ofVirtual().name("pty-" + id).start(() -> {
+      int status = -1;
+      try (InputStream out = Files.newInputStream(dir.path().resolve("out"))) {
+        byte[] buf = new byte[32 * 1024];
+        int n;
+        while ((n = out.read(buf)) >= 0) {
+          output.accept(java.util.Arrays.copyOf(buf, n));
+        }
+        for (int i = 0; i < 50 && !dir.exists("exit"); i++) {
+          Thread.sleep(20);
+        }
+        status = dir.read("exit", 32).map(b -> Integer.parseInt(new String(b, StandardCharsets.UTF_8).strip())).orElse(-1);
+      } catch (IOException | RuntimeException e) {
+        log.debug("terminal {} output ended: {}", id, e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      onExit.accept(status);
+    });
+  }
+
+  public void write(byte[] data) throws IOException {
+    in.write(data);
+    in.flush();
+  }
+
+  public void resize(int cols, int rows) {
+    ctl.write(("resize " + cols + " " + rows + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    onClose.accept(this);
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // the relay is gone
+    }
+    ctl.close();
+    // the relay and the shell (a session of its own) and whatever was started from the terminal
+    runtime.killSession(sandboxId, pid);
+    runtime.signalMarked(sandboxId, "WARREN_TERMINAL_ID", id, 9);
+    for (String f : new String[] {"in", "out", "ctl", "exit", "exit.tmp"}) {
+      try {
+        dir.delete(f);
+      } catch (RuntimeException ignored) {
+        // already gone
+      }
+    }
+    dir.close();
+  }
+}

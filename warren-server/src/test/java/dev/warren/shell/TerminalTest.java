@@ -1,0 +1,142 @@
+package dev.warren.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.warren.testing.TestWarren;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The interactive terminal over WebSocket: typing, output, resize, binary safety, clean close. */
+class TerminalTest {
+  static TestWarren warren;
+  static String sandbox;
+
+  @BeforeAll
+  static void start() {
+    warren = TestWarren.start();
+    sandbox = warren.createSandbox("{}");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (warren != null) {
+      warren.close();
+    }
+  }
+
+  /** Collects what the terminal prints and how the socket closed. */
+  static final class Screen implements WebSocket.Listener {
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final CompletableFuture<String> closed = new CompletableFuture<>();
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+      synchronized (out) {
+        byte[] b = new byte[data.remaining()];
+        data.get(b);
+        out.writeBytes(b);
+      }
+      ws.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+      closed.complete(code + " " + reason);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+      closed.complete("error " + error);
+    }
+
+    String text() {
+      synchronized (out) {
+        return out.toString(StandardCharsets.UTF_8);
+      }
+    }
+
+    byte[] bytes() {
+      synchronized (out) {
+        return out.toByteArray();
+      }
+    }
+  }
+
+  private WebSocket connect(Screen screen, String query) throws Exception {
+    URI uri = URI.create("ws://" + warren.base().getAuthority() + "/v1/sandboxes/" + sandbox + "/pty" + query);
+    return HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + warren.token())
+        .buildAsync(uri, screen).get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void typedCommandsRunInALoginShellAndTheOutputComesBack() throws Exception {
+    Screen screen = new Screen();
+    WebSocket ws = connect(screen, "?cols=100&rows=30");
+    ws.sendText("echo $((6*7))-$WARREN_SANDBOX_ID; tty; stty size\r", true).get();
+    await().atMost(Duration.ofSeconds(10)).until(() -> screen.text().contains("42-" + sandbox) && screen.text().contains("30 100"));
+    assertThat(screen.text()).contains("/dev/pts/");
+    ws.sendText("{\"type\":\"resize\",\"cols\":120,\"rows\":40}", true).get();
+    ws.sendText("stty size\r", true).get();
+    await().atMost(Duration.ofSeconds(10)).until(() -> screen.text().contains("40 120"));
+    // binary-safe: bytes that are not UTF-8 arrive unchanged
+    ws.sendBinary(ByteBuffer.wrap("printf 'A\\377\\376B\\n'\r".getBytes(StandardCharsets.UTF_8)), true).get();
+    await().atMost(Duration.ofSeconds(10)).until(() -> indexOf(screen.bytes(), new byte[] {'A', (byte) 0xff, (byte) 0xfe, 'B'}) >= 0);
+    ws.sendText("exit 5\r", true).get();
+    assertThat(screen.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1000 shell exited with status 5");
+  }
+
+  @Test
+  void closingTheSocketEndsTheShell() throws Exception {
+    Screen screen = new Screen();
+    WebSocket ws = connect(screen, "");
+    ws.sendText("echo $$ > /tmp/pty-shell.pid; echo ready\r", true).get();
+    await().atMost(Duration.ofSeconds(10)).until(() -> screen.text().contains("ready"));
+    ws.sendClose(1000, "bye").get();
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        warren.exec(sandbox, "kill -0 $(cat /tmp/pty-shell.pid) 2>/dev/null && echo alive || echo gone").path("stdout").asString()
+            .equals("gone\n"));
+  }
+
+  @Test
+  void aTerminalNeedsTheTokenAndARunningSandbox() throws Exception {
+    URI uri = URI.create("ws://" + warren.base().getAuthority() + "/v1/sandboxes/" + sandbox + "/pty");
+    var failed = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, new Screen());
+    assertThat(failed).failsWithin(Duration.ofSeconds(10));
+    Screen screen = new Screen();
+    URI withToken = URI.create(uri + "?token=" + warren.token());
+    HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(withToken, screen).get(10, TimeUnit.SECONDS).sendClose(1000, "ok");
+    String stopped = warren.createSandbox("{}");
+    warren.post("/v1/sandboxes/" + stopped + "/stop", null);
+    Screen refused = new Screen();
+    HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + warren.token())
+        .buildAsync(URI.create("ws://" + warren.base().getAuthority() + "/v1/sandboxes/" + stopped + "/pty"), refused).get(10, TimeUnit.SECONDS);
+    assertThat(refused.closed.get(10, TimeUnit.SECONDS)).startsWith("4409 ").contains("stopped");
+  }
+
+  static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+}
