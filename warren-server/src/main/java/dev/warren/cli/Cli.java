@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code warren} command line. */
 @Command(name = "warren", mixinStandardHelpOptions = true, version = "warren 0.1.0",
     description = "Sandboxes, shells and browsers for AI agents.",
-    subcommands = {ServeCommand.class, ImageCommand.class, TokenCommand.class, SandboxCommand.class, TeardownCommand.class})
+    subcommands = {ServeCommand.class, ImageCommand.class, TokenCommand.class, SandboxCommand.class, ShellCommand.class, TeardownCommand.class})
 public final class Cli implements Runnable {
 
   public static int run(String... args) {
