@@ -24,7 +24,7 @@ public final class Events {
     Event e = new Event(Ids.next("evt"), Instant.now(), kind, Optional.ofNullable(subject), detail);
     log.info("{} {} {}", kind, subject == null ? "-" : subject, detail);
     try {
-      store.write(h -> h.createUpdate("INSERT INTO events (id, at, kind, subject, detail) VALUES (:id, :at, :kind, :subject, :detail)")
+      store.writeOne(h -> h.createUpdate("INSERT INTO events (id, at, kind, subject, detail) VALUES (:id, :at, :kind, :subject, :detail)")
           .bind("id", e.id()).bind("at", e.at().toEpochMilli()).bind("kind", kind).bind("subject", subject)
           .bind("detail", detail).execute());
     } catch (RuntimeException ex) {

@@ -24,7 +24,7 @@ public final class EgressLog implements Consumer<EgressEvent> {
     log.info("{} {} {}:{} {}{}", e.sandboxId().orElse(e.clientAddress()), e.method(), e.host(), e.port(),
         e.allowed() ? "allowed" : "refused", e.reason().map(r -> " (" + r + ")").orElse(""));
     try {
-      store.write(h -> h.createUpdate("INSERT INTO egress_events (id, sandbox_id, client, method, host, port, allowed, reason, "
+      store.writeOne(h -> h.createUpdate("INSERT INTO egress_events (id, sandbox_id, client, method, host, port, allowed, reason, "
               + "via_upstream, bytes_out, bytes_in, started_at, duration_ms) VALUES (:id, :sbx, :client, :method, :host, :port, "
               + ":allowed, :reason, :up, :out, :in, :at, :ms)")
           .bind("id", Ids.next("egr")).bind("sbx", e.sandboxId().orElse(null)).bind("client", e.clientAddress())

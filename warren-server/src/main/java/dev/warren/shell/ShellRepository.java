@@ -36,7 +36,7 @@ final class ShellRepository {
   }
 
   void update(ShellSession s) {
-    store.write(h -> h.createUpdate("UPDATE shell_sessions SET state = :state, state_reason = :reason, pid = :pid, ended_at = :ended "
+    store.writeOne(h -> h.createUpdate("UPDATE shell_sessions SET state = :state, state_reason = :reason, pid = :pid, ended_at = :ended "
             + "WHERE id = :id")
         .bind("id", s.id()).bind("state", s.state().wire()).bind("reason", s.stateReason().orElse(null))
         .bind("pid", s.pid().orElse(null)).bind("ended", s.endedAt().map(Instant::toEpochMilli).orElse(null)).execute());
@@ -70,20 +70,20 @@ final class ShellRepository {
   }
 
   void insert(ShellCommand c) {
-    store.write(h -> bindCommand(h.createUpdate("INSERT INTO shell_commands (" + COMMAND_COLS + ") VALUES (:id, :session, :sbx, :seq, "
+    store.writeOne(h -> bindCommand(h.createUpdate("INSERT INTO shell_commands (" + COMMAND_COLS + ") VALUES (:id, :session, :sbx, :seq, "
         + ":command, :state, :exit, :stdin, :timeout, :submitted, :started, :ended, :out, :err, :restarted, :timedOut, :signal, :reason)"), c)
         .execute());
   }
 
   void update(ShellCommand c) {
-    store.write(h -> bindCommand(h.createUpdate("UPDATE shell_commands SET state = :state, exit_code = :exit, started_at = :started, "
+    store.writeOne(h -> bindCommand(h.createUpdate("UPDATE shell_commands SET state = :state, exit_code = :exit, started_at = :started, "
         + "ended_at = :ended, stdout_bytes = :out, stderr_bytes = :err, shell_restarted = :restarted, timed_out = :timedOut, "
         + "signal = :signal, reason = :reason WHERE id = :id"), c).execute());
   }
 
   /** Marks a queued command running; a command that ended meanwhile stays ended. */
   void markRunning(ShellCommand c) {
-    store.write(h -> h.createUpdate("UPDATE shell_commands SET state = 'running', started_at = :started WHERE id = :id AND state = 'queued'")
+    store.writeOne(h -> h.createUpdate("UPDATE shell_commands SET state = 'running', started_at = :started WHERE id = :id AND state = 'queued'")
         .bind("id", c.id()).bind("started", c.startedAt().map(Instant::toEpochMilli).orElse(null)).execute());
   }
 

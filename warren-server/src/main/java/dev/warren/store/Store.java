@@ -25,6 +25,15 @@ public interface Store extends AutoCloseable {
     return jdbi().withHandle(work::apply);
   }
 
+  /**
+   * Runs one statement in autocommit mode: it is its own transaction, committed (and on SQLite
+   * fsynced) when it returns, without the cost of an explicit one. For multi-statement work use
+   * {@link #write}.
+   */
+  default <T> T writeOne(Function<Handle, T> statement) {
+    return jdbi().withHandle(statement::apply);
+  }
+
   /** Runs {@code work} in one transaction; commits when it returns, rolls back when it throws. */
   default <T> T write(Function<Handle, T> work) {
     return jdbi().inTransaction(work::apply);
