@@ -87,6 +87,16 @@ public final class Syscalls {
           ValueLayout.JAVA_INT), false);
   private static final MethodHandle WRITE = fn("write",
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
+  private static final MethodHandle INOTIFY_INIT1 = fn("inotify_init1",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle INOTIFY_ADD_WATCH = fn("inotify_add_watch",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle INOTIFY_RM_WATCH = fn("inotify_rm_watch",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle READ = fn("read",
+      FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
+  private static final MethodHandle POLL = fn("poll",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), false);
   private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -282,6 +292,70 @@ public final class Syscalls {
       }
     } catch (SyscallException e) {
       throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static int inotifyInit() {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      int fd = (int) INOTIFY_INIT1.invokeExact(st, O_CLOEXEC);
+      if (fd < 0) {
+        throw fail("inotify_init1", "", st);
+      }
+      return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** Adds (or, for a directory already watched, returns) a watch descriptor. */
+  public static int inotifyAddWatch(int fd, String path, int mask) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      int wd = (int) INOTIFY_ADD_WATCH.invokeExact(st, fd, a.allocateFrom(path), mask);
+      if (wd < 0) {
+        throw fail("inotify_add_watch", path, st);
+      }
+      return wd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  public static void inotifyRmWatch(int fd, int wd) {
+    try (Arena a = Arena.ofConfined()) {
+      int ignored = (int) INOTIFY_RM_WATCH.invokeExact(a.allocate(STATE), fd, wd);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** Waits up to {@code timeoutMillis} for {@code fd} to be readable; true when it is. */
+  public static boolean pollIn(int fd, int timeoutMillis) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      MemorySegment pfd = a.allocate(8, 4);
+      pfd.set(ValueLayout.JAVA_INT, 0, fd);
+      pfd.set(ValueLayout.JAVA_SHORT, 4, (short) 1);
+      int r = (int) POLL.invokeExact(st, pfd, 1L, timeoutMillis);
+      return r > 0;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** read(2) into {@code buf}; returns the byte count, or -errno. Blocks. */
+  public static long read(int fd, MemorySegment buf) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      long n = (long) READ.invokeExact(st, fd, buf, buf.byteSize());
+      return n < 0 ? -(int) ERRNO.get(st, 0L) : n;
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }

@@ -1,34 +1,38 @@
 package dev.warren.runtime;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
-import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
+import dev.warren.host.Syscalls;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells listeners which entries of watched sandbox directories were created or changed (inotify,
- * one thread for all directories). A listener runs on the watch thread and must be quick. Events
- * may be coalesced or lost under overflow, so listeners treat them as hints and re-read files.
+ * Tells listeners which entries of watched sandbox directories were created or written
+ * (inotify, read directly by one platform thread for all directories; listeners run on it and must
+ * be quick). Events can be lost under overflow, so listeners treat them as hints and re-read files.
  * Thread-safe; {@code close()} is idempotent.
  */
 public final class FileWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FileWatch.class);
+  private static final int IN_CLOSE_WRITE = 0x8;
+  private static final int IN_MOVED_TO = 0x80;
+  private static final int IN_CREATE = 0x100;
+  private static final int IN_Q_OVERFLOW = 0x4000;
+  private static final int IN_IGNORED = 0x8000;
+  private static final int EINTR = 4;
 
-  private final WatchService service;
-  private final Map<WatchKey, Listener> listeners = new ConcurrentHashMap<>();
+  private final int fd;
+  private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread thread;
 
-  /** A registration; {@code cancel()} stops its events. */
+  /** A registration; {@code close()} stops its events. */
   public interface Registration extends AutoCloseable {
     @Override
     void close();
@@ -37,70 +41,98 @@ public final class FileWatch implements AutoCloseable {
   private record Listener(Consumer<String> onName, Runnable onOverflow) {}
 
   public FileWatch() {
-    try {
-      this.service = FileSystems.getDefault().newWatchService();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create an inotify watch service", e);
-    }
+    this.fd = Syscalls.inotifyInit();
     this.thread = Thread.ofPlatform().daemon().name("warren-file-watch").start(this::loop);
   }
 
-  /**
-   * Watches {@code dir}: {@code onName} gets the name of each entry created, changed or moved in;
-   * {@code onOverflow} runs when events were lost.
-   */
+  /** Watches {@code dir}: {@code onName} gets the name of each entry created, written or moved in. */
   public Registration watch(SandboxDir dir, Consumer<String> onName, Runnable onOverflow) {
     return watch(dir, false, onName, onOverflow);
   }
 
-  /** As {@link #watch(SandboxDir, Consumer, Runnable)}; with {@code createdOnly}, changes to existing entries are not reported. */
+  /** As {@link #watch(SandboxDir, Consumer, Runnable)}; with {@code createdOnly}, writes to existing entries are not reported. */
   public Registration watch(SandboxDir dir, boolean createdOnly, Consumer<String> onName, Runnable onOverflow) {
-    try {
-      WatchKey key = createdOnly ? dir.path().register(service, StandardWatchEventKinds.ENTRY_CREATE)
-          : dir.path().register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-      listeners.put(key, new Listener(onName, onOverflow));
-      return () -> {
-        listeners.remove(key);
-        key.cancel();
-      };
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot watch " + dir, e);
+    // a file written and closed is complete: IN_CLOSE_WRITE rather than every IN_MODIFY
+    int mask = IN_CREATE | IN_MOVED_TO | (createdOnly ? 0 : IN_CLOSE_WRITE);
+    int wd = Syscalls.inotifyAddWatch(fd, dir.path().toString(), mask);
+    Listener l = new Listener(onName, onOverflow);
+    if (listeners.putIfAbsent(wd, l) != null) {
+      throw new IllegalStateException(dir + " is watched already");
     }
+    return () -> {
+      if (listeners.remove(wd, l) && !closed.get()) {
+        Syscalls.inotifyRmWatch(fd, wd);
+      }
+    };
   }
 
   private void loop() {
-    while (true) {
-      WatchKey key;
-      try {
-        key = service.take();
-      } catch (InterruptedException | ClosedWatchServiceException e) {
-        return;
-      }
-      Listener l = listeners.get(key);
-      for (WatchEvent<?> e : key.pollEvents()) {
-        if (l == null) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buf = arena.allocate(64 * 1024, 8);
+      while (!closed.get()) {
+        // a bounded wait, so that close() is noticed: closing a descriptor does not end a read blocked on it
+        if (!Syscalls.pollIn(fd, 500)) {
           continue;
         }
-        try {
-          if (e.kind() == StandardWatchEventKinds.OVERFLOW) {
-            l.onOverflow().run();
-          } else {
-            l.onName().accept(((Path) e.context()).toString());
+        long n = Syscalls.read(fd, buf);
+        if (n < 0) {
+          if (n == -EINTR) {
+            continue;
           }
-        } catch (RuntimeException ex) {
-          log.warn("file watch listener failed: {}", ex.toString());
+          if (!closed.get()) {
+            log.warn("inotify read failed (errno {}); file events stop", -n);
+          }
+          return;
         }
+        dispatch(buf, n);
       }
-      key.reset();
     }
+  }
+
+  /** struct inotify_event { int wd; uint32_t mask, cookie, len; char name[len]; } */
+  private void dispatch(MemorySegment buf, long n) {
+    long off = 0;
+    while (off + 16 <= n) {
+      int wd = buf.get(ValueLayout.JAVA_INT, off);
+      int mask = buf.get(ValueLayout.JAVA_INT, off + 4);
+      int len = buf.get(ValueLayout.JAVA_INT, off + 12);
+      String name = len == 0 ? "" : cString(buf.asSlice(off + 16, len));
+      off += 16 + len;
+      try {
+        if ((mask & IN_Q_OVERFLOW) != 0) {
+          listeners.values().forEach(l -> l.onOverflow().run());
+          continue;
+        }
+        if ((mask & IN_IGNORED) != 0 || name.isEmpty()) {
+          continue;
+        }
+        Listener l = listeners.get(wd);
+        if (l != null) {
+          l.onName().accept(name);
+        }
+      } catch (RuntimeException e) {
+        log.warn("file watch listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  private static String cString(MemorySegment s) {
+    int end = 0;
+    while (end < s.byteSize() && s.get(ValueLayout.JAVA_BYTE, end) != 0) {
+      end++;
+    }
+    return new String(s.asSlice(0, end).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
   }
 
   @Override
   public void close() {
-    try {
-      service.close();
-    } catch (IOException e) {
-      log.debug("closing the watch service", e);
+    if (closed.compareAndSet(false, true)) {
+      try {
+        thread.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      Syscalls.close(fd);
     }
   }
 }
