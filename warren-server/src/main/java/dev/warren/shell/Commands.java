@@ -66,7 +66,6 @@ public final class Commands {
       c = new ShellCommand(id, sessionId, sandboxId, seq, command, first ? CommandState.RUNNING : CommandState.QUEUED, Optional.empty(),
           withStdin ? "fifo" : "null", timeout.map(Duration::toMillis), now, first ? Optional.of(now) : Optional.empty(), Optional.empty(),
           0, 0, false, false, Optional.empty(), Optional.empty());
-      ls.dir.overwrite(seq + ".cmd", command.getBytes(StandardCharsets.UTF_8));
       if (withStdin) {
         ls.dir.mkfifo(seq + ".in");
         try {
@@ -82,7 +81,7 @@ public final class Commands {
       ls.inflight.put(id, c);
       ls.trackers.put(id, t);
       ls.bySeq.put(seq, id);
-      ls.dispatch(seq, id, c.stdinMode());
+      ls.dispatch(seq, id, c.stdinMode(), command.getBytes(StandardCharsets.UTF_8));
     } finally {
       ls.submit.unlock();
     }
@@ -423,7 +422,7 @@ public final class Commands {
         }
       }
       // the shell runs a command number once, so handing it over again is safe
-      ls.dispatch(c.seq(), c.id(), c.stdinMode());
+      ls.dispatch(c.seq(), c.id(), c.stdinMode(), c.command().getBytes(StandardCharsets.UTF_8));
       c.timeoutMs().ifPresent(ms -> {
         long left = c.submittedAt().toEpochMilli() + ms - System.currentTimeMillis();
         timers.schedule(() -> Thread.ofVirtual().start(() -> expire(ls, c.id())), Math.max(0, left), TimeUnit.MILLISECONDS);

@@ -83,22 +83,17 @@ final class LiveSession implements AutoCloseable {
   }
 
   /**
-   * The highest command number that was submitted here (its command file has content), which may
-   * be past what the store knows if the controller died between handing a command to the shell
-   * and storing it.
+   * After a controller restart: continue numbering well past what the store knows. A command
+   * handed to the shell just before the controller died, but not yet stored, used a number the
+   * store does not know; the shell runs each number once, so that number must never be reused.
    */
-  long highestSubmitted() {
-    long max = 0;
-    for (String name : dir.list()) {
-      if (name.endsWith(".cmd") && name.chars().limit(name.length() - 4).allMatch(Character::isDigit) && name.length() > 4) {
-        long n = Long.parseLong(name.substring(0, name.length() - 4));
-        if (n > max && dir.size(name) > 0) {
-          max = n;
-        }
-      }
-    }
-    return max;
+  void skipAfterRestart(long storedMax) {
+    long next = storedMax + RESTART_GAP;
+    seq.set(next);
+    prepared.set(next);
   }
+
+  static final long RESTART_GAP = 1000;
 
   /** The shell's pid once it reads commands. */
   Optional<Long> readyPid() {
@@ -106,8 +101,20 @@ final class LiveSession implements AutoCloseable {
         .filter(s -> !s.isEmpty()).map(Long::parseLong);
   }
 
-  void dispatch(long seq, String commandId, String stdinMode) {
-    ctl.write((seq + " " + commandId + " " + stdinMode + "\n").getBytes(StandardCharsets.UTF_8));
+  /** Commands up to this size travel through the control FIFO itself (one atomic write); longer ones in a file. */
+  static final int INLINE_COMMAND = 3000;
+
+  /** Hands command number {@code seq} to the shell: its text inline when short, else from its file. */
+  void dispatch(long seq, String commandId, String stdinMode, byte[] text) {
+    if (text.length > INLINE_COMMAND) {
+      dir.overwrite(seq + ".cmd", text);
+      ctl.write((seq + " " + commandId + " " + stdinMode + " 0\n").getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    byte[] head = (seq + " " + commandId + " " + stdinMode + " " + text.length + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] all = java.util.Arrays.copyOf(head, head.length + text.length);
+    System.arraycopy(text, 0, all, head.length, text.length);
+    ctl.write(all);
   }
 
   @Override

@@ -269,8 +269,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
         }
         List<ShellCommand> unfinished = repo.unfinished(s.id());
         LiveSession ls = attach(s, repo.nextSeq(s.id()) - 1);
-        // a command handed to the shell but not stored before the controller died still used its number
-        ls.seq.accumulateAndGet(ls.highestSubmitted(), Math::max);
+        ls.skipAfterRestart(repo.nextSeq(s.id()) - 1);
         Optional<Long> pid = s.pid().or(ls::readyPid);
         if (pid.isEmpty() || !runtime.signalPid(s.sandboxId(), pid.get(), 0)) {
           end(s, "its shell was gone when the controller started");

@@ -8,8 +8,10 @@
 # command is known by its sequence number N in the session. The controller makes each command's
 # files before the command is submitted (creating files is the slow part on disk), so this shell
 # only writes into them:
-#   ctl          FIFO; the controller writes one line per command: "<N> <command id> <stdin: null|fifo>"
-#   N.cmd        the command text, written by the controller before the line above
+#   ctl          FIFO; the controller writes one line per command:
+#                "<N> <command id> <stdin: null|fifo> <length>" then, when length > 0, the command
+#                text itself, exactly that many bytes
+#   N.cmd        the command text when it was not sent through ctl (length 0): long commands
 #   N.in         FIFO carrying the command's stdin (only when it has stdin)
 #   N.exit       written when it ends: "<exit code> <start µs> <end µs> [shell-restarted]"
 #   out/N.out    stdout, out/N.err stderr, byte for byte (a directory of their own, so that
@@ -85,7 +87,11 @@ trap "$__warren_int_trap" INT
 printf '%s %s\n' "$$" "${EPOCHREALTIME/./}" > "$__warren_dir/ready"
 
 while :; do
-  while IFS=' ' read -r -u 3 __warren_seq __warren_cid __warren_stdin; do
+  while IFS=' ' read -r -u 3 __warren_seq __warren_cid __warren_stdin __warren_len; do
+    __warren_text=
+    if [[ $__warren_len =~ ^[0-9]+$ ]] && (( __warren_len > 0 )); then
+      LC_ALL=C IFS= read -r -N "$__warren_len" -u 3 __warren_text
+    fi
     # a command runs once: skip what this shell (or the one before it) already ran
     [[ $__warren_seq =~ ^[0-9]+$ ]] || continue
     (( __warren_seq > __warren_last )) || continue
@@ -96,7 +102,11 @@ while :; do
     __warren_started=${EPOCHREALTIME/./}
     export WARREN_COMMAND_ID=$__warren_cid
     __warren_running=1
-    . "$__warren_dir/$__warren_seq.cmd" < "$__warren_in" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
+    if [[ -n $__warren_text ]]; then
+      . /dev/fd/9 9<<<"$__warren_text" < "$__warren_in" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
+    else
+      . "$__warren_dir/$__warren_seq.cmd" < "$__warren_in" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
+    fi
     __warren_rc=$?
     __warren_running=
     unset WARREN_COMMAND_ID
