@@ -71,7 +71,7 @@ final class SandboxCommand implements Runnable {
         for (Sandbox handle : w.sandboxes().list()) {
           SandboxInfo s = handle.info();
           System.out.printf("%-31s %-9s %-6s %-4d %-15s %s%n", s.id(), s.state().name().toLowerCase(), s.image(), s.generation(),
-              s.address(), s.createdAt());
+              s.address().orElse("-"), s.createdAt());
         }
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
