@@ -36,12 +36,17 @@ public final class ApiServer implements AutoCloseable {
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
 
-  public ApiServer(Config config, Tokens tokens, SandboxService sandboxes, dev.warren.shell.ShellService shells, EgressLog egressLog,
-      PrometheusMeterRegistry metrics, Readiness readiness) {
+  private static final java.util.regex.Pattern BROWSER_PATH =
+      java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/(cdp|devtools/.+|json(/.*)?)$");
+
+  public ApiServer(Config config, Tokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
+      dev.warren.browser.BrowserService browsers, EgressLog egressLog, PrometheusMeterRegistry metrics, Readiness readiness) {
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
+    BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
+    CdpProxy cdpProxy = new CdpProxy(browsers);
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
           s -> s.list(Map.of(), Optional.of(st)).size());
@@ -57,16 +62,7 @@ public final class ApiServer implements AutoCloseable {
       var r = cfg.routes;
       r.before(ctx -> {
         ctx.attribute("t0", System.nanoTime());
-        String path = ctx.path();
-        if (path.startsWith("/v1/") || path.equals("/v1")) {
-          String auth = ctx.header("Authorization");
-          String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
-          if (!tokens.matches(token)) {
-            throw new WarrenException(Problem.UNAUTHORIZED, token == null
-                ? "missing Authorization: Bearer <token> header (the token is in $WARREN_DATA/token)"
-                : "the bearer token is not valid");
-          }
-        }
+        authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
       });
       r.after(ctx -> {
         Object t0 = ctx.attribute("t0");
@@ -83,14 +79,10 @@ public final class ApiServer implements AutoCloseable {
       sandboxRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);
-      r.wsBeforeUpgrade("/v1/*", ctx -> {
-        String auth = ctx.header("Authorization");
-        String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : ctx.queryParam("token");
-        if (!tokens.matches(token)) {
-          throw new WarrenException(Problem.UNAUTHORIZED, "missing or wrong token (Authorization: Bearer, or ?token= for browsers)");
-        }
-      });
+      r.wsBeforeUpgrade("/v1/*", ctx -> authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token")));
       ptyRoutes.register(r);
+      browserRoutes.register(r);
+      cdpProxy.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();
         int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
@@ -129,6 +121,31 @@ public final class ApiServer implements AutoCloseable {
     InetSocketAddress listen = config.listen();
     app.start(listen.getAddress().getHostAddress(), listen.getPort());
     log.info("API listening on http://{}:{}", listen.getAddress().getHostAddress(), app.port());
+  }
+
+  /**
+   * Every /v1 call needs the API token (Authorization: Bearer, or ?token= for clients that cannot
+   * send headers); a browser's CDP and DevTools endpoints also take a signed token bound to it.
+   */
+  static void authorize(Tokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
+    if (!path.startsWith("/v1/") && !path.equals("/v1")) {
+      return;
+    }
+    String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? authorization.substring(7).strip() : queryToken;
+    if (tokens.matches(token)) {
+      return;
+    }
+    java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
+    if (token != null && m.matches()) {
+      if (signed.valid(token, "cdp", m.group(1))) {
+        return;
+      }
+      throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
+    }
+    throw new WarrenException(Problem.UNAUTHORIZED, token == null
+        ? "missing Authorization: Bearer <token> header (the token is in $WARREN_DATA/token)"
+        : "the token is not valid");
   }
 
   private static int limit(String s) {

@@ -97,6 +97,8 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
   private static final MethodHandle POLL = fn("poll",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle KILL = fn("kill",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -331,6 +333,15 @@ public final class Syscalls {
   public static void inotifyRmWatch(int fd, int wd) {
     try (Arena a = Arena.ofConfined()) {
       int ignored = (int) INOTIFY_RM_WATCH.invokeExact(a.allocate(STATE), fd, wd);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** kill(2); false when the process does not exist (or may not be signalled). */
+  public static boolean kill(long pid, int signal) {
+    try (Arena a = Arena.ofConfined()) {
+      return (int) KILL.invokeExact(a.allocate(STATE), (int) pid, signal) == 0;
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }

@@ -65,9 +65,14 @@ public final class TestWarren implements AutoCloseable {
 
   public static synchronized void ensureBaseImage() {
     if (!baseBuilt) {
-      Images.open(IMAGES).build("base", line -> System.out.println("[image base] " + line));
+      ensureImage("base");
       baseBuilt = true;
     }
+  }
+
+  /** Builds the image unless it is cached (the browser image takes a few minutes the first time). */
+  public static void ensureImage(String name) {
+    Images.open(IMAGES).build(name, line -> System.out.println("[image " + name + "] " + line));
   }
 
   public static TestWarren start() {

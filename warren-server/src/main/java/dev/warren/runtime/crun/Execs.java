@@ -224,7 +224,7 @@ final class Execs {
   boolean signalPid(String id, long pidInSandbox, int signal) {
     for (long pid : cgroups.pids(id)) {
       if (nsPid(pid) == pidInSandbox) {
-        return dev.warren.host.Tool.run(List.of("kill", "-" + signal, Long.toString(pid)), Duration.ofSeconds(5)).ok();
+        return dev.warren.host.Syscalls.kill(pid, signal);
       }
     }
     return false;
@@ -236,8 +236,8 @@ final class Execs {
     int n = 0;
     for (long pid : cgroups.pids(id)) {
       try {
-        if (contains(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), needle)) {
-          dev.warren.host.Tool.run(List.of("kill", "-" + signal, Long.toString(pid)), Duration.ofSeconds(5));
+        if (contains(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), needle)
+            && dev.warren.host.Syscalls.kill(pid, signal)) {
           n++;
         }
       } catch (IOException ignored) {

@@ -1,0 +1,149 @@
+package dev.warren.api;
+
+import dev.warren.browser.BrowserService;
+import dev.warren.browser.BrowserSession;
+import dev.warren.browser.BrowserSpec;
+import dev.warren.browser.Profiles;
+import dev.warren.error.WarrenException;
+import dev.warren.net.EgressPolicy;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code /v1/browsers} and {@code /v1/profiles}. */
+final class BrowserRoutes {
+  static final Duration CDP_TOKEN_TTL = Duration.ofHours(1);
+
+  private final BrowserService browsers;
+  private final SignedTokens signed;
+
+  BrowserRoutes(BrowserService browsers, SignedTokens signed) {
+    this.browsers = browsers;
+    this.signed = signed;
+  }
+
+  void register(RoutesConfig r) {
+    r.post("/v1/browsers", this::create);
+    r.get("/v1/browsers", ctx -> {
+      ObjectNode out = Json.object();
+      ArrayNode arr = out.putArray("browsers");
+      browsers.list().forEach(b -> arr.add(json(ctx, b)));
+      Json.send(ctx, 200, out);
+    });
+    r.delete("/v1/browsers", ctx -> {
+      int n = browsers.closeAll(Optional.ofNullable(ctx.queryParam("keyPrefix")).filter(p -> !p.isEmpty()), "deleted through the API");
+      Json.send(ctx, 200, Json.object().put("closed", n));
+    });
+    r.get("/v1/browsers/{id}", ctx -> Json.send(ctx, 200, json(ctx, browsers.get(ctx.pathParam("id")))));
+    r.delete("/v1/browsers/{id}", ctx -> {
+      browsers.get(ctx.pathParam("id"));
+      browsers.close(ctx.pathParam("id"), "deleted through the API");
+      ctx.status(204);
+    });
+    r.post("/v1/browsers/{id}/keepalive", ctx -> {
+      String id = ctx.pathParam("id");
+      browsers.target(id);
+      Json.send(ctx, 200, json(ctx, browsers.get(id)));
+    });
+    r.post("/v1/browsers/{id}/restart", ctx -> Json.send(ctx, 200, json(ctx, browsers.restart(ctx.pathParam("id")))));
+    for (String p : new String[] {"/json/version", "/json/version/"}) {
+      r.get("/v1/browsers/{id}" + p, ctx -> devtools(ctx, "/json/version"));
+    }
+    for (String p : new String[] {"/json", "/json/", "/json/list", "/json/list/"}) {
+      r.get("/v1/browsers/{id}" + p, ctx -> devtools(ctx, "/json/list"));
+    }
+    r.get("/v1/profiles", ctx -> {
+      ObjectNode out = Json.object();
+      ArrayNode arr = out.putArray("profiles");
+      browsers.profiles().list().forEach(p -> arr.add(profile(p)));
+      Json.send(ctx, 200, out);
+    });
+    r.get("/v1/profiles/{name}", ctx -> Json.send(ctx, 200, profile(browsers.profiles().get(ctx.pathParam("name"))
+        .orElseThrow(() -> new WarrenException(dev.warren.error.Problem.NOT_FOUND, "no profile " + ctx.pathParam("name"))))));
+    r.get("/v1/profiles/{name}/export", ctx -> {
+      ctx.contentType("application/x-tar").header("Content-Disposition", "attachment; filename=\"" + ctx.pathParam("name") + ".tar\"")
+          .result(browsers.profiles().export(ctx.pathParam("name")));
+    });
+    r.delete("/v1/profiles/{name}", ctx -> {
+      browsers.profiles().delete(ctx.pathParam("name"));
+      ctx.status(204);
+    });
+  }
+
+  private void create(Context ctx) {
+    Body b = Body.of(ctx, Set.of("key", "profile", "profileReadOnly", "egress", "viewport", "headless", "idleTimeoutSeconds",
+        "maxLifetimeSeconds"));
+    EgressPolicy egress = b.object("egress", Set.of("allow", "upstreamProxy")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
+    Optional<Body> viewport = b.object("viewport", Set.of("width", "height"));
+    int width = viewport.flatMap(v -> v.integer("width", 100, 7680)).map(Long::intValue).orElse(1280);
+    int height = viewport.flatMap(v -> v.integer("height", 100, 4320)).map(Long::intValue).orElse(720);
+    BrowserSpec spec = new BrowserSpec(b.string("key"), b.string("profile"), b.bool("profileReadOnly").orElse(false), egress, width, height,
+        b.bool("headless").orElse(true),
+        b.integer("idleTimeoutSeconds", 0, 604800).map(Duration::ofSeconds).orElse(BrowserSpec.DEFAULT_IDLE),
+        b.integer("maxLifetimeSeconds", 0, 2592000).map(Duration::ofSeconds).orElse(Duration.ZERO));
+    BrowserService.Created c = browsers.create(spec);
+    ctx.header("Location", "/v1/browsers/" + c.session().id());
+    Json.send(ctx, c.created() ? 201 : 200, json(ctx, c.session()));
+  }
+
+  private void devtools(Context ctx, String path) {
+    String id = ctx.pathParam("id");
+    JsonNode j = browsers.devtoolsJson(id, path).orElseThrow(() -> new WarrenException(dev.warren.error.Problem.UNAVAILABLE,
+        "the browser of " + id + " does not answer"));
+    String token = signed.issue("cdp", id, CDP_TOKEN_TTL);
+    String base = "ws://" + ctx.host() + "/v1/browsers/" + id;
+    if (j.isObject()) {
+      ((ObjectNode) j).put("webSocketDebuggerUrl", base + "/cdp?token=" + token);
+    } else {
+      for (JsonNode t : j) {
+        ObjectNode o = (ObjectNode) t;
+        o.put("webSocketDebuggerUrl", base + "/devtools/" + o.path("type").asString("page") + "/" + o.path("id").asString() + "?token=" + token);
+        o.remove("devtoolsFrontendUrl");
+        o.remove("devtoolsFrontendUrlCompat");
+      }
+    }
+    Json.send(ctx, 200, j);
+  }
+
+  ObjectNode json(Context ctx, BrowserSession s) {
+    ObjectNode n = Json.object();
+    n.put("id", s.id());
+    n.put("key", s.key().orElse(null));
+    n.put("state", s.state().wire());
+    n.put("stateReason", s.stateReason().orElse(null));
+    n.put("sandboxId", s.sandboxId().orElse(null));
+    n.put("profile", s.spec().profile().orElse(null));
+    n.put("profileReadOnly", s.spec().profileReadOnly());
+    n.putObject("viewport").put("width", s.spec().width()).put("height", s.spec().height());
+    n.put("headless", s.spec().headless());
+    n.set("egress", SandboxJson.egress(s.spec().egress()));
+    n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
+    n.put("maxLifetimeSeconds", s.spec().maxLifetime().toSeconds());
+    n.put("generation", s.generation());
+    n.put("createdAt", s.createdAt().toString());
+    n.put("startedAt", s.startedAt().map(Instant::toString).orElse(null));
+    n.put("closedAt", s.closedAt().map(Instant::toString).orElse(null));
+    n.put("lastActivityAt", s.lastActivityAt().toString());
+    if (s.state().live()) {
+      String token = signed.issue("cdp", s.id(), CDP_TOKEN_TTL);
+      n.put("cdpUrl", "ws://" + ctx.host() + "/v1/browsers/" + s.id() + "/cdp?token=" + token);
+      n.put("cdpHttpUrl", "http://" + ctx.host() + "/v1/browsers/" + s.id());
+    } else {
+      n.putNull("cdpUrl");
+      n.putNull("cdpHttpUrl");
+    }
+    n.putNull("liveViewUrl");
+    return n;
+  }
+
+  static ObjectNode profile(Profiles.Profile p) {
+    return Json.object().put("name", p.name()).put("sizeBytes", p.sizeBytes()).put("createdAt", p.createdAt().toString())
+        .put("updatedAt", p.updatedAt().toString()).put("inUseBy", p.writer().orElse(null));
+  }
+}

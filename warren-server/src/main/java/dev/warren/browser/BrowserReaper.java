@@ -1,0 +1,95 @@
+package dev.warren.browser;
+
+import dev.warren.sandbox.Sandbox;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Closes browser sessions idle past their timeout or older than their maximum lifetime, notices
+ * Chromium that stopped answering (the session becomes {@code crashed}, with the reason), and
+ * stores activity times. One virtual thread.
+ */
+final class BrowserReaper implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BrowserReaper.class);
+
+  private final BrowserService service;
+  private final Duration interval;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Map<String, Integer> misses = new HashMap<>();
+  private final Thread thread;
+
+  BrowserReaper(BrowserService service, Duration interval) {
+    this.service = service;
+    this.interval = interval;
+    this.thread = Thread.ofVirtual().name("browser-reaper").unstarted(this::loop);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void loop() {
+    while (!closed.get()) {
+      try {
+        Thread.sleep(interval);
+        sweep();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn("browser sweep failed: {}", e.getMessage());
+      }
+    }
+  }
+
+  void sweep() {
+    Instant now = Instant.now();
+    for (BrowserSession b : service.repository().live()) {
+      Instant last = service.activity().getOrDefault(b.id(), b.lastActivityAt());
+      BrowserSpec spec = b.spec();
+      try {
+        if (!spec.maxLifetime().isZero() && b.createdAt().plus(spec.maxLifetime()).isBefore(now)) {
+          service.close(b.id(), "reached its maximum lifetime of " + spec.maxLifetime().toSeconds() + " s");
+        } else if (!spec.idleTimeout().isZero() && last.plus(spec.idleTimeout()).isBefore(now)) {
+          service.close(b.id(), "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds "
+              + spec.idleTimeout().toSeconds() + ")");
+        } else if (b.state() == BrowserState.READY) {
+          check(b);
+          if (!last.equals(b.lastActivityAt())) {
+            service.repository().update(new BrowserSession(b.id(), b.key(), b.sandboxId(), b.state(), b.stateReason(), b.spec(),
+                b.profileWriter(), b.generation(), b.createdAt(), b.startedAt(), b.closedAt(), last));
+          }
+        }
+      } catch (RuntimeException e) {
+        log.warn("cannot sweep browser {}: {}", b.id(), e.getMessage());
+      }
+    }
+  }
+
+  /** Two probes in a row without an answer mean Chromium is gone. */
+  private void check(BrowserSession b) {
+    Optional<Sandbox> s = b.sandboxId().map(id -> service.sandboxes().get(id));
+    boolean answers = s.isPresent() && service.chromium().version(s.get().address(), Duration.ofSeconds(2)).isPresent();
+    if (answers) {
+      misses.remove(b.id());
+      return;
+    }
+    int n = misses.merge(b.id(), 1, Integer::sum);
+    if (n >= 2) {
+      misses.remove(b.id());
+      service.markCrashed(b, "Chromium stopped answering on DevTools (it exited or crashed)");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      thread.interrupt();
+    }
+  }
+}

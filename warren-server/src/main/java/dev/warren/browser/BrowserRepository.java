@@ -1,0 +1,104 @@
+package dev.warren.browser;
+
+import dev.warren.net.EgressPolicy;
+import dev.warren.store.Store;
+import java.net.URI;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Browser session rows. */
+final class BrowserRepository {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final String COLS = "id, session_key, sandbox_id, state, state_reason, spec, profile, profile_writer, generation, "
+      + "created_at, started_at, closed_at, last_activity_at";
+
+  private final Store store;
+
+  BrowserRepository(Store store) {
+    this.store = store;
+  }
+
+  /** Inserts; fails on the unique key index when another live session has the key. */
+  void insert(BrowserSession b) {
+    store.writeOne(h -> h.createUpdate("INSERT INTO browsers (" + COLS + ") VALUES (:id, :key, :sbx, :state, :reason, :spec, :profile, "
+            + ":writer, :gen, :created, :started, :closed, :activity)")
+        .bind("id", b.id()).bind("key", b.key().orElse(null)).bind("sbx", b.sandboxId().orElse(null)).bind("state", b.state().wire())
+        .bind("reason", b.stateReason().orElse(null)).bind("spec", specJson(b.spec())).bind("profile", b.spec().profile().orElse(null))
+        .bind("writer", b.profileWriter() ? 1 : 0).bind("gen", b.generation()).bind("created", b.createdAt().toEpochMilli())
+        .bind("started", b.startedAt().map(Instant::toEpochMilli).orElse(null)).bind("closed", b.closedAt().map(Instant::toEpochMilli).orElse(null))
+        .bind("activity", b.lastActivityAt().toEpochMilli()).execute());
+  }
+
+  void update(BrowserSession b) {
+    store.writeOne(h -> h.createUpdate("UPDATE browsers SET sandbox_id = :sbx, state = :state, state_reason = :reason, generation = :gen, "
+            + "profile_writer = :writer, started_at = :started, closed_at = :closed, last_activity_at = :activity WHERE id = :id")
+        .bind("id", b.id()).bind("sbx", b.sandboxId().orElse(null)).bind("state", b.state().wire())
+        .bind("reason", b.stateReason().orElse(null)).bind("gen", b.generation()).bind("writer", b.profileWriter() ? 1 : 0)
+        .bind("started", b.startedAt().map(Instant::toEpochMilli).orElse(null)).bind("closed", b.closedAt().map(Instant::toEpochMilli).orElse(null))
+        .bind("activity", b.lastActivityAt().toEpochMilli()).execute());
+  }
+
+  Optional<BrowserSession> find(String id) {
+    return store.read(h -> h.createQuery("SELECT " + COLS + " FROM browsers WHERE id = :id").bind("id", id).map((rs, c) -> row(rs)).findOne());
+  }
+
+  Optional<BrowserSession> liveByKey(String key) {
+    return store.read(h -> h.createQuery("SELECT " + COLS + " FROM browsers WHERE session_key = :k AND state IN ('starting', 'ready', 'crashed')")
+        .bind("k", key).map((rs, c) -> row(rs)).findOne());
+  }
+
+  List<BrowserSession> live() {
+    return store.read(h -> h.createQuery("SELECT " + COLS + " FROM browsers WHERE state IN ('starting', 'ready', 'crashed', 'closing') "
+        + "ORDER BY created_at").map((rs, c) -> row(rs)).list());
+  }
+
+  void delete(String id) {
+    store.writeOne(h -> h.createUpdate("DELETE FROM browsers WHERE id = :id").bind("id", id).execute());
+  }
+
+  static String specJson(BrowserSpec s) {
+    ObjectNode n = JSON.createObjectNode();
+    s.key().ifPresent(k -> n.put("key", k));
+    s.profile().ifPresent(p -> n.put("profile", p));
+    n.put("profileReadOnly", s.profileReadOnly());
+    var allow = n.putObject("egress").putArray("allow");
+    s.egress().allow().forEach(allow::add);
+    s.egress().upstreamProxy().ifPresent(u -> ((ObjectNode) n.get("egress")).put("upstreamProxy", u.toString()));
+    n.put("width", s.width()).put("height", s.height()).put("headless", s.headless());
+    n.put("idleTimeoutSeconds", s.idleTimeout().toSeconds()).put("maxLifetimeSeconds", s.maxLifetime().toSeconds());
+    return JSON.writeValueAsString(n);
+  }
+
+  static BrowserSpec spec(String json) {
+    JsonNode n = JSON.readTree(json);
+    List<String> allow = new ArrayList<>();
+    n.path("egress").path("allow").forEach(a -> allow.add(a.asString()));
+    Optional<URI> up = n.path("egress").hasNonNull("upstreamProxy") ? Optional.of(URI.create(n.path("egress").path("upstreamProxy").asString()))
+        : Optional.empty();
+    return new BrowserSpec(Optional.ofNullable(n.hasNonNull("key") ? n.get("key").asString() : null),
+        Optional.ofNullable(n.hasNonNull("profile") ? n.get("profile").asString() : null), n.path("profileReadOnly").asBoolean(),
+        new EgressPolicy(allow, up), n.path("width").asInt(), n.path("height").asInt(), n.path("headless").asBoolean(true),
+        Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()), Duration.ofSeconds(n.path("maxLifetimeSeconds").asLong()));
+  }
+
+  private static Optional<Instant> time(ResultSet rs, String col) throws SQLException {
+    long v = rs.getLong(col);
+    return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+  }
+
+  private static BrowserSession row(ResultSet rs) throws SQLException {
+    return new BrowserSession(rs.getString("id"), Optional.ofNullable(rs.getString("session_key")),
+        Optional.ofNullable(rs.getString("sandbox_id")), BrowserState.parse(rs.getString("state")),
+        Optional.ofNullable(rs.getString("state_reason")), spec(rs.getString("spec")), rs.getInt("profile_writer") == 1,
+        rs.getLong("generation"), Instant.ofEpochMilli(rs.getLong("created_at")), time(rs, "started_at"), time(rs, "closed_at"),
+        Instant.ofEpochMilli(rs.getLong("last_activity_at")));
+  }
+}

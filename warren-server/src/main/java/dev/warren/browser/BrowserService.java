@@ -1,0 +1,398 @@
+package dev.warren.browser;
+
+import dev.warren.error.Ids;
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
+import dev.warren.events.Events;
+import dev.warren.runtime.ExecResult;
+import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.Limits;
+import dev.warren.sandbox.Sandbox;
+import dev.warren.sandbox.SandboxService;
+import dev.warren.sandbox.SandboxSpec;
+import dev.warren.store.Store;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Browser sessions: Chromium in a sandbox of its own (image {@code browser}), reused by caller
+ * key, closed when idle or too old, with named profiles saved when a writing session ends. The
+ * registry is in the store; Chromium and its sandbox outlive the controller. Thread-safe.
+ */
+public final class BrowserService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BrowserService.class);
+  static final String IMAGE = "browser";
+  static final Duration READY_WAIT = Duration.ofSeconds(20);
+
+  private final SandboxService sandboxes;
+  private final BrowserRepository repo;
+  private final Profiles profiles;
+  private final Chromium chromium;
+  private final Events events;
+  private final String proxyUrl;
+  private final Limits limits;
+  private final Map<String, ReentrantLock> keyLocks = new ConcurrentHashMap<>();
+  private final Map<String, Instant> activity = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final BrowserReaper reaper;
+
+  /** A live session and whether this call made it (201) or found it by key (200). */
+  public record Created(BrowserSession session, boolean created) {}
+
+  /** Where the controller reaches a browser's DevTools. */
+  public record Target(String address, int port, String browserPath) {}
+
+  public BrowserService(SandboxService sandboxes, dev.warren.runtime.SandboxRuntime runtime, Store store, Events events, Path profilesDir,
+      String proxyUrl, Limits limits, Duration reapInterval) {
+    this.sandboxes = sandboxes;
+    this.repo = new BrowserRepository(store);
+    this.profiles = new Profiles(store, profilesDir);
+    this.chromium = new Chromium(runtime);
+    this.events = events;
+    this.proxyUrl = proxyUrl;
+    this.limits = limits;
+    this.reaper = new BrowserReaper(this, reapInterval);
+  }
+
+  public Profiles profiles() {
+    return profiles;
+  }
+
+  /** Called with a session id when that session closes or crashes, so its CDP connections end. */
+  public void onClose(Consumer<String> listener) {
+    closeListeners.add(listener);
+  }
+
+  // ---- create
+
+  public Created create(BrowserSpec spec) {
+    if (spec.key().isEmpty()) {
+      return new Created(start(spec), true);
+    }
+    ReentrantLock lock = keyLocks.computeIfAbsent(spec.key().get(), k -> new ReentrantLock());
+    lock.lock();
+    try {
+      Optional<BrowserSession> existing = repo.liveByKey(spec.key().get());
+      if (existing.isPresent()) {
+        touch(existing.get().id());
+        return new Created(existing.get(), false);
+      }
+      return new Created(start(spec), true);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private BrowserSession start(BrowserSpec spec) {
+    String id = Ids.next("brw");
+    boolean writer = spec.profile().isPresent() && !spec.profileReadOnly();
+    if (writer) {
+      profiles.lock(spec.profile().get(), id);
+    }
+    Instant now = Instant.now();
+    BrowserSession b = new BrowserSession(id, spec.key(), Optional.empty(), BrowserState.STARTING, Optional.empty(), spec, writer, 1, now,
+        Optional.empty(), Optional.empty(), now);
+    try {
+      repo.insert(b);
+    } catch (RuntimeException e) {
+      if (writer) {
+        profiles.unlock(spec.profile().get(), id);
+      }
+      throw e;
+    }
+    Sandbox sandbox = null;
+    try {
+      sandbox = sandboxes.create(new SandboxSpec(IMAGE, Map.of(), Map.of("warren.browser", id), limits, spec.egress(), Duration.ZERO),
+          Optional.empty());
+      b = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), BrowserState.STARTING, Optional.empty(), spec, writer, 1, now,
+          Optional.empty(), Optional.empty(), now);
+      repo.update(b);
+      loadProfile(sandbox, spec);
+      launch(b, sandbox);
+      BrowserSession ready = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), BrowserState.READY, Optional.empty(), spec, writer,
+          1, now, Optional.of(Instant.now()), Optional.empty(), Instant.now());
+      repo.update(ready);
+      touch(id);
+      events.record("browser.created", id, spec.key().map(k -> "key " + k + ", ").orElse("") + "sandbox " + sandbox.id());
+      return ready;
+    } catch (RuntimeException e) {
+      String why = e.getMessage();
+      if (sandbox != null) {
+        try {
+          sandboxes.delete(sandbox.id());
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      if (writer) {
+        profiles.unlock(spec.profile().get(), id);
+      }
+      repo.update(b.with(BrowserState.CLOSED, Optional.of("could not start: " + why)));
+      if (e instanceof WarrenException we) {
+        throw we;
+      }
+      throw new BrowserException(Problem.UNAVAILABLE, "browser session " + id + " could not start: " + why, e);
+    }
+  }
+
+  private void launch(BrowserSession b, Sandbox sandbox) {
+    chromium.start(sandbox.id(), sandbox.address(), proxyUrl, b.spec(), b.id());
+    if (chromium.awaitReady(sandbox.address(), READY_WAIT).isEmpty()) {
+      throw new BrowserException(Problem.UNAVAILABLE, "Chromium in " + sandbox.id() + " did not answer on DevTools within "
+          + READY_WAIT.toSeconds() + " s");
+    }
+  }
+
+  private void loadProfile(Sandbox sandbox, BrowserSpec spec) {
+    Optional<Path> saved = spec.profile().flatMap(profiles::content);
+    String dir = Chromium.PROFILE_DIR;
+    if (saved.isEmpty()) {
+      run(sandbox.id(), List.of("mkdir", "-p", dir));
+      return;
+    }
+    try (InputStream in = Files.newInputStream(saved.get())) {
+      sandboxes.files(sandbox.id()).write("/var/lib/warren/browser/profile.tar", in, Long.MAX_VALUE, Optional.of(0600));
+    } catch (java.io.IOException e) {
+      throw new BrowserException(Problem.UNAVAILABLE, "cannot copy profile " + spec.profile().get() + ": " + e.getMessage(), e);
+    }
+    run(sandbox.id(), List.of("sh", "-c", "mkdir -p " + dir + " && tar -xf /var/lib/warren/browser/profile.tar -C " + dir
+        + " && rm -f /var/lib/warren/browser/profile.tar"));
+  }
+
+  private ExecResult run(String sandboxId, List<String> argv) {
+    ExecResult r = sandboxes.exec(sandboxId, new ExecSpec(argv, Map.of(), Optional.empty(), new byte[0], Duration.ofMinutes(5), 1 << 16));
+    if (r.exitCode() != 0) {
+      throw new BrowserException(Problem.UNAVAILABLE, String.join(" ", argv) + " failed in " + sandboxId + ": "
+          + new String(r.stderr(), StandardCharsets.UTF_8).strip());
+    }
+    return r;
+  }
+
+  // ---- queries
+
+  public BrowserSession get(String id) {
+    if (!Ids.looksLike("brw", id)) {
+      throw BrowserException.notFound(id);
+    }
+    return repo.find(id).orElseThrow(() -> BrowserException.notFound(id));
+  }
+
+  public List<BrowserSession> list() {
+    return repo.live();
+  }
+
+  /** DevTools of a ready session; counts as activity. 409 when it is not ready. */
+  public Target target(String id) {
+    BrowserSession b = get(id);
+    if (b.state() != BrowserState.READY) {
+      throw new BrowserException(Problem.CONFLICT, "browser session " + id + " is " + b.state().wire()
+          + b.stateReason().map(r -> " (" + r + ")").orElse("") + (b.state() == BrowserState.CRASHED
+              ? "; restart it with POST /v1/browsers/" + id + "/restart" : ""), Map.of("state", b.state().wire()));
+    }
+    Sandbox s = sandboxes.get(b.sandboxId().orElseThrow());
+    touch(id);
+    String path = chromium.version(s.address(), Duration.ofSeconds(3))
+        .map(v -> java.net.URI.create(v.path("webSocketDebuggerUrl").asString()).getPath())
+        .orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer"));
+    return new Target(s.address(), Chromium.DEVTOOLS_PORT, path);
+  }
+
+  /** The browser's own {@code /json/...} answer, for rewriting by the API. */
+  public Optional<tools.jackson.databind.JsonNode> devtoolsJson(String id, String path) {
+    Target t = target(id);
+    return chromium.get(t.address(), path, Duration.ofSeconds(5));
+  }
+
+  public void touch(String id) {
+    activity.put(id, Instant.now());
+  }
+
+  Map<String, Instant> activity() {
+    return activity;
+  }
+
+  BrowserRepository repository() {
+    return repo;
+  }
+
+  Chromium chromium() {
+    return chromium;
+  }
+
+  SandboxService sandboxes() {
+    return sandboxes;
+  }
+
+  void fireClosed(String id) {
+    closeListeners.forEach(l -> {
+      try {
+        l.accept(id);
+      } catch (RuntimeException e) {
+        log.debug("close listener failed: {}", e.toString());
+      }
+    });
+  }
+
+  // ---- close, restart
+
+  /** Closes a session: saves its profile when it writes one, removes its sandbox. Idempotent. */
+  public void close(String id, String reason) {
+    BrowserSession b = get(id);
+    if (!b.state().live() && b.state() != BrowserState.CLOSING) {
+      return;
+    }
+    repo.update(b.with(BrowserState.CLOSING, Optional.of(reason)));
+    fireClosed(id);
+    try {
+      if (b.profileWriter() && b.sandboxId().isPresent()) {
+        saveProfile(b);
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot save profile {} of {}: {}", b.spec().profile().orElse("?"), id, e.getMessage());
+      events.record("browser.profile-not-saved", id, e.getMessage());
+    } finally {
+      b.sandboxId().ifPresent(s -> {
+        try {
+          sandboxes.delete(s);
+        } catch (WarrenException e) {
+          if (e.problem() != Problem.NOT_FOUND) {
+            log.warn("cannot delete sandbox {} of browser {}: {}", s, id, e.getMessage());
+          }
+        }
+      });
+      if (b.profileWriter()) {
+        profiles.unlock(b.spec().profile().orElseThrow(), id);
+      }
+      activity.remove(id);
+      repo.update(b.with(BrowserState.CLOSED, Optional.of(reason)));
+      events.record("browser.closed", id, reason);
+    }
+  }
+
+  /** Closes every live session, or those whose key starts with {@code keyPrefix}; returns how many. */
+  public int closeAll(Optional<String> keyPrefix, String reason) {
+    int n = 0;
+    for (BrowserSession b : repo.live()) {
+      if (keyPrefix.isEmpty() || b.key().map(k -> k.startsWith(keyPrefix.get())).orElse(false)) {
+        close(b.id(), reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void saveProfile(BrowserSession b) {
+    Sandbox s = sandboxes.get(b.sandboxId().get());
+    if (s.state() != dev.warren.sandbox.SandboxState.RUNNING) {
+      return;
+    }
+    // a clean exit writes cookies and local storage to disk
+    gracefulExit(b, s);
+    run(s.id(), List.of("sh", "-c", "tar -cf /var/lib/warren/browser/profile.tar -C " + Chromium.PROFILE_DIR
+        + " --exclude=Cache --exclude='Code Cache' --exclude=GPUCache --exclude='Service Worker/CacheStorage' --exclude=Singleton* ."));
+    try (InputStream tar = sandboxes.files(s.id()).read("/var/lib/warren/browser/profile.tar")) {
+      profiles.save(b.spec().profile().get(), tar);
+    } catch (java.io.IOException e) {
+      throw new BrowserException(Problem.UNAVAILABLE, "cannot read the profile of " + b.id() + ": " + e.getMessage(), e);
+    }
+    events.record("browser.profile-saved", b.id(), b.spec().profile().get());
+  }
+
+  private void gracefulExit(BrowserSession b, Sandbox s) {
+    Optional<String> path = chromium.version(s.address(), Duration.ofSeconds(2))
+        .map(v -> java.net.URI.create(v.path("webSocketDebuggerUrl").asString()).getPath());
+    if (path.isPresent()) {
+      try (CdpClient cdp = CdpClient.connect(java.net.URI.create("ws://" + s.address() + ":" + Chromium.DEVTOOLS_PORT + path.get()),
+          Duration.ofSeconds(3))) {
+        cdp.call("Browser.close", null, Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        log.debug("Browser.close of {}: {}", b.id(), e.getMessage());
+      }
+    }
+    // the forwarder (socat) stays; wait for Chromium's own processes to end
+    for (int i = 0; i < 100 && chromium.processes(s.id(), b.id()) > 1; i++) {
+      sleep(50);
+    }
+    chromium.kill(s.id(), b.id());
+  }
+
+  /** Starts Chromium again in place (after a crash), with the same profile directory. */
+  public BrowserSession restart(String id) {
+    BrowserSession b = get(id);
+    if (!b.state().live()) {
+      throw new BrowserException(Problem.CONFLICT, "browser session " + id + " is " + b.state().wire(), Map.of("state", b.state().wire()));
+    }
+    Sandbox s = sandboxes.get(b.sandboxId().orElseThrow());
+    fireClosed(id);
+    chromium.kill(s.id(), id);
+    run(s.id(), List.of("sh", "-c", "rm -f " + Chromium.PROFILE_DIR + "/Singleton*"));
+    BrowserSession restarting = new BrowserSession(id, b.key(), b.sandboxId(), BrowserState.STARTING, Optional.empty(), b.spec(),
+        b.profileWriter(), b.generation() + 1, b.createdAt(), b.startedAt(), Optional.empty(), Instant.now());
+    repo.update(restarting);
+    launch(restarting, s);
+    BrowserSession ready = new BrowserSession(id, b.key(), b.sandboxId(), BrowserState.READY, Optional.empty(), b.spec(),
+        b.profileWriter(), b.generation() + 1, b.createdAt(), Optional.of(Instant.now()), Optional.empty(), Instant.now());
+    repo.update(ready);
+    touch(id);
+    events.record("browser.restarted", id, "generation " + ready.generation());
+    return ready;
+  }
+
+  void markCrashed(BrowserSession b, String why) {
+    repo.update(b.with(BrowserState.CRASHED, Optional.of(why)));
+    fireClosed(b.id());
+    events.record("browser.crashed", b.id(), why);
+  }
+
+  /** After a controller start: sessions whose sandbox is gone are closed; the rest are checked by the reaper. */
+  public AutoCloseable open() {
+    java.util.Set<String> live = new java.util.HashSet<>();
+    for (BrowserSession b : repo.live()) {
+      try {
+        Sandbox s = sandboxes.get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
+        if (s.state() != dev.warren.sandbox.SandboxState.RUNNING) {
+          throw new BrowserException(Problem.CONFLICT, "its sandbox is " + s.state().wire());
+        }
+        if (b.state() == BrowserState.CLOSING) {
+          close(b.id(), b.stateReason().orElse("closing when the controller stopped"));
+          continue;
+        }
+        activity.put(b.id(), b.lastActivityAt());
+        live.add(b.id());
+      } catch (WarrenException e) {
+        repo.update(b.with(BrowserState.CLOSED, Optional.of("its sandbox was gone when the controller started (" + e.getMessage() + ")")));
+        if (b.profileWriter()) {
+          profiles.unlock(b.spec().profile().orElseThrow(), b.id());
+        }
+      }
+    }
+    profiles.releaseStale(live);
+    reaper.start();
+    return reaper;
+  }
+
+  @Override
+  public void close() {
+    reaper.close();
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package dev.warren.browser;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A minimal Chrome DevTools Protocol client over the JDK WebSocket: numbered requests matched to
+ * their answers, events to a listener. For Warren's own needs (closing a browser cleanly, the
+ * simple actions API); agents speak CDP through the proxy themselves. Thread-safe.
+ */
+final class CdpClient implements AutoCloseable {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final WebSocket ws;
+  private final AtomicLong ids = new AtomicLong();
+  private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private volatile Consumer<JsonNode> events = e -> {};
+
+  private CdpClient(WebSocket ws) {
+    this.ws = ws;
+  }
+
+  static CdpClient connect(URI uri, Duration timeout) {
+    Listener listener = new Listener();
+    try {
+      WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener)
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      CdpClient c = new CdpClient(ws);
+      listener.client = c;
+      return c;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while connecting to " + uri, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot reach DevTools at " + uri + ": " + e, e);
+    }
+  }
+
+  void onEvent(Consumer<JsonNode> listener) {
+    this.events = listener;
+  }
+
+  /** Sends {@code method} and waits up to {@code timeout} for its result (CDP errors throw). */
+  JsonNode call(String method, ObjectNode params, Optional<String> sessionId, Duration timeout) {
+    long id = ids.incrementAndGet();
+    ObjectNode msg = JSON.createObjectNode();
+    msg.put("id", id);
+    msg.put("method", method);
+    msg.set("params", params == null ? JSON.createObjectNode() : params);
+    sessionId.ifPresent(s -> msg.put("sessionId", s));
+    CompletableFuture<JsonNode> f = new CompletableFuture<>();
+    pending.put(id, f);
+    try {
+      ws.sendText(JSON.writeValueAsString(msg), true).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      JsonNode r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (r.has("error")) {
+        throw new IllegalStateException(method + " failed: " + r.get("error").path("message").asString());
+      }
+      return r.path("result");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during " + method, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(method + " failed: " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(method + " got no answer within " + timeout.toMillis() + " ms");
+    } finally {
+      pending.remove(id);
+    }
+  }
+
+  JsonNode call(String method, ObjectNode params, Duration timeout) {
+    return call(method, params, Optional.empty(), timeout);
+  }
+
+  static ObjectNode params() {
+    return JSON.createObjectNode();
+  }
+
+  boolean isClosed() {
+    return closed.isDone();
+  }
+
+  private void received(String text) {
+    JsonNode m = JSON.readTree(text);
+    if (m.has("id")) {
+      CompletableFuture<JsonNode> f = pending.get(m.get("id").asLong());
+      if (f != null) {
+        f.complete(m);
+      }
+    } else {
+      events.accept(m);
+    }
+  }
+
+  private void ended() {
+    closed.complete(null);
+    pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("DevTools connection closed")));
+  }
+
+  @Override
+  public void close() {
+    try {
+      ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      ws.abort();
+    }
+    ended();
+  }
+
+  private static final class Listener implements WebSocket.Listener {
+    volatile CdpClient client;
+    private final StringBuilder partial = new StringBuilder();
+
+    @Override
+    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        String text = partial.toString();
+        partial.setLength(0);
+        if (client != null) {
+          client.received(text);
+        }
+      }
+      ws.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+      if (client != null) {
+        client.ended();
+      }
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+      if (client != null) {
+        client.ended();
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.warren.browser;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A small web site on loopback for browser tests, reached by sandboxes only through Warren's
+ * egress proxy: a page with a button, a login that sets a cookie, and a page that shows it.
+ */
+final class TestSite implements AutoCloseable {
+  private final HttpServer server;
+
+  TestSite() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", ex -> {
+      String path = ex.getRequestURI().getPath();
+      String cookie = ex.getRequestHeaders().getFirst("Cookie");
+      String body;
+      switch (path) {
+        case "/login" -> {
+          ex.getResponseHeaders().add("Set-Cookie", "session=agent-logged-in; Path=/; Max-Age=86400; HttpOnly");
+          body = "<html><head><title>Logged in</title></head><body>welcome</body></html>";
+        }
+        case "/whoami" -> body = "<html><head><title>Who</title></head><body><p id=who>" + (cookie == null ? "nobody" : cookie)
+            + "</p></body></html>";
+        default -> body = """
+            <html><head><title>Warren test page</title></head><body>
+            <h1 id="greeting">Hello from the test site</h1>
+            <button id="go" onclick="document.getElementById('greeting').textContent = 'clicked ' + (1 + 1)">Go</button>
+            <input id="name">
+            </body></html>""";
+      }
+      byte[] b = body.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + port() + path;
+  }
+
+  /** The egress pattern that lets a sandbox reach this site. */
+  String allow() {
+    return "127.0.0.1:" + port();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
