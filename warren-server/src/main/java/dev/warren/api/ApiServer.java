@@ -47,6 +47,7 @@ public final class ApiServer implements AutoCloseable {
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
     CdpProxy cdpProxy = new CdpProxy(browsers);
+    ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
           s -> s.list(Map.of(), Optional.of(st)).size());
@@ -82,6 +83,7 @@ public final class ApiServer implements AutoCloseable {
       r.wsBeforeUpgrade("/v1/*", ctx -> authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token")));
       ptyRoutes.register(r);
       browserRoutes.register(r);
+      actionRoutes.register(r);
       cdpProxy.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();

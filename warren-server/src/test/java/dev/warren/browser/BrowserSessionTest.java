@@ -76,6 +76,32 @@ class BrowserSessionTest {
   }
 
   @Test
+  void simpleActionsDriveAPageWithoutCdp() {
+    JsonNode s = create(Map.of("egress", Map.of("allow", List.of(site.allow()))));
+    String a = "/v1/browsers/" + s.path("id").asString() + "/actions/";
+    JsonNode nav = warren.post(a + "navigate", TestWarren.json(Map.of("url", site.url("/")))).json();
+    assertThat(nav.path("title").asString()).isEqualTo("Warren test page");
+    assertThat(warren.post(a + "waitFor", "{\"selector\": \"#go\"}").json().path("found").asBoolean()).isTrue();
+    assertThat(warren.post(a + "waitFor", "{\"selector\": \"#missing\", \"timeoutSeconds\": 1}").json().path("found").asBoolean()).isFalse();
+    assertThat(warren.post(a + "click", "{\"selector\": \"#go\"}").status()).isEqualTo(200);
+    assertThat(warren.post(a + "type", "{\"selector\": \"#name\", \"text\": \"héllo \\\"typed\\\"\"}").status()).isEqualTo(200);
+    JsonNode value = warren.post(a + "evaluate", "{\"expression\": \"[document.querySelector('#greeting').textContent, "
+        + "document.querySelector('#name').value]\"}").json().path("value");
+    assertThat(value.get(0).asString()).isEqualTo("clicked 2");
+    assertThat(value.get(1).asString()).isEqualTo("héllo \"typed\"");
+    assertThat(warren.post(a + "content", "{\"format\": \"text\"}").json().path("content").asString()).contains("clicked 2");
+    assertThat(warren.post(a + "content", "{\"format\": \"html\"}").json().path("content").asString()).contains("<button id=\"go\"");
+    byte[] png = warren.post(a + "screenshot", "{}").body();
+    assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    byte[] pdf = warren.post(a + "pdf", "{}").body();
+    assertThat(new String(pdf, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("%PDF");
+    var bad = warren.post(a + "navigate", "{\"url\": \"file:///etc/passwd\"}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().path("field").asString()).isEqualTo("url");
+    warren.delete("/v1/browsers/" + s.path("id").asString());
+  }
+
+  @Test
   void theSameKeyReturnsTheSameSessionWhileItLives() {
     JsonNode first = create(Map.of("key", "agent-42:run-7"));
     var again = warren.post("/v1/browsers", TestWarren.json(Map.of("key", "agent-42:run-7")));

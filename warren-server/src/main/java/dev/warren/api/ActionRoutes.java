@@ -1,0 +1,82 @@
+package dev.warren.api;
+
+import dev.warren.browser.BrowserActions;
+import dev.warren.error.WarrenException;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Duration;
+import java.util.Set;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code POST /v1/browsers/{id}/actions/{navigate,waitFor,click,type,evaluate,content,screenshot,pdf}}. */
+final class ActionRoutes {
+  private final BrowserActions actions;
+
+  ActionRoutes(BrowserActions actions) {
+    this.actions = actions;
+  }
+
+  void register(RoutesConfig r) {
+    String p = "/v1/browsers/{id}/actions/";
+    r.post(p + "navigate", ctx -> {
+      Body b = Body.of(ctx, Set.of("url", "waitUntil", "timeoutSeconds"));
+      String url = b.string("url").orElseThrow(() -> WarrenException.invalid("url", "url is required"));
+      String until = b.string("waitUntil").orElse("load");
+      if (!until.equals("load") && !until.equals("domcontentloaded")) {
+        throw WarrenException.invalid("waitUntil", "waitUntil must be load or domcontentloaded");
+      }
+      Json.send(ctx, 200, actions.navigate(id(ctx), url, until.equals("domcontentloaded"), timeout(b)));
+    });
+    r.post(p + "waitFor", ctx -> {
+      Body b = Body.of(ctx, Set.of("selector", "timeoutSeconds"));
+      boolean found = actions.waitFor(id(ctx), selector(b), timeout(b));
+      Json.send(ctx, 200, Json.object().put("found", found));
+    });
+    r.post(p + "click", ctx -> {
+      Body b = Body.of(ctx, Set.of("selector", "timeoutSeconds"));
+      actions.click(id(ctx), selector(b), timeout(b));
+      Json.send(ctx, 200, Json.object().put("clicked", true));
+    });
+    r.post(p + "type", ctx -> {
+      Body b = Body.of(ctx, Set.of("selector", "text", "timeoutSeconds"));
+      actions.type(id(ctx), b.string("selector"), b.string("text").orElseThrow(() -> WarrenException.invalid("text", "text is required")),
+          timeout(b));
+      Json.send(ctx, 200, Json.object().put("typed", true));
+    });
+    r.post(p + "evaluate", ctx -> {
+      Body b = Body.of(ctx, Set.of("expression", "timeoutSeconds"));
+      String expr = b.string("expression").orElseThrow(() -> WarrenException.invalid("expression", "expression is required"));
+      ObjectNode out = Json.object();
+      out.set("value", actions.evaluate(id(ctx), expr, timeout(b)));
+      Json.send(ctx, 200, out);
+    });
+    r.post(p + "content", ctx -> {
+      Body b = Body.of(ctx, Set.of("format", "timeoutSeconds"));
+      String format = b.string("format").orElse("text");
+      if (!format.equals("text") && !format.equals("html")) {
+        throw WarrenException.invalid("format", "format must be text or html");
+      }
+      Json.send(ctx, 200, Json.object().put("format", format).put("content", actions.content(id(ctx), format.equals("html"), timeout(b))));
+    });
+    r.post(p + "screenshot", ctx -> {
+      Body b = Body.of(ctx, Set.of("fullPage", "timeoutSeconds"));
+      ctx.contentType("image/png").result(actions.screenshot(id(ctx), b.bool("fullPage").orElse(false), timeout(b)));
+    });
+    r.post(p + "pdf", ctx -> {
+      Body b = Body.of(ctx, Set.of("timeoutSeconds"));
+      ctx.contentType("application/pdf").result(actions.pdf(id(ctx), timeout(b)));
+    });
+  }
+
+  private static String id(Context ctx) {
+    return ctx.pathParam("id");
+  }
+
+  private static String selector(Body b) {
+    return b.string("selector").filter(s -> !s.isBlank()).orElseThrow(() -> WarrenException.invalid("selector", "selector is required"));
+  }
+
+  private static Duration timeout(Body b) {
+    return Duration.ofSeconds(b.integer("timeoutSeconds", 1, 600).orElse(30L));
+  }
+}

@@ -1,0 +1,199 @@
+package dev.warren.browser;
+
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Simple actions for agents that do not speak CDP: navigate, wait for a selector, click, type,
+ * evaluate JavaScript, page content, screenshot and PDF, on the session's first page (made when
+ * there is none). Each action is a short CDP conversation through the same DevTools endpoint the
+ * proxy uses; it counts as activity.
+ */
+public final class BrowserActions {
+  private final BrowserService browsers;
+
+  public BrowserActions(BrowserService browsers) {
+    this.browsers = browsers;
+  }
+
+  /** A page of the session, attached for one action. */
+  private record PageSession(CdpClient cdp, String sessionId) implements AutoCloseable {
+    JsonNode call(String method, ObjectNode params, Duration timeout) {
+      return cdp.call(method, params, Optional.of(sessionId), timeout);
+    }
+
+    @Override
+    public void close() {
+      cdp.close();
+    }
+  }
+
+  private PageSession page(String id) {
+    BrowserService.Target t = browsers.target(id);
+    CdpClient cdp = CdpClient.connect(URI.create("ws://" + t.address() + ":" + t.port() + t.browserPath()), Duration.ofSeconds(5));
+    try {
+      String target = null;
+      for (JsonNode info : cdp.call("Target.getTargets", null, Duration.ofSeconds(5)).path("targetInfos")) {
+        if (info.path("type").asString().equals("page")) {
+          target = info.path("targetId").asString();
+          break;
+        }
+      }
+      if (target == null) {
+        target = cdp.call("Target.createTarget", CdpClient.params().put("url", "about:blank"), Duration.ofSeconds(10)).path("targetId").asString();
+      }
+      String session = cdp.call("Target.attachToTarget", CdpClient.params().put("targetId", target).put("flatten", true),
+          Duration.ofSeconds(5)).path("sessionId").asString();
+      return new PageSession(cdp, session);
+    } catch (RuntimeException e) {
+      cdp.close();
+      throw failed("attach to a page", e);
+    }
+  }
+
+  private static BrowserException failed(String what, RuntimeException e) {
+    if (e instanceof BrowserException b) {
+      return b;
+    }
+    return new BrowserException(Problem.CONFLICT, "cannot " + what + ": " + e.getMessage(), e);
+  }
+
+  /** Loads {@code url} and waits for its load event (or DOMContentLoaded); returns {url, title}. */
+  public ObjectNode navigate(String id, String url, boolean domContentLoaded, Duration timeout) {
+    if (!url.matches("(?i)(https?|about|data):.*")) {
+      throw WarrenException.invalid("url", "url must be http(s), about: or data:, got '" + url + "'");
+    }
+    try (PageSession p = page(id)) {
+      p.call("Page.enable", null, Duration.ofSeconds(5));
+      CompletableFuture<Void> loaded = new CompletableFuture<>();
+      String event = domContentLoaded ? "Page.domContentEventFired" : "Page.loadEventFired";
+      p.cdp().onEvent(e -> {
+        if (event.equals(e.path("method").asString()) && p.sessionId().equals(e.path("sessionId").asString())) {
+          loaded.complete(null);
+        }
+      });
+      JsonNode r = p.call("Page.navigate", CdpClient.params().put("url", url), timeout);
+      if (r.hasNonNull("errorText")) {
+        throw new BrowserException(Problem.CONFLICT, "navigation to " + url + " failed: " + r.get("errorText").asString());
+      }
+      try {
+        loaded.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        throw new BrowserException(Problem.CONFLICT, "the page at " + url + " did not finish loading within " + timeout.toSeconds() + " s");
+      }
+      JsonNode title = evaluateIn(p, "({url: location.href, title: document.title})", timeout);
+      return (ObjectNode) title;
+    }
+  }
+
+  public JsonNode evaluate(String id, String expression, Duration timeout) {
+    try (PageSession p = page(id)) {
+      return evaluateIn(p, expression, timeout);
+    }
+  }
+
+  private static JsonNode evaluateIn(PageSession p, String expression, Duration timeout) {
+    JsonNode r = p.call("Runtime.evaluate", CdpClient.params().put("expression", expression).put("returnByValue", true)
+        .put("awaitPromise", true), timeout);
+    if (r.has("exceptionDetails")) {
+      throw new BrowserException(Problem.CONFLICT, "the script threw: " + r.path("exceptionDetails").path("exception")
+          .path("description").asString(r.path("exceptionDetails").path("text").asString()));
+    }
+    return r.path("result").path("value");
+  }
+
+  /** Waits until {@code selector} matches an element; false after {@code timeout}. */
+  public boolean waitFor(String id, String selector, Duration timeout) {
+    try (PageSession p = page(id)) {
+      return waitIn(p, selector, timeout);
+    }
+  }
+
+  private static boolean waitIn(PageSession p, String selector, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String js = "!!document.querySelector(" + quote(selector) + ")";
+    do {
+      if (evaluateIn(p, js, Duration.ofSeconds(5)).asBoolean()) {
+        return true;
+      }
+      BrowserService.sleep(50);
+    } while (System.nanoTime() < deadline);
+    return false;
+  }
+
+  /** Clicks the centre of the first element matching {@code selector}, as a user would. */
+  public void click(String id, String selector, Duration timeout) {
+    try (PageSession p = page(id)) {
+      if (!waitIn(p, selector, timeout)) {
+        throw new BrowserException(Problem.CONFLICT, "no element matches " + selector + " within " + timeout.toSeconds() + " s");
+      }
+      JsonNode box = evaluateIn(p, "(() => { const e = document.querySelector(" + quote(selector) + "); e.scrollIntoView({block: 'center'});"
+          + " const r = e.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()", timeout);
+      for (String type : new String[] {"mouseMoved", "mousePressed", "mouseReleased"}) {
+        ObjectNode ev = CdpClient.params().put("type", type).put("x", box.path("x").asDouble()).put("y", box.path("y").asDouble());
+        if (!type.equals("mouseMoved")) {
+          ev.put("button", "left").put("clickCount", 1);
+        }
+        p.call("Input.dispatchMouseEvent", ev, timeout);
+      }
+    }
+  }
+
+  /** Focuses the element (when a selector is given) and types {@code text} into it. */
+  public void type(String id, Optional<String> selector, String text, Duration timeout) {
+    try (PageSession p = page(id)) {
+      if (selector.isPresent()) {
+        if (!waitIn(p, selector.get(), timeout)) {
+          throw new BrowserException(Problem.CONFLICT, "no element matches " + selector.get() + " within " + timeout.toSeconds() + " s");
+        }
+        evaluateIn(p, "document.querySelector(" + quote(selector.get()) + ").focus()", timeout);
+      }
+      p.call("Input.insertText", CdpClient.params().put("text", text), timeout);
+    }
+  }
+
+  /** The page as HTML ({@code html}) or as its visible text ({@code text}). */
+  public String content(String id, boolean html, Duration timeout) {
+    return evaluate(id, html ? "document.documentElement.outerHTML" : "document.body ? document.body.innerText : ''", timeout).asString();
+  }
+
+  public byte[] screenshot(String id, boolean fullPage, Duration timeout) {
+    try (PageSession p = page(id)) {
+      ObjectNode params = CdpClient.params().put("format", "png").put("captureBeyondViewport", fullPage);
+      return Base64.getDecoder().decode(p.call("Page.captureScreenshot", params, timeout).path("data").asString());
+    }
+  }
+
+  public byte[] pdf(String id, Duration timeout) {
+    try (PageSession p = page(id)) {
+      return Base64.getDecoder().decode(p.call("Page.printToPDF", CdpClient.params().put("printBackground", true), timeout)
+          .path("data").asString());
+    } catch (IllegalStateException e) {
+      throw new BrowserException(Problem.CONFLICT, "cannot print to PDF (only headless browsers can): " + e.getMessage(), e);
+    }
+  }
+
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\u2028' -> b.append("\\u2028");
+        case '\u2029' -> b.append("\\u2029");
+        default -> b.append(c);
+      }
+    }
+    return b.append('"').toString();
+  }
+}
