@@ -1,6 +1,8 @@
 package dev.warren.client;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,6 +13,7 @@ import java.util.Optional;
  * @param pathAndQuery already encoded, e.g. {@code /v1/sandboxes/sbx_1/files?path=%2Fa%20b}
  * @param body request body, or {@code null} for none
  * @param timeout per-attempt HTTP timeout, empty for the client's default
+ * @param headers further request headers, e.g. {@code Last-Event-ID}
  */
 record Call(
     String method,
@@ -19,7 +22,8 @@ record Call(
     String contentType,
     Retry retry,
     Optional<String> idempotencyKey,
-    Optional<Duration> timeout) {
+    Optional<Duration> timeout,
+    Map<String, String> headers) {
 
   /** How far a call may be repeated. */
   enum Retry {
@@ -40,38 +44,52 @@ record Call(
     Objects.requireNonNull(retry, "retry");
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");
     Objects.requireNonNull(timeout, "timeout");
+    headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
   }
 
   static Call get(String path) {
-    return new Call("GET", path, null, null, Retry.IDEMPOTENT, Optional.empty(), Optional.empty());
+    return new Call("GET", path, null, null, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of());
   }
 
   static Call delete(String path) {
-    return new Call("DELETE", path, null, null, Retry.IDEMPOTENT, Optional.empty(), Optional.empty());
+    return new Call("DELETE", path, null, null, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of());
   }
 
   static Call post(String path, Retry retry) {
-    return new Call("POST", path, null, null, retry, Optional.empty(), Optional.empty());
+    return new Call("POST", path, null, null, retry, Optional.empty(), Optional.empty(), Map.of());
   }
 
   static Call put(String path, byte[] body, String contentType) {
-    return new Call("PUT", path, body, contentType, Retry.IDEMPOTENT, Optional.empty(), Optional.empty());
+    return new Call("PUT", path, body, contentType, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of());
   }
 
   Call json(Object value) {
-    return new Call(method, pathAndQuery, Json.writeBytes(value), "application/json", retry, idempotencyKey, timeout);
+    return new Call(method, pathAndQuery, Json.writeBytes(value), "application/json", retry, idempotencyKey, timeout,
+        headers);
   }
 
   Call idempotencyKey(String key) {
-    return new Call(method, pathAndQuery, body, contentType, retry, Optional.of(key), timeout);
+    return new Call(method, pathAndQuery, body, contentType, retry, Optional.of(key), timeout, headers);
   }
 
   Call timeout(Duration perAttempt) {
-    return new Call(method, pathAndQuery, body, contentType, retry, idempotencyKey, Optional.of(perAttempt));
+    return new Call(method, pathAndQuery, body, contentType, retry, idempotencyKey, Optional.of(perAttempt), headers);
   }
 
   Call retry(Retry policy) {
-    return new Call(method, pathAndQuery, body, contentType, policy, idempotencyKey, timeout);
+    return new Call(method, pathAndQuery, body, contentType, policy, idempotencyKey, timeout, headers);
+  }
+
+  /** A copy that also sends this header (replacing one of the same name). */
+  Call header(String name, String value) {
+    var copy = new LinkedHashMap<>(headers);
+    copy.put(name, value);
+    return new Call(method, pathAndQuery, body, contentType, retry, idempotencyKey, timeout, copy);
+  }
+
+  /** A copy with this raw body. */
+  Call body(byte[] bytes, String type) {
+    return new Call(method, pathAndQuery, bytes, type, retry, idempotencyKey, timeout, headers);
   }
 
   /** For messages: {@code POST /v1/sandboxes}. */

@@ -21,6 +21,7 @@ final class HttpSandbox implements Sandbox {
   private final AtomicReference<SandboxInfo> info;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final HttpSandboxFiles files;
+  private final HttpSessions sessions;
 
   HttpSandbox(HttpTransport transport, String id, SandboxInfo info, boolean owning) {
     this.transport = transport;
@@ -29,6 +30,7 @@ final class HttpSandbox implements Sandbox {
     this.owning = owning;
     this.info = new AtomicReference<>(info);
     this.files = new HttpSandboxFiles(transport, path, this::ensureOpen);
+    this.sessions = new HttpSessions(transport, id, this::ensureOpen);
   }
 
   @Override
@@ -67,6 +69,11 @@ final class HttpSandbox implements Sandbox {
   @Override
   public SandboxFiles files() {
     return files;
+  }
+
+  @Override
+  public Sessions sessions() {
+    return sessions;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.warren.client;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
 import java.net.URI;
@@ -98,7 +99,30 @@ final class HttpTransport implements AutoCloseable {
     }
   }
 
-  private static boolean isRetryable(int status) {
+  /**
+   * Opens a streamed answer in one attempt, without retries: the caller reads the body and must close
+   * it. A non-2xx answer is read (its first 64 KiB) and thrown as the matching {@link WarrenException};
+   * connection failures are thrown as they are, so the caller can resume where it was.
+   */
+  HttpResponse<InputStream> open(Call call) throws IOException, InterruptedException {
+    if (closed.get()) throw new IllegalStateException("this Warren client is closed");
+    HttpResponse<InputStream> response = client.send(request(call), HttpResponse.BodyHandlers.ofInputStream());
+    int status = response.statusCode();
+    LOG.log(Level.DEBUG, "{0} answered {1} (stream)", call.describe(), status);
+    if (status / 100 == 2) return response;
+    byte[] body;
+    try (InputStream in = response.body()) {
+      body = in.readNBytes(64 * 1024);
+    }
+    String contentType = response.headers().firstValue("Content-Type").orElse(null);
+    throw Errors.forAnswer(call, status, contentType, body, 1);
+  }
+
+  Backoff backoff() {
+    return config.backoff();
+  }
+
+  static boolean isRetryable(int status) {
     return status == 429 || status == 502 || status == 503 || status == 504;
   }
 
@@ -114,7 +138,7 @@ final class HttpTransport implements AutoCloseable {
     }
   }
 
-  private static WarrenException interrupted(Call call, InterruptedException e) {
+  static WarrenException interrupted(Call call, InterruptedException e) {
     return new WarrenException(call.describe() + " was interrupted", call.method(), call.pathAndQuery(), null, e);
   }
 
@@ -125,6 +149,7 @@ final class HttpTransport implements AutoCloseable {
         .header("User-Agent", USER_AGENT)
         .header("Accept", "application/json, application/problem+json, */*");
     call.idempotencyKey().ifPresent(key -> builder.header("Idempotency-Key", key));
+    call.headers().forEach(builder::setHeader);
     if (call.contentType() != null) builder.header("Content-Type", call.contentType());
     var body = call.body() == null
         ? HttpRequest.BodyPublishers.noBody()

@@ -39,6 +39,9 @@ public interface Sandbox extends AutoCloseable {
   /** Files inside the sandbox. */
   SandboxFiles files();
 
+  /** Persistent shell sessions in the sandbox, whose commands share one bash's state. */
+  Sessions sessions();
+
   /** Stops every process, keeps the files. A no-op on a stopped sandbox. */
   SandboxInfo stop();
 
