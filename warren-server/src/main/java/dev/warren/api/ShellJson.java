@@ -54,7 +54,7 @@ final class ShellJson {
     } else {
       n.putNull("durationMs");
     }
-    n.put("stdin", c.stdinMode().equals("fifo"));
+    n.put("stdin", !c.stdinMode().equals("null"));
     n.put("timeoutSeconds", c.timeoutMs().map(ms -> ms / 1000.0).orElse(null));
     n.put("timedOut", c.timedOut());
     n.put("signal", c.signal().orElse(null));

@@ -52,7 +52,8 @@ public final class Commands {
       Optional<Duration> timeout, Duration wait) {
     LiveSession ls = shells.live(sandboxId, sessionId);
     String id = Ids.next("cmd");
-    boolean withStdin = stdin.isPresent() || keepStdinOpen;
+    // stdin given in full is a plain file (its end is the file's end); kept open, it is a FIFO
+    String stdinMode = keepStdinOpen ? "fifo" : stdin.isPresent() ? "file" : "null";
     boolean sync = !wait.isZero();
     ShellCommand c;
     Tracker t;
@@ -64,9 +65,11 @@ public final class Commands {
       boolean first = ls.inflight.isEmpty();
       Instant now = Instant.now();
       c = new ShellCommand(id, sessionId, sandboxId, seq, command, first ? CommandState.RUNNING : CommandState.QUEUED, Optional.empty(),
-          withStdin ? "fifo" : "null", timeout.map(Duration::toMillis), now, first ? Optional.of(now) : Optional.empty(), Optional.empty(),
+          stdinMode, timeout.map(Duration::toMillis), now, first ? Optional.of(now) : Optional.empty(), Optional.empty(),
           0, 0, false, false, Optional.empty(), Optional.empty());
-      if (withStdin) {
+      if (stdinMode.equals("file")) {
+        ls.dir.write(seq + ".in", stdin.get());
+      } else if (stdinMode.equals("fifo")) {
         ls.dir.mkfifo(seq + ".in");
         try {
           ls.stdin.put(id, ls.dir.openFifoForWriting(seq + ".in"));
@@ -93,9 +96,9 @@ public final class Commands {
         log.debug("cannot prepare the next commands of {}: {}", sessionId, e.toString());
       }
     });
-    if (stdin.isPresent()) {
+    if (stdin.isPresent() && keepStdinOpen) {
       byte[] data = stdin.get();
-      Thread.ofVirtual().name("stdin-" + id).start(() -> writeStdin(ls, id, data, !keepStdinOpen));
+      Thread.ofVirtual().name("stdin-" + id).start(() -> writeStdin(ls, id, data, false));
     }
     timeout.ifPresent(d -> timers.schedule(() -> Thread.ofVirtual().start(() -> expire(ls, id)), d.toMillis(), TimeUnit.MILLISECONDS));
     if (!sync) {
@@ -167,14 +170,38 @@ public final class Commands {
     }
   }
 
+  /**
+   * Ends the command's stdin. Closing the FIFO before the shell opened it would lose what is in it
+   * (and leave the shell waiting for a writer), so that waits until the shell says it opened it.
+   */
   private void closeStdin(LiveSession ls, String id) {
     OutputStream in = ls.stdin.remove(id);
-    if (in != null) {
-      try {
-        in.close();
-      } catch (IOException ignored) {
-        // already gone
-      }
+    if (in == null) {
+      return;
+    }
+    ShellCommand c = ls.inflight.get(id);
+    if (c != null && !ls.dir.exists(c.seq() + ".in-open")) {
+      Thread.ofVirtual().name("stdin-close-" + id).start(() -> {
+        for (int i = 0; i < 600_000 / 20 && !ls.closed() && ls.inflight.containsKey(id) && !ls.dir.exists(c.seq() + ".in-open"); i++) {
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+        closeQuietly(in);
+      });
+      return;
+    }
+    closeQuietly(in);
+  }
+
+  private static void closeQuietly(OutputStream in) {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // already gone
     }
   }
 
@@ -265,7 +292,10 @@ public final class Commands {
   }
 
   private void settle(LiveSession ls, Tracker t, ShellCommand done) {
-    closeStdin(ls, t.id);
+    OutputStream in = ls.stdin.remove(t.id);
+    if (in != null) {
+      closeQuietly(in);
+    }
     forget(ls, t);
     t.done.complete(done);
     if (done.shellRestarted()) {
@@ -304,8 +334,8 @@ public final class Commands {
   public void stdin(String sandboxId, String sessionId, String id, byte[] data, boolean eof) {
     ShellCommand c = get(sandboxId, sessionId, id);
     LiveSession ls = shells.live(sandboxId, sessionId);
-    if (c.stdinMode().equals("null")) {
-      throw new ShellException(Problem.CONFLICT, "command " + id + " was submitted without stdin; submit with \"keepStdinOpen\": true");
+    if (!c.stdinMode().equals("fifo")) {
+      throw new ShellException(Problem.CONFLICT, "command " + id + " was submitted without open stdin; submit with \"keepStdinOpen\": true");
     }
     if (c.state().done() || !ls.stdin.containsKey(id)) {
       throw new ShellException(Problem.CONFLICT, "the stdin of command " + id + " is closed (" + c.state().wire() + ")");

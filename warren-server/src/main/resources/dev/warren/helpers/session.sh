@@ -12,7 +12,8 @@
 #                "<N> <command id> <stdin: null|fifo> <length>" then, when length > 0, the command
 #                text itself, exactly that many bytes
 #   N.cmd        the command text when it was not sent through ctl (length 0): long commands
-#   N.in         FIFO carrying the command's stdin (only when it has stdin)
+#   N.in         the command's stdin: a file (stdin given in full) or a FIFO (stdin kept open), else /dev/null
+#   N.in-open    made once this shell has opened the FIFO, so that the controller may close its end
 #   N.exit       written when it ends: "<exit code> <start µs> <end µs> [shell-restarted]"
 #   out/N.out    stdout, out/N.err stderr, byte for byte (a directory of their own, so that
 #                watching the session directory is not flooded by output)
@@ -98,7 +99,14 @@ while :; do
     [[ -s $__warren_dir/$__warren_seq.exit ]] && continue
     __warren_last=$__warren_seq
     __warren_in=/dev/null
-    [[ $__warren_stdin == fifo ]] && __warren_in=$__warren_dir/$__warren_seq.in
+    [[ $__warren_stdin == file ]] && __warren_in=$__warren_dir/$__warren_seq.in
+    if [[ $__warren_stdin == fifo ]]; then
+      # open the FIFO first and say so: until then the controller keeps its end open, so that
+      # nothing written (or an early end of file) is lost
+      exec 4<"$__warren_dir/$__warren_seq.in"
+      : > "$__warren_dir/$__warren_seq.in-open"
+      __warren_in=/dev/fd/4
+    fi
     __warren_started=${EPOCHREALTIME/./}
     export WARREN_COMMAND_ID=$__warren_cid
     __warren_running=1
@@ -108,6 +116,7 @@ while :; do
       . "$__warren_dir/$__warren_seq.cmd" < "$__warren_in" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
     fi
     __warren_rc=$?
+    [[ $__warren_stdin == fifo ]] && exec 4<&-
     __warren_running=
     unset WARREN_COMMAND_ID
     trap __warren_on_exit EXIT
