@@ -10,9 +10,9 @@ import java.util.Arrays;
 
 /**
  * {@code ./warren bench}: measures sandbox create-to-first-exec latency (sequential and
- * concurrent), the plain-crun floor on the same image, and idle memory per sandbox, against a
- * Warren controller started in this JVM on a temporary data directory; prints a table per section
- * and a summary of the targets. Everything it makes is removed at the end, also on failure or
+ * concurrent), the plain-crun floor on the same image, shell sessions (round trip, throughput,
+ * streaming output) and idle memory per sandbox, against a Warren controller started in this JVM
+ * on a temporary data directory; prints a table per section and a summary of the targets. Everything it makes is removed at the end, also on failure or
  * Ctrl-C. Run as root.
  */
 public final class Bench {
@@ -119,11 +119,19 @@ public final class Bench {
       summary.concurrent = c;
       complete("concurrent", c.latencies());
     }
+    if (options.runs("sessions")) {
+      summary.sessions = SessionSection.run(w, options, cleanup);
+      summary.failures.addAll(summary.sessions.failures());
+    }
     if (options.runs("idle")) {
       summary.idle = IdleSection.run(w, options, cleanup);
       if (!summary.idle.errors().isEmpty()) {
         summary.failures.add("idle section: " + summary.idle.errors().getFirst());
       }
+    }
+    if (cleanup.aborted()) {
+      // the shutdown hook is taking everything down: closing the controller here would race it
+      throw new Cleanup.Aborted();
     }
     if (w != null) {
       Report.title("Teardown");

@@ -8,6 +8,7 @@ import dev.warren.config.Config;
 import dev.warren.host.Instance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -32,6 +33,7 @@ final class BenchWarren implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private Server server;
   private Warren client;
+  private String token;
 
   private BenchWarren(Path dataDir, Config config) {
     this.dataDir = dataDir;
@@ -52,8 +54,8 @@ final class BenchWarren implements AutoCloseable {
     BenchWarren w = new BenchWarren(dataDir, config);
     try {
       w.server = Server.start(config);
-      String token = Files.readString(dataDir.resolve("token")).strip();
-      w.client = Warren.builder().baseUrl("http://127.0.0.1:" + w.server.port()).token(token)
+      w.token = Files.readString(dataDir.resolve("token")).strip();
+      w.client = Warren.builder().baseUrl(w.baseUri().toString()).token(w.token)
           .maxAttempts(1).requestTimeout(Duration.ofMinutes(2)).build();
       return w;
     } catch (IOException | RuntimeException e) {
@@ -68,6 +70,16 @@ final class BenchWarren implements AutoCloseable {
 
   Warren client() {
     return client;
+  }
+
+  /** Where the controller's HTTP API listens, for clients that do not use the SDK. */
+  URI baseUri() {
+    return URI.create("http://127.0.0.1:" + server.port());
+  }
+
+  /** The bearer token of the controller's API. */
+  String token() {
+    return token;
   }
 
   Instance instance() {

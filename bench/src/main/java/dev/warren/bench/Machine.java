@@ -33,8 +33,20 @@ final class Machine {
 
   static void printHeader(Options o) {
     Report.title("Warren sandbox benchmark");
-    Report.note("started " + Instant.now() + " with: " + o.command() + ", iterations " + o.iterations() + ", warm-up "
-        + o.warmup() + ", concurrency " + o.concurrency() + ", idle " + o.idle() + (o.skipFloor() ? ", floor skipped" : ""));
+    StringBuilder with = new StringBuilder(o.command());
+    if (o.runs("sequential") || o.runs("floor")) {
+      with.append(", iterations ").append(o.iterations()).append(", warm-up ").append(o.warmup());
+    }
+    if (o.runs("concurrent")) {
+      with.append(", concurrency ").append(o.concurrency());
+    }
+    if (o.runs("sessions")) {
+      with.append(", session warm-up ").append(o.sessionWarmup());
+    }
+    if (o.runs("idle")) {
+      with.append(", idle ").append(o.idle());
+    }
+    Report.note("started " + Instant.now() + " with: " + with + (o.skipFloor() ? ", floor skipped" : ""));
     Report.note("host: " + read("/proc/sys/kernel/hostname") + ", Linux " + read("/proc/sys/kernel/osrelease") + ", "
         + Runtime.getRuntime().availableProcessors() + " CPUs, " + memTotal() + ", load average " + loadAverage());
     Report.note("cgroups: " + cgroupMode() + "; " + firstLine(List.of("crun", "--version")) + "; Java "

@@ -8,27 +8,31 @@ import java.util.Set;
  * What one benchmark run does, parsed from the command line. Immutable; every error names the
  * flag and the bad value.
  *
- * @param command {@code all}, {@code sandboxes} (sequential and concurrent), {@code floor} or {@code idle}
+ * @param command {@code all}, {@code sandboxes} (sequential and concurrent), {@code floor}, {@code sessions} or {@code idle}
  * @param iterations measured create-to-first-exec iterations, for Warren and for the crun floor
  * @param warmup iterations run first and not counted
  * @param concurrency sandboxes created at once in the concurrent section
  * @param idle sandboxes held at once in the idle section
+ * @param sessionWarmup session commands run before the measured round trips of the sessions section
  * @param sectionBudget how long one section may run before it is cut short
  */
-record Options(String command, int iterations, int warmup, int concurrency, int idle, boolean skipFloor,
+record Options(String command, int iterations, int warmup, int concurrency, int idle, int sessionWarmup, boolean skipFloor,
     boolean verbose, Duration sectionBudget) {
 
   static final String USAGE = """
-      usage: ./warren bench [all|sandboxes|floor|idle] [flags]
+      usage: ./warren bench [all|sandboxes|floor|sessions|idle] [flags]
         all          every section below, in one run (the default)
         sandboxes    create-to-first-exec: sequential, then concurrent
         floor        the same sequence with plain crun (no Warren)
+        sessions     shell sessions: round trip of `true` (beside crun exec, one-shot exec and a
+                     bare FIFO), commands per second with 1 and 20 sessions, 200 MB of stdout
         idle         idle memory per sandbox, then delete all and check nothing is left
       flags:
         --iterations N     measured iterations, Warren and crun floor (default 100)
         --warmup N         uncounted iterations first (default 5)
         --concurrency N    sandboxes created at once (default 20)
         --idle N           sandboxes held at once in the idle section (default 50; the target is 500)
+        --session-warmup N session commands before the measured round trips (default 200)
         --skip-floor       do not measure the plain-crun floor in 'all'
         --section-minutes N  cut a section short after N minutes (default 10)
         --verbose          show the controller's INFO log
@@ -36,16 +40,17 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       2 for a bad command line, 130 when interrupted (everything made so far is removed first).
       """;
 
-  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "idle");
+  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "idle");
 
   Options {
     if (!COMMANDS.contains(command)) {
-      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, idle");
+      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, idle");
     }
     check("--iterations", iterations, 1, 100_000);
     check("--warmup", warmup, 0, 1000);
     check("--concurrency", concurrency, 1, 500);
     check("--idle", idle, 1, 1000);
+    check("--session-warmup", sessionWarmup, 0, 100_000);
   }
 
   static Options parse(List<String> args) {
@@ -54,6 +59,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     int warmup = 5;
     int concurrency = 20;
     int idle = 50;
+    int sessionWarmup = 200;
     boolean skipFloor = false;
     boolean verbose = false;
     int minutes = 10;
@@ -64,6 +70,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         case "--warmup" -> warmup = number(args, ++i, a);
         case "--concurrency" -> concurrency = number(args, ++i, a);
         case "--idle" -> idle = number(args, ++i, a);
+        case "--session-warmup" -> sessionWarmup = number(args, ++i, a);
         case "--section-minutes" -> minutes = number(args, ++i, a);
         case "--skip-floor" -> skipFloor = true;
         case "--verbose" -> verbose = true;
@@ -77,20 +84,21 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       }
     }
     check("--section-minutes", minutes, 1, 600);
-    return new Options(command, iterations, warmup, concurrency, idle, skipFloor, verbose, Duration.ofMinutes(minutes));
+    return new Options(command, iterations, warmup, concurrency, idle, sessionWarmup, skipFloor, verbose, Duration.ofMinutes(minutes));
   }
 
   boolean runs(String section) {
     return switch (section) {
       case "sequential", "concurrent" -> command.equals("all") || command.equals("sandboxes");
       case "floor" -> command.equals("floor") || (command.equals("all") && !skipFloor);
+      case "sessions" -> command.equals("all") || command.equals("sessions");
       case "idle" -> command.equals("all") || command.equals("idle");
       default -> throw new IllegalArgumentException(section);
     };
   }
 
   boolean needsWarren() {
-    return runs("sequential") || runs("idle");
+    return runs("sequential") || runs("sessions") || runs("idle");
   }
 
   private static int number(List<String> args, int i, String flag) {

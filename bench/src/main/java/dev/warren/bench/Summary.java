@@ -5,21 +5,26 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The targets from the issue, checked against what this run measured: p50 create-to-first-exec
+ * The targets from the issues, checked against what this run measured: p50 create-to-first-exec
  * at most 120 ms (networked, limits applied) and at most 2.5× the plain-crun floor; 500 idle
- * sandboxes at once, created and deleted with nothing left behind. Sections that did not run are
- * {@code null} and their targets are reported as not measured.
+ * sandboxes at once, created and deleted with nothing left behind; the p50 round trip of a
+ * command in a warm shell session at most 3 ms through the HTTP API and at least 3× faster than a
+ * fresh {@code crun exec}. Sections that did not run are {@code null} and their targets are
+ * reported as not measured.
  */
 final class Summary {
   static final double TARGET_P50_MS = 120;
   static final double TARGET_RATIO = 2.5;
   static final int TARGET_IDLE = 500;
+  static final double TARGET_SESSION_P50_MS = 3;
+  static final double TARGET_SESSION_SPEEDUP = 3;
 
   Latencies sequential;
   ConcurrentSection.Result concurrent;
   Latencies floor;
   List<String> floorLeftovers;
   IdleSection.Result idle;
+  SessionSection.Result sessions;
   List<String> teardownRemnants;
   final List<String> failures = new ArrayList<>();
 
@@ -65,6 +70,9 @@ final class Summary {
       Report.verdict(null, fmt("%d concurrent create-to-first-exec (no target)", c.total().n()),
           fmt("p50 %.1f ms, p95 %.1f ms, wall %.1f ms", c.total().p50(), c.total().p95(), concurrent.createWallNanos() / 1e6));
     }
+    if (sessions != null) {
+      verdicts.addAll(sessionVerdicts(sessions));
+    }
     if (floorLeftovers != null) {
       verdicts.add(verdict(floorLeftovers.isEmpty(), "the plain-crun floor left nothing behind",
           floorLeftovers.isEmpty() ? "nothing left" : floorLeftovers.toString()));
@@ -77,6 +85,37 @@ final class Summary {
       Report.note("FAILED: " + f);
     }
     return failures.isEmpty() && !verdicts.contains(false);
+  }
+
+  private static List<Boolean> sessionVerdicts(SessionSection.Result r) {
+    List<Boolean> verdicts = new ArrayList<>();
+    String absolute = "p50 round trip <= 3 ms through the HTTP API (session, `true`)";
+    String relative = "session round trip >= 3x faster than a fresh crun exec (p50)";
+    Double p50 = r.session().map(m -> m.stats().p50()).filter(v -> !v.isNaN()).orElse(null);
+    if (p50 == null) {
+      Report.verdict(null, absolute, "not measured");
+    } else {
+      Stats s = r.session().get().stats();
+      verdicts.add(verdict(p50 <= TARGET_SESSION_P50_MS, absolute, fmt("%.2f ms (p99 %.2f ms, n=%d)", p50, s.percentile(0.99), s.n())));
+    }
+    Double crun = r.crunExec().map(m -> m.stats().p50()).filter(v -> !v.isNaN()).orElse(null);
+    if (p50 == null || crun == null) {
+      Report.verdict(null, relative, "not measured");
+    } else {
+      double ratio = crun / p50;
+      verdicts.add(verdict(ratio >= TARGET_SESSION_SPEEDUP, relative,
+          fmt("%.2fx (crun exec %.2f ms / session %.2f ms)", ratio, crun, p50)));
+    }
+    if (r.one().isPresent() && r.many().isPresent()) {
+      SessionThroughput.Result one = r.one().get();
+      SessionThroughput.Result many = r.many().get();
+      Report.verdict(null, "session commands per second (no target)", fmt("1 session %.0f/s; %d sessions %.0f/s (p50 %.2f ms, p99 %.2f ms)",
+          one.perSecond(), many.clients(), many.perSecond(), many.latency().p50(), many.latency().percentile(0.99)));
+    }
+    r.streaming().ifPresent(s -> Report.verdict(null, "200 MB of stdout (no target)", fmt("written %.0f MB/s; read raw %.0f MB/s, SSE %.0f MB/s",
+        SessionStreaming.Result.mbPerSecond(s.producedNanos()), SessionStreaming.Result.mbPerSecond(s.rawNanos()),
+        SessionStreaming.Result.mbPerSecond(s.sseNanos()))));
+    return verdicts;
   }
 
   private static boolean verdict(boolean pass, String target, String measured) {
