@@ -59,11 +59,13 @@ final class BrowserReaper implements AutoCloseable {
           service.close(b.id(), "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds "
               + spec.idleTimeout().toSeconds() + ")");
         } else if (b.state() == BrowserState.READY) {
-          check(b);
+          BrowserSession current = b;
           if (!last.equals(b.lastActivityAt())) {
-            service.repository().update(new BrowserSession(b.id(), b.key(), b.sandboxId(), b.state(), b.stateReason(), b.spec(),
-                b.profileWriter(), b.generation(), b.createdAt(), b.startedAt(), b.closedAt(), last));
+            current = new BrowserSession(b.id(), b.key(), b.sandboxId(), b.state(), b.stateReason(), b.spec(), b.profileWriter(),
+                b.generation(), b.createdAt(), b.startedAt(), b.closedAt(), last);
+            service.repository().update(current);
           }
+          check(current);
         }
       } catch (RuntimeException e) {
         log.warn("cannot sweep browser {}: {}", b.id(), e.getMessage());

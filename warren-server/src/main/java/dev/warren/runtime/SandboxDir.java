@@ -31,6 +31,18 @@ public final class SandboxDir implements AutoCloseable {
   private final long rootUid;
   private final String where;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Operations hold it shared, close() exclusively: a closed descriptor number is never used again by us. */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock use = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+  private java.util.concurrent.locks.Lock enter() {
+    java.util.concurrent.locks.Lock l = use.readLock();
+    l.lock();
+    if (closed.get()) {
+      l.unlock();
+      throw new IllegalStateException(this + " is closed");
+    }
+    return l;
+  }
 
   private SandboxDir(int fd, long rootUid, String where) {
     this.fd = fd;
@@ -99,30 +111,40 @@ public final class SandboxDir implements AutoCloseable {
 
   /** Writes a new file (replacing one of that name) owned by the sandbox's root. */
   public void write(String name, byte[] data) {
-    int f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_TRUNC, 0644);
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      Syscalls.fchown(f, (int) rootUid, (int) rootUid);
-      Syscalls.writeFully(f, data);
+      int f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_TRUNC, 0644);
+      try {
+        Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+        Syscalls.writeFully(f, data);
+      } finally {
+        Syscalls.close(f);
+      }
     } finally {
-      Syscalls.close(f);
+      guard.unlock();
     }
   }
 
   /** Makes an empty file owned by the sandbox's root unless one of that name exists. */
   public void createEmpty(String name) {
-    int f;
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL, 0644);
-    } catch (SyscallException e) {
-      if (e.errno() == Syscalls.EEXIST) {
-        return;
+      int f;
+      try {
+        f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL, 0644);
+      } catch (SyscallException e) {
+        if (e.errno() == Syscalls.EEXIST) {
+          return;
+        }
+        throw e;
       }
-      throw e;
-    }
-    try {
-      Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+      try {
+        Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+      } finally {
+        Syscalls.close(f);
+      }
     } finally {
-      Syscalls.close(f);
+      guard.unlock();
     }
   }
 
@@ -131,20 +153,25 @@ public final class SandboxDir implements AutoCloseable {
    * is missing. Cheaper than making a file, which on a journaled disk is the slow part.
    */
   public void overwrite(String name, byte[] data) {
-    int f;
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_TRUNC, 0);
-    } catch (SyscallException e) {
-      if (e.errno() == Syscalls.ENOENT) {
-        write(name, data);
-        return;
+      int f;
+      try {
+        f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_TRUNC, 0);
+      } catch (SyscallException e) {
+        if (e.errno() == Syscalls.ENOENT) {
+          write(name, data);
+          return;
+        }
+        throw e;
       }
-      throw e;
-    }
-    try {
-      Syscalls.writeFully(f, data);
+      try {
+        Syscalls.writeFully(f, data);
+      } finally {
+        Syscalls.close(f);
+      }
     } finally {
-      Syscalls.close(f);
+      guard.unlock();
     }
   }
 
@@ -155,92 +182,127 @@ public final class SandboxDir implements AutoCloseable {
 
   /** At most {@code max} bytes of the file from its start, or empty when it does not exist. */
   public Optional<byte[]> read(String name, int max) {
-    int f;
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      f = openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0);
-    } catch (SyscallException e) {
-      if (e.errno() == Syscalls.ENOENT) {
-        return Optional.empty();
+      int f;
+      try {
+        f = openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0);
+      } catch (SyscallException e) {
+        if (e.errno() == Syscalls.ENOENT) {
+          return Optional.empty();
+        }
+        throw e;
       }
-      throw e;
-    }
-    try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd/" + f))) {
-      return Optional.of(in.readNBytes(max));
-    } catch (IOException e) {
-      return Optional.empty();
+      try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd/" + f))) {
+        return Optional.of(in.readNBytes(max));
+      } catch (IOException e) {
+        return Optional.empty();
+      } finally {
+        Syscalls.close(f);
+      }
     } finally {
-      Syscalls.close(f);
+      guard.unlock();
     }
   }
 
   /** Size of a regular file, or -1 when it does not exist. */
   public long size(String name) {
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      var a = Files.readAttributes(path().resolve(check(name)), java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      return a.isRegularFile() ? a.size() : -1;
-    } catch (NoSuchFileException e) {
-      return -1;
-    } catch (IOException e) {
-      return -1;
+      try {
+        var a = Files.readAttributes(path().resolve(check(name)), java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return a.isRegularFile() ? a.size() : -1;
+      } catch (NoSuchFileException e) {
+        return -1;
+      } catch (IOException e) {
+        return -1;
+      }
+    } finally {
+      guard.unlock();
     }
   }
 
   public boolean exists(String name) {
-    return Files.exists(path().resolve(check(name)), LinkOption.NOFOLLOW_LINKS);
+    java.util.concurrent.locks.Lock guard = enter();
+    try {
+      return Files.exists(path().resolve(check(name)), LinkOption.NOFOLLOW_LINKS);
+    } finally {
+      guard.unlock();
+    }
   }
 
   /** A channel on a regular file for reading from any offset; the caller closes it. */
   public Optional<FileChannel> channel(String name) {
-    int f;
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      f = openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0);
-    } catch (SyscallException e) {
-      if (e.errno() == Syscalls.ENOENT) {
-        return Optional.empty();
+      int f;
+      try {
+        f = openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0);
+      } catch (SyscallException e) {
+        if (e.errno() == Syscalls.ENOENT) {
+          return Optional.empty();
+        }
+        throw e;
       }
-      throw e;
-    }
-    try {
-      Path p = Path.of("/proc/self/fd/" + f);
-      if (!Files.isRegularFile(p)) {
+      try {
+        Path p = Path.of("/proc/self/fd/" + f);
+        if (!Files.isRegularFile(p)) {
+          return Optional.empty();
+        }
+        return Optional.of(FileChannel.open(p, StandardOpenOption.READ));
+      } catch (IOException e) {
         return Optional.empty();
+      } finally {
+        Syscalls.close(f);
       }
-      return Optional.of(FileChannel.open(p, StandardOpenOption.READ));
-    } catch (IOException e) {
-      return Optional.empty();
     } finally {
-      Syscalls.close(f);
+      guard.unlock();
     }
   }
 
   /** Makes a sub-directory owned by the sandbox's root (no error if one exists). */
   public void mkdir(String name, int mode) {
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      Syscalls.mkdirat(fd, check(name), mode);
-    } catch (SyscallException e) {
-      if (e.errno() != Syscalls.EEXIST) {
-        throw e;
+      try {
+        Syscalls.mkdirat(fd, check(name), mode);
+      } catch (SyscallException e) {
+        if (e.errno() != Syscalls.EEXIST) {
+          throw e;
+        }
       }
+      Syscalls.fchownat(fd, name, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
+    } finally {
+      guard.unlock();
     }
-    Syscalls.fchownat(fd, name, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
   }
 
   /** Opens a sub-directory (not following a symlink) as a directory of its own. */
   public SandboxDir sub(String name) {
-    int sub = Syscalls.openat(fd, check(name), Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0);
-    return new SandboxDir(sub, rootUid, where + "/" + name);
+    java.util.concurrent.locks.Lock guard = enter();
+    try {
+      int sub = Syscalls.openat(fd, check(name), Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0);
+      return new SandboxDir(sub, rootUid, where + "/" + name);
+    } finally {
+      guard.unlock();
+    }
   }
 
   /** Makes a FIFO owned by the sandbox's root (no error if one exists). */
   public void mkfifo(String name) {
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      Syscalls.mknodat(fd, check(name), Syscalls.S_IFIFO | 0600);
-    } catch (SyscallException e) {
-      if (e.errno() != Syscalls.EEXIST) {
-        throw e;
+      try {
+        Syscalls.mknodat(fd, check(name), Syscalls.S_IFIFO | 0600);
+      } catch (SyscallException e) {
+        if (e.errno() != Syscalls.EEXIST) {
+          throw e;
+        }
       }
+      Syscalls.fchownat(fd, name, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
+    } finally {
+      guard.unlock();
     }
-    Syscalls.fchownat(fd, name, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
   }
 
   /**
@@ -248,25 +310,30 @@ public final class SandboxDir implements AutoCloseable {
    * Writes of up to 4 KiB are atomic, so concurrent writers never interleave.
    */
   public boolean writeFifo(String name, byte[] line) {
-    int f;
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_NONBLOCK, 0);
-    } catch (SyscallException e) {
-      if (e.errno() == Syscalls.ENXIO || e.errno() == Syscalls.ENOENT) {
-        return false;
+      int f;
+      try {
+        f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_NONBLOCK, 0);
+      } catch (SyscallException e) {
+        if (e.errno() == Syscalls.ENXIO || e.errno() == Syscalls.ENOENT) {
+          return false;
+        }
+        throw e;
       }
-      throw e;
-    }
-    try {
-      Syscalls.writeFully(f, line);
-      return true;
-    } catch (SyscallException e) {
-      if (e.errno() == Syscalls.EPIPE || e.errno() == Syscalls.EAGAIN) {
-        return false;
+      try {
+        Syscalls.writeFully(f, line);
+        return true;
+      } catch (SyscallException e) {
+        if (e.errno() == Syscalls.EPIPE || e.errno() == Syscalls.EAGAIN) {
+          return false;
+        }
+        throw e;
+      } finally {
+        Syscalls.close(f);
       }
-      throw e;
     } finally {
-      Syscalls.close(f);
+      guard.unlock();
     }
   }
 
@@ -275,7 +342,12 @@ public final class SandboxDir implements AutoCloseable {
    * stays queued in it while its reader restarts. The caller closes the writer.
    */
   public FifoWriter fifoWriter(String name) {
-    return new FifoWriter(openEntry(name, Syscalls.O_RDWR | Syscalls.O_NONBLOCK, 0));
+    java.util.concurrent.locks.Lock guard = enter();
+    try {
+      return new FifoWriter(openEntry(name, Syscalls.O_RDWR | Syscalls.O_NONBLOCK, 0));
+    } finally {
+      guard.unlock();
+    }
   }
 
   /** A held-open FIFO; lines up to 4 KiB are written atomically. Thread-safe. */
@@ -309,40 +381,60 @@ public final class SandboxDir implements AutoCloseable {
    * while the FIFO is full.
    */
   public OutputStream openFifoForWriting(String name) throws IOException {
-    int f = openEntry(name, Syscalls.O_RDWR, 0);
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      return Channels.newOutputStream(FileChannel.open(Path.of("/proc/self/fd/" + f), StandardOpenOption.READ, StandardOpenOption.WRITE));
+      int f = openEntry(name, Syscalls.O_RDWR, 0);
+      try {
+        return Channels.newOutputStream(FileChannel.open(Path.of("/proc/self/fd/" + f), StandardOpenOption.READ, StandardOpenOption.WRITE));
+      } finally {
+        Syscalls.close(f);
+      }
     } finally {
-      Syscalls.close(f);
+      guard.unlock();
     }
   }
 
   public void delete(String name) {
+    java.util.concurrent.locks.Lock guard = enter();
     try {
-      Syscalls.unlinkat(fd, check(name), 0);
-    } catch (SyscallException e) {
-      if (e.errno() != Syscalls.ENOENT) {
-        throw e;
+      try {
+        Syscalls.unlinkat(fd, check(name), 0);
+      } catch (SyscallException e) {
+        if (e.errno() != Syscalls.ENOENT) {
+          throw e;
+        }
       }
+    } finally {
+      guard.unlock();
     }
   }
 
   public List<String> list() {
-    List<String> out = new ArrayList<>();
-    try (var s = Files.newDirectoryStream(path())) {
-      for (Path p : s) {
-        out.add(p.getFileName().toString());
+    java.util.concurrent.locks.Lock guard = enter();
+    try {
+      List<String> out = new ArrayList<>();
+      try (var s = Files.newDirectoryStream(path())) {
+        for (Path p : s) {
+          out.add(p.getFileName().toString());
+        }
+      } catch (IOException e) {
+        // gone
       }
-    } catch (IOException e) {
-      // gone
+      return out;
+    } finally {
+      guard.unlock();
     }
-    return out;
   }
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      Syscalls.close(fd);
+    use.writeLock().lock();
+    try {
+      if (closed.compareAndSet(false, true)) {
+        Syscalls.close(fd);
+      }
+    } finally {
+      use.writeLock().unlock();
     }
   }
 

@@ -172,7 +172,10 @@ final class Agent implements AutoCloseable {
     String id = submit("exec", spec, marker, ".exit");
     try {
       boolean timedOut = false;
-      if (!await(id + ".exit", spec.timeout().toMillis())) {
+      if (!await(id + ".exit", spec.timeout().toMillis()) && closed.get()) {
+        throw new SandboxRuntimeException("sandbox " + sandboxId + " stopped while the command ran");
+      }
+      if (!complete(id + ".exit")) {
         timedOut = true;
         kill(id, marker);
         if (!await(id + ".exit", 10_000)) {
@@ -218,6 +221,9 @@ final class Agent implements AutoCloseable {
 
   private void forget(String id, String waitedFor) {
     waiting.remove(id + waitedFor);
+    if (closed.get()) {
+      return;
+    }
     for (String name : dir.list()) {
       if (!name.startsWith(id + ".")) {
         continue;
