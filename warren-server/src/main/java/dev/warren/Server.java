@@ -79,12 +79,13 @@ public final class Server implements AutoCloseable {
     dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir());
     String proxyUrl = "http://" + network.gateway().getHostAddress() + ":" + config.proxyPort();
     dev.warren.browser.BrowserService browsers = new dev.warren.browser.BrowserService(sandboxes, runtime, store, events,
-        config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0), config.idleCheckInterval());
+        config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0), config.idleCheckInterval(),
+        config.browserPool());
     parts.push(browsers);
     parts.push(browsers.open());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
-    api = new ApiServer(config, tokens, signed, sandboxes, shells, browsers, egressLog, metrics, () -> {
+    api = new ApiServer(config, tokens, signed, sandboxes, shells, browsers, egressLog, events, metrics, () -> {
       Map<String, Optional<String>> checks = new LinkedHashMap<>();
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());

@@ -40,7 +40,8 @@ public final class ApiServer implements AutoCloseable {
       java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/(cdp|devtools/.+|json(/.*)?)$");
 
   public ApiServer(Config config, Tokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
-      dev.warren.browser.BrowserService browsers, EgressLog egressLog, PrometheusMeterRegistry metrics, Readiness readiness) {
+      dev.warren.browser.BrowserService browsers, EgressLog egressLog, dev.warren.events.Events events, PrometheusMeterRegistry metrics,
+      Readiness readiness) {
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells);
@@ -48,6 +49,7 @@ public final class ApiServer implements AutoCloseable {
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
     CdpProxy cdpProxy = new CdpProxy(browsers);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
+    metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
           s -> s.list(Map.of(), Optional.of(st)).size());
@@ -94,6 +96,16 @@ public final class ApiServer implements AutoCloseable {
           arr.addObject().put("host", e.host()).put("port", e.port()).put("method", e.method()).put("allowed", e.allowed())
               .put("reason", e.reason().orElse(null)).put("viaUpstream", e.viaUpstream()).put("bytesOut", e.bytesOut())
               .put("bytesIn", e.bytesIn()).put("startedAt", e.startedAt().toString()).put("durationMs", e.duration().toMillis());
+        }
+        Json.send(ctx, 200, out);
+      });
+      r.get("/v1/events", ctx -> {
+        int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
+        ObjectNode out = Json.object();
+        var arr = out.putArray("events");
+        for (var e : events.list(Optional.ofNullable(ctx.queryParam("subject")), limit)) {
+          arr.addObject().put("id", e.id()).put("at", e.at().toString()).put("kind", e.kind()).put("subject", e.subject().orElse(null))
+              .put("detail", e.detail());
         }
         Json.send(ctx, 200, out);
       });

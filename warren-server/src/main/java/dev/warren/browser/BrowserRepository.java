@@ -60,6 +60,20 @@ final class BrowserRepository {
         + "ORDER BY created_at").map((rs, c) -> row(rs)).list());
   }
 
+  List<BrowserSession> pooled() {
+    return store.read(h -> h.createQuery("SELECT " + COLS + " FROM browsers WHERE state = 'pooled' ORDER BY created_at")
+        .map((rs, c) -> row(rs)).list());
+  }
+
+  /** Hands a pooled session to a caller: true when this call got it (another may have been faster). */
+  boolean claim(BrowserSession b) {
+    return store.writeOne(h -> h.createUpdate("UPDATE browsers SET session_key = :key, state = 'ready', spec = :spec, "
+            + "last_activity_at = :activity, started_at = :started WHERE id = :id AND state = 'pooled'")
+        .bind("id", b.id()).bind("key", b.key().orElse(null)).bind("spec", specJson(b.spec()))
+        .bind("activity", b.lastActivityAt().toEpochMilli()).bind("started", b.startedAt().map(Instant::toEpochMilli).orElse(null))
+        .execute()) == 1;
+  }
+
   void delete(String id) {
     store.writeOne(h -> h.createUpdate("DELETE FROM browsers WHERE id = :id").bind("id", id).execute());
   }

@@ -47,6 +47,7 @@ public final class BrowserService implements AutoCloseable {
   private final Map<String, Instant> activity = new ConcurrentHashMap<>();
   private final List<Consumer<String>> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final BrowserReaper reaper;
+  private final BrowserPool pool;
 
   /** A live session and whether this call made it (201) or found it by key (200). */
   public record Created(BrowserSession session, boolean created) {}
@@ -55,7 +56,7 @@ public final class BrowserService implements AutoCloseable {
   public record Target(String address, int port, String browserPath) {}
 
   public BrowserService(SandboxService sandboxes, dev.warren.runtime.SandboxRuntime runtime, Store store, Events events, Path profilesDir,
-      String proxyUrl, Limits limits, Duration reapInterval) {
+      String proxyUrl, Limits limits, Duration reapInterval, int poolSize) {
     this.sandboxes = sandboxes;
     this.repo = new BrowserRepository(store);
     this.profiles = new Profiles(store, profilesDir);
@@ -64,6 +65,12 @@ public final class BrowserService implements AutoCloseable {
     this.proxyUrl = proxyUrl;
     this.limits = limits;
     this.reaper = new BrowserReaper(this, reapInterval);
+    this.pool = new BrowserPool(this, poolSize);
+  }
+
+  /** Browsers waiting in the warm pool. */
+  public int pooledCount() {
+    return repo.pooled().size();
   }
 
   public Profiles profiles() {
@@ -79,7 +86,7 @@ public final class BrowserService implements AutoCloseable {
 
   public Created create(BrowserSpec spec) {
     if (spec.key().isEmpty()) {
-      return new Created(start(spec), true);
+      return new Created(fromPoolOrStart(spec), true);
     }
     ReentrantLock lock = keyLocks.computeIfAbsent(spec.key().get(), k -> new ReentrantLock());
     lock.lock();
@@ -89,13 +96,30 @@ public final class BrowserService implements AutoCloseable {
         touch(existing.get().id());
         return new Created(existing.get(), false);
       }
-      return new Created(start(spec), true);
+      return new Created(fromPoolOrStart(spec), true);
     } finally {
       lock.unlock();
     }
   }
 
-  private BrowserSession start(BrowserSpec spec) {
+  private BrowserSession fromPoolOrStart(BrowserSpec spec) {
+    if (BrowserPool.fits(spec)) {
+      Optional<BrowserSession> warm = pool.take(spec);
+      if (warm.isPresent()) {
+        touch(warm.get().id());
+        events.record("browser.created", warm.get().id(), spec.key().map(k -> "key " + k + ", ").orElse("") + "from the warm pool");
+        return warm.get();
+      }
+    }
+    return start(spec, false);
+  }
+
+  /** Starts a browser for the warm pool (called by the pool, in the background). */
+  void startPooled(BrowserSpec spec) {
+    start(spec, true);
+  }
+
+  private BrowserSession start(BrowserSpec spec, boolean pooled) {
     String id = Ids.next("brw");
     boolean writer = spec.profile().isPresent() && !spec.profileReadOnly();
     if (writer) {
@@ -121,11 +145,13 @@ public final class BrowserService implements AutoCloseable {
       repo.update(b);
       loadProfile(sandbox, spec);
       launch(b, sandbox);
-      BrowserSession ready = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), BrowserState.READY, Optional.empty(), spec, writer,
-          1, now, Optional.of(Instant.now()), Optional.empty(), Instant.now());
+      BrowserSession ready = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), pooled ? BrowserState.POOLED : BrowserState.READY,
+          Optional.empty(), spec, writer, 1, now, Optional.of(Instant.now()), Optional.empty(), Instant.now());
       repo.update(ready);
-      touch(id);
-      events.record("browser.created", id, spec.key().map(k -> "key " + k + ", ").orElse("") + "sandbox " + sandbox.id());
+      if (!pooled) {
+        touch(id);
+        events.record("browser.created", id, spec.key().map(k -> "key " + k + ", ").orElse("") + "sandbox " + sandbox.id());
+      }
       return ready;
     } catch (RuntimeException e) {
       String why = e.getMessage();
@@ -378,9 +404,33 @@ public final class BrowserService implements AutoCloseable {
         }
       }
     }
+    for (BrowserSession p : repo.pooled()) {
+      boolean usable = p.sandboxId().map(sid -> {
+        try {
+          Sandbox s = sandboxes.get(sid);
+          return s.state() == dev.warren.sandbox.SandboxState.RUNNING && chromium.version(s.address(), Duration.ofSeconds(2)).isPresent();
+        } catch (WarrenException e) {
+          return false;
+        }
+      }).orElse(false);
+      if (!usable) {
+        repo.update(p.with(BrowserState.CLOSED, Optional.of("a pooled browser that no longer answered at start-up")));
+        p.sandboxId().ifPresent(sid -> {
+          try {
+            sandboxes.delete(sid);
+          } catch (WarrenException ignored) {
+            // already gone
+          }
+        });
+      }
+    }
     profiles.releaseStale(live);
     reaper.start();
-    return reaper;
+    pool.refill();
+    return () -> {
+      pool.close();
+      reaper.close();
+    };
   }
 
   @Override

@@ -30,7 +30,8 @@ public record Config(
     int maxSandboxes,
     SandboxDefaults sandboxDefaults,
     Optional<Path> crun,
-    Duration idleCheckInterval) {
+    Duration idleCheckInterval,
+    int browserPool) {
 
   /** Settings a caller may leave out of a sandbox create, and the limits' bounds. */
   public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout) {
@@ -45,7 +46,7 @@ public record Config(
       "WARREN_DB_PASSWORD", "WARREN_HOST_STATE", "WARREN_BRIDGE", "WARREN_SUBNET", "WARREN_PROXY_PORT",
       "WARREN_MAX_SANDBOXES", "WARREN_DEFAULT_IMAGE", "WARREN_DEFAULT_MEMORY_MB", "WARREN_DEFAULT_PIDS",
       "WARREN_DEFAULT_CPUS", "WARREN_IDLE_TIMEOUT", "WARREN_CRUN", "WARREN_IDLE_CHECK_INTERVAL",
-      "WARREN_MIRROR", "WARREN_LOG_LEVEL");
+      "WARREN_MIRROR", "WARREN_LOG_LEVEL", "WARREN_BROWSER_POOL");
 
   public Config {
     Objects.requireNonNull(listen, "listen");
@@ -113,8 +114,9 @@ public record Config(
       throw new ConfigException("WARREN_IDLE_CHECK_INTERVAL: must be positive");
     }
     Path hostState = absolute("WARREN_HOST_STATE", s.string("WARREN_HOST_STATE", "/var/lib/warren-host"));
+    int browserPool = s.integer("WARREN_BROWSER_POOL", 0, 0, 64);
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
-        hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck);
+        hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool);
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

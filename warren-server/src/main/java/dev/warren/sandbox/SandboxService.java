@@ -409,6 +409,22 @@ public final class SandboxService {
     }
   }
 
+  /** Replaces a sandbox's egress policy; the proxy applies it from the next connection. */
+  public Sandbox setEgress(String id, dev.warren.net.EgressPolicy egress) {
+    return locked(id, () -> {
+      Sandbox s = get(id);
+      SandboxSpec spec = new SandboxSpec(s.spec().image(), s.spec().env(), s.spec().labels(), s.spec().limits(), egress, s.spec().idleTimeout());
+      Sandbox updated = new Sandbox(s.id(), s.state(), s.stateReason(), spec, s.imageDigest(), s.generation(), s.slot(), s.address(),
+          s.createdAt(), s.startedAt(), s.stoppedAt(), s.lastActivityAt());
+      store.writeOne(h -> h.createUpdate("UPDATE sandboxes SET spec = :spec WHERE id = :id").bind("spec", SandboxRepository.specJson(spec))
+          .bind("id", id).execute());
+      if (s.state() == SandboxState.RUNNING) {
+        registerEgress(updated);
+      }
+      return updated;
+    });
+  }
+
   public void touch(String id) {
     activity.put(id, Instant.now());
   }
