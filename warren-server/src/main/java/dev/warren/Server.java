@@ -97,7 +97,8 @@ public final class Server implements AutoCloseable {
     InetSocketAddress apiAt = new InetSocketAddress(config.listen().getAddress(), api.port());
     dev.warren.config.Cidr subnet = instance.subnet();
     EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient, Set.of(apiAt, proxyAt),
-        a -> a instanceof java.net.Inet4Address v4 && subnet.contains(dev.warren.config.Cidr.toInt(v4.getHostAddress())), egressLog);
+        a -> a.isLinkLocalAddress() || (a instanceof java.net.Inet4Address v4 && subnet.contains(dev.warren.config.Cidr.toInt(v4.getHostAddress()))),
+        egressLog);
     parts.push(proxy);
     writeListenFile(config);
     log.info("Warren {} ready in {} ms: data {}, store {}, bridge {} {}", instance.name(), (System.nanoTime() - t0) / 1_000_000,
@@ -118,6 +119,10 @@ public final class Server implements AutoCloseable {
 
   public int port() {
     return api.port();
+  }
+
+  public ApiServer api() {
+    return api;
   }
 
   public Tokens tokens() {

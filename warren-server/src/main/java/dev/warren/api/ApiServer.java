@@ -3,6 +3,7 @@ package dev.warren.api;
 import dev.warren.config.Config;
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
+import dev.warren.host.DiskSpace;
 import dev.warren.net.EgressLog;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
@@ -29,6 +30,12 @@ public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
   private static final Logger access = LoggerFactory.getLogger("access");
   static final long MAX_UPLOAD = 256L * 1024 * 1024;
+  /** Largest body read whole (JSON, stdin); file uploads stream and may reach {@link #MAX_UPLOAD}. */
+  static final long MAX_JSON = 16L * 1024 * 1024;
+  /** Largest request head (request line and headers); more is answered 431. */
+  static final int MAX_HEADERS = 16 * 1024;
+  /** Routes that need no token: liveness, readiness and metrics. Everything else does, whatever its path. */
+  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics");
 
   private final Javalin app;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -54,18 +61,26 @@ public final class ApiServer implements AutoCloseable {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
           s -> s.list(Map.of(), Optional.of(st)).size());
     }
+    DiskSpace disk = DiskSpace.of(config.dataDir());
+    Failures failures = new Failures(disk, Failures.describe(config.jdbcUrl()), config.guards().dbTimeout());
+    RequestGuard guard = new RequestGuard(new RateLimiter(config.guards().rateLimit()), disk, config.guards().minFreeSpace(), MAX_UPLOAD,
+        failures);
     this.app = Javalin.create(cfg -> {
       cfg.concurrency.useVirtualThreads = true;
       cfg.startup.showJavalinBanner = false;
-      cfg.http.maxRequestSize = 16L * 1024 * 1024;
+      cfg.http.maxRequestSize = MAX_JSON;
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler(MAX_HEADERS)));
       cfg.jetty.modifyHttpConfiguration(h -> {
-        h.setRequestHeaderSize(16 * 1024);
+        h.setRequestHeaderSize(MAX_HEADERS);
         h.setSendServerVersion(false);
       });
       var r = cfg.routes;
       r.before(ctx -> {
         ctx.attribute("t0", System.nanoTime());
-        authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        String caller = authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        if (caller != null) {
+          guard.check(ctx, caller);
+        }
       });
       r.after(ctx -> {
         Object t0 = ctx.attribute("t0");
@@ -82,7 +97,12 @@ public final class ApiServer implements AutoCloseable {
       sandboxRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);
-      r.wsBeforeUpgrade("/v1/*", ctx -> authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token")));
+      r.wsBeforeUpgrade("/*", ctx -> {
+        String caller = authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        if (caller != null) {
+          guard.check(ctx, caller);
+        }
+      });
       ptyRoutes.register(r);
       browserRoutes.register(r);
       actionRoutes.register(r);
@@ -109,16 +129,42 @@ public final class ApiServer implements AutoCloseable {
         }
         Json.send(ctx, 200, out);
       });
-      r.exception(WarrenException.class, (e, ctx) -> Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra()));
-      r.exception(StoreException.class, (e, ctx) -> {
-        log.warn("store unavailable: {}", e.getMessage());
-        Json.problem(ctx, Problem.UNAVAILABLE, "the store is unavailable: " + e.getMessage(), Optional.empty(), Map.of());
+      r.exception(WarrenException.class, (e, ctx) -> {
+        Optional<String> outage = e.problem() == Problem.UNAVAILABLE || DiskSpace.isNoSpace(e) ? failures.unavailable(e) : Optional.empty();
+        if (outage.isPresent()) {
+          log.warn("{} {}: {}", ctx.method(), ctx.path(), outage.get());
+          Json.problem(ctx, Problem.UNAVAILABLE, outage.get(), Optional.empty(), Map.of());
+          return;
+        }
+        if (e.extra().get("retryAfterSeconds") instanceof Long wait) {
+          ctx.header("Retry-After", Long.toString(wait));
+        }
+        Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra());
       });
-      r.exception(org.jdbi.v3.core.JdbiException.class, (e, ctx) -> {
-        log.warn("store error on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
-        Json.problem(ctx, Problem.UNAVAILABLE, "the store is unavailable: " + rootMessage(e), Optional.empty(), Map.of());
+      r.exception(StoreException.class, (e, ctx) -> storeProblem(ctx, failures, e));
+      r.exception(org.jdbi.v3.core.JdbiException.class, (e, ctx) -> storeProblem(ctx, failures, e));
+      r.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
+        Problem p = switch (e.getStatus()) {
+          case 400 -> Problem.INVALID_INPUT;
+          case 401 -> Problem.UNAUTHORIZED;
+          case 403 -> Problem.FORBIDDEN;
+          case 404, 405 -> Problem.NOT_FOUND;
+          case 409 -> Problem.CONFLICT;
+          case 413 -> Problem.TOO_LARGE;
+          case 429 -> Problem.LIMIT_EXCEEDED;
+          case 503 -> Problem.UNAVAILABLE;
+          default -> e.getStatus() < 500 ? Problem.INVALID_INPUT : Problem.INTERNAL;
+        };
+        String detail = p == Problem.TOO_LARGE ? "the request body is over the limit of " + MAX_JSON + " bytes" : e.getMessage();
+        Json.problem(ctx, p, detail, Optional.empty(), Map.of());
       });
       r.exception(Exception.class, (e, ctx) -> {
+        Optional<String> outage = failures.unavailable(e);
+        if (outage.isPresent()) {
+          log.warn("{} {}: {}", ctx.method(), ctx.path(), outage.get());
+          Json.problem(ctx, Problem.UNAVAILABLE, outage.get(), Optional.empty(), Map.of());
+          return;
+        }
         String ref = dev.warren.error.Ids.next("err");
         log.error("unexpected error {} on {} {}", ref, ctx.method(), ctx.path(), e);
         Json.problem(ctx, Problem.INTERNAL, "unexpected error; see the server log for " + ref, Optional.empty(), Map.of());
@@ -138,28 +184,44 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /**
-   * Every /v1 call needs the API token (Authorization: Bearer, or ?token= for clients that cannot
-   * send headers); a browser's CDP and DevTools endpoints also take a signed token bound to it.
+   * Every route but {@link #PUBLIC} needs the API token (Authorization: Bearer, or ?token= for
+   * clients that cannot send headers); a browser's CDP and DevTools endpoints also take a signed
+   * token bound to that browser. Returns who is calling, for the rate limit: {@code api} for the
+   * API token, {@code cdp:<browser id>} for a signed token, null for a public route.
    */
-  static void authorize(Tokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
-    if (!path.startsWith("/v1/") && !path.equals("/v1")) {
-      return;
+  static String authorize(Tokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
+    if (PUBLIC.contains(path)) {
+      return null;
     }
     String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
         ? authorization.substring(7).strip() : queryToken;
     if (tokens.matches(token)) {
-      return;
+      return "api";
     }
     java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
-    if (token != null && m.matches()) {
+    if (token != null && token.startsWith("wst.") && m.matches()) {
       if (signed.valid(token, "cdp", m.group(1))) {
-        return;
+        return "cdp:" + m.group(1);
       }
       throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
     }
     throw new WarrenException(Problem.UNAUTHORIZED, token == null
         ? "missing Authorization: Bearer <token> header (the token is in $WARREN_DATA/token)"
         : "the token is not valid");
+  }
+
+  /** Every HTTP and WebSocket route registered, as {@code METHOD path} (WebSocket routes as {@code WS path}). */
+  public java.util.List<String> routes() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    app.unsafe.internalRouter.allHttpHandlers().forEach(h -> out.add(h.endpoint.method.name() + " " + h.endpoint.path));
+    app.unsafe.internalRouter.allWsHandlers().forEach(h -> out.add("WS " + h.getPath()));
+    return out;
+  }
+
+  private static void storeProblem(Context ctx, Failures failures, RuntimeException e) {
+    String detail = failures.unavailable(e).orElse("the store is unavailable: " + Failures.rootMessage(e));
+    log.warn("store unavailable on {} {}: {}", ctx.method(), ctx.path(), detail);
+    Json.problem(ctx, Problem.UNAVAILABLE, detail, Optional.empty(), Map.of());
   }
 
   private static int limit(String s) {
@@ -172,13 +234,6 @@ public final class ApiServer implements AutoCloseable {
     } catch (NumberFormatException e) {
       throw WarrenException.invalid("limit", "limit must be a number");
     }
-  }
-
-  private static String rootMessage(Throwable t) {
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage();
   }
 
   private static void ready(Context ctx, Readiness readiness) {

@@ -31,7 +31,8 @@ public record Config(
     SandboxDefaults sandboxDefaults,
     Optional<Path> crun,
     Duration idleCheckInterval,
-    int browserPool) {
+    int browserPool,
+    Guards guards) {
 
   /** Settings a caller may leave out of a sandbox create, and the limits' bounds. */
   public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout) {
@@ -46,13 +47,15 @@ public record Config(
       "WARREN_DB_PASSWORD", "WARREN_HOST_STATE", "WARREN_BRIDGE", "WARREN_SUBNET", "WARREN_PROXY_PORT",
       "WARREN_MAX_SANDBOXES", "WARREN_DEFAULT_IMAGE", "WARREN_DEFAULT_MEMORY_MB", "WARREN_DEFAULT_PIDS",
       "WARREN_DEFAULT_CPUS", "WARREN_IDLE_TIMEOUT", "WARREN_CRUN", "WARREN_IDLE_CHECK_INTERVAL",
-      "WARREN_MIRROR", "WARREN_LOG_LEVEL", "WARREN_BROWSER_POOL");
+      "WARREN_MIRROR", "WARREN_LOG_LEVEL", "WARREN_BROWSER_POOL", "WARREN_RATE_LIMIT", "WARREN_MIN_FREE_SPACE",
+      "WARREN_DB_TIMEOUT");
 
   public Config {
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(imagesDir, "imagesDir");
     Objects.requireNonNull(sandboxDefaults, "sandboxDefaults");
+    Objects.requireNonNull(guards, "guards");
     if (!dataDir.isAbsolute()) {
       throw new ConfigException("WARREN_DATA: must be an absolute path, got " + dataDir);
     }
@@ -116,7 +119,7 @@ public record Config(
     Path hostState = absolute("WARREN_HOST_STATE", s.string("WARREN_HOST_STATE", "/var/lib/warren-host"));
     int browserPool = s.integer("WARREN_BROWSER_POOL", 0, 0, 64);
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
-        hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool);
+        hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, Guards.from(s));
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

@@ -104,6 +104,33 @@ final class Settings {
     }
   }
 
+  private static final Pattern SIZE = Pattern.compile("(\\d+)([kmgt]i?b?|b)?", Pattern.CASE_INSENSITIVE);
+
+  /** A size in bytes: {@code 65536}, {@code 512k}, {@code 64m}, {@code 2g} (binary units; {@code MiB} and {@code MB} alike). */
+  long size(String name, long dflt) {
+    Optional<String> v = get(name);
+    if (v.isEmpty()) {
+      return dflt;
+    }
+    Matcher m = SIZE.matcher(v.get());
+    if (!m.matches()) {
+      throw new ConfigException(name + ": expected a size like 64m, 1g or 65536 (bytes), got '" + v.get() + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "b" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT);
+    int shift = switch (unit) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      case "t" -> 40;
+      default -> 0;
+    };
+    if (n > (Long.MAX_VALUE >> shift)) {
+      throw new ConfigException(name + ": too large: '" + v.get() + "'");
+    }
+    return n << shift;
+  }
+
   Duration duration(String name, Duration dflt) {
     Optional<String> v = get(name);
     if (v.isEmpty()) {

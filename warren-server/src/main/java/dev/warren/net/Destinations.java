@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  */
 final class Destinations {
 
-  static final String CONTROL_PLANE = "destination is Warren's control plane or a sandbox";
+  static final String CONTROL_PLANE = "destination is Warren's control plane, a sandbox or a link-local address (cloud metadata)";
 
   private final List<InetSocketAddress> forbidden;
   private final Predicate<InetAddress> forbiddenNetworks;

@@ -89,7 +89,7 @@ public final class SandboxFiles {
       case Syscalls.EEXIST -> new SandboxException(Problem.CONFLICT, path + " already exists");
       case Syscalls.ENOTEMPTY -> new SandboxException(Problem.CONFLICT, path + " is a directory that is not empty (use recursive=true)");
       case 18 -> SandboxException.invalidField("path", path + " crosses into a special filesystem Warren does not serve");
-      case 28 -> new SandboxException(Problem.UNAVAILABLE, "no space left on the disk holding " + sandboxId);
+      case 28 -> new SandboxException(Problem.UNAVAILABLE, "no space left on the disk holding " + sandboxId, e);
       default -> new SandboxException(Problem.INVALID_INPUT, "cannot access " + path + " in " + sandboxId + ": " + e.getMessage(), e);
     };
   }

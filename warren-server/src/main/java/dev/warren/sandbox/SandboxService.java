@@ -72,14 +72,20 @@ public final class SandboxService {
   }
 
   /**
-   * Reconciles the store with what runs, then starts the idle reaper. Called once at start-up,
-   * before the API accepts requests; returns the reaper for the caller to close.
+   * Reconciles the store with what runs, then starts the idle reaper and the watcher that notices
+   * sandboxes killed from outside. Called once at start-up, before the API accepts requests;
+   * returns what the caller closes to stop both.
    */
   public AutoCloseable open() {
     new Reconciler(this).run();
     IdleReaper reaper = new IdleReaper(this, config.idleCheckInterval());
     reaper.start();
-    return reaper;
+    SandboxWatcher watcher = new SandboxWatcher(this);
+    watcher.start();
+    return () -> {
+      watcher.close();
+      reaper.close();
+    };
   }
 
   public void addListener(SandboxListener l) {
@@ -294,6 +300,27 @@ public final class SandboxService {
     activity.remove(s.id());
     events.record("sandbox." + verb, s.id(), reason.orElse("generation " + s.generation()));
     return stopped;
+  }
+
+  /**
+   * Records that a running sandbox's processes are gone without Warren stopping it: listeners are
+   * told (sessions end, browsers close), what it held on the host is released, and it is stored as
+   * failed with {@code reason}. Caller holds the lock.
+   */
+  void markDied(Sandbox s, String reason) {
+    Sandbox failed = s.with(SandboxState.FAILED, Optional.of(reason));
+    events.record("sandbox.died", s.id(), reason);
+    log.warn("sandbox {} (generation {}) died: {}", s.id(), s.generation(), reason);
+    unregisterEgress(s);
+    fireStopping(failed);
+    activity.remove(s.id());
+    try {
+      runtime.stop(s.id(), s.slot());
+    } catch (RuntimeException e) {
+      log.warn("cannot release what dead sandbox {} held: {}", s.id(), e.getMessage());
+    }
+    repo.update(new Sandbox(s.id(), SandboxState.FAILED, Optional.of(reason), s.spec(), s.imageDigest(), s.generation(), s.slot(),
+        s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
   }
 
   public Sandbox start(String id) {

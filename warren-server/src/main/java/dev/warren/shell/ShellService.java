@@ -50,6 +50,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
   private final Map<String, LiveSession> live = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("warren-shell-timers").factory());
+  private final ShellWatcher watcher;
 
   public ShellService(SandboxService sandboxes, SandboxRuntime runtime, FileWatch watch, Store store, Events events) {
     this.sandboxes = sandboxes;
@@ -60,6 +61,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     this.commands = new Commands(this, repo, runtime, timers);
     this.terminals = new Terminals(sandboxes, runtime);
     sandboxes.addListener(this);
+    this.watcher = new ShellWatcher(this, runtime, live);
   }
 
   ShellRepository repository() {
@@ -245,6 +247,19 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     }
   }
 
+  /** The shell of a live session vanished (killed from outside): end the session and what its commands left running. */
+  void shellGone(LiveSession ls, long pid) {
+    ShellSession s = repo.session(ls.id).orElse(null);
+    if (s == null || s.state() == SessionState.ENDED) {
+      return;
+    }
+    String why = "its shell (pid " + pid + " in the sandbox) was killed or ended outside Warren's control";
+    log.warn("session {} in {}: {}", ls.id, ls.sandboxId, why);
+    events.record("session.shell-gone", ls.id, why);
+    end(s, why);
+    runtime.signalMarked(ls.sandboxId, "WARREN_SESSION_ID", ls.id, 9);
+  }
+
   // ---- sandbox life cycle
 
   @Override
@@ -252,7 +267,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     terminals.closeAll(sandbox.id());
     for (ShellSession s : repo.sessions(sandbox.id())) {
       if (s.state() != SessionState.ENDED) {
-        end(s, "its sandbox stopped (generation " + s.generation() + ")");
+        end(s, "its sandbox stopped (generation " + s.generation() + ")" + sandbox.stateReason().map(r -> ": " + r).orElse(""));
       }
     }
   }
@@ -285,10 +300,12 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     if (attached > 0) {
       log.info("recovered {} shell sessions", attached);
     }
+    watcher.start();
   }
 
   @Override
   public void close() {
+    watcher.close();
     terminals.closeAll();
     timers.shutdownNow();
     live.values().forEach(LiveSession::close);

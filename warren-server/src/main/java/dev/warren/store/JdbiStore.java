@@ -35,8 +35,10 @@ final class JdbiStore implements Store {
     String url = config.jdbcUrl();
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("warren-store");
-    hc.setConnectionTimeout(10_000);
-    hc.setValidationTimeout(3_000);
+    long timeout = config.guards().dbTimeout().toMillis();
+    // a call waits at most this long for a connection (PostgreSQL down) or a lock (SQLite busy), then fails with 503
+    hc.setConnectionTimeout(timeout);
+    hc.setValidationTimeout(Math.min(3_000, Math.max(250, timeout / 2)));
     hc.setInitializationFailTimeout(-1);
     String kind;
     if (url.startsWith("jdbc:sqlite:")) {
@@ -47,7 +49,7 @@ final class JdbiStore implements Store {
       } catch (java.io.IOException e) {
         throw new StoreException("cannot create the directory of the database " + file + ": " + e.getMessage(), e);
       }
-      hc.setDataSource(sqlite(url));
+      hc.setDataSource(sqlite(url, timeout));
       hc.setMaximumPoolSize(4);
     } else {
       kind = "postgresql";
@@ -55,6 +57,10 @@ final class JdbiStore implements Store {
       config.dbUser().ifPresent(hc::setUsername);
       config.dbPassword().ifPresent(hc::setPassword);
       hc.setMaximumPoolSize(8);
+      // fail fast while the server is down, so that calls answer 503 within the timeout and the pool reconnects when it is back
+      int seconds = (int) Math.max(1, Math.ceil(timeout / 1000.0));
+      hc.addDataSourceProperty("connectTimeout", seconds);
+      hc.addDataSourceProperty("loginTimeout", seconds);
     }
     HikariDataSource pool = new HikariDataSource(hc);
     try {
@@ -69,11 +75,11 @@ final class JdbiStore implements Store {
     }
   }
 
-  private static DataSource sqlite(String url) {
+  private static DataSource sqlite(String url, long busyTimeoutMillis) {
     SQLiteConfig c = new SQLiteConfig();
     c.setJournalMode(SQLiteConfig.JournalMode.WAL);
     c.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(System.getProperty("warren.sqlite.sync", "FULL")));
-    c.setBusyTimeout(15_000);
+    c.setBusyTimeout((int) busyTimeoutMillis);
     c.enforceForeignKeys(true);
     c.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
     SQLiteDataSource ds = new SQLiteDataSource(c);

@@ -36,6 +36,7 @@ public final class TestWarren implements AutoCloseable {
   private static volatile boolean baseBuilt;
 
   private final Path dataDir;
+  private final Path logFile;
   private final Map<String, String> env;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Process process;
@@ -58,8 +59,9 @@ public final class TestWarren implements AutoCloseable {
     }
   }
 
-  private TestWarren(Path dataDir, Map<String, String> env) {
+  private TestWarren(Path dataDir, Path logFile, Map<String, String> env) {
     this.dataDir = dataDir;
+    this.logFile = logFile;
     this.env = env;
   }
 
@@ -80,27 +82,38 @@ public final class TestWarren implements AutoCloseable {
   }
 
   public static TestWarren start(Map<String, String> extraEnv) {
-    ensureBaseImage();
     try {
       Path dir = Files.createTempDirectory(Path.of("/tmp"), "warren-test-");
       Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-      Map<String, String> env = new HashMap<>();
-      env.put("WARREN_DATA", dir.toString());
-      env.put("WARREN_IMAGES", IMAGES.toString());
-      env.put("WARREN_LISTEN", "127.0.0.1:0");
-      env.put("WARREN_MAX_SANDBOXES", "1000");
-      env.putAll(extraEnv);
-      TestWarren w = new TestWarren(dir, env);
-      try {
-        w.launch();
-      } catch (RuntimeException | IOException e) {
-        w.close();
-        throw e;
-      }
-      return w;
+      return startIn(dir, dir.resolve("server.log"), extraEnv);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A controller on a data directory the caller made (e.g. a small filesystem of its own), logging
+   * to {@code logFile}. {@link #close()} empties the directory but leaves the directory itself.
+   */
+  public static TestWarren startIn(Path dataDir, Path logFile, Map<String, String> extraEnv) {
+    ensureBaseImage();
+    Map<String, String> env = new HashMap<>();
+    env.put("WARREN_DATA", dataDir.toString());
+    env.put("WARREN_IMAGES", IMAGES.toString());
+    env.put("WARREN_LISTEN", "127.0.0.1:0");
+    env.put("WARREN_MAX_SANDBOXES", "1000");
+    env.putAll(extraEnv);
+    TestWarren w = new TestWarren(dataDir, logFile, env);
+    try {
+      w.launch();
+    } catch (RuntimeException | IOException e) {
+      w.close();
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(io);
+      }
+      throw (RuntimeException) e;
+    }
+    return w;
   }
 
   public Config config() {
@@ -127,6 +140,20 @@ public final class TestWarren implements AutoCloseable {
     return process.pid();
   }
 
+  /** The controller's log file. */
+  public Path logFile() {
+    return logFile;
+  }
+
+  /** The host-wide name of this data directory's instance ({@code warren<n>}): its bridge, run directory, cgroup parent. */
+  public String instanceName() {
+    try {
+      return "warren" + Files.readString(dataDir.resolve("instance")).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private void launch() throws IOException {
     Files.deleteIfExists(dataDir.resolve("listen"));
     List<String> cmd = new ArrayList<>();
@@ -138,7 +165,7 @@ public final class TestWarren implements AutoCloseable {
     cmd.add("dev.warren.Main");
     cmd.add("serve");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     pb.environment().keySet().removeIf(k -> k.startsWith("WARREN_"));
     env.forEach((k, v) -> {
       if (k.startsWith("WARREN_")) {
@@ -164,7 +191,7 @@ public final class TestWarren implements AutoCloseable {
   /** The last {@code lines} lines of the controller's log. */
   public String log(int lines) {
     try {
-      List<String> all = Files.readAllLines(dataDir.resolve("server.log"));
+      List<String> all = Files.readAllLines(logFile);
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(no log)";
@@ -288,7 +315,11 @@ public final class TestWarren implements AutoCloseable {
       try {
         Teardown.run(config());
       } finally {
-        deleteTree(dataDir);
+        if (logFile.startsWith(dataDir)) {
+          deleteTree(dataDir);
+        } else {
+          emptyTree(dataDir);
+        }
       }
     }
   }
@@ -296,6 +327,21 @@ public final class TestWarren implements AutoCloseable {
   private static void deleteTree(Path dir) {
     try {
       new ProcessBuilder("rm", "-rf", "--one-file-system", dir.toString()).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Deletes what is inside {@code dir} (not crossing into other filesystems), keeping {@code dir}. */
+  private static void emptyTree(Path dir) {
+    try (var entries = Files.list(dir)) {
+      List<String> cmd = new ArrayList<>(List.of("rm", "-rf", "--one-file-system", "--"));
+      entries.forEach(p -> cmd.add(p.toString()));
+      if (cmd.size() > 4) {
+        new ProcessBuilder(cmd).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -1,0 +1,87 @@
+package dev.warren.sandbox;
+
+import dev.warren.runtime.Usage;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices running sandboxes whose processes ended without Warren stopping them ({@code crun kill},
+ * kill -9 of their init, the host's OOM killer) and marks them {@code failed} with the reason,
+ * releasing what they held on the host. A sandbox's init is PID 1 of its PID namespace, so when it
+ * dies every process of the sandbox dies and its cgroup empties: that is the signal, read from the
+ * cgroup every {@link #INTERVAL} without starting any process. One virtual thread.
+ */
+final class SandboxWatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SandboxWatcher.class);
+  static final Duration INTERVAL = Duration.ofSeconds(2);
+
+  private final SandboxService service;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread thread;
+
+  SandboxWatcher(SandboxService service) {
+    this.service = service;
+    this.thread = Thread.ofVirtual().name("sandbox-watcher").unstarted(this::loop);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void loop() {
+    while (!closed.get()) {
+      try {
+        Thread.sleep(INTERVAL);
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        sweep();
+      } catch (RuntimeException e) {
+        log.warn("sandbox watch failed: {}", e.getMessage());
+      }
+    }
+  }
+
+  void sweep() {
+    for (Sandbox s : service.list(Map.of(), Optional.of(SandboxState.RUNNING))) {
+      if (closed.get()) {
+        return;
+      }
+      if (!gone(s.id())) {
+        continue;
+      }
+      try {
+        service.locked(s.id(), () -> {
+          // looked again under the lock: a stop or restart may have happened meanwhile
+          Optional<Sandbox> now = service.repository().find(s.id());
+          if (now.isPresent() && now.get().state() == SandboxState.RUNNING && now.get().generation() == s.generation()
+              && gone(s.id()) && service.runtime().running(s.id()).isEmpty()) {
+            service.markDied(now.get(), "its processes ended without Warren stopping it (its init was killed from outside, "
+                + "e.g. by `crun kill` or kill -9, or by the host's OOM killer)");
+          }
+          return null;
+        });
+      } catch (RuntimeException e) {
+        log.warn("cannot record that sandbox {} died: {}", s.id(), e.getMessage());
+      }
+    }
+  }
+
+  /** No cgroup, or a cgroup without a process: nothing of the sandbox runs. */
+  private boolean gone(String id) {
+    Optional<Usage> u = service.runtime().usage(id);
+    return u.isEmpty() || u.get().processes() == 0;
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      thread.interrupt();
+    }
+  }
+}

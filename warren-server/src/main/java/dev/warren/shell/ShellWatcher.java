@@ -1,0 +1,88 @@
+package dev.warren.shell;
+
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.Usage;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices session shells that ended without Warren ending them (kill -9 from outside or from a
+ * command of another session): the session is ended with the reason, its commands in flight
+ * become {@code lost}, and what its commands left running is killed. A shell that runs {@code exit}
+ * keeps its pid (it execs its successor), so a vanished pid always means the shell is gone. Leaves
+ * sandboxes that died as a whole to the sandbox watcher, which ends their sessions with the
+ * sandbox's reason. One virtual thread, checking every {@link #INTERVAL}.
+ */
+final class ShellWatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ShellWatcher.class);
+  static final Duration INTERVAL = Duration.ofSeconds(2);
+
+  private final ShellService shells;
+  private final SandboxRuntime runtime;
+  private final Map<String, LiveSession> live;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread thread;
+
+  ShellWatcher(ShellService shells, SandboxRuntime runtime, Map<String, LiveSession> live) {
+    this.shells = shells;
+    this.runtime = runtime;
+    this.live = live;
+    this.thread = Thread.ofVirtual().name("shell-watcher").unstarted(this::loop);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void loop() {
+    while (!closed.get()) {
+      try {
+        Thread.sleep(INTERVAL);
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        sweep();
+      } catch (RuntimeException e) {
+        log.warn("shell watch failed: {}", e.getMessage());
+      }
+    }
+  }
+
+  void sweep() {
+    for (LiveSession ls : live.values()) {
+      if (closed.get()) {
+        return;
+      }
+      Long pid = ls.ready.getNow(null);
+      if (pid == null || ls.closed() || runtime.signalPid(ls.sandboxId, pid, 0) || !sandboxRuns(ls.sandboxId)) {
+        continue;
+      }
+      // the shell writes its pid again when it execs a successor; a different pid there is a successor
+      if (ls.readyPid().filter(p -> !p.equals(pid)).isPresent() || live.get(ls.id) != ls || ls.closed()) {
+        continue;
+      }
+      try {
+        shells.shellGone(ls, pid);
+      } catch (RuntimeException e) {
+        log.warn("cannot end session {} whose shell is gone: {}", ls.id, e.getMessage());
+      }
+    }
+  }
+
+  private boolean sandboxRuns(String sandboxId) {
+    Optional<Usage> u = runtime.usage(sandboxId);
+    return u.isPresent() && u.get().processes() > 0;
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      thread.interrupt();
+    }
+  }
+}
