@@ -13,7 +13,11 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     Config config = Config.fromEnvironment();
     Server server = Server.start(config);
     if (server.tokens().created()) {
-      System.out.println("API token (saved in " + config.dataDir().resolve("token") + "): " + server.tokens().value());
+      // the token is shown only to a person at a terminal: redirected output ends up in log files
+      java.io.Console console = System.console();
+      boolean terminal = console != null && console.isTerminal();
+      System.out.println("API token generated in " + config.dataDir().resolve("token") + " (mode 0600)"
+          + (terminal ? ": " + server.tokens().value() : "; `warren token` prints it"));
     }
     System.out.println("Warren is listening on http://" + config.listen().getAddress().getHostAddress() + ":" + server.port());
     CountDownLatch stopped = new CountDownLatch(1);

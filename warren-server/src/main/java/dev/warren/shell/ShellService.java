@@ -247,6 +247,14 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     }
   }
 
+  boolean sandboxRunning(String sandboxId) {
+    try {
+      return sandboxes.get(sandboxId).state() == SandboxState.RUNNING;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /** The shell of a live session vanished (killed from outside): end the session and what its commands left running. */
   void shellGone(LiveSession ls, long pid) {
     ShellSession s = repo.session(ls.id).orElse(null);

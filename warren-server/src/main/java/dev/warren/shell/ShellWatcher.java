@@ -1,10 +1,8 @@
 package dev.warren.shell;
 
 import dev.warren.runtime.SandboxRuntime;
-import dev.warren.runtime.Usage;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * become {@code lost}, and what its commands left running is killed. A shell that runs {@code exit}
  * keeps its pid (it execs its successor), so a vanished pid always means the shell is gone. Leaves
  * sandboxes that died as a whole to the sandbox watcher, which ends their sessions with the
- * sandbox's reason. One virtual thread, checking every {@link #INTERVAL}.
+ * sandbox's reason: a shell is declared gone only when it was missing at two sweeps in a row while
+ * its sandbox's init lived. One virtual thread, checking every {@link #INTERVAL}.
  */
 final class ShellWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShellWatcher.class);
@@ -25,6 +24,8 @@ final class ShellWatcher implements AutoCloseable {
   private final SandboxRuntime runtime;
   private final Map<String, LiveSession> live;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Sessions whose shell was missing at the last sweep, with the pid that was missing. */
+  private final Map<String, Long> suspects = new java.util.HashMap<>();
   private final Thread thread;
 
   ShellWatcher(ShellService shells, SandboxRuntime runtime, Map<String, LiveSession> live) {
@@ -54,18 +55,22 @@ final class ShellWatcher implements AutoCloseable {
   }
 
   void sweep() {
+    suspects.keySet().retainAll(live.keySet());
     for (LiveSession ls : live.values()) {
       if (closed.get()) {
         return;
       }
       Long pid = ls.ready.getNow(null);
-      if (pid == null || ls.closed() || runtime.signalPid(ls.sandboxId, pid, 0) || !sandboxRuns(ls.sandboxId)) {
+      if (pid == null || ls.closed() || runtime.signalPid(ls.sandboxId, pid, 0)) {
+        suspects.remove(ls.id);
         continue;
       }
-      // the shell writes its pid again when it execs a successor; a different pid there is a successor
-      if (ls.readyPid().filter(p -> !p.equals(pid)).isPresent() || live.get(ls.id) != ls || ls.closed()) {
+      // seen gone twice, a sweep apart, with the sandbox's init alive and the sandbox running: when the
+      // whole sandbox died instead, the sandbox watcher ends the session with the sandbox's reason meanwhile
+      if (!pid.equals(suspects.put(ls.id, pid)) || !sandboxRuns(ls.sandboxId) || live.get(ls.id) != ls || ls.closed()) {
         continue;
       }
+      suspects.remove(ls.id);
       try {
         shells.shellGone(ls, pid);
       } catch (RuntimeException e) {
@@ -75,8 +80,7 @@ final class ShellWatcher implements AutoCloseable {
   }
 
   private boolean sandboxRuns(String sandboxId) {
-    Optional<Usage> u = runtime.usage(sandboxId);
-    return u.isPresent() && u.get().processes() > 0;
+    return runtime.signalPid(sandboxId, 1, 0) && shells.sandboxRunning(sandboxId);
   }
 
   @Override

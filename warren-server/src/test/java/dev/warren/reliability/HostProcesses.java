@@ -1,0 +1,88 @@
+package dev.warren.reliability;
+
+import dev.warren.testing.HostState;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A sandbox's processes seen from the host: which one is its init, which one a session's shell. */
+final class HostProcesses {
+  private HostProcesses() {}
+
+  /** The host pid of the sandbox's PID 1 (its init). */
+  static long initOf(String sandboxId) {
+    for (long pid : HostState.processesOf(sandboxId)) {
+      if (nsPid(pid).filter(p -> p == 1).isPresent()) {
+        return pid;
+      }
+    }
+    throw new IllegalStateException("no init found for " + sandboxId);
+  }
+
+  /** Host pids of processes whose environment has {@code name=value}, with their command lines. */
+  static List<Long> marked(String name, String value) {
+    byte[] needle = (name + "=" + value + "\0").getBytes(StandardCharsets.UTF_8);
+    List<Long> out = new ArrayList<>();
+    try (var s = Files.list(Path.of("/proc"))) {
+      s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
+        try {
+          byte[] env = Files.readAllBytes(p.resolve("environ"));
+          if (contains(env, needle)) {
+            out.add(Long.parseLong(p.getFileName().toString()));
+          }
+        } catch (IOException e) {
+          // exited
+        }
+      });
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  static String cmdline(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ').strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static Optional<Long> nsPid(long pid) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (l.startsWith("NSpid:")) {
+          String[] f = l.substring(6).strip().split("\\s+");
+          return Optional.of(Long.parseLong(f[f.length - 1]));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // exited
+    }
+    return Optional.empty();
+  }
+
+  static boolean alive(long pid) {
+    return Files.exists(Path.of("/proc", Long.toString(pid)));
+  }
+
+  private static boolean contains(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      if (i > 0 && hay[i - 1] != 0) {
+        continue;
+      }
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+}
