@@ -28,8 +28,15 @@ final class Helpers {
           if (in == null) {
             continue;
           }
+          byte[] content = in.readAllBytes();
+          Path target = dir.resolve(name);
+          if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), content)) {
+            // unchanged: writing nothing lets a controller start (or a teardown run) on a full disk
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+            continue;
+          }
           Path tmp = dir.resolve("." + name + ".tmp");
-          Files.write(tmp, in.readAllBytes());
+          Files.write(tmp, content);
           Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
           Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
