@@ -129,6 +129,9 @@ public final class Bench {
         summary.failures.add("idle section: " + summary.idle.errors().getFirst());
       }
     }
+    if (options.runs("soak")) {
+      summary.soak = SoakSection.run(w, options, cleanup);
+    }
     if (cleanup.aborted()) {
       // the shutdown hook is taking everything down: closing the controller here would race it
       throw new Cleanup.Aborted();

@@ -15,18 +15,24 @@ import java.util.Set;
  * @param idle sandboxes held at once in the idle section
  * @param sessionWarmup session commands run before the measured round trips of the sessions section
  * @param sectionBudget how long one section may run before it is cut short
+ * @param clients parallel clients of the soak
+ * @param soakSeconds how long the soak runs
+ * @param soakBrowsers whether the soak opens browsers too
  */
 record Options(String command, int iterations, int warmup, int concurrency, int idle, int sessionWarmup, boolean skipFloor,
-    boolean verbose, Duration sectionBudget) {
+    boolean verbose, Duration sectionBudget, int clients, int soakSeconds, boolean soakBrowsers) {
 
   static final String USAGE = """
-      usage: ./warren bench [all|sandboxes|floor|sessions|idle] [flags]
+      usage: ./warren bench [all|sandboxes|floor|sessions|idle|soak] [flags]
         all          every section below, in one run (the default)
         sandboxes    create-to-first-exec: sequential, then concurrent
         floor        the same sequence with plain crun (no Warren)
         sessions     shell sessions: round trip of `true` (beside crun exec, one-shot exec and a
                      bare FIFO), commands per second with 1 and 20 sessions, 200 MB of stdout
         idle         idle memory per sandbox, then delete all and check nothing is left
+        soak         N clients for D seconds creating and deleting sandboxes, sessions, commands
+                     and browsers; ops/s, failures, and host/controller counts before and after
+                     (not part of 'all')
       flags:
         --iterations N     measured iterations, Warren and crun floor (default 100)
         --warmup N         uncounted iterations first (default 5)
@@ -35,22 +41,27 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         --session-warmup N session commands before the measured round trips (default 200)
         --skip-floor       do not measure the plain-crun floor in 'all'
         --section-minutes N  cut a section short after N minutes (default 10)
+        --clients N        soak: parallel clients (default 4)
+        --seconds N        soak: how long it runs (default 60)
+        --no-browsers      soak: sandboxes and sessions only
         --verbose          show the controller's INFO log
       Needs root. Exit code 0 when every section ran and every target measured passed, 1 otherwise,
       2 for a bad command line, 130 when interrupted (everything made so far is removed first).
       """;
 
-  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "idle");
+  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "idle", "soak");
 
   Options {
     if (!COMMANDS.contains(command)) {
-      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, idle");
+      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, idle, soak");
     }
     check("--iterations", iterations, 1, 100_000);
     check("--warmup", warmup, 0, 1000);
     check("--concurrency", concurrency, 1, 500);
     check("--idle", idle, 1, 1000);
     check("--session-warmup", sessionWarmup, 0, 100_000);
+    check("--clients", clients, 1, 200);
+    check("--seconds", soakSeconds, 1, 86_400);
   }
 
   static Options parse(List<String> args) {
@@ -63,6 +74,9 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     boolean skipFloor = false;
     boolean verbose = false;
     int minutes = 10;
+    int clients = 4;
+    int seconds = 60;
+    boolean browsers = true;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -72,6 +86,9 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         case "--idle" -> idle = number(args, ++i, a);
         case "--session-warmup" -> sessionWarmup = number(args, ++i, a);
         case "--section-minutes" -> minutes = number(args, ++i, a);
+        case "--clients" -> clients = number(args, ++i, a);
+        case "--seconds" -> seconds = number(args, ++i, a);
+        case "--no-browsers" -> browsers = false;
         case "--skip-floor" -> skipFloor = true;
         case "--verbose" -> verbose = true;
         case "-h", "--help", "help" -> throw new UsageException(null);
@@ -84,7 +101,8 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       }
     }
     check("--section-minutes", minutes, 1, 600);
-    return new Options(command, iterations, warmup, concurrency, idle, sessionWarmup, skipFloor, verbose, Duration.ofMinutes(minutes));
+    return new Options(command, iterations, warmup, concurrency, idle, sessionWarmup, skipFloor, verbose, Duration.ofMinutes(minutes),
+        clients, seconds, browsers);
   }
 
   boolean runs(String section) {
@@ -93,12 +111,13 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       case "floor" -> command.equals("floor") || (command.equals("all") && !skipFloor);
       case "sessions" -> command.equals("all") || command.equals("sessions");
       case "idle" -> command.equals("all") || command.equals("idle");
+      case "soak" -> command.equals("soak");
       default -> throw new IllegalArgumentException(section);
     };
   }
 
   boolean needsWarren() {
-    return runs("sequential") || runs("sessions") || runs("idle");
+    return runs("sequential") || runs("sessions") || runs("idle") || runs("soak");
   }
 
   private static int number(List<String> args, int i, String flag) {

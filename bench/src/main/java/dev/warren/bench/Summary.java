@@ -25,6 +25,7 @@ final class Summary {
   List<String> floorLeftovers;
   IdleSection.Result idle;
   SessionSection.Result sessions;
+  SoakSection.Result soak;
   List<String> teardownRemnants;
   final List<String> failures = new ArrayList<>();
 
@@ -73,6 +74,9 @@ final class Summary {
     if (sessions != null) {
       verdicts.addAll(sessionVerdicts(sessions));
     }
+    if (soak != null) {
+      verdicts.addAll(soakVerdicts(soak));
+    }
     if (floorLeftovers != null) {
       verdicts.add(verdict(floorLeftovers.isEmpty(), "the plain-crun floor left nothing behind",
           floorLeftovers.isEmpty() ? "nothing left" : floorLeftovers.toString()));
@@ -115,6 +119,20 @@ final class Summary {
     r.streaming().ifPresent(s -> Report.verdict(null, "200 MB of stdout (no target)", fmt("written %.0f MB/s; read raw %.0f MB/s, SSE %.0f MB/s",
         SessionStreaming.Result.mbPerSecond(s.producedNanos()), SessionStreaming.Result.mbPerSecond(s.rawNanos()),
         SessionStreaming.Result.mbPerSecond(s.sseNanos()))));
+    return verdicts;
+  }
+
+  private static List<Boolean> soakVerdicts(SoakSection.Result r) {
+    List<Boolean> verdicts = new ArrayList<>();
+    int ops = r.counts().values().stream().mapToInt(Integer::intValue).sum();
+    verdicts.add(verdict(r.errors() == 0 && ops > 0, "soak: every operation succeeded",
+        fmt("%d operations by %d clients in %.0f s (%.1f/s), %d failed", ops, r.clients(), r.wallNanos() / 1e9, ops / (r.wallNanos() / 1e9),
+            r.errors())));
+    verdicts.add(verdict(r.leftovers().isEmpty(), "soak: host and controller counts back to their starting values",
+        r.leftovers().isEmpty() ? "mounts, netns, veths, cgroups, processes, fds, rows: all back" : r.leftovers().toString()));
+    verdicts.add(verdict(r.heapFlat(), "soak: controller heap flat (end <= start + 16 MiB, after GC)",
+        fmt("start %s MiB, middle %s MiB, end %s MiB", Report.mib(r.heapStart()), r.heapMiddle() < 0 ? "-" : Report.mib(r.heapMiddle()),
+            Report.mib(r.heapEnd()))));
     return verdicts;
   }
 

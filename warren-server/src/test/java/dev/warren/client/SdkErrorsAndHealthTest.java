@@ -142,7 +142,7 @@ class SdkErrorsAndHealthTest {
 
       assertThat(e.status()).isEqualTo(401);
       assertThat(e.problem()).hasValueSatisfying(p -> assertThat(p.typeName()).isEqualTo("unauthorized"));
-      assertThat(e).hasMessage("GET /v1/sandboxes failed with 401 unauthorized: the bearer token is not valid");
+      assertThat(e).hasMessage("GET /v1/sandboxes failed with 401 unauthorized: the token is not valid");
       assertThatThrownBy(() -> stranger.sandboxes().create()).isInstanceOf(UnauthorizedException.class);
       assertThatThrownBy(() -> stranger.sandboxes().get(UNKNOWN_ID)).isInstanceOf(UnauthorizedException.class);
       assertThat(stranger.ping()).as("/healthz needs no token").isTrue();

@@ -31,11 +31,11 @@ class EgressProxyControlPlaneTest {
   private void assertRefused(ProxyFixture fixture, String target) throws Exception {
     try (RawClient client = fixture.client()) {
       assertThat(client.connect(target)).startsWith("HTTP/1.1 403 ");
-      assertThat(client.readToEnd()).isEqualTo("destination is Warren's control plane\n");
+      assertThat(client.readToEnd()).startsWith("destination is Warren's control plane").endsWith("\n");
     }
     EgressEvent event = fixture.nextEvent();
     assertThat(event.allowed()).isFalse();
-    assertThat(event.reason()).contains("destination is Warren's control plane");
+    assertThat(event.reason().orElse("")).startsWith("destination is Warren's control plane");
   }
 
   @Test

@@ -66,6 +66,20 @@ final class HostProcesses {
     return Optional.empty();
   }
 
+  /** The parent's pid, or 0 when the process is gone. */
+  static long parent(long pid) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (l.startsWith("PPid:")) {
+          return Long.parseLong(l.substring(5).strip());
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // exited
+    }
+    return 0;
+  }
+
   static boolean alive(long pid) {
     return Files.exists(Path.of("/proc", Long.toString(pid)));
   }

@@ -138,8 +138,12 @@ class HundredRestartsTest {
       out.put(id + " rootfs mounts", HostState.mountsContaining(id + "/rootfs").size());
       out.put(id + " netns", HostState.netnsContaining(id).size());
     }
-    sessionOf.forEach((id, sid) -> out.put(sid + " shells", (int) HostProcesses.marked("WARREN_SESSION_ID", sid).stream()
-        .filter(p -> HostProcesses.cmdline(p).contains("/.warren/session.sh")).count()));
+    sessionOf.forEach((id, sid) -> {
+      List<Long> shells = HostProcesses.marked("WARREN_SESSION_ID", sid).stream()
+          .filter(p -> HostProcesses.cmdline(p).contains("/.warren/session.sh")).toList();
+      // a shell forking to run a command shows its own command line until the child execs: count the shells that no shell started
+      out.put(sid + " shells", (int) shells.stream().filter(p -> !shells.contains(HostProcesses.parent(p))).count());
+    });
     out.put("chromium main processes", (int) HostState.processesOf(brwSandbox).stream()
         .map(HostProcesses::cmdline).filter(c -> c.startsWith("/usr/lib/chromium/chromium ") && !c.contains("--type=")).count());
     return out;
