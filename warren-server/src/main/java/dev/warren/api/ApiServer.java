@@ -7,6 +7,9 @@ import dev.warren.net.EgressLog;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
 import dev.warren.store.StoreException;
+import dev.warren.web.Dashboard;
+import dev.warren.web.LoginRequired;
+import dev.warren.web.WebSessions;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Timer;
@@ -49,6 +52,7 @@ public final class ApiServer implements AutoCloseable {
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
     CdpProxy cdpProxy = new CdpProxy(browsers);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
+    Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), tokens::matches, events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
@@ -65,7 +69,9 @@ public final class ApiServer implements AutoCloseable {
       var r = cfg.routes;
       r.before(ctx -> {
         ctx.attribute("t0", System.nanoTime());
-        authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        if (!dashboard.admits(ctx)) {
+          authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        }
       });
       r.after(ctx -> {
         Object t0 = ctx.attribute("t0");
@@ -82,7 +88,11 @@ public final class ApiServer implements AutoCloseable {
       sandboxRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);
-      r.wsBeforeUpgrade("/v1/*", ctx -> authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token")));
+      r.wsBeforeUpgrade("/v1/*", ctx -> {
+        if (!dashboard.admitsUpgrade(ctx)) {
+          authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        }
+      });
       ptyRoutes.register(r);
       browserRoutes.register(r);
       actionRoutes.register(r);
@@ -108,6 +118,12 @@ public final class ApiServer implements AutoCloseable {
               .put("detail", e.detail());
         }
         Json.send(ctx, 200, out);
+      });
+      dashboard.register(r);
+      r.exception(LoginRequired.class, (e, ctx) -> {
+        if (!dashboard.loginRequiredPage(ctx)) {
+          Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra());
+        }
       });
       r.exception(WarrenException.class, (e, ctx) -> Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra()));
       r.exception(StoreException.class, (e, ctx) -> {
