@@ -24,12 +24,15 @@ public final class Dashboard {
   public static final String CSRF_HEADER = "X-Warren-CSRF";
   /** How long a dashboard login lasts. */
   public static final Duration SESSION_TTL = Duration.ofHours(12);
+  private static final Duration REFUSED_EVENT_EVERY = Duration.ofMinutes(1);
   private static final Set<String> PUBLIC = Set.of("/login", "/ui/warren.css", "/healthz", "/readyz", "/metrics");
 
   private final WebSessions sessions;
   private final Predicate<String> apiToken;
   private final Events events;
   private final Assets assets = new Assets();
+  private final java.util.concurrent.atomic.AtomicLong refusedSince = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong lastRefusedEvent = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - REFUSED_EVENT_EVERY.toNanos());
 
   /**
    * @param apiToken whether a presented string is the API token (constant-time)
@@ -125,7 +128,7 @@ public final class Dashboard {
   private void login(Context ctx) {
     String token = ctx.formParam("token");
     if (token == null || !apiToken.test(token.strip())) {
-      events.record("dashboard.login-refused", null, "from " + ctx.ip());
+      refused(ctx.ip());
       loginPage(ctx, 401, token == null || token.isBlank() ? "Enter the API token." : "That is not the API token.");
       return;
     }
@@ -135,6 +138,17 @@ public final class Dashboard {
         + sessions.ttl().toSeconds() + (secure(ctx) ? "; Secure" : ""));
     ctx.header("Cache-Control", "no-store");
     ctx.redirect("/", io.javalin.http.HttpStatus.SEE_OTHER);
+  }
+
+  /** Records refused logins as one event a minute at most: a flood of wrong tokens cannot fill the event log. */
+  private void refused(String ip) {
+    refusedSince.incrementAndGet();
+    long now = System.nanoTime();
+    long last = lastRefusedEvent.get();
+    if (now - last >= REFUSED_EVENT_EVERY.toNanos() && lastRefusedEvent.compareAndSet(last, now)) {
+      long n = refusedSince.getAndSet(0);
+      events.record("dashboard.login-refused", null, n == 1 ? "from " + ip : n + " refused logins since the last report, the latest from " + ip);
+    }
   }
 
   private void logout(Context ctx) {

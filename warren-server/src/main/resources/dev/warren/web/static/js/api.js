@@ -26,20 +26,36 @@ async function failure(res) {
   return err;
 }
 
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * api('POST', '/v1/sandboxes', {...}) → the JSON answer (null for 204); throws ApiError.
  * opts.quiet: do not show the error banner (the caller handles it).
+ * opts.idempotencyKey: sent as Idempotency-Key, which makes a POST safe to send again.
+ * A request that never got an answer (the browser aborts requests in flight when the host's network
+ * interfaces change, as they do whenever a sandbox starts on the same machine) is sent again when
+ * that is safe: GETs, and POSTs with an idempotency key.
  */
 export async function api(method, path, body, opts = {}) {
-  const init = { method, headers: headers(body !== undefined ? { 'Content-Type': 'application/json' } : {}), credentials: 'same-origin' };
+  const extra = body !== undefined ? { 'Content-Type': 'application/json' } : {};
+  if (opts.idempotencyKey) extra['Idempotency-Key'] = opts.idempotencyKey;
+  const init = { method, headers: headers(extra), credentials: 'same-origin' };
   if (body !== undefined) init.body = JSON.stringify(body);
+  const tries = method === 'GET' || opts.idempotencyKey ? 3 : 1;
   let res;
-  try {
-    res = await fetch(path, init);
-  } catch (e) {
-    const err = new ApiError(0, { title: 'Network error', detail: 'cannot reach Warren: ' + e.message });
-    if (!opts.quiet) showError(err);
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(path, init);
+      break;
+    } catch (e) {
+      if (attempt < tries) {
+        await pause(300 * attempt);
+        continue;
+      }
+      const err = new ApiError(0, { title: 'Network error', detail: 'no answer from Warren (' + e.message + ')' + (tries === 1 ? '; the page shows the state as it refreshes' : '') });
+      if (!opts.quiet) showError(err);
+      throw err;
+    }
   }
   if (!res.ok) {
     const err = await failure(res);
@@ -65,9 +81,29 @@ export async function bytes(path) {
 /**
  * Follows a Server-Sent Events stream (fetch, so the CSRF header goes along; EventSource cannot
  * send headers). onEvent(type, data, id) per event. Resolves when the stream ends; abort with signal.
+ * A dropped stream is resumed with Last-Event-ID, up to a few times in a row.
  */
 export async function followEvents(path, onEvent, signal) {
-  const res = await fetch(path, { headers: headers({ Accept: 'text/event-stream' }), credentials: 'same-origin', signal });
+  let last = null;
+  for (let failures = 0; ; ) {
+    try {
+      await followOnce(path, (type, data, id) => {
+        if (id !== null) last = id;
+        failures = 0;
+        onEvent(type, data, id);
+      }, signal, last);
+      return;
+    } catch (e) {
+      if (e.name === 'AbortError' || e instanceof ApiError || ++failures > 5) throw e;
+      await pause(300 * failures);
+    }
+  }
+}
+
+async function followOnce(path, onEvent, signal, lastId) {
+  const extra = { Accept: 'text/event-stream' };
+  if (lastId !== null) extra['Last-Event-ID'] = lastId;
+  const res = await fetch(path, { headers: headers(extra), credentials: 'same-origin', signal });
   if (!res.ok) throw await failure(res);
   const reader = res.body.getReader();
   const text = new TextDecoder();

@@ -41,3 +41,4 @@ function route() {
 window.addEventListener('hashchange', route);
 route();
 startHandoffs(document.getElementById('handoffs'));
+window.warrenStarted = true;

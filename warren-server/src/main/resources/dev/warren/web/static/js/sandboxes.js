@@ -61,6 +61,12 @@ export function sandboxesView(root) {
   return { stop: () => timer.stop() };
 }
 
+/** A fresh Idempotency-Key (getRandomValues works on plain-HTTP pages too, unlike randomUUID). */
+function randomKey() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return 'dashboard-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
 function field(label, input) {
   return h('label', { class: 'field' }, h('span', {}, label), input);
 }
@@ -109,7 +115,7 @@ function createForm(created) {
     submit.disabled = true;
     submit.textContent = 'Creating…';
     try {
-      const s = await post('/v1/sandboxes', body);
+      const s = await post('/v1/sandboxes', body, { idempotencyKey: randomKey() });
       created(s);
     } catch (e) {
       if (e.field) {
