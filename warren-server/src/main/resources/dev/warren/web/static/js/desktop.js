@@ -21,7 +21,13 @@ export function mountDesktop(body, sandbox) {
     reconnect.hidden = true;
     screen.replaceChildren();
     setStatus('connecting', 'connecting…');
-    rfb = new RFB(screen, url, { shared: true });
+    try {
+      rfb = new RFB(screen, url, { shared: true });
+    } catch (e) {
+      setStatus('closed', 'cannot open the VNC view: ' + e.message);
+      reconnect.hidden = false;
+      return;
+    }
     rfb.scaleViewport = true;
     rfb.viewOnly = viewOnly.checked;
     rfb.addEventListener('connect', () => setStatus('open', 'connected'));
