@@ -84,6 +84,31 @@ public final class BrowserService implements AutoCloseable {
 
   // ---- create
 
+  /**
+   * Creates a session, or answers the earlier one: a live session with the same key, or the
+   * session an earlier request with the same {@code idempotencyKey} made (409 when that key came
+   * with a different request).
+   */
+  public Created create(BrowserSpec spec, Optional<String> idempotencyKey) {
+    if (idempotencyKey.isEmpty()) {
+      return create(spec);
+    }
+    ReentrantLock lock = keyLocks.computeIfAbsent("idempotency:" + idempotencyKey.get(), k -> new ReentrantLock());
+    lock.lock();
+    try {
+      String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));
+      Optional<String> earlier = repo.byIdempotencyKey(idempotencyKey.get(), hash);
+      if (earlier.isPresent()) {
+        return new Created(get(earlier.get()), false);
+      }
+      Created c = create(spec);
+      repo.rememberIdempotencyKey(idempotencyKey.get(), hash, c.session().id());
+      return c;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   public Created create(BrowserSpec spec) {
     if (spec.key().isEmpty()) {
       return new Created(fromPoolOrStart(spec), true);
