@@ -33,9 +33,8 @@ public interface Browsers {
    * Starts a browser session and answers an owning handle once Chromium answers on DevTools
    * (about a second), or, when {@code spec} has a key and a live session already holds it, answers
    * that session ({@link Browser#reused()} is then {@code true} and the rest of {@code spec} is not
-   * applied). A keyed create is retried like a read (the key makes a repeat answer the same
-   * session); one without a key only when the connection was refused before sending, since the
-   * server could otherwise start two browsers.
+   * applied). Retries carry one {@code Idempotency-Key}, so a retried create never starts a second
+   * browser.
    *
    * @throws InvalidInputException when the server rejects the spec ({@code field()} says which part)
    * @throws ConflictException when another live session writes the profile; ask for it with

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 
 /** {@link Browsers} over HTTP. Stateless apart from the shared transport; thread-safe. */
 final class HttpBrowsers implements Browsers {
@@ -12,8 +13,7 @@ final class HttpBrowsers implements Browsers {
   private static final System.Logger LOG = System.getLogger("dev.warren.client");
   /**
    * Starting Chromium takes about a second, but loading a large profile or a busy host can take far
-   * longer; an unkeyed create that times out is not retried and leaves its browser running until it
-   * idles out, so its wait is generous.
+   * longer, so its wait is generous.
    */
   static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
@@ -26,11 +26,10 @@ final class HttpBrowsers implements Browsers {
   @Override
   public Browser create(BrowserSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    // The server has no Idempotency-Key for browsers. A caller's key does that job: a repeat of a
-    // keyed create answers the session the first attempt made. Without one, a repeat could start a
-    // second browser, so it is retried only when nothing was sent.
-    var retry = spec.key().isPresent() ? Call.Retry.IDEMPOTENT : Call.Retry.BEFORE_SEND;
-    var call = Call.post("/v1/browsers", retry).json(BrowserWire.spec(spec)).timeout(startTimeout(transport));
+    // One Idempotency-Key per logical create: every retry carries it, so the server starts one
+    // browser and answers each retry with it (as 201, the first attempt's answer).
+    var call = Call.post("/v1/browsers", Call.Retry.IDEMPOTENT).json(BrowserWire.spec(spec)).idempotencyKey(UUID.randomUUID().toString())
+        .timeout(startTimeout(transport));
     HttpTransport.Reply reply = transport.send(call);
     BrowserInfo info = HttpTransport.decode(call, reply, BrowserWire::browser);
     boolean reused = reply.status() == 200;

@@ -84,15 +84,20 @@ class BrowsersTest {
   }
 
   @Test
-  void keyedCreateIsRetriedOnA503ButAnUnkeyedOneIsNot() {
+  void everyCreateIsRetriedOnA503WithOneIdempotencyKey() {
     server.enqueue(problem(503, "unavailable", "busy"), problem(503, "unavailable", "busy"), json(200, browserJson("ready")));
     assertThat(warren.browsers().create(BrowserSpec.builder().key("k").build()).id()).isEqualTo(ID);
     assertThat(server.requests()).hasSize(3);
 
     server.enqueue(problem(503, "unavailable", "Chromium did not answer"), json(201, browserJson("ready")));
-    assertThatThrownBy(() -> warren.browsers().create())
-        .isInstanceOf(UnavailableException.class).hasMessageContaining("Chromium did not answer");
-    assertThat(server.requests()).hasSize(4);
+    Browser b = warren.browsers().create();
+    assertThat(b.reused()).isFalse();
+    assertThat(server.requests()).hasSize(5);
+    var keys = server.requests().stream().map(r -> r.header("Idempotency-Key")).toList();
+    assertThat(keys).doesNotContainNull();
+    // one key for the three attempts of the first create, another for the two of the second
+    assertThat(keys.subList(0, 3)).containsOnly(keys.getFirst());
+    assertThat(keys.subList(3, 5)).containsOnly(keys.get(3)).doesNotContain(keys.getFirst());
   }
 
   @Test

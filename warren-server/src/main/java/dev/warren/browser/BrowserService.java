@@ -99,10 +99,14 @@ public final class BrowserService implements AutoCloseable {
       String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));
       Optional<String> earlier = repo.byIdempotencyKey(idempotencyKey.get(), hash);
       if (earlier.isPresent()) {
-        return new Created(get(earlier.get()), false);
+        // the answer the first attempt got: it made this session
+        return new Created(get(earlier.get()), true);
       }
       Created c = create(spec);
-      repo.rememberIdempotencyKey(idempotencyKey.get(), hash, c.session().id());
+      if (c.created()) {
+        // a create that found a keyed session is found by that key again on a retry
+        repo.rememberIdempotencyKey(idempotencyKey.get(), hash, c.session().id());
+      }
       return c;
     } finally {
       lock.unlock();

@@ -127,7 +127,7 @@ class BrowserSessionTest {
     var first = warren.send("POST", "/v1/browsers", java.net.http.HttpRequest.BodyPublishers.ofString(body), key, warren.token());
     assertThat(first.status()).as(first.toString()).isEqualTo(201);
     var retried = warren.send("POST", "/v1/browsers", java.net.http.HttpRequest.BodyPublishers.ofString(body), key, warren.token());
-    assertThat(retried.status()).isEqualTo(200);
+    assertThat(retried.status()).isEqualTo(201);
     assertThat(retried.json().path("id").asString()).isEqualTo(first.json().path("id").asString());
     var different = warren.send("POST", "/v1/browsers", java.net.http.HttpRequest.BodyPublishers.ofString("{}"), key, warren.token());
     assertThat(different.status()).isEqualTo(409);
