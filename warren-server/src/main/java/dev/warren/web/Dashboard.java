@@ -5,11 +5,13 @@ import dev.warren.error.WarrenException;
 import dev.warren.events.Events;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
@@ -31,8 +33,8 @@ public final class Dashboard {
   private final Predicate<String> apiToken;
   private final Events events;
   private final Assets assets = new Assets();
-  private final java.util.concurrent.atomic.AtomicLong refusedSince = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong lastRefusedEvent = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - REFUSED_EVENT_EVERY.toNanos());
+  private final AtomicLong refusedSince = new AtomicLong();
+  private final AtomicLong lastRefusedEvent = new AtomicLong(System.nanoTime() - REFUSED_EVENT_EVERY.toNanos());
 
   /**
    * @param apiToken whether a presented string is the API token (constant-time)
@@ -137,7 +139,7 @@ public final class Dashboard {
     ctx.header("Set-Cookie", cookieName(ctx) + "=" + issued.cookieValue() + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
         + sessions.ttl().toSeconds() + (secure(ctx) ? "; Secure" : ""));
     ctx.header("Cache-Control", "no-store");
-    ctx.redirect("/", io.javalin.http.HttpStatus.SEE_OTHER);
+    ctx.redirect("/", HttpStatus.SEE_OTHER);
   }
 
   /** Records refused logins as one event a minute at most: a flood of wrong tokens cannot fill the event log. */
@@ -160,7 +162,7 @@ public final class Dashboard {
     sessions.remove(cookie);
     events.record("dashboard.logout", null, "from " + ctx.ip());
     ctx.header("Set-Cookie", cookieName(ctx) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" + (secure(ctx) ? "; Secure" : ""));
-    ctx.redirect("/login", io.javalin.http.HttpStatus.SEE_OTHER);
+    ctx.redirect("/login", HttpStatus.SEE_OTHER);
   }
 
   private void loginPage(Context ctx, int status, String error) {
