@@ -166,8 +166,9 @@ class DashboardTest {
       Page page = f.loggedIn(ctx);
       page.navigate(f.url("/#/events"));
       page.fill("input[name=subject]", id);
-      page.waitForSelector("#events tr:has-text('sandbox.created')");
-      assertThat(page.locator("#events tbody tr").allTextContents()).allSatisfy(t -> assertThat(t).contains(id));
+      Locator rows = page.locator("#events tbody tr");
+      page.waitForCondition(() -> rows.allTextContents().stream().anyMatch(t -> t.contains("sandbox.created"))
+          && rows.allTextContents().stream().allMatch(t -> t.contains(id)));
       assertThat(f.warren.delete("/v1/sandboxes/" + id).status()).isEqualTo(204);
       page.waitForSelector("#events tr:has-text('sandbox.deleted')", new Page.WaitForSelectorOptions().setTimeout(10_000));
     } finally {

@@ -76,7 +76,7 @@ final class IsolatedChromium implements AutoCloseable {
         }
         Files.deleteIfExists(dir);
       } catch (IOException e) {
-        // a temp directory left behind
+        System.err.println("cannot remove " + dir + ": " + e);
       }
     }
   }

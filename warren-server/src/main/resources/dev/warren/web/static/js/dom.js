@@ -60,16 +60,37 @@ export function labels(map) {
   return Object.entries(map || {}).map(([k, v]) => h('span', { class: 'chip' }, k + '=' + v));
 }
 
-/** Runs fn now and then every ms after it finished, until stopped; skips ticks while the tab is hidden. */
+/**
+ * Runs fn now and then every ms after it finished, until stopped; skips ticks while the tab is
+ * hidden. now() runs it at once, or right after the run in progress (never two at a time, so an
+ * older answer cannot overwrite a newer one).
+ */
 export function poll(fn, ms) {
   let timer = null;
   let stopped = false;
+  let running = false;
+  let again = false;
   const tick = async () => {
     if (stopped) return;
-    if (!document.hidden) {
-      try { await fn(); } catch (e) { /* fn reports its own errors */ }
+    if (running) {
+      again = true;
+      return;
     }
-    if (!stopped) timer = setTimeout(tick, ms);
+    running = true;
+    clearTimeout(timer);
+    try {
+      if (!document.hidden) await fn();
+    } catch (e) {
+      console.error(e);
+    }
+    running = false;
+    if (stopped) return;
+    if (again) {
+      again = false;
+      tick();
+    } else {
+      timer = setTimeout(tick, ms);
+    }
   };
   tick();
   return {
