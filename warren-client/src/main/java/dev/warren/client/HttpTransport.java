@@ -52,7 +52,11 @@ final class HttpTransport implements AutoCloseable {
 
   /** Sends, then decodes the 2xx JSON answer; a body that does not decode is a {@link WarrenException}. */
   <T> T sendJson(Call call, Function<Object, T> decoder) {
-    Reply reply = send(call);
+    return decode(call, send(call), decoder);
+  }
+
+  /** Decodes a JSON reply; a body that does not decode is a {@link WarrenException}. */
+  static <T> T decode(Call call, Reply reply, Function<Object, T> decoder) {
     try {
       return decoder.apply(Json.parse(reply.body()));
     } catch (IllegalArgumentException e) {
@@ -120,6 +124,11 @@ final class HttpTransport implements AutoCloseable {
 
   Backoff backoff() {
     return config.backoff();
+  }
+
+  /** The per-attempt timeout of calls that set none. */
+  Duration requestTimeout() {
+    return config.requestTimeout();
   }
 
   static boolean isRetryable(int status) {

@@ -9,15 +9,29 @@ final class HttpWarren implements Warren {
 
   private final HttpTransport transport;
   private final HttpSandboxes sandboxes;
+  private final HttpBrowsers browsers;
+  private final HttpProfiles profiles;
 
   HttpWarren(ClientConfig config) {
     this.transport = new HttpTransport(config);
     this.sandboxes = new HttpSandboxes(transport);
+    this.browsers = new HttpBrowsers(transport);
+    this.profiles = new HttpProfiles(transport);
   }
 
   @Override
   public Sandboxes sandboxes() {
     return sandboxes;
+  }
+
+  @Override
+  public Browsers browsers() {
+    return browsers;
+  }
+
+  @Override
+  public Profiles profiles() {
+    return profiles;
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 final class Urls {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+  private static final Pattern PROFILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   private Urls() {}
@@ -36,6 +37,16 @@ final class Urls {
       throw new IllegalArgumentException(kind + " id must be letters, digits, '_' or '-', got '" + id + "'");
     }
     return id;
+  }
+
+  /** Checks a profile name before it becomes a path segment (the server's own rule). */
+  static String profile(String name) {
+    if (name == null) throw new NullPointerException("profile name");
+    if (!PROFILE.matcher(name).matches()) {
+      throw new IllegalArgumentException("profile name must be 1-128 letters, digits, '.', '_' or '-', starting with a"
+          + " letter or digit, got '" + name + "'");
+    }
+    return name;
   }
 
   /** Checks a path inside a sandbox: absolute, no NUL. */

@@ -10,11 +10,16 @@ import java.util.Objects;
  *      Sandbox sbx = warren.sandboxes().create(SandboxSpec.builder().image("base").build())) {
  *   ExecResult r = sbx.exec("echo hi");
  * }
+ *
+ * try (Browser b = warren.browsers().create(BrowserSpec.builder().key("agent-42:run-7").build())) {
+ *   var cdp = playwright.chromium().connectOverCDP(b.cdpUrl());
+ * }
  * }</pre>
  *
  * <p>Every call sends the bearer token, times out, and is retried with backoff when that is safe
  * (see {@link WarrenBuilder}); failures are {@link WarrenException}s. Thread-safe: share one
- * client. {@link #close()} is idempotent; it does not delete sandboxes, close their handles first.
+ * client. {@link #close()} is idempotent; it does not delete sandboxes or close browser sessions,
+ * close their handles first.
  */
 public interface Warren extends AutoCloseable {
 
@@ -31,6 +36,12 @@ public interface Warren extends AutoCloseable {
 
   /** Sandboxes: create, find, list, delete. */
   Sandboxes sandboxes();
+
+  /** Browser sessions: Chromium in a sandbox, reached over CDP or through simple actions. */
+  Browsers browsers();
+
+  /** Named browser profiles: list, read, export, delete. */
+  Profiles profiles();
 
   /**
    * Asks {@code /healthz} and {@code /readyz}. A server that is alive but not ready answers

@@ -8,6 +8,9 @@ import dev.warren.net.EgressLog;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
 import dev.warren.store.StoreException;
+import dev.warren.web.Dashboard;
+import dev.warren.web.LoginRequired;
+import dev.warren.web.WebSessions;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Timer;
@@ -34,7 +37,7 @@ public final class ApiServer implements AutoCloseable {
   static final long MAX_JSON = 16L * 1024 * 1024;
   /** Largest request head (request line and headers); more is answered 431. */
   static final int MAX_HEADERS = 16 * 1024;
-  /** Routes that need no token: liveness, readiness and metrics. Everything else does, whatever its path. */
+  /** Routes that need no token: liveness, readiness and metrics (and the dashboard's login page, see {@link Dashboard}). */
   static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics");
 
   private final Javalin app;
@@ -56,6 +59,7 @@ public final class ApiServer implements AutoCloseable {
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
     CdpProxy cdpProxy = new CdpProxy(browsers);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
+    Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), tokens::matches, events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
@@ -77,7 +81,9 @@ public final class ApiServer implements AutoCloseable {
       var r = cfg.routes;
       r.before(ctx -> {
         ctx.attribute("t0", System.nanoTime());
-        String caller = authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        // the dashboard's gate first: its pages need its session (or the token); /v1 calls with its cookie are its own
+        String caller = dashboard.admits(ctx) ? "dashboard"
+            : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
         if (caller != null) {
           guard.check(ctx, caller);
         }
@@ -98,7 +104,8 @@ public final class ApiServer implements AutoCloseable {
       fileRoutes.register(r);
       shellRoutes.register(r);
       r.wsBeforeUpgrade("/*", ctx -> {
-        String caller = authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        String caller = dashboard.admitsUpgrade(ctx) ? "dashboard"
+            : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
         if (caller != null) {
           guard.check(ctx, caller);
         }
@@ -128,6 +135,12 @@ public final class ApiServer implements AutoCloseable {
               .put("detail", e.detail());
         }
         Json.send(ctx, 200, out);
+      });
+      dashboard.register(r);
+      r.exception(LoginRequired.class, (e, ctx) -> {
+        if (!dashboard.loginRequiredPage(ctx)) {
+          Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra());
+        }
       });
       r.exception(WarrenException.class, (e, ctx) -> {
         Optional<String> outage = e.problem() == Problem.UNAVAILABLE || DiskSpace.isNoSpace(e) ? failures.unavailable(e) : Optional.empty();
@@ -184,13 +197,15 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /**
-   * Every route but {@link #PUBLIC} needs the API token (Authorization: Bearer, or ?token= for
-   * clients that cannot send headers); a browser's CDP and DevTools endpoints also take a signed
-   * token bound to that browser. Returns who is calling, for the rate limit: {@code api} for the
-   * API token, {@code cdp:<browser id>} for a signed token, null for a public route.
+   * Every /v1 call needs the API token (Authorization: Bearer, or ?token= for clients that cannot
+   * send headers); a browser's CDP and DevTools endpoints also take a signed token bound to that
+   * browser. Paths outside /v1 are the dashboard's, whose gate runs first and refuses everything
+   * but its public pages (login, health, readiness, metrics); what reaches here of them is public.
+   * Returns who is calling, for the rate limit: {@code api} for the API token,
+   * {@code cdp:<browser id>} for a signed token, null for a public route.
    */
   static String authorize(Tokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
-    if (PUBLIC.contains(path)) {
+    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1"))) {
       return null;
     }
     String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)

@@ -87,7 +87,7 @@ final class BrowserRoutes {
         b.bool("headless").orElse(true),
         b.integer("idleTimeoutSeconds", 0, 604800).map(Duration::ofSeconds).orElse(BrowserSpec.DEFAULT_IDLE),
         b.integer("maxLifetimeSeconds", 0, 2592000).map(Duration::ofSeconds).orElse(Duration.ZERO));
-    BrowserService.Created c = browsers.create(spec);
+    BrowserService.Created c = browsers.create(spec, SandboxRoutes.idempotencyKey(ctx));
     ctx.header("Location", "/v1/browsers/" + c.session().id());
     Json.send(ctx, c.created() ? 201 : 200, json(ctx, c.session()));
   }

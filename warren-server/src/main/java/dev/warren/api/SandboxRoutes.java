@@ -62,13 +62,19 @@ final class SandboxRoutes {
         .orElse(new Limits(d.memoryMb(), d.pids(), d.cpus()));
     EgressPolicy egress = b.object("egress", Set.of("allow", "upstreamProxy")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
     Duration idle = b.integer("idleTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds).orElse(d.idleTimeout());
+    Optional<String> key = idempotencyKey(ctx);
+    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle), key);
+    ctx.header("Location", "/v1/sandboxes/" + s.id());
+    Json.send(ctx, 201, SandboxJson.of(s));
+  }
+
+  /** The request's {@code Idempotency-Key} header, checked. */
+  static Optional<String> idempotencyKey(io.javalin.http.Context ctx) {
     Optional<String> key = Optional.ofNullable(ctx.header("Idempotency-Key")).map(String::strip).filter(k -> !k.isEmpty());
     if (key.isPresent() && (key.get().length() > 255 || !key.get().chars().allMatch(c -> c >= 0x21 && c < 0x7f))) {
       throw WarrenException.invalid("Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
     }
-    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle), key);
-    ctx.header("Location", "/v1/sandboxes/" + s.id());
-    Json.send(ctx, 201, SandboxJson.of(s));
+    return key;
   }
 
   static EgressPolicy egress(Body e) {

@@ -26,8 +26,13 @@ public final class BrowserActions {
 
   /** A page of the session, attached for one action. */
   private record PageSession(CdpClient cdp, String sessionId) implements AutoCloseable {
+    /** CDP errors and timeouts become 409 problems that say which step failed and why. */
     JsonNode call(String method, ObjectNode params, Duration timeout) {
-      return cdp.call(method, params, Optional.of(sessionId), timeout);
+      try {
+        return cdp.call(method, params, Optional.of(sessionId), timeout);
+      } catch (IllegalStateException e) {
+        throw failed(method, e);
+      }
     }
 
     @Override
@@ -176,7 +181,7 @@ public final class BrowserActions {
     try (PageSession p = page(id)) {
       return Base64.getDecoder().decode(p.call("Page.printToPDF", CdpClient.params().put("printBackground", true), timeout)
           .path("data").asString());
-    } catch (IllegalStateException e) {
+    } catch (BrowserException e) {
       throw new BrowserException(Problem.CONFLICT, "cannot print to PDF (only headless browsers can): " + e.getMessage(), e);
     }
   }

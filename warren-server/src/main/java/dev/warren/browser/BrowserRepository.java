@@ -74,8 +74,37 @@ final class BrowserRepository {
         .execute()) == 1;
   }
 
+  /** The browser an earlier create with this Idempotency-Key made; 409 when that create asked for something else. */
+  Optional<String> byIdempotencyKey(String key, String requestHash) {
+    Optional<java.util.Map<String, Object>> row = store.read(h -> h.createQuery(
+            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'browser' AND idem_key = :k")
+        .bind("k", key).mapToMap().findOne());
+    if (row.isPresent() && !row.get().get("request_hash").equals(requestHash)) {
+      throw new BrowserException(dev.warren.error.Problem.CONFLICT, "Idempotency-Key '" + key + "' was used for a different request");
+    }
+    return row.map(r -> (String) r.get("resource_id"));
+  }
+
+  void rememberIdempotencyKey(String key, String requestHash, String browserId) {
+    store.writeOne(h -> h.createUpdate("INSERT INTO idempotency_keys (scope, idem_key, request_hash, resource_id, created_at) "
+            + "VALUES ('browser', :k, :hash, :id, :at)")
+        .bind("k", key).bind("hash", requestHash).bind("id", browserId).bind("at", System.currentTimeMillis()).execute());
+  }
+
+  static String hash(String s) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   void delete(String id) {
-    store.writeOne(h -> h.createUpdate("DELETE FROM browsers WHERE id = :id").bind("id", id).execute());
+    store.write(h -> {
+      h.createUpdate("DELETE FROM idempotency_keys WHERE scope = 'browser' AND resource_id = :id").bind("id", id).execute();
+      return h.createUpdate("DELETE FROM browsers WHERE id = :id").bind("id", id).execute();
+    });
   }
 
   static String specJson(BrowserSpec s) {

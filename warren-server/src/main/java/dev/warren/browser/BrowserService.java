@@ -84,6 +84,35 @@ public final class BrowserService implements AutoCloseable {
 
   // ---- create
 
+  /**
+   * Creates a session, or answers the earlier one: a live session with the same key, or the
+   * session an earlier request with the same {@code idempotencyKey} made (409 when that key came
+   * with a different request).
+   */
+  public Created create(BrowserSpec spec, Optional<String> idempotencyKey) {
+    if (idempotencyKey.isEmpty()) {
+      return create(spec);
+    }
+    ReentrantLock lock = keyLocks.computeIfAbsent("idempotency:" + idempotencyKey.get(), k -> new ReentrantLock());
+    lock.lock();
+    try {
+      String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));
+      Optional<String> earlier = repo.byIdempotencyKey(idempotencyKey.get(), hash);
+      if (earlier.isPresent()) {
+        // the answer the first attempt got: it made this session
+        return new Created(get(earlier.get()), true);
+      }
+      Created c = create(spec);
+      if (c.created()) {
+        // a create that found a keyed session is found by that key again on a retry
+        repo.rememberIdempotencyKey(idempotencyKey.get(), hash, c.session().id());
+      }
+      return c;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   public Created create(BrowserSpec spec) {
     if (spec.key().isEmpty()) {
       return new Created(fromPoolOrStart(spec), true);

@@ -95,6 +95,10 @@ class BrowserSessionTest {
     assertThat(png).startsWith(0x89, 'P', 'N', 'G');
     byte[] pdf = warren.post(a + "pdf", "{}").body();
     assertThat(new String(pdf, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("%PDF");
+    // a script that never settles ends at its timeout with a 409 that says so, not a 500
+    var hung = warren.post(a + "evaluate", "{\"expression\": \"new Promise(() => {})\", \"timeoutSeconds\": 1}");
+    assertThat(hung.status()).as(hung.toString()).isEqualTo(409);
+    assertThat(hung.json().path("detail").asString()).contains("Runtime.evaluate").contains("no answer within 1000 ms");
     var bad = warren.post(a + "navigate", "{\"url\": \"file:///etc/passwd\"}");
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.json().path("field").asString()).isEqualTo("url");
@@ -114,6 +118,22 @@ class BrowserSessionTest {
     JsonNode fresh = create(Map.of("key", "agent-42:run-7"));
     assertThat(fresh.path("id").asString()).isNotEqualTo(first.path("id").asString());
     warren.delete("/v1/browsers/" + fresh.path("id").asString());
+  }
+
+  @Test
+  void aRetriedCreateWithTheSameIdempotencyKeyGetsTheSameSession() {
+    String body = TestWarren.json(Map.of("idleTimeoutSeconds", 600));
+    Map<String, String> key = Map.of("Content-Type", "application/json", "Idempotency-Key", "retry-" + System.nanoTime());
+    var first = warren.send("POST", "/v1/browsers", java.net.http.HttpRequest.BodyPublishers.ofString(body), key, warren.token());
+    assertThat(first.status()).as(first.toString()).isEqualTo(201);
+    var retried = warren.send("POST", "/v1/browsers", java.net.http.HttpRequest.BodyPublishers.ofString(body), key, warren.token());
+    assertThat(retried.status()).isEqualTo(201);
+    assertThat(retried.json().path("id").asString()).isEqualTo(first.json().path("id").asString());
+    var different = warren.send("POST", "/v1/browsers", java.net.http.HttpRequest.BodyPublishers.ofString("{}"), key, warren.token());
+    assertThat(different.status()).isEqualTo(409);
+    assertThat(different.json().path("detail").asString()).contains("was used for a different request");
+    assertThat(warren.get("/v1/browsers").json().path("browsers").size()).isEqualTo(1);
+    warren.delete("/v1/browsers/" + first.json().path("id").asString());
   }
 
   @Test

@@ -8,11 +8,12 @@ import java.nio.charset.StandardCharsets;
 /**
  * A small web site on loopback for browser tests, reached by sandboxes only through Warren's
  * egress proxy: a page with a button, a login that sets a cookie, and a page that shows it.
+ * Public because the SDK's browser tests ({@code dev.warren.client}) use it too.
  */
-final class TestSite implements AutoCloseable {
+public final class TestSite implements AutoCloseable {
   private final HttpServer server;
 
-  TestSite() throws IOException {
+  public TestSite() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", ex -> {
       String path = ex.getRequestURI().getPath();
@@ -41,16 +42,16 @@ final class TestSite implements AutoCloseable {
     server.start();
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
-  String url(String path) {
+  public String url(String path) {
     return "http://127.0.0.1:" + port() + path;
   }
 
   /** The egress pattern that lets a sandbox reach this site. */
-  String allow() {
+  public String allow() {
     return "127.0.0.1:" + port();
   }
 
