@@ -9,7 +9,6 @@ import dev.warren.sandbox.SandboxState;
 import dev.warren.store.StoreException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -27,11 +26,15 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-  private static final Logger access = LoggerFactory.getLogger("access");
   static final long MAX_UPLOAD = 256L * 1024 * 1024;
+
+  /** The actor of calls made with a signed, single-purpose token (a CDP URL). */
+  static final ApiTokens.Actor SIGNED = new ApiTokens.Actor("signed-token", "signed token");
 
   private final Javalin app;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Drain drain = new Drain();
+  private final java.time.Duration grace;
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
@@ -39,12 +42,16 @@ public final class ApiServer implements AutoCloseable {
   private static final java.util.regex.Pattern BROWSER_PATH =
       java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/(cdp|devtools/.+|json(/.*)?)$");
 
-  public ApiServer(Config config, Tokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
-      dev.warren.browser.BrowserService browsers, EgressLog egressLog, dev.warren.events.Events events, PrometheusMeterRegistry metrics,
-      Readiness readiness) {
+  public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
+      dev.warren.browser.BrowserService browsers, EgressLog egressLog, dev.warren.events.Events events, dev.warren.audit.Audit audit,
+      PrometheusMeterRegistry metrics, Readiness readiness) {
+    this.grace = config.shutdownGrace();
+    drain.deadline().thenRun(shells::endWaits);
+    AccessLog accessLog = new AccessLog(audit, metrics);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
-    ShellRoutes shellRoutes = new ShellRoutes(shells);
+    ShellRoutes shellRoutes = new ShellRoutes(shells, drain);
+    AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
     CdpProxy cdpProxy = new CdpProxy(browsers);
@@ -64,17 +71,16 @@ public final class ApiServer implements AutoCloseable {
       });
       var r = cfg.routes;
       r.before(ctx -> {
-        ctx.attribute("t0", System.nanoTime());
-        authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        ctx.attribute(AccessLog.T0, System.nanoTime());
+        drain.before(ctx);
+        ctx.attribute(AccessLog.ACTOR, authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token")));
       });
       r.after(ctx -> {
-        Object t0 = ctx.attribute("t0");
-        long nanos = t0 == null ? 0 : System.nanoTime() - (long) t0;
-        var matched = ctx.endpoints().matchedHttpEndpoint();
-        String route = matched == null ? "unmatched" : matched.path;
-        Timer.builder("warren_http_requests").tag("method", ctx.method().name()).tag("route", route)
-            .tag("status", Integer.toString(ctx.statusCode())).register(metrics).record(java.time.Duration.ofNanos(nanos));
-        access.info("{} {} {} {}ms", ctx.method().name(), ctx.path(), ctx.statusCode(), nanos / 1_000_000);
+        try {
+          accessLog.after(ctx);
+        } finally {
+          drain.after(ctx);
+        }
       });
       r.get("/healthz", ctx -> Json.send(ctx, 200, Json.object().put("status", "ok")));
       r.get("/readyz", ctx -> ready(ctx, readiness));
@@ -82,7 +88,17 @@ public final class ApiServer implements AutoCloseable {
       sandboxRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);
-      r.wsBeforeUpgrade("/v1/*", ctx -> authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token")));
+      auditRoutes.register(r);
+      r.wsBeforeUpgrade("/v1/*", ctx -> {
+        ctx.attribute(AccessLog.T0, System.nanoTime());
+        ctx.attribute(AccessLog.ACTOR, authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token")));
+        accessLog.upgraded(ctx, routeOf(ctx.path()));
+      });
+      r.wsAfter(ws -> {
+        ws.onConnect(drain::opened);
+        ws.onClose(drain::closed);
+        ws.onError(drain::closed);
+      });
       ptyRoutes.register(r);
       browserRoutes.register(r);
       actionRoutes.register(r);
@@ -141,25 +157,31 @@ public final class ApiServer implements AutoCloseable {
    * Every /v1 call needs the API token (Authorization: Bearer, or ?token= for clients that cannot
    * send headers); a browser's CDP and DevTools endpoints also take a signed token bound to it.
    */
-  static void authorize(Tokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
+  static ApiTokens.Actor authorize(ApiTokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
     if (!path.startsWith("/v1/") && !path.equals("/v1")) {
-      return;
+      return null;
     }
     String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
         ? authorization.substring(7).strip() : queryToken;
-    if (tokens.matches(token)) {
-      return;
+    Optional<ApiTokens.Actor> actor = tokens.authenticate(token);
+    if (actor.isPresent()) {
+      return actor.get();
     }
     java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
     if (token != null && m.matches()) {
       if (signed.valid(token, "cdp", m.group(1))) {
-        return;
+        return SIGNED;
       }
       throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
     }
     throw new WarrenException(Problem.UNAUTHORIZED, token == null
         ? "missing Authorization: Bearer <token> header (the token is in $WARREN_DATA/token)"
         : "the token is not valid");
+  }
+
+  /** The route of a WebSocket path, ids replaced by their parameter ({@code /v1/sandboxes/{id}/pty}). */
+  static String routeOf(String path) {
+    return path.replaceAll("/(sbx|brw)_[0-9a-z]{26}", "/{id}").replaceAll("/devtools/[^/]+/[^/]+$", "/devtools/{kind}/{target}");
   }
 
   private static int limit(String s) {
@@ -197,9 +219,23 @@ public final class ApiServer implements AutoCloseable {
     return app.port();
   }
 
+  /** The shutdown signals, for parts that hold long calls or streams of their own. */
+  public Drain drain() {
+    return drain;
+  }
+
+  /**
+   * Stops gracefully: no new connections, WebSockets closed with 1001, calls in flight given up to
+   * WARREN_SHUTDOWN_GRACE to finish (see {@link Drain}), then the HTTP server stops.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      try {
+        drain.run(app, grace);
+      } catch (RuntimeException e) {
+        log.warn("draining the API failed: {}", e.toString());
+      }
       app.stop();
     }
   }

@@ -1,7 +1,5 @@
 package dev.warren.config;
 
-import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,18 +7,18 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Raw settings: {@code WARREN_*} environment variables over an optional config file
- * ({@code WARREN_CONFIG}, lines of {@code WARREN_NAME=value}). Typed getters fail with the setting's
+ * ({@code WARREN_CONFIG}, lines of {@code WARREN_NAME=value}, see {@link EnvFile}). Typed getters fail with the setting's
  * name and the bad value.
  */
 final class Settings {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|TB)?", Pattern.CASE_INSENSITIVE);
 
   private final Map<String, String> values;
   private final Set<String> known;
@@ -35,25 +33,13 @@ final class Settings {
     String file = env.get("WARREN_CONFIG");
     if (file != null && !file.isBlank()) {
       Path p = Path.of(file);
+      if (!p.isAbsolute()) {
+        throw new ConfigException("WARREN_CONFIG: must be an absolute path, got '" + file + "'");
+      }
       if (!Files.isRegularFile(p)) {
         throw new ConfigException("WARREN_CONFIG: no such file: " + file);
       }
-      Properties props = new Properties();
-      try (Reader r = Files.newBufferedReader(p)) {
-        props.load(r);
-      } catch (IOException | IllegalArgumentException e) {
-        throw new ConfigException("WARREN_CONFIG: cannot read " + file + ": " + e.getMessage());
-      }
-      for (String k : props.stringPropertyNames()) {
-        String key = k.trim().toUpperCase(Locale.ROOT);
-        if (!key.startsWith("WARREN_")) {
-          key = "WARREN_" + key;
-        }
-        if (!known.contains(key)) {
-          throw new ConfigException("WARREN_CONFIG: unknown setting " + k + " in " + file + " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
-        }
-        merged.put(key, props.getProperty(k).trim());
-      }
+      merged.putAll(EnvFile.read(p, known));
     }
     env.forEach((k, v) -> {
       if (k.startsWith("WARREN_") && known.contains(k)) {
@@ -102,6 +88,30 @@ final class Settings {
     } catch (NumberFormatException e) {
       throw new ConfigException(name + ": expected a number, got '" + v.get() + "'");
     }
+  }
+
+  /** A size in bytes: {@code 500MB}, {@code 2GB}, {@code 4096} (units of 1024). */
+  long size(String name, long dflt) {
+    Optional<String> v = get(name);
+    if (v.isEmpty()) {
+      return dflt;
+    }
+    Matcher m = SIZE.matcher(v.get());
+    if (!m.matches()) {
+      throw new ConfigException(name + ": expected a size like 500MB or 2GB, got '" + v.get() + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    int shift = switch (m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT)) {
+      case "KB" -> 10;
+      case "MB" -> 20;
+      case "GB" -> 30;
+      case "TB" -> 40;
+      default -> 0;
+    };
+    if (n > (Long.MAX_VALUE >> shift)) {
+      throw new ConfigException(name + ": too large: '" + v.get() + "'");
+    }
+    return n << shift;
   }
 
   Duration duration(String name, Duration dflt) {

@@ -80,10 +80,24 @@ public final class TestWarren implements AutoCloseable {
   }
 
   public static TestWarren start(Map<String, String> extraEnv) {
+    try {
+      return startOn(newDataDir(), extraEnv);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A fresh, empty data directory under /tmp (mode 0711), for {@link #startOn}. */
+  public static Path newDataDir() throws IOException {
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "warren-test-");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    return dir;
+  }
+
+  /** A controller on {@code dir} (which it deletes when closed), e.g. one a test restored a backup into. */
+  public static TestWarren startOn(Path dir, Map<String, String> extraEnv) {
     ensureBaseImage();
     try {
-      Path dir = Files.createTempDirectory(Path.of("/tmp"), "warren-test-");
-      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
       Map<String, String> env = new HashMap<>();
       env.put("WARREN_DATA", dir.toString());
       env.put("WARREN_IMAGES", IMAGES.toString());
