@@ -30,6 +30,7 @@ final class AccessLog {
   private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
   private static final Map<String, String> ID_PARAMS = Map.of("id", "subject", "sid", "session", "cid", "command", "tid", "token");
   private static final Pattern CREATED_ID = Pattern.compile("^\\{\"id\":\"((sbx|brw|tok)_[0-9a-z]{26})\"");
+  private static final Pattern PATH_ID = Pattern.compile("/v1/[a-z]+/((sbx|brw|tok)_[0-9a-z]{26})(/|$)");
   private static final Set<String> CREATES = Set.of("/v1/sandboxes", "/v1/browsers", "/v1/tokens");
 
   private final Audit audit;
@@ -89,6 +90,13 @@ final class AccessLog {
     String id = ctx.pathParamMap().getOrDefault("id", ctx.pathParamMap().get("name"));
     if (id != null) {
       return Optional.of(id.length() > 40 ? id.substring(0, 40) : id);
+    }
+    if (ctx.endpoints().matchedHttpEndpoint() == null) {
+      // refused before routing (no token): the id is still in the path
+      Matcher m = PATH_ID.matcher(ctx.path());
+      if (m.lookingAt()) {
+        return Optional.of(m.group(1));
+      }
     }
     if ((status == 200 || status == 201) && ctx.method().name().equals("POST") && CREATES.contains(route)) {
       String body = ctx.result();
