@@ -69,7 +69,9 @@ public final class Drain {
       ctx.closeSession(1001, REASON);
       return;
     }
-    sockets.put(ctx.sessionId(), ctx);
+    if (ctx.session.isOpen()) {
+      sockets.put(ctx.sessionId(), ctx);
+    }
   }
 
   void closed(WsContext ctx) {

@@ -17,8 +17,8 @@ public final class Catalog {
 
   private static final List<Entry> ENTRIES = List.of(
       new Entry("WARREN_CONFIG", "", "Files",
-          "Absolute path of this file (KEY=VALUE lines, # comments). Set in the environment or with --config; "
-              + "variables in the environment win over lines here."),
+          "Absolute path of the configuration file (NAME=value lines, # comments). Set in the environment or with --config; "
+              + "variables in the environment win over lines in the file."),
       new Entry("WARREN_DATA", "/var/lib/warren", "Files",
           "Data directory: database, API token, signing secret, profiles, sandbox state, logs. Absolute."),
       new Entry("WARREN_IMAGES", "/var/lib/warren/images", "Files",

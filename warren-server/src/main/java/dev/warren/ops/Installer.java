@@ -113,6 +113,8 @@ public final class Installer {
       Files.createDirectories(plan.config().toAbsolutePath().getParent());
       Map<String, String> chosen = new LinkedHashMap<>();
       chosen.put("WARREN_DATA", plan.data().toString());
+      // images inside the data directory: nothing Warren keeps lives outside the prefix, this file and the data directory
+      chosen.put("WARREN_IMAGES", plan.data().resolve("images").toString());
       write(plan.config(), Templates.config(chosen), "rw-------");
       out.println("wrote the configuration file " + plan.config() + " (every setting, commented, with its default)");
     } else {

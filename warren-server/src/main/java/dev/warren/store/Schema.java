@@ -53,7 +53,7 @@ public final class Schema {
       MigrationInfo current = info.current();
       if (current != null && current.getState() == MigrationState.FUTURE_SUCCESS) {
         throw new StoreException(where + " was written by a newer Warren (schema V" + current.getVersion() + ", this jar knows up to V"
-            + latestKnown(ds) + "); run that version or restore a backup made by this one");
+            + latestKnown(ds) + "); downgrades are refused: run that version or restore a backup made by this one");
       }
       var result = flyway.migrate();
       if (result.migrationsExecuted > 0) {

@@ -41,7 +41,7 @@ class UpgradeTest {
       assertThat(r.code()).as("%s", r).isNotZero();
       assertThat(r.output().lines().filter(l -> l.startsWith("warren: ")).toList()).containsExactly("warren: the data directory "
           + w.dataDir() + " was written by a newer Warren (schema V99, this jar knows up to V" + known
-          + "); run that version or restore a backup made by this one");
+          + "); downgrades are refused: run that version or restore a backup made by this one");
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + w.dataDir().resolve("warren.db")); Statement s = c.createStatement();
            ResultSet rs = s.executeQuery("SELECT (SELECT COUNT(*) FROM flyway_schema_history WHERE version = '99'), "
                + "(SELECT COUNT(*) FROM sandboxes WHERE id = '" + sbx + "')")) {
