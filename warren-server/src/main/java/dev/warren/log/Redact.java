@@ -13,10 +13,10 @@ public final class Redact {
   private record Rule(Pattern pattern, String replacement) {}
 
   private static final List<Rule> RULES = List.of(
+      new Rule(Pattern.compile("(?i)\\b(bearer\\s+)[A-Za-z0-9._~+/=-]+"), "$1***"),
       new Rule(Pattern.compile("wrn_[A-Za-z0-9_-]{8,}"), "wrn_***"),
       new Rule(Pattern.compile("wst\\.\\d+\\.[A-Za-z0-9_-]+"), "wst.***"),
       new Rule(Pattern.compile("(?i)\\b(token=)[^&\\s\"]+"), "$1***"),
-      new Rule(Pattern.compile("(?i)\\b(bearer\\s+)[A-Za-z0-9._~+/=-]+"), "$1***"),
       new Rule(Pattern.compile("(?i)\\b(password=)[^&;\\s\"]+"), "$1***"),
       new Rule(Pattern.compile("(://[^/\\s:@\"]+:)[^@\\s/\"]+@"), "$1***@"));
 

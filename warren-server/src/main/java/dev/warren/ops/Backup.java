@@ -78,6 +78,9 @@ public final class Backup {
   }
 
   private static void store(Config config, ZipOutputStream zip, ObjectNode manifest) throws SQLException, IOException {
+    if (config.dbUrl().isEmpty() && !Files.isRegularFile(config.dataDir().resolve("warren.db"))) {
+      throw new OpsException("there is no store in " + config.dataDir() + " (no warren.db): is WARREN_DATA right?");
+    }
     try (Connection c = Store.dataSource(config).getConnection()) {
       boolean sqlite = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("sqlite");
       c.setAutoCommit(false);
