@@ -40,12 +40,12 @@ public final class ApiTokens {
   public ApiTokens(Tokens admin, Store store) {
     this.admin = admin;
     this.store = store;
-    for (Info i : list()) {
-      if (i.revokedAt().isEmpty()) {
-        store.read(h -> h.createQuery("SELECT token_hash FROM api_tokens WHERE id = :id").bind("id", i.id()).mapTo(String.class).findOne())
-            .ifPresent(hash -> byHash.put(hash, new Actor(i.id(), i.name())));
-      }
-    }
+    store.read(h -> h.createQuery("SELECT id, name, token_hash FROM api_tokens WHERE revoked_at IS NULL")
+        .map((rs, c) -> {
+          Actor a = new Actor(rs.getString("id"), rs.getString("name"));
+          byHash.put(rs.getString("token_hash"), a);
+          return a;
+        }).list());
   }
 
   /** The actor a presented token stands for; empty when it is no valid token. */

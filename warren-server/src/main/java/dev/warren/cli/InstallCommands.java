@@ -5,6 +5,7 @@ import dev.warren.config.Config;
 import dev.warren.ops.Installer;
 import dev.warren.ops.OpsException;
 import dev.warren.ops.Uninstaller;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,6 +43,10 @@ final class InstallCommands {
 
     @Override
     public Integer call() throws Exception {
+      if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+        throw new OpsException("install needs root (it writes under " + prefix + " and runs Warren, which needs namespaces, "
+            + "cgroups and mounts): run it with sudo");
+      }
       Installer.Mode m = switch (mode) {
         case "auto" -> Installer.Mode.detect();
         case "systemd" -> Installer.Mode.SYSTEMD;

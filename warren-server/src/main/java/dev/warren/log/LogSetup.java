@@ -49,8 +49,11 @@ public final class LogSetup {
 
   private static RollingFileAppender<ILoggingEvent> file(LoggerContext ctx, Path dir, Config.Logging logging) {
     try {
-      Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      if (!Files.isDirectory(dir)) {
+        // made here: private (lines name sandboxes, tokens' ids, paths); a directory that exists keeps its mode
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("WARREN_LOG_DIR: cannot create " + dir + ": " + e.getMessage(), e);
     }
