@@ -41,6 +41,7 @@ public final class Server implements AutoCloseable {
   private Tokens tokens;
   private Instance instance;
   private SandboxService sandboxes;
+  private Events events;
 
   private Server() {}
 
@@ -57,10 +58,13 @@ public final class Server implements AutoCloseable {
 
   private void boot(Config config) {
     long t0 = System.nanoTime();
+    parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
     instance = InstanceRegistry.claim(config);
     Store store = Store.open(config);
     parts.push(store);
-    Images images = Images.open(config.imagesDir());
+    dev.warren.audit.Audit audit = new dev.warren.audit.Audit(store, config.auditRetention());
+    parts.push(audit);
+    Images images = Images.open(config.imagesDir(), config.mirror());
     Network network = Network.bridge(instance, config.proxyPort());
     FileWatch watch = new FileWatch();
     parts.push(watch);
@@ -85,7 +89,8 @@ public final class Server implements AutoCloseable {
     parts.push(browsers.open());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
-    api = new ApiServer(config, tokens, signed, sandboxes, shells, browsers, egressLog, events, metrics, () -> {
+    api = new ApiServer(config, new dev.warren.api.ApiTokens(tokens, store), signed, sandboxes, shells, browsers, egressLog, events,
+        audit, metrics, () -> {
       Map<String, Optional<String>> checks = new LinkedHashMap<>();
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
@@ -101,8 +106,10 @@ public final class Server implements AutoCloseable {
         egressLog);
     parts.push(proxy);
     writeListenFile(config);
-    log.info("Warren {} ready in {} ms: data {}, store {}, bridge {} {}", instance.name(), (System.nanoTime() - t0) / 1_000_000,
-        config.dataDir(), store.kind(), instance.bridge(), instance.subnet());
+    events.record("controller.started", null, "Warren " + dev.warren.Version.CURRENT + " " + instance.name() + " on "
+        + config.listen().getAddress().getHostAddress() + ":" + api.port() + ", data " + config.dataDir() + ", store " + store.kind()
+        + ", bridge " + instance.bridge() + " " + instance.subnet(), java.time.Duration.ofNanos(System.nanoTime() - t0));
+    this.events = events;
   }
 
   /** Records the address actually bound (port 0 picks one) for the CLI and for tools. */
@@ -138,6 +145,13 @@ public final class Server implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    long t0 = System.nanoTime();
+    boolean wasUp = events != null;
+    if (api != null) {
+      // drain the API first, while everything it calls (and the egress proxy its commands use) still works
+      parts.remove(api);
+      parts.push(api);
+    }
     while (!parts.isEmpty()) {
       AutoCloseable c = parts.pop();
       try {
@@ -145,6 +159,13 @@ public final class Server implements AutoCloseable {
       } catch (Exception e) {
         log.warn("error while shutting down: {}", e.getMessage());
       }
+      if (wasUp && c instanceof ApiServer) {
+        events.record("controller.stopped", null, "API closed; sandboxes, shells and browsers keep running",
+            java.time.Duration.ofNanos(System.nanoTime() - t0));
+      }
+    }
+    if (wasUp) {
+      log.atInfo().addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("Warren stopped; sandboxes keep running");
     }
   }
 }

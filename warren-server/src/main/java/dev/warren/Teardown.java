@@ -29,6 +29,9 @@ public final class Teardown {
   /** Returns the ids of the sandboxes it destroyed. */
   public static List<String> run(Config config) {
     List<String> destroyed = new ArrayList<>();
+    dev.warren.ops.DataLock.holder(config.dataDir()).ifPresent(pid -> {
+      throw new dev.warren.ops.OpsException("the controller (pid " + pid + ") is running on " + config.dataDir() + "; stop it first (warren stop)");
+    });
     if (!Files.exists(config.dataDir().resolve("instance"))) {
       return destroyed;
     }

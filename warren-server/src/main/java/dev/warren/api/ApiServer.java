@@ -13,7 +13,6 @@ import dev.warren.web.LoginRequired;
 import dev.warren.web.WebSessions;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -31,7 +30,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-  private static final Logger access = LoggerFactory.getLogger("access");
   static final long MAX_UPLOAD = 256L * 1024 * 1024;
   /** Largest body read whole (JSON, stdin); file uploads stream and may reach {@link #MAX_UPLOAD}. */
   static final long MAX_JSON = 16L * 1024 * 1024;
@@ -40,8 +38,13 @@ public final class ApiServer implements AutoCloseable {
   /** Routes that need no token: liveness, readiness and metrics (and the dashboard's login page, see {@link Dashboard}). */
   static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics");
 
+  /** The actor of calls made through the dashboard's login session. */
+  static final ApiTokens.Actor DASHBOARD = new ApiTokens.Actor("dashboard", "dashboard session");
+
   private final Javalin app;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Drain drain = new Drain();
+  private final java.time.Duration grace;
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
@@ -49,17 +52,21 @@ public final class ApiServer implements AutoCloseable {
   private static final java.util.regex.Pattern BROWSER_PATH =
       java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/(cdp|devtools/.+|json(/.*)?)$");
 
-  public ApiServer(Config config, Tokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
-      dev.warren.browser.BrowserService browsers, EgressLog egressLog, dev.warren.events.Events events, PrometheusMeterRegistry metrics,
-      Readiness readiness) {
+  public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
+      dev.warren.browser.BrowserService browsers, EgressLog egressLog, dev.warren.events.Events events, dev.warren.audit.Audit audit,
+      PrometheusMeterRegistry metrics, Readiness readiness) {
+    this.grace = config.shutdownGrace();
+    drain.deadline().thenRun(shells::endWaits);
+    AccessLog accessLog = new AccessLog(audit, metrics);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
-    ShellRoutes shellRoutes = new ShellRoutes(shells);
+    ShellRoutes shellRoutes = new ShellRoutes(shells, drain);
+    AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
     CdpProxy cdpProxy = new CdpProxy(browsers);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
-    Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), tokens::matches, events);
+    Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), t -> tokens.authenticate(t).isPresent(), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
@@ -80,22 +87,22 @@ public final class ApiServer implements AutoCloseable {
       });
       var r = cfg.routes;
       r.before(ctx -> {
-        ctx.attribute("t0", System.nanoTime());
+        ctx.attribute(AccessLog.T0, System.nanoTime());
+        drain.before(ctx);
         // the dashboard's gate first: its pages need its session (or the token); /v1 calls with its cookie are its own
-        String caller = dashboard.admits(ctx) ? "dashboard"
+        ApiTokens.Actor actor = dashboard.admits(ctx) ? DASHBOARD
             : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
-        if (caller != null) {
-          guard.check(ctx, caller);
+        ctx.attribute(AccessLog.ACTOR, actor);
+        if (actor != null) {
+          guard.check(ctx, actor.id());
         }
       });
       r.after(ctx -> {
-        Object t0 = ctx.attribute("t0");
-        long nanos = t0 == null ? 0 : System.nanoTime() - (long) t0;
-        var matched = ctx.endpoints().matchedHttpEndpoint();
-        String route = matched == null ? "unmatched" : matched.path;
-        Timer.builder("warren_http_requests").tag("method", ctx.method().name()).tag("route", route)
-            .tag("status", Integer.toString(ctx.statusCode())).register(metrics).record(java.time.Duration.ofNanos(nanos));
-        access.info("{} {} {} {}ms", ctx.method().name(), ctx.path(), ctx.statusCode(), nanos / 1_000_000);
+        try {
+          accessLog.after(ctx);
+        } finally {
+          drain.after(ctx);
+        }
       });
       r.get("/healthz", ctx -> Json.send(ctx, 200, Json.object().put("status", "ok")));
       r.get("/readyz", ctx -> ready(ctx, readiness));
@@ -103,12 +110,21 @@ public final class ApiServer implements AutoCloseable {
       sandboxRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);
+      auditRoutes.register(r);
       r.wsBeforeUpgrade("/*", ctx -> {
-        String caller = dashboard.admitsUpgrade(ctx) ? "dashboard"
+        ctx.attribute(AccessLog.T0, System.nanoTime());
+        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? DASHBOARD
             : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
-        if (caller != null) {
-          guard.check(ctx, caller);
+        ctx.attribute(AccessLog.ACTOR, actor);
+        if (actor != null) {
+          guard.check(ctx, actor.id());
+          accessLog.upgraded(ctx, routeOf(ctx.path()));
         }
+      });
+      r.wsAfter(ws -> {
+        ws.onConnect(drain::opened);
+        ws.onClose(drain::closed);
+        ws.onError(drain::closed);
       });
       ptyRoutes.register(r);
       browserRoutes.register(r);
@@ -204,19 +220,20 @@ public final class ApiServer implements AutoCloseable {
    * Returns who is calling, for the rate limit: {@code api} for the API token,
    * {@code cdp:<browser id>} for a signed token, null for a public route.
    */
-  static String authorize(Tokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
+  static ApiTokens.Actor authorize(ApiTokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
     if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1"))) {
       return null;
     }
     String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
         ? authorization.substring(7).strip() : queryToken;
-    if (tokens.matches(token)) {
-      return "api";
+    Optional<ApiTokens.Actor> actor = tokens.authenticate(token);
+    if (actor.isPresent()) {
+      return actor.get();
     }
     java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
     if (token != null && token.startsWith("wst.") && m.matches()) {
       if (signed.valid(token, "cdp", m.group(1))) {
-        return "cdp:" + m.group(1);
+        return new ApiTokens.Actor("cdp:" + m.group(1), "signed token for " + m.group(1));
       }
       throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
     }
@@ -237,6 +254,11 @@ public final class ApiServer implements AutoCloseable {
     String detail = failures.unavailable(e).orElse("the store is unavailable: " + Failures.rootMessage(e));
     log.warn("store unavailable on {} {}: {}", ctx.method(), ctx.path(), detail);
     Json.problem(ctx, Problem.UNAVAILABLE, detail, Optional.empty(), Map.of());
+  }
+
+  /** The route of a WebSocket path, ids replaced by their parameter ({@code /v1/sandboxes/{id}/pty}). */
+  static String routeOf(String path) {
+    return path.replaceAll("/(sbx|brw)_[0-9a-z]{26}", "/{id}").replaceAll("/devtools/[^/]+/[^/]+$", "/devtools/{kind}/{target}");
   }
 
   private static int limit(String s) {
@@ -267,9 +289,23 @@ public final class ApiServer implements AutoCloseable {
     return app.port();
   }
 
+  /** The shutdown signals, for parts that hold long calls or streams of their own. */
+  public Drain drain() {
+    return drain;
+  }
+
+  /**
+   * Stops gracefully: no new connections, WebSockets closed with 1001, calls in flight given up to
+   * WARREN_SHUTDOWN_GRACE to finish (see {@link Drain}), then the HTTP server stops.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      try {
+        drain.run(app, grace);
+      } catch (RuntimeException e) {
+        log.warn("draining the API failed: {}", e.toString());
+      }
       app.stop();
     }
   }

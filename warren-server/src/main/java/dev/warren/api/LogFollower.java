@@ -15,7 +15,8 @@ import java.util.Optional;
  * Streams a command's stdout or stderr as Server-Sent Events while it is produced, from any byte
  * offset: each {@code output} event carries base64 bytes and, as its id, the offset after them, so
  * a client that lost its connection resumes exactly there ({@code Last-Event-ID} or
- * {@code ?offset=}). An {@code exit} event with the job ends the stream once every byte was sent.
+ * {@code ?offset=}). An {@code exit} event with the job ends the stream once every byte was sent;
+ * when the controller shuts down the stream ends without one, and the client resumes later.
  */
 final class LogFollower {
   private static final long POLL_MILLIS = 20;
@@ -26,8 +27,11 @@ final class LogFollower {
   private final String sessionId;
   private final String commandId;
   private final String stream;
+  private final java.util.function.BooleanSupplier stopping;
 
-  LogFollower(Commands commands, String sandboxId, String sessionId, String commandId, String stream) {
+  LogFollower(Commands commands, String sandboxId, String sessionId, String commandId, String stream,
+      java.util.function.BooleanSupplier stopping) {
+    this.stopping = stopping;
     this.commands = commands;
     this.sandboxId = sandboxId;
     this.sessionId = sessionId;
@@ -50,6 +54,11 @@ final class LogFollower {
     byte[] buf = new byte[1 << 16];
     try {
       while (true) {
+        if (stopping.getAsBoolean()) {
+          // no exit event: clients reconnect from the last id once Warren is back
+          send(out, ": " + Drain.REASON + "; resume from byte " + offset + "\n\n");
+          return;
+        }
         ShellCommand c = commands.get(sandboxId, sessionId, commandId);
         if (ch == null) {
           try {

@@ -27,9 +27,11 @@ final class ShellRoutes {
 
   private final ShellService shells;
   private final Commands commands;
+  private final Drain drain;
 
-  ShellRoutes(ShellService shells) {
+  ShellRoutes(ShellService shells, Drain drain) {
     this.shells = shells;
+    this.drain = drain;
     this.commands = shells.commands();
   }
 
@@ -155,7 +157,7 @@ final class ShellRoutes {
     boolean follow = "true".equals(ctx.queryParam("follow"));
     ShellCommand c = commands.get(id, sid, cid);
     if (follow) {
-      new LogFollower(commands, id, sid, cid, stream).stream(ctx, offset);
+      new LogFollower(commands, id, sid, cid, stream, drain::draining).stream(ctx, offset);
       return;
     }
     try (FileChannel ch = commands.output(id, sid, cid, stream)) {

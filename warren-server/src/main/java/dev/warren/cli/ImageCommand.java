@@ -23,8 +23,8 @@ final class ImageCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Config config = Config.fromEnvironment();
-      Images images = Images.open(config.imagesDir());
+      Config config = CliConfig.load();
+      Images images = Images.open(config.imagesDir(), config.mirror());
       long t0 = System.nanoTime();
       Image image = images.build(name, line -> System.out.println("[" + name + "] " + line));
       System.out.printf("image %s %s ready at %s (%.1f s)%n", image.name(), image.digest(), image.rootfs(), (System.nanoTime() - t0) / 1e9);
@@ -36,7 +36,8 @@ final class ImageCommand implements Runnable {
   static final class List implements Runnable {
     @Override
     public void run() {
-      Images images = Images.open(Config.fromEnvironment().imagesDir());
+      Config config = CliConfig.load();
+      Images images = Images.open(config.imagesDir(), config.mirror());
       for (Recipe r : images.recipes()) {
         String state = images.find(r.name()).map(i -> "built " + i.builtAt() + ", " + (i.sizeBytes() >> 20) + " MiB").orElse("not built");
         System.out.printf("%-10s %s  %s  (%s)%n", r.name(), r.digest().substring(0, 19), state, r.description());

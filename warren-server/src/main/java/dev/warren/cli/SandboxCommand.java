@@ -31,7 +31,7 @@ final class SandboxCommand implements Runnable {
     String token;
 
     Warren connect() throws java.io.IOException {
-      Config c = Config.fromEnvironment();
+      Config c = CliConfig.load();
       String u = url != null ? url : "http://" + c.listen().getAddress().getHostAddress() + ":" + c.listen().getPort();
       String t = token != null ? token : Files.readString(c.dataDir().resolve("token")).strip();
       return Warren.connect(u, t);

@@ -2,22 +2,48 @@ package dev.warren.cli;
 
 import dev.warren.Server;
 import dev.warren.config.Config;
+import dev.warren.log.LogSetup;
+import dev.warren.ops.Daemon;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "serve", description = "Run the Warren controller in the foreground (settings: WARREN_* variables, see README).")
-final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+@Command(name = "serve", description = {"Run the Warren controller: in the foreground, or with --daemon in the background "
+    + "(pid file, log file; --supervise restarts it when it crashes).", "Settings: WARREN_* variables or --config FILE (docs/operations.md)."})
+final class ServeCommand implements Callable<Integer> {
+
+  @Option(names = "--daemon", description = "run in the background: detach, write the pid file, return once the API answers")
+  boolean daemon;
+
+  @Option(names = "--supervise", description = "with --daemon: a supervisor restarts the controller when it exits abnormally")
+  boolean supervise;
+
+  @Option(names = "--pid-file", paramLabel = "FILE", description = "pid file of the background Warren (default: $WARREN_DATA/warren.pid)")
+  Path pidFile;
+
+  @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "120", description = "with --daemon: how long to wait for the API (default: 120)")
+  long waitSeconds;
 
   @Override
   public Integer call() throws Exception {
-    Config config = Config.fromEnvironment();
+    Config config = CliConfig.load();
+    if (daemon || supervise) {
+      Daemon.start(config, CliConfig.environment(), new Daemon.Options(Optional.ofNullable(pidFile).map(Path::toAbsolutePath), supervise,
+          Duration.ofSeconds(waitSeconds)), System.out);
+      return 0;
+    }
+    LogSetup.configure(config.logging());
     Server server = Server.start(config);
     if (server.tokens().created()) {
-      // the token is shown only to a person at a terminal: redirected output ends up in log files
+      // the token is shown only to a person at a terminal: redirected output (a background Warren's, a service's) ends up in log files
       java.io.Console console = System.console();
-      boolean terminal = console != null && console.isTerminal();
-      System.out.println("API token generated in " + config.dataDir().resolve("token") + " (mode 0600)"
-          + (terminal ? ": " + server.tokens().value() : "; `warren token` prints it"));
+      boolean terminal = console != null && console.isTerminal() && System.getProperty("warren.daemon") == null;
+      System.out.println(terminal ? "API token (saved in " + config.dataDir().resolve("token") + "): " + server.tokens().value()
+          : "API token written to " + config.dataDir().resolve("token") + " (mode 0600); `warren token` prints it");
     }
     System.out.println("Warren is listening on http://" + config.listen().getAddress().getHostAddress() + ":" + server.port());
     CountDownLatch stopped = new CountDownLatch(1);

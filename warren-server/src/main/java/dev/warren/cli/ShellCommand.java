@@ -33,7 +33,7 @@ final class ShellCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Config c = Config.fromEnvironment();
+    Config c = CliConfig.load();
     String base = url != null ? url : "http://" + listen(c);
     String t = token != null ? token : Files.readString(c.dataDir().resolve("token")).strip();
     int[] size = terminalSize();

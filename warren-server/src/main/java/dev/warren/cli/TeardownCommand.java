@@ -14,7 +14,7 @@ final class TeardownCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var destroyed = Teardown.run(Config.fromEnvironment());
+    var destroyed = Teardown.run(CliConfig.load());
     System.out.println("destroyed " + destroyed.size() + " sandboxes; host resources removed");
     return 0;
   }

@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
 final class TokenCommand implements Runnable {
   @Override
   public void run() {
-    System.out.println(Tokens.load(Config.fromEnvironment().dataDir()).value());
+    System.out.println(Tokens.load(CliConfig.load().dataDir()).value());
   }
 }

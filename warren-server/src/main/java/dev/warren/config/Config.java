@@ -32,7 +32,20 @@ public record Config(
     Optional<Path> crun,
     Duration idleCheckInterval,
     int browserPool,
-    Guards guards) {
+    String mirror,
+    Guards guards,
+    Duration shutdownGrace,
+    Logging logging,
+    Duration auditRetention) {
+
+  /** Where and how much the controller logs; {@code dir} empty: standard output only. */
+  public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
+    public Logging {
+      Objects.requireNonNull(level, "level");
+      Objects.requireNonNull(dir, "dir");
+      Objects.requireNonNull(retention, "retention");
+    }
+  }
 
   /** Settings a caller may leave out of a sandbox create, and the limits' bounds. */
   public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout) {
@@ -42,13 +55,8 @@ public record Config(
     }
   }
 
-  public static final Set<String> SETTINGS = Set.of(
-      "WARREN_CONFIG", "WARREN_LISTEN", "WARREN_DATA", "WARREN_IMAGES", "WARREN_DB_URL", "WARREN_DB_USER",
-      "WARREN_DB_PASSWORD", "WARREN_HOST_STATE", "WARREN_BRIDGE", "WARREN_SUBNET", "WARREN_PROXY_PORT",
-      "WARREN_MAX_SANDBOXES", "WARREN_DEFAULT_IMAGE", "WARREN_DEFAULT_MEMORY_MB", "WARREN_DEFAULT_PIDS",
-      "WARREN_DEFAULT_CPUS", "WARREN_IDLE_TIMEOUT", "WARREN_CRUN", "WARREN_IDLE_CHECK_INTERVAL",
-      "WARREN_MIRROR", "WARREN_LOG_LEVEL", "WARREN_BROWSER_POOL", "WARREN_RATE_LIMIT", "WARREN_MIN_FREE_SPACE",
-      "WARREN_DB_TIMEOUT");
+  /** Every setting's name (the {@link Catalog}); unknown names in a config file are refused. */
+  public static final Set<String> SETTINGS = Catalog.names();
 
   public Config {
     Objects.requireNonNull(listen, "listen");
@@ -56,6 +64,10 @@ public record Config(
     Objects.requireNonNull(imagesDir, "imagesDir");
     Objects.requireNonNull(sandboxDefaults, "sandboxDefaults");
     Objects.requireNonNull(guards, "guards");
+    Objects.requireNonNull(mirror, "mirror");
+    Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    Objects.requireNonNull(logging, "logging");
+    Objects.requireNonNull(auditRetention, "auditRetention");
     if (!dataDir.isAbsolute()) {
       throw new ConfigException("WARREN_DATA: must be an absolute path, got " + dataDir);
     }
@@ -118,8 +130,35 @@ public record Config(
     }
     Path hostState = absolute("WARREN_HOST_STATE", s.string("WARREN_HOST_STATE", "/var/lib/warren-host"));
     int browserPool = s.integer("WARREN_BROWSER_POOL", 0, 0, 64);
+    String mirror = s.string("WARREN_MIRROR", "http://deb.debian.org/debian");
+    if (!mirror.matches("(https?|file)://\\S+")) {
+      throw new ConfigException("WARREN_MIRROR: expected an http(s) or file URL of a Debian archive, got '" + mirror + "'");
+    }
+    Duration grace = s.duration("WARREN_SHUTDOWN_GRACE", Duration.ofSeconds(10));
+    if (grace.compareTo(Duration.ofMinutes(10)) > 0) {
+      throw new ConfigException("WARREN_SHUTDOWN_GRACE: must be at most 10m, got " + s.string("WARREN_SHUTDOWN_GRACE", ""));
+    }
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
-        hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, Guards.from(s));
+        hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
+        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)));
+  }
+
+  private static Logging logging(Settings s, Path data) {
+    String level = s.string("WARREN_LOG_LEVEL", "INFO").toUpperCase(java.util.Locale.ROOT);
+    if (!Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
+      throw new ConfigException("WARREN_LOG_LEVEL: expected TRACE, DEBUG, INFO, WARN or ERROR, got '" + s.string("WARREN_LOG_LEVEL", "") + "'");
+    }
+    String dir = s.string("WARREN_LOG_DIR", data.resolve("logs").toString());
+    Optional<Path> logDir = dir.equals("off") ? Optional.empty() : Optional.of(absolute("WARREN_LOG_DIR", dir));
+    long max = s.size("WARREN_LOG_MAX_SIZE", 1L << 30);
+    if (max < 1L << 20) {
+      throw new ConfigException("WARREN_LOG_MAX_SIZE: must be at least 1MB, got " + s.string("WARREN_LOG_MAX_SIZE", ""));
+    }
+    Duration retention = s.duration("WARREN_LOG_RETENTION", Duration.ofDays(14));
+    if (retention.toDays() < 1) {
+      throw new ConfigException("WARREN_LOG_RETENTION: must be at least 1d, got " + s.string("WARREN_LOG_RETENTION", ""));
+    }
+    return new Logging(level, logDir, max, retention);
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

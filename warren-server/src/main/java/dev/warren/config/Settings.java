@@ -1,7 +1,5 @@
 package dev.warren.config;
 
-import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,14 +7,13 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Raw settings: {@code WARREN_*} environment variables over an optional config file
- * ({@code WARREN_CONFIG}, lines of {@code WARREN_NAME=value}). Typed getters fail with the setting's
+ * ({@code WARREN_CONFIG}, lines of {@code WARREN_NAME=value}, see {@link EnvFile}). Typed getters fail with the setting's
  * name and the bad value.
  */
 final class Settings {
@@ -35,25 +32,13 @@ final class Settings {
     String file = env.get("WARREN_CONFIG");
     if (file != null && !file.isBlank()) {
       Path p = Path.of(file);
+      if (!p.isAbsolute()) {
+        throw new ConfigException("WARREN_CONFIG: must be an absolute path, got '" + file + "'");
+      }
       if (!Files.isRegularFile(p)) {
         throw new ConfigException("WARREN_CONFIG: no such file: " + file);
       }
-      Properties props = new Properties();
-      try (Reader r = Files.newBufferedReader(p)) {
-        props.load(r);
-      } catch (IOException | IllegalArgumentException e) {
-        throw new ConfigException("WARREN_CONFIG: cannot read " + file + ": " + e.getMessage());
-      }
-      for (String k : props.stringPropertyNames()) {
-        String key = k.trim().toUpperCase(Locale.ROOT);
-        if (!key.startsWith("WARREN_")) {
-          key = "WARREN_" + key;
-        }
-        if (!known.contains(key)) {
-          throw new ConfigException("WARREN_CONFIG: unknown setting " + k + " in " + file + " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
-        }
-        merged.put(key, props.getProperty(k).trim());
-      }
+      merged.putAll(EnvFile.read(p, known));
     }
     env.forEach((k, v) -> {
       if (k.startsWith("WARREN_") && known.contains(k)) {
@@ -104,9 +89,9 @@ final class Settings {
     }
   }
 
-  private static final Pattern SIZE = Pattern.compile("(\\d+)([kmgt]i?b?|b)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?", Pattern.CASE_INSENSITIVE);
 
-  /** A size in bytes: {@code 65536}, {@code 512k}, {@code 64m}, {@code 2g} (binary units; {@code MiB} and {@code MB} alike). */
+  /** A size in bytes: {@code 65536}, {@code 512k}, {@code 64m}, {@code 2g} (binary units; {@code 500MB}, {@code MiB} and {@code m} alike). */
   long size(String name, long dflt) {
     Optional<String> v = get(name);
     if (v.isEmpty()) {
@@ -114,7 +99,7 @@ final class Settings {
     }
     Matcher m = SIZE.matcher(v.get());
     if (!m.matches()) {
-      throw new ConfigException(name + ": expected a size like 64m, 1g or 65536 (bytes), got '" + v.get() + "'");
+      throw new ConfigException(name + ": expected a size like 500MB, 64m, 1g or 65536 (bytes), got '" + v.get() + "'");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT);

@@ -14,6 +14,7 @@ public enum Problem {
   IMAGE_NOT_BUILT(422, "image-not-built", "Image not built"),
   LIMIT_EXCEEDED(429, "limit-exceeded", "Limit exceeded"),
   UNAVAILABLE(503, "runtime-unavailable", "Runtime unavailable"),
+  SHUTTING_DOWN(503, "shutting-down", "Shutting down"),
   INTERNAL(500, "internal", "Internal error");
 
   private final int status;

@@ -9,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event log: life-cycle steps of sandboxes (and later sessions and browsers), kept in the store
- * and logged as one line each. Thread-safe. Recording never fails the operation it describes.
+ * The event log: life-cycle steps of sandboxes, sessions and browsers, kept in the store and logged
+ * as one structured line each ({@code msg=event kind=… subject=… ms=… detail=…}). Thread-safe. Recording never fails the operation it describes.
  */
 public final class Events {
   private static final Logger log = LoggerFactory.getLogger("events");
@@ -21,8 +21,20 @@ public final class Events {
   }
 
   public void record(String kind, String subject, String detail) {
+    record(kind, subject, detail, null);
+  }
+
+  /** Records an event that took {@code took} (logged as {@code ms=}); null when it has no duration. */
+  public void record(String kind, String subject, String detail, java.time.Duration took) {
     Event e = new Event(Ids.next("evt"), Instant.now(), kind, Optional.ofNullable(subject), detail);
-    log.info("{} {} {}", kind, subject == null ? "-" : subject, detail);
+    var line = log.atInfo().addKeyValue("kind", kind);
+    if (subject != null) {
+      line = line.addKeyValue("subject", subject);
+    }
+    if (took != null) {
+      line = line.addKeyValue("ms", took.toMillis());
+    }
+    line.addKeyValue("detail", detail).log("event");
     try {
       store.writeOne(h -> h.createUpdate("INSERT INTO events (id, at, kind, subject, detail) VALUES (:id, :at, :kind, :subject, :detail)")
           .bind("id", e.id()).bind("at", e.at().toEpochMilli()).bind("kind", kind).bind("subject", subject)

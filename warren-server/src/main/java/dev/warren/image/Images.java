@@ -28,6 +28,13 @@ public interface Images {
     return new DirectoryImages(imagesDir, RecipeFormat.builtIn(), DirectoryImages.mirrorFromEnvironment(), DirectoryImages.BUILD_TIMEOUT);
   }
 
+  /** Images in {@code imagesDir}, built from {@code mirror} (the validated WARREN_MIRROR setting). */
+  static Images open(Path imagesDir, String mirror) {
+    Objects.requireNonNull(imagesDir, "imagesDir");
+    Objects.requireNonNull(mirror, "mirror");
+    return new DirectoryImages(imagesDir, RecipeFormat.builtIn(), mirror, DirectoryImages.BUILD_TIMEOUT);
+  }
+
   List<Recipe> recipes();
 
   /** The built image for the recipe's current digest, if it is built. */

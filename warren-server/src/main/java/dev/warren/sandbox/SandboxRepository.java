@@ -95,10 +95,10 @@ final class SandboxRepository {
 
   /** Writes the life-cycle columns of {@code s}; returns it. */
   Sandbox update(Sandbox s) {
-    store.writeOne(h -> h.createUpdate("UPDATE sandboxes SET state = :state, state_reason = :reason, generation = :generation, "
+    store.writeOne(h -> h.createUpdate("UPDATE sandboxes SET state = :state, state_reason = :reason, generation = :generation, address = :address, "
             + "started_at = :started, stopped_at = :stopped, last_activity_at = :activity, updated_at = :updated WHERE id = :id")
         .bind("id", s.id()).bind("state", s.state().wire()).bind("reason", s.stateReason().orElse(null))
-        .bind("generation", s.generation()).bind("started", millis(s.startedAt())).bind("stopped", millis(s.stoppedAt()))
+        .bind("generation", s.generation()).bind("address", s.address()).bind("started", millis(s.startedAt())).bind("stopped", millis(s.stoppedAt()))
         .bind("activity", s.lastActivityAt().toEpochMilli()).bind("updated", System.currentTimeMillis())
         .execute());
     return s;

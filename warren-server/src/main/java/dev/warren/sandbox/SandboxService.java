@@ -230,17 +230,20 @@ public final class SandboxService {
 
   /** Starts generation {@code s.generation()} and stores it as running. Caller holds the lock. */
   private Sandbox boot(Sandbox s, Image image, String verb) {
+    long t0 = System.nanoTime();
     StartSpec start = new StartSpec(s.id(), image, s.slot(), (Inet4Address) network.address(s.slot()), s.generation(),
         environment(s), s.spec().limits());
     runtime.start(start);
     Instant now = Instant.now();
+    // the address follows the slot on this instance's subnet (a restored store may carry another host's)
     Sandbox running = new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(),
-        s.slot(), s.address(), s.createdAt(), Optional.of(now), Optional.empty(), now);
+        s.slot(), start.address().getHostAddress(), s.createdAt(), Optional.of(now), Optional.empty(), now);
     repo.update(running);
     registerEgress(running);
     activity.put(s.id(), now);
     fireStarted(running);
-    events.record("sandbox." + verb, s.id(), "generation " + s.generation() + " running at " + s.address());
+    events.record("sandbox." + verb, s.id(), "generation " + s.generation() + " running at " + running.address(),
+        java.time.Duration.ofNanos(System.nanoTime() - t0));
     return running;
   }
 

@@ -129,7 +129,7 @@ public final class Commands {
       record(ls, t);
     }
     try {
-      return ShellService.await(t.done, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      return shells.awaitJob(t.done, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     } catch (TimeoutException e) {
       return current(ls, t.id).orElse(submitted);
     }
@@ -227,7 +227,7 @@ public final class Commands {
       return get(sandboxId, sessionId, id);
     }
     try {
-      return ShellService.await(t.done, wait);
+      return shells.awaitJob(t.done, wait);
     } catch (TimeoutException e) {
       return current(ls, id).orElse(c);
     }

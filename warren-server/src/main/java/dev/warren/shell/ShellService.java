@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 public final class ShellService implements SandboxListener, AutoCloseable {
+  private final CompletableFuture<Void> waitsEnd = new CompletableFuture<>();
   private static final Logger log = LoggerFactory.getLogger(ShellService.class);
   static final Duration READY_WAIT = Duration.ofSeconds(15);
   public static final int INLINE_OUTPUT = 1 << 20;
@@ -322,6 +323,33 @@ public final class ShellService implements SandboxListener, AutoCloseable {
 
   static String text(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Makes every synchronous wait for a command (a submit with a wait, {@code GET …?wait=}) stop
+   * now and answer with the job as it is; the commands run on. Called when the controller shuts
+   * down, so callers get an answer instead of a cut connection.
+   */
+  public void endWaits() {
+    waitsEnd.complete(null);
+  }
+
+  /** Like {@link #await} but also ends when {@link #endWaits()} is called (then: TimeoutException). */
+  <T> T awaitJob(CompletableFuture<T> f, Duration wait) throws TimeoutException {
+    if (!f.isDone()) {
+      try {
+        CompletableFuture.anyOf(f, waitsEnd).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ShellException(Problem.UNAVAILABLE, "interrupted");
+      } catch (java.util.concurrent.ExecutionException e) {
+        // the job's own failure is reported by await below
+      }
+      if (!f.isDone()) {
+        throw new TimeoutException("the controller is shutting down");
+      }
+    }
+    return await(f, Duration.ZERO);
   }
 
   static <T> T await(CompletableFuture<T> f, Duration wait) throws TimeoutException {

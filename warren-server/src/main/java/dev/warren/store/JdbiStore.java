@@ -7,10 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
-import org.flywaydb.core.api.MigrationInfo;
-import org.flywaydb.core.api.MigrationState;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +60,7 @@ final class JdbiStore implements Store {
     }
     HikariDataSource pool = new HikariDataSource(hc);
     try {
-      migrate(pool, kind, url);
+      Schema.migrate(pool, kind, where(config), java.util.Optional.empty());
       if (kind.equals("sqlite")) {
         restrict(Path.of(url.substring("jdbc:sqlite:".length())));
       }
@@ -73,6 +69,23 @@ final class JdbiStore implements Store {
       pool.close();
       throw e;
     }
+  }
+
+  static DataSource plain(Config config) {
+    String url = config.jdbcUrl();
+    if (url.startsWith("jdbc:sqlite:")) {
+      SQLiteConfig c = new SQLiteConfig();
+      c.setBusyTimeout(15_000);
+      c.enforceForeignKeys(true);
+      SQLiteDataSource ds = new SQLiteDataSource(c);
+      ds.setUrl(url);
+      return ds;
+    }
+    org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+    ds.setURL(url);
+    config.dbUser().ifPresent(ds::setUser);
+    config.dbPassword().ifPresent(ds::setPassword);
+    return ds;
   }
 
   private static DataSource sqlite(String url, long busyTimeoutMillis) {
@@ -87,28 +100,6 @@ final class JdbiStore implements Store {
     return ds;
   }
 
-  private static void migrate(DataSource ds, String kind, String url) {
-    try {
-      Flyway flyway = Flyway.configure()
-          .dataSource(ds)
-          .locations("classpath:db/migration")
-          .validateMigrationNaming(true)
-          .load();
-      MigrationInfo current = flyway.info().current();
-      if (current != null && current.getState() == MigrationState.FUTURE_SUCCESS) {
-        throw new StoreException("the database at " + redact(url) + " has schema version " + current.getVersion()
-            + ", written by a newer Warren; downgrades are refused. Run the newer version, or restore a backup made by this version.");
-      }
-      var result = flyway.migrate();
-      if (result.migrationsExecuted > 0) {
-        log.info("store {} migrated to schema version {} ({} migrations)", kind, result.targetSchemaVersion, result.migrationsExecuted);
-      }
-    } catch (FlywayException e) {
-      String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-      throw new StoreException("cannot open the database at " + redact(url) + ": " + msg, e);
-    }
-  }
-
   /** The database holds upstream proxy credentials: owner only (WAL files inherit the mode). */
   private static void restrict(Path db) {
     try {
@@ -118,6 +109,11 @@ final class JdbiStore implements Store {
     } catch (java.io.IOException e) {
       log.warn("cannot restrict the permissions of {}: {}", db, e.getMessage());
     }
+  }
+
+  /** How errors name the database: the data directory for the default SQLite, else the URL. */
+  static String where(Config config) {
+    return config.dbUrl().isEmpty() ? "the data directory " + config.dataDir() : "the database at " + redact(config.jdbcUrl());
   }
 
   static String redact(String url) {

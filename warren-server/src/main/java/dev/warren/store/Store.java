@@ -16,6 +16,15 @@ public interface Store extends AutoCloseable {
     return JdbiStore.open(config);
   }
 
+  /**
+   * A plain, unpooled connection source for the configured database, without migrating it (for
+   * backup and restore, which run beside or instead of a controller). SQLite transactions are
+   * deferred, so a backup's read transaction never blocks the controller's writes.
+   */
+  static javax.sql.DataSource dataSource(Config config) {
+    return JdbiStore.plain(config);
+  }
+
   /** {@code sqlite} or {@code postgresql}. */
   String kind();
 

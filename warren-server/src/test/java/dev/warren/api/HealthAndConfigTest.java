@@ -48,7 +48,7 @@ class HealthAndConfigTest {
       "WARREN_SUBNET       | 10.0.0.0/30          | WARREN_SUBNET: prefix must be between /8 and /24",
       "WARREN_RATE_LIMIT   | fast                 | WARREN_RATE_LIMIT: expected RATE or RATE/BURST",
       "WARREN_RATE_LIMIT   | 10/0                 | WARREN_RATE_LIMIT: the burst must be between 1 and",
-      "WARREN_MIN_FREE_SPACE | lots               | WARREN_MIN_FREE_SPACE: expected a size like 64m",
+      "WARREN_MIN_FREE_SPACE | lots               | WARREN_MIN_FREE_SPACE: expected a size like 500MB, 64m",
       "WARREN_DB_TIMEOUT   | 1ms                  | WARREN_DB_TIMEOUT: must be between 250ms and 10m",
   })
   void badSettingsStopStartUpWithOneLineNamingThem(String name, String value, String message) throws Exception {

@@ -83,12 +83,22 @@ public final class TestWarren implements AutoCloseable {
 
   public static TestWarren start(Map<String, String> extraEnv) {
     try {
-      Path dir = Files.createTempDirectory(Path.of("/tmp"), "warren-test-");
-      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-      return startIn(dir, dir.resolve("server.log"), extraEnv);
+      return startOn(newDataDir(), extraEnv);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A fresh, empty data directory under /tmp (mode 0711), for {@link #startOn}. */
+  public static Path newDataDir() throws IOException {
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "warren-test-");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    return dir;
+  }
+
+  /** A controller on {@code dir} (which it deletes when closed), e.g. one a test restored a backup into. */
+  public static TestWarren startOn(Path dir, Map<String, String> extraEnv) {
+    return startIn(dir, dir.resolve("server.log"), extraEnv);
   }
 
   /**

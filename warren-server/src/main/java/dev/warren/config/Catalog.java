@@ -1,0 +1,92 @@
+package dev.warren.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every setting Warren knows, with its default and what it means: the one list from which the
+ * known names, the commented configuration file written by {@code warren install} and the checks
+ * that the documentation is complete are derived. A setting added to {@link Config} is added here.
+ */
+public final class Catalog {
+
+  /** One setting: name, default as written in the file ({@code ""}: none), section and meaning. */
+  public record Entry(String name, String dflt, String section, String meaning) {}
+
+  private static final List<Entry> ENTRIES = List.of(
+      new Entry("WARREN_CONFIG", "", "Files",
+          "Absolute path of the configuration file (NAME=value lines, # comments). Set in the environment or with --config; "
+              + "variables in the environment win over lines in the file."),
+      new Entry("WARREN_DATA", "/var/lib/warren", "Files",
+          "Data directory: database, API token, signing secret, profiles, sandbox state, logs. Absolute."),
+      new Entry("WARREN_IMAGES", "/var/lib/warren/images", "Files",
+          "Golden images (built with debootstrap), shared by every data directory on the host. Absolute."),
+      new Entry("WARREN_HOST_STATE", "/var/lib/warren-host", "Files",
+          "Host-wide registry that gives each data directory its own instance number, bridge, subnet and uid range."),
+      new Entry("WARREN_LISTEN", "127.0.0.1:7070", "API",
+          "Address of the HTTP API, host:port. Port 0 picks a free port and writes it to $WARREN_DATA/listen."),
+      new Entry("WARREN_RATE_LIMIT", "1000/2000", "API",
+          "API requests per second per token, then the burst (RATE or RATE/BURST; 0: no limit). Past it: 429 with Retry-After."),
+      new Entry("WARREN_MIN_FREE_SPACE", "64m", "Files",
+          "Free space the data directory keeps; below it, calls that write answer 503 naming the disk."),
+      new Entry("WARREN_SHUTDOWN_GRACE", "10s", "API",
+          "On SIGTERM: how long calls in flight may take to finish before the controller stops anyway."),
+      new Entry("WARREN_DB_URL", "", "Store",
+          "jdbc:sqlite:FILE or jdbc:postgresql://HOST:PORT/DB. Empty: SQLite in $WARREN_DATA/warren.db."),
+      new Entry("WARREN_DB_USER", "", "Store", "PostgreSQL user."),
+      new Entry("WARREN_DB_TIMEOUT", "10s", "Store",
+          "How long a call waits for the database (a SQLite lock, a PostgreSQL connection) before answering 503 (250ms..10m)."),
+      new Entry("WARREN_DB_PASSWORD", "", "Store", "PostgreSQL password (never logged)."),
+      new Entry("WARREN_BRIDGE", "", "Network",
+          "Name of the sandbox bridge. Empty: warren<instance number>."),
+      new Entry("WARREN_SUBNET", "", "Network",
+          "IPv4 network of the sandboxes, /8 to /24. Empty: 10.200.0.0/20 shifted by the instance number."),
+      new Entry("WARREN_PROXY_PORT", "3128", "Network",
+          "Port of the egress proxy on the bridge address; the only way out of a sandbox."),
+      new Entry("WARREN_MAX_SANDBOXES", "1024", "Sandboxes", "Sandboxes this instance keeps at most (1..1024)."),
+      new Entry("WARREN_DEFAULT_IMAGE", "base", "Sandboxes", "Image of a sandbox whose create names none."),
+      new Entry("WARREN_DEFAULT_MEMORY_MB", "512", "Sandboxes", "Default memory limit, MiB (16..262144)."),
+      new Entry("WARREN_DEFAULT_PIDS", "512", "Sandboxes", "Default process limit (8..1000000)."),
+      new Entry("WARREN_DEFAULT_CPUS", "1", "Sandboxes", "Default CPU limit, cores (0.01..1024)."),
+      new Entry("WARREN_IDLE_TIMEOUT", "30m", "Sandboxes",
+          "A sandbox with no API activity and no CPU use for this long is stopped (0: never). Per sandbox: idleTimeoutSeconds."),
+      new Entry("WARREN_IDLE_CHECK_INTERVAL", "15s", "Sandboxes", "How often idleness is checked."),
+      new Entry("WARREN_BROWSER_POOL", "0", "Sandboxes", "Headless browsers kept started and ready to hand out (0..64)."),
+      new Entry("WARREN_CRUN", "", "Runtime", "Absolute path of the crun binary. Empty: crun on the PATH."),
+      new Entry("WARREN_MIRROR", "http://deb.debian.org/debian", "Runtime", "Debian mirror for image builds (http, https or file URL)."),
+      new Entry("WARREN_LOG_LEVEL", "INFO", "Logs", "TRACE, DEBUG, INFO, WARN or ERROR."),
+      new Entry("WARREN_LOG_DIR", "", "Logs",
+          "Directory of the rotating log file warren.log. Empty: $WARREN_DATA/logs. \"off\": standard output only."),
+      new Entry("WARREN_LOG_MAX_SIZE", "1GB", "Logs",
+          "Total size the log files may take; the oldest go first. Files roll daily and at 50MB. Units KB, MB, GB."),
+      new Entry("WARREN_LOG_RETENTION", "14d", "Logs", "How long rolled log files are kept."),
+      new Entry("WARREN_AUDIT_RETENTION", "90d", "Logs",
+          "How long audit entries (who did what, GET /v1/audit) are kept in the store (0: forever)."),
+      new Entry("WARREN_JAVA_OPTS", "", "Launcher",
+          "Extra JVM options for the installed launcher (bin/warren), e.g. -Xmx1g. Read by the launcher only."));
+
+  private static final Set<String> NAMES;
+
+  static {
+    Map<String, Entry> byName = new LinkedHashMap<>();
+    for (Entry e : ENTRIES) {
+      if (byName.put(e.name(), e) != null) {
+        throw new IllegalStateException("setting listed twice: " + e.name());
+      }
+    }
+    NAMES = Set.copyOf(byName.keySet());
+  }
+
+  private Catalog() {}
+
+  public static List<Entry> entries() {
+    return ENTRIES;
+  }
+
+  /** The names of every setting. */
+  public static Set<String> names() {
+    return NAMES;
+  }
+}
