@@ -31,6 +31,7 @@ public final class ApiServer implements AutoCloseable {
   static final long MAX_UPLOAD = 256L * 1024 * 1024;
 
   private final Javalin app;
+  private final dev.warren.stream.LiveStreams streams;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
@@ -38,15 +39,26 @@ public final class ApiServer implements AutoCloseable {
 
   private static final java.util.regex.Pattern BROWSER_PATH =
       java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/(cdp|devtools/.+|json(/.*)?)$");
+  /** WebSockets that check their token themselves, to refuse with a close code and a reason. */
+  private static final java.util.regex.Pattern SELF_CHECKED =
+      java.util.regex.Pattern.compile("^/v1/(browsers/brw_[0-9a-z]{26}/live|sandboxes/sbx_[0-9a-z]{26}/vnc)$");
+  /** What a live page with a control token may do besides its WebSocket: look at and hand back a handoff. */
+  private static final java.util.regex.Pattern HANDOFF_PATH =
+      java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/handoffs/hnd_[0-9a-z]{26}(/complete)?$");
 
   public ApiServer(Config config, Tokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
-      dev.warren.browser.BrowserService browsers, EgressLog egressLog, dev.warren.events.Events events, PrometheusMeterRegistry metrics,
-      Readiness readiness) {
+      dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
+      PrometheusMeterRegistry metrics, Readiness readiness) {
+    this.streams = streams;
+    LiveTokens liveTokens = new LiveTokens(tokens, signed);
+    LiveRoutes liveRoutes = new LiveRoutes(browsers, streams.views(), liveTokens);
+    HandoffRoutes handoffRoutes = new HandoffRoutes(streams.handoffs(), liveTokens);
+    VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
-    BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
+    BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);
     CdpProxy cdpProxy = new CdpProxy(browsers);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
@@ -87,6 +99,9 @@ public final class ApiServer implements AutoCloseable {
       browserRoutes.register(r);
       actionRoutes.register(r);
       cdpProxy.register(r);
+      liveRoutes.register(r);
+      handoffRoutes.register(r);
+      vncRoutes.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();
         int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
@@ -139,7 +154,9 @@ public final class ApiServer implements AutoCloseable {
 
   /**
    * Every /v1 call needs the API token (Authorization: Bearer, or ?token= for clients that cannot
-   * send headers); a browser's CDP and DevTools endpoints also take a signed token bound to it.
+   * send headers); a browser's CDP and DevTools endpoints also take a signed {@code cdp} token bound
+   * to it, and a handoff of it a {@code live-control} token. The live-view and VNC WebSockets check
+   * their tokens themselves.
    */
   static void authorize(Tokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
     if (!path.startsWith("/v1/") && !path.equals("/v1")) {
@@ -150,12 +167,23 @@ public final class ApiServer implements AutoCloseable {
     if (tokens.matches(token)) {
       return;
     }
+    if (SELF_CHECKED.matcher(path).matches()) {
+      return;
+    }
     java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
     if (token != null && m.matches()) {
       if (signed.valid(token, "cdp", m.group(1))) {
         return;
       }
       throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
+    }
+    java.util.regex.Matcher h = HANDOFF_PATH.matcher(path);
+    if (token != null && h.matches()) {
+      if (signed.valid(token, LiveTokens.CONTROL, h.group(1))) {
+        return;
+      }
+      throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for the handoffs of browser session " + h.group(1)
+          + " (a live view token that grants control is needed, and it may have expired)");
     }
     throw new WarrenException(Problem.UNAUTHORIZED, token == null
         ? "missing Authorization: Bearer <token> header (the token is in $WARREN_DATA/token)"
@@ -200,6 +228,8 @@ public final class ApiServer implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      // viewers hear "shutting down" (1001) and reconnect to the next controller
+      streams.close();
       app.stop();
     }
   }
