@@ -273,6 +273,10 @@ public final class BrowserService implements AutoCloseable {
     return chromium;
   }
 
+  Profiles profilesStore() {
+    return profiles;
+  }
+
   SandboxService sandboxes() {
     return sandboxes;
   }
@@ -422,47 +426,7 @@ public final class BrowserService implements AutoCloseable {
 
   /** After a controller start: sessions whose sandbox is gone are closed; the rest are checked by the reaper. */
   public AutoCloseable open() {
-    java.util.Set<String> live = new java.util.HashSet<>();
-    for (BrowserSession b : repo.live()) {
-      try {
-        Sandbox s = sandboxes.get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
-        if (s.state() != dev.warren.sandbox.SandboxState.RUNNING) {
-          throw new BrowserException(Problem.CONFLICT, "its sandbox is " + s.state().wire());
-        }
-        if (b.state() == BrowserState.CLOSING) {
-          close(b.id(), b.stateReason().orElse("closing when the controller stopped"));
-          continue;
-        }
-        activity.put(b.id(), b.lastActivityAt());
-        live.add(b.id());
-      } catch (WarrenException e) {
-        repo.update(b.with(BrowserState.CLOSED, Optional.of("its sandbox was gone when the controller started (" + e.getMessage() + ")")));
-        if (b.profileWriter()) {
-          profiles.unlock(b.spec().profile().orElseThrow(), b.id());
-        }
-      }
-    }
-    for (BrowserSession p : repo.pooled()) {
-      boolean usable = p.sandboxId().map(sid -> {
-        try {
-          Sandbox s = sandboxes.get(sid);
-          return s.state() == dev.warren.sandbox.SandboxState.RUNNING && chromium.version(s.address(), Duration.ofSeconds(2)).isPresent();
-        } catch (WarrenException e) {
-          return false;
-        }
-      }).orElse(false);
-      if (!usable) {
-        repo.update(p.with(BrowserState.CLOSED, Optional.of("a pooled browser that no longer answered at start-up")));
-        p.sandboxId().ifPresent(sid -> {
-          try {
-            sandboxes.delete(sid);
-          } catch (WarrenException ignored) {
-            // already gone
-          }
-        });
-      }
-    }
-    profiles.releaseStale(live);
+    profiles.releaseStale(BrowserStartup.reconcile(this));
     reaper.start();
     pool.refill();
     return () -> {

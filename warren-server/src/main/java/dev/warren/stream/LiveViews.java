@@ -322,6 +322,11 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
     }
   }
 
+  /** Viewers connected to this controller now. */
+  public int connectedCount() {
+    return connected.size();
+  }
+
   /** Who watches a browser session and who holds control, from the store (also viewers gone since). */
   public java.util.List<ViewerSession> viewers(String target) {
     Set<String> here = new java.util.HashSet<>();

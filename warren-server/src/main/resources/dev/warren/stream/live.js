@@ -1,5 +1,6 @@
-// Warren live view of a browser session: draws the screencast on a canvas, acknowledges each frame
-// once drawn (the server then sends the newest one, so a slow viewer never builds a backlog), sends
+// Warren live view of a browser session: draws the screencast on a canvas, acknowledging a frame when
+// it starts decoding it (the server then sends the newest one, which waits here until this one is
+// drawn: at most one frame decodes and one waits, so a slow viewer never builds a backlog), sends
 // input while this viewer holds control, and follows restarts: on close code 4001 (generation
 // changed) it reconnects at once, without reloading the page. Other closes show their reason; a lost
 // connection (1001, 1006: the controller restarting) is retried a bounded number of times.
@@ -118,11 +119,25 @@
     }
   }
 
+  let decoding = false;
+  let waiting = null;
+
   function draw(m, sock) {
+    if (decoding) {
+      waiting = { m, sock };
+      return;
+    }
+    decoding = true;
+    if (sock.readyState === WebSocket.OPEN) {
+      sock.send(JSON.stringify({ type: 'ack', seq: m.seq }));
+    }
     const img = new Image();
     const done = () => {
-      if (sock.readyState === WebSocket.OPEN) {
-        sock.send(JSON.stringify({ type: 'ack', seq: m.seq }));
+      decoding = false;
+      if (waiting) {
+        const next = waiting;
+        waiting = null;
+        draw(next.m, next.sock);
       }
     };
     img.onload = () => {

@@ -157,6 +157,29 @@ class DesktopVncTest {
   }
 
   @Test
+  void aHeadedBrowserDrawsOnADesktopThatCanBeWatchedBothWays() throws Exception {
+    var r = warren.post("/v1/browsers", "{\"headless\": false, \"viewport\": {\"width\": 1024, \"height\": 768}}");
+    assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    JsonNode b = r.json();
+    String sandbox = b.path("sandboxId").asString();
+    assertThat(b.path("desktop").path("vncPath").asString()).isEqualTo("/v1/sandboxes/" + sandbox + "/vnc");
+    assertThat(warren.get("/v1/sandboxes/" + sandbox).json().path("desktop").path("width").asInt()).isEqualTo(1024);
+    try (WsClient ws = WsClient.open(vnc(sandbox, warren.token()), false)) {
+      firstFrame(ws, 1024, 768);
+    }
+    var inner = warren.post("/v1/browsers/" + b.path("id").asString() + "/actions/evaluate", "{\"expression\": \"innerWidth + 'x' + innerHeight\"}");
+    assertThat(inner.json().path("value").asString()).isEqualTo("1024x768");
+    URI live = URI.create("ws://" + warren.base().getAuthority() + "/v1/browsers/" + b.path("id").asString() + "/live?viewer=v&token="
+        + warren.token());
+    try (WsClient ws = WsClient.open(live, true)) {
+      ws.await("hello", Duration.ofSeconds(20));
+      JsonNode frame = ws.await("frame", Duration.ofSeconds(10));
+      assertThat(frame.path("width").asInt()).isEqualTo(1024);
+    }
+    assertThat(warren.delete("/v1/browsers/" + b.path("id").asString()).status()).isEqualTo(204);
+  }
+
+  @Test
   void desktopsAreCheckedAtCreateAndVncTokensAreBoundToTheirSandbox() throws Exception {
     var base = warren.post("/v1/sandboxes", "{\"image\": \"base\", \"desktop\": {\"width\": 800, \"height\": 600}}");
     assertThat(base.status()).isEqualTo(400);
