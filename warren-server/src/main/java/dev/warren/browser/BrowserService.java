@@ -315,8 +315,18 @@ public final class BrowserService implements AutoCloseable {
     events.record("browser.closed", b.id(), why);
   }
 
+  /** Chromium refuses a profile whose lock names a live process; the lock of a killed one may name a reused pid. */
   void clearSingletonLocks(String sandboxId) {
-    run(sandboxId, List.of("sh", "-c", "rm -f " + Chromium.PROFILE_DIR + "/Singleton*"));
+    dev.warren.sandbox.SandboxFiles files = sandboxes.files(sandboxId);
+    for (String name : List.of("SingletonLock", "SingletonSocket", "SingletonCookie")) {
+      try {
+        files.delete(Chromium.PROFILE_DIR + "/" + name);
+      } catch (WarrenException e) {
+        if (e.problem() != Problem.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
   }
 
   // ---- close, restart
