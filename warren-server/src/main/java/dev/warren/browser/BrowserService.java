@@ -194,7 +194,12 @@ public final class BrowserService implements AutoCloseable {
       throw new BrowserException(Problem.UNAVAILABLE, "Chromium in " + sandbox.id() + " did not answer on DevTools within "
           + READY_WAIT.toSeconds() + " s");
     }
-    chromium.fitViewport(sandbox.address(), b.spec(), path.get());
+    if (chromium.fitted(b.spec())) {
+      // launched at the right size: the check need not hold up the session
+      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.address(), b.spec(), path.get()));
+    } else {
+      chromium.fitViewport(sandbox.address(), b.spec(), path.get());
+    }
   }
 
   private void loadProfile(Sandbox sandbox, BrowserSpec spec) {

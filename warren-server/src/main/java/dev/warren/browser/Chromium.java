@@ -92,6 +92,11 @@ final class Chromium {
    * much smaller the page is than its window and resizes the window; later launches ask for the
    * larger window up front and only check.
    */
+  /** Whether the window decorations of this mode were measured (launches then ask for the right size). */
+  boolean fitted(BrowserSpec spec) {
+    return decorations[spec.headless() ? 0 : 1] != null;
+  }
+
   void fitViewport(String address, BrowserSpec spec, String browserPath) {
     int mode = spec.headless() ? 0 : 1;
     try (CdpClient cdp = CdpClient.connect(URI.create("ws://" + address + ":" + DEVTOOLS_PORT + browserPath), Duration.ofSeconds(3))) {

@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A web site on loopback for live-view tests, reached by sandboxes through Warren's egress proxy:
- * a red page with a button that turns it blue, and a login that sets a cookie.
+ * a red page, taller than the window, with a button that turns it blue and a text input, and a
+ * login that sets a cookie.
  */
 final class LiveSite implements AutoCloseable {
   /** Where the button is on the page, in CSS pixels. */
@@ -15,6 +16,9 @@ final class LiveSite implements AutoCloseable {
   static final int BUTTON_Y = 100;
   static final int BUTTON_W = 300;
   static final int BUTTON_H = 200;
+  /** Where the text input is (its top left corner; 300 × 40). */
+  static final int INPUT_X = 100;
+  static final int INPUT_Y = 400;
 
   private final HttpServer server;
 
@@ -33,9 +37,12 @@ final class LiveSite implements AutoCloseable {
             <html><head><title>Red page</title><style>
               html, body { margin: 0; height: 100%%; background: rgb(220, 20, 20); }
               #go { position: absolute; left: %dpx; top: %dpx; width: %dpx; height: %dpx; background: rgb(20, 200, 20); border: 0; }
+              #name { position: absolute; left: %dpx; top: %dpx; width: 300px; height: 40px; }
             </style></head><body>
             <button id="go" onclick="document.body.style.background = 'rgb(20, 20, 220)'; document.title = 'clicked'">Go</button>
-            </body></html>""".formatted(BUTTON_X, BUTTON_Y, BUTTON_W, BUTTON_H);
+            <input id="name">
+            <div style="height: 3000px"></div>
+            </body></html>""".formatted(BUTTON_X, BUTTON_Y, BUTTON_W, BUTTON_H, INPUT_X, INPUT_Y);
       };
       byte[] b = body.getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");

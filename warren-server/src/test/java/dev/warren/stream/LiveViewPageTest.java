@@ -115,7 +115,7 @@ class LiveViewPageTest {
   }
 
   @Test
-  void theLiveViewShowsTheLoadedPageAndAClickInItReachesThePage() throws Exception {
+  void theLiveViewShowsTheLoadedPageAndInputInItReachesThePage() throws Exception {
     navigateRemote("/");
     try (BrowserContext ctx = context()) {
       Page page = openLive(ctx, "clicker");
@@ -131,6 +131,17 @@ class LiveViewPageTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> remote("document.title").equals("clicked"));
       // and the change shows in the live view
       await().atMost(Duration.ofSeconds(10)).until(() -> near(pixel(page, 700, 500), 20, 20, 220));
+      // keys, text pasted, and the wheel
+      page.mouse().click(box.x + (LiveSite.INPUT_X + 150) * scale, box.y + (LiveSite.INPUT_Y + 20) * scale);
+      page.keyboard().type("Warren 42x");
+      page.keyboard().press("Backspace");
+      await().atMost(Duration.ofSeconds(10)).until(() -> remote("document.getElementById('name').value").equals("Warren 42"));
+      page.evaluate("() => { const dt = new DataTransfer(); dt.setData('text/plain', ' and pasted'); "
+          + "document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true})); }");
+      await().atMost(Duration.ofSeconds(10)).until(() -> remote("document.getElementById('name').value").equals("Warren 42 and pasted"));
+      page.mouse().move(box.x + 700 * scale, box.y + 500 * scale);
+      page.mouse().wheel(0, 600);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !remote("String(window.scrollY)").equals("0"));
     }
   }
 
