@@ -84,8 +84,9 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
             }
           }
           case CRASHED -> {
-            v.close(CloseCode.NOT_RUNNING, "browser session " + b.id() + " crashed (" + b.stateReason().orElse("?")
-                + "); restart it with POST /v1/browsers/" + b.id() + "/restart");
+            String why = b.stateReason().orElse("Chromium is not running");
+            v.close(CloseCode.NOT_RUNNING, "browser session " + b.id() + " is not running: " + why
+                + (why.contains("start the sandbox") ? "" : "; restart it with POST /v1/browsers/" + b.id() + "/restart"));
             return;
           }
           default -> {

@@ -158,6 +158,46 @@ class LiveViewAccessTest {
   }
 
   @Test
+  void aRestartMovesViewersOnAndAStoppedSandboxStopsThem() throws Exception {
+    JsonNode b = warren.get("/v1/browsers/" + id).json();
+    long gen = b.path("generation").asLong();
+    String sandbox = b.path("sandboxId").asString();
+    String token = mint(false, 300);
+    try (WsClient c = WsClient.open(live(id, "restarts", token), true)) {
+      c.await("hello", Duration.ofSeconds(20));
+      assertThat(warren.post("/v1/browsers/" + id + "/restart", "{}").json().path("generation").asLong()).isEqualTo(gen + 1);
+      WsClient.Closed closed = c.awaitClose(Duration.ofSeconds(20));
+      assertThat(closed.code()).isEqualTo(4001);
+      assertThat(closed.reason()).contains("generation " + gen + " -> " + (gen + 1)).contains("restarted through the API");
+      // the whole reason came first, in a closing message
+      assertThat(c.await("closing", Duration.ofSeconds(1)).path("code").asInt()).isEqualTo(4001);
+    }
+    try (WsClient c = WsClient.open(live(id, "restarts", token), true)) {
+      assertThat(c.await("hello", Duration.ofSeconds(20)).path("generation").asLong()).isEqualTo(gen + 1);
+      c.await("frame", Duration.ofSeconds(10));
+      assertThat(warren.post("/v1/sandboxes/" + sandbox + "/stop", "{}").status()).isEqualTo(200);
+      WsClient.Closed closed = c.awaitClose(Duration.ofSeconds(20));
+      assertThat(closed.code()).isEqualTo(4409);
+      assertThat(closed.reason()).contains("stopped");
+    }
+    JsonNode crashed = warren.get("/v1/browsers/" + id).json();
+    assertThat(crashed.path("state").asString()).isEqualTo("crashed");
+    assertThat(crashed.path("stateReason").asString()).contains("start the sandbox");
+    try (WsClient c = WsClient.open(live(id, "restarts", token), true)) {
+      assertThat(c.awaitClose(Duration.ofSeconds(10)).code()).isEqualTo(4409);
+    }
+    // starting the sandbox brings Chromium back as the next generation
+    assertThat(warren.post("/v1/sandboxes/" + sandbox + "/start", "{}").status()).isEqualTo(200);
+    JsonNode back = warren.get("/v1/browsers/" + id).json();
+    assertThat(back.path("state").asString()).isEqualTo("ready");
+    assertThat(back.path("generation").asLong()).isEqualTo(gen + 2);
+    try (WsClient c = WsClient.open(live(id, "restarts", token), true)) {
+      assertThat(c.await("hello", Duration.ofSeconds(20)).path("generation").asLong()).isEqualTo(gen + 2);
+      c.await("frame", Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
   void refusalsCloseWithACodeAndAReason() throws Exception {
     String expiring = mint(true, 1);
     String view = mint(false, 300);
