@@ -142,14 +142,13 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
     if (!ch.add(v, holder -> Messages.hello(b.id(), b.generation(), v, holder, ch.width(), ch.height(), handoff))) {
       return false;
     }
-    if (!v.socket().isOpen()) {
-      // the viewer left while joining; its close may have run before it was added
-      disconnected(v, CloseCode.INTERNAL.code());
-      return true;
-    }
     log.info("viewer {} ({}) watches {} generation {}", v.id(), v.scope().wire(), b.id(), b.generation());
     if (made[0] != null) {
       openScreencast(ch, b);
+    }
+    if (!v.socket().isOpen()) {
+      // the viewer left while joining; its close may have run before it was added
+      disconnected(v, CloseCode.INTERNAL.code());
     }
     return true;
   }
