@@ -82,14 +82,21 @@ public final class Server implements AutoCloseable {
     tokens = Tokens.load(config.dataDir());
     dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir());
     String proxyUrl = "http://" + network.gateway().getHostAddress() + ":" + config.proxyPort();
+    // desktops start before a headed browser looks for its display: listeners run in this order
+    sandboxes.addListener(new dev.warren.stream.Desktops(runtime, events));
+    dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes);
     dev.warren.browser.BrowserService browsers = new dev.warren.browser.BrowserService(sandboxes, runtime, store, events,
         config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0), config.idleCheckInterval(),
         config.browserPool());
     parts.push(browsers);
+    dev.warren.stream.Handoffs handoffs = new dev.warren.stream.Handoffs(store, browsers, events);
+    dev.warren.stream.LiveStreams streams = new dev.warren.stream.LiveStreams(new dev.warren.stream.LiveViews(store, browsers, handoffs),
+        handoffs, vnc);
+    parts.push(streams);
     parts.push(browsers.open());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
-    api = new ApiServer(config, new dev.warren.api.ApiTokens(tokens, store), signed, sandboxes, shells, browsers, egressLog, events,
+    api = new ApiServer(config, new dev.warren.api.ApiTokens(tokens, store), signed, sandboxes, shells, browsers, streams, egressLog, events,
         audit, metrics, () -> {
       Map<String, Optional<String>> checks = new LinkedHashMap<>();
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));

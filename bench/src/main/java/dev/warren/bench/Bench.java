@@ -11,7 +11,7 @@ import java.util.Arrays;
 /**
  * {@code ./warren bench}: measures sandbox create-to-first-exec latency (sequential and
  * concurrent), the plain-crun floor on the same image, shell sessions (round trip, throughput,
- * streaming output) and idle memory per sandbox, against a Warren controller started in this JVM
+ * streaming output), the live view of a browser session and idle memory per sandbox, against a Warren controller started in this JVM
  * on a temporary data directory; prints a table per section and a summary of the targets. Everything it makes is removed at the end, also on failure or
  * Ctrl-C. Run as root.
  */
@@ -122,6 +122,15 @@ public final class Bench {
     if (options.runs("sessions")) {
       summary.sessions = SessionSection.run(w, options, cleanup);
       summary.failures.addAll(summary.sessions.failures());
+    }
+    if (options.runs("liveview")) {
+      if (LiveViewSection.imageBuilt()) {
+        summary.liveview = LiveViewSection.run(w, cleanup);
+        summary.failures.addAll(summary.liveview.failures());
+      } else {
+        Report.title("Live view of a browser session");
+        Report.note("skipped: the browser image is not built (./warren build browser, or any browser test builds it)");
+      }
     }
     if (options.runs("idle")) {
       summary.idle = IdleSection.run(w, options, cleanup);

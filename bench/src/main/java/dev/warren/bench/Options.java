@@ -8,7 +8,8 @@ import java.util.Set;
  * What one benchmark run does, parsed from the command line. Immutable; every error names the
  * flag and the bad value.
  *
- * @param command {@code all}, {@code sandboxes} (sequential and concurrent), {@code floor}, {@code sessions} or {@code idle}
+ * @param command {@code all}, {@code sandboxes} (sequential and concurrent), {@code floor}, {@code sessions}, {@code liveview} or
+ *     {@code idle}
  * @param iterations measured create-to-first-exec iterations, for Warren and for the crun floor
  * @param warmup iterations run first and not counted
  * @param concurrency sandboxes created at once in the concurrent section
@@ -23,12 +24,15 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     boolean verbose, Duration sectionBudget, int clients, int soakSeconds, boolean soakBrowsers) {
 
   static final String USAGE = """
-      usage: ./warren bench [all|sandboxes|floor|sessions|idle|soak] [flags]
+      usage: ./warren bench [all|sandboxes|floor|sessions|liveview|idle|soak] [flags]
         all          every section below, in one run (the default)
         sandboxes    create-to-first-exec: sequential, then concurrent
         floor        the same sequence with plain crun (no Warren)
         sessions     shell sessions: round trip of `true` (beside crun exec, one-shot exec and a
                      bare FIFO), commands per second with 1 and 20 sessions, 200 MB of stdout
+        liveview     live view of a 1280x720 browser session: frames per second while it animates,
+                     page change to frame shown, first frame, sandbox restart to recovery
+                     (needs the browser image; n/a without it)
         idle         idle memory per sandbox, then delete all and check nothing is left
         soak         N clients for D seconds creating and deleting sandboxes, sessions, commands
                      and browsers; ops/s, failures, and host/controller counts before and after
@@ -49,11 +53,11 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       2 for a bad command line, 130 when interrupted (everything made so far is removed first).
       """;
 
-  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "idle", "soak");
+  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "liveview", "idle", "soak");
 
   Options {
     if (!COMMANDS.contains(command)) {
-      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, idle, soak");
+      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, liveview, idle, soak");
     }
     check("--iterations", iterations, 1, 100_000);
     check("--warmup", warmup, 0, 1000);
@@ -110,6 +114,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       case "sequential", "concurrent" -> command.equals("all") || command.equals("sandboxes");
       case "floor" -> command.equals("floor") || (command.equals("all") && !skipFloor);
       case "sessions" -> command.equals("all") || command.equals("sessions");
+      case "liveview" -> command.equals("all") || command.equals("liveview");
       case "idle" -> command.equals("all") || command.equals("idle");
       case "soak" -> command.equals("soak");
       default -> throw new IllegalArgumentException(section);
@@ -117,7 +122,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   }
 
   boolean needsWarren() {
-    return runs("sequential") || runs("sessions") || runs("idle") || runs("soak");
+    return runs("sequential") || runs("sessions") || runs("liveview") || runs("idle") || runs("soak");
   }
 
   private static int number(List<String> args, int i, String flag) {

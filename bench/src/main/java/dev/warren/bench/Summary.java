@@ -18,6 +18,9 @@ final class Summary {
   static final int TARGET_IDLE = 500;
   static final double TARGET_SESSION_P50_MS = 3;
   static final double TARGET_SESSION_SPEEDUP = 3;
+  static final double TARGET_LIVE_FPS = 15;
+  static final double TARGET_FIRST_FRAME_MS = 1000;
+  static final double TARGET_RECOVERY_MS = 5000;
 
   Latencies sequential;
   ConcurrentSection.Result concurrent;
@@ -26,6 +29,7 @@ final class Summary {
   IdleSection.Result idle;
   SessionSection.Result sessions;
   SoakSection.Result soak;
+  LiveViewSection.Result liveview;
   List<String> teardownRemnants;
   final List<String> failures = new ArrayList<>();
 
@@ -76,6 +80,9 @@ final class Summary {
     }
     if (soak != null) {
       verdicts.addAll(soakVerdicts(soak));
+    }
+    if (liveview != null) {
+      verdicts.addAll(liveVerdicts(liveview));
     }
     if (floorLeftovers != null) {
       verdicts.add(verdict(floorLeftovers.isEmpty(), "the plain-crun floor left nothing behind",
@@ -133,6 +140,23 @@ final class Summary {
     verdicts.add(verdict(r.heapFlat(), "soak: controller heap flat (end <= start + 16 MiB, after GC)",
         fmt("start %s MiB, middle %s MiB, end %s MiB", Report.mib(r.heapStart()), r.heapMiddle() < 0 ? "-" : Report.mib(r.heapMiddle()),
             Report.mib(r.heapEnd()))));
+    return verdicts;
+  }
+
+  private static List<Boolean> liveVerdicts(LiveViewSection.Result r) {
+    List<Boolean> verdicts = new ArrayList<>();
+    String fps = "live view >= 15 frames/s while a 1280x720 page animates";
+    r.fps().ifPresentOrElse(f -> verdicts.add(verdict(f >= TARGET_LIVE_FPS, fps, fmt("%.1f frames/s (gap p50 %.1f ms, p95 %.1f ms)", f,
+        r.frameGaps().map(Stats::p50).orElse(Double.NaN), r.frameGaps().map(Stats::p95).orElse(Double.NaN)))),
+        () -> Report.verdict(null, fps, "not measured"));
+    String first = "first frame <= 1 s after opening a viewer (p50, cold: new generation)";
+    r.firstCold().ifPresentOrElse(s -> verdicts.add(verdict(s.p50() <= TARGET_FIRST_FRAME_MS, first, fmt("%.0f ms (max %.0f ms; warm p50 %s ms)",
+        s.p50(), s.maxMs(), r.firstWarm().map(w -> Report.ms(w.p50())).orElse("-")))), () -> Report.verdict(null, first, "not measured"));
+    String rec = "view recovers <= 5 s after a sandbox restart (every restart)";
+    r.recovery().ifPresentOrElse(s -> verdicts.add(verdict(s.maxMs() <= TARGET_RECOVERY_MS, rec, fmt("max %.0f ms, p50 %.0f ms, n=%d",
+        s.maxMs(), s.p50(), s.n()))), () -> Report.verdict(null, rec, "not measured"));
+    r.latency().ifPresentOrElse(s -> Report.verdict(null, "page change to frame shown (no target)", fmt("p50 %.0f ms, p95 %.0f ms, n=%d",
+        s.p50(), s.p95(), s.n())), () -> Report.verdict(null, "page change to frame shown (no target)", "not measured"));
     return verdicts;
   }
 

@@ -42,6 +42,7 @@ public final class ApiServer implements AutoCloseable {
   static final ApiTokens.Actor DASHBOARD = new ApiTokens.Actor("dashboard", "dashboard session");
 
   private final Javalin app;
+  private final dev.warren.stream.LiveStreams streams;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Drain drain = new Drain();
   private final java.time.Duration grace;
@@ -51,23 +52,35 @@ public final class ApiServer implements AutoCloseable {
 
   private static final java.util.regex.Pattern BROWSER_PATH =
       java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/(cdp|devtools/.+|json(/.*)?)$");
+  /** WebSockets that check their token themselves, to refuse with a close code and a reason. */
+  private static final java.util.regex.Pattern SELF_CHECKED =
+      java.util.regex.Pattern.compile("^/v1/(browsers/brw_[0-9a-z]{26}/live|sandboxes/sbx_[0-9a-z]{26}/vnc)$");
+  /** What a live page with a control token may do besides its WebSocket: look at and hand back a handoff. */
+  private static final java.util.regex.Pattern HANDOFF_PATH =
+      java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/handoffs/hnd_[0-9a-z]{26}(/complete)?$");
 
   public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
-      dev.warren.browser.BrowserService browsers, EgressLog egressLog, dev.warren.events.Events events, dev.warren.audit.Audit audit,
-      PrometheusMeterRegistry metrics, Readiness readiness) {
+      dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
+      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness) {
     this.grace = config.shutdownGrace();
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
+    this.streams = streams;
+    LiveTokens liveTokens = new LiveTokens(tokens, signed);
+    LiveRoutes liveRoutes = new LiveRoutes(browsers, streams.views(), liveTokens);
+    HandoffRoutes handoffRoutes = new HandoffRoutes(streams.handoffs(), liveTokens);
+    VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells, drain);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
-    BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed);
+    BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);
     CdpProxy cdpProxy = new CdpProxy(browsers);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
     Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), t -> tokens.authenticate(t).isPresent(), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
+    metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
           s -> s.list(Map.of(), Optional.of(st)).size());
@@ -130,6 +143,9 @@ public final class ApiServer implements AutoCloseable {
       browserRoutes.register(r);
       actionRoutes.register(r);
       cdpProxy.register(r);
+      liveRoutes.register(r);
+      handoffRoutes.register(r);
+      vncRoutes.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();
         int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
@@ -214,11 +230,12 @@ public final class ApiServer implements AutoCloseable {
 
   /**
    * Every /v1 call needs the API token (Authorization: Bearer, or ?token= for clients that cannot
-   * send headers); a browser's CDP and DevTools endpoints also take a signed token bound to that
-   * browser. Paths outside /v1 are the dashboard's, whose gate runs first and refuses everything
-   * but its public pages (login, health, readiness, metrics); what reaches here of them is public.
-   * Returns who is calling, for the rate limit: {@code api} for the API token,
-   * {@code cdp:<browser id>} for a signed token, null for a public route.
+   * send headers); a browser's CDP and DevTools endpoints also take a signed {@code cdp} token bound
+   * to that browser, and a handoff of it a {@code live-control} token. The live-view and VNC
+   * WebSockets check their tokens themselves. Paths outside /v1 are the dashboard's, whose gate runs
+   * first and refuses everything but its public pages (login, health, readiness, metrics); what
+   * reaches here of them is public. Returns who is calling (for the rate limit and the audit
+   * trail), null for a public or self-checked route.
    */
   static ApiTokens.Actor authorize(ApiTokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
     if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1"))) {
@@ -230,12 +247,23 @@ public final class ApiServer implements AutoCloseable {
     if (actor.isPresent()) {
       return actor.get();
     }
+    if (SELF_CHECKED.matcher(path).matches()) {
+      return null;
+    }
     java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
     if (token != null && token.startsWith("wst.") && m.matches()) {
       if (signed.valid(token, "cdp", m.group(1))) {
         return new ApiTokens.Actor("cdp:" + m.group(1), "signed token for " + m.group(1));
       }
       throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
+    }
+    java.util.regex.Matcher h = HANDOFF_PATH.matcher(path);
+    if (token != null && h.matches()) {
+      if (signed.valid(token, LiveTokens.CONTROL, h.group(1))) {
+        return new ApiTokens.Actor("live-control:" + h.group(1), "live view control token for " + h.group(1));
+      }
+      throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for the handoffs of browser session " + h.group(1)
+          + " (a live view token that grants control is needed, and it may have expired)");
     }
     throw new WarrenException(Problem.UNAUTHORIZED, token == null
         ? "missing Authorization: Bearer <token> header (the token is in $WARREN_DATA/token)"
@@ -301,6 +329,8 @@ public final class ApiServer implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      // viewers hear "shutting down" (1001) and reconnect to the next controller
+      streams.close();
       try {
         drain.run(app, grace);
       } catch (RuntimeException e) {

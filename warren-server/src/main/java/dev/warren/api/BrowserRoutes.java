@@ -22,10 +22,12 @@ final class BrowserRoutes {
 
   private final BrowserService browsers;
   private final SignedTokens signed;
+  private final LiveTokens live;
 
-  BrowserRoutes(BrowserService browsers, SignedTokens signed) {
+  BrowserRoutes(BrowserService browsers, SignedTokens signed, LiveTokens live) {
     this.browsers = browsers;
     this.signed = signed;
+    this.live = live;
   }
 
   void register(RoutesConfig r) {
@@ -138,7 +140,20 @@ final class BrowserRoutes {
       n.putNull("cdpUrl");
       n.putNull("cdpHttpUrl");
     }
-    n.putNull("liveViewUrl");
+    if (s.state().live()) {
+      // watch only; liveControlUrl also lets its holder take control (both expire in an hour)
+      n.put("liveViewUrl", live.pageUrl(ctx.host(), s.id(), false, LiveTokens.DEFAULT_TTL));
+      n.put("liveControlUrl", live.pageUrl(ctx.host(), s.id(), true, LiveTokens.DEFAULT_TTL));
+    } else {
+      n.putNull("liveViewUrl");
+      n.putNull("liveControlUrl");
+    }
+    if (!s.spec().headless() && s.sandboxId().isPresent()) {
+      n.set("desktop", SandboxJson.desktop(s.sandboxId().get(), new dev.warren.sandbox.Desktop(Math.clamp(s.spec().width(), 320, 3840),
+          Math.clamp(s.spec().height(), 200, 2160))));
+    } else {
+      n.putNull("desktop");
+    }
     return n;
   }
 

@@ -30,11 +30,17 @@ final class SandboxJson {
         .put("cpus", s.spec().limits().cpus());
     n.set("egress", egress(s.spec().egress()));
     n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
+    s.spec().desktop().ifPresentOrElse(d -> n.set("desktop", desktop(s.id(), d)), () -> n.putNull("desktop"));
     n.put("createdAt", time(s.createdAt()));
     n.put("startedAt", s.startedAt().map(SandboxJson::time).orElse(null));
     n.put("stoppedAt", s.stoppedAt().map(SandboxJson::time).orElse(null));
     n.put("lastActivityAt", time(s.lastActivityAt()));
     return n;
+  }
+
+  /** Where a desktop is shown: the VNC-over-WebSocket path (API token, or a signed token from …/vnc-url). */
+  static ObjectNode desktop(String sandboxId, dev.warren.sandbox.Desktop d) {
+    return Json.object().put("width", d.width()).put("height", d.height()).put("vncPath", "/v1/sandboxes/" + sandboxId + "/vnc");
   }
 
   static ObjectNode egress(EgressPolicy p) {

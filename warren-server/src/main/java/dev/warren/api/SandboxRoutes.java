@@ -6,6 +6,7 @@ import dev.warren.net.EgressPolicy;
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.Limits;
+import dev.warren.sandbox.Desktop;
 import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxSpec;
@@ -50,7 +51,7 @@ final class SandboxRoutes {
   }
 
   private void create(Context ctx) {
-    Body b = Body.of(ctx, Set.of("image", "env", "labels", "limits", "egress", "idleTimeoutSeconds"));
+    Body b = Body.of(ctx, Set.of("image", "env", "labels", "limits", "egress", "idleTimeoutSeconds", "desktop"));
     Config.SandboxDefaults d = config.sandboxDefaults();
     String image = b.string("image").orElse(d.image());
     Map<String, String> env = b.stringMap("env");
@@ -62,8 +63,10 @@ final class SandboxRoutes {
         .orElse(new Limits(d.memoryMb(), d.pids(), d.cpus()));
     EgressPolicy egress = b.object("egress", Set.of("allow", "upstreamProxy")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
     Duration idle = b.integer("idleTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds).orElse(d.idleTimeout());
+    Optional<Desktop> desktop = b.object("desktop", Set.of("width", "height")).map(o -> new Desktop(
+        o.integer("width", 320, 3840).map(Long::intValue).orElse(1280), o.integer("height", 200, 2160).map(Long::intValue).orElse(720)));
     Optional<String> key = idempotencyKey(ctx);
-    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle), key);
+    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop), key);
     ctx.header("Location", "/v1/sandboxes/" + s.id());
     Json.send(ctx, 201, SandboxJson.of(s));
   }

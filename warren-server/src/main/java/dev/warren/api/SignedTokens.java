@@ -51,26 +51,39 @@ public final class SignedTokens {
     return "wst." + expiry + "." + sign(purpose, target, expiry);
   }
 
+  /** What {@link #verify} found. */
+  public enum Verdict {
+    VALID, EXPIRED, INVALID
+  }
+
   /** Whether {@code token} was issued for this purpose and target and has not expired. */
   public boolean valid(String token, String purpose, String target) {
+    return verify(token, purpose, target) == Verdict.VALID;
+  }
+
+  /**
+   * {@link Verdict#EXPIRED} only for a token this server signed for this purpose and target whose
+   * time is up, so a caller can say "expired" rather than "not valid".
+   */
+  public Verdict verify(String token, String purpose, String target) {
     if (token == null || !token.startsWith("wst.")) {
-      return false;
+      return Verdict.INVALID;
     }
     String[] parts = token.split("\\.");
     if (parts.length != 3) {
-      return false;
+      return Verdict.INVALID;
     }
     long expiry;
     try {
       expiry = Long.parseLong(parts[1]);
     } catch (NumberFormatException e) {
-      return false;
+      return Verdict.INVALID;
     }
-    if (Instant.now().getEpochSecond() > expiry) {
-      return false;
+    if (!MessageDigest.isEqual(sign(purpose, target, expiry).getBytes(StandardCharsets.US_ASCII),
+        parts[2].getBytes(StandardCharsets.US_ASCII))) {
+      return Verdict.INVALID;
     }
-    return MessageDigest.isEqual(sign(purpose, target, expiry).getBytes(StandardCharsets.US_ASCII),
-        parts[2].getBytes(StandardCharsets.US_ASCII));
+    return Instant.now().getEpochSecond() > expiry ? Verdict.EXPIRED : Verdict.VALID;
   }
 
   private String sign(String purpose, String target, long expiry) {

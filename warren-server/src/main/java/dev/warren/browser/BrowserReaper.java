@@ -59,13 +59,11 @@ final class BrowserReaper implements AutoCloseable {
           service.close(b.id(), "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds "
               + spec.idleTimeout().toSeconds() + ")");
         } else if (b.state() == BrowserState.READY) {
-          BrowserSession current = b;
           if (!last.equals(b.lastActivityAt())) {
-            current = new BrowserSession(b.id(), b.key(), b.sandboxId(), b.state(), b.stateReason(), b.spec(), b.profileWriter(),
-                b.generation(), b.createdAt(), b.startedAt(), b.closedAt(), last);
-            service.repository().update(current);
+            // only the time: a restart may be storing a new generation at this moment
+            service.repository().touch(b.id(), last);
           }
-          check(current);
+          check(b);
         }
       } catch (RuntimeException e) {
         log.warn("cannot sweep browser {}: {}", b.id(), e.getMessage());
@@ -84,7 +82,11 @@ final class BrowserReaper implements AutoCloseable {
     int n = misses.merge(b.id(), 1, Integer::sum);
     if (n >= 2) {
       misses.remove(b.id());
-      service.markCrashed(b, "Chromium stopped answering on DevTools (it exited or crashed)");
+      // a relaunch between the probes is not a crash
+      Optional<BrowserSession> now = service.repository().find(b.id());
+      if (now.isPresent() && now.get().state() == BrowserState.READY && now.get().generation() == b.generation()) {
+        service.markCrashed(now.get(), "Chromium stopped answering on DevTools (it exited or crashed)");
+      }
     }
   }
 

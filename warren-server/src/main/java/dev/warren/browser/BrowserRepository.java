@@ -46,6 +46,12 @@ final class BrowserRepository {
         .bind("activity", b.lastActivityAt().toEpochMilli()).execute());
   }
 
+  /** Stores the last activity time alone. */
+  void touch(String id, Instant at) {
+    store.writeOne(h -> h.createUpdate("UPDATE browsers SET last_activity_at = :at WHERE id = :id").bind("id", id)
+        .bind("at", at.toEpochMilli()).execute());
+  }
+
   Optional<BrowserSession> find(String id) {
     return store.read(h -> h.createQuery("SELECT " + COLS + " FROM browsers WHERE id = :id").bind("id", id).map((rs, c) -> row(rs)).findOne());
   }

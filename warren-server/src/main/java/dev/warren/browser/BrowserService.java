@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class BrowserService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserService.class);
   static final String IMAGE = "browser";
+  /** The label naming the browser session a sandbox belongs to. */
+  static final String LABEL = "warren.browser";
   static final Duration READY_WAIT = Duration.ofSeconds(20);
 
   private final SandboxService sandboxes;
@@ -46,8 +48,10 @@ public final class BrowserService implements AutoCloseable {
   private final Map<String, ReentrantLock> keyLocks = new ConcurrentHashMap<>();
   private final Map<String, Instant> activity = new ConcurrentHashMap<>();
   private final List<Consumer<String>> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<BrowserListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final BrowserReaper reaper;
   private final BrowserPool pool;
+  private final BrowserRelaunch relaunch;
 
   /** A live session and whether this call made it (201) or found it by key (200). */
   public record Created(BrowserSession session, boolean created) {}
@@ -66,6 +70,8 @@ public final class BrowserService implements AutoCloseable {
     this.limits = limits;
     this.reaper = new BrowserReaper(this, reapInterval);
     this.pool = new BrowserPool(this, poolSize);
+    this.relaunch = new BrowserRelaunch(this);
+    sandboxes.addListener(relaunch);
   }
 
   /** Browsers waiting in the warm pool. */
@@ -77,9 +83,14 @@ public final class BrowserService implements AutoCloseable {
     return profiles;
   }
 
-  /** Called with a session id when that session closes or crashes, so its CDP connections end. */
+  /** Called with a session id when its Chromium ends (closed, crashed, restarted), so its CDP connections end. */
   public void onClose(Consumer<String> listener) {
     closeListeners.add(listener);
+  }
+
+  /** Told of every end of a session's Chromium and what the session is now. */
+  public void addListener(BrowserListener listener) {
+    listeners.add(listener);
   }
 
   // ---- create
@@ -167,7 +178,10 @@ public final class BrowserService implements AutoCloseable {
     }
     Sandbox sandbox = null;
     try {
-      sandbox = sandboxes.create(new SandboxSpec(IMAGE, Map.of(), Map.of("warren.browser", id), limits, spec.egress(), Duration.ZERO),
+      // a headed browser draws on the sandbox's desktop, which can be watched over VNC
+      Optional<dev.warren.sandbox.Desktop> desktop = spec.headless() ? Optional.empty()
+          : Optional.of(new dev.warren.sandbox.Desktop(Math.clamp(spec.width(), 320, 3840), Math.clamp(spec.height(), 200, 2160)));
+      sandbox = sandboxes.create(new SandboxSpec(IMAGE, Map.of(), Map.of(LABEL, id), limits, spec.egress(), Duration.ZERO, desktop),
           Optional.empty());
       b = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), BrowserState.STARTING, Optional.empty(), spec, writer, 1, now,
           Optional.empty(), Optional.empty(), now);
@@ -202,11 +216,18 @@ public final class BrowserService implements AutoCloseable {
     }
   }
 
-  private void launch(BrowserSession b, Sandbox sandbox) {
-    chromium.start(sandbox.id(), sandbox.address(), proxyUrl, b.spec(), b.id());
-    if (chromium.awaitReady(sandbox.address(), READY_WAIT).isEmpty()) {
+  void launch(BrowserSession b, Sandbox sandbox) {
+    chromium.start(sandbox.id(), sandbox.address(), proxyUrl, b.spec(), b.id(), sandbox.spec().desktop().isPresent());
+    Optional<String> path = chromium.awaitReady(sandbox.address(), READY_WAIT);
+    if (path.isEmpty()) {
       throw new BrowserException(Problem.UNAVAILABLE, "Chromium in " + sandbox.id() + " did not answer on DevTools within "
           + READY_WAIT.toSeconds() + " s");
+    }
+    if (chromium.fitted(b.spec())) {
+      // launched at the right size: the check need not hold up the session
+      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.address(), b.spec(), path.get()));
+    } else {
+      chromium.fitViewport(sandbox.address(), b.spec(), path.get());
     }
   }
 
@@ -286,18 +307,60 @@ public final class BrowserService implements AutoCloseable {
     return chromium;
   }
 
+  Profiles profilesStore() {
+    return profiles;
+  }
+
   SandboxService sandboxes() {
     return sandboxes;
   }
 
-  void fireClosed(String id) {
+  Events events() {
+    return events;
+  }
+
+  /** Tells listeners that Chromium of {@code endedGeneration} is gone; {@code now} is already stored. */
+  void fireEnded(BrowserSession now, long endedGeneration, String why) {
     closeListeners.forEach(l -> {
       try {
-        l.accept(id);
+        l.accept(now.id());
       } catch (RuntimeException e) {
         log.debug("close listener failed: {}", e.toString());
       }
     });
+    for (BrowserListener l : listeners) {
+      try {
+        l.ended(now, endedGeneration, why);
+      } catch (RuntimeException e) {
+        log.warn("browser listener failed for {}: {}", now.id(), e.toString());
+      }
+    }
+  }
+
+  /** The sandbox of a live session was deleted from under it: the session is closed, its profile not saved. */
+  void sandboxGone(BrowserSession b, String why) {
+    BrowserSession closed = b.with(BrowserState.CLOSED, Optional.of(why));
+    repo.update(closed);
+    if (b.profileWriter()) {
+      profiles.unlock(b.spec().profile().orElseThrow(), b.id());
+    }
+    activity.remove(b.id());
+    fireEnded(closed, b.generation(), why);
+    events.record("browser.closed", b.id(), why);
+  }
+
+  /** Chromium refuses a profile whose lock names a live process; the lock of a killed one may name a reused pid. */
+  void clearSingletonLocks(String sandboxId) {
+    dev.warren.sandbox.SandboxFiles files = sandboxes.files(sandboxId);
+    for (String name : List.of("SingletonLock", "SingletonSocket", "SingletonCookie")) {
+      try {
+        files.delete(Chromium.PROFILE_DIR + "/" + name);
+      } catch (WarrenException e) {
+        if (e.problem() != Problem.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
   }
 
   // ---- close, restart
@@ -308,8 +371,9 @@ public final class BrowserService implements AutoCloseable {
     if (!b.state().live() && b.state() != BrowserState.CLOSING) {
       return;
     }
-    repo.update(b.with(BrowserState.CLOSING, Optional.of(reason)));
-    fireClosed(id);
+    BrowserSession closing = b.with(BrowserState.CLOSING, Optional.of(reason));
+    repo.update(closing);
+    fireEnded(closing, b.generation(), reason);
     try {
       if (b.profileWriter() && b.sandboxId().isPresent()) {
         saveProfile(b);
@@ -348,7 +412,16 @@ public final class BrowserService implements AutoCloseable {
     return n;
   }
 
-  private void saveProfile(BrowserSession b) {
+  /**
+   * Saves the profile of a session that writes one, now, while the session goes on: Chromium exits
+   * cleanly (so cookies and storage are on disk) and starts again as the next generation, on the
+   * pages it had open. False when the session writes no profile.
+   */
+  public boolean saveProfileNow(String id, String why) {
+    return relaunch.saveProfileNow(id, why);
+  }
+
+  void saveProfile(BrowserSession b) {
     Sandbox s = sandboxes.get(b.sandboxId().get());
     if (s.state() != dev.warren.sandbox.SandboxState.RUNNING) {
       return;
@@ -383,77 +456,21 @@ public final class BrowserService implements AutoCloseable {
     chromium.kill(s.id(), b.id());
   }
 
-  /** Starts Chromium again in place (after a crash), with the same profile directory. */
+  /** Starts Chromium again in place (after a crash, or to start afresh), with the same profile directory. */
   public BrowserSession restart(String id) {
-    BrowserSession b = get(id);
-    if (!b.state().live()) {
-      throw new BrowserException(Problem.CONFLICT, "browser session " + id + " is " + b.state().wire(), Map.of("state", b.state().wire()));
-    }
-    Sandbox s = sandboxes.get(b.sandboxId().orElseThrow());
-    fireClosed(id);
-    chromium.kill(s.id(), id);
-    run(s.id(), List.of("sh", "-c", "rm -f " + Chromium.PROFILE_DIR + "/Singleton*"));
-    BrowserSession restarting = new BrowserSession(id, b.key(), b.sandboxId(), BrowserState.STARTING, Optional.empty(), b.spec(),
-        b.profileWriter(), b.generation() + 1, b.createdAt(), b.startedAt(), Optional.empty(), Instant.now());
-    repo.update(restarting);
-    launch(restarting, s);
-    BrowserSession ready = new BrowserSession(id, b.key(), b.sandboxId(), BrowserState.READY, Optional.empty(), b.spec(),
-        b.profileWriter(), b.generation() + 1, b.createdAt(), Optional.of(Instant.now()), Optional.empty(), Instant.now());
-    repo.update(ready);
-    touch(id);
-    events.record("browser.restarted", id, "generation " + ready.generation());
-    return ready;
+    return relaunch.restart(id);
   }
 
   void markCrashed(BrowserSession b, String why) {
-    repo.update(b.with(BrowserState.CRASHED, Optional.of(why)));
-    fireClosed(b.id());
+    BrowserSession crashed = b.with(BrowserState.CRASHED, Optional.of(why));
+    repo.update(crashed);
+    fireEnded(crashed, b.generation(), why);
     events.record("browser.crashed", b.id(), why);
   }
 
   /** After a controller start: sessions whose sandbox is gone are closed; the rest are checked by the reaper. */
   public AutoCloseable open() {
-    java.util.Set<String> live = new java.util.HashSet<>();
-    for (BrowserSession b : repo.live()) {
-      try {
-        Sandbox s = sandboxes.get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
-        if (s.state() != dev.warren.sandbox.SandboxState.RUNNING) {
-          throw new BrowserException(Problem.CONFLICT, "its sandbox is " + s.state().wire());
-        }
-        if (b.state() == BrowserState.CLOSING) {
-          close(b.id(), b.stateReason().orElse("closing when the controller stopped"));
-          continue;
-        }
-        activity.put(b.id(), b.lastActivityAt());
-        live.add(b.id());
-      } catch (WarrenException e) {
-        repo.update(b.with(BrowserState.CLOSED, Optional.of("its sandbox was gone when the controller started (" + e.getMessage() + ")")));
-        if (b.profileWriter()) {
-          profiles.unlock(b.spec().profile().orElseThrow(), b.id());
-        }
-      }
-    }
-    for (BrowserSession p : repo.pooled()) {
-      boolean usable = p.sandboxId().map(sid -> {
-        try {
-          Sandbox s = sandboxes.get(sid);
-          return s.state() == dev.warren.sandbox.SandboxState.RUNNING && chromium.version(s.address(), Duration.ofSeconds(2)).isPresent();
-        } catch (WarrenException e) {
-          return false;
-        }
-      }).orElse(false);
-      if (!usable) {
-        repo.update(p.with(BrowserState.CLOSED, Optional.of("a pooled browser that no longer answered at start-up")));
-        p.sandboxId().ifPresent(sid -> {
-          try {
-            sandboxes.delete(sid);
-          } catch (WarrenException ignored) {
-            // already gone
-          }
-        });
-      }
-    }
-    profiles.releaseStale(live);
+    profiles.releaseStale(BrowserStartup.reconcile(this));
     reaper.start();
     pool.refill();
     return () -> {

@@ -21,9 +21,10 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * A minimal Chrome DevTools Protocol client over the JDK WebSocket: numbered requests matched to
  * their answers, events to a listener. For Warren's own needs (closing a browser cleanly, the
- * simple actions API); agents speak CDP through the proxy themselves. Thread-safe.
+ * simple actions API, the live view's screencast); agents speak CDP through the proxy themselves.
+ * Thread-safe: messages go out one at a time, in the order they were given.
  */
-final class CdpClient implements AutoCloseable {
+public final class CdpClient implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final WebSocket ws;
@@ -31,12 +32,14 @@ final class CdpClient implements AutoCloseable {
   private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile Consumer<JsonNode> events = e -> {};
+  private final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
+  private CompletableFuture<WebSocket> sendChain = CompletableFuture.completedFuture(null);
 
   private CdpClient(WebSocket ws) {
     this.ws = ws;
   }
 
-  static CdpClient connect(URI uri, Duration timeout) {
+  public static CdpClient connect(URI uri, Duration timeout) {
     Listener listener = new Listener();
     try {
       WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener)
@@ -52,22 +55,18 @@ final class CdpClient implements AutoCloseable {
     }
   }
 
-  void onEvent(Consumer<JsonNode> listener) {
+  /** Where events go; called on the connection's reader thread, so it must not block. */
+  public void onEvent(Consumer<JsonNode> listener) {
     this.events = listener;
   }
 
   /** Sends {@code method} and waits up to {@code timeout} for its result (CDP errors throw). */
-  JsonNode call(String method, ObjectNode params, Optional<String> sessionId, Duration timeout) {
+  public JsonNode call(String method, ObjectNode params, Optional<String> sessionId, Duration timeout) {
     long id = ids.incrementAndGet();
-    ObjectNode msg = JSON.createObjectNode();
-    msg.put("id", id);
-    msg.put("method", method);
-    msg.set("params", params == null ? JSON.createObjectNode() : params);
-    sessionId.ifPresent(s -> msg.put("sessionId", s));
     CompletableFuture<JsonNode> f = new CompletableFuture<>();
     pending.put(id, f);
     try {
-      ws.sendText(JSON.writeValueAsString(msg), true).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      enqueue(message(id, method, params, sessionId)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       JsonNode r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (r.has("error")) {
         throw new IllegalStateException(method + " failed: " + r.get("error").path("message").asString());
@@ -85,16 +84,64 @@ final class CdpClient implements AutoCloseable {
     }
   }
 
-  JsonNode call(String method, ObjectNode params, Duration timeout) {
+  public JsonNode call(String method, ObjectNode params, Duration timeout) {
     return call(method, params, Optional.empty(), timeout);
   }
 
-  static ObjectNode params() {
+  /**
+   * Sends {@code method} without waiting; the answer (or the CDP error) completes the returned
+   * future. Never blocks, so it may be used from an event listener.
+   */
+  public CompletableFuture<JsonNode> send(String method, ObjectNode params, Optional<String> sessionId) {
+    long id = ids.incrementAndGet();
+    CompletableFuture<JsonNode> f = new CompletableFuture<>();
+    pending.put(id, f);
+    f.whenComplete((r, e) -> pending.remove(id));
+    enqueue(message(id, method, params, sessionId)).whenComplete((w, e) -> {
+      if (e != null) {
+        f.completeExceptionally(e);
+      }
+    });
+    return f.thenApply(r -> {
+      if (r.has("error")) {
+        throw new IllegalStateException(method + " failed: " + r.get("error").path("message").asString());
+      }
+      return r.path("result");
+    });
+  }
+
+  private static String message(long id, String method, ObjectNode params, Optional<String> sessionId) {
+    ObjectNode msg = JSON.createObjectNode();
+    msg.put("id", id);
+    msg.put("method", method);
+    msg.set("params", params == null ? JSON.createObjectNode() : params);
+    sessionId.ifPresent(s -> msg.put("sessionId", s));
+    return JSON.writeValueAsString(msg);
+  }
+
+  /** The JDK WebSocket allows one send at a time: chain them. */
+  private CompletableFuture<WebSocket> enqueue(String text) {
+    sendLock.lock();
+    try {
+      CompletableFuture<WebSocket> next = sendChain.handle((w, e) -> null).thenCompose(v -> ws.sendText(text, true));
+      sendChain = next;
+      return next;
+    } finally {
+      sendLock.unlock();
+    }
+  }
+
+  public static ObjectNode params() {
     return JSON.createObjectNode();
   }
 
-  boolean isClosed() {
+  public boolean isClosed() {
     return closed.isDone();
+  }
+
+  /** Completes when the connection ends, from either side. */
+  public CompletableFuture<Void> closedFuture() {
+    return closed;
   }
 
   private void received(String text) {
@@ -110,6 +157,9 @@ final class CdpClient implements AutoCloseable {
   }
 
   private void ended() {
+    if (closed.isDone()) {
+      return;
+    }
     closed.complete(null);
     pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("DevTools connection closed")));
   }

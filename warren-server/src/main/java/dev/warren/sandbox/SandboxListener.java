@@ -5,7 +5,11 @@ package dev.warren.sandbox;
  * Listeners close what they hold inside a sandbox before it stops, so its filesystem can go.
  */
 public interface SandboxListener {
-  /** The sandbox is about to stop (or be deleted, or was found gone); its processes will end. */
+  /**
+   * The sandbox is about to stop (state {@code stopping}; {@link SandboxService#isRestart} tells a
+   * restart), be deleted ({@code deleting}), or was found gone at start-up (its last stored state);
+   * its processes will end.
+   */
   default void stopping(Sandbox sandbox) {}
 
   /** A new generation of the sandbox runs. */

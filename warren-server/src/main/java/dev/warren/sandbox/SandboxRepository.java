@@ -160,6 +160,7 @@ final class SandboxRepository {
     spec.egress().allow().forEach(allow::add);
     spec.egress().upstreamProxy().ifPresent(u -> egress.put("upstreamProxy", u.toString()));
     n.put("idleTimeoutSeconds", spec.idleTimeout().toSeconds());
+    spec.desktop().ifPresent(d -> n.putObject("desktop").put("width", d.width()).put("height", d.height()));
     return JSON.writeValueAsString(n);
   }
 
@@ -176,6 +177,8 @@ final class SandboxRepository {
         ? Optional.of(URI.create(n.path("egress").path("upstreamProxy").asString())) : Optional.empty();
     return new SandboxSpec(image, env, labels,
         new Limits(l.path("memoryMb").asInt(), l.path("pids").asInt(), l.path("cpus").asDouble()),
-        new EgressPolicy(allow, upstream), Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()));
+        new EgressPolicy(allow, upstream), Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()),
+        n.hasNonNull("desktop") ? Optional.of(new Desktop(n.path("desktop").path("width").asInt(), n.path("desktop").path("height").asInt()))
+            : Optional.empty());
   }
 }

@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class SandboxService {
   private static final Logger log = LoggerFactory.getLogger(SandboxService.class);
   static final long LOCK_WAIT_SECONDS = 120;
+  /** The reason a sandbox stopping for a restart carries (see {@link #isRestart}). */
+  static final String RESTARTING = "restarting";
 
   private final Config config;
   private final SandboxRepository repo;
@@ -86,6 +88,11 @@ public final class SandboxService {
       watcher.close();
       reaper.close();
     };
+  }
+
+  /** Whether a sandbox a listener is told is stopping will start again at once (a restart). */
+  public static boolean isRestart(Sandbox stopping) {
+    return stopping.state() == SandboxState.STOPPING && stopping.stateReason().equals(Optional.of(RESTARTING));
   }
 
   public void addListener(SandboxListener l) {
@@ -150,6 +157,9 @@ public final class SandboxService {
 
   public Sandbox create(SandboxSpec spec, Optional<String> idempotencyKey) {
     Image image = image(spec.image());
+    if (spec.desktop().isPresent()) {
+      requireDesktopTools(image);
+    }
     String requestHash = hash(SandboxRepository.specJson(spec));
     Sandbox sandbox;
     allocation.lock();
@@ -199,6 +209,15 @@ public final class SandboxService {
         throw asSandboxException("create", sandbox.id(), e);
       }
     });
+  }
+
+  private static void requireDesktopTools(Image image) {
+    for (String tool : List.of("Xvfb", "x11vnc")) {
+      if (!java.nio.file.Files.isRegularFile(image.rootfs().resolve("usr/bin/" + tool))) {
+        throw SandboxException.invalidField("desktop", "image " + image.name() + " has no " + tool
+            + " (a desktop needs Xvfb and x11vnc; the browser image has both)");
+      }
+    }
   }
 
   private Optional<Sandbox> byIdempotencyKey(String key, String requestHash) {
@@ -289,7 +308,7 @@ public final class SandboxService {
     }
     repo.update(s.with(SandboxState.STOPPING, reason));
     unregisterEgress(s);
-    fireStopping(s);
+    fireStopping(s.with(SandboxState.STOPPING, reason));
     try {
       runtime.stop(s.id(), s.slot());
     } catch (SandboxRuntimeException e) {
@@ -364,7 +383,7 @@ public final class SandboxService {
     return locked(id, () -> {
       Sandbox s = get(id);
       if (s.state() == SandboxState.RUNNING) {
-        s = stopLocked(s, "stopped", Optional.of("restarting"));
+        s = stopLocked(s, "stopped", Optional.of(RESTARTING));
       }
       return startLocked(s);
     });
@@ -382,7 +401,7 @@ public final class SandboxService {
   void deleteLocked(Sandbox s) {
     repo.update(s.with(SandboxState.DELETING, Optional.empty()));
     unregisterEgress(s);
-    fireStopping(s);
+    fireStopping(s.with(SandboxState.DELETING, Optional.empty()));
     activity.remove(s.id());
     try {
       runtime.destroy(s.id(), s.slot());
@@ -443,7 +462,7 @@ public final class SandboxService {
   public Sandbox setEgress(String id, dev.warren.net.EgressPolicy egress) {
     return locked(id, () -> {
       Sandbox s = get(id);
-      SandboxSpec spec = new SandboxSpec(s.spec().image(), s.spec().env(), s.spec().labels(), s.spec().limits(), egress, s.spec().idleTimeout());
+      SandboxSpec spec = s.spec().withEgress(egress);
       Sandbox updated = new Sandbox(s.id(), s.state(), s.stateReason(), spec, s.imageDigest(), s.generation(), s.slot(), s.address(),
           s.createdAt(), s.startedAt(), s.stoppedAt(), s.lastActivityAt());
       store.writeOne(h -> h.createUpdate("UPDATE sandboxes SET spec = :spec WHERE id = :id").bind("spec", SandboxRepository.specJson(spec))

@@ -6,15 +6,20 @@ import dev.warren.runtime.Limits;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
  * What a caller asked for when creating a sandbox, validated. Environment names are POSIX names;
  * names starting with {@code WARREN_} are reserved. Labels are short {@code k=v} strings for filters.
+ *
+ * @param desktop a virtual display with a VNC server, started with the sandbox (the image must have
+ *     Xvfb and x11vnc)
  */
 public record SandboxSpec(
-    String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress, Duration idleTimeout) {
+    String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress, Duration idleTimeout,
+    Optional<Desktop> desktop) {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
@@ -26,6 +31,7 @@ public record SandboxSpec(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(egress, "egress");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(desktop, "desktop");
     if (!IMAGE.matcher(image).matches()) {
       throw WarrenException.invalid("image", "image must be a recipe name like 'base', got '" + image + "'");
     }
@@ -53,6 +59,17 @@ public record SandboxSpec(
     }
     env = java.util.Collections.unmodifiableMap(env);
     labels = java.util.Collections.unmodifiableMap(labels);
+  }
+
+  /** A spec without a desktop. */
+  public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Duration idleTimeout) {
+    this(image, env, labels, limits, egress, idleTimeout, Optional.empty());
+  }
+
+  /** The same spec with another egress policy. */
+  public SandboxSpec withEgress(EgressPolicy egress) {
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop);
   }
 
   static void validateEnv(String field, String name, String value) {

@@ -1,0 +1,90 @@
+package dev.warren.stream;
+
+import dev.warren.events.Events;
+import dev.warren.runtime.ExecResult;
+import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.sandbox.Desktop;
+import dev.warren.sandbox.Sandbox;
+import dev.warren.sandbox.SandboxListener;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the desktop of every sandbox that asked for one, at each start of the sandbox: Xvfb on
+ * display {@code :99} at the asked size, then x11vnc on it, listening on the sandbox's own address
+ * (inside its network namespace, reached by the controller over the bridge; bridge port isolation
+ * keeps other sandboxes out). The configuration is given on the command lines at start, never
+ * written into the image. Registered before the browser service, so a headed Chromium finds its
+ * display. Stateless; thread-safe.
+ */
+public final class Desktops implements SandboxListener {
+  private static final Logger log = LoggerFactory.getLogger(Desktops.class);
+  static final Duration DISPLAY_WAIT = Duration.ofSeconds(10);
+  static final String MARK = "WARREN_DESKTOP";
+
+  private final SandboxRuntime runtime;
+  private final Events events;
+
+  public Desktops(SandboxRuntime runtime, Events events) {
+    this.runtime = runtime;
+    this.events = events;
+  }
+
+  @Override
+  public void started(Sandbox sandbox) {
+    Optional<Desktop> d = sandbox.spec().desktop();
+    if (d.isEmpty()) {
+      return;
+    }
+    try {
+      start(sandbox, d.get());
+    } catch (RuntimeException e) {
+      log.warn("the desktop of {} did not start: {}", sandbox.id(), e.getMessage());
+      events.record("sandbox.desktop-failed", sandbox.id(), e.getMessage());
+    }
+  }
+
+  private void start(Sandbox s, Desktop d) {
+    long t0 = System.nanoTime();
+    String display = ":" + Desktop.DISPLAY;
+    // the lock and socket of the previous generation are still in the sandbox's /tmp
+    ExecResult clean = runtime.exec(s.id(), new ExecSpec(List.of("rm", "-f", "/tmp/.X" + Desktop.DISPLAY + "-lock",
+        "/tmp/.X11-unix/X" + Desktop.DISPLAY), Map.of(), Optional.empty(), new byte[0], Duration.ofSeconds(10), 4096));
+    if (clean.exitCode() != 0) {
+      throw new IllegalStateException("cannot clear the old display lock: " + new String(clean.stderr(), StandardCharsets.UTF_8).strip());
+    }
+    Map<String, String> env = Map.of(MARK, s.id());
+    runtime.spawn(s.id(), new ExecSpec(List.of("Xvfb", display, "-screen", "0", d.width() + "x" + d.height() + "x24", "-nolisten", "tcp",
+        "-dpi", "96"), env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
+    awaitDisplay(s.id());
+    runtime.spawn(s.id(), new ExecSpec(List.of("x11vnc", "-display", display, "-rfbport", Integer.toString(Desktop.VNC_PORT),
+        "-listen", s.address(), "-noipv6", "-forever", "-shared", "-nopw", "-quiet", "-xkb", "-noxrecord", "-noxfixes", "-wait", "10",
+        "-defer", "10"), env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
+    log.info("desktop of {} ({}x{}) started in {} ms", s.id(), d.width(), d.height(), (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** Xvfb is ready when its socket exists. */
+  private void awaitDisplay(String id) {
+    Path socket = runtime.rootfs(id).resolve("tmp/.X11-unix/X" + Desktop.DISPLAY);
+    long deadline = System.nanoTime() + DISPLAY_WAIT.toNanos();
+    while (!Files.exists(socket)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("Xvfb did not open display :" + Desktop.DISPLAY + " within " + DISPLAY_WAIT.toSeconds() + " s");
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the display of " + id);
+      }
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package dev.warren.stream;
+
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
+
+/** Failures of live views, desktops and handoffs. */
+public class StreamException extends WarrenException {
+  StreamException(Problem problem, String message) {
+    super(problem, message);
+  }
+}
