@@ -9,7 +9,9 @@ import java.util.Locale;
  * at most 120 ms (networked, limits applied) and at most 2.5× the plain-crun floor; 500 idle
  * sandboxes at once, created and deleted with nothing left behind; the p50 round trip of a
  * command in a warm shell session at most 3 ms through the HTTP API and at least 3× faster than a
- * fresh {@code crun exec}. Sections that did not run are {@code null} and their targets are
+ * fresh {@code crun exec}; browser sessions: create-to-CDP-ready p50 at most 1 s cold and 100 ms
+ * from the warm pool, at most 200 MiB PSS per idle session, concurrent sessions fully
+ * independent. Sections that did not run are {@code null} and their targets are
  * reported as not measured.
  */
 final class Summary {
@@ -18,6 +20,9 @@ final class Summary {
   static final int TARGET_IDLE = 500;
   static final double TARGET_SESSION_P50_MS = 3;
   static final double TARGET_SESSION_SPEEDUP = 3;
+  static final double TARGET_BROWSER_COLD_P50_MS = 1000;
+  static final double TARGET_BROWSER_WARM_P50_MS = 100;
+  static final double TARGET_BROWSER_PSS_MIB = 200;
 
   Latencies sequential;
   ConcurrentSection.Result concurrent;
@@ -25,6 +30,7 @@ final class Summary {
   List<String> floorLeftovers;
   IdleSection.Result idle;
   SessionSection.Result sessions;
+  BrowserSection.Result browsers;
   List<String> teardownRemnants;
   final List<String> failures = new ArrayList<>();
 
@@ -73,6 +79,9 @@ final class Summary {
     if (sessions != null) {
       verdicts.addAll(sessionVerdicts(sessions));
     }
+    if (browsers != null) {
+      verdicts.addAll(BrowserVerdicts.of(browsers));
+    }
     if (floorLeftovers != null) {
       verdicts.add(verdict(floorLeftovers.isEmpty(), "the plain-crun floor left nothing behind",
           floorLeftovers.isEmpty() ? "nothing left" : floorLeftovers.toString()));
@@ -118,12 +127,12 @@ final class Summary {
     return verdicts;
   }
 
-  private static boolean verdict(boolean pass, String target, String measured) {
+  static boolean verdict(boolean pass, String target, String measured) {
     Report.verdict(pass, target, measured);
     return pass;
   }
 
-  private static String fmt(String format, Object... args) {
+  static String fmt(String format, Object... args) {
     return String.format(Locale.ROOT, format, args);
   }
 }
