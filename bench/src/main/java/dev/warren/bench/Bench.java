@@ -11,7 +11,9 @@ import java.util.Arrays;
 /**
  * {@code ./warren bench}: measures sandbox create-to-first-exec latency (sequential and
  * concurrent), the plain-crun floor on the same image, shell sessions (round trip, throughput,
- * streaming output), the live view of a browser session and idle memory per sandbox, against a Warren controller started in this JVM
+ * streaming output), browser sessions (create-to-CDP-ready cold and warm beside Chromium on the
+ * host, idle memory, concurrent page loads), the live view of a browser session and idle memory per
+ * sandbox, against a Warren controller started in this JVM
  * on a temporary data directory; prints a table per section and a summary of the targets. Everything it makes is removed at the end, also on failure or
  * Ctrl-C. Run as root.
  */
@@ -122,6 +124,10 @@ public final class Bench {
     if (options.runs("sessions")) {
       summary.sessions = SessionSection.run(w, options, cleanup);
       summary.failures.addAll(summary.sessions.failures());
+    }
+    if (options.runs("browsers")) {
+      summary.browsers = BrowserSection.run(w, dir, options, cleanup);
+      summary.failures.addAll(summary.browsers.failures());
     }
     if (options.runs("liveview")) {
       if (LiveViewSection.imageBuilt()) {

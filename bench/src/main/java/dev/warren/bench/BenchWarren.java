@@ -41,16 +41,23 @@ final class BenchWarren implements AutoCloseable {
   }
 
   static BenchWarren start(Path dataDir) {
+    return start(dataDir, Map.of());
+  }
+
+  /** A controller with extra settings, e.g. {@code WARREN_BROWSER_POOL}. */
+  static BenchWarren start(Path dataDir, Map<String, String> settings) {
     try {
       Files.createDirectories(dataDir);
       Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx--x--x"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
     }
-    Config config = Config.from(Map.of(
+    Map<String, String> env = new java.util.HashMap<>(settings);
+    env.putAll(Map.of(
         "WARREN_DATA", dataDir.toString(),
         "WARREN_IMAGES", IMAGES.toString(),
         "WARREN_LISTEN", "127.0.0.1:0"));
+    Config config = Config.from(env);
     BenchWarren w = new BenchWarren(dataDir, config);
     try {
       w.server = Server.start(config);

@@ -43,6 +43,11 @@ final class Machine {
     if (o.runs("sessions")) {
       with.append(", session warm-up ").append(o.sessionWarmup());
     }
+    if (o.runs("browsers")) {
+      Options.Browsers b = o.browsers();
+      with.append(", browsers: iterations ").append(b.iterations()).append(", warm-up ").append(b.warmup()).append(", pool ")
+          .append(b.pool()).append(", idle ").append(b.idle()).append(", concurrency ").append(b.concurrency());
+    }
     if (o.runs("idle")) {
       with.append(", idle ").append(o.idle());
     }

@@ -8,28 +8,52 @@ import java.util.Set;
  * What one benchmark run does, parsed from the command line. Immutable; every error names the
  * flag and the bad value.
  *
- * @param command {@code all}, {@code sandboxes} (sequential and concurrent), {@code floor}, {@code sessions}, {@code liveview} or
- *     {@code idle}
+ * @param command {@code all}, {@code sandboxes} (sequential and concurrent), {@code floor}, {@code sessions}, {@code browsers},
+ *     {@code liveview}, {@code idle} or {@code soak}
  * @param iterations measured create-to-first-exec iterations, for Warren and for the crun floor
  * @param warmup iterations run first and not counted
  * @param concurrency sandboxes created at once in the concurrent section
  * @param idle sandboxes held at once in the idle section
  * @param sessionWarmup session commands run before the measured round trips of the sessions section
  * @param sectionBudget how long one section may run before it is cut short
+ * @param browsers what the browsers section does
  * @param clients parallel clients of the soak
  * @param soakSeconds how long the soak runs
  * @param soakBrowsers whether the soak opens browsers too
  */
 record Options(String command, int iterations, int warmup, int concurrency, int idle, int sessionWarmup, boolean skipFloor,
-    boolean verbose, Duration sectionBudget, int clients, int soakSeconds, boolean soakBrowsers) {
+    boolean verbose, Duration sectionBudget, Browsers browsers, int clients, int soakSeconds,
+    boolean soakBrowsers) {
+
+  /**
+   * The browsers section's settings.
+   *
+   * @param iterations measured create-to-CDP-ready iterations, cold (each with a host Chromium launch beside it) and warm
+   * @param warmup iterations of each kind run first and not counted
+   * @param pool the warm pool's size (WARREN_BROWSER_POOL of the second controller)
+   * @param idle sessions held at once for the idle memory figures
+   * @param concurrency sessions created at once, each loading a page
+   */
+  record Browsers(int iterations, int warmup, int pool, int idle, int concurrency) {
+    Browsers {
+      check("--browser-iterations", iterations, 1, 10_000);
+      check("--browser-warmup", warmup, 0, 100);
+      check("--browser-pool", pool, 1, 64);
+      check("--browser-idle", idle, 1, 100);
+      check("--browser-concurrency", concurrency, 1, 100);
+    }
+  }
 
   static final String USAGE = """
-      usage: ./warren bench [all|sandboxes|floor|sessions|liveview|idle|soak] [flags]
+      usage: ./warren bench [all|sandboxes|floor|sessions|browsers|liveview|idle|soak] [flags]
         all          every section below, in one run (the default)
         sandboxes    create-to-first-exec: sequential, then concurrent
         floor        the same sequence with plain crun (no Warren)
         sessions     shell sessions: round trip of `true` (beside crun exec, one-shot exec and a
                      bare FIFO), commands per second with 1 and 20 sessions, 200 MB of stdout
+        browsers     browser sessions: create-to-CDP-ready cold (beside Chromium launched on
+                     the host) and from a warm pool, PSS per idle session, N sessions at once
+                     each loading a page (and checked to be independent)
         liveview     live view of a 1280x720 browser session: frames per second while it animates,
                      page change to frame shown, first frame, sandbox restart to recovery
                      (needs the browser image; n/a without it)
@@ -44,6 +68,11 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         --idle N           sandboxes held at once in the idle section (default 50; the target is 500)
         --session-warmup N session commands before the measured round trips (default 200)
         --skip-floor       do not measure the plain-crun floor in 'all'
+        --browser-iterations N   browsers: measured cold and warm creates (default 20)
+        --browser-warmup N       browsers: uncounted iterations first (default 2)
+        --browser-pool N         browsers: warm pool size of the second controller (default 2)
+        --browser-idle N         browsers: sessions held idle for the memory figures (default 5)
+        --browser-concurrency N  browsers: sessions created at once, each loading a page (default 10)
         --section-minutes N  cut a section short after N minutes (default 10)
         --clients N        soak: parallel clients (default 4)
         --seconds N        soak: how long it runs (default 60)
@@ -53,11 +82,11 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       2 for a bad command line, 130 when interrupted (everything made so far is removed first).
       """;
 
-  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "liveview", "idle", "soak");
+  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "browsers", "liveview", "idle", "soak");
 
   Options {
     if (!COMMANDS.contains(command)) {
-      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, liveview, idle, soak");
+      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, browsers, liveview, idle, soak");
     }
     check("--iterations", iterations, 1, 100_000);
     check("--warmup", warmup, 0, 1000);
@@ -80,7 +109,12 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     int minutes = 10;
     int clients = 4;
     int seconds = 60;
-    boolean browsers = true;
+    boolean soakBrowsers = true;
+    int browserIterations = 20;
+    int browserWarmup = 2;
+    int browserPool = 2;
+    int browserIdle = 5;
+    int browserConcurrency = 10;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -92,7 +126,12 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         case "--section-minutes" -> minutes = number(args, ++i, a);
         case "--clients" -> clients = number(args, ++i, a);
         case "--seconds" -> seconds = number(args, ++i, a);
-        case "--no-browsers" -> browsers = false;
+        case "--no-browsers" -> soakBrowsers = false;
+        case "--browser-iterations" -> browserIterations = number(args, ++i, a);
+        case "--browser-warmup" -> browserWarmup = number(args, ++i, a);
+        case "--browser-pool" -> browserPool = number(args, ++i, a);
+        case "--browser-idle" -> browserIdle = number(args, ++i, a);
+        case "--browser-concurrency" -> browserConcurrency = number(args, ++i, a);
         case "--skip-floor" -> skipFloor = true;
         case "--verbose" -> verbose = true;
         case "-h", "--help", "help" -> throw new UsageException(null);
@@ -106,7 +145,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     }
     check("--section-minutes", minutes, 1, 600);
     return new Options(command, iterations, warmup, concurrency, idle, sessionWarmup, skipFloor, verbose, Duration.ofMinutes(minutes),
-        clients, seconds, browsers);
+        new Browsers(browserIterations, browserWarmup, browserPool, browserIdle, browserConcurrency), clients, seconds, soakBrowsers);
   }
 
   boolean runs(String section) {
@@ -114,6 +153,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       case "sequential", "concurrent" -> command.equals("all") || command.equals("sandboxes");
       case "floor" -> command.equals("floor") || (command.equals("all") && !skipFloor);
       case "sessions" -> command.equals("all") || command.equals("sessions");
+      case "browsers" -> command.equals("all") || command.equals("browsers");
       case "liveview" -> command.equals("all") || command.equals("liveview");
       case "idle" -> command.equals("all") || command.equals("idle");
       case "soak" -> command.equals("soak");
@@ -122,7 +162,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   }
 
   boolean needsWarren() {
-    return runs("sequential") || runs("sessions") || runs("liveview") || runs("idle") || runs("soak");
+    return runs("sequential") || runs("sessions") || runs("browsers") || runs("liveview") || runs("idle") || runs("soak");
   }
 
   private static int number(List<String> args, int i, String flag) {

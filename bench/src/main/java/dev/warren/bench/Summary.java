@@ -9,7 +9,9 @@ import java.util.Locale;
  * at most 120 ms (networked, limits applied) and at most 2.5× the plain-crun floor; 500 idle
  * sandboxes at once, created and deleted with nothing left behind; the p50 round trip of a
  * command in a warm shell session at most 3 ms through the HTTP API and at least 3× faster than a
- * fresh {@code crun exec}. Sections that did not run are {@code null} and their targets are
+ * fresh {@code crun exec}; browser sessions: create-to-CDP-ready p50 at most 1 s cold and 100 ms
+ * from the warm pool, at most 200 MiB PSS per idle session, concurrent sessions fully
+ * independent. Sections that did not run are {@code null} and their targets are
  * reported as not measured.
  */
 final class Summary {
@@ -21,6 +23,9 @@ final class Summary {
   static final double TARGET_LIVE_FPS = 15;
   static final double TARGET_FIRST_FRAME_MS = 1000;
   static final double TARGET_RECOVERY_MS = 5000;
+  static final double TARGET_BROWSER_COLD_P50_MS = 1000;
+  static final double TARGET_BROWSER_WARM_P50_MS = 100;
+  static final double TARGET_BROWSER_PSS_MIB = 200;
 
   Latencies sequential;
   ConcurrentSection.Result concurrent;
@@ -30,6 +35,7 @@ final class Summary {
   SessionSection.Result sessions;
   SoakSection.Result soak;
   LiveViewSection.Result liveview;
+  BrowserSection.Result browsers;
   List<String> teardownRemnants;
   final List<String> failures = new ArrayList<>();
 
@@ -77,6 +83,9 @@ final class Summary {
     }
     if (sessions != null) {
       verdicts.addAll(sessionVerdicts(sessions));
+    }
+    if (browsers != null) {
+      verdicts.addAll(BrowserVerdicts.of(browsers));
     }
     if (soak != null) {
       verdicts.addAll(soakVerdicts(soak));
@@ -160,12 +169,12 @@ final class Summary {
     return verdicts;
   }
 
-  private static boolean verdict(boolean pass, String target, String measured) {
+  static boolean verdict(boolean pass, String target, String measured) {
     Report.verdict(pass, target, measured);
     return pass;
   }
 
-  private static String fmt(String format, Object... args) {
+  static String fmt(String format, Object... args) {
     return String.format(Locale.ROOT, format, args);
   }
 }

@@ -64,7 +64,9 @@ final class CdpProxy {
       Link link = new Link(id, ctx);
       links.put(ctx.sessionId(), link);
       try {
-        BrowserService.Target t = browsers.target(id);
+        long t0 = System.nanoTime();
+        BrowserService.Target t = browsers.connectTarget(id);
+        long t1 = System.nanoTime();
         String p = path.apply(ctx);
         if (p != null && !Set.of("page", "browser", "worker", "service_worker", "shared_worker", "iframe", "other").contains(ctx.pathParam("kind"))) {
           throw WarrenException.invalid("kind", "unknown DevTools target kind");
@@ -72,6 +74,7 @@ final class CdpProxy {
         URI up = URI.create("ws://" + t.address() + ":" + t.port() + (p == null ? t.browserPath() : p));
         link.upstream = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(up, new Upstream(link))
             .get(10, TimeUnit.SECONDS);
+        log.debug("CDP link to {}: target {} ms, upstream connect {} ms", id, (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
       } catch (WarrenException e) {
         close(link, e.problem().status() == 404 ? 4404 : e.problem().status() == 409 ? 4409 : 1011, e.getMessage());
       } catch (Exception e) {

@@ -12,13 +12,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The warm pool: browsers started ahead of demand (headless, default viewport, no profile, no
  * egress) so that a matching create only hands one over and applies its egress policy. Refilled
- * in the background after every hand-out; pooled browsers survive controller restarts like any
- * other. Thread-safe.
+ * in the background after every hand-out, {@link #REFILL_DELAY} later: starting a Chromium keeps
+ * every core of a small host busy for about a second, and the caller's first CDP commands to the
+ * browser just handed out should not compete with it. Pooled browsers survive controller restarts
+ * like any other. Thread-safe.
  */
 final class BrowserPool implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserPool.class);
   static final int WIDTH = 1280;
   static final int HEIGHT = 720;
+  /** How long after a hand-out the refill starts (measured on 2 vCPUs: halves create-to-first-CDP-answer under load). */
+  static final Duration REFILL_DELAY = Duration.ofMillis(300);
 
   private final BrowserService service;
   private final int size;
@@ -44,26 +48,40 @@ final class BrowserPool implements AutoCloseable {
     if (size == 0) {
       return Optional.empty();
     }
+    long t0 = System.nanoTime();
     for (BrowserSession p : service.repository().pooled()) {
       Optional<String> address = p.sandboxId().map(id -> service.sandboxes().get(id).address());
-      if (address.isEmpty() || service.chromium().version(address.get(), Duration.ofSeconds(1)).isEmpty()) {
+      long t1 = System.nanoTime();
+      Optional<tools.jackson.databind.JsonNode> version = address.flatMap(a -> service.chromium().version(a, Duration.ofSeconds(1)));
+      if (version.isEmpty()) {
         continue;
       }
+      long t2 = System.nanoTime();
       Instant now = Instant.now();
       BrowserSession claimed = new BrowserSession(p.id(), spec.key(), p.sandboxId(), BrowserState.READY, Optional.empty(), spec, false,
           p.generation(), now, Optional.of(now), Optional.empty(), now);
       if (p.sandboxId().isPresent() && service.repository().claim(claimed)) {
+        service.devtoolsAnswered(p.id(), version.get());
+        long t3 = System.nanoTime();
         service.sandboxes().setEgress(p.sandboxId().get(), spec.egress());
-        refill();
+        long t4 = System.nanoTime();
+        refill(REFILL_DELAY);
+        log.debug("handed out {}: lookup {} ms, DevTools probe {} ms, claim {} ms, egress {} ms, refill started {} ms", p.id(),
+            (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000, (System.nanoTime() - t4) / 1_000_000);
         return Optional.of(claimed);
       }
     }
-    refill();
+    refill(REFILL_DELAY);
     return Optional.empty();
   }
 
   /** Starts pooled browsers in the background until the pool is full again. */
   void refill() {
+    refill(Duration.ZERO);
+  }
+
+  /** Starts pooled browsers in the background, each after {@code delay}, until the pool is full again. */
+  void refill(Duration delay) {
     if (closed.get()) {
       return;
     }
@@ -72,7 +90,14 @@ final class BrowserPool implements AutoCloseable {
       starting.incrementAndGet();
       Thread.ofVirtual().name("browser-pool").start(() -> {
         try {
-          service.startPooled(pooledSpec());
+          if (delay.isPositive()) {
+            Thread.sleep(delay);
+          }
+          if (!closed.get()) {
+            service.startPooled(pooledSpec());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
           log.warn("cannot start a pooled browser: {}", e.getMessage());
         } finally {

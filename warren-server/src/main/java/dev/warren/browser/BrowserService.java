@@ -47,6 +47,8 @@ public final class BrowserService implements AutoCloseable {
   private final Limits limits;
   private final Map<String, ReentrantLock> keyLocks = new ConcurrentHashMap<>();
   private final Map<String, Instant> activity = new ConcurrentHashMap<>();
+  /** The browser target's DevTools path of each running Chromium, learnt when it answered; dropped when it closes or crashes. */
+  private final Map<String, String> devtoolsPaths = new ConcurrentHashMap<>();
   private final List<Consumer<String>> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<BrowserListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final BrowserReaper reaper;
@@ -177,6 +179,7 @@ public final class BrowserService implements AutoCloseable {
       throw e;
     }
     Sandbox sandbox = null;
+    long t0 = System.nanoTime();
     try {
       // a headed browser draws on the sandbox's desktop, which can be watched over VNC
       Optional<dev.warren.sandbox.Desktop> desktop = spec.headless() ? Optional.empty()
@@ -186,11 +189,16 @@ public final class BrowserService implements AutoCloseable {
       b = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), BrowserState.STARTING, Optional.empty(), spec, writer, 1, now,
           Optional.empty(), Optional.empty(), now);
       repo.update(b);
+      long t1 = System.nanoTime();
       loadProfile(sandbox, spec);
+      long t2 = System.nanoTime();
       launch(b, sandbox);
+      long t3 = System.nanoTime();
       BrowserSession ready = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), pooled ? BrowserState.POOLED : BrowserState.READY,
           Optional.empty(), spec, writer, 1, now, Optional.of(Instant.now()), Optional.empty(), Instant.now());
       repo.update(ready);
+      log.debug("started {}{} in {}: sandbox {} ms, profile {} ms, Chromium to DevTools {} ms, recorded {} ms", id, pooled ? " (pooled)" : "",
+          sandbox.id(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
       if (!pooled) {
         touch(id);
         events.record("browser.created", id, spec.key().map(k -> "key " + k + ", ").orElse("") + "sandbox " + sandbox.id());
@@ -198,6 +206,7 @@ public final class BrowserService implements AutoCloseable {
       return ready;
     } catch (RuntimeException e) {
       String why = e.getMessage();
+      devtoolsPaths.remove(id);
       if (sandbox != null) {
         try {
           sandboxes.delete(sandbox.id());
@@ -217,17 +226,19 @@ public final class BrowserService implements AutoCloseable {
   }
 
   void launch(BrowserSession b, Sandbox sandbox) {
+    long t0 = System.nanoTime();
     chromium.start(sandbox.id(), sandbox.address(), proxyUrl, b.spec(), b.id(), sandbox.spec().desktop().isPresent());
-    Optional<String> path = chromium.awaitReady(sandbox.address(), READY_WAIT);
-    if (path.isEmpty()) {
-      throw new BrowserException(Problem.UNAVAILABLE, "Chromium in " + sandbox.id() + " did not answer on DevTools within "
-          + READY_WAIT.toSeconds() + " s");
-    }
+    long t1 = System.nanoTime();
+    String path = chromium.awaitReady(sandbox.address(), READY_WAIT).orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE,
+        "Chromium in " + sandbox.id() + " did not answer on DevTools within " + READY_WAIT.toSeconds() + " s"));
+    devtoolsPaths.put(b.id(), path);
+    log.debug("Chromium of {}: forwarder and Chromium spawned in {} ms, DevTools answered {} ms later", b.id(), (t1 - t0) / 1_000_000,
+        (System.nanoTime() - t1) / 1_000_000);
     if (chromium.fitted(b.spec())) {
       // launched at the right size: the check need not hold up the session
-      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.address(), b.spec(), path.get()));
+      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.address(), b.spec(), path));
     } else {
-      chromium.fitViewport(sandbox.address(), b.spec(), path.get());
+      chromium.fitViewport(sandbox.address(), b.spec(), path);
     }
   }
 
@@ -235,7 +246,7 @@ public final class BrowserService implements AutoCloseable {
     Optional<Path> saved = spec.profile().flatMap(profiles::content);
     String dir = Chromium.PROFILE_DIR;
     if (saved.isEmpty()) {
-      run(sandbox.id(), List.of("mkdir", "-p", dir));
+      // Chromium makes its --user-data-dir (and the directories above it) itself: no exec needed
       return;
     }
     try (InputStream in = Files.newInputStream(saved.get())) {
@@ -269,8 +280,21 @@ public final class BrowserService implements AutoCloseable {
     return repo.live();
   }
 
-  /** DevTools of a ready session; counts as activity. 409 when it is not ready. */
+  /** DevTools of a ready session, asking Chromium whether it answers; counts as activity. 409 when it is not ready. */
   public Target target(String id) {
+    return target(id, true);
+  }
+
+  /**
+   * Like {@link #target(String)}, but without asking Chromium again when its browser path is
+   * already known (from its start, or an earlier answer): for callers that connect to it right
+   * away, which shows whether it answers. Saves a round trip through the forwarder.
+   */
+  public Target connectTarget(String id) {
+    return target(id, false);
+  }
+
+  private Target target(String id, boolean probe) {
     BrowserSession b = get(id);
     if (b.state() != BrowserState.READY) {
       throw new BrowserException(Problem.CONFLICT, "browser session " + id + " is " + b.state().wire()
@@ -279,8 +303,9 @@ public final class BrowserService implements AutoCloseable {
     }
     Sandbox s = sandboxes.get(b.sandboxId().orElseThrow());
     touch(id);
-    String path = chromium.version(s.address(), Duration.ofSeconds(3))
-        .map(v -> java.net.URI.create(v.path("webSocketDebuggerUrl").asString()).getPath())
+    String known = probe ? null : devtoolsPaths.get(id);
+    String path = known != null ? known : chromium.version(s.address(), Duration.ofSeconds(3))
+        .map(v -> devtoolsAnswered(id, v))
         .orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer"));
     return new Target(s.address(), Chromium.DEVTOOLS_PORT, path);
   }
@@ -315,12 +340,20 @@ public final class BrowserService implements AutoCloseable {
     return sandboxes;
   }
 
+  /** Notes the browser path from Chromium's {@code /json/version} answer; returns it. */
+  String devtoolsAnswered(String id, tools.jackson.databind.JsonNode version) {
+    String path = java.net.URI.create(version.path("webSocketDebuggerUrl").asString()).getPath();
+    devtoolsPaths.put(id, path);
+    return path;
+  }
+
   Events events() {
     return events;
   }
 
   /** Tells listeners that Chromium of {@code endedGeneration} is gone; {@code now} is already stored. */
   void fireEnded(BrowserSession now, long endedGeneration, String why) {
+    devtoolsPaths.remove(now.id());
     closeListeners.forEach(l -> {
       try {
         l.accept(now.id());
