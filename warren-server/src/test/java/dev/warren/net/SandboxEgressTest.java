@@ -99,6 +99,9 @@ class SandboxEgressTest {
     String id = warren.createSandbox("{}");
     String out = curl(id, "http://127.0.0.1:" + originPort + "/secret");
     assertThat(out).endsWith(" 403").contains("not allowed");
+    // the proxy records a connection once it has ended, which may be just after curl has its answer
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> warren.get("/v1/sandboxes/" + id + "/egress").json().path("events").size() > 0);
     JsonNode events = warren.get("/v1/sandboxes/" + id + "/egress").json().path("events");
     assertThat(events).hasSize(1);
     assertThat(events.get(0).path("host").asString()).isEqualTo("127.0.0.1");
@@ -112,6 +115,8 @@ class SandboxEgressTest {
     String id = warren.createSandbox("{\"egress\": {\"allow\": [\"127.0.0.1:" + originPort + "\"]}}");
     assertThat(curl(id, "http://127.0.0.1:" + originPort + "/page")).isEqualTo("hello from the origin /page 200");
     assertThat(curl(id, "http://localhost:" + (originPort == 65535 ? 1 : originPort + 1) + "/")).endsWith(" 403");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> warren.get("/v1/sandboxes/" + id + "/egress").json().path("events").size() >= 2);
     JsonNode events = warren.get("/v1/sandboxes/" + id + "/egress").json().path("events");
     assertThat(events).hasSize(2);
     assertThat(events.get(1).path("allowed").asBoolean()).isTrue();

@@ -9,7 +9,6 @@ import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.warren.testing.TestWarren;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
@@ -204,16 +203,10 @@ class DashboardTest {
     }
   }
 
-  /**
-   * Runs once the live-view backend is merged: until then the server refuses the field
-   * {@code desktop} with 400 and the test is skipped (an assumption, not a pass).
-   */
   @Test
   void aDesktopSandboxesVncViewerReceivesAFrame() {
     String body = "{\"image\":\"browser\",\"desktop\":{\"width\":1024,\"height\":768}}";
     TestWarren.Resp r = f.warren.post("/v1/sandboxes", body);
-    Assumptions.assumeFalse(r.status() == 400 && "desktop".equals(r.json().path("field").asString()),
-        "this server has no desktops yet (400 for the unknown field desktop): " + r);
     if (r.status() == 422) {
       TestWarren.ensureImage("browser");
       r = f.warren.post("/v1/sandboxes", body);

@@ -45,14 +45,16 @@ export function browserView(root, [id]) {
       confirmButton('Delete', async () => {
         try { await del(`/v1/browsers/${enc(b.id)}`); location.hash = '#/browsers'; } catch (e) { /* shown */ }
       }));
-    // keep the frame while the session lives: a fresh URL (a new token) every poll would reload it
-    if (b.liveViewUrl && !shownUrl) {
-      shownUrl = b.liveViewUrl;
-      fill(live, h('iframe', { src: b.liveViewUrl, class: 'live-frame', id: 'live-view', title: 'live view of ' + b.id,
+    // keep the frame while the session lives: a fresh URL (a new token) every poll would reload it.
+    // The person at the dashboard holds the API token's rights, so the page may take control.
+    const liveUrl = b.liveControlUrl || b.liveViewUrl;
+    if (liveUrl && !shownUrl) {
+      shownUrl = liveUrl;
+      fill(live, h('iframe', { src: liveUrl, class: 'live-frame', id: 'live-view', title: 'live view of ' + b.id,
         style: `aspect-ratio: ${b.viewport?.width || 16} / ${b.viewport?.height || 9}` }));
-    } else if (!b.liveViewUrl && !shownUrl) {
+    } else if (!liveUrl && !shownUrl) {
       fill(live, h('p', { class: 'muted' }, 'No live view for this browser session' + ('liveViewUrl' in b ? ' right now.' : ' (this server does not offer one).')));
-    } else if (!b.liveViewUrl && shownUrl) {
+    } else if (!liveUrl && shownUrl) {
       shownUrl = null;
       fill(live, h('p', { class: 'muted' }, 'The live view ended.'));
     }
