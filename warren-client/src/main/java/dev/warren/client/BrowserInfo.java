@@ -22,7 +22,10 @@ import java.util.Optional;
  *     snapshot was taken, for one hour; {@link Browser#cdpUrl()} asks for a freshly signed one
  * @param cdpHttpUrl while the session is live: the HTTP root of its DevTools endpoints
  *     ({@code /json/version}); they take the API token
- * @param liveViewUrl a page that shows the browser live, when the server offers one
+ * @param liveViewUrl a page that shows the browser live (watch only), with a token signed for one
+ *     hour; it can be opened or embedded (iframe) without the API token
+ * @param liveControlUrl the same page with a token that may also take control (mouse, keyboard),
+ *     e.g. for a person logging in for the agent
  */
 public record BrowserInfo(
     String id,
@@ -44,7 +47,8 @@ public record BrowserInfo(
     Instant lastActivityAt,
     Optional<String> cdpUrl,
     Optional<String> cdpHttpUrl,
-    Optional<String> liveViewUrl) {
+    Optional<String> liveViewUrl,
+    Optional<String> liveControlUrl) {
 
   public BrowserInfo {
     Objects.requireNonNull(id, "id");
@@ -64,6 +68,7 @@ public record BrowserInfo(
     Objects.requireNonNull(cdpUrl, "cdpUrl");
     Objects.requireNonNull(cdpHttpUrl, "cdpHttpUrl");
     Objects.requireNonNull(liveViewUrl, "liveViewUrl");
+    Objects.requireNonNull(liveControlUrl, "liveControlUrl");
   }
 
   /** Whether the session takes CDP connections and actions ({@link BrowserState#READY}). */

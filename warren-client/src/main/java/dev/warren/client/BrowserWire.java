@@ -44,7 +44,8 @@ final class BrowserWire {
         f.optSeconds("idleTimeoutSeconds").filter(d -> !d.isZero()),
         f.optSeconds("maxLifetimeSeconds").filter(d -> !d.isZero()),
         f.longValue("generation"), f.instant("createdAt"), f.optInstant("startedAt"), f.optInstant("closedAt"),
-        f.instant("lastActivityAt"), f.optString("cdpUrl"), f.optString("cdpHttpUrl"), f.optString("liveViewUrl"));
+        f.instant("lastActivityAt"), f.optString("cdpUrl"), f.optString("cdpHttpUrl"), f.optString("liveViewUrl"),
+        f.optString("liveControlUrl"));
   }
 
   static List<BrowserInfo> browsers(Object json) {

@@ -42,7 +42,7 @@ class BrowsersTest {
          "idleTimeoutSeconds":0,"maxLifetimeSeconds":3600,"generation":2,"createdAt":"2026-11-22T10:15:30.123Z",
          "startedAt":"2026-11-22T10:15:31Z","closedAt":null,"lastActivityAt":"2026-11-22T10:16:00Z",
          "cdpUrl":"ws://h:1/v1/browsers/%s/cdp?token=secret","cdpHttpUrl":"http://h:1/v1/browsers/%s",
-         "liveViewUrl":null,"someFutureField":[1]}
+         "liveViewUrl":"http://h:1/live/browsers/brw_x?token=v","liveControlUrl":"http://h:1/live/browsers/brw_x?token=c","someFutureField":[1]}
         """.formatted(ID, state, ID, ID);
   }
 
@@ -62,7 +62,7 @@ class BrowsersTest {
           Optional.of(Duration.ofHours(1)), 2, Instant.parse("2026-11-22T10:15:30.123Z"),
           Optional.of(Instant.parse("2026-11-22T10:15:31Z")), Optional.empty(), Instant.parse("2026-11-22T10:16:00Z"),
           Optional.of("ws://h:1/v1/browsers/" + ID + "/cdp?token=secret"), Optional.of("http://h:1/v1/browsers/" + ID),
-          Optional.empty()));
+          Optional.of("http://h:1/live/browsers/brw_x?token=v"), Optional.of("http://h:1/live/browsers/brw_x?token=c")));
       assertThat(info.toString()).contains(ID).doesNotContain("secret");
     }
 

@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The background supervisor ({@code warren serve --daemon --supervise}): runs the controller as
  * its child and starts it again when it dies abnormally, after 1 s, then 2, 4 … up to 60 s between
- * tries (back to 1 s after ten minutes of good running). A controller that fails within ten
- * seconds of its very first start (a bad setting, a refused data directory) is not retried: the
+ * tries (back to 1 s after ten minutes of good running). A controller whose very first start ends
+ * within ten seconds without ever listening (a bad setting, a refused data directory) is not retried: the
  * supervisor ends with its exit code. SIGTERM to the supervisor is passed on to the controller,
  * which shuts down gracefully; then the supervisor ends and removes its pid file.
  */
@@ -65,7 +65,9 @@ public final class Supervisor {
         say("controller ended (exit code " + code + "); supervisor ends too");
         return 0;
       }
-      if (!ranOnce && ran.compareTo(FIRST_RUN) < 0) {
+      // a controller that never listened failed at start-up (a bad setting, a busy port): restarting it would fail the same way
+      boolean listened = Daemon.listenAddress(config.dataDir().resolve("listen"), started).isPresent();
+      if (!ranOnce && !listened && ran.compareTo(FIRST_RUN) < 0) {
         say("controller failed at start-up (exit code " + code + ") after " + ran.toMillis() + " ms; not restarting it");
         return code;
       }

@@ -30,10 +30,11 @@ class HealthAndConfigTest {
       var token = warren.dataDir().resolve("token");
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(token))).isEqualTo("rw-------");
       assertThat(warren.token()).startsWith("wrn_").hasSizeGreaterThan(40);
-      assertThat(warren.log(400)).containsOnlyOnce(warren.token());
+      // the controller's output goes to a file here, not a terminal: it says where the token is, never the token
+      assertThat(warren.log(400)).contains("API token written to " + token).doesNotContain(warren.token());
       warren.restart();
       assertThat(warren.token()).isEqualTo(Files.readString(token).strip());
-      assertThat(warren.log(400)).containsOnlyOnce(warren.token());
+      assertThat(warren.log(400)).doesNotContain(warren.token());
     }
   }
 

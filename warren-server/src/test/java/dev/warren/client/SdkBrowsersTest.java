@@ -81,7 +81,9 @@ class SdkBrowsersTest {
       assertThat(info.startedAt()).isPresent();
       assertThat(info.closedAt()).isEmpty();
       assertThat(info.cdpUrl()).hasValueSatisfying(u -> assertThat(u).startsWith("ws://").contains("/v1/browsers/" + id + "/cdp?token="));
-      assertThat(info.liveViewUrl()).isEmpty();
+      assertThat(info.liveViewUrl()).hasValueSatisfying(u -> assertThat(u).contains("/live/browsers/" + id + "?token="));
+      assertThat(info.liveControlUrl()).hasValueSatisfying(u -> assertThat(u).contains("/live/browsers/" + id + "?token="))
+          .isNotEqualTo(info.liveViewUrl());
       assertThat(info.toString()).doesNotContain("token=");
 
       try (Browser again = warren.browsers().create(BrowserSpec.builder().key(key).viewport(800, 600).build())) {

@@ -117,7 +117,8 @@ class DaemonTest {
       }
       Thread.sleep(200);
     }
-    assertThat(restarted).as("a new controller after the crash").isNotEqualTo(controller);
+    assertThat(restarted).as("a new controller after the crash; its output:\n%s", Files.readString(data.resolve("logs/warren.out")))
+        .isNotEqualTo(controller);
     assertThat(healthz()).isEqualTo(200);
     assertThat(Files.readString(data.resolve("logs/warren.out")))
         .contains("supervisor: controller exited with code 137 after").contains("restarting in 1 s");

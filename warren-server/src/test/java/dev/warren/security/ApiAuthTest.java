@@ -30,7 +30,11 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ApiAuthTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics");
+  private static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics", "GET /live/live.js");
+  /** The dashboard's own routes, which answer a person (HTML) and are checked by DashboardAuthTest. */
+  private static final Set<String> DASHBOARD = Set.of("GET /login", "POST /login", "POST /logout", "GET /", "GET /ui/<path>");
+  /** WebSockets that accept the upgrade and then check a viewer token themselves. */
+  private static final Set<String> SELF_CHECKED_WS = Set.of("/v1/browsers/{id}/live", "/v1/sandboxes/{id}/vnc");
   private static final String BRW_A = "brw_" + "0".repeat(26);
   private static final String BRW_B = "brw_" + "1".repeat(26);
   static InProcessWarren warren;
@@ -86,8 +90,22 @@ class ApiAuthTest {
       if (!Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD").contains(method)) {
         continue; // before/after filters and WebSocket routes (checked below)
       }
+      if (DASHBOARD.contains(route)) {
+        continue; // its login form and pages: DashboardAuthTest
+      }
       String path = concrete(pattern);
       HttpResponse<String> none = send(method, path, null);
+      if (pattern.startsWith("/live/browsers/")) {
+        // a live page is opened by a person: it checks its own signed token and says why in HTML
+        for (String token : new String[] {null, warren.token + "x", "wst.1.forged"}) {
+          HttpResponse<String> page = send(method, path + (token == null ? "" : "?token=" + token), null);
+          assertThat(page.statusCode()).as("%s with token %s", route, token).isEqualTo(401);
+          assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+          assertThat(page.body()).contains("This live view link does not work");
+        }
+        checked++;
+        continue;
+      }
       if (none.statusCode() != 401) {
         open.add(route);
         continue;
@@ -110,11 +128,32 @@ class ApiAuthTest {
 
   @Test
   void everyWebSocketRouteRefusesTheUpgradeWithoutTheToken() {
-    List<String> ws = warren.server.api().routes().stream().filter(r -> r.startsWith("WS ")).map(r -> r.substring(3)).toList();
+    // "WS *" is the upgrade filter, not a route
+    List<String> ws = warren.server.api().routes().stream().filter(r -> r.startsWith("WS ")).map(r -> r.substring(3))
+        .filter(p -> !p.contains("*")).toList();
     assertThat(ws).contains("/v1/sandboxes/{id}/pty", "/v1/browsers/{id}/cdp");
     for (String pattern : ws) {
       for (String query : new String[] {"", "?token=wrn_wrong-token-0123456789"}) {
         URI uri = URI.create(warren.base().replace("http:", "ws:") + concrete(pattern) + query);
+        if (SELF_CHECKED_WS.contains(pattern)) {
+          // these take viewer tokens and refuse with a close code and a reason the viewer can show
+          java.util.concurrent.CompletableFuture<String> closed = new java.util.concurrent.CompletableFuture<>();
+          http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, new WebSocket.Listener() {
+            @Override
+            public java.util.concurrent.CompletionStage<?> onClose(WebSocket w, int code, String reason) {
+              closed.complete(code + " " + reason);
+              return null;
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<?> onBinary(WebSocket w, java.nio.ByteBuffer data, boolean last) {
+              closed.complete("data before the token was checked");
+              return null;
+            }
+          }).join();
+          assertThat(closed).as("WebSocket %s%s", pattern, query).succeedsWithin(Duration.ofSeconds(10)).asString().startsWith("4003 ");
+          continue;
+        }
         assertThatThrownBy(() -> http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
             .buildAsync(uri, new WebSocket.Listener() {}).join())
             .as("WebSocket %s%s", pattern, query)

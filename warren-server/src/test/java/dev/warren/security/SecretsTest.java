@@ -79,7 +79,7 @@ class SecretsTest {
       assertThat(warren.get("/v1/sandboxes/" + id + "/egress").text()).doesNotContain(secret);
       assertThat(warren.get("/v1/events?limit=1000").text()).doesNotContain(secret).doesNotContain(token);
       String log = Files.readString(warren.logFile());
-      assertThat(log).contains("GET /v1/sandboxes 200").doesNotContain(token).doesNotContain(secret);
+      assertThat(log).contains("method=GET route=/v1/sandboxes path=/v1/sandboxes status=200").doesNotContain(token).doesNotContain(secret);
       assertThat(log).doesNotContain(token.substring(4, 20));
       warren.delete("/v1/sandboxes/" + id);
     }
