@@ -100,7 +100,15 @@ public final class Terminal implements AutoCloseable {
     ctl.close();
     // the relay and the shell (a session of its own) and whatever was started from the terminal
     runtime.killSession(sandboxId, pid);
-    runtime.signalMarked(sandboxId, "WARREN_TERMINAL_ID", id, 9);
+    // again until none is left: a process forked while the list was read escapes one pass
+    for (int round = 0; round < 20 && runtime.signalMarked(sandboxId, "WARREN_TERMINAL_ID", id, 9) > 0; round++) {
+      try {
+        Thread.sleep(25);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     for (String f : new String[] {"in", "out", "ctl", "exit", "exit.tmp"}) {
       try {
         dir.delete(f);

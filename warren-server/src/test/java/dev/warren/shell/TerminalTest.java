@@ -103,12 +103,22 @@ class TerminalTest {
   void closingTheSocketEndsTheShell() throws Exception {
     Screen screen = new Screen();
     WebSocket ws = connect(screen, "");
-    ws.sendText("echo $$ > /tmp/pty-shell.pid; echo ready\r", true).get();
-    await().atMost(Duration.ofSeconds(10)).until(() -> screen.text().contains("ready"));
+    // the marker is computed by the shell, so the terminal's echo of the typed line cannot match it
+    ws.sendText("echo $$ > /tmp/pty-shell.pid; echo $((40+2))-ready\r", true).get();
+    await().atMost(Duration.ofSeconds(10)).until(() -> screen.text().contains("42-ready"));
     ws.sendClose(1000, "bye").get();
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        warren.exec(sandbox, "kill -0 $(cat /tmp/pty-shell.pid) 2>/dev/null && echo alive || echo gone").path("stdout").asString()
-            .equals("gone\n"));
+    // "zombie" would be a shell killed but never reaped: a leak too
+    java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>();
+    String probe = "p=$(cat /tmp/pty-shell.pid); if [ ! -e /proc/$p ]; then echo gone; "
+        + "elif grep -q '^State:.*Z' /proc/$p/status; then echo zombie; else echo alive; ps -o pid,ppid,stat,args -e; fi";
+    try {
+      await().atMost(Duration.ofSeconds(15)).until(() -> {
+        last.set(warren.exec(sandbox, probe).path("stdout").asString());
+        return last.get().equals("gone\n");
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("the shell outlived its terminal: " + last.get() + "\nserver log:\n" + warren.log(40), e);
+    }
   }
 
   @Test
