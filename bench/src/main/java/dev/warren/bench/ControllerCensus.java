@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  */
 record ControllerCensus(int fds, int threads, long children, long heap, Map<String, Long> rows) {
   /** Tables that record history (an audit trail) and grow by design; every other table must come back to where it was. */
-  static final List<String> HISTORY = List.of("events", "egress_events", "idempotency_keys", "flyway_schema_history");
+  static final List<String> HISTORY = List.of("events", "egress_events", "idempotency_keys", "audit", "flyway_schema_history");
 
   static ControllerCensus take(Path database) {
     return new ControllerCensus(countFds(), ManagementFactory.getThreadMXBean().getThreadCount(),
