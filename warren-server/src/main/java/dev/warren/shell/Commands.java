@@ -98,7 +98,8 @@ public final class Commands {
     });
     if (stdin.isPresent() && keepStdinOpen) {
       byte[] data = stdin.get();
-      Thread.ofVirtual().name("stdin-" + id).start(() -> writeStdin(ls, id, data, false));
+      // a platform thread: a write into a full FIFO blocks in the kernel (a virtual thread would pin its carrier)
+      Thread.ofPlatform().daemon().name("stdin-" + id).start(() -> writeStdin(ls, id, data, false));
     }
     timeout.ifPresent(d -> timers.schedule(() -> Thread.ofVirtual().start(() -> expire(ls, id)), d.toMillis(), TimeUnit.MILLISECONDS));
     if (!sync) {

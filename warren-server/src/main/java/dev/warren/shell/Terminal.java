@@ -56,7 +56,9 @@ public final class Terminal implements AutoCloseable {
    * its exit status, or -1 when the terminal was closed). Runs on a new thread; returns at once.
    */
   void pump(Consumer<byte[]> output, java.util.function.IntConsumer onExit) {
-    Thread.ofVirtual().name("pty-" + id).start(() -> {
+    // a platform thread: opening and reading a FIFO block in the kernel, which would pin a virtual
+    // thread's carrier for as long as the terminal lives (two idle terminals starved a 2-CPU controller)
+    Thread.ofPlatform().daemon().name("pty-" + id).start(() -> {
       int status = -1;
       try (InputStream out = Files.newInputStream(dir.path().resolve("out"))) {
         byte[] buf = new byte[32 * 1024];
@@ -108,6 +110,12 @@ public final class Terminal implements AutoCloseable {
         Thread.currentThread().interrupt();
         break;
       }
+    }
+    // a relay killed before it opened its output leaves the pump blocked in open(): a writer lets it through to end of file
+    try (var unblock = new java.io.RandomAccessFile(dir.path().resolve("out").toFile(), "rw")) {
+      // opened and closed at once
+    } catch (IOException | RuntimeException ignored) {
+      // gone already
     }
     for (String f : new String[] {"in", "out", "ctl", "exit", "exit.tmp"}) {
       try {
