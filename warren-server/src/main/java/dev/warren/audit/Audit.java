@@ -25,6 +25,7 @@ public final class Audit implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Audit.class);
   private static final int QUEUE = 100_000;
   private static final int BATCH = 1000;
+  private static final long WRITE_EVERY_MS = 200;
 
   private final Store store;
   private final Duration retention;
@@ -70,13 +71,10 @@ public final class Audit implements AutoCloseable {
   private void loop() {
     while (!closed.get()) {
       try {
-        AuditEntry first = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (first != null) {
-          List<AuditEntry> batch = new ArrayList<>();
-          batch.add(first);
-          queue.drainTo(batch, BATCH - 1);
-          write(batch);
-        }
+        // one transaction (one fsync) per 200 ms at most, not one per call, so that auditing does
+        // not compete with the calls themselves for the database's write lock
+        Thread.sleep(WRITE_EVERY_MS);
+        flush();
         prune();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -88,12 +86,20 @@ public final class Audit implements AutoCloseable {
     }
   }
 
-  /** Writes every queued entry now. */
+  /**
+   * Writes every queued entry now. Drained and written under one lock, so that a query's flush
+   * returns only once entries another flush took out of the queue are in the store too.
+   */
   public void flush() {
-    List<AuditEntry> batch = new ArrayList<>();
-    while (queue.drainTo(batch, BATCH) > 0) {
-      write(batch);
-      batch.clear();
+    writing.lock();
+    try {
+      List<AuditEntry> batch = new ArrayList<>();
+      while (queue.drainTo(batch, BATCH) > 0) {
+        write(batch);
+        batch.clear();
+      }
+    } finally {
+      writing.unlock();
     }
   }
 

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 public final class ShellService implements SandboxListener, AutoCloseable {
-  private final CompletableFuture<Void> waitsEnd = new CompletableFuture<>();
+  /** Synchronous waits in progress, each ended early by {@link #endWaits()}. */
+  private final java.util.Set<CompletableFuture<Void>> waits = ConcurrentHashMap.newKeySet();
+  private volatile boolean waitsEnded;
   private static final Logger log = LoggerFactory.getLogger(ShellService.class);
   static final Duration READY_WAIT = Duration.ofSeconds(15);
   public static final int INLINE_OUTPUT = 1 << 20;
@@ -331,22 +333,32 @@ public final class ShellService implements SandboxListener, AutoCloseable {
    * down, so callers get an answer instead of a cut connection.
    */
   public void endWaits() {
-    waitsEnd.complete(null);
+    waitsEnded = true;
+    waits.forEach(w -> w.complete(null));
   }
 
   /** Like {@link #await} but also ends when {@link #endWaits()} is called (then: TimeoutException). */
   <T> T awaitJob(CompletableFuture<T> f, Duration wait) throws TimeoutException {
     if (!f.isDone()) {
+      // one future per wait, dropped after it: a dependent left on a shared future per call would pile up
+      CompletableFuture<Void> either = new CompletableFuture<>();
+      f.whenComplete((v, e) -> either.complete(null));
+      waits.add(either);
+      if (waitsEnded) {
+        either.complete(null);
+      }
       try {
-        CompletableFuture.anyOf(f, waitsEnd).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        either.get(wait.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new ShellException(Problem.UNAVAILABLE, "interrupted");
-      } catch (java.util.concurrent.ExecutionException e) {
-        // the job's own failure is reported by await below
+      } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+        // a timeout is reported below; the job's own failure by await
+      } finally {
+        waits.remove(either);
       }
       if (!f.isDone()) {
-        throw new TimeoutException("the controller is shutting down");
+        throw new TimeoutException("not finished within the wait (or the controller is shutting down)");
       }
     }
     return await(f, Duration.ZERO);
