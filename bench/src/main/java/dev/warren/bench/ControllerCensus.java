@@ -23,7 +23,10 @@ import java.util.stream.Stream;
  */
 record ControllerCensus(int fds, int threads, long children, long heap, Map<String, Long> rows) {
   /** Tables that record history (an audit trail) and grow by design; every other table must come back to where it was. */
-  static final List<String> HISTORY = List.of("events", "egress_events", "idempotency_keys", "audit", "flyway_schema_history");
+  /** Closed browser sessions, counted apart from the live ones in {@code browsers}. */
+  static final String CLOSED_BROWSERS = "browsers (closed)";
+  static final List<String> HISTORY = List.of("events", "egress_events", "idempotency_keys", "audit", "flyway_schema_history",
+      CLOSED_BROWSERS);
 
   static ControllerCensus take(Path database) {
     return new ControllerCensus(countFds(), ManagementFactory.getThreadMXBean().getThreadCount(),
@@ -35,6 +38,26 @@ record ControllerCensus(int fds, int threads, long children, long heap, Map<Stri
       System.gc();
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** What the open fds are, by kind (socket, pipe, anon_inode:…, or the directory of a file). */
+  static Map<String, Integer> fdKinds() {
+    Map<String, Integer> kinds = new TreeMap<>();
+    try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+      s.forEach(fd -> {
+        try {
+          String t = Files.readSymbolicLink(fd).toString();
+          String kind = t.startsWith("socket:") ? "socket" : t.startsWith("pipe:") ? "pipe"
+              : t.startsWith("anon_inode:") ? t : t.startsWith("/") && t.lastIndexOf('/') > 0 ? t.substring(0, t.lastIndexOf('/')) : t;
+          kinds.merge(kind, 1, Integer::sum);
+        } catch (IOException e) {
+          // closed meanwhile
+        }
+      });
+    } catch (IOException e) {
+      kinds.put("(cannot list: " + e.getMessage() + ")", 0);
+    }
+    return kinds;
   }
 
   private static int countFds() {
@@ -60,6 +83,14 @@ record ControllerCensus(int fds, int threads, long children, long heap, Map<Stri
           out.put(t, rs.getLong(1));
         }
       }
+      if (tables.contains("browsers")) {
+        // a closed session's record stays readable for a day (history); the others are live resources
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM browsers WHERE state = 'closed'")) {
+          rs.next();
+          out.put("browsers", out.get("browsers") - rs.getLong(1));
+          out.put(CLOSED_BROWSERS, rs.getLong(1));
+        }
+      }
     } catch (SQLException e) {
       out.put("(cannot read the database: " + e.getMessage() + ")", -1L);
     }
@@ -70,7 +101,7 @@ record ControllerCensus(int fds, int threads, long children, long heap, Map<Stri
   List<String> growthSince(ControllerCensus before) {
     List<String> out = new ArrayList<>();
     if (fds > before.fds) {
-      out.add("open fds " + before.fds + " -> " + fds);
+      out.add("open fds " + before.fds + " -> " + fds + " (now " + fdKinds() + ")");
     }
     if (children > before.children) {
       out.add("child processes " + before.children + " -> " + children);

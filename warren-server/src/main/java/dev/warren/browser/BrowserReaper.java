@@ -30,6 +30,10 @@ final class BrowserReaper implements AutoCloseable {
     this.thread = Thread.ofVirtual().name("browser-reaper").unstarted(this::loop);
   }
 
+  /** How long a closed session's record is kept. */
+  static final Duration CLOSED_RETENTION = Duration.ofHours(24);
+  private Instant nextPrune = Instant.EPOCH;
+
   void start() {
     thread.start();
   }
@@ -49,6 +53,14 @@ final class BrowserReaper implements AutoCloseable {
 
   void sweep() {
     Instant now = Instant.now();
+    if (now.isAfter(nextPrune)) {
+      // a closed session stays readable (state, reason) for a day, then its record goes
+      nextPrune = now.plus(Duration.ofMinutes(10));
+      int n = service.repository().pruneClosed(now.minus(CLOSED_RETENTION));
+      if (n > 0) {
+        log.info("forgot {} browser sessions closed more than {} h ago", n, CLOSED_RETENTION.toHours());
+      }
+    }
     for (BrowserSession b : service.repository().live()) {
       Instant last = service.activity().getOrDefault(b.id(), b.lastActivityAt());
       BrowserSpec spec = b.spec();

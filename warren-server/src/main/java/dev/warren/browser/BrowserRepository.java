@@ -106,6 +106,16 @@ final class BrowserRepository {
     }
   }
 
+  /** Forgets sessions closed before {@code before} (and their idempotency keys); returns how many. */
+  int pruneClosed(java.time.Instant before) {
+    return store.write(h -> {
+      h.createUpdate("DELETE FROM idempotency_keys WHERE scope = 'browser' AND resource_id IN "
+          + "(SELECT id FROM browsers WHERE state = 'closed' AND closed_at < :before)").bind("before", before.toEpochMilli()).execute();
+      return h.createUpdate("DELETE FROM browsers WHERE state = 'closed' AND closed_at < :before").bind("before", before.toEpochMilli())
+          .execute();
+    });
+  }
+
   void delete(String id) {
     store.write(h -> {
       h.createUpdate("DELETE FROM idempotency_keys WHERE scope = 'browser' AND resource_id = :id").bind("id", id).execute();

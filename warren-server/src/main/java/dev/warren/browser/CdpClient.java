@@ -26,6 +26,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class CdpClient implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /**
+   * One HTTP client for every DevTools connection: each client has a selector thread, an epoll and
+   * an eventfd of its own, released only when the garbage collector notices it (a client per
+   * connection held a few more fds for every session opened and closed).
+   */
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final WebSocket ws;
   private final AtomicLong ids = new AtomicLong();
@@ -42,7 +48,7 @@ public final class CdpClient implements AutoCloseable {
   public static CdpClient connect(URI uri, Duration timeout) {
     Listener listener = new Listener();
     try {
-      WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener)
+      WebSocket ws = HTTP.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener)
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       CdpClient c = new CdpClient(ws);
       listener.client = c;
