@@ -7,6 +7,12 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    jvmDefaults();
+    System.exit(Cli.run(args));
+  }
+
+  /** JVM settings the controller relies on, unless given on the command line; call before anything else runs. */
+  public static void jvmDefaults() {
     // Writes into a full FIFO and a few other calls block in the kernel and pin the carrier of the
     // virtual thread making them; with one carrier per CPU, two of them on a 2-CPU host stop every
     // API call. A few more carriers than CPUs keep the API answering (set before any virtual thread).
@@ -14,6 +20,10 @@ public final class Main {
       System.setProperty("jdk.virtualThreadScheduler.parallelism",
           Integer.toString(Math.max(8, Runtime.getRuntime().availableProcessors())));
     }
-    System.exit(Cli.run(args));
+    // idle HTTP connections to sandboxes (Chromium's DevTools) are dropped after 10 s instead of
+    // 20 minutes: the sandbox behind an address may be gone, and its address given to another
+    if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+      System.setProperty("jdk.httpclient.keepalive.timeout", "10");
+    }
   }
 }

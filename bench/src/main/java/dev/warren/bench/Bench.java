@@ -27,6 +27,7 @@ public final class Bench {
   }
 
   public static void main(String[] args) {
+    dev.warren.Main.jvmDefaults(); // the controller runs in this JVM: the same settings as `warren serve`
     Options o;
     try {
       o = Options.parse(Arrays.asList(args));

@@ -160,15 +160,25 @@ final class Chromium {
   }
 
   Optional<JsonNode> get(String address, String path, Duration timeout) {
-    try {
-      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + ":" + DEVTOOLS_PORT + path))
-          .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-      return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int attempt = 0; ; attempt++) {
+      Duration left = Duration.ofNanos(deadline - System.nanoTime());
+      try {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + ":" + DEVTOOLS_PORT + path))
+            .timeout(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
+      } catch (IOException e) {
+        // sandbox addresses are reused: a kept-alive connection to a deleted sandbox's Chromium at
+        // this address fails at once, and the retry opens a new one (the GET is idempotent)
+        if (attempt > 0 || deadline - System.nanoTime() < 100_000_000L) {
+          return Optional.empty();
+        }
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
     }
   }
 
