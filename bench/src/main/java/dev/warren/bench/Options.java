@@ -66,7 +66,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         --warmup N         uncounted iterations first (default 5)
         --concurrency N    sandboxes created at once (default 20)
         --idle N           sandboxes held at once in the idle section (default 50; the target is 500)
-        --session-warmup N session commands before the measured round trips (default 200)
+        --session-warmup N session commands before the measured round trips (default 3000: the target is for a warm session)
         --skip-floor       do not measure the plain-crun floor in 'all'
         --browser-iterations N   browsers: measured cold and warm creates (default 20)
         --browser-warmup N       browsers: uncounted iterations first (default 2)
@@ -103,7 +103,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     int warmup = 5;
     int concurrency = 20;
     int idle = 50;
-    int sessionWarmup = 200;
+    int sessionWarmup = 3000;
     boolean skipFloor = false;
     boolean verbose = false;
     int minutes = 10;
