@@ -187,8 +187,11 @@ final class BridgeNetwork implements Network {
         "link set " + veth + " alias warren:" + instance.name() + ":" + sandboxId,
         "link set " + veth + " master " + bridge(),
         "link set dev " + veth + " type bridge_slave isolated on learning on",
-        "link set " + veth + " up") + "\n";
+        "link set " + veth + " up",
+        // an earlier sandbox at this address may have left the host a neighbour entry with its MAC
+        "neigh flush to " + addr + " dev " + bridge()) + "\n";
     String inside = String.join("\n",
+        "link set eth0 address " + mac(address),
         "addr add " + addr + "/" + subnet.prefix() + " dev eth0",
         "link set eth0 up",
         "link set lo up") + "\n";
@@ -204,6 +207,17 @@ final class BridgeNetwork implements Network {
       }
       throw new NetworkException("cannot wire the network of " + sandboxId + " (" + veth + ", " + addr + "): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The MAC of the sandbox at {@code address}, derived from it: addresses are reused as soon as a
+   * sandbox is deleted, and the host keeps its neighbour entry (address to MAC) for up to a minute.
+   * With a random MAC per sandbox, the next sandbox at that address was unreachable from the host
+   * (its frames went to the old MAC) until the entry expired; with this one the entry stays right.
+   */
+  static String mac(Inet4Address address) {
+    byte[] b = address.getAddress();
+    return String.format("02:57:%02x:%02x:%02x:%02x", b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff);
   }
 
   @Override
