@@ -42,12 +42,13 @@ final class SoakSection {
     Report.note("load average at the start: " + Machine.loadAverage());
     Path db = w.dataDir().resolve("warren.db");
     HostCensus hostBefore = w.census();
-    ControllerCensus ctlBefore = ControllerCensus.take(db);
 
-    // warm-up, not counted: one cycle of each kind per client, so that the heap baseline has every class loaded
+    // warm-up, not counted: one cycle of each kind per client, so that the baseline has every class
+    // loaded and what is made once per controller (HTTP clients, pollers, carrier threads) made
     SoakOps warm = new SoakOps();
     clients(w, o.clients(), browsers, warm, System.nanoTime() + Duration.ofMinutes(5).toNanos(), 2, cleanup);
-    long heapStart = ControllerCensus.gcAndMeasureHeap();
+    ControllerCensus ctlBefore = ControllerCensus.take(db);
+    long heapStart = ctlBefore.heap();
 
     SoakOps ops = new SoakOps();
     long t0 = System.nanoTime();
@@ -93,6 +94,8 @@ final class SoakSection {
     List<List<String>> t = new ArrayList<>();
     t.add(List.of("controller", "before", "after"));
     t.add(List.of("open fds", Integer.toString(before.fds()), Integer.toString(after.fds())));
+    t.add(List.of("  + " + ControllerCensus.USER_NAMESPACE, Integer.toString(before.fdKinds().getOrDefault(ControllerCensus.USER_NAMESPACE, 0)),
+        Integer.toString(after.fdKinds().getOrDefault(ControllerCensus.USER_NAMESPACE, 0))));
     t.add(List.of("platform threads", Integer.toString(before.threads()), Integer.toString(after.threads())));
     t.add(List.of("child processes", Long.toString(before.children()), Long.toString(after.children())));
     for (String table : after.rows().keySet()) {

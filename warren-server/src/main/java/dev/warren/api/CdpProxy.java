@@ -1,6 +1,7 @@
 package dev.warren.api;
 
 import dev.warren.browser.BrowserService;
+import dev.warren.browser.CdpClient;
 import dev.warren.error.WarrenException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.websocket.WsContext;
@@ -98,7 +99,7 @@ final class CdpProxy {
     ws.onClose(ctx -> {
       Link l = links.remove(ctx.sessionId());
       if (l != null && l.upstream != null) {
-        l.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "client closed").exceptionally(e -> null);
+        l.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "client closed").whenComplete((w, e) -> CdpClient.abortSoon(l.upstream));
       }
     });
     ws.onError(ctx -> {

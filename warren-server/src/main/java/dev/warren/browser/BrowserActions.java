@@ -41,22 +41,33 @@ public final class BrowserActions {
     }
   }
 
-  private PageSession page(String id) {
-    BrowserService.Target t = browsers.target(id);
-    CdpClient cdp = CdpClient.connect(URI.create("ws://" + t.address() + ":" + t.port() + t.browserPath()), Duration.ofSeconds(5));
+  /**
+   * A DevTools connection attached to the page in front. Each step may take the whole {@code
+   * timeout} the caller gave the action: a Chromium that just started on a busy host can take
+   * seconds to answer, and that is not a failure the caller asked for.
+   */
+  private PageSession page(String id, Duration timeout) {
+    BrowserService.Target t = browsers.connectTarget(id);
+    CdpClient cdp;
+    try {
+      cdp = CdpClient.connect(URI.create("ws://" + t.address() + ":" + t.port() + t.browserPath()), timeout);
+    } catch (IllegalStateException e) {
+      throw new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer on DevTools within " + timeout.toSeconds()
+          + " s; if it stays so, restart it with POST /v1/browsers/" + id + "/restart", e);
+    }
     try {
       String target = null;
-      for (JsonNode info : cdp.call("Target.getTargets", null, Duration.ofSeconds(5)).path("targetInfos")) {
+      for (JsonNode info : cdp.call("Target.getTargets", null, timeout).path("targetInfos")) {
         if (info.path("type").asString().equals("page")) {
           target = info.path("targetId").asString();
           break;
         }
       }
       if (target == null) {
-        target = cdp.call("Target.createTarget", CdpClient.params().put("url", "about:blank"), Duration.ofSeconds(10)).path("targetId").asString();
+        target = cdp.call("Target.createTarget", CdpClient.params().put("url", "about:blank"), timeout).path("targetId").asString();
       }
       String session = cdp.call("Target.attachToTarget", CdpClient.params().put("targetId", target).put("flatten", true),
-          Duration.ofSeconds(5)).path("sessionId").asString();
+          timeout).path("sessionId").asString();
       return new PageSession(cdp, session);
     } catch (RuntimeException e) {
       cdp.close();
@@ -76,8 +87,8 @@ public final class BrowserActions {
     if (!url.matches("(?i)(https?|about|data):.*")) {
       throw WarrenException.invalid("url", "url must be http(s), about: or data:, got '" + url + "'");
     }
-    try (PageSession p = page(id)) {
-      p.call("Page.enable", null, Duration.ofSeconds(5));
+    try (PageSession p = page(id, timeout)) {
+      p.call("Page.enable", null, timeout);
       CompletableFuture<Void> loaded = new CompletableFuture<>();
       String event = domContentLoaded ? "Page.domContentEventFired" : "Page.loadEventFired";
       p.cdp().onEvent(e -> {
@@ -100,7 +111,7 @@ public final class BrowserActions {
   }
 
   public JsonNode evaluate(String id, String expression, Duration timeout) {
-    try (PageSession p = page(id)) {
+    try (PageSession p = page(id, timeout)) {
       return evaluateIn(p, expression, timeout);
     }
   }
@@ -117,7 +128,7 @@ public final class BrowserActions {
 
   /** Waits until {@code selector} matches an element; false after {@code timeout}. */
   public boolean waitFor(String id, String selector, Duration timeout) {
-    try (PageSession p = page(id)) {
+    try (PageSession p = page(id, timeout)) {
       return waitIn(p, selector, timeout);
     }
   }
@@ -136,7 +147,7 @@ public final class BrowserActions {
 
   /** Clicks the centre of the first element matching {@code selector}, as a user would. */
   public void click(String id, String selector, Duration timeout) {
-    try (PageSession p = page(id)) {
+    try (PageSession p = page(id, timeout)) {
       if (!waitIn(p, selector, timeout)) {
         throw new BrowserException(Problem.CONFLICT, "no element matches " + selector + " within " + timeout.toSeconds() + " s");
       }
@@ -154,7 +165,7 @@ public final class BrowserActions {
 
   /** Focuses the element (when a selector is given) and types {@code text} into it. */
   public void type(String id, Optional<String> selector, String text, Duration timeout) {
-    try (PageSession p = page(id)) {
+    try (PageSession p = page(id, timeout)) {
       if (selector.isPresent()) {
         if (!waitIn(p, selector.get(), timeout)) {
           throw new BrowserException(Problem.CONFLICT, "no element matches " + selector.get() + " within " + timeout.toSeconds() + " s");
@@ -171,14 +182,14 @@ public final class BrowserActions {
   }
 
   public byte[] screenshot(String id, boolean fullPage, Duration timeout) {
-    try (PageSession p = page(id)) {
+    try (PageSession p = page(id, timeout)) {
       ObjectNode params = CdpClient.params().put("format", "png").put("captureBeyondViewport", fullPage);
       return Base64.getDecoder().decode(p.call("Page.captureScreenshot", params, timeout).path("data").asString());
     }
   }
 
   public byte[] pdf(String id, Duration timeout) {
-    try (PageSession p = page(id)) {
+    try (PageSession p = page(id, timeout)) {
       return Base64.getDecoder().decode(p.call("Page.printToPDF", CdpClient.params().put("printBackground", true), timeout)
           .path("data").asString());
     } catch (BrowserException e) {

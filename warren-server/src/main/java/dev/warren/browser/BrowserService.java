@@ -304,15 +304,18 @@ public final class BrowserService implements AutoCloseable {
     Sandbox s = sandboxes.get(b.sandboxId().orElseThrow());
     touch(id);
     String known = probe ? null : devtoolsPaths.get(id);
-    String path = known != null ? known : chromium.version(s.address(), Duration.ofSeconds(3))
-        .map(v -> devtoolsAnswered(id, v))
-        .orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer"));
+    String path = known;
+    if (path == null) {
+      DevtoolsHttp.Answer a = chromium.probe(s.address(), Duration.ofSeconds(5));
+      path = devtoolsAnswered(id, a.json().orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id
+          + " does not answer (" + a.failure() + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart")));
+    }
     return new Target(s.address(), Chromium.DEVTOOLS_PORT, path);
   }
 
   /** The browser's own {@code /json/...} answer, for rewriting by the API. */
   public Optional<tools.jackson.databind.JsonNode> devtoolsJson(String id, String path) {
-    Target t = target(id);
+    Target t = connectTarget(id);
     return chromium.get(t.address(), path, Duration.ofSeconds(5));
   }
 

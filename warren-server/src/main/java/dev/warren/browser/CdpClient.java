@@ -174,10 +174,20 @@ public final class CdpClient implements AutoCloseable {
   public void close() {
     try {
       ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(2, TimeUnit.SECONDS);
+      abortSoon(ws);
     } catch (Exception e) {
       ws.abort();
     }
     ended();
+  }
+
+  /**
+   * Ends the TCP connection of a WebSocket whose close was sent, once the peer had a moment to
+   * answer it. The JDK keeps the connection until the peer's close arrives, and a peer in a deleted
+   * sandbox never sends one: without this, the socket stayed open for the life of the controller.
+   */
+  public static void abortSoon(WebSocket ws) {
+    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(ws::abort);
   }
 
   private static final class Listener implements WebSocket.Listener {

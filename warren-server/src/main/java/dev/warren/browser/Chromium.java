@@ -2,18 +2,13 @@ package dev.warren.browser;
 
 import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.SandboxRuntime;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -24,10 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
 final class Chromium {
   static final int DEVTOOLS_PORT = 9223;
   static final String PROFILE_DIR = "/var/lib/warren/browser/profile";
-  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final SandboxRuntime runtime;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   Chromium(SandboxRuntime runtime) {
     this.runtime = runtime;
@@ -160,26 +153,12 @@ final class Chromium {
   }
 
   Optional<JsonNode> get(String address, String path, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    for (int attempt = 0; ; attempt++) {
-      Duration left = Duration.ofNanos(deadline - System.nanoTime());
-      try {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + ":" + DEVTOOLS_PORT + path))
-            .timeout(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-      } catch (IOException e) {
-        // sandbox addresses are reused: a kept-alive connection to a deleted sandbox's Chromium at
-        // this address fails at once, and the retry opens a new one (the GET is idempotent)
-        if (attempt > 0 || deadline - System.nanoTime() < 100_000_000L) {
-          return Optional.empty();
-        }
-      } catch (RuntimeException e) {
-        return Optional.empty();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return Optional.empty();
-      }
-    }
+    return DevtoolsHttp.get(address, DEVTOOLS_PORT, path, timeout).json();
+  }
+
+  /** Like {@link #version}, with the reason when there is no answer. */
+  DevtoolsHttp.Answer probe(String address, Duration timeout) {
+    return DevtoolsHttp.get(address, DEVTOOLS_PORT, "/json/version", timeout);
   }
 
   /** Waits until DevTools answers; the browser's websocket path, or empty after {@code wait}. */

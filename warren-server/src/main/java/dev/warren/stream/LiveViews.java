@@ -155,7 +155,7 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
 
   private void openScreencast(Channel ch, BrowserSession b) {
     try {
-      BrowserService.Target t = browsers.target(b.id());
+      BrowserService.Target t = browsers.connectTarget(b.id());
       Optional<String> front = browsers.devtoolsJson(b.id(), "/json/list").flatMap(list -> {
         for (JsonNode n : list) {
           if (n.path("type").asString().equals("page")) {
