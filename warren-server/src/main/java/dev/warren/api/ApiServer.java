@@ -66,7 +66,7 @@ public final class ApiServer implements AutoCloseable {
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
     this.streams = streams;
-    LiveTokens liveTokens = new LiveTokens(tokens, signed);
+    LiveTokens liveTokens = new LiveTokens(tokens, signed, new PublicUrls(config.publicUrl()));
     LiveRoutes liveRoutes = new LiveRoutes(browsers, streams.views(), liveTokens);
     HandoffRoutes handoffRoutes = new HandoffRoutes(streams.handoffs(), liveTokens);
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);

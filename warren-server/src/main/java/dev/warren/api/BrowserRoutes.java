@@ -99,7 +99,7 @@ final class BrowserRoutes {
     JsonNode j = browsers.devtoolsJson(id, path).orElseThrow(() -> new WarrenException(dev.warren.error.Problem.UNAVAILABLE,
         "the browser of " + id + " does not answer"));
     String token = signed.issue("cdp", id, CDP_TOKEN_TTL);
-    String base = "ws://" + ctx.host() + "/v1/browsers/" + id;
+    String base = live.urls().ws(ctx) + "/v1/browsers/" + id;
     if (j.isObject()) {
       ((ObjectNode) j).put("webSocketDebuggerUrl", base + "/cdp?token=" + token);
     } else {
@@ -134,16 +134,16 @@ final class BrowserRoutes {
     n.put("lastActivityAt", s.lastActivityAt().toString());
     if (s.state().live()) {
       String token = signed.issue("cdp", s.id(), CDP_TOKEN_TTL);
-      n.put("cdpUrl", "ws://" + ctx.host() + "/v1/browsers/" + s.id() + "/cdp?token=" + token);
-      n.put("cdpHttpUrl", "http://" + ctx.host() + "/v1/browsers/" + s.id());
+      n.put("cdpUrl", live.urls().ws(ctx) + "/v1/browsers/" + s.id() + "/cdp?token=" + token);
+      n.put("cdpHttpUrl", live.urls().http(ctx) + "/v1/browsers/" + s.id());
     } else {
       n.putNull("cdpUrl");
       n.putNull("cdpHttpUrl");
     }
     if (s.state().live()) {
       // watch only; liveControlUrl also lets its holder take control (both expire in an hour)
-      n.put("liveViewUrl", live.pageUrl(ctx.host(), s.id(), false, LiveTokens.DEFAULT_TTL));
-      n.put("liveControlUrl", live.pageUrl(ctx.host(), s.id(), true, LiveTokens.DEFAULT_TTL));
+      n.put("liveViewUrl", live.pageUrl(ctx, s.id(), false, LiveTokens.DEFAULT_TTL));
+      n.put("liveControlUrl", live.pageUrl(ctx, s.id(), true, LiveTokens.DEFAULT_TTL));
     } else {
       n.putNull("liveViewUrl");
       n.putNull("liveControlUrl");

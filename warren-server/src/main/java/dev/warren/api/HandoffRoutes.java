@@ -89,7 +89,7 @@ final class HandoffRoutes {
         .put("takenBy", h.takenBy().orElse(null)).put("profileSaved", h.profileSaved()).put("detail", h.detail().orElse(null))
         .put("createdAt", h.createdAt().toString()).put("updatedAt", h.updatedAt().toString())
         .put("endedAt", h.endedAt().map(Instant::toString).orElse(null));
-    n.put("liveViewUrl", h.state().open() ? tokens.pageUrl(ctx.host(), h.browserId(), true, LiveTokens.DEFAULT_TTL) : null);
+    n.put("liveViewUrl", h.state().open() ? tokens.pageUrl(ctx, h.browserId(), true, LiveTokens.DEFAULT_TTL) : null);
     return n;
   }
 }

@@ -133,7 +133,7 @@ final class LiveRoutes {
     boolean control = b.bool("control").orElse(false);
     Duration ttl = b.integer("ttlSeconds", 1, LiveTokens.MAX_TTL_SECONDS).map(Duration::ofSeconds).orElse(LiveTokens.DEFAULT_TTL);
     browsers.get(id);
-    ObjectNode out = Json.object().put("url", tokens.pageUrl(ctx.host(), id, control, ttl)).put("control", control)
+    ObjectNode out = Json.object().put("url", tokens.pageUrl(ctx, id, control, ttl)).put("control", control)
         .put("expiresAt", LiveTokens.expiry(ttl).toString());
     Json.send(ctx, 201, out);
   }

@@ -20,6 +20,7 @@ final class LiveTokens {
 
   private final ApiTokens tokens;
   private final SignedTokens signed;
+  private final PublicUrls urls;
 
   /** What a token allows on one target: a scope, or why not (expired, or not valid). */
   record Access(Optional<Viewer.Scope> scope, String problem) {
@@ -32,14 +33,19 @@ final class LiveTokens {
     }
   }
 
-  LiveTokens(ApiTokens tokens, SignedTokens signed) {
+  LiveTokens(ApiTokens tokens, SignedTokens signed, PublicUrls urls) {
     this.tokens = tokens;
     this.signed = signed;
+    this.urls = urls;
   }
 
   /** The page URL of a browser session's live view. */
-  String pageUrl(String host, String browserId, boolean control, Duration ttl) {
-    return "http://" + host + "/live/browsers/" + browserId + "?token=" + signed.issue(control ? CONTROL : VIEW, browserId, ttl);
+  String pageUrl(io.javalin.http.Context ctx, String browserId, boolean control, Duration ttl) {
+    return urls.http(ctx) + "/live/browsers/" + browserId + "?token=" + signed.issue(control ? CONTROL : VIEW, browserId, ttl);
+  }
+
+  PublicUrls urls() {
+    return urls;
   }
 
   static Instant expiry(Duration ttl) {

@@ -82,13 +82,23 @@ public final class BrowserActions {
     return new BrowserException(Problem.CONFLICT, "cannot " + what + ": " + e.getMessage(), e);
   }
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BrowserActions.class);
+  private static final long SLOW_NANOS = 2_000_000_000L;
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
+  }
+
   /** Loads {@code url} and waits for its load event (or DOMContentLoaded); returns {url, title}. */
   public ObjectNode navigate(String id, String url, boolean domContentLoaded, Duration timeout) {
     if (!url.matches("(?i)(https?|about|data):.*")) {
       throw WarrenException.invalid("url", "url must be http(s), about: or data:, got '" + url + "'");
     }
+    long t0 = System.nanoTime();
     try (PageSession p = page(id, timeout)) {
+      long t1 = System.nanoTime();
       p.call("Page.enable", null, timeout);
+      long t2 = System.nanoTime();
       CompletableFuture<Void> loaded = new CompletableFuture<>();
       String event = domContentLoaded ? "Page.domContentEventFired" : "Page.loadEventFired";
       p.cdp().onEvent(e -> {
@@ -97,6 +107,7 @@ public final class BrowserActions {
         }
       });
       JsonNode r = p.call("Page.navigate", CdpClient.params().put("url", url), timeout);
+      long t3 = System.nanoTime();
       if (r.hasNonNull("errorText")) {
         throw new BrowserException(Problem.CONFLICT, "navigation to " + url + " failed: " + r.get("errorText").asString());
       }
@@ -105,7 +116,13 @@ public final class BrowserActions {
       } catch (Exception e) {
         throw new BrowserException(Problem.CONFLICT, "the page at " + url + " did not finish loading within " + timeout.toSeconds() + " s");
       }
+      long t4 = System.nanoTime();
       JsonNode title = evaluateIn(p, "({url: location.href, title: document.title})", timeout);
+      long t5 = System.nanoTime();
+      if (t5 - t0 > SLOW_NANOS) {
+        log.info("slow navigate of {} ({} ms): DevTools connect and attach {} ms, Page.enable {} ms, Page.navigate {} ms, load event {} ms,"
+            + " reading the title {} ms", id, ms(t5 - t0), ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
+      }
       return (ObjectNode) title;
     }
   }

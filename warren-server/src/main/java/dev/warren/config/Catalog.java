@@ -27,6 +27,9 @@ public final class Catalog {
           "Host-wide registry that gives each data directory its own instance number, bridge, subnet and uid range."),
       new Entry("WARREN_LISTEN", "127.0.0.1:7070", "API",
           "Address of the HTTP API, host:port. Port 0 picks a free port and writes it to $WARREN_DATA/listen."),
+      new Entry("WARREN_PUBLIC_URL", "", "API",
+          "Where clients reach Warren, as http(s)://host[:port][/path], when a reverse proxy or TLS terminator is in front: the "
+              + "CDP, live view and VNC URLs Warren hands out start with it (wss:// for https). Empty: the request's scheme and Host."),
       new Entry("WARREN_RATE_LIMIT", "1000/2000", "API",
           "API requests per second per token, then the burst (RATE or RATE/BURST; 0: no limit). Past it: 429 with Retry-After."),
       new Entry("WARREN_MIN_FREE_SPACE", "64m", "Files",

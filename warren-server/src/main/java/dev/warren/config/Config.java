@@ -36,7 +36,8 @@ public record Config(
     Guards guards,
     Duration shutdownGrace,
     Logging logging,
-    Duration auditRetention) {
+    Duration auditRetention,
+    Optional<java.net.URI> publicUrl) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -68,6 +69,7 @@ public record Config(
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     Objects.requireNonNull(logging, "logging");
     Objects.requireNonNull(auditRetention, "auditRetention");
+    Objects.requireNonNull(publicUrl, "publicUrl");
     if (!dataDir.isAbsolute()) {
       throw new ConfigException("WARREN_DATA: must be an absolute path, got " + dataDir);
     }
@@ -140,7 +142,22 @@ public record Config(
     }
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
         hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
-        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)));
+        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl));
+  }
+
+  /** {@code http(s)://host[:port][/prefix]}: where clients reach this Warren, for the URLs it hands out. */
+  private static java.net.URI publicUrl(String v) {
+    java.net.URI u;
+    try {
+      u = new java.net.URI(v);
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException("WARREN_PUBLIC_URL: not a URL: '" + v + "' (" + e.getReason() + ")");
+    }
+    if (u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null || u.getRawUserInfo() != null
+        || u.getRawQuery() != null || u.getRawFragment() != null) {
+      throw new ConfigException("WARREN_PUBLIC_URL: expected http(s)://host[:port][/path], without user, query or fragment, got '" + v + "'");
+    }
+    return u;
   }
 
   private static Logging logging(Settings s, Path data) {

@@ -199,7 +199,7 @@ public final class Dashboard {
   }
 
   private static boolean secure(Context ctx) {
-    return "https".equalsIgnoreCase(ctx.scheme()) || "https".equalsIgnoreCase(ctx.header("X-Forwarded-Proto"));
+    return dev.warren.api.PublicUrls.secure(ctx);
   }
 
   static boolean sameOrigin(String origin, String host) {
