@@ -29,6 +29,12 @@ public final class Terminal implements AutoCloseable {
   private final SandboxDir.FifoWriter ctl;
   private final OutputStream in;
   private final AtomicBoolean closed = new AtomicBoolean();
+  static final int MAX_PENDING_INPUT = 1 << 20;
+  private static final byte[] END_OF_INPUT = new byte[0];
+  private final java.util.concurrent.LinkedBlockingQueue<byte[]> input = new java.util.concurrent.LinkedBlockingQueue<>();
+  private final java.util.concurrent.atomic.AtomicLong pendingInput = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicBoolean writerStarted = new AtomicBoolean();
+  private volatile boolean inputFailed;
 
   private final Consumer<Terminal> onClose;
 
@@ -79,9 +85,43 @@ public final class Terminal implements AutoCloseable {
     });
   }
 
+  /**
+   * Queues {@code data} for the shell's input. A platform thread writes it: a FIFO write blocks in
+   * the kernel while the shell is not reading (a large paste into a busy terminal), which would
+   * hold a virtual thread's carrier. Past {@link #MAX_PENDING_INPUT} bytes not yet taken the
+   * terminal is not reading at all, and the write fails.
+   */
   public void write(byte[] data) throws IOException {
-    in.write(data);
-    in.flush();
+    if (closed.get() || inputFailed) {
+      throw new IOException("the terminal's input is closed");
+    }
+    if (pendingInput.addAndGet(data.length) > MAX_PENDING_INPUT) {
+      pendingInput.addAndGet(-data.length);
+      throw new IOException("the terminal has " + MAX_PENDING_INPUT / 1024 + " KiB of input it has not read");
+    }
+    input.add(data);
+    if (writerStarted.compareAndSet(false, true)) {
+      Thread.ofPlatform().daemon().name("pty-in-" + id).start(this::writeInput);
+    }
+  }
+
+  private void writeInput() {
+    try {
+      while (true) {
+        byte[] data = input.take();
+        if (data == END_OF_INPUT) {
+          return;
+        }
+        in.write(data);
+        in.flush();
+        pendingInput.addAndGet(-data.length);
+      }
+    } catch (IOException e) {
+      inputFailed = true;
+      log.debug("terminal {} input ended: {}", id, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   public void resize(int cols, int rows) {
@@ -94,6 +134,7 @@ public final class Terminal implements AutoCloseable {
       return;
     }
     onClose.accept(this);
+    input.add(END_OF_INPUT);
     try {
       in.close();
     } catch (IOException ignored) {

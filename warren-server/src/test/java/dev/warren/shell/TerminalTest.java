@@ -122,6 +122,25 @@ class TerminalTest {
   }
 
   @Test
+  void inputATerminalDoesNotReadEndsItWithAReasonAndBlocksNothingElse() throws Exception {
+    Screen screen = new Screen();
+    WebSocket ws = connect(screen, "");
+    // the foreground process never reads: the tty, the relay's FIFO and then Warren's queue fill up
+    ws.sendText("stty -icanon -echo; sleep 120\r", true).get();
+    await().atMost(Duration.ofSeconds(10)).until(() -> warren.exec(sandbox, "pgrep -x sleep").path("exitCode").asInt() == 0);
+    byte[] chunk = "x".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 40 && !screen.closed.isDone(); i++) {
+      ws.sendBinary(ByteBuffer.wrap(chunk), true).get(10, TimeUnit.SECONDS);
+      // the API answers while the input is stuck
+      assertThat(warren.get("/healthz").status()).isEqualTo(200);
+    }
+    assertThat(screen.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1011 the terminal stopped reading input");
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until the stuck terminal was closed").isLessThan(20_000);
+    assertThat(warren.exec(sandbox, "echo still fine").path("stdout").asString()).isEqualTo("still fine\n");
+  }
+
+  @Test
   void aTerminalNeedsTheTokenAndARunningSandbox() throws Exception {
     URI uri = URI.create("ws://" + warren.base().getAuthority() + "/v1/sandboxes/" + sandbox + "/pty");
     var failed = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, new Screen());
