@@ -35,10 +35,14 @@ record ControllerCensus(int fds, Map<String, Integer> fdKinds, int threads, long
       CLOSED_BROWSERS);
 
   static ControllerCensus take(Path database) {
+    // rows first: SQLite keeps the fd of a closed connection open while another connection of the
+    // process holds a lock on the file (it is reused by the next open), so counting fds after the
+    // census's own connection makes both counts include it
+    Map<String, Long> rows = countRows(database);
     Map<String, Integer> kinds = readFdKinds();
     int userNamespaces = kinds.getOrDefault(USER_NAMESPACE, 0);
-    return new ControllerCensus(kinds.values().stream().mapToInt(Integer::intValue).sum() - userNamespaces, kinds, ManagementFactory.getThreadMXBean().getThreadCount(),
-        ProcessHandle.current().descendants().count(), gcAndMeasureHeap(), countRows(database));
+    return new ControllerCensus(kinds.values().stream().mapToInt(Integer::intValue).sum() - userNamespaces, kinds,
+        ManagementFactory.getThreadMXBean().getThreadCount(), ProcessHandle.current().descendants().count(), gcAndMeasureHeap(), rows);
   }
 
   static long gcAndMeasureHeap() {

@@ -120,7 +120,7 @@ public final class BrowserActions {
       JsonNode title = evaluateIn(p, "({url: location.href, title: document.title})", timeout);
       long t5 = System.nanoTime();
       if (t5 - t0 > SLOW_NANOS) {
-        log.info("slow navigate of {} ({} ms): DevTools connect and attach {} ms, Page.enable {} ms, Page.navigate {} ms, load event {} ms,"
+        log.warn("slow navigate of {} ({} ms): DevTools connect and attach {} ms, Page.enable {} ms, Page.navigate {} ms, load event {} ms,"
             + " reading the title {} ms", id, ms(t5 - t0), ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
       }
       return (ObjectNode) title;

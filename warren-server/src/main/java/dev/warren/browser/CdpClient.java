@@ -47,16 +47,19 @@ public final class CdpClient implements AutoCloseable {
 
   public static CdpClient connect(URI uri, Duration timeout) {
     Listener listener = new Listener();
+    CompletableFuture<WebSocket> opening = HTTP.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener);
     try {
-      WebSocket ws = HTTP.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener)
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      WebSocket ws = opening.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       CdpClient c = new CdpClient(ws);
       listener.client = c;
       return c;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      opening.thenAccept(WebSocket::abort);
       throw new IllegalStateException("interrupted while connecting to " + uri, e);
     } catch (ExecutionException | TimeoutException e) {
+      // a connection that opens after all has nobody to close it
+      opening.thenAccept(WebSocket::abort);
       throw new IllegalStateException("cannot reach DevTools at " + uri + ": " + e, e);
     }
   }
