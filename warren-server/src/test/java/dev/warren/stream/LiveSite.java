@@ -8,21 +8,21 @@ import java.nio.charset.StandardCharsets;
 /**
  * A web site on loopback for live-view tests, reached by sandboxes through Warren's egress proxy:
  * a red page, taller than the window, with a button that turns it blue and a text input, and a
- * login that sets a cookie.
+ * login that sets a cookie. Public for the dashboard's Firefox test ({@code dev.warren.web}).
  */
-final class LiveSite implements AutoCloseable {
+public final class LiveSite implements AutoCloseable {
   /** Where the button is on the page, in CSS pixels. */
-  static final int BUTTON_X = 100;
-  static final int BUTTON_Y = 100;
-  static final int BUTTON_W = 300;
-  static final int BUTTON_H = 200;
+  public static final int BUTTON_X = 100;
+  public static final int BUTTON_Y = 100;
+  public static final int BUTTON_W = 300;
+  public static final int BUTTON_H = 200;
   /** Where the text input is (its top left corner; 300 × 40). */
-  static final int INPUT_X = 100;
-  static final int INPUT_Y = 400;
+  public static final int INPUT_X = 100;
+  public static final int INPUT_Y = 400;
 
   private final HttpServer server;
 
-  LiveSite() throws IOException {
+  public LiveSite() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", ex -> {
       String path = ex.getRequestURI().getPath();
@@ -53,12 +53,12 @@ final class LiveSite implements AutoCloseable {
     server.start();
   }
 
-  String url(String path) {
+  public String url(String path) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + path;
   }
 
   /** The egress pattern that lets a sandbox reach this site. */
-  String allow() {
+  public String allow() {
     return "127.0.0.1:" + server.getAddress().getPort();
   }
 

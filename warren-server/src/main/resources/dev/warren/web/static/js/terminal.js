@@ -8,7 +8,8 @@ import { wsUrl, enc } from './api.js';
 export function mountTerminal(body, id) {
   const status = h('span', { class: 'term-status', id: 'terminal-status', dataset: { state: 'connecting' } }, 'connecting…');
   const reconnect = h('button', { type: 'button', hidden: true }, 'Reconnect');
-  const screen = h('div', { class: 'terminal', id: 'terminal' });
+  // not class 'terminal': xterm.js gives its own element that class, which would take this box's height and padding too
+  const screen = h('div', { class: 'terminal-box', id: 'terminal' });
   fill(body, h('div', { class: 'bar' }, status, reconnect), screen);
   const term = new Terminal({
     cursorBlink: true, fontSize: 14, scrollback: 5000, convertEol: false,
