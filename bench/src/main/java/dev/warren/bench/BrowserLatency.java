@@ -27,7 +27,17 @@ final class BrowserLatency {
   /** The latencies of one iteration, in nanoseconds; {@code openNanos} is the WebSocket handshake, part of {@code cdpNanos}. */
   private record Sample(long createNanos, long cdpNanos, long openNanos, long deleteNanos) {}
 
-  private record Subject(Latencies.Collector collector, Stats.Series open, IntFunction<Sample> iteration) {}
+  private record Subject(Latencies.Collector collector, Stats.Series open, IntFunction<Sample> iteration) implements Interleaved.Side {
+    @Override
+    public void iterate(int i, boolean counted) {
+      Sample sample = iteration.apply(i);
+      if (counted) {
+        collector.created(sample.createNanos(), sample.cdpNanos());
+        collector.deleted(sample.deleteNanos());
+        open.add(sample.openNanos());
+      }
+    }
+  }
 
   /** Latencies of one side, and how much of the first CDP answer was the WebSocket handshake. */
   record Measured(Latencies latencies, Stats open) {
@@ -107,7 +117,7 @@ final class BrowserLatency {
             return new Sample(t1 - t0, t2 - t1, open, System.nanoTime() - t2);
           }));
     }
-    loop(subjects, warmup, iterations, cleanup, budget);
+    Interleaved.run(subjects, warmup, iterations, MAX_FAILURES, cleanup, budget);
     return subjects.stream().map(s -> new Measured(s.collector().result(), s.open().stats())).toList();
   }
 
@@ -144,39 +154,7 @@ final class BrowserLatency {
       }
       return new Sample(r.createNanos(), r.cdpNanos(), r.openNanos(), d);
     }));
-    loop(one, warmup, iterations, cleanup, budget);
+    Interleaved.run(one, warmup, iterations, MAX_FAILURES, cleanup, budget);
     return new Warm(new Measured(c.result(), open.stats()), fromPool[0], refill.stats());
-  }
-
-  private static void loop(List<Subject> subjects, int warmup, int iterations, Cleanup cleanup, Cleanup.Budget budget) {
-    try {
-      for (int i = 0; i < warmup + iterations; i++) {
-        for (int k = 0; k < subjects.size(); k++) {
-          // alternate which side goes first, so neither always runs right after the other
-          Subject s = subjects.get((i + k) % subjects.size());
-          budget.check();
-          if (s.collector().failures() >= MAX_FAILURES) {
-            continue;
-          }
-          try (Cleanup.Op op = cleanup.begin()) {
-            Sample sample = s.iteration().apply(i);
-            if (i >= warmup) {
-              s.collector().created(sample.createNanos(), sample.cdpNanos());
-              s.collector().deleted(sample.deleteNanos());
-              s.open().add(sample.openNanos());
-            }
-          } catch (Cleanup.Aborted | Cleanup.OutOfTime e) {
-            throw e;
-          } catch (RuntimeException e) {
-            s.collector().failed("iteration " + i, e);
-            if (s.collector().failures() >= MAX_FAILURES) {
-              s.collector().cutShort("stopped after " + MAX_FAILURES + " failures");
-            }
-          }
-        }
-      }
-    } catch (Cleanup.OutOfTime e) {
-      subjects.forEach(s -> s.collector().cutShort(e.getMessage()));
-    }
   }
 }

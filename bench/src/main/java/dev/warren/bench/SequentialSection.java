@@ -31,7 +31,16 @@ final class SequentialSection {
   /** What was measured; empty for a side that did not run. */
   record Result(Optional<Latencies> warren, Optional<Latencies> floor) {}
 
-  private record Subject(Latencies.Collector collector, IntFunction<Sample> iteration) {}
+  private record Subject(Latencies.Collector collector, IntFunction<Sample> iteration) implements Interleaved.Side {
+    @Override
+    public void iterate(int i, boolean counted) {
+      Sample sample = iteration.apply(i);
+      if (counted) {
+        collector.created(sample.createNanos(), sample.execNanos());
+        collector.deleted(sample.deleteNanos());
+      }
+    }
+  }
 
   /** Creates a sandbox and runs {@code true} in it; deletes it again if the exec fails. */
   static FirstExec createAndExec(Warren warren) {
@@ -82,7 +91,7 @@ final class SequentialSection {
           });
       subjects.add(crun);
     }
-    loop(subjects, o, cleanup.budget("the sequential section", o.sectionBudget()), cleanup);
+    Interleaved.run(subjects, o.warmup(), o.iterations(), MAX_FAILURES, cleanup, cleanup.budget("the sequential section", o.sectionBudget()));
     Optional<Latencies> warrenResult = Optional.ofNullable(warren).map(s -> s.collector().result());
     Optional<Latencies> floorResult = Optional.ofNullable(crun).map(s -> s.collector().result());
     warrenResult.ifPresent(l -> {
@@ -98,36 +107,5 @@ final class SequentialSection {
           / floorResult.get().total().p50());
     }
     return new Result(warrenResult, floorResult);
-  }
-
-  private static void loop(List<Subject> subjects, Options o, Cleanup.Budget budget, Cleanup cleanup) {
-    try {
-      for (int i = 0; i < o.warmup() + o.iterations(); i++) {
-        for (int k = 0; k < subjects.size(); k++) {
-          // alternate which side goes first, so neither always runs right after the other
-          Subject s = subjects.get((i + k) % subjects.size());
-          budget.check();
-          if (s.collector().failures() >= MAX_FAILURES) {
-            continue;
-          }
-          try (Cleanup.Op op = cleanup.begin()) {
-            Sample sample = s.iteration().apply(i);
-            if (i >= o.warmup()) {
-              s.collector().created(sample.createNanos(), sample.execNanos());
-              s.collector().deleted(sample.deleteNanos());
-            }
-          } catch (Cleanup.Aborted | Cleanup.OutOfTime e) {
-            throw e;
-          } catch (RuntimeException e) {
-            s.collector().failed("iteration " + i, e);
-            if (s.collector().failures() >= MAX_FAILURES) {
-              s.collector().cutShort("stopped after " + MAX_FAILURES + " failures");
-            }
-          }
-        }
-      }
-    } catch (Cleanup.OutOfTime e) {
-      subjects.forEach(s -> s.collector().cutShort(e.getMessage()));
-    }
   }
 }

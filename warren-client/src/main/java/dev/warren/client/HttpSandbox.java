@@ -1,54 +1,22 @@
 package dev.warren.client;
 
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** {@link Sandbox} over HTTP. The cached info sits in an atomic reference; thread-safe. */
-final class HttpSandbox implements Sandbox {
+final class HttpSandbox extends HttpHandle<SandboxInfo> implements Sandbox {
 
-  private static final System.Logger LOG = System.getLogger("dev.warren.client");
   /** Exec's HTTP timeout is the command's own plus this margin for start-up and the answer. */
   static final Duration EXEC_MARGIN = Duration.ofSeconds(30);
 
-  private final HttpTransport transport;
-  private final String id;
-  private final String path;
-  private final boolean owning;
-  private final AtomicReference<SandboxInfo> info;
-  private final AtomicBoolean closed = new AtomicBoolean();
   private final HttpSandboxFiles files;
   private final HttpSessions sessions;
 
   HttpSandbox(HttpTransport transport, String id, SandboxInfo info, boolean owning) {
-    this.transport = transport;
-    this.id = id;
-    this.path = "/v1/sandboxes/" + id;
-    this.owning = owning;
-    this.info = new AtomicReference<>(info);
+    super(transport, "Sandbox", id, "/v1/sandboxes/" + id, info, owning, Wire::sandbox);
     this.files = new HttpSandboxFiles(transport, path, this::ensureOpen);
     this.sessions = new HttpSessions(transport, id, this::ensureOpen);
-  }
-
-  @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
-  public SandboxInfo info() {
-    ensureOpen();
-    SandboxInfo known = info.get();
-    return known != null ? known : refresh();
-  }
-
-  @Override
-  public SandboxInfo refresh() {
-    ensureOpen();
-    return remember(transport.sendJson(Call.get(path), Wire::sandbox));
   }
 
   @Override
@@ -102,44 +70,5 @@ final class HttpSandbox implements Sandbox {
     if (limit < 1) throw new IllegalArgumentException("limit must be at least 1, got " + limit);
     ensureOpen();
     return transport.sendJson(Call.get(path + "/egress?limit=" + limit), Wire::egressEvents);
-  }
-
-  @Override
-  public boolean deletesOnClose() {
-    return owning;
-  }
-
-  @Override
-  public void delete() {
-    ensureOpen();
-    if (closed.compareAndSet(false, true)) deleteIfPresent();
-  }
-
-  @Override
-  public void close() {
-    if (closed.compareAndSet(false, true) && owning) deleteIfPresent();
-  }
-
-  private void deleteIfPresent() {
-    try {
-      transport.send(Call.delete(path));
-      LOG.log(Level.DEBUG, "deleted sandbox {0}", id);
-    } catch (NotFoundException alreadyGone) {
-      LOG.log(Level.DEBUG, "sandbox {0} was already deleted", id);
-    }
-  }
-
-  private SandboxInfo remember(SandboxInfo latest) {
-    info.set(latest);
-    return latest;
-  }
-
-  private void ensureOpen() {
-    if (closed.get()) throw new IllegalStateException("sandbox handle " + id + " is closed");
-  }
-
-  @Override
-  public String toString() {
-    return "Sandbox[" + id + (owning ? ", owning" : "") + (closed.get() ? ", closed" : "") + "]";
   }
 }

@@ -112,13 +112,7 @@ final class CdpProxy {
 
   private void close(Link l, int code, String reason) {
     links.remove(l.client.sessionId());
-    try {
-      if (l.client.session.isOpen()) {
-        l.client.closeSession(code, PtyRoutes.truncate(reason));
-      }
-    } catch (RuntimeException e) {
-      log.debug("closing a CDP client: {}", e.toString());
-    }
+    PtyRoutes.closeIfOpen(l.client, code, reason, log, "a CDP client");
     if (l.upstream != null) {
       l.upstream.abort();
     }

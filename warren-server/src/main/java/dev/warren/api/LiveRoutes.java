@@ -188,13 +188,7 @@ final class LiveRoutes {
 
     @Override
     public void close(CloseCode code, String reason) {
-      try {
-        if (ctx.session.isOpen()) {
-          ctx.closeSession(code.code(), PtyRoutes.truncate(reason));
-        }
-      } catch (RuntimeException e) {
-        log.debug("closing a live view socket: {}", e.toString());
-      }
+      PtyRoutes.closeIfOpen(ctx, code.code(), reason, log, "a live view socket");
     }
 
     @Override

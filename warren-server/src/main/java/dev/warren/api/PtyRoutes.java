@@ -131,4 +131,18 @@ final class PtyRoutes {
     byte[] b = reason.getBytes(StandardCharsets.UTF_8);
     return b.length <= 120 ? reason : new String(b, 0, 117, StandardCharsets.UTF_8) + "...";
   }
+
+  /**
+   * Closes a WebSocket with {@code code} and {@code reason} (cut to fit) unless it is closed
+   * already. A failure to close is logged at debug level to {@code log}, as closing {@code what}.
+   */
+  static void closeIfOpen(WsContext ctx, int code, String reason, Logger log, String what) {
+    try {
+      if (ctx.session.isOpen()) {
+        ctx.closeSession(code, truncate(reason));
+      }
+    } catch (RuntimeException e) {
+      log.debug("closing {}: {}", what, e.toString());
+    }
+  }
 }

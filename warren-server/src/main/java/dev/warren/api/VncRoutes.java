@@ -104,13 +104,7 @@ final class VncRoutes {
 
     @Override
     public void close(CloseCode code, String reason) {
-      try {
-        if (ctx.session.isOpen()) {
-          ctx.closeSession(code.code(), PtyRoutes.truncate(reason));
-        }
-      } catch (RuntimeException e) {
-        log.debug("closing a VNC socket: {}", e.toString());
-      }
+      PtyRoutes.closeIfOpen(ctx, code.code(), reason, log, "a VNC socket");
     }
 
     @Override

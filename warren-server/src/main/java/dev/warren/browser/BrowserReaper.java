@@ -1,12 +1,12 @@
 package dev.warren.browser;
 
+import dev.warren.host.PeriodicTask;
 import dev.warren.sandbox.Sandbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,15 +19,12 @@ final class BrowserReaper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserReaper.class);
 
   private final BrowserService service;
-  private final Duration interval;
-  private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<String, Integer> misses = new HashMap<>();
-  private final Thread thread;
+  private final PeriodicTask task;
 
   BrowserReaper(BrowserService service, Duration interval) {
     this.service = service;
-    this.interval = interval;
-    this.thread = Thread.ofVirtual().name("browser-reaper").unstarted(this::loop);
+    this.task = new PeriodicTask("browser-reaper", interval, log, "browser sweep", this::sweep);
   }
 
   /** How long a closed session's record is kept. */
@@ -35,20 +32,7 @@ final class BrowserReaper implements AutoCloseable {
   private Instant nextPrune = Instant.EPOCH;
 
   void start() {
-    thread.start();
-  }
-
-  private void loop() {
-    while (!closed.get()) {
-      try {
-        Thread.sleep(interval);
-        sweep();
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        log.warn("browser sweep failed: {}", e.getMessage());
-      }
-    }
+    task.start();
   }
 
   void sweep() {
@@ -104,8 +88,6 @@ final class BrowserReaper implements AutoCloseable {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      thread.interrupt();
-    }
+    task.close();
   }
 }

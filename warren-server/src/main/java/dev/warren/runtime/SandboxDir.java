@@ -9,13 +9,17 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntPredicate;
 
 /**
  * A directory inside a running sandbox, reached from the host through a descriptor opened with
@@ -32,10 +36,10 @@ public final class SandboxDir implements AutoCloseable {
   private final String where;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Operations hold it shared, close() exclusively: a closed descriptor number is never used again by us. */
-  private final java.util.concurrent.locks.ReentrantReadWriteLock use = new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
 
-  private java.util.concurrent.locks.Lock enter() {
-    java.util.concurrent.locks.Lock l = use.readLock();
+  private Lock enter() {
+    Lock l = use.readLock();
     l.lock();
     if (closed.get()) {
       l.unlock();
@@ -70,12 +74,10 @@ public final class SandboxDir implements AutoCloseable {
           int parent = prefix.isEmpty() ? Syscalls.openat2(root, ".", Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0, RESOLVE)
               : Syscalls.openat2(root, prefix.toString(), Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0, RESOLVE);
           try {
-            Syscalls.mkdirat(parent, part, mode);
-            Syscalls.fchownat(parent, part, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
-          } catch (SyscallException e) {
-            if (e.errno() != Syscalls.EEXIST) {
-              throw e;
-            }
+            tolerating(Syscalls.EEXIST, () -> {
+              Syscalls.mkdirat(parent, part, mode);
+              Syscalls.fchownat(parent, part, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
+            });
           } finally {
             Syscalls.close(parent);
           }
@@ -91,7 +93,7 @@ public final class SandboxDir implements AutoCloseable {
 
   /** A path through which the JDK can reach this directory (for watches and listings). */
   public Path path() {
-    return Path.of("/proc/self/fd/" + fd);
+    return procFd(fd);
   }
 
   public String where() {
@@ -109,43 +111,90 @@ public final class SandboxDir implements AutoCloseable {
     return Syscalls.openat(fd, check(name), flags | Syscalls.O_NOFOLLOW, mode);
   }
 
-  /** Writes a new file (replacing one of that name) owned by the sandbox's root. */
-  public void write(String name, byte[] data) {
-    java.util.concurrent.locks.Lock guard = enter();
+  /** An operation on the directory; {@code X} is the checked exception it may throw, if any. */
+  private interface Op<T, X extends Exception> {
+    T run() throws X;
+  }
+
+  /** An operation on the descriptor of an entry opened for it. */
+  private interface EntryOp<T, X extends Exception> {
+    T apply(int f) throws X;
+  }
+
+  /** Runs {@code op} holding the use lock shared, so that the descriptor stays open throughout. */
+  private <T, X extends Exception> T locked(Op<T, X> op) throws X {
+    Lock guard = enter();
     try {
-      int f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_TRUNC, 0644);
-      try {
-        Syscalls.fchown(f, (int) rootUid, (int) rootUid);
-        Syscalls.writeFully(f, data);
-      } finally {
-        Syscalls.close(f);
-      }
+      return op.run();
     } finally {
       guard.unlock();
     }
   }
 
-  /** Makes an empty file owned by the sandbox's root unless one of that name exists. */
-  public void createEmpty(String name) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
+  /**
+   * Under the use lock, opens entry {@code name} and hands its descriptor to {@code body}, closing
+   * it after; when the open fails with an errno that {@code absent} accepts, answers {@code orElse}.
+   */
+  private <T, X extends Exception> T withEntry(String name, int flags, int mode, IntPredicate absent, T orElse,
+      EntryOp<T, X> body) throws X {
+    return locked(() -> {
       int f;
       try {
-        f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL, 0644);
+        f = openEntry(name, flags, mode);
       } catch (SyscallException e) {
-        if (e.errno() == Syscalls.EEXIST) {
-          return;
+        if (absent.test(e.errno())) {
+          return orElse;
         }
         throw e;
       }
       try {
-        Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+        return body.apply(f);
       } finally {
         Syscalls.close(f);
       }
-    } finally {
-      guard.unlock();
+    });
+  }
+
+  /** Accepts exactly these errnos; {@code is()} accepts none. */
+  private static IntPredicate is(int... errnos) {
+    return errno -> Arrays.stream(errnos).anyMatch(e -> e == errno);
+  }
+
+  /** Runs a syscall that may fail with {@code errno} (an entry that exists already, or is gone already) as if it succeeded. */
+  private static void tolerating(int errno, Runnable call) {
+    try {
+      call.run();
+    } catch (SyscallException e) {
+      if (e.errno() != errno) {
+        throw e;
+      }
     }
+  }
+
+  private static Path procFd(int f) {
+    return Path.of("/proc/self/fd/" + f);
+  }
+
+  /** Gives an open file to the sandbox's root. */
+  private void own(int f) {
+    Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+  }
+
+  /** Writes a new file (replacing one of that name) owned by the sandbox's root. */
+  public void write(String name, byte[] data) {
+    withEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_TRUNC, 0644, is(), null, f -> {
+      own(f);
+      Syscalls.writeFully(f, data);
+      return null;
+    });
+  }
+
+  /** Makes an empty file owned by the sandbox's root unless one of that name exists. */
+  public void createEmpty(String name) {
+    withEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL, 0644, is(Syscalls.EEXIST), null, f -> {
+      own(f);
+      return null;
+    });
   }
 
   /**
@@ -153,25 +202,12 @@ public final class SandboxDir implements AutoCloseable {
    * is missing. Cheaper than making a file, which on a journaled disk is the slow part.
    */
   public void overwrite(String name, byte[] data) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      int f;
-      try {
-        f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_TRUNC, 0);
-      } catch (SyscallException e) {
-        if (e.errno() == Syscalls.ENOENT) {
-          write(name, data);
-          return;
-        }
-        throw e;
-      }
-      try {
-        Syscalls.writeFully(f, data);
-      } finally {
-        Syscalls.close(f);
-      }
-    } finally {
-      guard.unlock();
+    boolean existed = withEntry(name, Syscalls.O_WRONLY | Syscalls.O_TRUNC, 0, is(Syscalls.ENOENT), false, f -> {
+      Syscalls.writeFully(f, data);
+      return true;
+    });
+    if (!existed) {
+      write(name, data);
     }
   }
 
@@ -182,127 +218,69 @@ public final class SandboxDir implements AutoCloseable {
 
   /** At most {@code max} bytes of the file from its start, or empty when it does not exist. */
   public Optional<byte[]> read(String name, int max) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      int f;
-      try {
-        f = openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0);
-      } catch (SyscallException e) {
-        if (e.errno() == Syscalls.ENOENT) {
-          return Optional.empty();
-        }
-        throw e;
-      }
-      try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd/" + f))) {
+    return withEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENOENT), Optional.empty(), f -> {
+      try (InputStream in = Files.newInputStream(procFd(f))) {
         return Optional.of(in.readNBytes(max));
       } catch (IOException e) {
         return Optional.empty();
-      } finally {
-        Syscalls.close(f);
       }
-    } finally {
-      guard.unlock();
-    }
+    });
   }
 
   /** Size of a regular file, or -1 when it does not exist. */
   public long size(String name) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
+    return locked(() -> {
       try {
-        var a = Files.readAttributes(path().resolve(check(name)), java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        return a.isRegularFile() ? a.size() : -1;
-      } catch (NoSuchFileException e) {
-        return -1;
+        var a = Files.readAttributes(path().resolve(check(name)), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return a.isRegularFile() ? a.size() : -1L;
       } catch (IOException e) {
-        return -1;
+        return -1L;
       }
-    } finally {
-      guard.unlock();
-    }
+    });
   }
 
   public boolean exists(String name) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      return Files.exists(path().resolve(check(name)), LinkOption.NOFOLLOW_LINKS);
-    } finally {
-      guard.unlock();
-    }
+    return locked(() -> Files.exists(path().resolve(check(name)), LinkOption.NOFOLLOW_LINKS));
   }
 
   /** A channel on a regular file for reading from any offset; the caller closes it. */
   public Optional<FileChannel> channel(String name) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      int f;
-      try {
-        f = openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0);
-      } catch (SyscallException e) {
-        if (e.errno() == Syscalls.ENOENT) {
-          return Optional.empty();
-        }
-        throw e;
+    return withEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENOENT), Optional.empty(), f -> {
+      Path p = procFd(f);
+      if (!Files.isRegularFile(p)) {
+        return Optional.empty();
       }
       try {
-        Path p = Path.of("/proc/self/fd/" + f);
-        if (!Files.isRegularFile(p)) {
-          return Optional.empty();
-        }
         return Optional.of(FileChannel.open(p, StandardOpenOption.READ));
       } catch (IOException e) {
         return Optional.empty();
-      } finally {
-        Syscalls.close(f);
       }
-    } finally {
-      guard.unlock();
-    }
+    });
   }
 
   /** Makes a sub-directory owned by the sandbox's root (no error if one exists). */
   public void mkdir(String name, int mode) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      try {
-        Syscalls.mkdirat(fd, check(name), mode);
-      } catch (SyscallException e) {
-        if (e.errno() != Syscalls.EEXIST) {
-          throw e;
-        }
-      }
-      Syscalls.fchownat(fd, name, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
-    } finally {
-      guard.unlock();
-    }
+    makeOwned(name, () -> Syscalls.mkdirat(fd, check(name), mode));
   }
 
   /** Opens a sub-directory (not following a symlink) as a directory of its own. */
   public SandboxDir sub(String name) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      int sub = Syscalls.openat(fd, check(name), Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0);
-      return new SandboxDir(sub, rootUid, where + "/" + name);
-    } finally {
-      guard.unlock();
-    }
+    return locked(() -> new SandboxDir(Syscalls.openat(fd, check(name), Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0),
+        rootUid, where + "/" + name));
   }
 
   /** Makes a FIFO owned by the sandbox's root (no error if one exists). */
   public void mkfifo(String name) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      try {
-        Syscalls.mknodat(fd, check(name), Syscalls.S_IFIFO | 0600);
-      } catch (SyscallException e) {
-        if (e.errno() != Syscalls.EEXIST) {
-          throw e;
-        }
-      }
+    makeOwned(name, () -> Syscalls.mknodat(fd, check(name), Syscalls.S_IFIFO | 0600));
+  }
+
+  /** Makes an entry with {@code make} unless it exists, and gives it to the sandbox's root. */
+  private void makeOwned(String name, Runnable make) {
+    locked(() -> {
+      tolerating(Syscalls.EEXIST, make);
       Syscalls.fchownat(fd, name, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
-    } finally {
-      guard.unlock();
-    }
+      return null;
+    });
   }
 
   /**
@@ -310,17 +288,7 @@ public final class SandboxDir implements AutoCloseable {
    * Writes of up to 4 KiB are atomic, so concurrent writers never interleave.
    */
   public boolean writeFifo(String name, byte[] line) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      int f;
-      try {
-        f = openEntry(name, Syscalls.O_WRONLY | Syscalls.O_NONBLOCK, 0);
-      } catch (SyscallException e) {
-        if (e.errno() == Syscalls.ENXIO || e.errno() == Syscalls.ENOENT) {
-          return false;
-        }
-        throw e;
-      }
+    return withEntry(name, Syscalls.O_WRONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENXIO, Syscalls.ENOENT), false, f -> {
       try {
         Syscalls.writeFully(f, line);
         return true;
@@ -329,12 +297,8 @@ public final class SandboxDir implements AutoCloseable {
           return false;
         }
         throw e;
-      } finally {
-        Syscalls.close(f);
       }
-    } finally {
-      guard.unlock();
-    }
+    });
   }
 
   /**
@@ -342,12 +306,7 @@ public final class SandboxDir implements AutoCloseable {
    * stays queued in it while its reader restarts. The caller closes the writer.
    */
   public FifoWriter fifoWriter(String name) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      return new FifoWriter(openEntry(name, Syscalls.O_RDWR | Syscalls.O_NONBLOCK, 0));
-    } finally {
-      guard.unlock();
-    }
+    return locked(() -> new FifoWriter(openEntry(name, Syscalls.O_RDWR | Syscalls.O_NONBLOCK, 0)));
   }
 
   /** A held-open FIFO; lines up to 4 KiB are written atomically. Thread-safe. */
@@ -381,37 +340,19 @@ public final class SandboxDir implements AutoCloseable {
    * while the FIFO is full.
    */
   public OutputStream openFifoForWriting(String name) throws IOException {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      int f = openEntry(name, Syscalls.O_RDWR, 0);
-      try {
-        return Channels.newOutputStream(FileChannel.open(Path.of("/proc/self/fd/" + f), StandardOpenOption.READ, StandardOpenOption.WRITE));
-      } finally {
-        Syscalls.close(f);
-      }
-    } finally {
-      guard.unlock();
-    }
+    return withEntry(name, Syscalls.O_RDWR, 0, is(), null,
+        f -> Channels.newOutputStream(FileChannel.open(procFd(f), StandardOpenOption.READ, StandardOpenOption.WRITE)));
   }
 
   public void delete(String name) {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
-      try {
-        Syscalls.unlinkat(fd, check(name), 0);
-      } catch (SyscallException e) {
-        if (e.errno() != Syscalls.ENOENT) {
-          throw e;
-        }
-      }
-    } finally {
-      guard.unlock();
-    }
+    locked(() -> {
+      tolerating(Syscalls.ENOENT, () -> Syscalls.unlinkat(fd, check(name), 0));
+      return null;
+    });
   }
 
   public List<String> list() {
-    java.util.concurrent.locks.Lock guard = enter();
-    try {
+    return locked(() -> {
       List<String> out = new ArrayList<>();
       try (var s = Files.newDirectoryStream(path())) {
         for (Path p : s) {
@@ -421,9 +362,7 @@ public final class SandboxDir implements AutoCloseable {
         // gone
       }
       return out;
-    } finally {
-      guard.unlock();
-    }
+    });
   }
 
   @Override

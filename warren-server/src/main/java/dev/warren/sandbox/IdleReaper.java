@@ -1,12 +1,12 @@
 package dev.warren.sandbox;
 
+import dev.warren.host.PeriodicTask;
 import dev.warren.runtime.Usage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,32 +24,16 @@ final class IdleReaper implements AutoCloseable {
   private final SandboxService service;
   private final Duration interval;
   private final Map<String, Long> lastCpu = new HashMap<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread thread;
+  private final PeriodicTask task;
 
   IdleReaper(SandboxService service, Duration interval) {
     this.service = service;
     this.interval = interval;
-    this.thread = Thread.ofVirtual().name("idle-reaper").unstarted(this::loop);
+    this.task = new PeriodicTask("idle-reaper", interval, log, "idle sweep", () -> sweep(Instant.now()));
   }
 
   void start() {
-    thread.start();
-  }
-
-  private void loop() {
-    while (!closed.get()) {
-      try {
-        Thread.sleep(interval);
-      } catch (InterruptedException e) {
-        return;
-      }
-      try {
-        sweep(Instant.now());
-      } catch (RuntimeException e) {
-        log.warn("idle sweep failed: {}", e.getMessage());
-      }
-    }
+    task.start();
   }
 
   void sweep(Instant now) {
@@ -97,8 +81,6 @@ final class IdleReaper implements AutoCloseable {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      thread.interrupt();
-    }
+    task.close();
   }
 }

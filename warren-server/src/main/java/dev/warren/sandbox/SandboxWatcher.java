@@ -1,10 +1,10 @@
 package dev.warren.sandbox;
 
+import dev.warren.host.PeriodicTask;
 import dev.warren.runtime.Usage;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,36 +20,20 @@ final class SandboxWatcher implements AutoCloseable {
   static final Duration INTERVAL = Duration.ofSeconds(2);
 
   private final SandboxService service;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread thread;
+  private final PeriodicTask task;
 
   SandboxWatcher(SandboxService service) {
     this.service = service;
-    this.thread = Thread.ofVirtual().name("sandbox-watcher").unstarted(this::loop);
+    this.task = new PeriodicTask("sandbox-watcher", INTERVAL, log, "sandbox watch", this::sweep);
   }
 
   void start() {
-    thread.start();
-  }
-
-  private void loop() {
-    while (!closed.get()) {
-      try {
-        Thread.sleep(INTERVAL);
-      } catch (InterruptedException e) {
-        return;
-      }
-      try {
-        sweep();
-      } catch (RuntimeException e) {
-        log.warn("sandbox watch failed: {}", e.getMessage());
-      }
-    }
+    task.start();
   }
 
   void sweep() {
     for (Sandbox s : service.list(Map.of(), Optional.of(SandboxState.RUNNING))) {
-      if (closed.get()) {
+      if (task.closed()) {
         return;
       }
       if (!gone(s.id())) {
@@ -80,8 +64,6 @@ final class SandboxWatcher implements AutoCloseable {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      thread.interrupt();
-    }
+    task.close();
   }
 }

@@ -1,9 +1,9 @@
 package dev.warren.shell;
 
+import dev.warren.host.PeriodicTask;
 import dev.warren.runtime.SandboxRuntime;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,41 +23,25 @@ final class ShellWatcher implements AutoCloseable {
   private final ShellService shells;
   private final SandboxRuntime runtime;
   private final Map<String, LiveSession> live;
-  private final AtomicBoolean closed = new AtomicBoolean();
   /** Sessions whose shell was missing at the last sweep, with the pid that was missing. */
   private final Map<String, Long> suspects = new java.util.HashMap<>();
-  private final Thread thread;
+  private final PeriodicTask task;
 
   ShellWatcher(ShellService shells, SandboxRuntime runtime, Map<String, LiveSession> live) {
     this.shells = shells;
     this.runtime = runtime;
     this.live = live;
-    this.thread = Thread.ofVirtual().name("shell-watcher").unstarted(this::loop);
+    this.task = new PeriodicTask("shell-watcher", INTERVAL, log, "shell watch", this::sweep);
   }
 
   void start() {
-    thread.start();
-  }
-
-  private void loop() {
-    while (!closed.get()) {
-      try {
-        Thread.sleep(INTERVAL);
-      } catch (InterruptedException e) {
-        return;
-      }
-      try {
-        sweep();
-      } catch (RuntimeException e) {
-        log.warn("shell watch failed: {}", e.getMessage());
-      }
-    }
+    task.start();
   }
 
   void sweep() {
     suspects.keySet().retainAll(live.keySet());
     for (LiveSession ls : live.values()) {
-      if (closed.get()) {
+      if (task.closed()) {
         return;
       }
       Long pid = ls.ready.getNow(null);
@@ -85,8 +69,6 @@ final class ShellWatcher implements AutoCloseable {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      thread.interrupt();
-    }
+    task.close();
   }
 }
