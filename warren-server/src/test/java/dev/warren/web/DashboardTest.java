@@ -150,7 +150,9 @@ class DashboardTest {
       assertThat(page.locator("#job-stdout").textContent()).isEqualTo("tick-1\ntick-2\ntick-3\n");
       // a finished job opened later reads its output whole
       page.reload();
-      page.waitForCondition(() -> page.locator("#job-stdout").textContent().equals("tick-1\ntick-2\ntick-3\n"));
+      // (stdout and stderr are read by two requests: wait for both)
+      page.waitForCondition(() -> page.locator("#job-stdout").textContent().equals("tick-1\ntick-2\ntick-3\n")
+          && !page.locator("#job-stderr").textContent().isEmpty());
       assertThat(page.locator("#job-stderr").textContent()).isEqualTo("oops\n");
       screenshot(page, "job");
     } finally {
