@@ -76,6 +76,10 @@ final class BridgeNetwork implements Network {
       ip(List.of("link", "add", bridge(), "type", "bridge"));
       ip(List.of("link", "set", bridge(), "alias", "warren:" + instance.name()));
     }
+    // a bridge without a MAC of its own takes the lowest of its ports', so it changed whenever that
+    // sandbox went, and the sandboxes' frames to the gateway's old MAC were lost until their ARP
+    // entries expired (connections to new browsers stalled for seconds)
+    ip(List.of("link", "set", bridge(), "address", mac(gateway())));
     String addrs = ip(List.of("-o", "-4", "addr", "show", "dev", bridge()));
     if (!addrs.contains(" " + gw + " ")) {
       if (addrs.contains(" inet ")) {
@@ -187,9 +191,7 @@ final class BridgeNetwork implements Network {
         "link set " + veth + " alias warren:" + instance.name() + ":" + sandboxId,
         "link set " + veth + " master " + bridge(),
         "link set dev " + veth + " type bridge_slave isolated on learning on",
-        "link set " + veth + " up",
-        // an earlier sandbox at this address may have left the host a neighbour entry with its MAC
-        "neigh flush to " + addr + " dev " + bridge()) + "\n";
+        "link set " + veth + " up") + "\n";
     String inside = String.join("\n",
         "link set eth0 address " + mac(address),
         "addr add " + addr + "/" + subnet.prefix() + " dev eth0",
@@ -227,6 +229,11 @@ final class BridgeNetwork implements Network {
     boolean hadVeth = veth != null && Files.exists(Path.of("/sys/class/net", veth));
     if (hadVeth) {
       Tool.run(List.of("ip", "link", "del", veth), TOOL_TIMEOUT);
+    }
+    if (address != null) {
+      // the host's neighbour entry of this address: a sandbox from before MACs were derived from
+      // addresses had a random one, which the next sandbox here would not answer to (best effort)
+      Tool.run(List.of("ip", "neigh", "flush", "to", address.getHostAddress(), "dev", bridge()), TOOL_TIMEOUT);
     }
     if (Files.exists(NETNS_DIR.resolve(ns))) {
       var r = Tool.run(List.of("ip", "netns", "delete", ns), TOOL_TIMEOUT);

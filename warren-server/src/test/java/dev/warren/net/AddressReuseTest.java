@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warren.testing.TestWarren;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,9 +16,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A sandbox's address is given to the next sandbox as soon as it is deleted. The host must reach
- * the new holder at once (as it reaches a browser session's DevTools), not send its frames to the
- * previous holder's MAC until the neighbour entry expires.
+ * Sandboxes come and go while the host talks to others (as it talks to browser sessions'
+ * DevTools). A sandbox's address is given to the next sandbox as soon as it is deleted: the host
+ * must reach the new holder at once, not send its frames to the previous holder's MAC until the
+ * neighbour entry expires. And the sandboxes that stay must go on reaching the host when the
+ * sandbox whose port lent the bridge its MAC goes.
  */
 class AddressReuseTest {
   static TestWarren warren;
@@ -55,6 +59,50 @@ class AddressReuseTest {
       assertThat(warren.delete("/v1/sandboxes/" + next).status()).isEqualTo(204);
     }
     assertThat(warren.delete("/v1/sandboxes/" + neighbour).status()).isEqualTo(204);
+  }
+
+  @Test
+  void theOthersStayReachableWhenTheSandboxWithTheLowestMacGoes() throws Exception {
+    // a bridge without a MAC of its own takes its lowest port's: when that sandbox went, the others'
+    // frames to the gateway's old MAC were lost until their ARP entries expired (seconds of stall)
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    java.util.Map<String, String> addresses = new java.util.HashMap<>();
+    for (int i = 0; i < 3; i++) {
+      String id = warren.createSandbox("{}");
+      ids.add(id);
+      addresses.put(id, warren.get("/v1/sandboxes/" + id).json().path("address").asString());
+      serve(id, "sandbox " + i);
+      // each has answered the host, so each knows the gateway's MAC
+      assertThat(fetch(addresses.get(id))).isEqualTo("sandbox " + i + "\n");
+    }
+    String bridge = warren.config().bridge().orElse(warren.instanceName());
+    String bridgeMac = Files.readString(Path.of("/sys/class/net", bridge, "address")).strip();
+    String lowest = ids.stream().min(java.util.Comparator.comparing(AddressReuseTest::hostSideMac)).orElseThrow();
+    assertThat(warren.delete("/v1/sandboxes/" + lowest).status()).isEqualTo(204);
+    for (String id : ids) {
+      if (!id.equals(lowest)) {
+        long t0 = System.nanoTime();
+        assertThat(fetch(addresses.get(id))).startsWith("sandbox ");
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until %s answered", id).isLessThan(500);
+        assertThat(warren.delete("/v1/sandboxes/" + id).status()).isEqualTo(204);
+      }
+    }
+    assertThat(Files.readString(Path.of("/sys/class/net", bridge, "address")).strip()).as("the bridge keeps its MAC").isEqualTo(bridgeMac);
+  }
+
+  /** The MAC of the host side of a sandbox's veth (its alias ends with the sandbox id). */
+  private static String hostSideMac(String sandboxId) {
+    try (var links = Files.list(Path.of("/sys/class/net"))) {
+      for (Path link : links.toList()) {
+        Path alias = link.resolve("ifalias");
+        if (Files.isReadable(alias) && Files.readString(alias).strip().endsWith(":" + sandboxId)) {
+          return Files.readString(link.resolve("address")).strip();
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    throw new AssertionError("no veth of " + sandboxId);
   }
 
   /** Starts a small HTTP server in the sandbox that answers {@code text}, and waits until it listens. */
