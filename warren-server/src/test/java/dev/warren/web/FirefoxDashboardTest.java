@@ -288,6 +288,43 @@ class FirefoxDashboardTest {
     return r.json().path("value").asString();
   }
 
+  @Test
+  void theLiveViewFollowsFourSandboxRestartsInARowWithoutAReload() {
+    TestWarren.ensureImage("browser");
+    var created = f.warren.post("/v1/browsers", TestWarren.json(Map.of("key", "firefox-restarts")));
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    String id = created.json().path("id").asString();
+    String sandbox = created.json().path("sandboxId").asString();
+    String live = "document.getElementById('live-view').contentWindow.warrenLive";
+    try (FirefoxTab tab = f.loggedIn()) {
+      tab.navigate(f.url("/#/browsers/" + id));
+      tab.waitFor("the live view's first frame", "(() => { const f = document.getElementById('live-view');"
+          + " const l = f && f.contentWindow && f.contentWindow.warrenLive; return l && l.frames > 0; })()", Duration.ofSeconds(30));
+      tab.eval("(() => { window.marker = 'same page'; document.getElementById('live-view').contentWindow.marker = 'same view'; return 1; })()");
+      int connects = tab.eval(live + ".connects").asInt();
+      for (int i = 1; i <= 4; i++) {
+        int generation = tab.eval(live + ".generation").asInt();
+        long t0 = System.nanoTime();
+        var r = f.warren.post("/v1/sandboxes/" + sandbox + "/restart", "{}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        tab.waitFor("generation " + (generation + 1) + " on screen", live + ".generation > " + generation + " && " + live
+            + ".framesSinceHello > 0", Duration.ofSeconds(10));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("Firefox, restart %d: view back in %d ms%n", i, ms);
+        assertThat(ms).as("restart %d: the view recovers within 5 s", i).isLessThanOrEqualTo(5000);
+        JsonNode close = tab.eval(live + ".closes[" + live + ".closes.length - 1]");
+        assertThat(close.path("code").asInt()).isEqualTo(4001);
+        assertThat(close.path("reason").asString()).contains("generation " + generation + " -> " + (generation + 1));
+      }
+      assertThat(tab.text("window.marker")).isEqualTo("same page");
+      assertThat(tab.text("document.getElementById('live-view').contentWindow.marker")).isEqualTo("same view");
+      assertThat(tab.eval(live + ".connects").asInt()).isEqualTo(connects + 4);
+      assertThat(tab.eval(live + ".ended").asBoolean()).isFalse();
+    } finally {
+      f.warren.delete("/v1/browsers/" + id);
+    }
+  }
+
   /** Where an element of the live view's page is, in the dashboard's viewport. */
   private static FirefoxTab.Box inFrame(FirefoxTab tab, String selector) {
     return FirefoxTab.Box.of(tab.eval("(() => { const f = document.getElementById('live-view'); const fr = f.getBoundingClientRect();"
