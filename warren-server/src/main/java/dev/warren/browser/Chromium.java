@@ -181,12 +181,9 @@ final class Chromium {
 
   /** Ends Chromium, its forwarder and display: every process carrying the session's id. */
   void kill(String sandboxId, String browserId) {
-    // again until none is left: a process dies a moment after its signal, and a forwarder child
-    // forked while the list was read escapes one pass; a forwarder still alive keeps the DevTools
-    // port, so the next one could not bind it (a restart then waited 20 s for DevTools in vain)
-    for (int round = 0; round < 40 && runtime.signalMarked(sandboxId, "WARREN_BROWSER_ID", browserId, 9) > 0; round++) {
-      BrowserService.sleep(25);
-    }
+    // until none is left: a forwarder still alive keeps the DevTools port, so the next one could
+    // not bind it (a restart then waited 20 s for DevTools in vain)
+    runtime.killMarked(sandboxId, "WARREN_BROWSER_ID", browserId, 40);
   }
 
   /** How many processes of the session's Chromium (and forwarder, display) are alive. */

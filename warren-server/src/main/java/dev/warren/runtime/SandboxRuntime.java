@@ -78,6 +78,22 @@ public interface SandboxRuntime extends AutoCloseable {
   /** Sends {@code signal} to the processes of the sandbox whose environment has {@code name=value}. */
   int signalMarked(String id, String name, String value, int signal);
 
+  /**
+   * SIGKILLs the processes marked {@code name=value} again every 25 ms, at most {@code rounds}
+   * times, until none is left: a process dies a moment after its signal, and one forked while the
+   * list was read escapes a pass.
+   */
+  default void killMarked(String id, String name, String value, int rounds) {
+    for (int round = 0; round < rounds && signalMarked(id, name, value, 9) > 0; round++) {
+      try {
+        Thread.sleep(25);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   /** cgroup figures of a running sandbox. */
   Optional<Usage> usage(String id);
 

@@ -143,15 +143,7 @@ public final class Terminal implements AutoCloseable {
     ctl.close();
     // the relay and the shell (a session of its own) and whatever was started from the terminal
     runtime.killSession(sandboxId, pid);
-    // again until none is left: a process forked while the list was read escapes one pass
-    for (int round = 0; round < 20 && runtime.signalMarked(sandboxId, "WARREN_TERMINAL_ID", id, 9) > 0; round++) {
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
+    runtime.killMarked(sandboxId, "WARREN_TERMINAL_ID", id, 20);
     // a relay killed before it opened its output leaves the pump blocked in open(): a writer lets it through to end of file
     try (var unblock = new java.io.RandomAccessFile(dir.path().resolve("out").toFile(), "rw")) {
       // opened and closed at once
