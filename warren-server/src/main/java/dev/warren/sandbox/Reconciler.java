@@ -12,104 +12,142 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Start-up reconciliation: the store says what should exist, the runtime shows what does.
- * Running sandboxes are adopted, vanished ones marked failed with a reason, half-done steps
- * finished, and leftovers carrying this instance's labels but unknown to the store removed.
- * Called once, before the API accepts requests.
+ * Start-up reconciliation: the store says what should exist, the runtime shows what does. Every
+ * state a controller killed at any moment can leave ends in a state of rest (docs/operations.md,
+ * "What a restart does with each sandbox"):
+ * <ul>
+ *   <li>{@code running}: adopted when its container runs, else {@code failed} with the reason;
+ *   <li>{@code creating}: a create nobody was answered (the answer follows the row saying
+ *       running), undone: every trace removed, the row and its Idempotency-Key deleted, so that the
+ *       client's retry with the same key makes the sandbox anew, once;
+ *   <li>{@code starting}: adopted when the container runs, else {@code stopped} saying the start
+ *       was interrupted (its files are kept; a retried start boots it);
+ *   <li>{@code stopping}: the stop is finished; {@code deleting}: the delete is finished;
+ *   <li>{@code stopped}, {@code failed}: anything still held on the host is released.
+ * </ul>
+ * Releasing means whatever runs in the sandbox's cgroups is killed, crun's record, mounts, network
+ * namespace, veth and cgroups removed (see the runtime's stop). Leftovers carrying this
+ * instance's labels but unknown to the store are removed. Called once, before the API accepts
+ * requests, on the thread that starts the controller.
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
-  record Report(int adopted, int failed, int stopped, int deleted, int orphansRemoved) {}
+  record Report(int adopted, int failed, int stopped, int deleted, int undone, int orphansRemoved) {}
 
   private final SandboxService service;
+  private final SandboxRuntime runtime;
+  private final SandboxRepository repo;
+  private int adopted;
+  private int failed;
+  private int stopped;
+  private int deleted;
+  private int undone;
 
   Reconciler(SandboxService service) {
     this.service = service;
+    this.runtime = service.runtime();
+    this.repo = service.repository();
   }
 
   Report run() {
-    SandboxRuntime runtime = service.runtime();
-    SandboxRepository repo = service.repository();
     Map<String, Observed> seen = new HashMap<>();
     for (Observed o : runtime.observe()) {
       seen.put(o.id(), o);
     }
-    int adopted = 0;
-    int failed = 0;
-    int stopped = 0;
-    int deleted = 0;
     for (Sandbox s : repo.all()) {
-      Observed o = seen.remove(s.id());
-      boolean running = o != null && o.running();
+      Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
       try {
-        switch (s.state()) {
-          case RUNNING, CREATING, STARTING -> {
-            if (running) {
-              Sandbox r = s.state() == SandboxState.RUNNING ? s
-                  : new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(),
-                      s.slot(), s.address(), s.createdAt(), Optional.of(s.startedAt().orElse(Instant.now())), Optional.empty(),
-                      s.lastActivityAt());
-              if (r != s) {
-                repo.update(r);
-              }
-              service.registerEgress(r);
-              service.activity().put(r.id(), r.lastActivityAt());
-              adopted++;
-            } else {
-              String why = o == null || o.containerStatus().isEmpty()
-                  ? "its processes were gone when the controller started (host restart, or killed from outside)"
-                  : "its container was " + o.containerStatus().get() + " when the controller started";
-              service.events().record("sandbox.vanished", s.id(), why);
-              service.fireStopping(s);
-              runtime.stop(s.id(), s.slot());
-              repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
-              failed++;
-            }
-          }
-          case STOPPING -> {
-            runtime.stop(s.id(), s.slot());
-            repo.update(new Sandbox(s.id(), SandboxState.STOPPED, s.stateReason(), s.spec(), s.imageDigest(), s.generation(), s.slot(),
-                s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
-            stopped++;
-          }
-          case STOPPED, FAILED -> {
-            if (o != null && (o.containerStatus().isPresent() || o.rootMounted() || o.netns())) {
-              runtime.stop(s.id(), s.slot());
-              stopped++;
-            }
-          }
-          case DELETING -> {
-            runtime.destroy(s.id(), s.slot());
-            repo.delete(s.id());
-            service.events().record("sandbox.deleted", s.id(), "finished after a controller restart");
-            deleted++;
-          }
-        }
+        reconcile(s, o);
       } catch (RuntimeException e) {
         log.warn("cannot reconcile {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
-        repo.update(s.with(SandboxState.FAILED, Optional.of("reconciliation failed: " + e.getMessage())));
+        repo.update(s.with(SandboxState.FAILED, Optional.of("reconciliation failed: " + e.getMessage() + "; delete it, or start it again")));
+        failed++;
       }
     }
     int orphans = 0;
     for (Observed o : seen.values()) {
       try {
-        removeOrphan(runtime, o);
+        service.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
+        runtime.destroy(o.id(), slotOf(o.id()));
         orphans++;
       } catch (RuntimeException e) {
         log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
       }
     }
-    Report r = new Report(adopted, failed, stopped, deleted, orphans);
-    log.info("reconciled: {} adopted, {} failed, {} stopped, {} deletions finished, {} leftovers removed",
-        adopted, failed, stopped, deleted, orphans);
+    Report r = new Report(adopted, failed, stopped, deleted, undone, orphans);
+    log.info("reconciled: {} adopted, {} failed, {} stopped, {} deletions finished, {} interrupted creates undone, {} leftovers removed",
+        adopted, failed, stopped, deleted, undone, orphans);
     return r;
   }
 
-  private void removeOrphan(SandboxRuntime runtime, Observed o) {
-    int slot = slotOf(o.id());
-    service.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
-    runtime.destroy(o.id(), slot);
+  private void reconcile(Sandbox s, Optional<Observed> o) {
+    boolean running = o.map(Observed::running).orElse(false);
+    switch (s.state()) {
+      case CREATING -> {
+        // the 201 is sent after the row says running: nobody was told of this one
+        service.events().record("sandbox.create-interrupted", s.id(), "the controller stopped while creating it; undone "
+            + "(a retry with the same Idempotency-Key makes it anew)");
+        service.fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
+        runtime.destroy(s.id(), s.slot());
+        repo.delete(s.id());
+        undone++;
+      }
+      case RUNNING, STARTING -> {
+        if (running) {
+          adopt(s);
+        } else if (s.state() == SandboxState.STARTING) {
+          stop(s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
+              "sandbox.start-interrupted");
+        } else {
+          String why = o.flatMap(Observed::containerStatus).map(st -> "its container was " + st + " when the controller started")
+              .orElse("its processes were gone when the controller started (host restart, or killed from outside)");
+          service.events().record("sandbox.vanished", s.id(), why);
+          service.fireStopping(s.with(SandboxState.FAILED, Optional.of(why)));
+          runtime.stop(s.id(), s.slot());
+          repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
+          failed++;
+        }
+      }
+      case STOPPING -> stop(s, SandboxService.isRestart(s) ? "its restart was interrupted by a controller restart; start it again"
+          : s.stateReason().orElse(null), "sandbox.stopped");
+      case STOPPED, FAILED -> {
+        if (o.map(Observed::holdsResources).orElse(false)) {
+          service.fireStopping(s);
+          runtime.stop(s.id(), s.slot());
+          stopped++;
+        }
+      }
+      case DELETING -> {
+        runtime.destroy(s.id(), s.slot());
+        repo.delete(s.id());
+        service.events().record("sandbox.deleted", s.id(), "finished after a controller restart");
+        deleted++;
+      }
+    }
+  }
+
+  private void adopt(Sandbox s) {
+    Sandbox r = s.state() == SandboxState.RUNNING ? s
+        : new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
+            s.createdAt(), Optional.of(s.startedAt().orElse(Instant.now())), Optional.empty(), s.lastActivityAt());
+    if (r != s) {
+      repo.update(r);
+    }
+    service.registerEgress(r);
+    service.activity().put(r.id(), r.lastActivityAt());
+    adopted++;
+  }
+
+  /** Finishes a stop (or ends an interrupted start): whatever is left is released, the row says stopped. */
+  private void stop(Sandbox s, String reason, String event) {
+    Optional<String> why = Optional.ofNullable(reason);
+    service.fireStopping(s.with(SandboxState.STOPPING, why));
+    runtime.stop(s.id(), s.slot());
+    repo.update(new Sandbox(s.id(), SandboxState.STOPPED, why, s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
+        s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
+    service.events().record(event, s.id(), why.orElse("finished after a controller restart"));
+    stopped++;
   }
 
   /** The slot an orphan used, from the file the runtime keeps; -1 when unknown. */

@@ -89,13 +89,65 @@ public final class HostState {
     return out;
   }
 
+  /**
+   * Host processes in the sandbox's cgroups, whatever their environment: also a container's init
+   * that crun created and never started (it has not exec'd the sandbox's init yet, so it carries
+   * none of the sandbox's variables).
+   */
+  public static List<Long> processesInCgroupsOf(String sandboxId) {
+    List<Long> out = new ArrayList<>();
+    String marker = "/" + sandboxId + "\n";
+    try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+      s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
+        try {
+          if ((Files.readString(p.resolve("cgroup")) + "\n").contains(marker)) {
+            out.add(Long.parseLong(p.getFileName().toString()));
+          }
+        } catch (IOException e) {
+          // exited
+        }
+      });
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  /** Network interfaces whose alias names the sandbox (Warren labels each veth it makes). */
+  public static List<String> linksNaming(String sandboxId) {
+    return list(Path.of("/sys/class/net"), "").stream().filter(n -> {
+      try {
+        return Files.readString(Path.of("/sys/class/net", n, "ifalias")).contains(sandboxId);
+      } catch (IOException e) {
+        return false;
+      }
+    }).toList();
+  }
+
   /** Everything of the sandbox still on the host; empty when it is fully gone. */
   public static List<String> leftoversOf(String sandboxId) {
     List<String> out = new ArrayList<>();
     mountsContaining(sandboxId).forEach(m -> out.add("mount " + m));
     netnsContaining(sandboxId).forEach(n -> out.add("netns " + n));
+    linksNaming(sandboxId).forEach(l -> out.add("link " + l));
     cgroupsOf(sandboxId).forEach(c -> out.add("cgroup " + c));
     processesOf(sandboxId).forEach(p -> out.add("process " + p));
+    processesInCgroupsOf(sandboxId).stream().filter(p -> !out.contains("process " + p)).forEach(p -> out.add("process " + p
+        + " (in its cgroups)"));
+    return out;
+  }
+
+  /** {@link #leftoversOf} plus what the controller of {@code warren} keeps of it: crun's record and its directory. */
+  public static List<String> leftoversOf(TestWarren warren, String sandboxId) {
+    List<String> out = new ArrayList<>(leftoversOf(sandboxId));
+    Path crunState = Path.of("/run/warren", warren.instanceName(), "crun", sandboxId);
+    if (Files.exists(crunState)) {
+      out.add("crun state " + crunState);
+    }
+    Path dir = warren.dataDir().resolve("sandboxes").resolve(sandboxId);
+    if (Files.exists(dir)) {
+      out.add("directory " + dir);
+    }
     return out;
   }
 

@@ -126,6 +126,35 @@ public final class TestWarren implements AutoCloseable {
     return w;
   }
 
+  /**
+   * {@code 127.0.0.1:<a free port>} for WARREN_LISTEN: a controller restarted on the same port is
+   * found again by clients that keep their base URL (the SDK's retries across a restart).
+   */
+  public static String freeListenAddress() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return "127.0.0.1:" + s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs a host command to its end (60 s at most); fails with its output when it fails. */
+  public static String run(String... argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public Config config() {
     return Config.from(env);
   }
