@@ -86,19 +86,16 @@ final class Reconciler {
     switch (s.state()) {
       case CREATING -> {
         // the 201 is sent after the row says running: nobody was told of this one
-        service.events().record("sandbox.create-interrupted", s.id(), "the controller stopped while creating it; undone "
-            + "(a retry with the same Idempotency-Key makes it anew)");
-        service.fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
-        runtime.destroy(s.id(), s.slot());
-        repo.delete(s.id());
+        undoCreate(service, s, "the controller stopped while creating it; undone (a retry with the same Idempotency-Key makes it anew)");
         undone++;
       }
       case RUNNING, STARTING -> {
         if (running) {
           adopt(s);
         } else if (s.state() == SandboxState.STARTING) {
-          stop(s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
+          finishStop(service, s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
               "sandbox.start-interrupted");
+          stopped++;
         } else {
           String why = o.flatMap(Observed::containerStatus).map(st -> "its container was " + st + " when the controller started")
               .orElse("its processes were gone when the controller started (host restart, or killed from outside)");
@@ -109,8 +106,11 @@ final class Reconciler {
           failed++;
         }
       }
-      case STOPPING -> stop(s, SandboxService.isRestart(s) ? "its restart was interrupted by a controller restart; start it again"
-          : s.stateReason().orElse(null), "sandbox.stopped");
+      case STOPPING -> {
+        finishStop(service, s, SandboxService.isRestart(s) ? "its restart was interrupted by a controller restart; start it again"
+            : s.stateReason().orElse(null), "sandbox.stopped");
+        stopped++;
+      }
       case STOPPED, FAILED -> {
         if (o.map(Observed::holdsResources).orElse(false)) {
           service.fireStopping(s);
@@ -119,9 +119,7 @@ final class Reconciler {
         }
       }
       case DELETING -> {
-        runtime.destroy(s.id(), s.slot());
-        repo.delete(s.id());
-        service.events().record("sandbox.deleted", s.id(), "finished after a controller restart");
+        finishDelete(service, s, "finished after a controller restart");
         deleted++;
       }
     }
@@ -139,15 +137,46 @@ final class Reconciler {
     adopted++;
   }
 
-  /** Finishes a stop (or ends an interrupted start): whatever is left is released, the row says stopped. */
-  private void stop(Sandbox s, String reason, String event) {
+  /**
+   * Settles a sandbox whose row is in a transient state while no operation works on it (the
+   * caller holds its lock): the operation failed and could not record how, because the store was
+   * unavailable at that moment. Its client was answered with an error, so a create is undone, a
+   * start or a stop ends stopped, a delete is finished.
+   */
+  static void settleStranded(SandboxService service, Sandbox s) {
+    String why = "the outcome of its " + s.state().wire() + " could not be recorded (the store was unavailable)";
+    switch (s.state()) {
+      case CREATING -> undoCreate(service, s, why + "; undone");
+      case STARTING, STOPPING -> finishStop(service, s, why + "; start it again", "sandbox.stopped");
+      case DELETING -> finishDelete(service, s, why + "; finished");
+      default -> {
+        // at rest
+      }
+    }
+  }
+
+  /** Undoes a create nobody was answered: every trace removed, the row and its Idempotency-Key deleted. */
+  static void undoCreate(SandboxService service, Sandbox s, String why) {
+    service.events().record("sandbox.create-interrupted", s.id(), why);
+    service.fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
+    service.runtime().destroy(s.id(), s.slot());
+    service.repository().delete(s.id());
+  }
+
+  /** Finishes a stop (or ends a start): whatever is left is released, the row says stopped with {@code reason}. */
+  static void finishStop(SandboxService service, Sandbox s, String reason, String event) {
     Optional<String> why = Optional.ofNullable(reason);
     service.fireStopping(s.with(SandboxState.STOPPING, why));
-    runtime.stop(s.id(), s.slot());
-    repo.update(new Sandbox(s.id(), SandboxState.STOPPED, why, s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
-        s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
+    service.runtime().stop(s.id(), s.slot());
+    service.repository().update(new Sandbox(s.id(), SandboxState.STOPPED, why, s.spec(), s.imageDigest(), s.generation(), s.slot(),
+        s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
     service.events().record(event, s.id(), why.orElse("finished after a controller restart"));
-    stopped++;
+  }
+
+  static void finishDelete(SandboxService service, Sandbox s, String why) {
+    service.runtime().destroy(s.id(), s.slot());
+    service.repository().delete(s.id());
+    service.events().record("sandbox.deleted", s.id(), why);
   }
 
   /** The slot an orphan used, from the file the runtime keeps; -1 when unknown. */

@@ -39,9 +39,6 @@ import tools.jackson.databind.json.JsonMapper;
 public final class CrunRuntime implements SandboxRuntime {
   private static final Logger log = LoggerFactory.getLogger(CrunRuntime.class);
   private static final Duration CRUN_TIMEOUT = Duration.ofSeconds(60);
-  /** How long the processes of a stopping sandbox may take to die once SIGKILLed (longer: one is stuck in the kernel). */
-  private static final Duration KILL_WAIT = Duration.ofSeconds(5);
-  private static final Duration CGROUP_WAIT = Duration.ofSeconds(2);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final Instance instance;
@@ -55,6 +52,7 @@ public final class CrunRuntime implements SandboxRuntime {
   private final UserNamespaces userns;
   private final Cgroups cgroups;
   private final Execs execs;
+  private final ContainerEnd ends;
   private volatile long maxFiles = 16384;
 
   private final FileWatch watch;
@@ -74,6 +72,7 @@ public final class CrunRuntime implements SandboxRuntime {
     this.userns = new UserNamespaces(instance);
     this.cgroups = new Cgroups(instance);
     this.execs = new Execs(this::crunArgv, cgroups);
+    this.ends = new ContainerEnd(crunRoot, this::crunArgv, cgroups, CRUN_TIMEOUT);
   }
 
   @Override
@@ -235,15 +234,10 @@ public final class CrunRuntime implements SandboxRuntime {
     List<RuntimeException> errors = new ArrayList<>();
     Runnable[] steps = {
         () -> closeAgent(id),
-        () -> endContainer(id),
+        () -> ends.end(id),
         () -> network.detach(id, slot, address),
         () -> RootFs.unmount(id, dirs(id)),
-        () -> {
-          if (!cgroups.remove(id, CGROUP_WAIT)) {
-            throw new SandboxRuntimeException("cgroups of " + id + " still busy after " + CGROUP_WAIT.toSeconds() + " s: "
-                + cgroups.dirs(id) + describe(cgroups.allPids(id)));
-          }
-        }
+        () -> ends.removeCgroups(id)
     };
     for (Runnable step : steps) {
       try {
@@ -259,59 +253,8 @@ public final class CrunRuntime implements SandboxRuntime {
     }
   }
 
-  /**
-   * Ends the container and everything else in the sandbox's cgroups. {@code crun delete --force}
-   * first, the normal way; then whatever is still in the cgroups is killed (a container crun does
-   * not know: one whose {@code crun create} died before recording it, or whose record is lost);
-   * then crun's record of a container with no process left is removed, even when crun itself
-   * cannot read it any more.
-   */
-  private void endContainer(String id) {
-    RuntimeException crunFailed = null;
-    try {
-      deleteContainer(id);
-    } catch (RuntimeException e) {
-      crunFailed = e;
-    }
-    List<Long> left = cgroups.killAll(id, KILL_WAIT);
-    if (!left.isEmpty()) {
-      SandboxRuntimeException e = new SandboxRuntimeException("processes of " + id + " outlived SIGKILL for " + KILL_WAIT.toSeconds()
-          + " s" + describe(left));
-      if (crunFailed != null) {
-        e.addSuppressed(crunFailed);
-      }
-      throw e;
-    }
-    if (Files.exists(crunRoot.resolve(id))) {
-      Tool.Result r = Tool.run(crunArgv(List.of("delete", "--force", id)), CRUN_TIMEOUT);
-      if (!r.ok() && Files.exists(crunRoot.resolve(id))) {
-        log.warn("crun cannot delete its record of {} ({}); removing it", id, r.stderr().strip());
-        Tool.run(List.of("rm", "-rf", "--one-file-system", crunRoot.resolve(id).toString()), CRUN_TIMEOUT);
-      }
-    }
-  }
-
   private void deleteContainer(String id) {
-    if (!Files.exists(crunRoot.resolve(id))) {
-      return;
-    }
-    Tool.Result r = Tool.run(crunArgv(List.of("delete", "--force", id)), CRUN_TIMEOUT);
-    if (!r.ok() && Files.exists(crunRoot.resolve(id))) {
-      throw new SandboxRuntimeException("crun delete " + id + " failed: " + r.stderr().strip());
-    }
-  }
-
-  /** The processes' command lines, for a message. */
-  private static String describe(List<Long> pids) {
-    if (pids.isEmpty()) {
-      return "";
-    }
-    StringBuilder b = new StringBuilder("; still running:");
-    for (long pid : pids.subList(0, Math.min(pids.size(), 5))) {
-      String cmd = ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).orElse("?");
-      b.append(' ').append(pid).append(" (").append(cmd.length() > 120 ? cmd.substring(0, 120) + "…" : cmd).append(')');
-    }
-    return pids.size() > 5 ? b.append(" and ").append(pids.size() - 5).append(" more").toString() : b.toString();
+    ends.deleteRecorded(id);
   }
 
   @Override
