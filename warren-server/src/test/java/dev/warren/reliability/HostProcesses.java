@@ -44,6 +44,29 @@ final class HostProcesses {
     return out;
   }
 
+  /** Host pids of crun create, start and delete calls on {@code crunRoot} (an instance's crun state directory). */
+  static List<Long> lifecycleCalls(String crunRoot) {
+    List<Long> out = new ArrayList<>();
+    try (var s = Files.list(Path.of("/proc"))) {
+      s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
+        try {
+          String[] argv = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).split("\0");
+          for (int i = 0; i + 2 < argv.length; i++) {
+            if (argv[i].equals("--root") && argv[i + 1].equals(crunRoot) && List.of("create", "start", "delete").contains(argv[i + 2])) {
+              out.add(Long.parseLong(p.getFileName().toString()));
+              break;
+            }
+          }
+        } catch (IOException e) {
+          // exited
+        }
+      });
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
   static String cmdline(long pid) {
     try {
       return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ').strip();

@@ -247,6 +247,58 @@ class KillPointsTest {
   }
 
   @Test
+  void aBrowserCreateKilledMidwayIsClosedWithItsSandboxAndTheSdkRetryOpensExactlyOne() throws Exception {
+    TestWarren.ensureImage("browser");
+    crun.hold("start");
+    try (Warren sdk = Warren.builder().baseUrl(warren.base().toString()).token(warren.token()).maxAttempts(200)
+        .backoff(Duration.ofMillis(50), Duration.ofMillis(500)).requestTimeout(Duration.ofMinutes(2)).build()) {
+      CompletableFuture<dev.warren.client.Browser> create = async(() -> sdk.browsers().create(dev.warren.client.BrowserSpec.defaults()));
+      String first = heldSandbox();
+
+      killControllerAndHeldCall();
+
+      dev.warren.client.Browser made = create.get(2, TimeUnit.MINUTES);
+      JsonNode live = warren.get("/v1/browsers").json().path("browsers");
+      assertThat(live).as("open browsers: %s", live).hasSize(1);
+      assertThat(live.get(0).path("id").asString()).isEqualTo(made.id());
+      assertThat(live.get(0).path("state").asString()).isEqualTo("ready");
+      assertThat(made.info().sandboxId()).isPresent().isNotEqualTo(java.util.Optional.of(first));
+      assertGone(first);
+      made.delete();
+      assertThat(warren.get("/v1/sandboxes").json().path("sandboxes").toString()).doesNotContain("warren.browser");
+    }
+  }
+
+  @Test
+  void teardownEndsAContainerCrunNeverRecordedWhileTheControllerIsDown() throws Exception {
+    try (PausingCrun own = PausingCrun.create(); TestWarren w = TestWarren.start(own.settings())) {
+      own.forgetCreate();
+      CompletableFuture<Resp> create = async(() -> {
+        try {
+          return w.post("/v1/sandboxes", "{}");
+        } catch (RuntimeException e) {
+          return null;
+        }
+      });
+      own.awaitHeld(Duration.ofSeconds(60));
+      String id;
+      try (var dirs = Files.list(w.dataDir().resolve("sandboxes"))) {
+        id = dirs.findFirst().orElseThrow().getFileName().toString();
+      }
+      dev.warren.host.Instance instance = w.instance();
+      w.stopProcess(true);
+      own.killHeld();
+      create.get(1, TimeUnit.MINUTES);
+      assertThat(HostState.processesInCgroupsOf(id)).hasSize(1);
+
+      assertThat(dev.warren.Teardown.run(w.config())).contains(id);
+
+      assertThat(HostState.leftoversOf(id)).isEmpty();
+      assertThat(dev.warren.testing.InstanceRemnants.of(instance, w.dataDir(), Path.of("/nonexistent"))).isEmpty();
+    }
+  }
+
+  @Test
   void aSandboxWhoseContainerCrunLostIsStillDeletedInSecondsKillingWhatRunsInItsCgroups() {
     String id = warren.createSandbox("{}");
     warren.exec(id, "nohup sleep 1000 >/dev/null 2>&1 &");

@@ -184,6 +184,11 @@ public final class TestWarren implements AutoCloseable {
     return logFile;
   }
 
+  /** This data directory's instance (its number, names, subnet), as the controller claimed it. */
+  public dev.warren.host.Instance instance() {
+    return dev.warren.host.InstanceRegistry.claim(config());
+  }
+
   /** The host-wide name of this data directory's instance ({@code warren<n>}): its bridge, run directory, cgroup parent. */
   public String instanceName() {
     try {
@@ -352,7 +357,10 @@ public final class TestWarren implements AutoCloseable {
     } finally {
       stopProcess(false);
       try {
-        Teardown.run(config());
+        // patient with the database: a test may have set a short WARREN_DB_TIMEOUT, and the host may be busy
+        Map<String, String> teardown = new HashMap<>(env);
+        teardown.put("WARREN_DB_TIMEOUT", "60s");
+        Teardown.run(Config.from(teardown));
       } finally {
         if (logFile.startsWith(dataDir)) {
           deleteTree(dataDir);
