@@ -44,14 +44,20 @@ public final class AotCache {
 
   /** Records into {@code cache}, after removing the caches of earlier jars or JVMs. */
   private static List<String> train(Path cache) {
-    String prefix = cache.getFileName().toString().substring(0, cache.getFileName().toString().indexOf(".jar-") + 5);
-    try (Stream<Path> old = Files.list(cache.getParent())) {
-      for (Path p : old.filter(p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".aot")).toList()) {
+    String name = cache.getFileName().toString();
+    removeCaches(cache.resolveSibling(name.substring(0, name.indexOf(".jar-") + 4)));
+    return List.of("-XX:AOTCacheOutput=" + cache);
+  }
+
+  /** Deletes every cache of {@code jar} (uninstall; a new training). */
+  static void removeCaches(Path jar) {
+    String prefix = jar.getFileName() + "-";
+    try (Stream<Path> s = Files.list(jar.toAbsolutePath().getParent())) {
+      for (Path p : s.filter(p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".aot")).toList()) {
         Files.deleteIfExists(p);
       }
     } catch (IOException e) {
-      // left for the next training
+      // nothing to delete, or left for the next time
     }
-    return List.of("-XX:AOTCacheOutput=" + cache);
   }
 }
