@@ -73,6 +73,17 @@ class KillPointsTest {
     return CompletableFuture.supplyAsync(call, r -> Thread.ofVirtual().start(r));
   }
 
+  /** A call in the background whose answer may be lost with the controller (then null). */
+  private static CompletableFuture<Resp> answerMayBeLost(Supplier<Resp> call) {
+    return async(() -> {
+      try {
+        return call.get();
+      } catch (RuntimeException e) {
+        return null;
+      }
+    });
+  }
+
   private static String heldSandbox() {
     crun.awaitHeld(Duration.ofSeconds(60));
     try (var s = Files.list(warren.dataDir().resolve("sandboxes"))) {
@@ -126,13 +137,7 @@ class KillPointsTest {
   @Test
   void aContainerThatCrunCreatedButNeverRecordedIsKilledAndItsSandboxGoneAtTheNextStart() throws Exception {
     crun.forgetCreate();
-    CompletableFuture<Resp> create = async(() -> {
-      try {
-        return warren.post("/v1/sandboxes", "{}");
-      } catch (RuntimeException e) {
-        return null; // the answer is lost with the controller
-      }
-    });
+    CompletableFuture<Resp> create = answerMayBeLost(() -> warren.post("/v1/sandboxes", "{}"));
     String id = heldSandbox();
     Path crunState = Path.of("/run/warren", warren.instanceName(), "crun", id);
     assertThat(crunState).doesNotExist();
@@ -149,13 +154,7 @@ class KillPointsTest {
   @Test
   void aCrunCreateStillRunningWhenTheNextControllerStartsIsEndedAndLeavesNothing() throws Exception {
     crun.hold("create");
-    CompletableFuture<Resp> create = async(() -> {
-      try {
-        return warren.post("/v1/sandboxes", "{}");
-      } catch (RuntimeException e) {
-        return null;
-      }
-    });
+    CompletableFuture<Resp> create = answerMayBeLost(() -> warren.post("/v1/sandboxes", "{}"));
     String id = heldSandbox();
     long held = crun.awaitHeld(Duration.ofSeconds(5));
     warren.stopProcess(true);
@@ -176,13 +175,7 @@ class KillPointsTest {
     String id = warren.createSandbox("{}");
     warren.exec(id, "echo kept > /workspace/kept");
     crun.hold("delete");
-    CompletableFuture<Resp> stop = async(() -> {
-      try {
-        return warren.post("/v1/sandboxes/" + id + "/stop", null);
-      } catch (RuntimeException e) {
-        return null;
-      }
-    });
+    CompletableFuture<Resp> stop = answerMayBeLost(() -> warren.post("/v1/sandboxes/" + id + "/stop", null));
     crun.awaitHeld(Duration.ofSeconds(60));
     assertThat(warren.get("/v1/sandboxes/" + id).json().path("state").asString()).isEqualTo("stopping");
 
@@ -203,13 +196,7 @@ class KillPointsTest {
     warren.exec(id, "echo kept > /workspace/kept");
     assertThat(warren.post("/v1/sandboxes/" + id + "/stop", null).json().path("state").asString()).isEqualTo("stopped");
     crun.hold("start");
-    CompletableFuture<Resp> start = async(() -> {
-      try {
-        return warren.post("/v1/sandboxes/" + id + "/start", null);
-      } catch (RuntimeException e) {
-        return null;
-      }
-    });
+    CompletableFuture<Resp> start = answerMayBeLost(() -> warren.post("/v1/sandboxes/" + id + "/start", null));
     crun.awaitHeld(Duration.ofSeconds(60));
     assertThat(warren.get("/v1/sandboxes/" + id).json().path("state").asString()).isEqualTo("starting");
 
@@ -231,13 +218,7 @@ class KillPointsTest {
   void aDeleteKilledMidwayIsFinishedAtTheNextStart() throws Exception {
     String id = warren.createSandbox("{}");
     crun.hold("delete");
-    CompletableFuture<Resp> delete = async(() -> {
-      try {
-        return warren.delete("/v1/sandboxes/" + id);
-      } catch (RuntimeException e) {
-        return null;
-      }
-    });
+    CompletableFuture<Resp> delete = answerMayBeLost(() -> warren.delete("/v1/sandboxes/" + id));
     crun.awaitHeld(Duration.ofSeconds(60));
 
     killControllerAndHeldCall();
@@ -273,13 +254,7 @@ class KillPointsTest {
   void teardownEndsAContainerCrunNeverRecordedWhileTheControllerIsDown() throws Exception {
     try (PausingCrun own = PausingCrun.create(); TestWarren w = TestWarren.start(own.settings())) {
       own.forgetCreate();
-      CompletableFuture<Resp> create = async(() -> {
-        try {
-          return w.post("/v1/sandboxes", "{}");
-        } catch (RuntimeException e) {
-          return null;
-        }
-      });
+      CompletableFuture<Resp> create = answerMayBeLost(() -> w.post("/v1/sandboxes", "{}"));
       own.awaitHeld(Duration.ofSeconds(60));
       String id;
       try (var dirs = Files.list(w.dataDir().resolve("sandboxes"))) {

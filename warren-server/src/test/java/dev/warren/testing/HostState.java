@@ -70,23 +70,8 @@ public final class HostState {
 
   /** Host processes whose environment names the sandbox (every sandbox process carries it). */
   public static List<Long> processesOf(String sandboxId) {
-    List<Long> out = new ArrayList<>();
     byte[] needle = ("WARREN_SANDBOX_ID=" + sandboxId).getBytes();
-    try (Stream<Path> s = Files.list(Path.of("/proc"))) {
-      s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
-        try {
-          byte[] env = Files.readAllBytes(p.resolve("environ"));
-          if (indexOf(env, needle) >= 0) {
-            out.add(Long.parseLong(p.getFileName().toString()));
-          }
-        } catch (IOException e) {
-          // exited
-        }
-      });
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
+    return processes(proc -> indexOf(Files.readAllBytes(proc.resolve("environ")), needle) >= 0);
   }
 
   /**
@@ -95,12 +80,22 @@ public final class HostState {
    * none of the sandbox's variables).
    */
   public static List<Long> processesInCgroupsOf(String sandboxId) {
-    List<Long> out = new ArrayList<>();
     String marker = "/" + sandboxId + "\n";
+    return processes(proc -> (Files.readString(proc.resolve("cgroup")) + "\n").contains(marker));
+  }
+
+  /** A test of a process, by its {@code /proc/<pid>} directory; a process that exits meanwhile is left out. */
+  public interface ProcTest {
+    boolean test(Path proc) throws IOException;
+  }
+
+  /** Host pids of the processes that pass {@code test}. */
+  public static List<Long> processes(ProcTest test) {
+    List<Long> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(Path.of("/proc"))) {
       s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
         try {
-          if ((Files.readString(p.resolve("cgroup")) + "\n").contains(marker)) {
+          if (test.test(p)) {
             out.add(Long.parseLong(p.getFileName().toString()));
           }
         } catch (IOException e) {

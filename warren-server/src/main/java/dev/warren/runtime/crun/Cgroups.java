@@ -195,8 +195,8 @@ final class Cgroups {
     }
   }
 
-  /** Removes this instance's (empty) parent cgroups. */
-  void removeParents() {
+  /** This instance's parent cgroup in every hierarchy: the sandboxes' cgroups are below them. */
+  private List<Path> parents() {
     List<Path> parents = new ArrayList<>();
     if (v2) {
       parents.add(ROOT.resolve("warren").resolve(instance.name()));
@@ -205,7 +205,12 @@ final class Cgroups {
         parents.add(ROOT.resolve(c).resolve("warren").resolve(instance.name()));
       }
     }
-    for (Path p : parents) {
+    return parents;
+  }
+
+  /** Removes this instance's (empty) parent cgroups. */
+  void removeParents() {
+    for (Path p : parents()) {
       try {
         Files.deleteIfExists(p);
         // the shared "warren" parent goes too once no instance uses it
@@ -218,16 +223,8 @@ final class Cgroups {
 
   /** Ids of sandboxes of this instance that have a cgroup in any hierarchy. */
   Set<String> ids() {
-    List<Path> parents = new ArrayList<>();
-    if (v2) {
-      parents.add(ROOT.resolve("warren").resolve(instance.name()));
-    } else {
-      for (String c : V1_CONTROLLERS) {
-        parents.add(ROOT.resolve(c).resolve("warren").resolve(instance.name()));
-      }
-    }
     Set<String> out = new TreeSet<>();
-    for (Path parent : parents) {
+    for (Path parent : parents()) {
       if (!Files.isDirectory(parent)) {
         continue;
       }
