@@ -24,22 +24,9 @@ final class Templates {
         if [ -r "$WARREN_CONFIG" ]; then
           opts=$(sed -n 's/^[[:space:]]*WARREN_JAVA_OPTS=//p' "$WARREN_CONFIG" | tail -n 1 | sed "s/^[\\"']//; s/[\\"']$//")
         fi
-        # a controller starts from the ahead-of-time cache beside the jar, named after the jar and the JVM; without
-        # one it records one, written at its first graceful stop (docs/operations.md, "Killed at any moment")
-        case "$1 $*" in
-          "serve "*--daemon*|"serve "*--supervise*) ;;
-          "serve "*)
-            aot="%s-$(stat -c %%s %s)-$(stat -c %%Y %s)-$(stat -L -c %%Y %s).aot"
-            if [ -r "$aot" ]; then
-              opts="$opts -XX:AOTCache=$aot"
-            elif [ -w "%s" ]; then
-              rm -f %s-*.aot
-              opts="$opts -XX:AOTCacheOutput=$aot"
-            fi ;;
-        esac
         # shellcheck disable=SC2086
         exec %s --enable-native-access=ALL-UNNAMED $opts -jar %s "$@"
-        """.formatted(Version.CURRENT, Instant.now(), config, jar, jar, jar, java, jar.getParent(), jar, java, jar);
+        """.formatted(Version.CURRENT, Instant.now(), config, java, jar);
   }
 
   /** The configuration file: every setting with its meaning and default, the chosen ones set. */

@@ -60,7 +60,6 @@ public final class Uninstaller {
       for (Path p : List.of(Installer.launcher(prefix), Installer.jar(prefix), Installer.record(prefix))) {
         Files.deleteIfExists(p);
       }
-      AotCache.removeCaches(Installer.jar(prefix));
       for (Path dir : List.of(prefix.resolve("bin"), prefix.resolve("lib"), prefix)) {
         if (Files.isDirectory(dir)) {
           try (var s = Files.list(dir)) {

@@ -67,10 +67,7 @@ public final class Chaos {
     TestWarren w = TestWarren.start(env);
     onController.accept(w);
     Instance instance = w.instance();
-    // a graceful restart first, as after an install: a controller without an ahead-of-time cache writes one when it stops
-    w.restart();
-    out.accept("controller pid " + w.pid() + " on " + w.base() + ", data " + w.dataDir() + ", instance " + instance.name()
-        + ", started " + (w.startedFromAotCache() ? "from the ahead-of-time cache" : "without an ahead-of-time cache (a class path of directories)"));
+    out.accept("controller pid " + w.pid() + " on " + w.base() + ", data " + w.dataDir() + ", instance " + instance.name());
     ChaosLedger ledger = new ChaosLedger();
     List<long[]> kills = Collections.synchronizedList(new ArrayList<>());
     List<Long> ready = new ArrayList<>();

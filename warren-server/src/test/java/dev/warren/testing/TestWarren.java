@@ -6,7 +6,6 @@ import dev.warren.Teardown;
 import dev.warren.client.Warren;
 import dev.warren.config.Config;
 import dev.warren.image.Images;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +40,6 @@ public final class TestWarren implements AutoCloseable {
   private final Map<String, String> env;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Process process;
-  private boolean fromAotCache;
   private URI base;
   private String token;
 
@@ -182,11 +179,6 @@ public final class TestWarren implements AutoCloseable {
     return process.pid();
   }
 
-  /** Whether the running controller was started from an ahead-of-time cache ({@link dev.warren.ops.AotCache}). */
-  public boolean startedFromAotCache() {
-    return fromAotCache;
-  }
-
   /** The controller's log file. */
   public Path logFile() {
     return logFile;
@@ -212,11 +204,6 @@ public final class TestWarren implements AutoCloseable {
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("-Xmx" + env.getOrDefault("TEST_CONTROLLER_HEAP", "512m"));
-    // as the supervisor starts it: from the ahead-of-time cache when the class path is one jar (the bench's)
-    List<String> aot = dev.warren.ops.AotCache.options(Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .map(Path::of).toList(), Path.of(cmd.getFirst()));
-    fromAotCache = aot.stream().anyMatch(o -> o.startsWith("-XX:AOTCache="));
-    cmd.addAll(aot);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.warren.Main");
@@ -277,8 +264,7 @@ public final class TestWarren implements AutoCloseable {
       process.destroy();
     }
     try {
-      // a graceful stop may take longer once: the JVM then writes the ahead-of-time cache it recorded
-      if (!process.waitFor(kill ? 30 : 90, TimeUnit.SECONDS)) {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
       }
