@@ -8,6 +8,10 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,21 +32,24 @@ import org.slf4j.LoggerFactory;
  * Releasing means whatever runs in the sandbox's cgroups is killed, crun's record, mounts, network
  * namespace, veth and cgroups removed (see the runtime's stop). Leftovers carrying this
  * instance's labels but unknown to the store are removed. Called once, before the API accepts
- * requests, on the thread that starts the controller.
+ * requests, on the thread that starts the controller; the sandboxes that need the runtime are
+ * reconciled side by side on virtual threads ({@link #PARALLEL} at once), each by one thread.
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+  /** Sandboxes whose runtime work (crun, ip, mounts) runs at once at start-up. */
+  private static final int PARALLEL = 8;
 
   record Report(int adopted, int failed, int stopped, int deleted, int undone, int orphansRemoved) {}
 
   private final SandboxService service;
   private final SandboxRuntime runtime;
   private final SandboxRepository repo;
-  private int adopted;
-  private int failed;
-  private int stopped;
-  private int deleted;
-  private int undone;
+  private final AtomicInteger adopted = new AtomicInteger();
+  private final AtomicInteger failed = new AtomicInteger();
+  private final AtomicInteger stopped = new AtomicInteger();
+  private final AtomicInteger deleted = new AtomicInteger();
+  private final AtomicInteger undone = new AtomicInteger();
 
   Reconciler(SandboxService service) {
     this.service = service;
@@ -55,30 +62,57 @@ final class Reconciler {
     for (Observed o : runtime.observe()) {
       seen.put(o.id(), o);
     }
-    for (Sandbox s : repo.all()) {
-      Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
-      try {
-        reconcile(s, o);
-      } catch (RuntimeException e) {
-        log.warn("cannot reconcile {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
-        repo.update(s.with(SandboxState.FAILED, Optional.of("reconciliation failed: " + e.getMessage() + "; delete it, or start it again")));
-        failed++;
+    AtomicInteger orphans = new AtomicInteger();
+    // sandboxes are independent: what needs the runtime (undo, finish, release) runs side by side,
+    // so that a restart with several creates in flight is not held up by each one in turn
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Semaphore slots = new Semaphore(PARALLEL);
+      for (Sandbox s : repo.all()) {
+        Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
+        if (s.state() == SandboxState.RUNNING && o.map(Observed::running).orElse(false)) {
+          adopt(s);
+          continue;
+        }
+        pool.submit(() -> limited(slots, () -> {
+          try {
+            reconcile(s, o);
+          } catch (RuntimeException e) {
+            log.warn("cannot reconcile {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
+            repo.update(s.with(SandboxState.FAILED, Optional.of("reconciliation failed: " + e.getMessage() + "; delete it, or start it again")));
+            failed.incrementAndGet();
+          }
+        }));
+      }
+      for (Observed o : seen.values()) {
+        pool.submit(() -> limited(slots, () -> {
+          try {
+            service.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
+            runtime.destroy(o.id(), slotOf(o.id()));
+            orphans.incrementAndGet();
+          } catch (RuntimeException e) {
+            log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
+          }
+        }));
       }
     }
-    int orphans = 0;
-    for (Observed o : seen.values()) {
-      try {
-        service.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
-        runtime.destroy(o.id(), slotOf(o.id()));
-        orphans++;
-      } catch (RuntimeException e) {
-        log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
-      }
-    }
-    Report r = new Report(adopted, failed, stopped, deleted, undone, orphans);
+    Report r = new Report(adopted.get(), failed.get(), stopped.get(), deleted.get(), undone.get(), orphans.get());
     log.info("reconciled: {} adopted, {} failed, {} stopped, {} deletions finished, {} interrupted creates undone, {} leftovers removed",
-        adopted, failed, stopped, deleted, undone, orphans);
+        r.adopted(), r.failed(), r.stopped(), r.deleted(), r.undone(), r.orphansRemoved());
     return r;
+  }
+
+  private static void limited(Semaphore slots, Runnable work) {
+    try {
+      slots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
+      work.run();
+    } finally {
+      slots.release();
+    }
   }
 
   private void reconcile(Sandbox s, Optional<Observed> o) {
@@ -87,7 +121,7 @@ final class Reconciler {
       case CREATING -> {
         // the 201 is sent after the row says running: nobody was told of this one
         undoCreate(service, s, "the controller stopped while creating it; undone (a retry with the same Idempotency-Key makes it anew)");
-        undone++;
+        undone.incrementAndGet();
       }
       case RUNNING, STARTING -> {
         if (running) {
@@ -95,7 +129,7 @@ final class Reconciler {
         } else if (s.state() == SandboxState.STARTING) {
           finishStop(service, s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
               "sandbox.start-interrupted");
-          stopped++;
+          stopped.incrementAndGet();
         } else {
           String why = o.flatMap(Observed::containerStatus).map(st -> "its container was " + st + " when the controller started")
               .orElse("its processes were gone when the controller started (host restart, or killed from outside)");
@@ -103,24 +137,24 @@ final class Reconciler {
           service.fireStopping(s.with(SandboxState.FAILED, Optional.of(why)));
           runtime.stop(s.id(), s.slot());
           repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
-          failed++;
+          failed.incrementAndGet();
         }
       }
       case STOPPING -> {
         finishStop(service, s, SandboxService.isRestart(s) ? "its restart was interrupted by a controller restart; start it again"
             : s.stateReason().orElse(null), "sandbox.stopped");
-        stopped++;
+        stopped.incrementAndGet();
       }
       case STOPPED, FAILED -> {
         if (o.map(Observed::holdsResources).orElse(false)) {
           service.fireStopping(s);
           runtime.stop(s.id(), s.slot());
-          stopped++;
+          stopped.incrementAndGet();
         }
       }
       case DELETING -> {
         finishDelete(service, s, "finished after a controller restart");
-        deleted++;
+        deleted.incrementAndGet();
       }
     }
   }
@@ -134,7 +168,7 @@ final class Reconciler {
     }
     service.registerEgress(r);
     service.activity().put(r.id(), r.lastActivityAt());
-    adopted++;
+    adopted.incrementAndGet();
   }
 
   /**

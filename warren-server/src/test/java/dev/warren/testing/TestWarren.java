@@ -217,14 +217,15 @@ public final class TestWarren implements AutoCloseable {
       }
     });
     process = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    // a first start migrates the store and makes the mount namespace and the bridge: on a shared host under heavy load, over a minute
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     Path listen = dataDir.resolve("listen");
     while (!Files.exists(listen)) {
       if (!process.isAlive()) {
         throw new IllegalStateException("warren serve exited with " + process.exitValue() + ":\n" + log(60));
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("warren serve did not start within 60 s:\n" + log(60));
+        throw new IllegalStateException("warren serve did not start within 120 s:\n" + log(60));
       }
       sleep(20);
     }
