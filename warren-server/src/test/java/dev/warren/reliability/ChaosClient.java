@@ -28,9 +28,13 @@ import java.util.function.BooleanSupplier;
  * when it happened, so that failures can be matched with the faults. Used by one thread.
  */
 final class ChaosClient {
-  /** The SDK's patience: enough retries (50-500 ms apart) to outlast a controller restart on a busy machine. */
-  static final int SDK_ATTEMPTS = 600;
-  static final Duration PATIENCE = Duration.ofMinutes(3);
+  /**
+   * The SDK's patience: retries 50-500 ms apart for about half an hour. A controller killed again
+   * every few seconds on a busy host may not finish a create between two kills for minutes; a
+   * client that gave up meanwhile would not learn of the sandbox its create made.
+   */
+  static final int SDK_ATTEMPTS = 6000;
+  static final Duration PATIENCE = Duration.ofMinutes(30);
   private static final int MAX_OWNED = 6;
 
   private final int id;
@@ -129,6 +133,7 @@ final class ChaosClient {
       ledger.deleted(sandboxId);
     } catch (WarrenException e) {
       owned.add(sandboxId);
+      ledger.deleteUnanswered(sandboxId);
       fail("sandbox delete", t0, e);
     }
   }

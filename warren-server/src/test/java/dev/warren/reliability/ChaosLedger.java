@@ -64,6 +64,7 @@ final class ChaosLedger {
 
   private final Map<String, Create> creates = new ConcurrentHashMap<>();
   private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+  private final Set<String> deleteUnanswered = ConcurrentHashMap.newKeySet();
   private final Map<String, String> writes = new ConcurrentHashMap<>();
   private final Map<Integer, Counter> counters = new ConcurrentHashMap<>();
   private final Set<String> browsersMade = ConcurrentHashMap.newKeySet();
@@ -82,6 +83,15 @@ final class ChaosLedger {
   void deleted(String id) {
     deleted.add(id);
     ack("sandbox delete");
+  }
+
+  /** A delete that failed or lost its answer: the sandbox may be gone (a 503 may come after the work was done, which is then finished). */
+  void deleteUnanswered(String id) {
+    deleteUnanswered.add(id);
+  }
+
+  boolean deleteWasAttempted(String id) {
+    return deleteUnanswered.contains(id);
   }
 
   void wrote(String sandboxId, String path, String content) {

@@ -142,4 +142,41 @@ class DatabaseOutageTest {
       }
     }
   }
+
+  @Test
+  void aDeleteWhoseOutcomeCouldNotBeStoredIsFinishedOnceTheDatabaseIsBack() throws Exception {
+    try (PrivatePostgres pg = PrivatePostgres.start(); dev.warren.testing.PausingCrun crun = dev.warren.testing.PausingCrun.create()) {
+      Map<String, String> env = new java.util.HashMap<>(pg.settings());
+      env.putAll(crun.settings());
+      env.put("WARREN_DB_TIMEOUT", "2s");
+      try (TestWarren warren = TestWarren.start(env)) {
+        String id = warren.createSandbox("{}");
+        crun.hold("delete");
+        java.util.concurrent.CompletableFuture<Resp> delete = java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> warren.delete("/v1/sandboxes/" + id), r -> Thread.ofVirtual().start(r));
+        crun.awaitHeld(java.time.Duration.ofSeconds(60));
+        pg.down();
+        crun.release();
+        Resp r = delete.get(2, java.util.concurrent.TimeUnit.MINUTES);
+        // the sandbox is gone from the host, but the store could not be told: the client hears 503
+        assertThat(r.status()).as(r.toString()).isEqualTo(503);
+        assertThat(r.json().path("detail").asString()).contains("database");
+
+        pg.up();
+        long back = System.nanoTime();
+        String events = "";
+        while (!events.contains("sandbox.deleted") && System.nanoTime() - back < 30_000_000_000L) {
+          Thread.sleep(200);
+          Resp e = warren.get("/v1/events?subject=" + id);
+          events = e.status() == 200 ? e.json().path("events").toString() : events;
+        }
+        System.out.printf("the delete that could not be recorded was finished %.1f s after the database came back%n",
+            (System.nanoTime() - back) / 1e9);
+        assertThat(events).contains("sandbox.deleted").contains("could not be recorded");
+        assertThat(warren.get("/v1/sandboxes/" + id).status()).isEqualTo(404);
+        assertThat(warren.delete("/v1/sandboxes/" + id).status()).isEqualTo(404);
+        assertThat(dev.warren.testing.HostState.leftoversOf(warren, id)).isEmpty();
+      }
+    }
+  }
 }
