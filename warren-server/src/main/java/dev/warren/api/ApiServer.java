@@ -35,8 +35,11 @@ public final class ApiServer implements AutoCloseable {
   static final long MAX_JSON = 16L * 1024 * 1024;
   /** Largest request head (request line and headers); more is answered 431. */
   static final int MAX_HEADERS = 16 * 1024;
-  /** Routes that need no token: liveness, readiness and metrics (and the dashboard's login page, see {@link Dashboard}). */
-  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics");
+  /**
+   * Routes that need no token: liveness, readiness, metrics, and Chromium's protocol descriptor (public
+   * data, fetched by CDP clients at the root of a debugger URL's host); the dashboard's login page, see {@link Dashboard}.
+   */
+  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics", CdpDiscovery.PROTOCOL);
 
   /** The actor of calls made through the dashboard's login session. */
   static final ApiTokens.Actor DASHBOARD = new ApiTokens.Actor("dashboard", "dashboard session");
@@ -46,6 +49,7 @@ public final class ApiServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Drain drain = new Drain();
   private final java.time.Duration grace;
+  private final DevtoolsRoots devtoolsRoots;
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
@@ -77,6 +81,8 @@ public final class ApiServer implements AutoCloseable {
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);
     CdpProxy cdpProxy = new CdpProxy(browsers);
+    CdpDiscovery cdpDiscovery = new CdpDiscovery(browsers, signed, liveTokens.urls());
+    this.devtoolsRoots = new DevtoolsRoots(browsers, cdpDiscovery, liveTokens.urls());
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
     Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), t -> tokens.authenticate(t).isPresent(), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
@@ -143,6 +149,8 @@ public final class ApiServer implements AutoCloseable {
       browserRoutes.register(r);
       actionRoutes.register(r);
       cdpProxy.register(r);
+      cdpDiscovery.register(r);
+      devtoolsRoots.register(r);
       liveRoutes.register(r);
       handoffRoutes.register(r);
       vncRoutes.register(r);
@@ -154,7 +162,7 @@ public final class ApiServer implements AutoCloseable {
         for (var e : egressLog.forSandbox(id, limit)) {
           arr.addObject().put("host", e.host()).put("port", e.port()).put("method", e.method()).put("allowed", e.allowed())
               .put("reason", e.reason().orElse(null)).put("viaUpstream", e.viaUpstream()).put("bytesOut", e.bytesOut())
-              .put("bytesIn", e.bytesIn()).put("startedAt", e.startedAt().toString()).put("durationMs", e.duration().toMillis());
+              .put("bytesIn", e.bytesIn()).put("startedAt", Json.time(e.startedAt())).put("durationMs", e.duration().toMillis());
         }
         Json.send(ctx, 200, out);
       });
@@ -163,7 +171,7 @@ public final class ApiServer implements AutoCloseable {
         ObjectNode out = Json.object();
         var arr = out.putArray("events");
         for (var e : events.list(Optional.ofNullable(ctx.queryParam("subject")), limit)) {
-          arr.addObject().put("id", e.id()).put("at", e.at().toString()).put("kind", e.kind()).put("subject", e.subject().orElse(null))
+          arr.addObject().put("id", e.id()).put("at", Json.time(e.at())).put("kind", e.kind()).put("subject", e.subject().orElse(null))
               .put("detail", e.detail());
         }
         Json.send(ctx, 200, out);
@@ -331,6 +339,7 @@ public final class ApiServer implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       // viewers hear "shutting down" (1001) and reconnect to the next controller
       streams.close();
+      devtoolsRoots.close();
       try {
         drain.run(app, grace);
       } catch (RuntimeException e) {
