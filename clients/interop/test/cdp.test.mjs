@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import puppeteer from 'puppeteer-core';
 import { chromium } from 'playwright-core';
 import CDP from 'chrome-remote-interface';
-import { api, withBrowser, page } from './warren.mjs';
+import { api, withBrowser, page } from '../lib/warren.mjs';
 
 async function rootOf(b) {
   const r = await api('POST', `/v1/browsers/${b.id}/devtools-root`);
@@ -65,8 +65,13 @@ test('chrome-remote-interface finds a page through /json/list and /json/protocol
     assert.match(target.webSocketDebuggerUrl, /\/v1\/browsers\/brw_[0-9a-z]{26}\/devtools\/page\/.+\?token=wst\./);
     const client = await CDP({ ...opts, target });
     try {
-      const { result } = await client.Runtime.evaluate({ expression: 'document.title' });
-      assert.equal(result.value, 'cri');
+      // the new tab loads its URL on its own: wait (bounded) for its title
+      let title = '';
+      for (let i = 0; i < 100 && title !== 'cri'; i++) {
+        title = (await client.Runtime.evaluate({ expression: 'document.title' })).result.value;
+        if (title !== 'cri') await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(title, 'cri');
     } finally {
       await client.close();
     }

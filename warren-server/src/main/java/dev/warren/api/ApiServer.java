@@ -50,6 +50,7 @@ public final class ApiServer implements AutoCloseable {
   private final Drain drain = new Drain();
   private final java.time.Duration grace;
   private final DevtoolsRoots devtoolsRoots;
+  private final dev.warren.mcp.McpEndpoint mcp;
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
@@ -83,6 +84,10 @@ public final class ApiServer implements AutoCloseable {
     CdpProxy cdpProxy = new CdpProxy(browsers);
     CdpDiscovery cdpDiscovery = new CdpDiscovery(browsers, signed, liveTokens.urls());
     this.devtoolsRoots = new DevtoolsRoots(browsers, cdpDiscovery, liveTokens.urls());
+    InetSocketAddress listenOn = config.listen();
+    String self = listenOn.getAddress().isAnyLocalAddress() ? "127.0.0.1" : listenOn.getAddress().getHostAddress();
+    this.mcp = new dev.warren.mcp.McpEndpoint(() -> java.net.URI.create("http://" + (self.contains(":") ? "[" + self + "]" : self) + ":" + port()),
+        dev.warren.Version.CURRENT);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
     Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), t -> tokens.authenticate(t).isPresent(), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
@@ -151,6 +156,7 @@ public final class ApiServer implements AutoCloseable {
       cdpProxy.register(r);
       cdpDiscovery.register(r);
       devtoolsRoots.register(r);
+      mcp.register(r);
       liveRoutes.register(r);
       handoffRoutes.register(r);
       vncRoutes.register(r);
@@ -246,7 +252,7 @@ public final class ApiServer implements AutoCloseable {
    * trail), null for a public or self-checked route.
    */
   static ApiTokens.Actor authorize(ApiTokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
-    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1"))) {
+    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1") || path.equals(dev.warren.mcp.McpEndpoint.PATH))) {
       return null;
     }
     String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
@@ -340,6 +346,7 @@ public final class ApiServer implements AutoCloseable {
       // viewers hear "shutting down" (1001) and reconnect to the next controller
       streams.close();
       devtoolsRoots.close();
+      mcp.close();
       try {
         drain.run(app, grace);
       } catch (RuntimeException e) {

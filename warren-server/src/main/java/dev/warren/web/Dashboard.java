@@ -83,7 +83,8 @@ public final class Dashboard {
       }
       return true;
     }
-    if (PUBLIC.contains(path) || path.startsWith("/live/")) {
+    if (PUBLIC.contains(path) || path.startsWith("/live/") || path.equals(dev.warren.mcp.McpEndpoint.PATH)) {
+      // MCP is the API's: a bearer token, never the dashboard's cookie
       // live-view pages check their own signed token
       return false;
     }

@@ -43,7 +43,7 @@ class CdpDiscoveryTest {
   }
 
   @Test
-  void newTargetsAndTheProtocolAreServedWithDebuggerUrlsThroughWarren() {
+  void newTargetsAndTheProtocolAreServedWithDebuggerUrlsThroughWarren() throws Exception {
     JsonNode b = server.post("/v1/browsers", "{}").json();
     String id = b.path("id").asString();
     try {
