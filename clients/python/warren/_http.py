@@ -10,7 +10,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional, TypeVar
 
 from .errors import UnavailableError, WarrenError, for_status
 
@@ -128,3 +128,31 @@ def quote(segment: str) -> str:
     if not segment or "/" in segment:
         raise ValueError(f"not an id: {segment!r}")
     return urllib.parse.quote(segment, safe="")
+
+
+H = TypeVar("H", bound="Owned")
+
+
+class Owned:
+    """A handle that may own what it names: ``close()`` then deletes it (already gone is fine); a context manager."""
+
+    _http: Transport
+    _path: str
+    _owns: bool
+    _closed: bool
+
+    def delete(self) -> None:
+        """Deletes it now, owning or not; already gone is fine."""
+        self._closed = True
+        self._http.request("DELETE", self._path, ok=(404,))
+
+    def close(self) -> None:
+        if self._owns and not self._closed:
+            self.delete()
+        self._closed = True
+
+    def __enter__(self: H) -> H:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Sequence
 
-from ._http import Transport, quote
+from ._http import Owned, Transport, quote
 from .errors import NotFoundError
 from .sandboxes import parse_time
 
@@ -100,7 +100,7 @@ class Handoff:
         return self
 
 
-class Browser:
+class Browser(Owned):
     """A handle to one browser session; closing an owning handle closes the session (saving its profile)."""
 
     def __init__(self, http: Transport, info: BrowserInfo | str, owns: bool, reused: bool = False):
@@ -143,20 +143,6 @@ class Browser:
     def handoff(self, reason: str) -> Handoff:
         return Handoff(self._http, self.id, self._http.request("POST", self._path + "/handoffs", json_body={"reason": reason}).json())
 
-    def delete(self) -> None:
-        self._closed = True
-        self._http.request("DELETE", self._path, ok=(404,))
-
-    def close(self) -> None:
-        if self._owns and not self._closed:
-            self.delete()
-        self._closed = True
-
-    def __enter__(self) -> "Browser":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class Browsers:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
 
-from ._http import Transport, quote
+from ._http import Owned, Transport, quote
 from .errors import NotFoundError
 
 
@@ -160,13 +160,13 @@ class Command:
         return CommandResult.of(self._http.request("POST", self._path + "/signal", json_body={"signal": name}, retry="connect").json())
 
 
-class Session:
+class Session(Owned):
     """A persistent bash: commands run one at a time, each sourced into the same shell. Closing an
     owning handle (from ``sessions.create``) deletes the session."""
 
     def __init__(self, http: Transport, sandbox_id: str, session_id: str, owns: bool):
         self._http, self.id, self.sandbox_id, self._owns, self._closed = http, session_id, sandbox_id, owns, False
-        self._base = f"/v1/sandboxes/{quote(sandbox_id)}/sessions/{quote(session_id)}"
+        self._path = self._base = f"/v1/sandboxes/{quote(sandbox_id)}/sessions/{quote(session_id)}"
 
     def info(self) -> Dict[str, Any]:
         return self._http.request("GET", self._base).json()
@@ -198,17 +198,6 @@ class Session:
         self._closed = True
         self._http.request("DELETE", self._base, query={"keepProcesses": "true" if keep_processes else None}, ok=(404,))
 
-    def close(self) -> None:
-        if self._owns and not self._closed:
-            self.delete()
-        self._closed = True
-
-    def __enter__(self) -> "Session":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 class Sessions:
     def __init__(self, http: Transport, sandbox_id: str):
@@ -227,7 +216,7 @@ class Sessions:
         return Session(self._http, self._sandbox, session_id, owns=False)
 
 
-class Sandbox:
+class Sandbox(Owned):
     """A handle to one sandbox. Closing an owning handle (from ``sandboxes.create``) deletes the sandbox;
     use it as a context manager."""
 
@@ -271,20 +260,6 @@ class Sandbox:
         self._info = SandboxInfo.of(self._http.request("POST", f"{self._path}/{what}").json())
         return self._info
 
-    def delete(self) -> None:
-        self._closed = True
-        self._http.request("DELETE", self._path, ok=(404,))
-
-    def close(self) -> None:
-        if self._owns and not self._closed:
-            self.delete()
-        self._closed = True
-
-    def __enter__(self) -> "Sandbox":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class Sandboxes:

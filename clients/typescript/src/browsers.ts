@@ -1,4 +1,4 @@
-import { defined, type Http, seg, sleep } from './http.js';
+import { defined, type Http, Owned, seg, sleep } from './http.js';
 import { NotFoundError } from './errors.js';
 
 export interface BrowserInfo {
@@ -101,12 +101,10 @@ export class Handoff {
 }
 
 /** A handle to one browser session; an owning one closes the session (saving its profile) on close. */
-export class Browser {
+export class Browser extends Owned {
   readonly actions: Actions;
-  private readonly path: string;
-  private closed = false;
-  constructor(private readonly http: Http, readonly id: string, public info: BrowserInfo | undefined, readonly owns: boolean, readonly reused = false) {
-    this.path = `/v1/browsers/${seg(id)}`;
+  constructor(http: Http, readonly id: string, public info: BrowserInfo | undefined, owns: boolean, readonly reused = false) {
+    super(http, `/v1/browsers/${seg(id)}`, owns);
     this.actions = new Actions(http, id);
   }
   async refresh(): Promise<BrowserInfo> {
@@ -136,17 +134,6 @@ export class Browser {
   }
   async handoff(reason: string): Promise<Handoff> {
     return new Handoff(this.http, this.id, await this.http.json('POST', this.path + '/handoffs', { json: { reason } }));
-  }
-  async delete(): Promise<void> {
-    this.closed = true;
-    await this.http.call('DELETE', this.path, { ok: [404] });
-  }
-  async close(): Promise<void> {
-    if (this.owns && !this.closed) await this.delete();
-    this.closed = true;
-  }
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 

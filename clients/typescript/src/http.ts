@@ -118,3 +118,24 @@ export function abs(path: string): string {
 export function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** A handle that may own what it names: `close()` then deletes it (already gone is fine); `await using` calls it. */
+export abstract class Owned {
+  protected closed = false;
+  protected constructor(protected readonly http: Http, protected readonly path: string, readonly owns: boolean) {}
+
+  /** Deletes it now, owning or not; already gone is fine. */
+  async delete(): Promise<void> {
+    this.closed = true;
+    await this.http.call('DELETE', this.path, { ok: [404] });
+  }
+
+  async close(): Promise<void> {
+    if (this.owns && !this.closed) await this.delete();
+    this.closed = true;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,4 +1,4 @@
-import { abs, defined, type Http, seg } from './http.js';
+import { abs, defined, type Http, Owned, seg } from './http.js';
 import { NotFoundError } from './errors.js';
 
 export interface SandboxInfo {
@@ -117,11 +117,11 @@ export class Command {
 }
 
 /** A persistent bash whose state carries over between commands; an owning handle deletes it on close. */
-export class Session {
+export class Session extends Owned {
   private readonly base: string;
-  private closed = false;
-  constructor(private readonly http: Http, readonly sandboxId: string, readonly id: string, readonly owns: boolean) {
-    this.base = `/v1/sandboxes/${seg(sandboxId)}/sessions/${seg(id)}`;
+  constructor(http: Http, readonly sandboxId: string, readonly id: string, owns: boolean) {
+    super(http, `/v1/sandboxes/${seg(sandboxId)}/sessions/${seg(id)}`, owns);
+    this.base = this.path;
   }
   run(command: string, o: { waitSeconds?: number; timeoutSeconds?: number; stdin?: string } = {}): Promise<CommandResult> {
     const wait = o.waitSeconds ?? 60;
@@ -138,16 +138,9 @@ export class Session {
   setEnv(vars: Record<string, string | null>): Promise<Record<string, unknown>> {
     return this.http.json('PUT', this.base + '/env', { json: { vars } });
   }
-  async delete(keepProcesses = false): Promise<void> {
+  override async delete(keepProcesses = false): Promise<void> {
     this.closed = true;
     await this.http.call('DELETE', this.base, { query: { keepProcesses: keepProcesses || undefined }, ok: [404] });
-  }
-  async close(): Promise<void> {
-    if (this.owns && !this.closed) await this.delete();
-    this.closed = true;
-  }
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 
@@ -166,13 +159,11 @@ export class Sessions {
 }
 
 /** A handle to one sandbox; an owning one (from `create`) deletes it on close — `await using sbx = …`. */
-export class Sandbox {
+export class Sandbox extends Owned {
   readonly files: Files;
   readonly sessions: Sessions;
-  private readonly path: string;
-  private closed = false;
-  constructor(private readonly http: Http, readonly id: string, public info: SandboxInfo | undefined, readonly owns: boolean) {
-    this.path = `/v1/sandboxes/${seg(id)}`;
+  constructor(http: Http, readonly id: string, public info: SandboxInfo | undefined, owns: boolean) {
+    super(http, `/v1/sandboxes/${seg(id)}`, owns);
     this.files = new Files(http, id);
     this.sessions = new Sessions(http, id);
   }
@@ -193,17 +184,6 @@ export class Sandbox {
     const i = await this.http.json('POST', `${this.path}/${what}`);
     this.info = i;
     return i;
-  }
-  async delete(): Promise<void> {
-    this.closed = true;
-    await this.http.call('DELETE', this.path, { ok: [404] });
-  }
-  async close(): Promise<void> {
-    if (this.owns && !this.closed) await this.delete();
-    this.closed = true;
-  }
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 

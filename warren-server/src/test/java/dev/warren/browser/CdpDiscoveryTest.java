@@ -2,8 +2,8 @@ package dev.warren.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warren.client.ServerLogOnFailure;
 import dev.warren.testing.TestWarren;
+import dev.warren.testing.WarrenFixture;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
@@ -25,41 +23,29 @@ import tools.jackson.databind.JsonNode;
  * is refused). The npm clients themselves run in WarrenClientsTest.
  */
 class CdpDiscoveryTest {
-  static TestWarren server;
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @RegisterExtension
-  static final ServerLogOnFailure logs = new ServerLogOnFailure(() -> server);
-
-  @BeforeAll
-  static void start() {
-    TestWarren.ensureImage("browser");
-    server = TestWarren.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  static final WarrenFixture warren = WarrenFixture.withBrowserImage();
 
   @Test
   void newTargetsAndTheProtocolAreServedWithDebuggerUrlsThroughWarren() throws Exception {
-    JsonNode b = server.post("/v1/browsers", "{}").json();
+    JsonNode b = warren.server().post("/v1/browsers", "{}").json();
     String id = b.path("id").asString();
     try {
-      TestWarren.Resp created = server.send("PUT", "/v1/browsers/" + id + "/json/new?about:blank", HttpRequest.BodyPublishers.noBody(),
-          java.util.Map.of(), server.token());
+      TestWarren.Resp created = warren.server().send("PUT", "/v1/browsers/" + id + "/json/new?about:blank", HttpRequest.BodyPublishers.noBody(),
+          java.util.Map.of(), warren.server().token());
       assertThat(created.status()).as("%s", created).isEqualTo(200);
       assertThat(created.json().path("webSocketDebuggerUrl").asString())
-          .startsWith("ws://" + server.base().getAuthority() + "/v1/browsers/" + id + "/devtools/page/" + created.json().path("id").asString())
+          .startsWith("ws://" + warren.server().base().getAuthority() + "/v1/browsers/" + id + "/devtools/page/" + created.json().path("id").asString())
           .contains("?token=wst.");
-      assertThat(server.get("/v1/browsers/" + id + "/json/list").json().findValuesAsString("id")).contains(created.json().path("id").asString());
+      assertThat(warren.server().get("/v1/browsers/" + id + "/json/list").json().findValuesAsString("id")).contains(created.json().path("id").asString());
 
-      TestWarren.Resp protocol = server.get("/v1/browsers/" + id + "/json/protocol");
+      TestWarren.Resp protocol = warren.server().get("/v1/browsers/" + id + "/json/protocol");
       assertThat(protocol.status()).isEqualTo(200);
       assertThat(protocol.json().path("domains").findValuesAsString("domain")).contains("Page", "Runtime", "Target");
       // at the root too, without a token (chrome-remote-interface fetches it from the debugger URL's host): public data
-      TestWarren.Resp root = server.send("GET", "/json/protocol", HttpRequest.BodyPublishers.noBody(), java.util.Map.of(), null);
+      TestWarren.Resp root = warren.server().send("GET", "/json/protocol", HttpRequest.BodyPublishers.noBody(), java.util.Map.of(), null);
       assertThat(root.status()).isEqualTo(200);
       assertThat(root.body()).isEqualTo(protocol.body());
 
@@ -69,17 +55,17 @@ class CdpDiscoveryTest {
       assertThat(fetch(URI.create(discovery.replace("?", "/json/version/?"))).statusCode()).isEqualTo(200);
       assertThat(fetch(URI.create(b.path("cdpHttpUrl").asString() + "/json/version")).statusCode()).isEqualTo(401);
 
-      TestWarren.Resp unknown = server.get("/v1/browsers/" + id + "/json/nope");
+      TestWarren.Resp unknown = warren.server().get("/v1/browsers/" + id + "/json/nope");
       assertThat(unknown.status()).isEqualTo(404);
       assertThat(unknown.json().path("detail").asString()).contains("/json/version", "/json/new", "/json/protocol");
     } finally {
-      server.delete("/v1/browsers/" + id);
+      warren.server().delete("/v1/browsers/" + id);
     }
   }
 
   @Test
   void anUnknownActionIsA404ThatListsTheActions() {
-    TestWarren.Resp r = server.post("/v1/browsers/brw_00000000000000000000000000/actions/scroll", "{}");
+    TestWarren.Resp r = warren.server().post("/v1/browsers/brw_00000000000000000000000000/actions/scroll", "{}");
     assertThat(r.status()).isEqualTo(404);
     assertThat(r.json().path("detail").asString()).contains("no browser action scroll").contains("navigate, waitFor, click, type");
     assertThat(r.json().path("actions").toString()).contains("\"screenshot\"", "\"pdf\"");
@@ -87,23 +73,23 @@ class CdpDiscoveryTest {
 
   @Test
   void theLoopbackRootAnswersItsOwnerOnlyAndClosesWithItsSession() throws Exception {
-    String id = server.post("/v1/browsers", "{}").json().path("id").asString();
+    String id = warren.server().post("/v1/browsers", "{}").json().path("id").asString();
     JsonNode root;
     try {
-      root = server.post("/v1/browsers/" + id + "/devtools-root", null).json();
+      root = warren.server().post("/v1/browsers/" + id + "/devtools-root", null).json();
       assertThat(root.path("browserUrl").asString()).isEqualTo("http://127.0.0.1:" + root.path("port").asInt());
       // the same port for the same owner
-      assertThat(server.post("/v1/browsers/" + id + "/devtools-root", null).json().path("port").asInt()).isEqualTo(root.path("port").asInt());
+      assertThat(warren.server().post("/v1/browsers/" + id + "/devtools-root", null).json().path("port").asInt()).isEqualTo(root.path("port").asInt());
 
       HttpResponse<String> version = fetch(URI.create(root.path("browserUrl").asString() + "/json/version"));
       assertThat(version.statusCode()).isEqualTo(200);
-      assertThat(version.body()).contains("\"webSocketDebuggerUrl\":\"ws://" + server.base().getAuthority() + "/v1/browsers/" + id + "/cdp?token=wst.");
+      assertThat(version.body()).contains("\"webSocketDebuggerUrl\":\"ws://" + warren.server().base().getAuthority() + "/v1/browsers/" + id + "/cdp?token=wst.");
 
       // someone else on the host (uid nobody) is refused, and learns no token
       String other = asNobody("curl", "-s", "-w", " %{http_code}", root.path("browserUrl").asString() + "/json/version");
       assertThat(other).endsWith(" 403").contains("answers uid 0 only").doesNotContain("token");
     } finally {
-      server.delete("/v1/browsers/" + id);
+      warren.server().delete("/v1/browsers/" + id);
     }
     assertThat(asNobody("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", root.path("browserUrl").asString() + "/json/version"))
         .as("the port closed with its session").isEqualTo("000");

@@ -6,10 +6,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /** Prints the tail of the controller's log when a test fails, and only then. */
-public final class ServerLogOnFailure implements TestWatcher {
+final class ServerLogOnFailure implements TestWatcher {
   private final Supplier<TestWarren> server;
 
-  public ServerLogOnFailure(Supplier<TestWarren> server) {
+  ServerLogOnFailure(Supplier<TestWarren> server) {
     this.server = server;
   }
 

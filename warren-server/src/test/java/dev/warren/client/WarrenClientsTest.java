@@ -2,7 +2,7 @@ package dev.warren.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warren.testing.TestWarren;
+import dev.warren.testing.WarrenFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,21 +21,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class WarrenClientsTest {
   static final Path CLIENTS = Path.of(System.getProperty("user.dir")).resolveSibling("clients");
-  static TestWarren server;
 
   @RegisterExtension
-  static final ServerLogOnFailure logs = new ServerLogOnFailure(() -> server);
-
-  @BeforeAll
-  static void start() {
-    TestWarren.ensureImage("browser");
-    server = TestWarren.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  static final WarrenFixture warren = WarrenFixture.withBrowserImage();
 
   @Test
   void thePythonSdkPassesItsTests() throws Exception {
@@ -64,7 +50,7 @@ class WarrenClientsTest {
     Path out = Files.createTempFile("warren-clients-", ".log");
     try {
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
-      pb.environment().putAll(Map.of("WARREN_URL", server.base().toString(), "WARREN_TOKEN", server.token(), "PUPPETEER_SKIP_DOWNLOAD", "1",
+      pb.environment().putAll(Map.of("WARREN_URL", warren.server().base().toString(), "WARREN_TOKEN", warren.server().token(), "PUPPETEER_SKIP_DOWNLOAD", "1",
           "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1", "NO_COLOR", "1"));
       long t0 = System.nanoTime();
       Process p = pb.start();
