@@ -72,11 +72,6 @@ public final class McpEndpoint implements AutoCloseable {
     transport.service(ctx.req(), ctx.res());
   }
 
-  /** The names of the tools, as a client lists them. */
-  public List<String> toolNames() {
-    return server.listTools().stream().map(McpSchema.Tool::name).toList();
-  }
-
   @Override
   public void close() {
     server.closeGracefully();
