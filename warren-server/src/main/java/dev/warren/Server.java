@@ -64,7 +64,8 @@ public final class Server implements AutoCloseable {
     parts.push(store);
     dev.warren.audit.Audit audit = new dev.warren.audit.Audit(store, config.auditRetention());
     parts.push(audit);
-    Images images = Images.open(config.imagesDir(), config.mirror());
+    // images named by WARREN_BUILD_IMAGES are built in the background once the API is up (./warren up asks for browser)
+    dev.warren.image.BackgroundBuilds images = new dev.warren.image.BackgroundBuilds(Images.open(config.imagesDir(), config.mirror()));
     Network network = Network.bridge(instance, config.proxyPort());
     FileWatch watch = new FileWatch();
     parts.push(watch);
@@ -113,6 +114,7 @@ public final class Server implements AutoCloseable {
         egressLog);
     parts.push(proxy);
     writeListenFile(config);
+    images.start(config.buildImages());
     events.record("controller.started", null, "Warren " + dev.warren.Version.CURRENT + " " + instance.name() + " on "
         + config.listen().getAddress().getHostAddress() + ":" + api.port() + ", data " + config.dataDir() + ", store " + store.kind()
         + ", bridge " + instance.bridge() + " " + instance.subnet(), java.time.Duration.ofNanos(System.nanoTime() - t0));

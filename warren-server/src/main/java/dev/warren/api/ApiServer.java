@@ -35,8 +35,11 @@ public final class ApiServer implements AutoCloseable {
   static final long MAX_JSON = 16L * 1024 * 1024;
   /** Largest request head (request line and headers); more is answered 431. */
   static final int MAX_HEADERS = 16 * 1024;
-  /** Routes that need no token: liveness, readiness and metrics (and the dashboard's login page, see {@link Dashboard}). */
-  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics");
+  /**
+   * Routes that need no token: liveness, readiness, metrics, and Chromium's protocol descriptor (public
+   * data, fetched by CDP clients at the root of a debugger URL's host); the dashboard's login page, see {@link Dashboard}.
+   */
+  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics", CdpDiscovery.PROTOCOL);
 
   /** The actor of calls made through the dashboard's login session. */
   static final ApiTokens.Actor DASHBOARD = new ApiTokens.Actor("dashboard", "dashboard session");
@@ -46,6 +49,8 @@ public final class ApiServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Drain drain = new Drain();
   private final java.time.Duration grace;
+  private final DevtoolsRoots devtoolsRoots;
+  private final dev.warren.mcp.McpEndpoint mcp;
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
@@ -77,6 +82,12 @@ public final class ApiServer implements AutoCloseable {
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);
     CdpProxy cdpProxy = new CdpProxy(browsers);
+    CdpDiscovery cdpDiscovery = new CdpDiscovery(browsers, signed, liveTokens.urls());
+    this.devtoolsRoots = new DevtoolsRoots(browsers, cdpDiscovery, liveTokens.urls());
+    InetSocketAddress listenOn = config.listen();
+    String self = listenOn.getAddress().isAnyLocalAddress() ? "127.0.0.1" : listenOn.getAddress().getHostAddress();
+    this.mcp = new dev.warren.mcp.McpEndpoint(() -> java.net.URI.create("http://" + (self.contains(":") ? "[" + self + "]" : self) + ":" + port()),
+        dev.warren.Version.CURRENT);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
     Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), t -> tokens.authenticate(t).isPresent(), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
@@ -143,6 +154,9 @@ public final class ApiServer implements AutoCloseable {
       browserRoutes.register(r);
       actionRoutes.register(r);
       cdpProxy.register(r);
+      cdpDiscovery.register(r);
+      devtoolsRoots.register(r);
+      mcp.register(r);
       liveRoutes.register(r);
       handoffRoutes.register(r);
       vncRoutes.register(r);
@@ -154,7 +168,7 @@ public final class ApiServer implements AutoCloseable {
         for (var e : egressLog.forSandbox(id, limit)) {
           arr.addObject().put("host", e.host()).put("port", e.port()).put("method", e.method()).put("allowed", e.allowed())
               .put("reason", e.reason().orElse(null)).put("viaUpstream", e.viaUpstream()).put("bytesOut", e.bytesOut())
-              .put("bytesIn", e.bytesIn()).put("startedAt", e.startedAt().toString()).put("durationMs", e.duration().toMillis());
+              .put("bytesIn", e.bytesIn()).put("startedAt", Json.time(e.startedAt())).put("durationMs", e.duration().toMillis());
         }
         Json.send(ctx, 200, out);
       });
@@ -163,7 +177,7 @@ public final class ApiServer implements AutoCloseable {
         ObjectNode out = Json.object();
         var arr = out.putArray("events");
         for (var e : events.list(Optional.ofNullable(ctx.queryParam("subject")), limit)) {
-          arr.addObject().put("id", e.id()).put("at", e.at().toString()).put("kind", e.kind()).put("subject", e.subject().orElse(null))
+          arr.addObject().put("id", e.id()).put("at", Json.time(e.at())).put("kind", e.kind()).put("subject", e.subject().orElse(null))
               .put("detail", e.detail());
         }
         Json.send(ctx, 200, out);
@@ -238,7 +252,7 @@ public final class ApiServer implements AutoCloseable {
    * trail), null for a public or self-checked route.
    */
   static ApiTokens.Actor authorize(ApiTokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
-    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1"))) {
+    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1") || path.equals(dev.warren.mcp.McpEndpoint.PATH))) {
       return null;
     }
     String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
@@ -331,6 +345,8 @@ public final class ApiServer implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       // viewers hear "shutting down" (1001) and reconnect to the next controller
       streams.close();
+      devtoolsRoots.close();
+      mcp.close();
       try {
         drain.run(app, grace);
       } catch (RuntimeException e) {

@@ -37,7 +37,7 @@ final class AuditRoutes {
       ObjectNode out = Json.object();
       var arr = out.putArray("entries");
       for (AuditEntry e : audit.query(actor, subject, since, limit)) {
-        arr.addObject().put("id", e.id()).put("at", e.at().toString()).put("actor", e.actor()).put("method", e.method())
+        arr.addObject().put("id", e.id()).put("at", Json.time(e.at())).put("actor", e.actor()).put("method", e.method())
             .put("route", e.route()).put("path", e.path()).put("subject", e.subject().orElse(null)).put("status", e.status())
             .put("durationMs", e.durationMs());
       }
@@ -73,8 +73,8 @@ final class AuditRoutes {
 
   private static ObjectNode json(ApiTokens.Info i) {
     ObjectNode n = Json.object();
-    n.put("id", i.id()).put("name", i.name()).put("createdAt", i.createdAt().toString()).put("createdBy", i.createdBy())
-        .put("revokedAt", i.revokedAt().map(Instant::toString).orElse(null));
+    n.put("id", i.id()).put("name", i.name()).put("createdAt", Json.time(i.createdAt())).put("createdBy", i.createdBy())
+        .put("revokedAt", Json.time(i.revokedAt()));
     return n;
   }
 

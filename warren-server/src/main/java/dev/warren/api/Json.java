@@ -13,6 +13,22 @@ final class Json {
 
   private Json() {}
 
+  /** One format for every time the API answers: RFC 3339 UTC with milliseconds, the precision the store keeps. */
+  private static final java.time.format.DateTimeFormatter TIME =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
+  /**
+   * {@code 2026-11-22T10:15:30.123Z}, always with three fraction digits: a create's answer (whose
+   * times are fresh, to the nanosecond) reads the same as every later answer (from the store).
+   */
+  static String time(java.time.Instant t) {
+    return TIME.format(t);
+  }
+
+  static String time(java.util.Optional<java.time.Instant> t) {
+    return t.map(Json::time).orElse(null);
+  }
+
   static ObjectNode object() {
     return MAPPER.createObjectNode();
   }

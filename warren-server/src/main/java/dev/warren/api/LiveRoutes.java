@@ -134,7 +134,7 @@ final class LiveRoutes {
     Duration ttl = b.integer("ttlSeconds", 1, LiveTokens.MAX_TTL_SECONDS).map(Duration::ofSeconds).orElse(LiveTokens.DEFAULT_TTL);
     browsers.get(id);
     ObjectNode out = Json.object().put("url", tokens.pageUrl(ctx, id, control, ttl)).put("control", control)
-        .put("expiresAt", LiveTokens.expiry(ttl).toString());
+        .put("expiresAt", Json.time(LiveTokens.expiry(ttl)));
     Json.send(ctx, 201, out);
   }
 
@@ -146,7 +146,7 @@ final class LiveRoutes {
     String holder = null;
     for (ViewerSession s : views.viewers(id)) {
       arr.addObject().put("viewer", s.viewerId()).put("generation", s.generation()).put("scope", s.scope()).put("control", s.control())
-          .put("connected", s.connected()).put("createdAt", s.createdAt().toString()).put("lastSeenAt", s.lastSeenAt().toString());
+          .put("connected", s.connected()).put("createdAt", Json.time(s.createdAt())).put("lastSeenAt", Json.time(s.lastSeenAt()));
       if (s.control()) {
         holder = s.viewerId();
       }

@@ -45,7 +45,7 @@ final class VncRoutes {
       Duration ttl = b.integer("ttlSeconds", 1, LiveTokens.MAX_TTL_SECONDS).map(Duration::ofSeconds).orElse(LiveTokens.DEFAULT_TTL);
       String id = sandboxes.get(ctx.pathParam("id")).id();
       ObjectNode out = Json.object().put("url", tokens.urls().ws(ctx) + "/v1/sandboxes/" + id + "/vnc?token=" + tokens.issueVnc(id, ttl))
-          .put("expiresAt", LiveTokens.expiry(ttl).toString());
+          .put("expiresAt", Json.time(LiveTokens.expiry(ttl)));
       Json.send(ctx, 201, out);
     });
     r.ws("/v1/sandboxes/{id}/vnc", ws -> {

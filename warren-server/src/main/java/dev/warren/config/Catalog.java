@@ -57,6 +57,9 @@ public final class Catalog {
           "A sandbox with no API activity and no CPU use for this long is stopped (0: never). Per sandbox: idleTimeoutSeconds."),
       new Entry("WARREN_IDLE_CHECK_INTERVAL", "15s", "Sandboxes", "How often idleness is checked."),
       new Entry("WARREN_BROWSER_POOL", "0", "Sandboxes", "Headless browsers kept started and ready to hand out (0..64)."),
+      new Entry("WARREN_BUILD_IMAGES", "", "Sandboxes",
+          "Images to build in the background once the API is up when they are not built yet, comma-separated (./warren up sets "
+              + "browser). Progress in the log; creating a sandbox or browser of one answers 503 with it until it is ready."),
       new Entry("WARREN_CRUN", "", "Runtime", "Absolute path of the crun binary. Empty: crun on the PATH."),
       new Entry("WARREN_MIRROR", "http://deb.debian.org/debian", "Runtime", "Debian mirror for image builds (http, https or file URL)."),
       new Entry("WARREN_LOG_LEVEL", "INFO", "Logs", "TRACE, DEBUG, INFO, WARN or ERROR."),

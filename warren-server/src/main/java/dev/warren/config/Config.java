@@ -37,7 +37,8 @@ public record Config(
     Duration shutdownGrace,
     Logging logging,
     Duration auditRetention,
-    Optional<java.net.URI> publicUrl) {
+    Optional<java.net.URI> publicUrl,
+    java.util.List<String> buildImages) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -142,7 +143,19 @@ public record Config(
     }
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
         hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
-        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl));
+        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl), buildImages(s));
+  }
+
+  /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */
+  private static java.util.List<String> buildImages(Settings s) {
+    java.util.List<String> names = java.util.Arrays.stream(s.string("WARREN_BUILD_IMAGES", "").split(",")).map(String::strip)
+        .filter(n -> !n.isEmpty()).toList();
+    for (String n : names) {
+      if (!n.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+        throw new ConfigException("WARREN_BUILD_IMAGES: expected image names separated by commas (e.g. browser), got '" + n + "'");
+      }
+    }
+    return names;
   }
 
   /** {@code http(s)://host[:port][/prefix]}: where clients reach this Warren, for the URLs it hands out. */

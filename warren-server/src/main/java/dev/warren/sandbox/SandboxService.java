@@ -238,6 +238,8 @@ public final class SandboxService {
   private Image image(String name) {
     try {
       return images.require(name);
+    } catch (dev.warren.image.BackgroundBuilds.BeingBuilt e) {
+      throw new SandboxException(Problem.UNAVAILABLE, e.getMessage(), e);
     } catch (ImageException e) {
       boolean known = images.recipes().stream().anyMatch(r -> r.name().equals(name));
       if (!known) {

@@ -27,7 +27,7 @@ public final class Dashboard {
   /** How long a dashboard login lasts. */
   public static final Duration SESSION_TTL = Duration.ofHours(12);
   private static final Duration REFUSED_EVENT_EVERY = Duration.ofMinutes(1);
-  private static final Set<String> PUBLIC = Set.of("/login", "/ui/warren.css", "/healthz", "/readyz", "/metrics");
+  private static final Set<String> PUBLIC = Set.of("/login", "/ui/warren.css", "/healthz", "/readyz", "/metrics", "/json/protocol");
 
   private final WebSessions sessions;
   private final Predicate<String> apiToken;
@@ -83,7 +83,8 @@ public final class Dashboard {
       }
       return true;
     }
-    if (PUBLIC.contains(path) || path.startsWith("/live/")) {
+    if (PUBLIC.contains(path) || path.startsWith("/live/") || path.equals(dev.warren.mcp.McpEndpoint.PATH)) {
+      // MCP is the API's: a bearer token, never the dashboard's cookie
       // live-view pages check their own signed token
       return false;
     }

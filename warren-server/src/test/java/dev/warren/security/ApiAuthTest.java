@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ApiAuthTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics", "GET /live/live.js");
+  /** Chromium's protocol description is public data that chrome-remote-interface fetches at a debugger URL's root (CdpDiscovery). */
+  private static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics", "GET /live/live.js", "GET /json/protocol");
   /** The dashboard's own routes, which answer a person (HTML) and are checked by DashboardAuthTest. */
   private static final Set<String> DASHBOARD = Set.of("GET /login", "POST /login", "POST /logout", "GET /", "GET /ui/<path>");
   /** WebSockets that accept the upgrade and then check a viewer token themselves. */
