@@ -1,6 +1,7 @@
 package dev.warren.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -172,6 +173,61 @@ class EgressProxyHttpTest {
       client.send("GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n");
       assertThat(client.readHead()).startsWith("HTTP/1.1 400 ");
       assertThat(client.readToEnd()).contains("CONNECT");
+    }
+  }
+
+  /** An origin that answers the first request with {@code answer} and then echoes whatever follows. */
+  private static java.net.ServerSocket upgradingOrigin(String answer) {
+    java.net.ServerSocket server = OutsideHost.shared().serverSocket();
+    Thread.ofVirtual().start(() -> {
+      try (java.net.Socket s = server.accept()) {
+        var in = s.getInputStream();
+        String head = "";
+        while (!head.endsWith("\r\n\r\n")) {
+          int c = in.read();
+          if (c < 0) {
+            return;
+          }
+          head += (char) c;
+        }
+        s.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
+        in.transferTo(s.getOutputStream());
+      } catch (IOException e) {
+        // the test is over
+      }
+    });
+    return server;
+  }
+
+  @Test
+  void anUpgradeBecomesATunnelOnlyOnceTheOriginAnswers101() throws Exception {
+    try (java.net.ServerSocket ws = upgradingOrigin("HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n")) {
+      String target = OutsideHost.shared().target(ws.getLocalPort());
+      fixture.allow(target);
+      try (RawClient client = fixture.client()) {
+        client.send("GET http://" + target + "/ws HTTP/1.1\r\nHost: " + target + "\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\nearly");
+        assertThat(client.readHead()).startsWith("HTTP/1.1 101 ");
+        assertThat(new String(client.readExactly(5), StandardCharsets.ISO_8859_1)).isEqualTo("early");
+        client.send("more");
+        assertThat(new String(client.readExactly(4), StandardCharsets.ISO_8859_1)).isEqualTo("more");
+      }
+    }
+  }
+
+  @Test
+  void withoutA101TheBytesAfterAnUpgradeRequestAreNotForwarded() throws Exception {
+    try (java.net.ServerSocket ws = upgradingOrigin("HTTP/1.1 400 No\r\nContent-Length: 3\r\n\r\nno!")) {
+      String target = OutsideHost.shared().target(ws.getLocalPort());
+      fixture.allow(target);
+      try (RawClient client = fixture.client()) {
+        client.send("GET http://" + target + "/ws HTTP/1.1\r\nHost: " + target + "\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n"
+            + "GET /smuggled HTTP/1.1\r\n\r\n");
+        assertThat(client.readHead()).startsWith("HTTP/1.1 400 No");
+        assertThat(new String(client.readExactly(3), StandardCharsets.ISO_8859_1)).isEqualTo("no!");
+        client.socket.setSoTimeout(500);
+        assertThatThrownBy(client::read).as("the origin echoed nothing: it never got the bytes after the request")
+            .isInstanceOf(java.net.SocketTimeoutException.class);
+      }
     }
   }
 }
