@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * virtual thread; not thread-safe.
  *
  * <p>An event is {@code allowed} when traffic was relayed (the tunnel was established or the
- * request forwarded); otherwise its {@code reason} says why not, whether the policy refused or the
- * destination could not be reached. Byte counts are what the proxy relayed: for {@code CONNECT} the
+ * request forwarded) and the proxy did not have to cut it; otherwise its {@code reason} says why:
+ * the policy or the {@link EgressGuard} refused, the destination could not be reached, the request
+ * body's framing broke part-way, or the answer carried the upstream credentials. Byte counts are what the proxy relayed: for {@code CONNECT} the
  * tunnelled bytes, for plain HTTP the request as forwarded (rewritten head and body) and the answer.
  */
 final class Exchange {
