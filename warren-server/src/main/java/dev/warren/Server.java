@@ -7,6 +7,7 @@ import dev.warren.events.Events;
 import dev.warren.host.Instance;
 import dev.warren.host.InstanceRegistry;
 import dev.warren.image.Images;
+import dev.warren.net.EgressGuard;
 import dev.warren.net.EgressLog;
 import dev.warren.net.EgressProxy;
 import dev.warren.net.Network;
@@ -74,8 +75,10 @@ public final class Server implements AutoCloseable {
     parts.push(runtime);
     runtime.init();
     Events events = new Events(store);
-    EgressLog egressLog = new EgressLog(store);
-    sandboxes = new SandboxService(config, store, runtime, network, images, events);
+    EgressLog egressLog = new EgressLog(store, config.egress());
+    parts.push(egressLog);
+    EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
+    sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
     ShellService shells = new ShellService(sandboxes, runtime, watch, store, events);
     parts.push(shells);
     parts.push(sandboxes.open());
@@ -108,10 +111,8 @@ public final class Server implements AutoCloseable {
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0
     InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());
     InetSocketAddress apiAt = new InetSocketAddress(config.listen().getAddress(), api.port());
-    dev.warren.config.Cidr subnet = instance.subnet();
-    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient, Set.of(apiAt, proxyAt),
-        a -> a.isLinkLocalAddress() || (a instanceof java.net.Inet4Address v4 && subnet.contains(dev.warren.config.Cidr.toInt(v4.getHostAddress()))),
-        egressLog);
+    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient, Set.of(apiAt, proxyAt), egressGuard, egressLog,
+        config.egress().maxConnectionsPerSandbox());
     parts.push(proxy);
     writeListenFile(config);
     images.start(config.buildImages());

@@ -127,6 +127,7 @@ public final class BrowserService implements AutoCloseable {
   }
 
   public Created create(BrowserSpec spec) {
+    sandboxes.checkEgress(spec.egress()); // before a pooled browser is claimed for it
     if (spec.key().isEmpty()) {
       return new Created(fromPoolOrStart(spec), true);
     }

@@ -57,14 +57,17 @@ public final class SandboxService {
   private final Network network;
   private final Images images;
   private final Events events;
+  private final dev.warren.net.EgressGuard egressGuard;
   private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final ReentrantLock allocation = new ReentrantLock();
   private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
   private final java.util.List<SandboxListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events) {
+  public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
+      dev.warren.net.EgressGuard egressGuard) {
     this.config = config;
+    this.egressGuard = egressGuard;
     this.store = store;
     this.repo = new SandboxRepository(store);
     this.runtime = runtime;
@@ -156,6 +159,7 @@ public final class SandboxService {
   // ---- create
 
   public Sandbox create(SandboxSpec spec, Optional<String> idempotencyKey) {
+    checkEgress(spec.egress());
     Image image = image(spec.image());
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);
@@ -209,6 +213,18 @@ public final class SandboxService {
         throw asSandboxException("create", sandbox.id(), e);
       }
     });
+  }
+
+  /**
+   * Refuses (400 naming {@code egress.upstreamProxy}) a policy whose upstream proxy is on Warren's
+   * host or networks: here, at create, not at the sandbox's first connection.
+   */
+  public void checkEgress(dev.warren.net.EgressPolicy egress) {
+    try {
+      egressGuard.checkUpstreamProxy(egress);
+    } catch (IllegalArgumentException e) {
+      throw SandboxException.invalidField("egress.upstreamProxy", e.getMessage());
+    }
   }
 
   private static void requireDesktopTools(Image image) {
@@ -462,6 +478,7 @@ public final class SandboxService {
 
   /** Replaces a sandbox's egress policy; the proxy applies it from the next connection. */
   public Sandbox setEgress(String id, dev.warren.net.EgressPolicy egress) {
+    checkEgress(egress);
     return locked(id, () -> {
       Sandbox s = get(id);
       SandboxSpec spec = s.spec().withEgress(egress);
