@@ -37,7 +37,8 @@ public record Config(
     Duration shutdownGrace,
     Logging logging,
     Duration auditRetention,
-    Optional<java.net.URI> publicUrl) {
+    Optional<java.net.URI> publicUrl,
+    SeccompAllow seccompAllow) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -70,6 +71,7 @@ public record Config(
     Objects.requireNonNull(logging, "logging");
     Objects.requireNonNull(auditRetention, "auditRetention");
     Objects.requireNonNull(publicUrl, "publicUrl");
+    Objects.requireNonNull(seccompAllow, "seccompAllow");
     if (!dataDir.isAbsolute()) {
       throw new ConfigException("WARREN_DATA: must be an absolute path, got " + dataDir);
     }
@@ -142,7 +144,8 @@ public record Config(
     }
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
         hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
-        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl));
+        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl),
+        s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE));
   }
 
   /** {@code http(s)://host[:port][/prefix]}: where clients reach this Warren, for the URLs it hands out. */
