@@ -75,6 +75,22 @@ class RestrictedProfileTest {
   }
 
   @Test
+  void commandsRunWithoutTheAgentAreRestrictedToo() {
+    String id = warren.createSandbox("{}");
+    // the image's agent cannot run any more (as in an image without bash): commands go through crun exec
+    probe.exec(id, "chmod a-x /bin/bash; nohup sh -c 'sleep 0.5; kill $(cat /var/lib/warren/agent/ready); "
+        + "rm /var/lib/warren/agent/ready' >/dev/null 2>&1 &");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !java.nio.file.Files.exists(
+        warren.dataDir().resolve("sandboxes").resolve(id).resolve("rootfs/var/lib/warren/agent/ready")));
+    warren.restart();
+    Map<String, String> status = probe.status(id, "self");
+    assertRestricted(status, "crun exec");
+    assertThat(status).containsEntry("CapEff", SandboxProbe.CAPS);
+    assertThat(probe.run(id, "ls /var/lib/warren/agent/ready")).as("no agent answered").contains("No such file");
+    assertThat(warren.delete("/v1/sandboxes/" + id).status()).isEqualTo(204);
+  }
+
+  @Test
   void chromiumRunsUnderTheRestrictedProfile() {
     var r = warren.post("/v1/browsers", "{}");
     assertThat(r.status()).as(r.toString()).isIn(200, 201);
