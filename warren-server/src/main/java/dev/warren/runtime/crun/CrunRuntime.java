@@ -54,6 +54,7 @@ public final class CrunRuntime implements SandboxRuntime {
   private final Cgroups cgroups;
   private final Execs execs;
   private final SeccompAllow seccompAllow;
+  private volatile Seccomp.Filter seccomp;
   private volatile long maxFiles = 16384;
 
   private final FileWatch watch;
@@ -101,6 +102,7 @@ public final class CrunRuntime implements SandboxRuntime {
     }
     checkTraversable(sandboxesDir);
     Helpers.install(helpersDir);
+    seccomp = Seccomp.filter(seccompAllow.syscalls());
     mountNs.init();
     network.init();
     maxFiles = Math.min(16384, hardNoFile());
@@ -151,7 +153,7 @@ public final class CrunRuntime implements SandboxRuntime {
       writeEtc(spec, dirs);
       Files.createDirectories(dirs.bundle());
       Files.writeString(dirs.bundle().resolve("config.json"),
-          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccompAllow.syscalls()));
+          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp));
       Files.deleteIfExists(dirs.pidFile());
       long t2 = System.nanoTime();
       create(id, dirs);

@@ -32,7 +32,7 @@ final class OciSpec {
   private OciSpec() {}
 
   static String build(StartSpec spec, Instance instance, SandboxDirs dirs, Path helpersDir, long rootUid, long maxFiles,
-      java.util.Set<String> reallowedSyscalls) {
+      Seccomp.Filter seccomp) {
     ObjectNode root = JSON.createObjectNode();
     root.put("ociVersion", "1.0.2");
     ObjectNode process = root.putObject("process");
@@ -84,7 +84,7 @@ final class OciSpec {
     linux.put("cgroupsPath", cgroupPath(instance, spec.id()));
     linux.put("rootfsPropagation", "private");
     resources(linux.putObject("resources"), spec.limits());
-    Seccomp.write(linux.putObject("seccomp"), reallowedSyscalls);
+    linux.set("seccomp", seccomp.section());
     ArrayNode masked = linux.putArray("maskedPaths");
     MASKED.forEach(masked::add);
     ArrayNode ro = linux.putArray("readonlyPaths");
@@ -95,6 +95,7 @@ final class OciSpec {
     ann.put("dev.warren.instance", instance.name());
     ann.put("dev.warren.sandbox", spec.id());
     ann.put("dev.warren.generation", Long.toString(spec.generation()));
+    seccomp.bpf().ifPresent(bpf -> ann.put(SeccompBpf.ANNOTATION, bpf));
     return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
   }
 

@@ -90,7 +90,41 @@ final class Seccomp {
       kcmp pidfd_getfd process_madvise open_by_handle_at name_to_handle_at fanotify_init
       """);
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Seccomp.class);
+
   private Seccomp() {}
+
+  /**
+   * The filter of every sandbox of a controller: the OCI section, and the same compiled to BPF
+   * with the host's libseccomp, which is done in the background once: until it is done, or if it
+   * cannot be (no libseccomp for the JVM), crun compiles the section at each start. Thread-safe.
+   */
+  record Filter(ObjectNode section, java.util.concurrent.CompletableFuture<java.util.Optional<String>> compiled) {
+    /** The BPF program, base64, once compiled. */
+    java.util.Optional<String> bpf() {
+      return compiled.getNow(java.util.Optional.empty());
+    }
+  }
+
+  /** Builds the filter and starts compiling it; {@code reallowed} are refused calls the operator allowed. */
+  static Filter filter(Set<String> reallowed) {
+    ObjectNode section = tools.jackson.databind.json.JsonMapper.builder().build().createObjectNode();
+    write(section, reallowed);
+    var compiled = new java.util.concurrent.CompletableFuture<java.util.Optional<String>>();
+    Thread.ofVirtual().name("seccomp-compile").start(() -> {
+      long t0 = System.nanoTime();
+      try {
+        String bpf = SeccompBpf.compile(section);
+        log.debug("seccomp filter compiled ahead in {} ms ({} bytes of BPF)", (System.nanoTime() - t0) / 1_000_000,
+            java.util.Base64.getDecoder().decode(bpf).length);
+        compiled.complete(java.util.Optional.of(bpf));
+      } catch (RuntimeException | LinkageError e) {
+        log.warn("cannot compile the seccomp filter ahead with libseccomp ({}); crun compiles it at each sandbox start", e.toString());
+        compiled.complete(java.util.Optional.empty());
+      }
+    });
+    return new Filter(section, compiled);
+  }
 
   /**
    * Writes the filter into {@code seccomp}: the allow-list, plus {@code reallowed} (refused calls

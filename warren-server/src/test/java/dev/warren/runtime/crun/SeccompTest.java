@@ -75,4 +75,18 @@ class SeccompTest {
       assertThat(names(f, "SCMP_ACT_ERRNO", Seccomp.EPERM)).as(name).doesNotContainAnyElementsOf(calls).contains("unshare");
     }
   }
+
+  @Test
+  void theFilterIsCompiledAheadWithTheHostsLibseccomp() {
+    Seccomp.Filter strict = Seccomp.filter(Set.of());
+    assertThat(strict.compiled().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join())
+        .as("libseccomp.so.2 is on this host (crun needs it)").isPresent();
+    byte[] bpf = java.util.Base64.getDecoder().decode(strict.bpf().orElseThrow());
+    assertThat(bpf.length % 8).as("whole BPF instructions").isZero();
+    assertThat(bpf.length / 8).isGreaterThan(400);
+    assertThat(strict.section()).isEqualTo(filter(Set.of()));
+    Seccomp.Filter relaxed = Seccomp.filter(new SeccompAllow(Set.of("io_uring")).syscalls());
+    assertThat(relaxed.compiled().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join().orElseThrow())
+        .isNotEqualTo(strict.bpf().orElseThrow());
+  }
 }
