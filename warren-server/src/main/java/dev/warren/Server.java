@@ -71,7 +71,7 @@ public final class Server implements AutoCloseable {
     FileWatch watch = new FileWatch();
     parts.push(watch);
     SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), network, watch);
+        config.crun(), network, watch, config.seccompAllow());
     parts.push(runtime);
     runtime.init();
     Events events = new Events(store);

@@ -71,6 +71,9 @@ public final class Catalog {
           "Images to build in the background once the API is up when they are not built yet, comma-separated (./warren up sets "
               + "browser). Progress in the log; creating a sandbox or browser of one answers 503 with it until it is ready."),
       new Entry("WARREN_CRUN", "", "Runtime", "Absolute path of the crun binary. Empty: crun on the PATH."),
+      new Entry("WARREN_SECCOMP_ALLOW", "", "Runtime",
+          "System calls the sandboxes' seccomp filter refuses that are allowed anyway, comma-separated: io_uring, userfaultfd, keyctl, "
+              + "bpf, perf_event_open, numa, fanotify_init, name_to_handle_at, kcmp, pidfd_getfd, process_madvise. Empty: none."),
       new Entry("WARREN_MIRROR", "http://deb.debian.org/debian", "Runtime", "Debian mirror for image builds (http, https or file URL)."),
       new Entry("WARREN_LOG_LEVEL", "INFO", "Logs", "TRACE, DEBUG, INFO, WARN or ERROR."),
       new Entry("WARREN_LOG_DIR", "", "Logs",

@@ -39,7 +39,8 @@ public record Config(
     Duration auditRetention,
     Optional<java.net.URI> publicUrl,
     java.util.List<String> buildImages,
-    EgressLimits egress) {
+    EgressLimits egress,
+    SeccompAllow seccompAllow) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -73,6 +74,7 @@ public record Config(
     Objects.requireNonNull(auditRetention, "auditRetention");
     Objects.requireNonNull(publicUrl, "publicUrl");
     Objects.requireNonNull(egress, "egress");
+    Objects.requireNonNull(seccompAllow, "seccompAllow");
     if (!dataDir.isAbsolute()) {
       throw new ConfigException("WARREN_DATA: must be an absolute path, got " + dataDir);
     }
@@ -146,7 +148,7 @@ public record Config(
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
         hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
         s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl), buildImages(s),
-        EgressLimits.from(s));
+        EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE));
   }
 
   /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */

@@ -1,5 +1,6 @@
 package dev.warren.runtime.crun;
 
+import dev.warren.config.SeccompAllow;
 import dev.warren.host.Instance;
 import dev.warren.host.Tool;
 import dev.warren.host.ToolException;
@@ -52,14 +53,17 @@ public final class CrunRuntime implements SandboxRuntime {
   private final UserNamespaces userns;
   private final Cgroups cgroups;
   private final Execs execs;
+  private final SeccompAllow seccompAllow;
+  private volatile Seccomp.Filter seccomp;
   private volatile long maxFiles = 16384;
 
   private final FileWatch watch;
   private final java.util.concurrent.ConcurrentHashMap<String, Agent> agents = new java.util.concurrent.ConcurrentHashMap<>();
 
   public CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch) {
+      FileWatch watch, SeccompAllow seccompAllow) {
     this.watch = watch;
+    this.seccompAllow = seccompAllow;
     this.instance = instance;
     this.sandboxesDir = sandboxesDir;
     this.helpersDir = helpersDir;
@@ -98,6 +102,7 @@ public final class CrunRuntime implements SandboxRuntime {
     }
     checkTraversable(sandboxesDir);
     Helpers.install(helpersDir);
+    seccomp = Seccomp.filter(seccompAllow.syscalls());
     mountNs.init();
     network.init();
     maxFiles = Math.min(16384, hardNoFile());
@@ -148,7 +153,7 @@ public final class CrunRuntime implements SandboxRuntime {
       writeEtc(spec, dirs);
       Files.createDirectories(dirs.bundle());
       Files.writeString(dirs.bundle().resolve("config.json"),
-          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles));
+          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp));
       Files.deleteIfExists(dirs.pidFile());
       long t2 = System.nanoTime();
       create(id, dirs);

@@ -37,7 +37,9 @@ final class Execs {
   }
 
   private List<String> argv(String id, ExecSpec spec, String marker, List<String> extra) {
-    List<String> args = new ArrayList<>(List.of("exec"));
+    // crun exec takes the capabilities and the seccomp filter from the container's config, but not
+    // its noNewPrivileges: ask for it
+    List<String> args = new ArrayList<>(List.of("exec", "--no-new-privs"));
     args.addAll(extra);
     Map<String, String> env = new TreeMap<>(spec.env());
     env.put(MARKER, marker);
