@@ -60,6 +60,8 @@ public final class Server implements AutoCloseable {
     long t0 = System.nanoTime();
     parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
     instance = InstanceRegistry.claim(config);
+    // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
+    dev.warren.ops.DataPermissions.repair(config);
     Store store = Store.open(config);
     parts.push(store);
     dev.warren.audit.Audit audit = new dev.warren.audit.Audit(store, config.auditRetention());

@@ -76,7 +76,7 @@ public final class SandboxDir implements AutoCloseable {
           try {
             tolerating(Syscalls.EEXIST, () -> {
               Syscalls.mkdirat(parent, part, mode);
-              Syscalls.fchownat(parent, part, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
+              ownDirectory(parent, part, rootUid, mode);
             });
           } finally {
             Syscalls.close(parent);
@@ -88,6 +88,20 @@ public final class SandboxDir implements AutoCloseable {
       return new SandboxDir(dir, rootUid, absolute);
     } finally {
       Syscalls.close(root);
+    }
+  }
+
+  /**
+   * Gives a directory just made to the sandbox's root with exactly {@code mode}: the controller's
+   * umask (077) would otherwise keep the sandbox's other users out of it.
+   */
+  private static void ownDirectory(int parent, String name, long rootUid, int mode) {
+    int d = Syscalls.openat(parent, name, Syscalls.O_RDONLY | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0);
+    try {
+      Syscalls.fchown(d, (int) rootUid, (int) rootUid);
+      Syscalls.fchmod(d, mode);
+    } finally {
+      Syscalls.close(d);
     }
   }
 
@@ -175,9 +189,10 @@ public final class SandboxDir implements AutoCloseable {
     return Path.of("/proc/self/fd/" + f);
   }
 
-  /** Gives an open file to the sandbox's root. */
+  /** Gives an open file to the sandbox's root, mode 0644 whatever the controller's umask. */
   private void own(int f) {
     Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+    Syscalls.fchmod(f, 0644);
   }
 
   /** Writes a new file (replacing one of that name) owned by the sandbox's root. */
@@ -260,7 +275,13 @@ public final class SandboxDir implements AutoCloseable {
 
   /** Makes a sub-directory owned by the sandbox's root (no error if one exists). */
   public void mkdir(String name, int mode) {
-    makeOwned(name, () -> Syscalls.mkdirat(fd, check(name), mode));
+    locked(() -> {
+      tolerating(Syscalls.EEXIST, () -> {
+        Syscalls.mkdirat(fd, check(name), mode);
+        ownDirectory(fd, name, rootUid, mode);
+      });
+      return null;
+    });
   }
 
   /** Opens a sub-directory (not following a symlink) as a directory of its own. */

@@ -97,6 +97,7 @@ public final class CrunRuntime implements SandboxRuntime {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
     checkTraversable(sandboxesDir);
+    secureExisting();
     Helpers.install(helpersDir);
     mountNs.init();
     network.init();
@@ -141,7 +142,8 @@ public final class CrunRuntime implements SandboxRuntime {
       int usernsFd = userns.fd(spec.slot());
       long t1 = System.nanoTime();
       Files.createDirectories(dirs.root());
-      Files.writeString(dirs.root().resolve("slot"), spec.slot() + "\n");
+      dirs.secure(rootUid);
+      Files.writeString(dirs.slotFile(), spec.slot() + "\n");
       RootFs.mount(id, spec.image().rootfs(), dirs, usernsFd, rootUid);
       closeAgent(id);
       agents.put(id, Agent.attach(id, dirs.rootfs(), rootUid, watch, execs::killSession));
@@ -150,6 +152,7 @@ public final class CrunRuntime implements SandboxRuntime {
       Files.writeString(dirs.bundle().resolve("config.json"),
           OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles));
       Files.deleteIfExists(dirs.pidFile());
+      dirs.secure(rootUid);
       long t2 = System.nanoTime();
       create(id, dirs);
       long pid = Long.parseLong(Files.readString(dirs.pidFile()).strip());
@@ -351,7 +354,7 @@ public final class CrunRuntime implements SandboxRuntime {
     Agent a = agents.get(id);
     if (a == null && RootFs.mounted(dirs(id))) {
       try {
-        long uid = Long.parseLong(Files.readString(dirs(id).root().resolve("slot")).strip());
+        long uid = Long.parseLong(Files.readString(dirs(id).slotFile()).strip());
         a = agents.computeIfAbsent(id, k -> Agent.attach(k, dirs(k).rootfs(), instance.rootUid((int) uid), watch, execs::killSession));
       } catch (IOException | RuntimeException e) {
         log.debug("no agent for {}: {}", id, e.toString());
@@ -446,6 +449,33 @@ public final class CrunRuntime implements SandboxRuntime {
       }
     } catch (IOException e) {
       throw new RuntimeUnavailableException("cannot check the permissions above " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Gives every sandbox directory already here its owner and modes (see {@link SandboxDirs}): an
+   * older Warren left bundles, whose config.json holds the caller's environment, readable by anyone.
+   */
+  private void secureExisting() {
+    List<String> changed = new ArrayList<>();
+    try (var s = Files.list(sandboxesDir)) {
+      for (Path dir : s.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
+        SandboxDirs d = new SandboxDirs(dir);
+        long uid;
+        try {
+          uid = rootUid(Integer.parseInt(Files.readString(d.slotFile()).strip()));
+        } catch (IOException | NumberFormatException e) {
+          // no slot: a leftover that reconciliation removes; nobody but root needs to reach it
+          uid = 0;
+        }
+        changed.addAll(d.secure(uid));
+      }
+    } catch (IOException e) {
+      throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
+    }
+    if (!changed.isEmpty()) {
+      log.warn("sandbox files other users (or other sandboxes) could reach were given their owner and mode: {}{}",
+          String.join(", ", changed.subList(0, Math.min(40, changed.size()))), changed.size() > 40 ? " and " + (changed.size() - 40) + " more" : "");
     }
   }
 
