@@ -148,7 +148,7 @@ public final class ApiServer implements AutoCloseable {
       vncRoutes.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();
-        int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
+        int limit = Queries.limit(ctx, 100);
         ObjectNode out = Json.object();
         var arr = out.putArray("events");
         for (var e : egressLog.forSandbox(id, limit)) {
@@ -159,10 +159,10 @@ public final class ApiServer implements AutoCloseable {
         Json.send(ctx, 200, out);
       });
       r.get("/v1/events", ctx -> {
-        int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
+        int limit = Queries.limit(ctx, 100);
         ObjectNode out = Json.object();
         var arr = out.putArray("events");
-        for (var e : events.list(Optional.ofNullable(ctx.queryParam("subject")), limit)) {
+        for (var e : events.list(Queries.filter(ctx, "subject"), limit)) {
           arr.addObject().put("id", e.id()).put("at", e.at().toString()).put("kind", e.kind()).put("subject", e.subject().orElse(null))
               .put("detail", e.detail());
         }
@@ -287,18 +287,6 @@ public final class ApiServer implements AutoCloseable {
   /** The route of a WebSocket path, ids replaced by their parameter ({@code /v1/sandboxes/{id}/pty}). */
   static String routeOf(String path) {
     return path.replaceAll("/(sbx|brw)_[0-9a-z]{26}", "/{id}").replaceAll("/devtools/[^/]+/[^/]+$", "/devtools/{kind}/{target}");
-  }
-
-  private static int limit(String s) {
-    try {
-      int n = Integer.parseInt(s);
-      if (n < 1 || n > 1000) {
-        throw WarrenException.invalid("limit", "limit must be between 1 and 1000");
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw WarrenException.invalid("limit", "limit must be a number");
-    }
   }
 
   private static void ready(Context ctx, Readiness readiness) {

@@ -100,9 +100,10 @@ final class SandboxRoutes {
   private void list(Context ctx) {
     Map<String, String> labels = new LinkedHashMap<>();
     for (String l : ctx.queryParams("label")) {
+      Queries.printable("label", l, 400);
       int eq = l.indexOf('=');
       if (eq <= 0) {
-        throw WarrenException.invalid("label", "label filters are name=value, got '" + l + "'");
+        throw WarrenException.invalid("label", "label filters are name=value, got '" + Queries.shown(l) + "'");
       }
       labels.put(l.substring(0, eq), l.substring(eq + 1));
     }
@@ -110,7 +111,8 @@ final class SandboxRoutes {
       try {
         return SandboxState.parse(s);
       } catch (IllegalArgumentException e) {
-        throw WarrenException.invalid("state", "state must be one of creating, starting, running, stopping, stopped, failed; got '" + s + "'");
+        throw WarrenException.invalid("state", "state must be one of creating, starting, running, stopping, stopped, failed; got '"
+            + Queries.shown(s) + "'");
       }
     });
     ObjectNode out = Json.object();

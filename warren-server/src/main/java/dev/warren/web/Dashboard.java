@@ -60,8 +60,9 @@ public final class Dashboard {
   /**
    * The gate in front of every HTTP request. Answers true when the dashboard's session admits the
    * request, false when the API's bearer-token check must decide (a /v1 call without the cookie,
-   * or one that carries a token); throws 401 for a dashboard page or file without a session, and
-   * for a /v1 call whose cookie is stale or whose CSRF header is missing or wrong.
+   * or one that carries a token); throws 401 for a dashboard page or file without a session and
+   * for a /v1 call whose cookie is stale, and 403 for a /v1 call with a live session cookie whose
+   * CSRF header is missing or wrong (the caller is known; the request is not the page's).
    */
   public boolean admits(Context ctx) {
     String path = ctx.path();
@@ -79,7 +80,7 @@ public final class Dashboard {
       WebSessions.Session s = sessions.find(cookie).orElseThrow(() -> new WarrenException(Problem.UNAUTHORIZED,
           "the dashboard session has expired or was logged out; log in again at /login"));
       if (!WebSessions.csrfMatches(s, ctx.header(CSRF_HEADER))) {
-        throw new WarrenException(Problem.UNAUTHORIZED, "a call with the dashboard's session cookie needs the page's " + CSRF_HEADER + " header");
+        throw new WarrenException(Problem.FORBIDDEN, "a call with the dashboard's session cookie needs the page's " + CSRF_HEADER + " header");
       }
       return true;
     }
@@ -95,8 +96,8 @@ public final class Dashboard {
 
   /**
    * The gate for WebSocket upgrades under /v1 (terminal, live view, VNC): a browser cannot add a
-   * header there, so the cookie counts only when the request comes from the dashboard's own origin.
-   * False when the API's token check must decide.
+   * header there, so the cookie counts only when the request comes from the dashboard's own origin
+   * (403 otherwise; 401 for a stale cookie). False when the API's token check must decide.
    */
   public boolean admitsUpgrade(Context ctx) {
     if (ctx.header("Authorization") != null || ctx.queryParam("token") != null) {
@@ -110,7 +111,7 @@ public final class Dashboard {
       throw new WarrenException(Problem.UNAUTHORIZED, "the dashboard session has expired or was logged out; log in again at /login");
     }
     if (!sameOrigin(ctx.header("Origin"), ctx.header("Host"))) {
-      throw new WarrenException(Problem.UNAUTHORIZED, "a WebSocket opened with the dashboard's session cookie must come from the dashboard's origin");
+      throw new WarrenException(Problem.FORBIDDEN, "a WebSocket opened with the dashboard's session cookie must come from the dashboard's origin");
     }
     return true;
   }
@@ -157,7 +158,7 @@ public final class Dashboard {
     String cookie = ctx.cookie(cookieName(ctx));
     Optional<WebSessions.Session> s = sessions.find(cookie);
     if (s.isPresent() && !WebSessions.csrfMatches(s.get(), ctx.formParam("csrf"))) {
-      throw new WarrenException(Problem.UNAUTHORIZED, "logging out needs the page's csrf field");
+      throw new WarrenException(Problem.FORBIDDEN, "logging out needs the page's csrf field");
     }
     sessions.remove(cookie);
     events.record("dashboard.logout", null, "from " + ctx.ip());
