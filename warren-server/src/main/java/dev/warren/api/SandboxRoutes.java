@@ -11,6 +11,7 @@ import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxSpec;
 import dev.warren.sandbox.SandboxState;
+import dev.warren.store.IdempotencyKey;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.net.URI;
@@ -65,19 +66,20 @@ final class SandboxRoutes {
     Duration idle = b.integer("idleTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds).orElse(d.idleTimeout());
     Optional<Desktop> desktop = b.object("desktop", Set.of("width", "height")).map(o -> new Desktop(
         o.integer("width", 320, 3840).map(Long::intValue).orElse(1280), o.integer("height", 200, 2160).map(Long::intValue).orElse(720)));
-    Optional<String> key = idempotencyKey(ctx);
+    Optional<IdempotencyKey> key = idempotencyKey(ctx);
     Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop), key);
     ctx.header("Location", "/v1/sandboxes/" + s.id());
     Json.send(ctx, 201, SandboxJson.of(s));
   }
 
-  /** The request's {@code Idempotency-Key} header, checked. */
-  static Optional<String> idempotencyKey(io.javalin.http.Context ctx) {
+  /** The request's {@code Idempotency-Key} header, checked, as its caller's (keys are scoped per token). */
+  static Optional<IdempotencyKey> idempotencyKey(io.javalin.http.Context ctx) {
     Optional<String> key = Optional.ofNullable(ctx.header("Idempotency-Key")).map(String::strip).filter(k -> !k.isEmpty());
     if (key.isPresent() && (key.get().length() > 255 || !key.get().chars().allMatch(c -> c >= 0x21 && c < 0x7f))) {
       throw WarrenException.invalid("Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
     }
-    return key;
+    ApiTokens.Actor caller = ctx.attribute(AccessLog.ACTOR);
+    return key.map(k -> new IdempotencyKey(caller == null ? "unauthenticated" : caller.id(), k));
   }
 
   static EgressPolicy egress(Body e) {
