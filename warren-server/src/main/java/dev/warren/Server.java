@@ -82,7 +82,9 @@ public final class Server implements AutoCloseable {
     parts.push(sandboxes.open());
     shells.recover();
     tokens = Tokens.load(config.dataDir());
-    dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir());
+    dev.warren.api.ApiTokens apiTokens = new dev.warren.api.ApiTokens(tokens, store);
+    // a signed URL dies with the API token that minted it
+    dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir(), apiTokens::active);
     String proxyUrl = "http://" + network.gateway().getHostAddress() + ":" + config.proxyPort();
     // desktops start before a headed browser looks for its display: listeners run in this order
     sandboxes.addListener(new dev.warren.stream.Desktops(runtime, events));
@@ -98,7 +100,7 @@ public final class Server implements AutoCloseable {
     parts.push(browsers.open());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
-    api = new ApiServer(config, new dev.warren.api.ApiTokens(tokens, store), signed, sandboxes, shells, browsers, streams, egressLog, events,
+    api = new ApiServer(config, apiTokens, signed, sandboxes, shells, browsers, streams, egressLog, events,
         audit, metrics, () -> {
       Map<String, Optional<String>> checks = new LinkedHashMap<>();
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));

@@ -98,7 +98,7 @@ final class BrowserRoutes {
     String id = ctx.pathParam("id");
     JsonNode j = browsers.devtoolsJson(id, path).orElseThrow(() -> new WarrenException(dev.warren.error.Problem.UNAVAILABLE,
         "the browser of " + id + " does not answer"));
-    String token = signed.issue("cdp", id, CDP_TOKEN_TTL);
+    String token = signed.issue("cdp", id, CDP_TOKEN_TTL, LiveTokens.minter(ctx));
     String base = live.urls().ws(ctx) + "/v1/browsers/" + id;
     if (j.isObject()) {
       ((ObjectNode) j).put("webSocketDebuggerUrl", base + "/cdp?token=" + token);
@@ -133,7 +133,7 @@ final class BrowserRoutes {
     n.put("closedAt", s.closedAt().map(Instant::toString).orElse(null));
     n.put("lastActivityAt", s.lastActivityAt().toString());
     if (s.state().live()) {
-      String token = signed.issue("cdp", s.id(), CDP_TOKEN_TTL);
+      String token = signed.issue("cdp", s.id(), CDP_TOKEN_TTL, LiveTokens.minter(ctx));
       n.put("cdpUrl", live.urls().ws(ctx) + "/v1/browsers/" + s.id() + "/cdp?token=" + token);
       n.put("cdpHttpUrl", live.urls().http(ctx) + "/v1/browsers/" + s.id());
     } else {

@@ -107,6 +107,7 @@ final class LiveRoutes {
       socket.close(CloseCode.BAD_REQUEST, "bad viewer id: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
       return;
     }
+    ctx.attribute(TokenSockets.MINTER, access.minter());
     Viewer v = new Viewer(id, viewer, access.scope().get(), socket);
     open.put(ctx.sessionId(), v);
     views.connect(v);

@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
  * The dashboard, served by the controller at {@code /}: a login page that trades the API token for
@@ -29,17 +29,20 @@ public final class Dashboard {
   private static final Duration REFUSED_EVENT_EVERY = Duration.ofMinutes(1);
   private static final Set<String> PUBLIC = Set.of("/login", "/ui/warren.css", "/healthz", "/readyz", "/metrics");
 
+  /** Request attribute: the id of the API token whose dashboard session admitted the request. */
+  public static final String LOGIN_TOKEN = "warren.dashboard.token";
+
   private final WebSessions sessions;
-  private final Predicate<String> apiToken;
+  private final Function<String, Optional<String>> apiToken;
   private final Events events;
   private final Assets assets = new Assets();
   private final AtomicLong refusedSince = new AtomicLong();
   private final AtomicLong lastRefusedEvent = new AtomicLong(System.nanoTime() - REFUSED_EVENT_EVERY.toNanos());
 
   /**
-   * @param apiToken whether a presented string is the API token (constant-time)
+   * @param apiToken the id of the API token a presented string is (constant-time), empty when it is none
    */
-  public Dashboard(WebSessions sessions, Predicate<String> apiToken, Events events) {
+  public Dashboard(WebSessions sessions, Function<String, Optional<String>> apiToken, Events events) {
     this.sessions = Objects.requireNonNull(sessions, "sessions");
     this.apiToken = Objects.requireNonNull(apiToken, "apiToken");
     this.events = Objects.requireNonNull(events, "events");
@@ -82,13 +85,14 @@ public final class Dashboard {
       if (!WebSessions.csrfMatches(s, ctx.header(CSRF_HEADER))) {
         throw new WarrenException(Problem.FORBIDDEN, "a call with the dashboard's session cookie needs the page's " + CSRF_HEADER + " header");
       }
+      ctx.attribute(LOGIN_TOKEN, s.token());
       return true;
     }
     if (PUBLIC.contains(path) || path.startsWith("/live/")) {
       // live-view pages check their own signed token
       return false;
     }
-    if (session(ctx).isPresent() || bearer(ctx).filter(apiToken).isPresent()) {
+    if (session(ctx).isPresent() || bearer(ctx).flatMap(apiToken).isPresent()) {
       return true;
     }
     throw new LoginRequired();
@@ -107,12 +111,12 @@ public final class Dashboard {
     if (cookie == null) {
       return false;
     }
-    if (sessions.find(cookie).isEmpty()) {
-      throw new WarrenException(Problem.UNAUTHORIZED, "the dashboard session has expired or was logged out; log in again at /login");
-    }
+    WebSessions.Session s = sessions.find(cookie).orElseThrow(() -> new WarrenException(Problem.UNAUTHORIZED,
+        "the dashboard session has expired or was logged out; log in again at /login"));
     if (!sameOrigin(ctx.header("Origin"), ctx.header("Host"))) {
       throw new WarrenException(Problem.FORBIDDEN, "a WebSocket opened with the dashboard's session cookie must come from the dashboard's origin");
     }
+    ctx.attribute(LOGIN_TOKEN, s.token());
     return true;
   }
 
@@ -130,12 +134,13 @@ public final class Dashboard {
 
   private void login(Context ctx) {
     String token = ctx.formParam("token");
-    if (token == null || !apiToken.test(token.strip())) {
+    Optional<String> tokenId = token == null ? Optional.empty() : apiToken.apply(token.strip());
+    if (tokenId.isEmpty()) {
       refused(ctx.ip());
       loginPage(ctx, 401, token == null || token.isBlank() ? "Enter the API token." : "That is not the API token.");
       return;
     }
-    WebSessions.Issued issued = sessions.create();
+    WebSessions.Issued issued = sessions.create(tokenId.get());
     events.record("dashboard.login", null, "from " + ctx.ip());
     ctx.header("Set-Cookie", cookieName(ctx) + "=" + issued.cookieValue() + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
         + sessions.ttl().toSeconds() + (secure(ctx) ? "; Secure" : ""));
