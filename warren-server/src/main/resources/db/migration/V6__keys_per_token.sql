@@ -14,3 +14,8 @@ INSERT INTO idempotency_keys_by_actor (scope, actor, idem_key, request_hash, res
   SELECT scope, 'admin', idem_key, request_hash, resource_id, created_at FROM idempotency_keys;
 DROP TABLE idempotency_keys;
 ALTER TABLE idempotency_keys_by_actor RENAME TO idempotency_keys;
+
+-- A viewer id belongs to the token its viewer connected with (a SHA-256 of that token): a viewer
+-- presenting another token cannot take that id over. Rows from before have none (the next
+-- connection with that id claims it).
+ALTER TABLE viewer_sessions ADD COLUMN owner VARCHAR(64);
