@@ -26,7 +26,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** {@code /v1/sandboxes}: create, list, get, stop, start, restart, delete, exec. */
 final class SandboxRoutes {
-  static final int MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
   static final long MAX_EXEC_TIMEOUT = 86_400;
 
   private final SandboxService sandboxes;
@@ -149,18 +148,9 @@ final class SandboxRoutes {
     byte[] stdin = b.string("stdin").map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
     long timeout = b.integer("timeoutSeconds", 1, MAX_EXEC_TIMEOUT).orElse(300L);
     List<String> program = argv.orElseGet(() -> List.of("/bin/sh", "-c", command.get()));
-    ExecResult r = sandboxes.exec(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout), MAX_EXEC_OUTPUT));
-    ObjectNode out = Json.object();
-    out.put("exitCode", r.exitCode());
-    out.put("stdout", new String(r.stdout(), StandardCharsets.UTF_8));
-    out.put("stderr", new String(r.stderr(), StandardCharsets.UTF_8));
-    out.put("durationMs", r.duration().toMillis());
-    out.put("timedOut", r.timedOut());
-    out.put("truncated", r.truncated());
-    out.put("oomKilled", r.oomKilled());
-    if (r.oomKilled()) {
-      out.put("message", "killed by the sandbox's memory limit of " + sandboxes.get(id).spec().limits().memoryMb() + " MiB");
-    }
-    Json.send(ctx, 200, out);
+    // each stream is read up to the answer's whole budget: an encoded byte is never smaller than a raw one
+    ExecResult r = sandboxes.exec(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout), ExecAnswer.MAX_OUTPUT));
+    ExecAnswer.send(ctx, r, r.oomKilled()
+        ? "killed by the sandbox's memory limit of " + sandboxes.get(id).spec().limits().memoryMb() + " MiB" : null);
   }
 }

@@ -91,8 +91,15 @@ final class SandboxCommand implements Runnable {
     public Integer call() throws Exception {
       try (Warren w = connect()) {
         ExecResult r = w.sandboxes().attach(id).exec(String.join(" ", command));
-        System.out.print(r.stdout());
-        System.err.print(r.stderr());
+        // the bytes as the command wrote them (binary output arrives as base64 and is decoded)
+        System.out.write(r.stdoutRaw());
+        System.out.flush();
+        System.err.write(r.stderrRaw());
+        System.err.flush();
+        if (r.truncated()) {
+          System.err.println("warren: output cut (" + r.stdoutSize() + " bytes of stdout, " + r.stderrSize()
+              + " of stderr); run the command in a session for all of it");
+        }
         return r.exitCode();
       }
     }

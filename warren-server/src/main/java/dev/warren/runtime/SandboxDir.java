@@ -231,11 +231,20 @@ public final class SandboxDir implements AutoCloseable {
     return read(name, Integer.MAX_VALUE - 16);
   }
 
-  /** At most {@code max} bytes of the file from its start, or empty when it does not exist. */
+  /**
+   * At most {@code max} bytes of the file from its start, or empty when it does not exist. A
+   * regular file is read into one array of its size (reading in chunks would hold the bytes twice).
+   */
   public Optional<byte[]> read(String name, int max) {
     return withEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENOENT), Optional.empty(), f -> {
       try (InputStream in = Files.newInputStream(procFd(f))) {
-        return Optional.of(in.readNBytes(max));
+        long size = Files.isRegularFile(procFd(f)) ? Files.size(procFd(f)) : -1;
+        if (size < 0) {
+          return Optional.of(in.readNBytes(max));
+        }
+        byte[] b = new byte[(int) Math.min(size, max)];
+        int n = in.readNBytes(b, 0, b.length);
+        return Optional.of(n == b.length ? b : Arrays.copyOf(b, n));
       } catch (IOException e) {
         return Optional.empty();
       }

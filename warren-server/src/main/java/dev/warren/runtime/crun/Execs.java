@@ -107,7 +107,7 @@ final class Execs {
     }
     boolean oom = code == 137 && cgroups.oomKills(id) > oomBefore;
     return new ExecResult(code, out.bytes(), errBytes, Duration.ofNanos(System.nanoTime() - t0), timedOut,
-        out.truncated() || err.truncated(), oom);
+        out.truncated() || err.truncated(), oom, out.total(), err.total());
   }
 
   /** crun's own failures (no such container, executable not found) start with its name. */
@@ -321,12 +321,14 @@ final class Execs {
     private final int max;
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
     private boolean truncated;
+    private long total;
 
     Capped(int max) {
       this.max = max;
     }
 
     synchronized void write(byte[] b, int n) {
+      total += n;
       int room = max - buf.size();
       if (room >= n) {
         buf.write(b, 0, n);
@@ -344,6 +346,11 @@ final class Execs {
 
     synchronized boolean truncated() {
       return truncated;
+    }
+
+    /** Every byte written, kept or not. */
+    synchronized long total() {
+      return total;
     }
   }
 }
