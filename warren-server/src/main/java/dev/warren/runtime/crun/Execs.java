@@ -51,7 +51,11 @@ final class Execs {
     });
     args.add(id);
     args.addAll(spec.argv());
-    return crun.apply(args);
+    // crun exec hands its own umask to the process it starts, and the controller's is 077: run it
+    // with the usual 022, as the sandbox's init and agent have (OciSpec)
+    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "umask 022 && exec \"$@\"", "crun-exec"));
+    argv.addAll(crun.apply(args));
+    return argv;
   }
 
   ExecResult run(String id, ExecSpec spec) {
