@@ -135,7 +135,7 @@ class DataDirPermissionsTest {
       // a second start finds nothing to repair
       warren.restart();
       String again = Files.readString(warren.logFile()).substring(log.length());
-      assertThat(again).contains("controller.started").doesNotContain("their modes were repaired").doesNotContain("given their owner and mode");
+      assertThat(again).contains("API listening").doesNotContain("their modes were repaired").doesNotContain("given their owner and mode");
     }
   }
 
