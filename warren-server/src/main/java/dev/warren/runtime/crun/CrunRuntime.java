@@ -97,7 +97,11 @@ public final class CrunRuntime implements SandboxRuntime {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
     checkTraversable(sandboxesDir);
-    secureExisting();
+    try {
+      SandboxDirs.secureAll(sandboxesDir, slot -> instance.rootUid(slot));
+    } catch (IOException e) {
+      throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
+    }
     Helpers.install(helpersDir);
     mountNs.init();
     network.init();
@@ -449,33 +453,6 @@ public final class CrunRuntime implements SandboxRuntime {
       }
     } catch (IOException e) {
       throw new RuntimeUnavailableException("cannot check the permissions above " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Gives every sandbox directory already here its owner and modes (see {@link SandboxDirs}): an
-   * older Warren left bundles, whose config.json holds the caller's environment, readable by anyone.
-   */
-  private void secureExisting() {
-    List<String> changed = new ArrayList<>();
-    try (var s = Files.list(sandboxesDir)) {
-      for (Path dir : s.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
-        SandboxDirs d = new SandboxDirs(dir);
-        long uid;
-        try {
-          uid = rootUid(Integer.parseInt(Files.readString(d.slotFile()).strip()));
-        } catch (IOException | NumberFormatException e) {
-          // no slot: a leftover that reconciliation removes; nobody but root needs to reach it
-          uid = 0;
-        }
-        changed.addAll(d.secure(uid));
-      }
-    } catch (IOException e) {
-      throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
-    }
-    if (!changed.isEmpty()) {
-      log.warn("sandbox files other users (or other sandboxes) could reach were given their owner and mode: {}{}",
-          String.join(", ", changed.subList(0, Math.min(40, changed.size()))), changed.size() > 40 ? " and " + (changed.size() - 40) + " more" : "");
     }
   }
 

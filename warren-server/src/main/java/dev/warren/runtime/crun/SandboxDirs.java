@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 
 /**
  * A sandbox's directory under the instance's sandboxes directory. {@code upper} and {@code work}
@@ -74,6 +75,32 @@ record SandboxDirs(Path root) {
       set(etc().resolve(f), 0, 0644, changed);
     }
     return changed;
+  }
+
+  /**
+   * Gives every sandbox directory under {@code sandboxesDir} its owner and modes (an older Warren
+   * left bundles, whose config.json holds the caller's environment, readable by anyone) and warns,
+   * naming what changed. A directory without a slot file (a leftover reconciliation removes) is root's.
+   */
+  static void secureAll(Path sandboxesDir, java.util.function.IntToLongFunction rootUidOfSlot) throws IOException {
+    List<String> changed = new ArrayList<>();
+    try (var s = Files.list(sandboxesDir)) {
+      for (Path dir : s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+        SandboxDirs d = new SandboxDirs(dir);
+        long uid;
+        try {
+          uid = rootUidOfSlot.applyAsLong(Integer.parseInt(Files.readString(d.slotFile()).strip()));
+        } catch (IOException | NumberFormatException e) {
+          uid = 0;
+        }
+        changed.addAll(d.secure(uid));
+      }
+    }
+    if (!changed.isEmpty()) {
+      LoggerFactory.getLogger(SandboxDirs.class).warn(
+          "sandbox files other users (or other sandboxes) could reach were given their owner and mode: {}{}",
+          String.join(", ", changed.subList(0, Math.min(40, changed.size()))), changed.size() > 40 ? " and " + (changed.size() - 40) + " more" : "");
+    }
   }
 
   /** Sets the owner ({@code -1}: leave it) and mode of {@code p}, which must not be a symbolic link. */
