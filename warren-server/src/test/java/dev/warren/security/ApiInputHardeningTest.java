@@ -10,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -120,14 +118,9 @@ class ApiInputHardeningTest {
 
   @Test
   void theDashboardCookieWithoutItsCsrfHeaderIs403AndAStaleCookie401() {
-    Resp login = warren.send("POST", "/login", HttpRequest.BodyPublishers.ofString("token=" + warren.token()),
-        Map.of("Content-Type", "application/x-www-form-urlencoded"), null);
-    assertThat(login.status()).isEqualTo(303);
-    String cookie = login.raw().headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
-    Resp index = warren.send("GET", "/", HttpRequest.BodyPublishers.noBody(), Map.of("Cookie", cookie), null);
-    Matcher m = Pattern.compile("name=\"warren-csrf\" content=\"([^\"]+)\"").matcher(index.text());
-    assertThat(m.find()).isTrue();
-    String csrf = m.group(1);
+    DashboardLogin login = DashboardLogin.of(warren, warren.token());
+    String cookie = login.cookie();
+    String csrf = login.csrf();
     int before = warren.get("/v1/sandboxes").json().path("sandboxes").size();
 
     for (Map<String, String> headers : List.of(Map.of("Cookie", cookie), Map.of("Cookie", cookie, "X-Warren-CSRF", "wrong"))) {
@@ -143,7 +136,7 @@ class ApiInputHardeningTest {
     Resp stale = warren.send("GET", "/v1/sandboxes", HttpRequest.BodyPublishers.noBody(), Map.of("Cookie", forged, "X-Warren-CSRF", csrf), null);
     assertThat(stale.status()).as(stale.toString()).isEqualTo(401);
     assertThat(stale.json().path("type").asString()).endsWith("/unauthorized");
-    Resp ok = warren.send("GET", "/v1/sandboxes", HttpRequest.BodyPublishers.noBody(), Map.of("Cookie", cookie, "X-Warren-CSRF", csrf), null);
+    Resp ok = login.get(warren, "/v1/sandboxes");
     assertThat(ok.status()).isEqualTo(200);
     assertThat(ok.json().path("sandboxes").size()).as("no sandbox was made by the refused calls").isEqualTo(before);
   }

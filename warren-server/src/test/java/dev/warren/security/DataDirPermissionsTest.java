@@ -3,7 +3,6 @@ package dev.warren.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warren.testing.TestWarren;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -30,9 +29,7 @@ class DataDirPermissionsTest {
       String a = warren.createSandbox(TestWarren.json(Map.of("env", Map.of("SECRET", secret))));
       String b = warren.createSandbox("{}");
       warren.exec(a, "echo top-secret > /root/secret.txt && chmod 644 /root/secret.txt");
-      TestWarren.Resp login = warren.send("POST", "/login", HttpRequest.BodyPublishers.ofString("token=" + warren.token()),
-          Map.of("Content-Type", "application/x-www-form-urlencoded"), null);
-      assertThat(login.status()).as("dashboard login").isEqualTo(303);
+      DashboardLogin.of(warren, warren.token());
 
       Path data = warren.dataDir();
       Path sbxA = data.resolve("sandboxes").resolve(a);

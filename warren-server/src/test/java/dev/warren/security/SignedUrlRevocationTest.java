@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -48,7 +46,7 @@ class SignedUrlRevocationTest {
       String vncUrl = vncMade.json().path("url").asString();
       String adminCdpUrl = warren.get("/v1/browsers/" + brw).json().path("cdpUrl").asString();
       String box = warren.createSandbox("{}");
-      Login login = login(warren, tenant);
+      DashboardLogin login = DashboardLogin.of(warren, tenant);
       assertThat(login.get(warren, "/v1/sandboxes").status()).isEqualTo(200);
 
       WsClient cdp = WsClient.open(URI.create(cdpUrl), false);
@@ -109,24 +107,6 @@ class SignedUrlRevocationTest {
       assertThat(warren.exec(box, "echo ok").path("stdout").asString()).isEqualTo("ok\n");
       assertThat(warren.delete("/v1/browsers/" + brw).status()).isEqualTo(204);
     }
-  }
-
-  /** A dashboard login: its cookie and the page's CSRF value. */
-  private record Login(String cookie, String csrf) {
-    Resp get(TestWarren warren, String path) {
-      return warren.send("GET", path, HttpRequest.BodyPublishers.noBody(), Map.of("Cookie", cookie, "X-Warren-CSRF", csrf), null);
-    }
-  }
-
-  private static Login login(TestWarren warren, String token) {
-    Resp r = warren.send("POST", "/login", HttpRequest.BodyPublishers.ofString("token=" + token),
-        Map.of("Content-Type", "application/x-www-form-urlencoded"), null);
-    assertThat(r.status()).as(r.toString()).isEqualTo(303);
-    String cookie = r.raw().headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
-    Resp index = warren.send("GET", "/", HttpRequest.BodyPublishers.noBody(), Map.of("Cookie", cookie), null);
-    Matcher m = Pattern.compile("name=\"warren-csrf\" content=\"([^\"]+)\"").matcher(index.text());
-    assertThat(m.find()).isTrue();
-    return new Login(cookie, m.group(1));
   }
 
   private static URI live(TestWarren warren, String brw, String viewer, String token) {
