@@ -61,6 +61,8 @@ public final class Server implements AutoCloseable {
     long t0 = System.nanoTime();
     parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
     instance = InstanceRegistry.claim(config);
+    // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
+    dev.warren.ops.DataPermissions.repair(config);
     Store store = Store.open(config);
     parts.push(store);
     dev.warren.audit.Audit audit = new dev.warren.audit.Audit(store, config.auditRetention());
@@ -84,7 +86,9 @@ public final class Server implements AutoCloseable {
     parts.push(sandboxes.open());
     shells.recover();
     tokens = Tokens.load(config.dataDir());
-    dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir());
+    dev.warren.api.ApiTokens apiTokens = new dev.warren.api.ApiTokens(tokens, store);
+    // a signed URL dies with the API token that minted it
+    dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir(), apiTokens::active);
     String proxyUrl = "http://" + network.gateway().getHostAddress() + ":" + config.proxyPort();
     // desktops start before a headed browser looks for its display: listeners run in this order
     sandboxes.addListener(new dev.warren.stream.Desktops(runtime, events));
@@ -100,7 +104,7 @@ public final class Server implements AutoCloseable {
     parts.push(browsers.open());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
-    api = new ApiServer(config, new dev.warren.api.ApiTokens(tokens, store), signed, sandboxes, shells, browsers, streams, egressLog, events,
+    api = new ApiServer(config, apiTokens, signed, sandboxes, shells, browsers, streams, egressLog, events,
         audit, metrics, () -> {
       Map<String, Optional<String>> checks = new LinkedHashMap<>();
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));

@@ -41,8 +41,14 @@ public final class ApiServer implements AutoCloseable {
    */
   static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics", CdpDiscovery.PROTOCOL);
 
-  /** The actor of calls made through the dashboard's login session. */
-  static final ApiTokens.Actor DASHBOARD = new ApiTokens.Actor("dashboard", "dashboard session");
+  /**
+   * The actor of calls made through a dashboard login session: {@code dashboard} in the audit
+   * trail, answered for by the API token that logged in (a page admitted by a bearer token mints nothing).
+   */
+  static ApiTokens.Actor dashboardActor(Context ctx) {
+    String login = ctx.attribute(Dashboard.LOGIN_TOKEN);
+    return new ApiTokens.Actor("dashboard", "dashboard session", login == null ? "dashboard" : login);
+  }
 
   private final Javalin app;
   private final dev.warren.stream.LiveStreams streams;
@@ -72,6 +78,8 @@ public final class ApiServer implements AutoCloseable {
     AccessLog accessLog = new AccessLog(audit, metrics);
     this.streams = streams;
     LiveTokens liveTokens = new LiveTokens(tokens, signed, new PublicUrls(config.publicUrl()));
+    TokenSockets sockets = new TokenSockets();
+    tokens.onRevoke(sockets::revoked);
     LiveRoutes liveRoutes = new LiveRoutes(browsers, streams.views(), liveTokens);
     HandoffRoutes handoffRoutes = new HandoffRoutes(streams.handoffs(), liveTokens);
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
@@ -89,7 +97,10 @@ public final class ApiServer implements AutoCloseable {
     this.mcp = new dev.warren.mcp.McpEndpoint(() -> java.net.URI.create("http://" + (self.contains(":") ? "[" + self + "]" : self) + ":" + port()),
         dev.warren.Version.CURRENT);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
-    Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), t -> tokens.authenticate(t).isPresent(), events);
+    WebSessions webSessions = WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL);
+    // a revoked token's dashboard logins end with it (the sockets they opened close through `sockets`)
+    tokens.onRevoke(webSessions::removeAllOf);
+    Dashboard dashboard = new Dashboard(webSessions, t -> tokens.authenticate(t).map(ApiTokens.Actor::id), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
     for (SandboxState st : SandboxState.values()) {
@@ -114,7 +125,7 @@ public final class ApiServer implements AutoCloseable {
         ctx.attribute(AccessLog.T0, System.nanoTime());
         drain.before(ctx);
         // the dashboard's gate first: its pages need its session (or the token); /v1 calls with its cookie are its own
-        ApiTokens.Actor actor = dashboard.admits(ctx) ? DASHBOARD
+        ApiTokens.Actor actor = dashboard.admits(ctx) ? dashboardActor(ctx)
             : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
@@ -137,18 +148,28 @@ public final class ApiServer implements AutoCloseable {
       auditRoutes.register(r);
       r.wsBeforeUpgrade("/*", ctx -> {
         ctx.attribute(AccessLog.T0, System.nanoTime());
-        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? DASHBOARD
+        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? dashboardActor(ctx)
             : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
           guard.check(ctx, actor.id());
+          ctx.attribute(TokenSockets.MINTER, actor.minter());
           accessLog.upgraded(ctx, routeOf(ctx.path()));
         }
       });
       r.wsAfter(ws -> {
-        ws.onConnect(drain::opened);
-        ws.onClose(drain::closed);
-        ws.onError(drain::closed);
+        ws.onConnect(ctx -> {
+          drain.opened(ctx);
+          sockets.opened(ctx);
+        });
+        ws.onClose(ctx -> {
+          drain.closed(ctx);
+          sockets.closed(ctx);
+        });
+        ws.onError(ctx -> {
+          drain.closed(ctx);
+          sockets.closed(ctx);
+        });
       });
       ptyRoutes.register(r);
       browserRoutes.register(r);
@@ -162,7 +183,7 @@ public final class ApiServer implements AutoCloseable {
       vncRoutes.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();
-        int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
+        int limit = Queries.limit(ctx, 100);
         ObjectNode out = Json.object();
         var arr = out.putArray("events");
         for (var e : egressLog.forSandbox(id, limit)) {
@@ -173,10 +194,10 @@ public final class ApiServer implements AutoCloseable {
         Json.send(ctx, 200, out);
       });
       r.get("/v1/events", ctx -> {
-        int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
+        int limit = Queries.limit(ctx, 100);
         ObjectNode out = Json.object();
         var arr = out.putArray("events");
-        for (var e : events.list(Optional.ofNullable(ctx.queryParam("subject")), limit)) {
+        for (var e : events.list(Queries.filter(ctx, "subject"), limit)) {
           arr.addObject().put("id", e.id()).put("at", Json.time(e.at())).put("kind", e.kind()).put("subject", e.subject().orElse(null))
               .put("detail", e.detail());
         }
@@ -266,15 +287,22 @@ public final class ApiServer implements AutoCloseable {
     }
     java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
     if (token != null && token.startsWith("wst.") && m.matches()) {
-      if (signed.valid(token, "cdp", m.group(1))) {
-        return new ApiTokens.Actor("cdp:" + m.group(1), "signed token for " + m.group(1));
+      SignedTokens.Verdict v = signed.verify(token, "cdp", m.group(1));
+      if (v == SignedTokens.Verdict.VALID) {
+        return new ApiTokens.Actor("cdp:" + m.group(1), "signed token for " + m.group(1), SignedTokens.minter(token).orElseThrow());
       }
-      throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
+      throw new WarrenException(Problem.FORBIDDEN, v == SignedTokens.Verdict.REVOKED ? LiveTokens.REVOKED
+          : "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
     }
     java.util.regex.Matcher h = HANDOFF_PATH.matcher(path);
     if (token != null && h.matches()) {
-      if (signed.valid(token, LiveTokens.CONTROL, h.group(1))) {
-        return new ApiTokens.Actor("live-control:" + h.group(1), "live view control token for " + h.group(1));
+      SignedTokens.Verdict v = signed.verify(token, LiveTokens.CONTROL, h.group(1));
+      if (v == SignedTokens.Verdict.VALID) {
+        return new ApiTokens.Actor("live-control:" + h.group(1), "live view control token for " + h.group(1),
+            SignedTokens.minter(token).orElseThrow());
+      }
+      if (v == SignedTokens.Verdict.REVOKED) {
+        throw new WarrenException(Problem.FORBIDDEN, LiveTokens.REVOKED);
       }
       throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for the handoffs of browser session " + h.group(1)
           + " (a live view token that grants control is needed, and it may have expired)");
@@ -301,18 +329,6 @@ public final class ApiServer implements AutoCloseable {
   /** The route of a WebSocket path, ids replaced by their parameter ({@code /v1/sandboxes/{id}/pty}). */
   static String routeOf(String path) {
     return path.replaceAll("/(sbx|brw)_[0-9a-z]{26}", "/{id}").replaceAll("/devtools/[^/]+/[^/]+$", "/devtools/{kind}/{target}");
-  }
-
-  private static int limit(String s) {
-    try {
-      int n = Integer.parseInt(s);
-      if (n < 1 || n > 1000) {
-        throw WarrenException.invalid("limit", "limit must be between 1 and 1000");
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw WarrenException.invalid("limit", "limit must be a number");
-    }
   }
 
   private static void ready(Context ctx, Readiness readiness) {

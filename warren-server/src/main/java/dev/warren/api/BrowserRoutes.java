@@ -106,7 +106,7 @@ final class BrowserRoutes {
     n.put("closedAt", Json.time(s.closedAt()));
     n.put("lastActivityAt", Json.time(s.lastActivityAt()));
     if (s.state().live()) {
-      String token = signed.issue("cdp", s.id(), CDP_TOKEN_TTL);
+      String token = signed.issue("cdp", s.id(), CDP_TOKEN_TTL, LiveTokens.minter(ctx));
       n.put("cdpUrl", live.urls().ws(ctx) + "/v1/browsers/" + s.id() + "/cdp?token=" + token);
       n.put("cdpHttpUrl", live.urls().http(ctx) + "/v1/browsers/" + s.id());
       // the same root with the token, for clients that cannot send headers (Playwright's connectOverCDP(httpUrl) keeps the query)

@@ -45,9 +45,9 @@ final class CdpDiscovery {
   void register(RoutesConfig r) {
     r.get(PROTOCOL, ctx -> ctx.contentType("application/json").result(protocol()));
     for (String p : new String[] {"/json", "/json/", "/json/{what}", "/json/{what}/", "/json/{what}/{target}"}) {
-      r.get("/v1/browsers/{id}" + p, ctx -> send(ctx, answer(ctx.pathParam("id"), "GET", tail(ctx), ctx.queryString(), wsBase(ctx))));
+      r.get("/v1/browsers/{id}" + p, ctx -> send(ctx, answer(ctx.pathParam("id"), "GET", tail(ctx), ctx.queryString(), wsBase(ctx), LiveTokens.minter(ctx))));
       // Chromium takes /json/new with PUT only (GET is refused as unsafe); both reach it, and it answers
-      r.put("/v1/browsers/{id}" + p, ctx -> send(ctx, answer(ctx.pathParam("id"), "PUT", tail(ctx), ctx.queryString(), wsBase(ctx))));
+      r.put("/v1/browsers/{id}" + p, ctx -> send(ctx, answer(ctx.pathParam("id"), "PUT", tail(ctx), ctx.queryString(), wsBase(ctx), LiveTokens.minter(ctx))));
     }
   }
 
@@ -85,9 +85,14 @@ final class CdpDiscovery {
 
   /**
    * Passes one DevTools HTTP call to the session's Chromium and rewrites its debugger URLs to
-   * {@code wsBase/v1/browsers/{id}/…?token=…}. {@code query} is the raw query ({@code /json/new}'s URL).
+   * {@code wsBase/v1/browsers/{id}/…?token=…}, tokens that die with {@code minter}. {@code query} is the raw query
+   * ({@code /json/new}'s URL).
    */
-  Reply answer(String id, String method, String path, String query, String wsBase) {
+  boolean active(String minter) {
+    return signed.active(minter);
+  }
+
+  Reply answer(String id, String method, String path, String query, String wsBase, String minter) {
     Matcher m = PATH.matcher(path);
     if (!m.matches()) {
       throw new WarrenException(Problem.NOT_FOUND, "no DevTools endpoint " + path + "; there are /json/version, /json/list, /json/new, "
@@ -104,7 +109,7 @@ final class CdpDiscovery {
       return new Reply(r.status(), r.status() == 200 && what.equals("/protocol") ? "application/json" : "text/plain; charset=utf-8", r.body());
     }
     JsonNode j = Json.MAPPER.readTree(r.body());
-    String token = signed.issue("cdp", id, BrowserRoutes.CDP_TOKEN_TTL);
+    String token = signed.issue("cdp", id, BrowserRoutes.CDP_TOKEN_TTL, minter);
     String base = wsBase + "/v1/browsers/" + id;
     if (what.equals("/version")) {
       ((ObjectNode) j).put("webSocketDebuggerUrl", base + "/cdp?token=" + token);

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>The door's lock: the port listens on 127.0.0.1 only, and answers only connections from
  * processes of the uid that asked for it through the API ({@link LoopbackPeers}); anyone else is
  * refused with 403 before anything is read from the browser. A caller that is not on Warren's host
- * gets no port (403: it could not reach one). A port lives until its session is closed. One port
- * per session and uid, made on the first ask. Thread-safe: the map is concurrent and each server
+ * gets no port (403: it could not reach one). A port lives until its session is closed, and
+ * answers 403 once the API token that asked for it is revoked. One port per session, uid and
+ * token, made on the first ask. Thread-safe: the map is concurrent and each server
  * answers on virtual threads.
  */
 final class DevtoolsRoots implements AutoCloseable {
@@ -39,7 +40,7 @@ final class DevtoolsRoots implements AutoCloseable {
   private final PublicUrls urls;
   private final Map<String, Root> roots = new ConcurrentHashMap<>();
 
-  private record Root(String browserId, int uid, HttpServer server) {}
+  private record Root(String browserId, int uid, String minter, HttpServer server) {}
 
   DevtoolsRoots(BrowserService browsers, CdpDiscovery discovery, PublicUrls urls) {
     this.browsers = browsers;
@@ -55,7 +56,7 @@ final class DevtoolsRoots implements AutoCloseable {
   void register(io.javalin.config.RoutesConfig r) {
     r.post("/v1/browsers/{id}/devtools-root", ctx -> {
       String id = ctx.pathParam("id");
-      int port = open(id, callerUid(ctx), urls.ws(ctx));
+      int port = open(id, callerUid(ctx), urls.ws(ctx), LiveTokens.minter(ctx));
       String url = "http://127.0.0.1:" + port;
       Json.send(ctx, 200, Json.object().put("browserUrl", url).put("port", port));
     });
@@ -72,20 +73,23 @@ final class DevtoolsRoots implements AutoCloseable {
     return uid.getAsInt();
   }
 
-  /** The port of the session's root for {@code uid}, opened now if there is none. */
-  int open(String browserId, int uid, String wsBase) throws IOException {
+  /**
+   * The port of the session's root for {@code uid} answering for the API token {@code minter}
+   * (what it hands out dies with that token), opened now if there is none.
+   */
+  int open(String browserId, int uid, String wsBase, String minter) throws IOException {
     if (!browsers.get(browserId).state().live()) {
       throw new WarrenException(Problem.CONFLICT, "browser session " + browserId + " is " + browsers.get(browserId).state().wire());
     }
-    String key = browserId + "/" + uid;
+    String key = browserId + "/" + uid + "/" + minter;
     Root existing = roots.get(key);
     if (existing != null) {
       return existing.server().getAddress().getPort();
     }
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/", ex -> answer(ex, browserId, uid, wsBase));
-    Root root = new Root(browserId, uid, server);
+    server.createContext("/", ex -> answer(ex, browserId, uid, wsBase, minter));
+    Root root = new Root(browserId, uid, minter, server);
     Root raced = roots.putIfAbsent(key, root);
     if (raced != null) {
       server.stop(0);
@@ -96,7 +100,7 @@ final class DevtoolsRoots implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private void answer(HttpExchange ex, String browserId, int uid, String wsBase) throws IOException {
+  private void answer(HttpExchange ex, String browserId, int uid, String wsBase, String minter) throws IOException {
     try (ex) {
       OptionalInt peer = LoopbackPeers.uid(ex.getRemoteAddress(), ex.getLocalAddress());
       if (peer.isEmpty() || peer.getAsInt() != uid) {
@@ -104,9 +108,13 @@ final class DevtoolsRoots implements AutoCloseable {
             .getBytes(StandardCharsets.UTF_8));
         return;
       }
+      if (!discovery.active(minter)) {
+        reply(ex, 403, "text/plain; charset=utf-8", (LiveTokens.REVOKED + "\n").getBytes(StandardCharsets.UTF_8));
+        return;
+      }
       CdpDiscovery.Reply r;
       try {
-        r = discovery.answer(browserId, ex.getRequestMethod(), ex.getRequestURI().getRawPath(), ex.getRequestURI().getRawQuery(), wsBase);
+        r = discovery.answer(browserId, ex.getRequestMethod(), ex.getRequestURI().getRawPath(), ex.getRequestURI().getRawQuery(), wsBase, minter);
       } catch (WarrenException e) {
         r = new CdpDiscovery.Reply(e.problem().status(), "text/plain; charset=utf-8", (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
       }

@@ -102,11 +102,12 @@ public final class BrowserService implements AutoCloseable {
    * session an earlier request with the same {@code idempotencyKey} made (409 when that key came
    * with a different request).
    */
-  public Created create(BrowserSpec spec, Optional<String> idempotencyKey) {
+  public Created create(BrowserSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
     if (idempotencyKey.isEmpty()) {
       return create(spec);
     }
-    ReentrantLock lock = keyLocks.computeIfAbsent("idempotency:" + idempotencyKey.get(), k -> new ReentrantLock());
+    ReentrantLock lock = keyLocks.computeIfAbsent("idempotency:" + idempotencyKey.get().owner() + ":" + idempotencyKey.get().key(),
+        k -> new ReentrantLock());
     lock.lock();
     try {
       String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));

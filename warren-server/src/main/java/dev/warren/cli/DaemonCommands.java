@@ -52,6 +52,7 @@ final class DaemonCommands {
 
     @Override
     public Integer call() {
+      dev.warren.ops.DataPermissions.restrictUmask();
       Config config = CliConfig.load();
       LogSetup.configure(new Config.Logging("WARN", Optional.empty(), config.logging().maxTotalBytes(), config.logging().retention()));
       return new Supervisor(config, Optional.ofNullable(pidFile), System.out).run();

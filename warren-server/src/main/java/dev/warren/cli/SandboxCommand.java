@@ -105,10 +105,17 @@ final class SandboxCommand implements Runnable {
         ExecResult r = w.sandboxes().attach(id).exec(String.join(" ", command));
         if (json()) {
           print(JSON.createObjectNode().put("exitCode", r.exitCode()).put("stdout", r.stdout()).put("stderr", r.stderr())
-              .put("durationMs", r.duration().toMillis()).put("timedOut", r.timedOut()));
+              .put("durationMs", r.duration().toMillis()).put("timedOut", r.timedOut()).put("truncated", r.truncated()));
         } else {
-          System.out.print(r.stdout());
-          System.err.print(r.stderr());
+          // the bytes as the command wrote them (binary output arrives as base64 and is decoded)
+          System.out.write(r.stdoutRaw());
+          System.out.flush();
+          System.err.write(r.stderrRaw());
+          System.err.flush();
+          if (r.truncated()) {
+            System.err.println("warren: output cut (" + r.stdoutSize() + " bytes of stdout, " + r.stderrSize()
+                + " of stderr); run the command in a session for all of it");
+          }
         }
         return r.exitCode();
       }

@@ -30,6 +30,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // before the first file is written (console, pid file, log): what the controller makes is its own
+    dev.warren.ops.DataPermissions.restrictUmask();
     Config config = CliConfig.load();
     if (daemon || supervise) {
       Daemon.start(config, CliConfig.environment(), new Daemon.Options(Optional.ofNullable(pidFile).map(Path::toAbsolutePath), supervise,

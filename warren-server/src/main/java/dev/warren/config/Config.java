@@ -196,6 +196,18 @@ public record Config(
     return new Logging(level, logDir, max, retention);
   }
 
+  /** Every setting but the database password, which must never reach a log or an error message. */
+  @Override
+  public String toString() {
+    return "Config[listen=" + listen + ", dataDir=" + dataDir + ", imagesDir=" + imagesDir + ", dbUrl="
+        + dbUrl.map(u -> u.replaceAll("password=[^&;]*", "password=***")) + ", dbUser=" + dbUser + ", dbPassword="
+        + dbPassword.map(p -> "***") + ", hostStateDir=" + hostStateDir + ", bridge=" + bridge + ", subnet=" + subnet + ", proxyPort="
+        + proxyPort + ", maxSandboxes=" + maxSandboxes + ", sandboxDefaults=" + sandboxDefaults + ", crun=" + crun
+        + ", idleCheckInterval=" + idleCheckInterval + ", browserPool=" + browserPool + ", mirror=" + mirror + ", guards=" + guards
+        + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
+        + publicUrl + "]";
+  }
+
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */
   public String jdbcUrl() {
     return dbUrl.orElse("jdbc:sqlite:" + dataDir.resolve("warren.db"));

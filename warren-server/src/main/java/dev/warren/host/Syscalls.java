@@ -104,6 +104,8 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+  private static final MethodHandle UMASK = LINKER.downcallHandle(LIBC.find("umask").orElseThrow(),
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
   private Syscalls() {}
 
@@ -120,6 +122,18 @@ public final class Syscalls {
       return p.reinterpret(256).getString(0);
     } catch (Throwable t) {
       return "errno " + errno;
+    }
+  }
+
+  /**
+   * umask(2): sets the process's file mode creation mask (every thread's, and what children
+   * inherit); returns the previous one. It cannot fail.
+   */
+  public static int umask(int mask) {
+    try {
+      return (int) UMASK.invokeExact(mask);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
     }
   }
 

@@ -158,7 +158,7 @@ public final class SandboxService {
 
   // ---- create
 
-  public Sandbox create(SandboxSpec spec, Optional<String> idempotencyKey) {
+  public Sandbox create(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
     checkEgress(spec.egress());
     Image image = image(spec.image());
     if (spec.desktop().isPresent()) {
@@ -188,9 +188,9 @@ public final class SandboxService {
         Sandbox s = new Sandbox(Ids.next("sbx"), SandboxState.CREATING, Optional.empty(), spec, image.digest(), 1, slot,
             network.address(slot).getHostAddress(), now, Optional.empty(), Optional.empty(), now);
         repo.insert(h, s);
-        idempotencyKey.ifPresent(k -> h.createUpdate("INSERT INTO idempotency_keys (scope, idem_key, request_hash, resource_id, created_at) "
-                + "VALUES ('sandbox', :k, :hash, :id, :at)")
-            .bind("k", k).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
+        idempotencyKey.ifPresent(k -> h.createUpdate("INSERT INTO idempotency_keys (scope, actor, idem_key, request_hash, resource_id, "
+                + "created_at) VALUES ('sandbox', :actor, :k, :hash, :id, :at)")
+            .bind("actor", k.owner()).bind("k", k.key()).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
         return s;
       });
     } finally {
@@ -236,10 +236,11 @@ public final class SandboxService {
     }
   }
 
-  private Optional<Sandbox> byIdempotencyKey(String key, String requestHash) {
+  /** What an earlier create with this key of this owner made (another owner's same key is another key). */
+  private Optional<Sandbox> byIdempotencyKey(dev.warren.store.IdempotencyKey key, String requestHash) {
     Optional<Map<String, Object>> row = store.read(h -> h.createQuery(
-            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'sandbox' AND idem_key = :k")
-        .bind("k", key).mapToMap().findOne());
+            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'sandbox' AND actor = :actor AND idem_key = :k")
+        .bind("actor", key.owner()).bind("k", key.key()).mapToMap().findOne());
     if (row.isEmpty()) {
       return Optional.empty();
     }

@@ -101,6 +101,11 @@ public final class CrunRuntime implements SandboxRuntime {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
     checkTraversable(sandboxesDir);
+    try {
+      SandboxDirs.secureAll(sandboxesDir, slot -> instance.rootUid(slot));
+    } catch (IOException e) {
+      throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
+    }
     Helpers.install(helpersDir);
     seccomp = Seccomp.filter(seccompAllow.syscalls());
     mountNs.init();
@@ -146,7 +151,8 @@ public final class CrunRuntime implements SandboxRuntime {
       int usernsFd = userns.fd(spec.slot());
       long t1 = System.nanoTime();
       Files.createDirectories(dirs.root());
-      Files.writeString(dirs.root().resolve("slot"), spec.slot() + "\n");
+      dirs.secure(rootUid);
+      Files.writeString(dirs.slotFile(), spec.slot() + "\n");
       RootFs.mount(id, spec.image().rootfs(), dirs, usernsFd, rootUid);
       closeAgent(id);
       agents.put(id, Agent.attach(id, dirs.rootfs(), rootUid, watch, execs::killSession));
@@ -155,6 +161,7 @@ public final class CrunRuntime implements SandboxRuntime {
       Files.writeString(dirs.bundle().resolve("config.json"),
           OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp));
       Files.deleteIfExists(dirs.pidFile());
+      dirs.secure(rootUid);
       long t2 = System.nanoTime();
       create(id, dirs);
       long pid = Long.parseLong(Files.readString(dirs.pidFile()).strip());
@@ -356,7 +363,7 @@ public final class CrunRuntime implements SandboxRuntime {
     Agent a = agents.get(id);
     if (a == null && RootFs.mounted(dirs(id))) {
       try {
-        long uid = Long.parseLong(Files.readString(dirs(id).root().resolve("slot")).strip());
+        long uid = Long.parseLong(Files.readString(dirs(id).slotFile()).strip());
         a = agents.computeIfAbsent(id, k -> Agent.attach(k, dirs(k).rootfs(), instance.rootUid((int) uid), watch, execs::killSession));
       } catch (IOException | RuntimeException e) {
         log.debug("no agent for {}: {}", id, e.toString());

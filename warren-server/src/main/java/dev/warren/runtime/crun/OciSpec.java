@@ -37,7 +37,8 @@ final class OciSpec {
     root.put("ociVersion", "1.0.2");
     ObjectNode process = root.putObject("process");
     process.put("terminal", false);
-    process.putObject("user").put("uid", 0).put("gid", 0);
+    // the usual umask inside, whatever the controller's own (077, which crun would otherwise pass on)
+    process.putObject("user").put("uid", 0).put("gid", 0).put("umask", 022);
     ArrayNode args = process.putArray("args");
     for (String a : List.of(INIT, "-s", "-g", "--", "/bin/sh", "/.warren/init.sh")) {
       args.add(a);
