@@ -3,8 +3,6 @@ package dev.warren.api;
 import dev.warren.net.EgressPolicy;
 import dev.warren.sandbox.Sandbox;
 import java.net.URI;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The sandbox body of the API (docs/api.md). Upstream proxy passwords never leave the server. */
@@ -24,6 +22,8 @@ final class SandboxJson {
     s.spec().env().forEach(env::put);
     ObjectNode labels = n.putObject("labels");
     s.spec().labels().forEach(labels::put);
+    // a browser session's own sandbox: stopping or deleting it ends that session (close the browser instead)
+    n.put("browserId", s.spec().labels().get(dev.warren.browser.BrowserService.LABEL));
     n.putObject("limits")
         .put("memoryMb", s.spec().limits().memoryMb())
         .put("pids", s.spec().limits().pids())
@@ -31,10 +31,10 @@ final class SandboxJson {
     n.set("egress", egress(s.spec().egress()));
     n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
     s.spec().desktop().ifPresentOrElse(d -> n.set("desktop", desktop(s.id(), d)), () -> n.putNull("desktop"));
-    n.put("createdAt", time(s.createdAt()));
-    n.put("startedAt", s.startedAt().map(SandboxJson::time).orElse(null));
-    n.put("stoppedAt", s.stoppedAt().map(SandboxJson::time).orElse(null));
-    n.put("lastActivityAt", time(s.lastActivityAt()));
+    n.put("createdAt", Json.time(s.createdAt()));
+    n.put("startedAt", Json.time(s.startedAt()));
+    n.put("stoppedAt", Json.time(s.stoppedAt()));
+    n.put("lastActivityAt", Json.time(s.lastActivityAt()));
     return n;
   }
 
@@ -61,11 +61,4 @@ final class SandboxJson {
     return u.getScheme() + "://" + user + ":***@" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
   }
 
-  /**
-   * Milliseconds, the precision the store keeps: the answer to a create then reads the same as
-   * every later answer about the sandbox (and as a repeated create with the same Idempotency-Key).
-   */
-  private static String time(Instant t) {
-    return t.truncatedTo(ChronoUnit.MILLIS).toString();
-  }
 }

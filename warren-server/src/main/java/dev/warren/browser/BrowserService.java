@@ -35,7 +35,7 @@ public final class BrowserService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserService.class);
   static final String IMAGE = "browser";
   /** The label naming the browser session a sandbox belongs to. */
-  static final String LABEL = "warren.browser";
+  public static final String LABEL = "warren.browser";
   static final Duration READY_WAIT = Duration.ofSeconds(20);
 
   private final SandboxService sandboxes;
@@ -102,11 +102,12 @@ public final class BrowserService implements AutoCloseable {
    * session an earlier request with the same {@code idempotencyKey} made (409 when that key came
    * with a different request).
    */
-  public Created create(BrowserSpec spec, Optional<String> idempotencyKey) {
+  public Created create(BrowserSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
     if (idempotencyKey.isEmpty()) {
       return create(spec);
     }
-    ReentrantLock lock = keyLocks.computeIfAbsent("idempotency:" + idempotencyKey.get(), k -> new ReentrantLock());
+    ReentrantLock lock = keyLocks.computeIfAbsent("idempotency:" + idempotencyKey.get().owner() + ":" + idempotencyKey.get().key(),
+        k -> new ReentrantLock());
     lock.lock();
     try {
       String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));
@@ -127,6 +128,7 @@ public final class BrowserService implements AutoCloseable {
   }
 
   public Created create(BrowserSpec spec) {
+    sandboxes.checkEgress(spec.egress()); // before a pooled browser is claimed for it
     if (spec.key().isEmpty()) {
       return new Created(fromPoolOrStart(spec), true);
     }
@@ -317,6 +319,25 @@ public final class BrowserService implements AutoCloseable {
   public Optional<tools.jackson.databind.JsonNode> devtoolsJson(String id, String path) {
     Target t = connectTarget(id);
     return chromium.get(t.address(), path, Duration.ofSeconds(5));
+  }
+
+  /** What Chromium answered to a DevTools HTTP call: its status and body, unchanged. */
+  public record DevtoolsReply(int status, byte[] body) {}
+
+  /**
+   * One call of the browser's DevTools HTTP endpoints ({@code GET /json/protocol}, {@code PUT
+   * /json/new?url}, {@code GET /json/close/{target}}, …) passed through for the API to rewrite;
+   * counts as activity. 409 when the session is not ready, 503 when Chromium does not answer.
+   */
+  public DevtoolsReply devtools(String id, String method, String path) {
+    Target t = connectTarget(id);
+    try {
+      DevtoolsHttp.Raw r = DevtoolsHttp.send(t.address(), t.port(), method, path, Duration.ofSeconds(10));
+      return new DevtoolsReply(r.status(), r.body());
+    } catch (java.io.IOException e) {
+      throw new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer " + method + " " + path + " (" + e.getMessage()
+          + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart", e);
+    }
   }
 
   public void touch(String id) {

@@ -14,7 +14,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One GET of Chromium's DevTools HTTP endpoints ({@code /json/version}, {@code /json/list}) on a
+ * One call of Chromium's DevTools HTTP endpoints ({@code /json/version}, {@code /json/list}, …) on a
  * connection of its own, closed after the answer. Chromium keeps every connection open whatever
  * the request says, and sandbox addresses are reused at once: a pooled connection could point at a
  * deleted sandbox, and each one kept open holds a forwarder process in the sandbox. The answers
@@ -33,35 +33,48 @@ final class DevtoolsHttp {
     }
   }
 
+  /** An answer as it came: status and body (Chromium answers some calls with text, e.g. {@code /json/close}). */
+  record Raw(int status, byte[] body) {}
+
   static Answer get(String address, int port, String path, Duration timeout) {
+    String where = address + ":" + port;
+    try {
+      Raw r = send(address, port, "GET", path, timeout);
+      if (r.status() != 200) {
+        return Answer.failed("DevTools at " + where + " answered " + path + " with HTTP " + r.status());
+      }
+      return new Answer(Optional.of(JSON.readTree(r.body())), "");
+    } catch (SocketTimeoutException e) {
+      return Answer.failed("DevTools at " + where + " did not answer " + path + " within " + timeout.toMillis() + " ms");
+    } catch (IOException e) {
+      return Answer.failed(e.getMessage().startsWith("DevTools") ? e.getMessage() : "cannot reach DevTools at " + where + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      return Answer.failed("DevTools at " + where + " answered " + path + " with something that is not JSON: " + e.getMessage());
+    }
+  }
+
+  /** One request ({@code GET}, or {@code PUT} for {@code /json/new}) and its whole answer. */
+  static Raw send(String address, int port, String method, String path, Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     String where = address + ":" + port;
     try (Socket s = new Socket()) {
       s.setTcpNoDelay(true);
       s.connect(new InetSocketAddress(address, port), millisLeft(deadline));
       s.setSoTimeout(millisLeft(deadline));
-      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + where + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: " + where + "\r\nContent-Length: 0\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
       InputStream in = s.getInputStream();
       String head = readHead(in);
       int status = status(head);
       int length = contentLength(head);
       if (length < 0 || length > MAX_BODY) {
-        return Answer.failed("DevTools at " + where + " answered " + path + " without a usable Content-Length");
+        throw new IOException("DevTools at " + where + " answered " + path + " without a usable Content-Length");
       }
       byte[] body = in.readNBytes(length);
       if (body.length < length) {
-        return Answer.failed("DevTools at " + where + " closed the connection in the middle of its answer to " + path);
+        throw new IOException("DevTools at " + where + " closed the connection in the middle of its answer to " + path);
       }
-      if (status != 200) {
-        return Answer.failed("DevTools at " + where + " answered " + path + " with HTTP " + status);
-      }
-      return new Answer(Optional.of(JSON.readTree(body)), "");
-    } catch (SocketTimeoutException e) {
-      return Answer.failed("DevTools at " + where + " did not answer " + path + " within " + timeout.toMillis() + " ms");
-    } catch (IOException e) {
-      return Answer.failed("cannot reach DevTools at " + where + ": " + e.getMessage());
-    } catch (RuntimeException e) {
-      return Answer.failed("DevTools at " + where + " answered " + path + " with something that is not JSON: " + e.getMessage());
+      return new Raw(status, body);
     }
   }
 

@@ -15,10 +15,13 @@ import java.util.Optional;
  */
 public interface SandboxRuntime extends AutoCloseable {
 
-  /** OCI containers run by crun, rootfs an overlay over an idmapped golden image. */
+  /**
+   * OCI containers run by crun, rootfs an overlay over an idmapped golden image, confined by a
+   * seccomp filter that refuses what {@code seccompAllow} does not re-allow.
+   */
   static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch) {
-    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch);
+      FileWatch watch, dev.warren.config.SeccompAllow seccompAllow) {
+    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, seccompAllow);
   }
 
   String name();

@@ -55,6 +55,26 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
     });
   }
 
+  /**
+   * The viewer id a new connection gets: {@code requested} when it is free or already belongs to
+   * {@code owner} (a digest of the connection's token), else {@code fresh}. Ids are announced to
+   * every viewer (the holder's in {@code hello} and {@code control}); bound to their token, they
+   * cannot be used to replace, and so disconnect, another token's viewer.
+   */
+  public String viewerId(String target, java.util.Optional<String> requested, String owner, Viewer.Scope scope,
+      java.util.function.Supplier<String> fresh) {
+    if (requested.isPresent() && repo.claim(target, requested.get(), owner, scope.wire())) {
+      return requested.get();
+    }
+    for (int i = 0; i < 3; i++) {
+      String id = fresh.get();
+      if (repo.claim(target, id, owner, scope.wire())) {
+        return id;
+      }
+    }
+    throw new IllegalStateException("cannot find a free viewer id for " + target);
+  }
+
   /** A viewer's socket opened (its token already checked): it is attached in the background. */
   public void connect(Viewer v) {
     if (closed.get()) {

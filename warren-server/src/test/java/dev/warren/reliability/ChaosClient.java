@@ -142,7 +142,7 @@ final class ChaosClient {
     long t0 = System.nanoTime();
     try {
       CommandResult r = session.run(CommandRequest.of("n=$((${n:-0}+1)); echo $n"));
-      if (!r.isDone() || r.exitCode().orElse(-1) != 0) {
+      if (!r.isDone() || r.exitCode() != 0) {
         fail("session command", t0, 0, "counter command ended " + r.state() + ": " + r.stderr());
         return;
       }

@@ -17,10 +17,15 @@ final class RootFs {
 
   static void mount(String sandboxId, Path image, SandboxDirs dirs, int usernsFd, long rootUid) {
     try {
+      boolean fresh = !Files.exists(dirs.upper());
       for (Path d : new Path[] {dirs.upper(), dirs.work(), dirs.lower(), dirs.rootfs()}) {
         Files.createDirectories(d);
       }
       chown(dirs.upper(), rootUid);
+      if (fresh) {
+        // the upper layer's top is the sandbox's "/": 0755 like an image's root, not the controller's umask
+        Files.setPosixFilePermissions(dirs.upper(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
     } catch (IOException e) {
       throw new SandboxRuntimeException("cannot prepare the directories of " + sandboxId + ": " + e.getMessage(), e);
     }
