@@ -13,9 +13,13 @@ import java.util.Optional;
 final class HostProcesses {
   private HostProcesses() {}
 
-  /** The host pid of the sandbox's PID 1 (its init). */
+  /**
+   * The host pid of the sandbox's PID 1 (its init), found by its cgroups: a sandbox is answered
+   * running once {@code crun start} returns, which may be before its init has exec'd and so before
+   * its environment names the sandbox.
+   */
   static long initOf(String sandboxId) {
-    for (long pid : HostState.processesOf(sandboxId)) {
+    for (long pid : HostState.processesInCgroupsOf(sandboxId)) {
       if (nsPid(pid).filter(p -> p == 1).isPresent()) {
         return pid;
       }
