@@ -97,6 +97,8 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
   private static final MethodHandle POLL = fn("poll",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle SETNS = fn("setns",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final MethodHandle KILL = fn("kill",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
@@ -333,6 +335,27 @@ public final class Syscalls {
   public static void inotifyRmWatch(int fd, int wd) {
     try (Arena a = Arena.ofConfined()) {
       int ignored = (int) INOTIFY_RM_WATCH.invokeExact(a.allocate(STATE), fd, wd);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** Namespace type for {@link #setns}: a network namespace. */
+  public static final int CLONE_NEWNET = 0x40000000;
+
+  /**
+   * setns(2): moves the calling thread into the namespace {@code fd} refers to ({@code nstype}
+   * names its kind, e.g. {@link #CLONE_NEWNET}). Only that thread moves; call it on a platform
+   * thread of its own, never a virtual thread (whose carrier would move with it).
+   */
+  public static void setns(int fd, int nstype) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) SETNS.invokeExact(st, fd, nstype) < 0) {
+        throw fail("setns", "fd " + fd, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }

@@ -52,6 +52,7 @@ public final class CrunRuntime implements SandboxRuntime {
   private final UserNamespaces userns;
   private final Cgroups cgroups;
   private final Execs execs;
+  private final NetnsDialer dialer = new NetnsDialer();
   private volatile long maxFiles = 16384;
 
   private final FileWatch watch;
@@ -420,6 +421,11 @@ public final class CrunRuntime implements SandboxRuntime {
   }
 
   @Override
+  public java.nio.channels.SocketChannel connect(String id, int port, Duration timeout) {
+    return dialer.connect("sandbox " + id, network.netnsPath(id), port, timeout);
+  }
+
+  @Override
   public Optional<Usage> usage(String id) {
     return cgroups.usage(id);
   }
@@ -478,5 +484,6 @@ public final class CrunRuntime implements SandboxRuntime {
   @Override
   public void close() {
     userns.close();
+    dialer.close();
   }
 }
