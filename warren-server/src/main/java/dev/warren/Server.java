@@ -84,7 +84,7 @@ public final class Server implements AutoCloseable {
     String proxyUrl = "http://" + network.gateway().getHostAddress() + ":" + config.proxyPort();
     // desktops start before a headed browser looks for its display: listeners run in this order
     sandboxes.addListener(new dev.warren.stream.Desktops(runtime, events));
-    dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes);
+    dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes, runtime);
     dev.warren.browser.BrowserService browsers = new dev.warren.browser.BrowserService(sandboxes, runtime, store, events,
         config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0), config.idleCheckInterval(),
         config.browserPool());

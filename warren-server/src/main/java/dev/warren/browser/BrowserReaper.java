@@ -70,7 +70,7 @@ final class BrowserReaper implements AutoCloseable {
   /** Two probes in a row without an answer mean Chromium is gone. */
   private void check(BrowserSession b) {
     Optional<Sandbox> s = b.sandboxId().map(id -> service.sandboxes().get(id));
-    boolean answers = s.isPresent() && service.chromium().version(s.get().address(), Duration.ofSeconds(2)).isPresent();
+    boolean answers = s.isPresent() && service.chromium().version(s.get().id(), Duration.ofSeconds(2)).isPresent();
     if (answers) {
       misses.remove(b.id());
       return;

@@ -58,8 +58,8 @@ public final class BrowserService implements AutoCloseable {
   /** A live session and whether this call made it (201) or found it by key (200). */
   public record Created(BrowserSession session, boolean created) {}
 
-  /** Where the controller reaches a browser's DevTools. */
-  public record Target(String address, int port, String browserPath) {}
+  /** A ready browser's DevTools: inside sandbox {@code sandboxId}, the browser target at {@code browserPath}. */
+  public record Target(String sandboxId, String browserPath) {}
 
   public BrowserService(SandboxService sandboxes, dev.warren.runtime.SandboxRuntime runtime, Store store, Events events, Path profilesDir,
       String proxyUrl, Limits limits, Duration reapInterval, int poolSize) {
@@ -227,18 +227,18 @@ public final class BrowserService implements AutoCloseable {
 
   void launch(BrowserSession b, Sandbox sandbox) {
     long t0 = System.nanoTime();
-    chromium.start(sandbox.id(), sandbox.address(), proxyUrl, b.spec(), b.id(), sandbox.spec().desktop().isPresent());
+    chromium.start(sandbox.id(), proxyUrl, b.spec(), b.id(), sandbox.spec().desktop().isPresent());
     long t1 = System.nanoTime();
-    String path = chromium.awaitReady(sandbox.address(), READY_WAIT).orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE,
+    String path = chromium.awaitReady(sandbox.id(), READY_WAIT).orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE,
         "Chromium in " + sandbox.id() + " did not answer on DevTools within " + READY_WAIT.toSeconds() + " s"));
     devtoolsPaths.put(b.id(), path);
-    log.debug("Chromium of {}: forwarder and Chromium spawned in {} ms, DevTools answered {} ms later", b.id(), (t1 - t0) / 1_000_000,
+    log.debug("Chromium of {}: spawned in {} ms, DevTools answered {} ms later", b.id(), (t1 - t0) / 1_000_000,
         (System.nanoTime() - t1) / 1_000_000);
     if (chromium.fitted(b.spec())) {
       // launched at the right size: the check need not hold up the session
-      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.address(), b.spec(), path));
+      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.id(), b.spec(), path));
     } else {
-      chromium.fitViewport(sandbox.address(), b.spec(), path);
+      chromium.fitViewport(sandbox.id(), b.spec(), path);
     }
   }
 
@@ -254,8 +254,12 @@ public final class BrowserService implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new BrowserException(Problem.UNAVAILABLE, "cannot copy profile " + spec.profile().get() + ": " + e.getMessage(), e);
     }
-    run(sandbox.id(), List.of("sh", "-c", "mkdir -p " + dir + " && tar -xf /var/lib/warren/browser/profile.tar -C " + dir
-        + " && rm -f /var/lib/warren/browser/profile.tar"));
+    // extracted by Chromium's user, so that every file is its own; the shell (root) opens the tar
+    List<String> argv = new java.util.ArrayList<>(List.of("sh", "-c", "dir=$1; shift; install -d -o " + Chromium.USER + " -g " + Chromium.USER
+        + " -m 0700 \"$dir\" && \"$@\" < /var/lib/warren/browser/profile.tar && rm -f /var/lib/warren/browser/profile.tar", "load", dir));
+    argv.addAll(Chromium.AS_USER);
+    argv.addAll(List.of("tar", "-xf", "-", "-C", dir));
+    run(sandbox.id(), argv);
   }
 
   private ExecResult run(String sandboxId, List<String> argv) {
@@ -288,7 +292,7 @@ public final class BrowserService implements AutoCloseable {
   /**
    * Like {@link #target(String)}, but without asking Chromium again when its browser path is
    * already known (from its start, or an earlier answer): for callers that connect to it right
-   * away, which shows whether it answers. Saves a round trip through the forwarder.
+   * away, which shows whether it answers. Saves a DevTools round trip.
    */
   public Target connectTarget(String id) {
     return target(id, false);
@@ -306,17 +310,40 @@ public final class BrowserService implements AutoCloseable {
     String known = probe ? null : devtoolsPaths.get(id);
     String path = known;
     if (path == null) {
-      DevtoolsHttp.Answer a = chromium.probe(s.address(), Duration.ofSeconds(5));
+      DevtoolsHttp.Answer a = chromium.probe(s.id(), "/json/version", Duration.ofSeconds(5));
       path = devtoolsAnswered(id, a.json().orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id
           + " does not answer (" + a.failure() + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart")));
     }
-    return new Target(s.address(), Chromium.DEVTOOLS_PORT, path);
+    return new Target(s.id(), path);
   }
 
   /** The browser's own {@code /json/...} answer, for rewriting by the API. */
   public Optional<tools.jackson.databind.JsonNode> devtoolsJson(String id, String path) {
     Target t = connectTarget(id);
-    return chromium.get(t.address(), path, Duration.ofSeconds(5));
+    return chromium.get(t.sandboxId(), path, Duration.ofSeconds(5));
+  }
+
+  /**
+   * A CDP client on the browser target of a ready session (409 when it is not ready); the caller
+   * closes it.
+   *
+   * @throws IllegalStateException when Chromium does not answer within {@code timeout}
+   */
+  public CdpClient cdp(String id, Duration timeout) {
+    Target t = connectTarget(id);
+    return chromium.cdp(t.sandboxId(), t.browserPath(), timeout);
+  }
+
+  /**
+   * The raw DevTools WebSocket of a ready session (409 when it is not ready): its browser target,
+   * or {@code path} ({@code /devtools/page/…}), for relaying a client's CDP frame for frame.
+   *
+   * @throws java.io.IOException when Chromium does not answer the WebSocket within {@code timeout}
+   */
+  public DevtoolsSocket devtools(String id, Optional<String> path, Duration timeout, int maxMessage, DevtoolsSocket.Listener listener)
+      throws java.io.IOException {
+    Target t = connectTarget(id);
+    return chromium.socket(t.sandboxId(), path.orElse(t.browserPath()), timeout, maxMessage, listener);
   }
 
   public void touch(String id) {
@@ -345,7 +372,7 @@ public final class BrowserService implements AutoCloseable {
 
   /** Notes the browser path from Chromium's {@code /json/version} answer; returns it. */
   String devtoolsAnswered(String id, tools.jackson.databind.JsonNode version) {
-    String path = java.net.URI.create(version.path("webSocketDebuggerUrl").asString()).getPath();
+    String path = Chromium.browserPath(version);
     devtoolsPaths.put(id, path);
     return path;
   }
@@ -464,8 +491,12 @@ public final class BrowserService implements AutoCloseable {
     }
     // a clean exit writes cookies and local storage to disk
     gracefulExit(b, s);
-    run(s.id(), List.of("sh", "-c", "tar -cf /var/lib/warren/browser/profile.tar -C " + Chromium.PROFILE_DIR
-        + " --exclude=Cache --exclude='Code Cache' --exclude=GPUCache --exclude='Service Worker/CacheStorage' --exclude=Singleton* ."));
+    // read by Chromium's user (its files are 0600); the shell (root) writes the tar where the user cannot
+    List<String> pack = new java.util.ArrayList<>(List.of("sh", "-c", "\"$@\" > /var/lib/warren/browser/profile.tar", "save"));
+    pack.addAll(Chromium.AS_USER);
+    pack.addAll(List.of("tar", "-cf", "-", "-C", Chromium.PROFILE_DIR, "--exclude=Cache", "--exclude=Code Cache", "--exclude=GPUCache",
+        "--exclude=Service Worker/CacheStorage", "--exclude=Singleton*", "."));
+    run(s.id(), pack);
     try (InputStream tar = sandboxes.files(s.id()).read("/var/lib/warren/browser/profile.tar")) {
       profiles.save(b.spec().profile().get(), tar);
     } catch (java.io.IOException e) {
@@ -475,18 +506,17 @@ public final class BrowserService implements AutoCloseable {
   }
 
   private void gracefulExit(BrowserSession b, Sandbox s) {
-    Optional<String> path = chromium.version(s.address(), Duration.ofSeconds(2))
-        .map(v -> java.net.URI.create(v.path("webSocketDebuggerUrl").asString()).getPath());
+    Optional<String> path = chromium.version(s.id(), Duration.ofSeconds(2)).map(Chromium::browserPath);
     if (path.isPresent()) {
-      try (CdpClient cdp = CdpClient.connect(java.net.URI.create("ws://" + s.address() + ":" + Chromium.DEVTOOLS_PORT + path.get()),
-          Duration.ofSeconds(3))) {
+      try (CdpClient cdp = chromium.cdp(s.id(), path.get(), Duration.ofSeconds(3))) {
         cdp.call("Browser.close", null, Duration.ofSeconds(5));
       } catch (RuntimeException e) {
         log.debug("Browser.close of {}: {}", b.id(), e.getMessage());
       }
     }
-    // the forwarder (socat) stays; wait for Chromium's own processes to end
-    for (int i = 0; i < 100 && chromium.processes(s.id(), b.id()) > 1; i++) {
+    // a headed Chromium without the sandbox's desktop has a display of its own, which stays; wait for Chromium's processes to end
+    int display = !b.spec().headless() && s.spec().desktop().isEmpty() ? 1 : 0;
+    for (int i = 0; i < 100 && chromium.processes(s.id(), b.id()) > display; i++) {
       sleep(50);
     }
     chromium.kill(s.id(), b.id());

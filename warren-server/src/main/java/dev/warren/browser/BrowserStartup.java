@@ -40,7 +40,7 @@ final class BrowserStartup {
         }
         if (b.state() == BrowserState.STARTING) {
           // the controller stopped while Chromium was starting: it made it, or it did not
-          repo.update(chromium.version(s.address(), Duration.ofSeconds(2)).isPresent() ? b.readyNow()
+          repo.update(chromium.version(s.id(), Duration.ofSeconds(2)).isPresent() ? b.readyNow()
               : b.with(BrowserState.CRASHED, Optional.of("Chromium was starting when the controller stopped; restart it")));
         }
         service.activity().put(b.id(), b.lastActivityAt());
@@ -56,7 +56,7 @@ final class BrowserStartup {
       boolean usable = p.sandboxId().map(sid -> {
         try {
           Sandbox s = service.sandboxes().get(sid);
-          return s.state() == SandboxState.RUNNING && chromium.version(s.address(), Duration.ofSeconds(2)).isPresent();
+          return s.state() == SandboxState.RUNNING && chromium.version(s.id(), Duration.ofSeconds(2)).isPresent();
         } catch (WarrenException e) {
           return false;
         }

@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts the desktop of every sandbox that asked for one, at each start of the sandbox: Xvfb on
- * display {@code :99} at the asked size, then x11vnc on it, listening on the sandbox's own address
- * (inside its network namespace, reached by the controller over the bridge; bridge port isolation
- * keeps other sandboxes out). The configuration is given on the command lines at start, never
+ * display {@code :99} at the asked size, then x11vnc on it, listening on the sandbox's own loopback
+ * alone, without a password: nothing outside the sandbox reaches it but the controller, which
+ * connects to it inside the sandbox ({@link SandboxRuntime#connect}). The configuration is given on the command lines at start, never
  * written into the image. Registered before the browser service, so a headed Chromium finds its
  * display. Stateless; thread-safe.
  */
@@ -66,7 +66,7 @@ public final class Desktops implements SandboxListener {
         "-dpi", "96"), env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
     awaitDisplay(s.id());
     runtime.spawn(s.id(), new ExecSpec(List.of("x11vnc", "-display", display, "-rfbport", Integer.toString(Desktop.VNC_PORT),
-        "-listen", s.address(), "-noipv6", "-forever", "-shared", "-nopw", "-quiet", "-xkb", "-noxrecord", "-noxfixes", "-wait", "10",
+        "-localhost", "-noipv6", "-forever", "-shared", "-nopw", "-quiet", "-xkb", "-noxrecord", "-noxfixes", "-wait", "10",
         "-defer", "10"), env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
     log.info("desktop of {} ({}x{}) started in {} ms", s.id(), d.width(), d.height(), (System.nanoTime() - t0) / 1_000_000);
   }
