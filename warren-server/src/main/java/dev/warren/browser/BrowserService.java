@@ -229,8 +229,9 @@ public final class BrowserService implements AutoCloseable {
     long t0 = System.nanoTime();
     chromium.start(sandbox.id(), proxyUrl, b.spec(), b.id(), sandbox.spec().desktop().isPresent());
     long t1 = System.nanoTime();
-    String path = chromium.awaitReady(sandbox.id(), READY_WAIT).orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE,
-        "Chromium in " + sandbox.id() + " did not answer on DevTools within " + READY_WAIT.toSeconds() + " s"));
+    DevtoolsHttp.Answer ready = chromium.awaitReady(sandbox.id(), READY_WAIT);
+    String path = ready.json().map(Chromium::browserPath).orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE,
+        "Chromium in " + sandbox.id() + " did not answer on DevTools within " + READY_WAIT.toSeconds() + " s (last: " + ready.failure() + ")"));
     devtoolsPaths.put(b.id(), path);
     log.debug("Chromium of {}: spawned in {} ms, DevTools answered {} ms later", b.id(), (t1 - t0) / 1_000_000,
         (System.nanoTime() - t1) / 1_000_000);

@@ -216,22 +216,23 @@ final class Chromium {
     return URI.create(version.path("webSocketDebuggerUrl").asString()).getPath();
   }
 
-  /** Waits until DevTools answers; the browser's websocket path, or empty after {@code wait}. */
-  Optional<String> awaitReady(String sandboxId, Duration wait) {
+  /** Waits until DevTools answers {@code /json/version}: that answer, or the last failure after {@code wait}. */
+  DevtoolsHttp.Answer awaitReady(String sandboxId, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
+    DevtoolsHttp.Answer last = DevtoolsHttp.Answer.failed("not asked yet");
     while (System.nanoTime() < deadline) {
-      Optional<JsonNode> v = version(sandboxId, Duration.ofMillis(500));
-      if (v.isPresent()) {
-        return Optional.of(browserPath(v.get()));
+      last = probe(sandboxId, "/json/version", Duration.ofMillis(500));
+      if (last.json().isPresent()) {
+        return last;
       }
       try {
         Thread.sleep(15);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return Optional.empty();
+        return DevtoolsHttp.Answer.failed("interrupted");
       }
     }
-    return Optional.empty();
+    return last;
   }
 
   /** Ends Chromium and its own display: every process carrying the session's id. */

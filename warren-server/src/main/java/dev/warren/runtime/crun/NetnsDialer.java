@@ -132,7 +132,15 @@ final class NetnsDialer implements AutoCloseable {
       if (r == null || r.result().isDone()) {
         continue;
       }
-      if (!serve(r)) {
+      boolean home;
+      try {
+        home = serve(r);
+      } catch (Throwable t) {
+        // an Error halfway: where the thread is cannot be known
+        r.result().completeExceptionally(t);
+        home = false;
+      }
+      if (!home) {
         // this thread may still be inside a sandbox's namespace: it must never serve again
         startWorker();
         return;
@@ -140,39 +148,39 @@ final class NetnsDialer implements AutoCloseable {
     }
   }
 
-  /** Serves one request; false when the thread could not go back to the controller's namespace. */
+  /** Serves one request; false when the thread may not be in the controller's namespace any more. */
   private boolean serve(Request r) {
     int fd;
     try {
       fd = Syscalls.open(r.netns().toString(), Syscalls.O_RDONLY);
-    } catch (SyscallException e) {
+    } catch (RuntimeException e) {
       r.result().completeExceptionally(new IOException("the network namespace is gone: " + e.getMessage(), e));
       return true;
+    }
+    try {
+      Syscalls.setns(fd, Syscalls.CLONE_NEWNET);
+    } catch (SyscallException e) {
+      // refused: the thread did not move
+      Syscalls.close(fd);
+      r.result().completeExceptionally(e);
+      return true;
+    } catch (RuntimeException e) {
+      Syscalls.close(fd);
+      return lost(r, e);
     }
     NetworkChannel made = null;
     Throwable failure = null;
     try {
-      Syscalls.setns(fd, Syscalls.CLONE_NEWNET);
-    } catch (SyscallException e) {
-      Syscalls.close(fd);
-      r.result().completeExceptionally(e);
-      return true;
-    }
-    try {
       made = r.creator().create();
     } catch (IOException | RuntimeException e) {
       failure = e;
-    } finally {
-      Syscalls.close(fd);
-      try {
-        Syscalls.setns(home, Syscalls.CLONE_NEWNET);
-      } catch (RuntimeException e) {
-        log.error("netns dialer thread {} cannot go back to the controller's network namespace after {}; it ends and is replaced",
-            Thread.currentThread().getName(), r.netns(), e);
-        closeQuietly(made);
-        r.result().completeExceptionally(new IOException("the dialer could not leave the sandbox's network namespace", e));
-        return false;
-      }
+    }
+    Syscalls.close(fd);
+    try {
+      Syscalls.setns(home, Syscalls.CLONE_NEWNET);
+    } catch (RuntimeException e) {
+      closeQuietly(made);
+      return lost(r, e);
     }
     if (failure != null) {
       r.result().completeExceptionally(failure);
@@ -181,6 +189,13 @@ final class NetnsDialer implements AutoCloseable {
       closeQuietly(made);
     }
     return true;
+  }
+
+  private static boolean lost(Request r, RuntimeException e) {
+    log.error("netns dialer thread {} cannot be sure it is back in the controller's network namespace after {}; it ends and is replaced",
+        Thread.currentThread().getName(), r.netns(), e);
+    r.result().completeExceptionally(new IOException("the dialer could not leave the sandbox's network namespace", e));
+    return false;
   }
 
   private static void closeQuietly(NetworkChannel c) {
