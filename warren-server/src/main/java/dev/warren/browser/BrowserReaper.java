@@ -51,7 +51,8 @@ final class BrowserReaper implements AutoCloseable {
       try {
         if (!spec.maxLifetime().isZero() && b.createdAt().plus(spec.maxLifetime()).isBefore(now)) {
           service.close(b.id(), "reached its maximum lifetime of " + spec.maxLifetime().toSeconds() + " s");
-        } else if (!spec.idleTimeout().isZero() && last.plus(spec.idleTimeout()).isBefore(now)) {
+        } else if (b.state() != BrowserState.STARTING && !spec.idleTimeout().isZero() && last.plus(spec.idleTimeout()).isBefore(now)) {
+          // a session is not idle while Chromium starts: a start slower than a short timeout (a busy host) was closed under it
           service.close(b.id(), "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds "
               + spec.idleTimeout().toSeconds() + ")");
         } else if (b.state() == BrowserState.READY) {
