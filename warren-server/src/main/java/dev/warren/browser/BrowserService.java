@@ -37,6 +37,8 @@ public final class BrowserService implements AutoCloseable {
   /** The label naming the browser session a sandbox belongs to. */
   static final String LABEL = "warren.browser";
   static final Duration READY_WAIT = Duration.ofSeconds(20);
+  /** Where a profile's tar is put in the sandbox on its way in and out. */
+  private static final String PROFILE_TAR = "/var/lib/warren/browser/profile.tar";
 
   private final SandboxService sandboxes;
   private final BrowserRepository repo;
@@ -245,22 +247,16 @@ public final class BrowserService implements AutoCloseable {
 
   private void loadProfile(Sandbox sandbox, BrowserSpec spec) {
     Optional<Path> saved = spec.profile().flatMap(profiles::content);
-    String dir = Chromium.PROFILE_DIR;
     if (saved.isEmpty()) {
-      // Chromium makes its --user-data-dir (and the directories above it) itself: no exec needed
+      // Chromium's launch makes its profile directory: no exec needed
       return;
     }
     try (InputStream in = Files.newInputStream(saved.get())) {
-      sandboxes.files(sandbox.id()).write("/var/lib/warren/browser/profile.tar", in, Long.MAX_VALUE, Optional.of(0600));
+      sandboxes.files(sandbox.id()).write(PROFILE_TAR, in, Long.MAX_VALUE, Optional.of(0600));
     } catch (java.io.IOException e) {
       throw new BrowserException(Problem.UNAVAILABLE, "cannot copy profile " + spec.profile().get() + ": " + e.getMessage(), e);
     }
-    // extracted by Chromium's user, so that every file is its own; the shell (root) opens the tar
-    List<String> argv = new java.util.ArrayList<>(List.of("sh", "-c", "dir=$1; shift; install -d -o " + Chromium.USER + " -g " + Chromium.USER
-        + " -m 0700 \"$dir\" && \"$@\" < /var/lib/warren/browser/profile.tar && rm -f /var/lib/warren/browser/profile.tar", "load", dir));
-    argv.addAll(Chromium.AS_USER);
-    argv.addAll(List.of("tar", "-xf", "-", "-C", dir));
-    run(sandbox.id(), argv);
+    run(sandbox.id(), Chromium.unpackProfile(PROFILE_TAR));
   }
 
   private ExecResult run(String sandboxId, List<String> argv) {
@@ -492,13 +488,8 @@ public final class BrowserService implements AutoCloseable {
     }
     // a clean exit writes cookies and local storage to disk
     gracefulExit(b, s);
-    // read by Chromium's user (its files are 0600); the shell (root) writes the tar where the user cannot
-    List<String> pack = new java.util.ArrayList<>(List.of("sh", "-c", "\"$@\" > /var/lib/warren/browser/profile.tar", "save"));
-    pack.addAll(Chromium.AS_USER);
-    pack.addAll(List.of("tar", "-cf", "-", "-C", Chromium.PROFILE_DIR, "--exclude=Cache", "--exclude=Code Cache", "--exclude=GPUCache",
-        "--exclude=Service Worker/CacheStorage", "--exclude=Singleton*", "."));
-    run(s.id(), pack);
-    try (InputStream tar = sandboxes.files(s.id()).read("/var/lib/warren/browser/profile.tar")) {
+    run(s.id(), Chromium.packProfile(PROFILE_TAR));
+    try (InputStream tar = sandboxes.files(s.id()).read(PROFILE_TAR)) {
       profiles.save(b.spec().profile().get(), tar);
     } catch (java.io.IOException e) {
       throw new BrowserException(Problem.UNAVAILABLE, "cannot read the profile of " + b.id() + ": " + e.getMessage(), e);

@@ -167,6 +167,30 @@ final class Chromium {
   }
 
   /**
+   * Unpacks the tar file {@code tar} (in the sandbox) into the profile directory as {@link #USER},
+   * so that every file is its own (the shell, root, opens the tar), then removes it.
+   */
+  static List<String> unpackProfile(String tar) {
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "tar=$1 dir=$2; shift 2; install -d -o " + USER + " -g " + USER
+        + " -m 0700 \"$dir\" && \"$@\" < \"$tar\" && rm -f \"$tar\"", "unpack", tar, PROFILE_DIR));
+    argv.addAll(AS_USER);
+    argv.addAll(List.of("tar", "-xf", "-", "-C", PROFILE_DIR));
+    return argv;
+  }
+
+  /**
+   * Packs the profile directory, less its caches and locks, into the tar file {@code tar}: read as
+   * {@link #USER} (its files are 0600), written by the shell (root) where the user cannot write.
+   */
+  static List<String> packProfile(String tar) {
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "tar=$1; shift; \"$@\" > \"$tar\"", "pack", tar));
+    argv.addAll(AS_USER);
+    argv.addAll(List.of("tar", "-cf", "-", "-C", PROFILE_DIR, "--exclude=Cache", "--exclude=Code Cache", "--exclude=GPUCache",
+        "--exclude=Service Worker/CacheStorage", "--exclude=Singleton*", "."));
+    return argv;
+  }
+
+  /**
    * A CDP client on the DevTools target at {@code path} ({@code /devtools/browser/…} or a page's)
    * of the Chromium in {@code sandboxId}.
    *
