@@ -8,8 +8,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,9 +20,9 @@ import tools.jackson.databind.node.ObjectNode;
  * A minimal Chrome DevTools Protocol client over a {@link DevtoolsSocket}: numbered requests
  * matched to their answers, events to a listener. For Warren's own needs (closing a browser
  * cleanly, the simple actions API, the live view's screencast); agents speak CDP through the proxy
- * themselves. Thread-safe: messages go out one at a time, in the order they were given, written by
- * one virtual thread of the client's own (so {@link #send} never blocks); answers and events
- * arrive on the socket's reader thread.
+ * themselves. Thread-safe: each message is written whole by the thread that sends it, before the
+ * call returns (microseconds on the sandbox's loopback; a Chromium that stopped reading holds the
+ * sender until the connection is closed); answers and events arrive on the socket's reader thread.
  */
 public final class CdpClient implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -35,7 +33,6 @@ public final class CdpClient implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
-  private final ExecutorService sender = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("cdp-send").factory());
   private volatile Consumer<JsonNode> events = e -> {};
 
   private CdpClient() {}
@@ -62,7 +59,6 @@ public final class CdpClient implements AutoCloseable {
       });
       return c;
     } catch (IOException e) {
-      c.sender.shutdown();
       throw new IllegalStateException("cannot open DevTools " + path + " of " + where + ": " + e.getMessage(), e);
     }
   }
@@ -78,7 +74,7 @@ public final class CdpClient implements AutoCloseable {
     CompletableFuture<JsonNode> f = new CompletableFuture<>();
     pending.put(id, f);
     try {
-      enqueue(message(id, method, params, sessionId)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      write(message(id, method, params, sessionId));
       JsonNode r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (r.has("error")) {
         throw new IllegalStateException(method + " failed: " + r.get("error").path("message").asString());
@@ -101,19 +97,20 @@ public final class CdpClient implements AutoCloseable {
   }
 
   /**
-   * Sends {@code method} without waiting; the answer (or the CDP error) completes the returned
-   * future. Never blocks, so it may be used from an event listener.
+   * Sends {@code method} without waiting for its answer; the answer (or the CDP error) completes
+   * the returned future. Writes the message on this thread, so it may be used from an event
+   * listener (an acknowledgement sent so goes out at once).
    */
   public CompletableFuture<JsonNode> send(String method, ObjectNode params, Optional<String> sessionId) {
     long id = ids.incrementAndGet();
     CompletableFuture<JsonNode> f = new CompletableFuture<>();
     pending.put(id, f);
     f.whenComplete((r, e) -> pending.remove(id));
-    enqueue(message(id, method, params, sessionId)).whenComplete((w, e) -> {
-      if (e != null) {
-        f.completeExceptionally(e);
-      }
-    });
+    try {
+      write(message(id, method, params, sessionId));
+    } catch (IllegalStateException e) {
+      f.completeExceptionally(e);
+    }
     return f.thenApply(r -> {
       if (r.has("error")) {
         throw new IllegalStateException(method + " failed: " + r.get("error").path("message").asString());
@@ -131,22 +128,12 @@ public final class CdpClient implements AutoCloseable {
     return JSON.writeValueAsString(msg);
   }
 
-  /** Queues {@code text} for the sending thread; the future completes once it is written. */
-  private CompletableFuture<Void> enqueue(String text) {
-    CompletableFuture<Void> written = new CompletableFuture<>();
+  private void write(String text) {
     try {
-      sender.execute(() -> {
-        try {
-          ws.sendText(text);
-          written.complete(null);
-        } catch (IOException | RuntimeException e) {
-          written.completeExceptionally(e);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      written.completeExceptionally(new IllegalStateException("DevTools connection closed"));
+      ws.sendText(text);
+    } catch (IOException e) {
+      throw new IllegalStateException("DevTools connection closed: " + e.getMessage(), e);
     }
-    return written;
   }
 
   public static ObjectNode params() {
@@ -175,7 +162,6 @@ public final class CdpClient implements AutoCloseable {
   }
 
   private void ended() {
-    sender.shutdown();
     if (closed.isDone()) {
       return;
     }
