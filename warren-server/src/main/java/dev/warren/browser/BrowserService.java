@@ -526,6 +526,11 @@ public final class BrowserService implements AutoCloseable {
     events.record("browser.crashed", b.id(), why);
   }
 
+  /** A running sandbox adopted at start-up: closes what an older Warren left open in it, if it is a browser's. */
+  public void adopted(Sandbox sandbox) {
+    BrowserStartup.closeOldForwarder(this, sandbox);
+  }
+
   /** After a controller start: sessions whose sandbox is gone are closed; the rest are checked by the reaper. */
   public AutoCloseable open() {
     profiles.releaseStale(BrowserStartup.reconcile(this));

@@ -19,6 +19,22 @@ import java.util.Set;
 final class BrowserStartup {
   private BrowserStartup() {}
 
+  /**
+   * For a running browser sandbox adopted at start-up: the DevTools forwarder (socat) an older
+   * Warren ran beside Chromium listens on the sandbox's address, open to the host's network; it is
+   * ended. Chromium goes on (its DevTools is on the sandbox's loopback, where the controller now
+   * connects), and runs as its own user from its next relaunch.
+   */
+  static void closeOldForwarder(BrowserService service, Sandbox s) {
+    if (s.spec().labels().containsKey(BrowserService.LABEL)) {
+      var r = service.sandboxes().exec(s.id(), new dev.warren.runtime.ExecSpec(java.util.List.of("pkill", "-x", "socat"), java.util.Map.of(),
+          Optional.empty(), new byte[0], Duration.ofSeconds(10), 4096));
+      if (r.exitCode() == 0) {
+        org.slf4j.LoggerFactory.getLogger(BrowserStartup.class).info("ended the DevTools forwarder an older Warren left in {}", s.id());
+      }
+    }
+  }
+
   /** Returns the ids of the sessions that live on. */
   static Set<String> reconcile(BrowserService service) {
     BrowserRepository repo = service.repository();

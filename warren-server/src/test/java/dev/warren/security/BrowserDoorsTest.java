@@ -1,6 +1,7 @@
 package dev.warren.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
@@ -243,6 +244,31 @@ class BrowserDoorsTest {
     var r = warren.post("/v1/browsers/" + id + "/actions/navigate", TestWarren.json(Map.of("url", site.url(path))));
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.json();
+  }
+
+  @Test
+  void doorsAnOlderWarrenLeftOpenAreClosedWhenTheControllerStarts() throws Exception {
+    // what an older Warren ran: a DevTools forwarder and x11vnc on the sandbox's address
+    exec(warren, browserSandbox, "setsid -f socat TCP-LISTEN:9223,bind=" + browserAddress + ",reuseaddr,fork TCP:127.0.0.1:9222");
+    exec(warren, desktop, "pkill -x x11vnc; sleep 0.5; setsid -f x11vnc -display :99 -rfbport 5900 -listen " + desktopAddress
+        + " -noipv6 -forever -shared -nopw -quiet -bg -o /dev/null >/dev/null 2>&1");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(openToNobody(browserAddress, 9223)).as("the old forwarder answers").isTrue();
+      assertThat(openToNobody(desktopAddress, 5900)).as("the old x11vnc answers").isTrue();
+    });
+    warren.restart();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(openToNobody(browserAddress, 9223)).isFalse();
+      assertThat(openToNobody(desktopAddress, 5900)).isFalse();
+    });
+    assertThat(vncGreeting(desktop)).startsWith("RFB 003.");
+    assertThat(listeners(desktop)).allMatch(a -> a.startsWith("127.0.0.1:") || a.startsWith("[::1]:"), "on loopback");
+    assertThat(warren.get("/v1/browsers/" + browser + "/json/version").status()).isEqualTo(200);
+  }
+
+  /** Whether {@code address:port} accepts a connection from an unprivileged host user. */
+  static boolean openToNobody(String address, int port) {
+    return !HostUser.scan(address, port, port, Duration.ofMillis(500), Duration.ofSeconds(60)).isEmpty();
   }
 
   /** The first bytes x11vnc sends to a viewer of the sandbox's desktop through the controller's VNC proxy. */
