@@ -240,12 +240,16 @@ final class Chromium {
     return URI.create(version.path("webSocketDebuggerUrl").asString()).getPath();
   }
 
-  /** Waits until DevTools answers {@code /json/version}: that answer, or the last failure after {@code wait}. */
+  /**
+   * Waits until DevTools answers {@code /json/version}: that answer, or the last failure after
+   * {@code wait}. Until Chromium listens a connection is refused at once; once it listens, a slow
+   * answer (a busy host) is waited for rather than asked again on a new connection.
+   */
   DevtoolsHttp.Answer awaitReady(String sandboxId, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
     DevtoolsHttp.Answer last = DevtoolsHttp.Answer.failed("not asked yet");
     while (System.nanoTime() < deadline) {
-      last = probe(sandboxId, "/json/version", Duration.ofMillis(500));
+      last = probe(sandboxId, "/json/version", Duration.ofNanos(Math.clamp(deadline - System.nanoTime(), 1_000_000, 5_000_000_000L)));
       if (last.json().isPresent()) {
         return last;
       }
