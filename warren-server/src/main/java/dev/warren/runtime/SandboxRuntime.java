@@ -97,6 +97,17 @@ public interface SandboxRuntime extends AutoCloseable {
     }
   }
 
+  /**
+   * Opens a TCP connection to {@code 127.0.0.1:port} inside the running sandbox {@code id}: a
+   * listener on the sandbox's own loopback, which no one on the host's network or in another
+   * sandbox reaches (DevTools, VNC). The channel is connected, in blocking mode, and the caller's to
+   * close. A Guest call: nothing above the runtime knows how it gets in.
+   *
+   * @throws SandboxRuntimeException when the sandbox has no network, or nothing accepts the
+   *     connection within {@code timeout}
+   */
+  java.nio.channels.SocketChannel connect(String id, int port, java.time.Duration timeout);
+
   /** cgroup figures of a running sandbox. */
   Optional<Usage> usage(String id);
 

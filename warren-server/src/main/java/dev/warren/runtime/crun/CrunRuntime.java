@@ -55,6 +55,7 @@ public final class CrunRuntime implements SandboxRuntime {
   private final Execs execs;
   private final SeccompAllow seccompAllow;
   private volatile Seccomp.Filter seccomp;
+  private final NetnsDialer dialer = new NetnsDialer();
   private volatile long maxFiles = 16384;
 
   private final FileWatch watch;
@@ -432,6 +433,11 @@ public final class CrunRuntime implements SandboxRuntime {
   }
 
   @Override
+  public java.nio.channels.SocketChannel connect(String id, int port, Duration timeout) {
+    return dialer.connect("sandbox " + id, network.netnsPath(id), port, timeout);
+  }
+
+  @Override
   public Optional<Usage> usage(String id) {
     return cgroups.usage(id);
   }
@@ -490,5 +496,6 @@ public final class CrunRuntime implements SandboxRuntime {
   @Override
   public void close() {
     userns.close();
+    dialer.close();
   }
 }
