@@ -205,7 +205,7 @@ public record Config(
         + proxyPort + ", maxSandboxes=" + maxSandboxes + ", sandboxDefaults=" + sandboxDefaults + ", crun=" + crun
         + ", idleCheckInterval=" + idleCheckInterval + ", browserPool=" + browserPool + ", mirror=" + mirror + ", guards=" + guards
         + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
-        + publicUrl + "]";
+        + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow + "]";
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */
