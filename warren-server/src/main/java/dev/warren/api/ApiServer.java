@@ -85,7 +85,7 @@ public final class ApiServer implements AutoCloseable {
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
-    ShellRoutes shellRoutes = new ShellRoutes(shells, drain);
+    ShellRoutes shellRoutes = new ShellRoutes(shells, drain, tokens::active);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);

@@ -52,6 +52,20 @@ class SignedUrlRevocationTest {
       Resp fromRoot = plainGet(root);
       assertThat(fromRoot.status()).as(fromRoot.toString()).isEqualTo(200);
       String rootCdpUrl = fromRoot.json().path("webSocketDebuggerUrl").asString();
+      Resp session = warren.send("POST", "/v1/sandboxes/" + box + "/sessions", HttpRequest.BodyPublishers.ofString("{}"),
+          Map.of("Content-Type", "application/json"), tenant);
+      assertThat(session.status()).as(session.toString()).isEqualTo(201);
+      String sessionPath = "/v1/sandboxes/" + box + "/sessions/" + session.json().path("id").asString();
+      Resp sleeping = warren.send("POST", sessionPath + "/commands", HttpRequest.BodyPublishers.ofString(
+          "{\"command\": \"echo started; sleep 120\", \"async\": true}"), Map.of("Content-Type", "application/json"), tenant);
+      assertThat(sleeping.status()).as(sleeping.toString()).isEqualTo(202);
+      java.net.http.HttpClient sseClient = java.net.http.HttpClient.newHttpClient();
+      java.util.concurrent.BlockingQueue<String> sseLines = new java.util.concurrent.LinkedBlockingQueue<>();
+      java.util.concurrent.CompletableFuture<?> sse = sseClient.sendAsync(HttpRequest.newBuilder(warren.base().resolve(
+          sessionPath + "/commands/" + sleeping.json().path("id").asString() + "/logs?follow=true"))
+          .header("Authorization", "Bearer " + tenant).build(), java.net.http.HttpResponse.BodyHandlers.ofLines())
+          .thenAccept(r -> r.body().forEach(sseLines::add));
+      assertThat(awaitLine(sseLines, "event: output")).as("the followed output of a running command").isNotNull();
       DashboardLogin login = DashboardLogin.of(warren, tenant);
       assertThat(login.get(warren, "/v1/sandboxes").status()).isEqualTo(200);
 
@@ -75,6 +89,10 @@ class SignedUrlRevocationTest {
           assertThat(closed.code()).as("%s", closed).isEqualTo(4003);
           assertThat(closed.reason()).contains("revoked");
         }
+        // a followed command output (Server-Sent Events) opened with the token ends too, saying why
+        sse.get(CLOSE_WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(String.join("\n", sseLines)).contains("revoked").doesNotContain("event: exit");
+        sseClient.close();
         // what the admin token made is untouched
         assertThat(adminCdp.closed).isNotDone();
         assertThat(version(adminCdp, 2)).contains("Chrome");
@@ -141,6 +159,17 @@ class SignedUrlRevocationTest {
     cdp.send("{\"id\": " + id + ", \"method\": \"Browser.getVersion\"}");
     JsonNode r = cdp.await(m -> m.path("id").asInt() == id, Duration.ofSeconds(20), "answer " + id);
     return r.path("result").path("product").asString();
+  }
+
+  private static String awaitLine(java.util.concurrent.BlockingQueue<String> lines, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      String line = lines.poll(500, TimeUnit.MILLISECONDS);
+      if (line != null && line.contains(text)) {
+        return line;
+      }
+    }
+    return null;
   }
 
   private static boolean awaitOutput(WsClient pty, String text) throws InterruptedException {
