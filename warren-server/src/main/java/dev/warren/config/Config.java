@@ -37,7 +37,9 @@ public record Config(
     Duration shutdownGrace,
     Logging logging,
     Duration auditRetention,
-    Optional<java.net.URI> publicUrl) {
+    Optional<java.net.URI> publicUrl,
+    boolean reserveDisks,
+    int diskPool) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -48,8 +50,12 @@ public record Config(
     }
   }
 
-  /** Settings a caller may leave out of a sandbox create, and the limits' bounds. */
-  public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout) {
+  /**
+   * Settings a caller may leave out of a sandbox create, and the limits' bounds.
+   *
+   * @param diskMb size of a sandbox's disk ({@code WARREN_DEFAULT_DISK_MB}); its inodes follow from it
+   */
+  public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout, int diskMb) {
     public SandboxDefaults {
       Objects.requireNonNull(image, "image");
       Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -118,7 +124,12 @@ public record Config(
         s.integer("WARREN_DEFAULT_MEMORY_MB", 512, 16, 262144),
         s.integer("WARREN_DEFAULT_PIDS", 512, 8, 1_000_000),
         s.decimal("WARREN_DEFAULT_CPUS", 1.0, 0.01, 1024),
-        s.duration("WARREN_IDLE_TIMEOUT", Duration.ofMinutes(30)));
+        s.duration("WARREN_IDLE_TIMEOUT", Duration.ofMinutes(30)),
+        s.integer("WARREN_DEFAULT_DISK_MB", 10240, 16, 1_048_576));
+    String allocation = s.string("WARREN_DISK_ALLOCATION", "sparse");
+    if (!allocation.equals("sparse") && !allocation.equals("reserved")) {
+      throw new ConfigException("WARREN_DISK_ALLOCATION: expected sparse or reserved, got '" + allocation + "'");
+    }
     Optional<Path> crun = s.get("WARREN_CRUN").map(p -> {
       Path path = absolute("WARREN_CRUN", p);
       if (!Files.isExecutable(path)) {
@@ -142,7 +153,8 @@ public record Config(
     }
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
         hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
-        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl));
+        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl),
+        allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64));
   }
 
   /** {@code http(s)://host[:port][/prefix]}: where clients reach this Warren, for the URLs it hands out. */
@@ -176,6 +188,11 @@ public record Config(
       throw new ConfigException("WARREN_LOG_RETENTION: must be at least 1d, got " + s.string("WARREN_LOG_RETENTION", ""));
     }
     return new Logging(level, logDir, max, retention);
+  }
+
+  /** How sandboxes get their disks (WARREN_DISK_ALLOCATION, WARREN_DISK_POOL, WARREN_MIN_FREE_SPACE, WARREN_DEFAULT_DISK_MB). */
+  public dev.warren.runtime.DiskPolicy diskPolicy() {
+    return new dev.warren.runtime.DiskPolicy(guards.minFreeSpace(), reserveDisks, sandboxDefaults.diskMb(), diskPool);
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

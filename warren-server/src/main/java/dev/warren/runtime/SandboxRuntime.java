@@ -17,8 +17,8 @@ public interface SandboxRuntime extends AutoCloseable {
 
   /** OCI containers run by crun, rootfs an overlay over an idmapped golden image. */
   static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch) {
-    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch);
+      FileWatch watch, DiskPolicy diskPolicy) {
+    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, diskPolicy);
   }
 
   String name();
@@ -94,7 +94,7 @@ public interface SandboxRuntime extends AutoCloseable {
     }
   }
 
-  /** cgroup figures of a running sandbox. */
+  /** cgroup figures of a running sandbox, and its disk's when it has one of its own. */
   Optional<Usage> usage(String id);
 
   /** Host uid that is root inside the sandbox of slot {@code slot}. */

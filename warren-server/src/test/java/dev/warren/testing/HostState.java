@@ -96,6 +96,23 @@ public final class HostState {
     netnsContaining(sandboxId).forEach(n -> out.add("netns " + n));
     cgroupsOf(sandboxId).forEach(c -> out.add("cgroup " + c));
     processesOf(sandboxId).forEach(p -> out.add("process " + p));
+    loopDevicesBacking(sandboxId).forEach(d -> out.add("loop device " + d));
+    return out;
+  }
+
+  /** Loop devices ({@code /dev/loopN: backing file}) whose backing file's path contains {@code fragment}. */
+  public static List<String> loopDevicesBacking(String fragment) {
+    List<String> out = new ArrayList<>();
+    for (String dev : list(Path.of("/sys/block"), "loop")) {
+      try {
+        String file = Files.readString(Path.of("/sys/block", dev, "loop", "backing_file")).strip();
+        if (file.contains(fragment)) {
+          out.add("/dev/" + dev + ": " + file);
+        }
+      } catch (IOException e) {
+        // not attached
+      }
+    }
     return out;
   }
 
