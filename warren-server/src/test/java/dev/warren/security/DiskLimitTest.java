@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -16,6 +18,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,6 +77,14 @@ class DiskLimitTest {
     }
   }
 
+  private static Set<PosixFilePermission> permissions(Path f) {
+    try {
+      return Files.getPosixFilePermissions(f);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static JsonNode usage(String id) {
     return warren.get("/v1/sandboxes/" + id).json().path("usage").path("disk");
   }
@@ -92,6 +103,8 @@ class DiskLimitTest {
     assertThat(limits.path("diskInodes").asLong()).as("one inode per 16 KiB").isEqualTo(4096);
     Path image = dir(warren, id).resolve("disk.img");
     assertThat(allocated(image)).as("a sparse image takes host space only as it is written").isLessThan(8 * MIB);
+    assertThat(PosixFilePermissions.toString(permissions(image))).as("the image is root's alone").isEqualTo("rw-------");
+    assertThat(HostState.mountOptions(dir(warren, id).resolve("disk"))).as("ext4 upper").contains("nodev", "nosuid");
     long freeBefore = hostFree();
 
     // ext4 keeps what a failed fallocate got: /big holds most of the disk, and dd gets the rest

@@ -28,6 +28,21 @@ public final class HostState {
     return out;
   }
 
+  /** The per-mount options (field 6 of /proc/self/mountinfo) of the mount at {@code mountPoint}; empty if none. */
+  public static List<String> mountOptions(Path mountPoint) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] f = line.split(" ");
+        if (f[4].equals(mountPoint.toString())) {
+          return List.of(f[5].split(","));
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return List.of();
+  }
+
   /** Entries of /run/netns whose name contains {@code fragment}. */
   public static List<String> netnsContaining(String fragment) {
     return list(Path.of("/run/netns"), fragment);
