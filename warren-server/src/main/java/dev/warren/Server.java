@@ -7,6 +7,7 @@ import dev.warren.events.Events;
 import dev.warren.host.Instance;
 import dev.warren.host.InstanceRegistry;
 import dev.warren.image.Images;
+import dev.warren.net.EgressGuard;
 import dev.warren.net.EgressLog;
 import dev.warren.net.EgressProxy;
 import dev.warren.net.Network;
@@ -60,31 +61,39 @@ public final class Server implements AutoCloseable {
     long t0 = System.nanoTime();
     parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
     instance = InstanceRegistry.claim(config);
+    // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
+    dev.warren.ops.DataPermissions.repair(config);
     Store store = Store.open(config);
     parts.push(store);
     dev.warren.audit.Audit audit = new dev.warren.audit.Audit(store, config.auditRetention());
     parts.push(audit);
-    Images images = Images.open(config.imagesDir(), config.mirror());
+    // images named by WARREN_BUILD_IMAGES are built in the background once the API is up (./warren up asks for browser)
+    dev.warren.image.BackgroundBuilds images = new dev.warren.image.BackgroundBuilds(Images.open(config.imagesDir(), config.mirror()));
     Network network = Network.bridge(instance, config.proxyPort());
     FileWatch watch = new FileWatch();
     parts.push(watch);
     SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), network, watch, config.diskPolicy());
+        config.crun(), network, watch, config.seccompAllow(), config.diskPolicy());
     parts.push(runtime);
     runtime.init();
     Events events = new Events(store);
-    EgressLog egressLog = new EgressLog(store);
-    sandboxes = new SandboxService(config, store, runtime, network, images, events);
+    EgressLog egressLog = new EgressLog(store, config.egress());
+    parts.push(egressLog);
+    EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
+    sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
     ShellService shells = new ShellService(sandboxes, runtime, watch, store, events);
     parts.push(shells);
     parts.push(sandboxes.open());
     shells.recover();
     tokens = Tokens.load(config.dataDir());
-    dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir());
+    dev.warren.api.ApiTokens apiTokens = new dev.warren.api.ApiTokens(tokens, store);
+    // a signed URL dies with the API token that minted it
+    dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir(), apiTokens::active);
     String proxyUrl = "http://" + network.gateway().getHostAddress() + ":" + config.proxyPort();
     // desktops start before a headed browser looks for its display: listeners run in this order
-    sandboxes.addListener(new dev.warren.stream.Desktops(runtime, events));
-    dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes);
+    dev.warren.stream.Desktops desktops = new dev.warren.stream.Desktops(runtime, events);
+    sandboxes.addListener(desktops);
+    dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes, runtime);
     dev.warren.browser.BrowserService browsers = new dev.warren.browser.BrowserService(sandboxes, runtime, store, events,
         config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0,
             config.sandboxDefaults().diskMb(), dev.warren.runtime.Limits.defaultInodes(config.sandboxDefaults().diskMb())), config.idleCheckInterval(),
@@ -95,9 +104,20 @@ public final class Server implements AutoCloseable {
         handoffs, vnc);
     parts.push(streams);
     parts.push(browsers.open());
+    // the sandboxes adopted now may have doors an older Warren left open: DevTools and VNC on the sandbox's address
+    Thread.ofVirtual().name("close-old-doors").start(() -> {
+      for (dev.warren.sandbox.Sandbox s : sandboxes.list(Map.of(), Optional.of(dev.warren.sandbox.SandboxState.RUNNING))) {
+        try {
+          desktops.adopted(s);
+          browsers.adopted(s);
+        } catch (RuntimeException e) {
+          log.warn("cannot check the doors of {}: {}", s.id(), e.getMessage());
+        }
+      }
+    });
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
-    api = new ApiServer(config, new dev.warren.api.ApiTokens(tokens, store), signed, sandboxes, shells, browsers, streams, egressLog, events,
+    api = new ApiServer(config, apiTokens, signed, sandboxes, shells, browsers, streams, egressLog, events,
         audit, metrics, () -> {
       Map<String, Optional<String>> checks = new LinkedHashMap<>();
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
@@ -108,12 +128,11 @@ public final class Server implements AutoCloseable {
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0
     InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());
     InetSocketAddress apiAt = new InetSocketAddress(config.listen().getAddress(), api.port());
-    dev.warren.config.Cidr subnet = instance.subnet();
-    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient, Set.of(apiAt, proxyAt),
-        a -> a.isLinkLocalAddress() || (a instanceof java.net.Inet4Address v4 && subnet.contains(dev.warren.config.Cidr.toInt(v4.getHostAddress()))),
-        egressLog);
+    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient, Set.of(apiAt, proxyAt), egressGuard, egressLog,
+        config.egress().maxConnectionsPerSandbox());
     parts.push(proxy);
     writeListenFile(config);
+    images.start(config.buildImages());
     events.record("controller.started", null, "Warren " + dev.warren.Version.CURRENT + " " + instance.name() + " on "
         + config.listen().getAddress().getHostAddress() + ":" + api.port() + ", data " + config.dataDir() + ", store " + store.kind()
         + ", bridge " + instance.bridge() + " " + instance.subnet(), java.time.Duration.ofNanos(System.nanoTime() - t0));

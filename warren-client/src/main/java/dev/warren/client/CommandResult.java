@@ -34,9 +34,24 @@ public record CommandResult(
     return info.state();
   }
 
+  /**
+   * The exit status once finished, else -1 (while it is queued or running, and when it was lost):
+   * check {@link #isDone()}, or use {@link #exitCodeIfKnown()}.
+   */
+  public int exitCode() {
+    return info.exitCode().orElse(-1);
+  }
+
   /** The exit status once finished; empty while it runs and when it was lost. */
-  public OptionalInt exitCode() {
+  public OptionalInt exitCodeIfKnown() {
     return info.exitCode();
+  }
+
+  /** Like the record's, with the exit code as a number. */
+  @Override
+  public String toString() {
+    return "CommandResult[id=" + id() + ", state=" + state() + ", exitCode=" + (info.exitCode().isPresent() ? info.exitCode().getAsInt() : "none")
+        + ", stdout=" + stdout + ", stderr=" + stderr + "]";
   }
 
   /** Whether its timeout stopped it. */

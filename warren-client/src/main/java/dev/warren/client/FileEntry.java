@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param name the entry's name, without its directory
  * @param size size in bytes
- * @param mode permission bits, e.g. {@code 0644} (octal; see {@link #octalMode()})
+ * @param mode permission bits as a number, e.g. {@code 0644} (octal: 420 in decimal); {@link #octalMode()} is the
+ *     API's {@code "0644"}
  * @param modifiedAt last modification time
  */
 public record FileEntry(String name, Type type, long size, int mode, Instant modifiedAt) {
@@ -25,6 +26,12 @@ public record FileEntry(String name, Type type, long size, int mode, Instant mod
   /** The mode as the server writes it, e.g. {@code "0644"}. */
   public String octalMode() {
     return String.format("%04o", mode);
+  }
+
+  /** Shows the mode as the API writes it ({@code mode=0644}), not as the decimal value of its bits (420). */
+  @Override
+  public String toString() {
+    return "FileEntry[name=" + name + ", type=" + type + ", size=" + size + ", mode=" + octalMode() + ", modifiedAt=" + modifiedAt + "]";
   }
 
   public boolean isDirectory() {

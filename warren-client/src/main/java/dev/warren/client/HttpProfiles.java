@@ -118,7 +118,7 @@ final class HttpProfiles implements Profiles {
 
   private void pause(Call call, int attempt) {
     try {
-      Thread.sleep(transport.backoff().delay(attempt, Optional.empty()));
+      Thread.sleep(transport.backoff().delay(attempt, Optional.empty()).toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw HttpTransport.interrupted(call, e);

@@ -29,11 +29,19 @@ final class HttpTransport implements AutoCloseable {
 
   private final ClientConfig config;
   private final HttpClient client;
+  /** The client's threads, owned here so that close() ends them on Java 17 too (HttpClient.close() came in 21). */
+  private final java.util.concurrent.ExecutorService executor;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   HttpTransport(ClientConfig config) {
     this.config = config;
+    this.executor = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "warren-client-http");
+      t.setDaemon(true);
+      return t;
+    });
     this.client = HttpClient.newBuilder()
+        .executor(executor)
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(config.connectTimeout())
         .followRedirects(HttpClient.Redirect.NEVER)
@@ -140,7 +148,7 @@ final class HttpTransport implements AutoCloseable {
     LOG.log(Level.INFO, "{0}: {1}; retry {2} of {3} in {4} ms", call.describe(), why, attempt,
         config.backoff().maxAttempts() - 1, delay.toMillis());
     try {
-      Thread.sleep(delay);
+      Thread.sleep(delay.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw interrupted(call, e);
@@ -178,11 +186,11 @@ final class HttpTransport implements AutoCloseable {
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) return;
-    client.shutdown();
+    executor.shutdown();
     try {
-      if (!client.awaitTermination(Duration.ofSeconds(5))) client.shutdownNow();
+      if (!executor.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) executor.shutdownNow();
     } catch (InterruptedException e) {
-      client.shutdownNow();
+      executor.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }

@@ -7,7 +7,7 @@ import java.time.Duration;
 
 /**
  * Closes a streamed response body that delivered nothing for {@code limit}, so a reader blocked on
- * a dead connection gets an {@link IOException} and can reconnect. One virtual watchdog thread per
+ * a dead connection gets an {@link IOException} and can reconnect. One daemon watchdog thread per
  * stream, stopped by {@link #close()}.
  */
 final class IdleGuard extends FilterInputStream {
@@ -20,7 +20,10 @@ final class IdleGuard extends FilterInputStream {
   IdleGuard(InputStream in, Duration limit) {
     super(in);
     this.limit = limit;
-    this.watchdog = Thread.ofVirtual().name("warren-idle-guard").start(this::watch);
+    // a daemon platform thread: the SDK runs on Java 17, which has no virtual threads
+    this.watchdog = new Thread(this::watch, "warren-idle-guard");
+    this.watchdog.setDaemon(true);
+    this.watchdog.start();
   }
 
   @Override
@@ -58,7 +61,7 @@ final class IdleGuard extends FilterInputStream {
           in.close();
           return;
         }
-        Thread.sleep(Duration.ofNanos(limit.toNanos() - quiet));
+        Thread.sleep(Math.max(1, (limit.toNanos() - quiet) / 1_000_000));
       }
     } catch (InterruptedException stopped) {
       // close() interrupts the watchdog: the stream is done with, nothing left to guard

@@ -54,27 +54,35 @@ final class Json {
   }
 
   private static void write(Object value, StringBuilder out) {
-    switch (value) {
-      case null -> out.append("null");
-      case String s -> writeString(s, out);
-      case Boolean b -> out.append(b);
-      case Long _, Integer _, Short _, Byte _, BigInteger _ -> out.append(value);
-      case BigDecimal d -> out.append(d);
-      case Double d -> out.append(finite(d));
-      case Float f -> out.append(finite(f.doubleValue()));
-      case Map<?, ?> map -> writeObject(map, out);
-      case Iterable<?> items -> {
-        out.append('[');
-        boolean first = true;
-        for (Object item : items) {
-          if (!first) out.append(',');
-          first = false;
-          write(item, out);
-        }
-        out.append(']');
+    // if-chains, not a pattern switch: the SDK compiles for Java 17
+    if (value == null) {
+      out.append("null");
+    } else if (value instanceof String s) {
+      writeString(s, out);
+    } else if (value instanceof Boolean b) {
+      out.append(b);
+    } else if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte
+        || value instanceof BigInteger) {
+      out.append(value);
+    } else if (value instanceof BigDecimal d) {
+      out.append(d);
+    } else if (value instanceof Double d) {
+      out.append(finite(d));
+    } else if (value instanceof Float f) {
+      out.append(finite(f.doubleValue()));
+    } else if (value instanceof Map<?, ?> map) {
+      writeObject(map, out);
+    } else if (value instanceof Iterable<?> items) {
+      out.append('[');
+      boolean first = true;
+      for (Object item : items) {
+        if (!first) out.append(',');
+        first = false;
+        write(item, out);
       }
-      default -> throw new IllegalArgumentException(
-          "cannot write a " + value.getClass().getName() + " as JSON");
+      out.append(']');
+    } else {
+      throw new IllegalArgumentException("cannot write a " + value.getClass().getName() + " as JSON");
     }
   }
 

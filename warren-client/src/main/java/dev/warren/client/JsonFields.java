@@ -135,14 +135,10 @@ record JsonFields(String where, Map<String, Object> members) {
   }
 
   private static String typeOf(Object value) {
-    return switch (value) {
-      case null -> "null";
-      case String _ -> "string";
-      case Number _ -> "number";
-      case Boolean _ -> "boolean";
-      case Map<?, ?> _ -> "object";
-      case List<?> _ -> "array";
-      default -> value.getClass().getSimpleName();
-    };
+    if (value == null) {
+      return "null";
+    }
+    return value instanceof String ? "string" : value instanceof Number ? "number" : value instanceof Boolean ? "boolean"
+        : value instanceof Map ? "object" : value instanceof List ? "array" : value.getClass().getSimpleName();
   }
 }

@@ -162,7 +162,7 @@ final class OutputFollower {
     LOG.log(Level.INFO, "{0}: {1}; resuming at byte {2} in {3} ms", call.describe(), why, Long.toString(position),
         Long.toString(delay.toMillis()));
     try {
-      Thread.sleep(delay);
+      Thread.sleep(delay.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw HttpTransport.interrupted(call, e);

@@ -74,9 +74,35 @@ final class Wire {
 
   static ExecResult execResult(Object json) {
     var f = JsonFields.of(json, "exec");
-    return new ExecResult(f.intValue("exitCode"), f.optString("stdout").orElse(""),
-        f.optString("stderr").orElse(""), f.optMillis("durationMs").orElse(Duration.ZERO),
-        f.bool("timedOut", false), f.bool("truncated", false));
+    byte[] out = output(f, "stdout");
+    byte[] err = output(f, "stderr");
+    boolean truncated = f.bool("truncated", false);
+    return new ExecResult(f.intValue("exitCode"), text(f, "stdout", out), text(f, "stderr", err),
+        f.optMillis("durationMs").orElse(Duration.ZERO), f.bool("timedOut", false), truncated, out, err,
+        f.bool("stdoutTruncated", truncated), f.bool("stderrTruncated", truncated), f.optLong("stdoutBytes").orElse((long) out.length),
+        f.optLong("stderrBytes").orElse((long) err.length));
+  }
+
+  /** A stream of an exec answer as bytes: base64 when {@code <stream>Encoding} says so, else the string's UTF-8. */
+  private static byte[] output(JsonFields f, String stream) {
+    String value = f.optString(stream).orElse("");
+    String encoding = f.optString(stream + "Encoding").orElse("utf-8");
+    if (encoding.equals("base64")) {
+      try {
+        return java.util.Base64.getDecoder().decode(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("exec." + stream + ": not base64 (" + e.getMessage() + ")");
+      }
+    }
+    if (!encoding.equals("utf-8")) {
+      throw new IllegalArgumentException("exec." + stream + "Encoding: '" + encoding + "' is neither utf-8 nor base64");
+    }
+    return value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private static String text(JsonFields f, String stream, byte[] bytes) {
+    return f.optString(stream + "Encoding").orElse("utf-8").equals("base64")
+        ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8) : f.optString(stream).orElse("");
   }
 
   static List<FileEntry> fileEntries(Object json) {

@@ -48,7 +48,7 @@ class CommandsTest {
     assertThat(server.requests().get(0).bodyText())
         .isEqualTo("{\"command\":\"make\",\"waitSeconds\":30,\"timeoutSeconds\":300,\"stdin\":\"yes ✓\\n\"}");
     assertThat(server.requests().get(1).bodyText()).isEqualTo("{\"command\":\"ls\",\"waitSeconds\":60}");
-    assertThat(r.exitCode()).hasValue(0);
+    assertThat(r.exitCode()).isEqualTo(0);
     assertThat(r.stdout()).isEqualTo("hello\n");
     assertThat(r.succeeded()).isTrue();
     CommandInfo info = r.info();
@@ -68,7 +68,7 @@ class CommandsTest {
 
     CommandResult r = sessions.attach("ses_1").run(CommandRequest.of("make").waitFor(Duration.ofMinutes(10)));
 
-    assertThat(r.exitCode()).hasValue(2);
+    assertThat(r.exitCode()).isEqualTo(2);
     assertThat(server.requests().getFirst().bodyText()).isEqualTo("{\"command\":\"make\",\"waitSeconds\":60}");
     assertThat(server.requests().subList(1, 3)).allSatisfy(req -> {
       assertThat(req.method() + " " + req.path()).isEqualTo("GET " + S + "/ses_1/commands/cmd_1");
@@ -102,7 +102,7 @@ class CommandsTest {
     job.closeStdin();
     assertThat(job.signal(Signal.INT).state()).isEqualTo(CommandState.RUNNING);
     assertThat(job.stdout(5)).containsExactly(1, 2, 3);
-    assertThat(job.await(Duration.ZERO).exitCode()).hasValue(0);
+    assertThat(job.await(Duration.ZERO).exitCode()).isEqualTo(0);
 
     var requests = server.requests();
     assertThat(requests.get(0).bodyText()).isEqualTo("{\"command\":\"cat\",\"async\":true,\"keepStdinOpen\":true}");

@@ -38,7 +38,7 @@ class OutputFollowerTest {
     assertThat(received.toByteArray()).isEqualTo(server.content);
     assertThat(server.offsets).containsExactly(0L, 40_960L, 102_400L);
     assertThat(server.lastEventIds).containsExactly(null, "40960", "102400");
-    assertThat(result.exitCode()).hasValue(0);
+    assertThat(result.exitCode()).isZero();
     assertThat(result.state()).isEqualTo(CommandState.FINISHED);
     assertThat(result.stdout()).isEqualTo("head");
     assertThat(result.stdoutTruncated()).isTrue();

@@ -129,6 +129,33 @@ class SandboxHandleTest {
   }
 
   @Test
+  void execDecodesBase64OutputToItsExactBytesAndReadsTheCut() {
+    // stdout: bytes 0x00 0xff 0x01 0x80 (not UTF-8, so base64); stderr: text
+    server.enqueue(json(200, """
+        {"exitCode":0,"stdout":"AP8BgA==","stdoutEncoding":"base64","stderr":"caf\u00e9\\n","stderrEncoding":"utf-8",\
+        "durationMs":3,"timedOut":false,"truncated":true,"stdoutTruncated":true,"stderrTruncated":false,\
+        "stdoutBytes":16777216,"stderrBytes":6}"""));
+    ExecResult r = warren.sandboxes().attach("sbx_1").exec("head -c 16M /dev/urandom");
+
+    assertThat(r.stdoutRaw()).containsExactly(0x00, 0xff, 0x01, 0x80);
+    assertThat(r.stdout()).isEqualTo("\u0000\ufffd\u0001\ufffd");
+    assertThat(r.stderr()).isEqualTo("café\n");
+    assertThat(r.stderrRaw()).isEqualTo("café\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(r.truncated()).isTrue();
+    assertThat(r.stdoutTruncated()).isTrue();
+    assertThat(r.stderrTruncated()).isFalse();
+    assertThat(r.stdoutSize()).isEqualTo(16L << 20);
+    assertThat(r.stderrSize()).isEqualTo(6);
+  }
+
+  @Test
+  void anExecAnswerWithAnUnknownEncodingIsRefusedNotMisread() {
+    server.enqueue(json(200, """
+        {"exitCode":0,"stdout":"x","stdoutEncoding":"zstd","stderr":"","durationMs":3}"""));
+    assertThatThrownBy(() -> warren.sandboxes().attach("sbx_1").exec("true")).hasMessageContaining("stdoutEncoding");
+  }
+
+  @Test
   void execSendsTheRequestAndReadsTheResult() {
     server.enqueue(json(200, """
         {"exitCode":137,"stdout":"partial","stderr":"killed","durationMs":5001,"timedOut":true,"truncated":false}"""));

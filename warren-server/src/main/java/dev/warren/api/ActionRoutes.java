@@ -10,6 +10,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** {@code POST /v1/browsers/{id}/actions/{navigate,waitFor,click,type,evaluate,content,screenshot,pdf}}. */
 final class ActionRoutes {
+  /** The actions, in the order docs/api.md lists them; an unknown one is answered with this list. */
+  static final java.util.List<String> NAMES = java.util.List.of("navigate", "waitFor", "click", "type", "evaluate", "content", "screenshot", "pdf");
+
   private final BrowserActions actions;
 
   ActionRoutes(BrowserActions actions) {
@@ -65,6 +68,11 @@ final class ActionRoutes {
     r.post(p + "pdf", ctx -> {
       Body b = Body.of(ctx, Set.of("timeoutSeconds"));
       ctx.contentType("application/pdf").result(actions.pdf(id(ctx), timeout(b)));
+    });
+    // registered last: the named routes above match first
+    r.post(p + "{action}", ctx -> {
+      throw new WarrenException(dev.warren.error.Problem.NOT_FOUND, "no browser action " + ctx.pathParam("action") + "; the actions are "
+          + String.join(", ", NAMES), java.util.Optional.empty(), java.util.Map.of("actions", NAMES), null);
     });
   }
 

@@ -35,17 +35,28 @@ public final class ApiServer implements AutoCloseable {
   static final long MAX_JSON = 16L * 1024 * 1024;
   /** Largest request head (request line and headers); more is answered 431. */
   static final int MAX_HEADERS = 16 * 1024;
-  /** Routes that need no token: liveness, readiness and metrics (and the dashboard's login page, see {@link Dashboard}). */
-  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics");
+  /**
+   * Routes that need no token: liveness, readiness, metrics, and Chromium's protocol descriptor (public
+   * data, fetched by CDP clients at the root of a debugger URL's host); the dashboard's login page, see {@link Dashboard}.
+   */
+  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics", CdpDiscovery.PROTOCOL);
 
-  /** The actor of calls made through the dashboard's login session. */
-  static final ApiTokens.Actor DASHBOARD = new ApiTokens.Actor("dashboard", "dashboard session");
+  /**
+   * The actor of calls made through a dashboard login session: {@code dashboard} in the audit
+   * trail, answered for by the API token that logged in (a page admitted by a bearer token mints nothing).
+   */
+  static ApiTokens.Actor dashboardActor(Context ctx) {
+    String login = ctx.attribute(Dashboard.LOGIN_TOKEN);
+    return new ApiTokens.Actor("dashboard", "dashboard session", login == null ? "dashboard" : login);
+  }
 
   private final Javalin app;
   private final dev.warren.stream.LiveStreams streams;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Drain drain = new Drain();
   private final java.time.Duration grace;
+  private final DevtoolsRoots devtoolsRoots;
+  private final dev.warren.mcp.McpEndpoint mcp;
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
@@ -67,6 +78,8 @@ public final class ApiServer implements AutoCloseable {
     AccessLog accessLog = new AccessLog(audit, metrics);
     this.streams = streams;
     LiveTokens liveTokens = new LiveTokens(tokens, signed, new PublicUrls(config.publicUrl()));
+    TokenSockets sockets = new TokenSockets();
+    tokens.onRevoke(sockets::revoked);
     LiveRoutes liveRoutes = new LiveRoutes(browsers, streams.views(), liveTokens);
     HandoffRoutes handoffRoutes = new HandoffRoutes(streams.handoffs(), liveTokens);
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
@@ -77,8 +90,17 @@ public final class ApiServer implements AutoCloseable {
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);
     CdpProxy cdpProxy = new CdpProxy(browsers);
+    CdpDiscovery cdpDiscovery = new CdpDiscovery(browsers, signed, liveTokens.urls());
+    this.devtoolsRoots = new DevtoolsRoots(browsers, cdpDiscovery, liveTokens.urls());
+    InetSocketAddress listenOn = config.listen();
+    String self = listenOn.getAddress().isAnyLocalAddress() ? "127.0.0.1" : listenOn.getAddress().getHostAddress();
+    this.mcp = new dev.warren.mcp.McpEndpoint(() -> java.net.URI.create("http://" + (self.contains(":") ? "[" + self + "]" : self) + ":" + port()),
+        dev.warren.Version.CURRENT);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
-    Dashboard dashboard = new Dashboard(WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL), t -> tokens.authenticate(t).isPresent(), events);
+    WebSessions webSessions = WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL);
+    // a revoked token's dashboard logins end with it (the sockets they opened close through `sockets`)
+    tokens.onRevoke(webSessions::removeAllOf);
+    Dashboard dashboard = new Dashboard(webSessions, t -> tokens.authenticate(t).map(ApiTokens.Actor::id), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
     for (SandboxState st : SandboxState.values()) {
@@ -103,7 +125,7 @@ public final class ApiServer implements AutoCloseable {
         ctx.attribute(AccessLog.T0, System.nanoTime());
         drain.before(ctx);
         // the dashboard's gate first: its pages need its session (or the token); /v1 calls with its cookie are its own
-        ApiTokens.Actor actor = dashboard.admits(ctx) ? DASHBOARD
+        ApiTokens.Actor actor = dashboard.admits(ctx) ? dashboardActor(ctx)
             : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
@@ -126,44 +148,57 @@ public final class ApiServer implements AutoCloseable {
       auditRoutes.register(r);
       r.wsBeforeUpgrade("/*", ctx -> {
         ctx.attribute(AccessLog.T0, System.nanoTime());
-        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? DASHBOARD
+        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? dashboardActor(ctx)
             : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
           guard.check(ctx, actor.id());
+          ctx.attribute(TokenSockets.MINTER, actor.minter());
           accessLog.upgraded(ctx, routeOf(ctx.path()));
         }
       });
       r.wsAfter(ws -> {
-        ws.onConnect(drain::opened);
-        ws.onClose(drain::closed);
-        ws.onError(drain::closed);
+        ws.onConnect(ctx -> {
+          drain.opened(ctx);
+          sockets.opened(ctx);
+        });
+        ws.onClose(ctx -> {
+          drain.closed(ctx);
+          sockets.closed(ctx);
+        });
+        ws.onError(ctx -> {
+          drain.closed(ctx);
+          sockets.closed(ctx);
+        });
       });
       ptyRoutes.register(r);
       browserRoutes.register(r);
       actionRoutes.register(r);
       cdpProxy.register(r);
+      cdpDiscovery.register(r);
+      devtoolsRoots.register(r);
+      mcp.register(r);
       liveRoutes.register(r);
       handoffRoutes.register(r);
       vncRoutes.register(r);
       r.get("/v1/sandboxes/{id}/egress", ctx -> {
         String id = sandboxes.get(ctx.pathParam("id")).id();
-        int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
+        int limit = Queries.limit(ctx, 100);
         ObjectNode out = Json.object();
         var arr = out.putArray("events");
         for (var e : egressLog.forSandbox(id, limit)) {
           arr.addObject().put("host", e.host()).put("port", e.port()).put("method", e.method()).put("allowed", e.allowed())
               .put("reason", e.reason().orElse(null)).put("viaUpstream", e.viaUpstream()).put("bytesOut", e.bytesOut())
-              .put("bytesIn", e.bytesIn()).put("startedAt", e.startedAt().toString()).put("durationMs", e.duration().toMillis());
+              .put("bytesIn", e.bytesIn()).put("startedAt", Json.time(e.startedAt())).put("durationMs", e.duration().toMillis());
         }
         Json.send(ctx, 200, out);
       });
       r.get("/v1/events", ctx -> {
-        int limit = Optional.ofNullable(ctx.queryParam("limit")).map(ApiServer::limit).orElse(100);
+        int limit = Queries.limit(ctx, 100);
         ObjectNode out = Json.object();
         var arr = out.putArray("events");
-        for (var e : events.list(Optional.ofNullable(ctx.queryParam("subject")), limit)) {
-          arr.addObject().put("id", e.id()).put("at", e.at().toString()).put("kind", e.kind()).put("subject", e.subject().orElse(null))
+        for (var e : events.list(Queries.filter(ctx, "subject"), limit)) {
+          arr.addObject().put("id", e.id()).put("at", Json.time(e.at())).put("kind", e.kind()).put("subject", e.subject().orElse(null))
               .put("detail", e.detail());
         }
         Json.send(ctx, 200, out);
@@ -239,7 +274,7 @@ public final class ApiServer implements AutoCloseable {
    * trail), null for a public or self-checked route.
    */
   static ApiTokens.Actor authorize(ApiTokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
-    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1"))) {
+    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1") || path.equals(dev.warren.mcp.McpEndpoint.PATH))) {
       return null;
     }
     String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
@@ -253,15 +288,22 @@ public final class ApiServer implements AutoCloseable {
     }
     java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
     if (token != null && token.startsWith("wst.") && m.matches()) {
-      if (signed.valid(token, "cdp", m.group(1))) {
-        return new ApiTokens.Actor("cdp:" + m.group(1), "signed token for " + m.group(1));
+      SignedTokens.Verdict v = signed.verify(token, "cdp", m.group(1));
+      if (v == SignedTokens.Verdict.VALID) {
+        return new ApiTokens.Actor("cdp:" + m.group(1), "signed token for " + m.group(1), SignedTokens.minter(token).orElseThrow());
       }
-      throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
+      throw new WarrenException(Problem.FORBIDDEN, v == SignedTokens.Verdict.REVOKED ? LiveTokens.REVOKED
+          : "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
     }
     java.util.regex.Matcher h = HANDOFF_PATH.matcher(path);
     if (token != null && h.matches()) {
-      if (signed.valid(token, LiveTokens.CONTROL, h.group(1))) {
-        return new ApiTokens.Actor("live-control:" + h.group(1), "live view control token for " + h.group(1));
+      SignedTokens.Verdict v = signed.verify(token, LiveTokens.CONTROL, h.group(1));
+      if (v == SignedTokens.Verdict.VALID) {
+        return new ApiTokens.Actor("live-control:" + h.group(1), "live view control token for " + h.group(1),
+            SignedTokens.minter(token).orElseThrow());
+      }
+      if (v == SignedTokens.Verdict.REVOKED) {
+        throw new WarrenException(Problem.FORBIDDEN, LiveTokens.REVOKED);
       }
       throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for the handoffs of browser session " + h.group(1)
           + " (a live view token that grants control is needed, and it may have expired)");
@@ -288,18 +330,6 @@ public final class ApiServer implements AutoCloseable {
   /** The route of a WebSocket path, ids replaced by their parameter ({@code /v1/sandboxes/{id}/pty}). */
   static String routeOf(String path) {
     return path.replaceAll("/(sbx|brw)_[0-9a-z]{26}", "/{id}").replaceAll("/devtools/[^/]+/[^/]+$", "/devtools/{kind}/{target}");
-  }
-
-  private static int limit(String s) {
-    try {
-      int n = Integer.parseInt(s);
-      if (n < 1 || n > 1000) {
-        throw WarrenException.invalid("limit", "limit must be between 1 and 1000");
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw WarrenException.invalid("limit", "limit must be a number");
-    }
   }
 
   private static void ready(Context ctx, Readiness readiness) {
@@ -332,6 +362,8 @@ public final class ApiServer implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       // viewers hear "shutting down" (1001) and reconnect to the next controller
       streams.close();
+      devtoolsRoots.close();
+      mcp.close();
       try {
         drain.run(app, grace);
       } catch (RuntimeException e) {

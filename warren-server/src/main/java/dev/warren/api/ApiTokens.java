@@ -23,9 +23,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * Thread-safe.
  */
 public final class ApiTokens {
-  /** Who made a call: a token id ({@code admin} for the file token) and its name. */
-  public record Actor(String id, String name) {
+  /**
+   * Who made a call: a token id ({@code admin} for the file token) and its name, and the token that
+   * answers for it: itself, or for a caller holding a signed URL, the token that minted the URL.
+   * What this caller mints (signed URLs, sockets it opens) dies when {@code minter} is revoked.
+   */
+  public record Actor(String id, String name, String minter) {
     public static final Actor ADMIN = new Actor("admin", "admin");
+
+    public Actor(String id, String name) {
+      this(id, name, id);
+    }
   }
 
   /** A token as listed; the token itself is shown once, when it is made. */
@@ -36,6 +44,7 @@ public final class ApiTokens {
   private final Tokens admin;
   private final Store store;
   private final Map<String, Actor> byHash = new ConcurrentHashMap<>();
+  private final List<java.util.function.Consumer<String>> onRevoke = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public ApiTokens(Tokens admin, Store store) {
     this.admin = admin;
@@ -57,6 +66,22 @@ public final class ApiTokens {
       return Optional.of(Actor.ADMIN);
     }
     return Optional.ofNullable(byHash.get(hash(presented)));
+  }
+
+  /** Whether what {@code minter} (a token's id) made still counts: the admin token's always, a named token's until it is revoked. */
+  public boolean active(String minter) {
+    if (minter == null) {
+      return false;
+    }
+    if (minter.equals(Actor.ADMIN.id())) {
+      return true;
+    }
+    return byHash.values().stream().anyMatch(a -> a.id().equals(minter));
+  }
+
+  /** Calls {@code listener} with a token's id right after the token is revoked (to close what it opened). */
+  public void onRevoke(java.util.function.Consumer<String> listener) {
+    onRevoke.add(listener);
   }
 
   /** Makes a token; returns its listing and the token itself (shown this once). */
@@ -94,6 +119,13 @@ public final class ApiTokens {
       long now = System.currentTimeMillis();
       store.writeOne(h -> h.createUpdate("UPDATE api_tokens SET revoked_at = :at WHERE id = :id").bind("at", now).bind("id", id).execute());
       byHash.values().removeIf(a -> a.id().equals(id));
+      for (var l : onRevoke) {
+        try {
+          l.accept(id);
+        } catch (RuntimeException e) {
+          org.slf4j.LoggerFactory.getLogger(ApiTokens.class).warn("closing what token {} opened failed: {}", id, e.toString());
+        }
+      }
       return new Info(info.id(), info.name(), info.createdAt(), info.createdBy(), Optional.of(Instant.ofEpochMilli(now)));
     }
     return info;

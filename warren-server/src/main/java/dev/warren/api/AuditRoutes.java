@@ -5,7 +5,6 @@ import dev.warren.audit.AuditEntry;
 import dev.warren.error.WarrenException;
 import io.javalin.config.RoutesConfig;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.node.ObjectNode;
@@ -25,19 +24,19 @@ final class AuditRoutes {
 
   void register(RoutesConfig r) {
     r.get("/v1/audit", ctx -> {
-      Optional<String> actor = Optional.ofNullable(ctx.queryParam("actor")).filter(s -> !s.isEmpty());
-      Optional<String> subject = Optional.ofNullable(ctx.queryParam("subject")).filter(s -> !s.isEmpty());
-      Optional<Instant> since = Optional.ofNullable(ctx.queryParam("since")).filter(s -> !s.isEmpty()).map(AuditRoutes::instant);
-      int limit = Optional.ofNullable(ctx.queryParam("limit")).map(AuditRoutes::limit).orElse(100);
       for (String q : ctx.queryParamMap().keySet()) {
         if (!java.util.Set.of("actor", "subject", "since", "limit", "token").contains(q)) {
-          throw WarrenException.invalid(q, "unknown query parameter " + q + " (known: actor, subject, since, limit)");
+          throw WarrenException.invalid(Queries.shown(q), "unknown query parameter " + Queries.shown(q) + " (known: actor, subject, since, limit)");
         }
       }
+      Optional<String> actor = Queries.filter(ctx, "actor");
+      Optional<String> subject = Queries.filter(ctx, "subject");
+      Optional<Instant> since = Queries.since(ctx);
+      int limit = Queries.limit(ctx, 100);
       ObjectNode out = Json.object();
       var arr = out.putArray("entries");
       for (AuditEntry e : audit.query(actor, subject, since, limit)) {
-        arr.addObject().put("id", e.id()).put("at", e.at().toString()).put("actor", e.actor()).put("method", e.method())
+        arr.addObject().put("id", e.id()).put("at", Json.time(e.at())).put("actor", e.actor()).put("method", e.method())
             .put("route", e.route()).put("path", e.path()).put("subject", e.subject().orElse(null)).put("status", e.status())
             .put("durationMs", e.durationMs());
       }
@@ -73,28 +72,8 @@ final class AuditRoutes {
 
   private static ObjectNode json(ApiTokens.Info i) {
     ObjectNode n = Json.object();
-    n.put("id", i.id()).put("name", i.name()).put("createdAt", i.createdAt().toString()).put("createdBy", i.createdBy())
-        .put("revokedAt", i.revokedAt().map(Instant::toString).orElse(null));
+    n.put("id", i.id()).put("name", i.name()).put("createdAt", Json.time(i.createdAt())).put("createdBy", i.createdBy())
+        .put("revokedAt", Json.time(i.revokedAt()));
     return n;
-  }
-
-  private static Instant instant(String s) {
-    try {
-      return Instant.parse(s);
-    } catch (DateTimeParseException e) {
-      throw WarrenException.invalid("since", "since must be an RFC 3339 UTC time such as 2026-01-31T12:00:00Z, got '" + s + "'");
-    }
-  }
-
-  private static int limit(String s) {
-    try {
-      int n = Integer.parseInt(s);
-      if (n >= 1 && n <= 1000) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw WarrenException.invalid("limit", "limit must be a whole number between 1 and 1000, got '" + s + "'");
   }
 }

@@ -35,6 +35,10 @@ final class Body {
     try {
       n = Json.MAPPER.readTree(raw);
     } catch (JacksonException e) {
+      Optional<String> twice = Json.duplicateKey(e);
+      if (twice.isPresent()) {
+        throw WarrenException.invalid(twice.get(), "the body names '" + twice.get() + "' twice; give each field once");
+      }
       throw WarrenException.invalid("body", "the body is not valid JSON: " + e.getOriginalMessage());
     }
     if (n == null || n.isMissingNode() || n.isNull()) {

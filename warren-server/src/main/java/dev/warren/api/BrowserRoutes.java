@@ -9,10 +9,8 @@ import dev.warren.net.EgressPolicy;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -54,12 +52,6 @@ final class BrowserRoutes {
       Json.send(ctx, 200, json(ctx, browsers.get(id)));
     });
     r.post("/v1/browsers/{id}/restart", ctx -> Json.send(ctx, 200, json(ctx, browsers.restart(ctx.pathParam("id")))));
-    for (String p : new String[] {"/json/version", "/json/version/"}) {
-      r.get("/v1/browsers/{id}" + p, ctx -> devtools(ctx, "/json/version"));
-    }
-    for (String p : new String[] {"/json", "/json/", "/json/list", "/json/list/"}) {
-      r.get("/v1/browsers/{id}" + p, ctx -> devtools(ctx, "/json/list"));
-    }
     r.get("/v1/profiles", ctx -> {
       ObjectNode out = Json.object();
       ArrayNode arr = out.putArray("profiles");
@@ -94,25 +86,6 @@ final class BrowserRoutes {
     Json.send(ctx, c.created() ? 201 : 200, json(ctx, c.session()));
   }
 
-  private void devtools(Context ctx, String path) {
-    String id = ctx.pathParam("id");
-    JsonNode j = browsers.devtoolsJson(id, path).orElseThrow(() -> new WarrenException(dev.warren.error.Problem.UNAVAILABLE,
-        "the browser of " + id + " does not answer"));
-    String token = signed.issue("cdp", id, CDP_TOKEN_TTL);
-    String base = live.urls().ws(ctx) + "/v1/browsers/" + id;
-    if (j.isObject()) {
-      ((ObjectNode) j).put("webSocketDebuggerUrl", base + "/cdp?token=" + token);
-    } else {
-      for (JsonNode t : j) {
-        ObjectNode o = (ObjectNode) t;
-        o.put("webSocketDebuggerUrl", base + "/devtools/" + o.path("type").asString("page") + "/" + o.path("id").asString() + "?token=" + token);
-        o.remove("devtoolsFrontendUrl");
-        o.remove("devtoolsFrontendUrlCompat");
-      }
-    }
-    Json.send(ctx, 200, j);
-  }
-
   ObjectNode json(Context ctx, BrowserSession s) {
     ObjectNode n = Json.object();
     n.put("id", s.id());
@@ -128,17 +101,20 @@ final class BrowserRoutes {
     n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
     n.put("maxLifetimeSeconds", s.spec().maxLifetime().toSeconds());
     n.put("generation", s.generation());
-    n.put("createdAt", s.createdAt().toString());
-    n.put("startedAt", s.startedAt().map(Instant::toString).orElse(null));
-    n.put("closedAt", s.closedAt().map(Instant::toString).orElse(null));
-    n.put("lastActivityAt", s.lastActivityAt().toString());
+    n.put("createdAt", Json.time(s.createdAt()));
+    n.put("startedAt", Json.time(s.startedAt()));
+    n.put("closedAt", Json.time(s.closedAt()));
+    n.put("lastActivityAt", Json.time(s.lastActivityAt()));
     if (s.state().live()) {
-      String token = signed.issue("cdp", s.id(), CDP_TOKEN_TTL);
+      String token = signed.issue("cdp", s.id(), CDP_TOKEN_TTL, LiveTokens.minter(ctx));
       n.put("cdpUrl", live.urls().ws(ctx) + "/v1/browsers/" + s.id() + "/cdp?token=" + token);
       n.put("cdpHttpUrl", live.urls().http(ctx) + "/v1/browsers/" + s.id());
+      // the same root with the token, for clients that cannot send headers (Playwright's connectOverCDP(httpUrl) keeps the query)
+      n.put("cdpDiscoveryUrl", live.urls().http(ctx) + "/v1/browsers/" + s.id() + "?token=" + token);
     } else {
       n.putNull("cdpUrl");
       n.putNull("cdpHttpUrl");
+      n.putNull("cdpDiscoveryUrl");
     }
     if (s.state().live()) {
       // watch only; liveControlUrl also lets its holder take control (both expire in an hour)
@@ -158,7 +134,7 @@ final class BrowserRoutes {
   }
 
   static ObjectNode profile(Profiles.Profile p) {
-    return Json.object().put("name", p.name()).put("sizeBytes", p.sizeBytes()).put("createdAt", p.createdAt().toString())
-        .put("updatedAt", p.updatedAt().toString()).put("inUseBy", p.writer().orElse(null));
+    return Json.object().put("name", p.name()).put("sizeBytes", p.sizeBytes()).put("createdAt", Json.time(p.createdAt()))
+        .put("updatedAt", Json.time(p.updatedAt())).put("inUseBy", p.writer().orElse(null));
   }
 }

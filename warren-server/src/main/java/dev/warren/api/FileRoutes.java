@@ -91,7 +91,7 @@ final class FileRoutes {
     var arr = out.putArray("entries");
     for (SandboxFiles.Entry e : sandboxes.files(ctx.pathParam("id")).list(path(ctx))) {
       arr.addObject().put("name", e.name()).put("type", e.type()).put("size", e.size()).put("mode", e.mode())
-          .put("modifiedAt", e.modifiedAt().toString());
+          .put("modifiedAt", Json.time(e.modifiedAt()));
     }
     Json.send(ctx, 200, out);
   }

@@ -6,7 +6,6 @@ import dev.warren.stream.Handoffs;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import tools.jackson.databind.node.ArrayNode;
@@ -87,8 +86,8 @@ final class HandoffRoutes {
   ObjectNode json(Context ctx, Handoff h) {
     ObjectNode n = Json.object().put("id", h.id()).put("browserId", h.browserId()).put("state", h.state().wire()).put("reason", h.reason())
         .put("takenBy", h.takenBy().orElse(null)).put("profileSaved", h.profileSaved()).put("detail", h.detail().orElse(null))
-        .put("createdAt", h.createdAt().toString()).put("updatedAt", h.updatedAt().toString())
-        .put("endedAt", h.endedAt().map(Instant::toString).orElse(null));
+        .put("createdAt", Json.time(h.createdAt())).put("updatedAt", Json.time(h.updatedAt()))
+        .put("endedAt", Json.time(h.endedAt()));
     n.put("liveViewUrl", h.state().open() ? tokens.pageUrl(ctx, h.browserId(), true, LiveTokens.DEFAULT_TTL) : null);
     return n;
   }

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +92,8 @@ final class LiveRoutes {
     ctx.enableAutomaticPings(20, TimeUnit.SECONDS);
     Socket socket = new Socket(ctx);
     String id = ctx.pathParam("id");
-    LiveTokens.Access access = tokens.browser(id, LiveTokens.presented(ctx.header("Authorization"), ctx.queryParam("token")));
+    String token = LiveTokens.presented(ctx.header("Authorization"), ctx.queryParam("token"));
+    LiveTokens.Access access = tokens.browser(id, token);
     if (access.scope().isEmpty()) {
       socket.close(CloseCode.FORBIDDEN, access.problem());
       return;
@@ -100,13 +102,14 @@ final class LiveRoutes {
       socket.close(CloseCode.GONE, "no browser session " + id);
       return;
     }
-    String viewer = ctx.queryParam("viewer");
-    if (viewer == null || viewer.isEmpty()) {
-      viewer = Ids.next("vwr");
-    } else if (!Viewer.ID.matcher(viewer).matches()) {
+    Optional<String> requested = Optional.ofNullable(ctx.queryParam("viewer")).filter(v -> !v.isEmpty());
+    if (requested.isPresent() && !Viewer.ID.matcher(requested.get()).matches()) {
       socket.close(CloseCode.BAD_REQUEST, "bad viewer id: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
       return;
     }
+    // an id another token's viewer holds is not given out: the hello says which id this viewer got
+    String viewer = views.viewerId(id, requested, ApiTokens.hash(token), access.scope().get(), () -> Ids.next("vwr"));
+    ctx.attribute(TokenSockets.MINTER, access.minter());
     Viewer v = new Viewer(id, viewer, access.scope().get(), socket);
     open.put(ctx.sessionId(), v);
     views.connect(v);
@@ -134,7 +137,7 @@ final class LiveRoutes {
     Duration ttl = b.integer("ttlSeconds", 1, LiveTokens.MAX_TTL_SECONDS).map(Duration::ofSeconds).orElse(LiveTokens.DEFAULT_TTL);
     browsers.get(id);
     ObjectNode out = Json.object().put("url", tokens.pageUrl(ctx, id, control, ttl)).put("control", control)
-        .put("expiresAt", LiveTokens.expiry(ttl).toString());
+        .put("expiresAt", Json.time(LiveTokens.expiry(ttl)));
     Json.send(ctx, 201, out);
   }
 
@@ -146,7 +149,7 @@ final class LiveRoutes {
     String holder = null;
     for (ViewerSession s : views.viewers(id)) {
       arr.addObject().put("viewer", s.viewerId()).put("generation", s.generation()).put("scope", s.scope()).put("control", s.control())
-          .put("connected", s.connected()).put("createdAt", s.createdAt().toString()).put("lastSeenAt", s.lastSeenAt().toString());
+          .put("connected", s.connected()).put("createdAt", Json.time(s.createdAt())).put("lastSeenAt", Json.time(s.lastSeenAt()));
       if (s.control()) {
         holder = s.viewerId();
       }

@@ -5,8 +5,6 @@ import dev.warren.runtime.Limits;
 import dev.warren.runtime.Usage;
 import dev.warren.sandbox.Sandbox;
 import java.net.URI;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The sandbox body of the API (docs/api.md). Upstream proxy passwords never leave the server. */
@@ -26,6 +24,8 @@ final class SandboxJson {
     s.spec().env().forEach(env::put);
     ObjectNode labels = n.putObject("labels");
     s.spec().labels().forEach(labels::put);
+    // a browser session's own sandbox: stopping or deleting it ends that session (close the browser instead)
+    n.put("browserId", s.spec().labels().get(dev.warren.browser.BrowserService.LABEL));
     Limits limits = s.spec().limits();
     ObjectNode l = n.putObject("limits").put("memoryMb", limits.memoryMb()).put("pids", limits.pids()).put("cpus", limits.cpus());
     // null: a sandbox made before disk limits, whose changes are not limited
@@ -34,10 +34,10 @@ final class SandboxJson {
     n.set("egress", egress(s.spec().egress()));
     n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
     s.spec().desktop().ifPresentOrElse(d -> n.set("desktop", desktop(s.id(), d)), () -> n.putNull("desktop"));
-    n.put("createdAt", time(s.createdAt()));
-    n.put("startedAt", s.startedAt().map(SandboxJson::time).orElse(null));
-    n.put("stoppedAt", s.stoppedAt().map(SandboxJson::time).orElse(null));
-    n.put("lastActivityAt", time(s.lastActivityAt()));
+    n.put("createdAt", Json.time(s.createdAt()));
+    n.put("startedAt", Json.time(s.startedAt()));
+    n.put("stoppedAt", Json.time(s.stoppedAt()));
+    n.put("lastActivityAt", Json.time(s.lastActivityAt()));
     return n;
   }
 
@@ -78,11 +78,4 @@ final class SandboxJson {
     return u.getScheme() + "://" + user + ":***@" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
   }
 
-  /**
-   * Milliseconds, the precision the store keeps: the answer to a create then reads the same as
-   * every later answer about the sandbox (and as a repeated create with the same Idempotency-Key).
-   */
-  private static String time(Instant t) {
-    return t.truncatedTo(ChronoUnit.MILLIS).toString();
-  }
 }

@@ -11,6 +11,7 @@ import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxSpec;
 import dev.warren.sandbox.SandboxState;
+import dev.warren.store.IdempotencyKey;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.net.URI;
@@ -25,7 +26,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** {@code /v1/sandboxes}: create, list, get, stop, start, restart, delete, exec. */
 final class SandboxRoutes {
-  static final int MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
   static final long MAX_EXEC_TIMEOUT = 86_400;
 
   private final SandboxService sandboxes;
@@ -66,7 +66,7 @@ final class SandboxRoutes {
     Duration idle = b.integer("idleTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds).orElse(d.idleTimeout());
     Optional<Desktop> desktop = b.object("desktop", Set.of("width", "height")).map(o -> new Desktop(
         o.integer("width", 320, 3840).map(Long::intValue).orElse(1280), o.integer("height", 200, 2160).map(Long::intValue).orElse(720)));
-    Optional<String> key = idempotencyKey(ctx);
+    Optional<IdempotencyKey> key = idempotencyKey(ctx);
     Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop), key);
     ctx.header("Location", "/v1/sandboxes/" + s.id());
     Json.send(ctx, 201, SandboxJson.of(s));
@@ -83,13 +83,14 @@ final class SandboxRoutes {
         l.integer("diskInodes", Limits.MIN_DISK_INODES, Limits.maxInodes(diskMb)).orElse(Limits.defaultInodes(diskMb)));
   }
 
-  /** The request's {@code Idempotency-Key} header, checked. */
-  static Optional<String> idempotencyKey(io.javalin.http.Context ctx) {
+  /** The request's {@code Idempotency-Key} header, checked, as its caller's (keys are scoped per token). */
+  static Optional<IdempotencyKey> idempotencyKey(io.javalin.http.Context ctx) {
     Optional<String> key = Optional.ofNullable(ctx.header("Idempotency-Key")).map(String::strip).filter(k -> !k.isEmpty());
     if (key.isPresent() && (key.get().length() > 255 || !key.get().chars().allMatch(c -> c >= 0x21 && c < 0x7f))) {
       throw WarrenException.invalid("Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
     }
-    return key;
+    ApiTokens.Actor caller = ctx.attribute(AccessLog.ACTOR);
+    return key.map(k -> new IdempotencyKey(caller == null ? "unauthenticated" : caller.id(), k));
   }
 
   static EgressPolicy egress(Body e) {
@@ -112,9 +113,10 @@ final class SandboxRoutes {
   private void list(Context ctx) {
     Map<String, String> labels = new LinkedHashMap<>();
     for (String l : ctx.queryParams("label")) {
+      Queries.printable("label", l, 400);
       int eq = l.indexOf('=');
       if (eq <= 0) {
-        throw WarrenException.invalid("label", "label filters are name=value, got '" + l + "'");
+        throw WarrenException.invalid("label", "label filters are name=value, got '" + Queries.shown(l) + "'");
       }
       labels.put(l.substring(0, eq), l.substring(eq + 1));
     }
@@ -122,7 +124,8 @@ final class SandboxRoutes {
       try {
         return SandboxState.parse(s);
       } catch (IllegalArgumentException e) {
-        throw WarrenException.invalid("state", "state must be one of creating, starting, running, stopping, stopped, failed; got '" + s + "'");
+        throw WarrenException.invalid("state", "state must be one of creating, starting, running, stopping, stopped, failed; got '"
+            + Queries.shown(s) + "'");
       }
     });
     ObjectNode out = Json.object();
@@ -157,18 +160,9 @@ final class SandboxRoutes {
     byte[] stdin = b.string("stdin").map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
     long timeout = b.integer("timeoutSeconds", 1, MAX_EXEC_TIMEOUT).orElse(300L);
     List<String> program = argv.orElseGet(() -> List.of("/bin/sh", "-c", command.get()));
-    ExecResult r = sandboxes.exec(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout), MAX_EXEC_OUTPUT));
-    ObjectNode out = Json.object();
-    out.put("exitCode", r.exitCode());
-    out.put("stdout", new String(r.stdout(), StandardCharsets.UTF_8));
-    out.put("stderr", new String(r.stderr(), StandardCharsets.UTF_8));
-    out.put("durationMs", r.duration().toMillis());
-    out.put("timedOut", r.timedOut());
-    out.put("truncated", r.truncated());
-    out.put("oomKilled", r.oomKilled());
-    if (r.oomKilled()) {
-      out.put("message", "killed by the sandbox's memory limit of " + sandboxes.get(id).spec().limits().memoryMb() + " MiB");
-    }
-    Json.send(ctx, 200, out);
+    // each stream is read up to the answer's whole budget: an encoded byte is never smaller than a raw one
+    ExecResult r = sandboxes.exec(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout), ExecAnswer.MAX_OUTPUT));
+    ExecAnswer.send(ctx, r, r.oomKilled()
+        ? "killed by the sandbox's memory limit of " + sandboxes.get(id).spec().limits().memoryMb() + " MiB" : null);
   }
 }

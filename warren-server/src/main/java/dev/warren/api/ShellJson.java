@@ -4,7 +4,6 @@ import dev.warren.shell.ShellCommand;
 import dev.warren.shell.ShellSession;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -27,8 +26,8 @@ final class ShellJson {
     ObjectNode env = n.putObject("env");
     s.env().forEach(env::put);
     n.put("cwd", s.cwd().orElse(null));
-    n.put("createdAt", s.createdAt().toString());
-    n.put("endedAt", s.endedAt().map(Instant::toString).orElse(null));
+    n.put("createdAt", Json.time(s.createdAt()));
+    n.put("endedAt", Json.time(s.endedAt()));
     return n;
   }
 
@@ -46,9 +45,9 @@ final class ShellJson {
     } else {
       n.putNull("exitCode");
     }
-    n.put("submittedAt", c.submittedAt().toString());
-    n.put("startedAt", c.startedAt().map(Instant::toString).orElse(null));
-    n.put("endedAt", c.endedAt().map(Instant::toString).orElse(null));
+    n.put("submittedAt", Json.time(c.submittedAt()));
+    n.put("startedAt", Json.time(c.startedAt()));
+    n.put("endedAt", Json.time(c.endedAt()));
     if (c.startedAt().isPresent() && c.endedAt().isPresent()) {
       n.put("durationMs", Duration.between(c.startedAt().get(), c.endedAt().get()).toMillis());
     } else {

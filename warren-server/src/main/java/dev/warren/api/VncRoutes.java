@@ -44,8 +44,8 @@ final class VncRoutes {
       Body b = Body.of(ctx, Set.of("ttlSeconds"));
       Duration ttl = b.integer("ttlSeconds", 1, LiveTokens.MAX_TTL_SECONDS).map(Duration::ofSeconds).orElse(LiveTokens.DEFAULT_TTL);
       String id = sandboxes.get(ctx.pathParam("id")).id();
-      ObjectNode out = Json.object().put("url", tokens.urls().ws(ctx) + "/v1/sandboxes/" + id + "/vnc?token=" + tokens.issueVnc(id, ttl))
-          .put("expiresAt", LiveTokens.expiry(ttl).toString());
+      ObjectNode out = Json.object().put("url", tokens.urls().ws(ctx) + "/v1/sandboxes/" + id + "/vnc?token=" + tokens.issueVnc(ctx, id, ttl))
+          .put("expiresAt", Json.time(LiveTokens.expiry(ttl)));
       Json.send(ctx, 201, out);
     });
     r.ws("/v1/sandboxes/{id}/vnc", ws -> {
@@ -64,6 +64,7 @@ final class VncRoutes {
           socket.close(CloseCode.GONE, "no sandbox " + id);
           return;
         }
+        ctx.attribute(TokenSockets.MINTER, access.minter());
         open.put(ctx.sessionId(), proxy.connect(id, socket));
       });
       ws.onBinaryMessage(ctx -> {

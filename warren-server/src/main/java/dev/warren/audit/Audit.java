@@ -1,16 +1,14 @@
 package dev.warren.audit;
 
+import dev.warren.store.BatchWriter;
 import dev.warren.store.Store;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,27 +22,25 @@ import org.slf4j.LoggerFactory;
 public final class Audit implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Audit.class);
   private static final int QUEUE = 100_000;
-  private static final int BATCH = 1000;
-  private static final long WRITE_EVERY_MS = 200;
+  // one transaction (one fsync) per 200 ms at most, not one per call, so that auditing does not
+  // compete with the calls themselves for the database's write lock
+  private static final Duration WRITE_EVERY = Duration.ofMillis(200);
 
   private final Store store;
   private final Duration retention;
-  private final LinkedBlockingQueue<AuditEntry> queue = new LinkedBlockingQueue<>(QUEUE);
-  private final ReentrantLock writing = new ReentrantLock();
-  private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong dropped = new AtomicLong();
-  private final Thread writer;
+  private final BatchWriter<AuditEntry> writer;
   private volatile long lastPrune;
 
   public Audit(Store store, Duration retention) {
     this.store = store;
     this.retention = retention;
-    this.writer = Thread.ofVirtual().name("warren-audit").start(this::loop);
+    this.writer = new BatchWriter<>("audit", store, QUEUE, WRITE_EVERY, Audit::write, this::prune);
   }
 
   /** Queues an entry; drops it (and counts, and says so in the log) only if 100 000 are waiting. */
   public void record(AuditEntry e) {
-    if (!queue.offer(e) && dropped.getAndIncrement() % 1000 == 0) {
+    if (!writer.offer(e) && dropped.getAndIncrement() % 1000 == 0) {
       log.warn("audit queue full: entries dropped ({} so far); is the store slow?", dropped.get());
     }
   }
@@ -68,57 +64,20 @@ public final class Audit implements AutoCloseable {
     });
   }
 
-  private void loop() {
-    while (!closed.get()) {
-      try {
-        // one transaction (one fsync) per 200 ms at most, not one per call, so that auditing does
-        // not compete with the calls themselves for the database's write lock
-        Thread.sleep(WRITE_EVERY_MS);
-        flush();
-        prune();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        log.warn("cannot write the audit trail: {}", e.getMessage());
-        sleep();
-      }
-    }
-  }
-
-  /**
-   * Writes every queued entry now. Drained and written under one lock, so that a query's flush
-   * returns only once entries another flush took out of the queue are in the store too.
-   */
+  /** Writes every queued entry now. */
   public void flush() {
-    writing.lock();
-    try {
-      List<AuditEntry> batch = new ArrayList<>();
-      while (queue.drainTo(batch, BATCH) > 0) {
-        write(batch);
-        batch.clear();
-      }
-    } finally {
-      writing.unlock();
-    }
+    writer.flush();
   }
 
-  private void write(List<AuditEntry> entries) {
-    writing.lock();
-    try {
-      store.write(h -> {
-        var b = h.prepareBatch("INSERT INTO audit (id, at, actor, method, route, path, subject, status, duration_ms) "
-            + "VALUES (:id, :at, :actor, :method, :route, :path, :subject, :status, :ms)");
-        for (AuditEntry e : entries) {
-          b.bind("id", e.id()).bind("at", e.at().toEpochMilli()).bind("actor", e.actor()).bind("method", e.method())
-              .bind("route", e.route()).bind("path", e.path()).bind("subject", e.subject().orElse(null)).bind("status", e.status())
-              .bind("ms", e.durationMs()).add();
-        }
-        return b.execute();
-      });
-    } finally {
-      writing.unlock();
+  private static void write(Handle h, List<AuditEntry> entries) {
+    var b = h.prepareBatch("INSERT INTO audit (id, at, actor, method, route, path, subject, status, duration_ms) "
+        + "VALUES (:id, :at, :actor, :method, :route, :path, :subject, :status, :ms)");
+    for (AuditEntry e : entries) {
+      b.bind("id", e.id()).bind("at", e.at().toEpochMilli()).bind("actor", e.actor()).bind("method", e.method())
+          .bind("route", e.route()).bind("path", e.path()).bind("subject", e.subject().orElse(null)).bind("status", e.status())
+          .bind("ms", e.durationMs()).add();
     }
+    b.execute();
   }
 
   private void prune() {
@@ -133,25 +92,8 @@ public final class Audit implements AutoCloseable {
     }
   }
 
-  private static void sleep() {
-    try {
-      Thread.sleep(1000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      try {
-        writer.join(5000);
-        flush();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        log.warn("audit entries not written at shutdown: {}", e.getMessage());
-      }
-    }
+    writer.close();
   }
 }

@@ -81,20 +81,20 @@ final class BrowserRepository {
   }
 
   /** The browser an earlier create with this Idempotency-Key made; 409 when that create asked for something else. */
-  Optional<String> byIdempotencyKey(String key, String requestHash) {
+  Optional<String> byIdempotencyKey(dev.warren.store.IdempotencyKey key, String requestHash) {
     Optional<java.util.Map<String, Object>> row = store.read(h -> h.createQuery(
-            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'browser' AND idem_key = :k")
-        .bind("k", key).mapToMap().findOne());
+            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'browser' AND actor = :actor AND idem_key = :k")
+        .bind("actor", key.owner()).bind("k", key.key()).mapToMap().findOne());
     if (row.isPresent() && !row.get().get("request_hash").equals(requestHash)) {
       throw new BrowserException(dev.warren.error.Problem.CONFLICT, "Idempotency-Key '" + key + "' was used for a different request");
     }
     return row.map(r -> (String) r.get("resource_id"));
   }
 
-  void rememberIdempotencyKey(String key, String requestHash, String browserId) {
-    store.writeOne(h -> h.createUpdate("INSERT INTO idempotency_keys (scope, idem_key, request_hash, resource_id, created_at) "
-            + "VALUES ('browser', :k, :hash, :id, :at)")
-        .bind("k", key).bind("hash", requestHash).bind("id", browserId).bind("at", System.currentTimeMillis()).execute());
+  void rememberIdempotencyKey(dev.warren.store.IdempotencyKey key, String requestHash, String browserId) {
+    store.writeOne(h -> h.createUpdate("INSERT INTO idempotency_keys (scope, actor, idem_key, request_hash, resource_id, created_at) "
+            + "VALUES ('browser', :actor, :k, :hash, :id, :at)")
+        .bind("actor", key.owner()).bind("k", key.key()).bind("hash", requestHash).bind("id", browserId).bind("at", System.currentTimeMillis()).execute());
   }
 
   static String hash(String s) {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 final class BackupCommands {
   private BackupCommands() {}
 
-  @Command(name = "backup", description = "Write a consistent copy of the store, the API token, the signing secret and the browser "
+  @Command(name = "backup", mixinStandardHelpOptions = true, description = "Write a consistent copy of the store, the API token, the signing secret and the browser "
       + "profiles to FILE (a zip, mode 0600). Works while Warren serves.")
   static final class Backup implements Callable<Integer> {
     @Parameters(paramLabel = "FILE")
@@ -23,7 +23,7 @@ final class BackupCommands {
     }
   }
 
-  @Command(name = "restore", description = "Restore a backup into this data directory and database (which must be empty unless "
+  @Command(name = "restore", mixinStandardHelpOptions = true, description = "Restore a backup into this data directory and database (which must be empty unless "
       + "--force). Warren must be stopped.")
   static final class Restore implements Callable<Integer> {
     @Parameters(paramLabel = "FILE")

@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {ServeCommand.class, DaemonCommands.Stop.class, DaemonCommands.Status.class, DaemonCommands.Supervise.class,
         InstallCommands.Install.class, InstallCommands.Uninstall.class, InstallCommands.ConfigCommand.class, BackupCommands.Backup.class,
         BackupCommands.Restore.class, ImageCommand.class, TokenCommand.class, SandboxCommand.class, ShellCommand.class,
-        TeardownCommand.class})
+        BrowserCommand.class, McpCommand.class, TeardownCommand.class})
 public final class Cli implements Runnable {
 
   @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -22,7 +22,14 @@ public final class Cli implements Runnable {
   }
 
   public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The command line with its handlers, ready to execute. */
+  static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Cli());
+    // everything after the sandbox id is the command, its options included (warren sandbox exec sbx_… uname -a)
+    cl.getSubcommands().get("sandbox").getSubcommands().get("exec").setStopAtPositional(true);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof ConfigException) {
         cmd.getErr().println("warren: " + e.getMessage());
@@ -35,7 +42,7 @@ public final class Cli implements Runnable {
       cmd.getErr().println("warren: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return 1;
     });
-    return cl.execute(args);
+    return cl;
   }
 
   /** {@code warren --version}. */

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 final class DaemonCommands {
   private DaemonCommands() {}
 
-  @Command(name = "stop", description = "Stop the Warren of this data directory (SIGTERM, graceful); sandboxes keep running.")
+  @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the Warren of this data directory (SIGTERM, graceful); sandboxes keep running.")
   static final class Stop implements Callable<Integer> {
     @Option(names = "--pid-file", paramLabel = "FILE", description = "pid file (default: $WARREN_DATA/warren.pid)")
     Path pidFile;
@@ -34,7 +34,7 @@ final class DaemonCommands {
     }
   }
 
-  @Command(name = "status", description = "Say whether Warren runs on this data directory (exit code 0) or not (3).")
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Say whether Warren runs on this data directory (exit code 0) or not (3).")
   static final class Status implements Callable<Integer> {
     @Option(names = "--pid-file", paramLabel = "FILE", description = "pid file (default: $WARREN_DATA/warren.pid)")
     Path pidFile;
@@ -45,13 +45,14 @@ final class DaemonCommands {
     }
   }
 
-  @Command(name = "supervise", hidden = true, description = "Run the controller as a child and restart it when it crashes (serve --daemon --supervise).")
+  @Command(name = "supervise", mixinStandardHelpOptions = true, hidden = true, description = "Run the controller as a child and restart it when it crashes (serve --daemon --supervise).")
   static final class Supervise implements Callable<Integer> {
     @Option(names = "--pid-file", paramLabel = "FILE")
     Path pidFile;
 
     @Override
     public Integer call() {
+      dev.warren.ops.DataPermissions.restrictUmask();
       Config config = CliConfig.load();
       LogSetup.configure(new Config.Logging("WARN", Optional.empty(), config.logging().maxTotalBytes(), config.logging().retention()));
       return new Supervisor(config, Optional.ofNullable(pidFile), System.out).run();

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "image", description = "Golden images: list recipes and built images, build one.",
+@Command(name = "image", mixinStandardHelpOptions = true, description = "Golden images: list recipes and built images, build one.",
     subcommands = {ImageCommand.Build.class, ImageCommand.List.class})
 final class ImageCommand implements Runnable {
   @Override
@@ -16,7 +16,7 @@ final class ImageCommand implements Runnable {
     new List().run();
   }
 
-  @Command(name = "build", description = "Build a golden image from its recipe (cached by recipe digest).")
+  @Command(name = "build", mixinStandardHelpOptions = true, description = "Build a golden image from its recipe (cached by recipe digest).")
   static final class Build implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "recipe name, e.g. base")
     String name;
@@ -32,7 +32,7 @@ final class ImageCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", description = "List recipes and whether each is built.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List recipes and whether each is built.")
   static final class List implements Runnable {
     @Override
     public void run() {

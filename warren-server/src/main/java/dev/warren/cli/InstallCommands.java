@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 final class InstallCommands {
   private InstallCommands() {}
 
-  @Command(name = "install", description = {"Install Warren from this jar (as root): jar and launcher under --prefix, the documented "
+  @Command(name = "install", mixinStandardHelpOptions = true, description = {"Install Warren from this jar (as root): jar and launcher under --prefix, the documented "
       + "configuration file (--config, default /etc/warren/warren.env), the data directory, and a systemd service (where systemd is "
       + "PID 1) or the supervisor.",
       "Installing a newer jar over an older install is the upgrade: configuration and data are kept."})
@@ -69,7 +69,7 @@ final class InstallCommands {
     }
   }
 
-  @Command(name = "uninstall", description = "Stop Warren and remove the service, the launcher and the jar. Keeps the data "
+  @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Stop Warren and remove the service, the launcher and the jar. Keeps the data "
       + "directory and the configuration file unless --purge.")
   static final class Uninstall implements Callable<Integer> {
     @Option(names = "--prefix", defaultValue = "/opt/warren", description = "where Warren was installed (default: ${DEFAULT-VALUE})")
@@ -85,7 +85,7 @@ final class InstallCommands {
     }
   }
 
-  @Command(name = "config", description = "Check the settings (environment and configuration file).", subcommands = ConfigCheck.class)
+  @Command(name = "config", mixinStandardHelpOptions = true, description = "Check the settings (environment and configuration file).", subcommands = ConfigCheck.class)
   static final class ConfigCommand implements Runnable {
     @Override
     public void run() {
@@ -93,7 +93,7 @@ final class InstallCommands {
     }
   }
 
-  @Command(name = "check", description = "Validate every setting; exit code 2 and one line naming the bad one otherwise.")
+  @Command(name = "check", mixinStandardHelpOptions = true, description = "Validate every setting; exit code 2 and one line naming the bad one otherwise.")
   static final class ConfigCheck implements Callable<Integer> {
     @Override
     public Integer call() {

@@ -5,9 +5,6 @@ import dev.warren.client.Sandbox;
 import dev.warren.client.SandboxInfo;
 import dev.warren.client.SandboxSpec;
 import dev.warren.client.Warren;
-import dev.warren.config.Config;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Sandbox commands, built on the Java SDK against the server of this data directory (or --url). */
-@Command(name = "sandbox", aliases = "sbx", description = "Create, list, run commands in and delete sandboxes.",
+@Command(name = "sandbox", mixinStandardHelpOptions = true, aliases = "sbx", description = "Create, list, run commands in and delete sandboxes.",
     subcommands = {SandboxCommand.Create.class, SandboxCommand.Ls.class, SandboxCommand.Exec.class, SandboxCommand.Rm.class})
 final class SandboxCommand implements Runnable {
   @Override
@@ -23,23 +20,8 @@ final class SandboxCommand implements Runnable {
     new Ls().run();
   }
 
-  static class Connection {
-    @Option(names = "--url", description = "server URL (default: http://WARREN_LISTEN)")
-    String url;
-
-    @Option(names = "--token", description = "API token (default: $WARREN_DATA/token)")
-    String token;
-
-    Warren connect() throws java.io.IOException {
-      Config c = CliConfig.load();
-      String u = url != null ? url : "http://" + c.listen().getAddress().getHostAddress() + ":" + c.listen().getPort();
-      String t = token != null ? token : Files.readString(c.dataDir().resolve("token")).strip();
-      return Warren.connect(u, t);
-    }
-  }
-
-  @Command(name = "create", description = "Create a sandbox and print its id.")
-  static final class Create extends Connection implements Callable<Integer> {
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a sandbox and print its id.")
+  static final class Create extends ApiConnection implements Callable<Integer> {
     @Option(names = "--image", defaultValue = "base")
     String image;
 
@@ -56,22 +38,51 @@ final class SandboxCommand implements Runnable {
         }
         Sandbox s = w.sandboxes().create(b.build());
         // the handle is not closed: the sandbox outlives the CLI
-        System.out.println(s.id());
+        if (json()) {
+          print(SandboxJson.of(s.info()));
+        } else {
+          System.out.println(s.id());
+        }
         return 0;
       }
     }
   }
 
-  @Command(name = "ls", description = "List sandboxes.")
-  static final class Ls extends Connection implements Runnable {
+  @Command(name = "ls", mixinStandardHelpOptions = true, description = "List sandboxes (a browser session's own are marked).")
+  static final class Ls extends ApiConnection implements Runnable {
+    @Option(names = "--label", paramLabel = "K=V", description = "only those with this label; repeatable")
+    List<String> labels = List.of();
+
+    @Option(names = "--state", description = "only those in this state: creating, starting, running, stopping, stopped, failed")
+    String state;
+
     @Override
     public void run() {
       try (Warren w = connect()) {
-        System.out.printf("%-31s %-9s %-6s %-4s %-15s %s%n", "ID", "STATE", "IMAGE", "GEN", "ADDRESS", "CREATED");
-        for (Sandbox handle : w.sandboxes().list()) {
-          SandboxInfo s = handle.info();
-          System.out.printf("%-31s %-9s %-6s %-4d %-15s %s%n", s.id(), s.state().name().toLowerCase(), s.image(), s.generation(),
-              s.address().orElse("-"), s.createdAt());
+        dev.warren.client.SandboxQuery q = dev.warren.client.SandboxQuery.all();
+        for (String l : labels) {
+          int eq = l.indexOf('=');
+          if (eq <= 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--label takes key=value, got '" + l + "'");
+          }
+          q = q.withLabel(l.substring(0, eq), l.substring(eq + 1));
+        }
+        if (state != null) {
+          q = q.withState(java.util.Arrays.stream(dev.warren.client.SandboxState.values()).filter(x -> x.wireName().equals(state)).findFirst()
+              .orElseThrow(() -> new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                  "--state must be creating, starting, running, stopping, stopped or failed, got '" + state + "'")));
+        }
+        List<SandboxInfo> list = w.sandboxes().list(q).stream().map(Sandbox::info).toList();
+        if (json()) {
+          var arr = JSON.createArrayNode();
+          list.forEach(s -> arr.add(SandboxJson.of(s)));
+          print(arr);
+          return;
+        }
+        System.out.printf("%-31s %-9s %-8s %-4s %-15s %-24s %s%n", "ID", "STATE", "IMAGE", "GEN", "ADDRESS", "CREATED", "LABELS");
+        for (SandboxInfo s : list) {
+          System.out.printf("%-31s %-9s %-8s %-4d %-15s %-24s %s%n", s.id(), s.state().name().toLowerCase(), s.image(), s.generation(),
+              s.address().orElse("-"), s.createdAt(), SandboxJson.labels(s));
         }
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
@@ -79,27 +90,40 @@ final class SandboxCommand implements Runnable {
     }
   }
 
-  @Command(name = "exec", description = "Run a shell command in a sandbox and print its output.")
-  static final class Exec extends Connection implements Callable<Integer> {
+  @Command(name = "exec", mixinStandardHelpOptions = true, description = {"Run a command in a sandbox and print its output; exits with its exit code.",
+      "Everything after SANDBOX is the command, options included: warren sandbox exec sbx_… uname -a"})
+  static final class Exec extends ApiConnection implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SANDBOX")
     String id;
 
-    @Parameters(index = "1..*", paramLabel = "COMMAND")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "the command line, run by sh -c")
     List<String> command;
 
     @Override
     public Integer call() throws Exception {
       try (Warren w = connect()) {
         ExecResult r = w.sandboxes().attach(id).exec(String.join(" ", command));
-        System.out.print(r.stdout());
-        System.err.print(r.stderr());
+        if (json()) {
+          print(JSON.createObjectNode().put("exitCode", r.exitCode()).put("stdout", r.stdout()).put("stderr", r.stderr())
+              .put("durationMs", r.duration().toMillis()).put("timedOut", r.timedOut()).put("truncated", r.truncated()));
+        } else {
+          // the bytes as the command wrote them (binary output arrives as base64 and is decoded)
+          System.out.write(r.stdoutRaw());
+          System.out.flush();
+          System.err.write(r.stderrRaw());
+          System.err.flush();
+          if (r.truncated()) {
+            System.err.println("warren: output cut (" + r.stdoutSize() + " bytes of stdout, " + r.stderrSize()
+                + " of stderr); run the command in a session for all of it");
+          }
+        }
         return r.exitCode();
       }
     }
   }
 
-  @Command(name = "rm", description = "Delete sandboxes.")
-  static final class Rm extends Connection implements Callable<Integer> {
+  @Command(name = "rm", mixinStandardHelpOptions = true, description = "Delete sandboxes.")
+  static final class Rm extends ApiConnection implements Callable<Integer> {
     @Parameters(paramLabel = "SANDBOX", arity = "1..*")
     List<String> ids;
 

@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve", description = {"Run the Warren controller: in the foreground, or with --daemon in the background "
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {"Run the Warren controller: in the foreground, or with --daemon in the background "
     + "(pid file, log file; --supervise restarts it when it crashes).", "Settings: WARREN_* variables or --config FILE (docs/operations.md)."})
 final class ServeCommand implements Callable<Integer> {
 
@@ -30,6 +30,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // before the first file is written (console, pid file, log): what the controller makes is its own
+    dev.warren.ops.DataPermissions.restrictUmask();
     Config config = CliConfig.load();
     if (daemon || supervise) {
       Daemon.start(config, CliConfig.environment(), new Daemon.Options(Optional.ofNullable(pidFile).map(Path::toAbsolutePath), supervise,

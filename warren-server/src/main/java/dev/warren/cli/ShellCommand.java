@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code warren shell SANDBOX}: this terminal, attached to a login shell in the sandbox. */
-@Command(name = "shell", description = "Open an interactive shell in a sandbox (exit or Ctrl-D leaves it).")
+@Command(name = "shell", mixinStandardHelpOptions = true, description = "Open an interactive shell in a sandbox (exit or Ctrl-D leaves it).")
 final class ShellCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SANDBOX")
   String sandbox;
@@ -37,6 +37,12 @@ final class ShellCommand implements Callable<Integer> {
     String base = url != null ? url : "http://" + listen(c);
     String t = token != null ? token : Files.readString(c.dataDir().resolve("token")).strip();
     int[] size = terminalSize();
+    if (size[0] < 1 || size[1] < 1) {
+      // a 0×0 terminal (some CI runners, an unsized pty) would make every program in the shell draw nothing
+      System.err.println("warren: this terminal reports a size of " + size[0] + "×" + size[1] + " columns×rows; give it one "
+          + "(stty cols 120 rows 40) or resize the window, then run warren shell again");
+      return 2;
+    }
     URI uri = URI.create(base.replaceFirst("^http", "ws") + "/v1/sandboxes/" + sandbox + "/pty?cols=" + size[0] + "&rows=" + size[1]);
     CompletableFuture<String> closed = new CompletableFuture<>();
     WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + t)
@@ -70,6 +76,9 @@ final class ShellCommand implements Callable<Integer> {
         try {
           int n;
           while (!closed.isDone() && (n = in.read(buf)) >= 0) {
+            if (n == 0) {
+              continue;
+            }
             ws.sendBinary(ByteBuffer.wrap(buf, 0, n).asReadOnlyBuffer(), true).get(10, TimeUnit.SECONDS);
             int[] now = terminalSize();
             if (now[0] != size[0] || now[1] != size[1]) {
@@ -77,6 +86,15 @@ final class ShellCommand implements Callable<Integer> {
               size[1] = now[1];
               ws.sendText("{\"type\":\"resize\",\"cols\":" + now[0] + ",\"rows\":" + now[1] + "}", true);
             }
+          }
+          // stdin ended (a pipe ran dry): end of input for the shell too (Ctrl-D), so it runs what it got and exits;
+          // if something in it ignores that, leave anyway instead of waiting forever
+          ws.sendBinary(ByteBuffer.wrap(new byte[] {4}), true).get(10, TimeUnit.SECONDS);
+          try {
+            closed.get(10, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.TimeoutException e) {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "input ended").get(5, TimeUnit.SECONDS);
+            closed.complete("");
           }
         } catch (Exception e) {
           closed.complete("");
@@ -108,7 +126,7 @@ final class ShellCommand implements Callable<Integer> {
     return c.listen().getAddress().getHostAddress() + ":" + c.listen().getPort();
   }
 
-  /** Columns and rows of the controlling terminal, 80×24 when there is none. */
+  /** Columns and rows of the controlling terminal (0×0 when it says so), 80×24 when there is none. */
   private static int[] terminalSize() {
     try {
       Process p = new ProcessBuilder("stty", "size").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/tty"))).start();

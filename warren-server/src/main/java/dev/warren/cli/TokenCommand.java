@@ -4,7 +4,7 @@ import dev.warren.api.Tokens;
 import dev.warren.config.Config;
 import picocli.CommandLine.Command;
 
-@Command(name = "token", description = "Print the API token of the data directory (creating it if needed).")
+@Command(name = "token", mixinStandardHelpOptions = true, description = "Print the API token of the data directory (creating it if needed).")
 final class TokenCommand implements Runnable {
   @Override
   public void run() {

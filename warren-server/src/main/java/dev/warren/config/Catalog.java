@@ -48,6 +48,16 @@ public final class Catalog {
           "IPv4 network of the sandboxes, /8 to /24. Empty: 10.200.0.0/20 shifted by the instance number."),
       new Entry("WARREN_PROXY_PORT", "3128", "Network",
           "Port of the egress proxy on the bridge address; the only way out of a sandbox."),
+      new Entry("WARREN_EGRESS_MAX_CONNECTIONS_PER_SANDBOX", "256", "Network",
+          "Connections one sandbox may have open through the egress proxy at once (1..65536); past it 429, while other sandboxes "
+              + "keep their share of the proxy's 4096."),
+      new Entry("WARREN_EGRESS_LOG_RATE", "20/200", "Network",
+          "Egress log entries per second per sandbox, then the burst (RATE or RATE/BURST; 0: no limit). Past it, connections are "
+              + "counted into one summary entry every 10 s instead of one entry each."),
+      new Entry("WARREN_EGRESS_LOG_MAX_PER_SANDBOX", "10000", "Network",
+          "Egress log entries kept per sandbox; the oldest go first (0: no count limit)."),
+      new Entry("WARREN_EGRESS_LOG_RETENTION", "30d", "Network",
+          "How long egress log entries are kept, a deleted sandbox's too (0: no age limit)."),
       new Entry("WARREN_MAX_SANDBOXES", "1024", "Sandboxes", "Sandboxes this instance keeps at most (1..1024)."),
       new Entry("WARREN_DEFAULT_IMAGE", "base", "Sandboxes", "Image of a sandbox whose create names none."),
       new Entry("WARREN_DEFAULT_MEMORY_MB", "512", "Sandboxes", "Default memory limit, MiB (16..262144)."),
@@ -67,7 +77,13 @@ public final class Catalog {
           "A sandbox with no API activity and no CPU use for this long is stopped (0: never). Per sandbox: idleTimeoutSeconds."),
       new Entry("WARREN_IDLE_CHECK_INTERVAL", "15s", "Sandboxes", "How often idleness is checked."),
       new Entry("WARREN_BROWSER_POOL", "0", "Sandboxes", "Headless browsers kept started and ready to hand out (0..64)."),
+      new Entry("WARREN_BUILD_IMAGES", "", "Sandboxes",
+          "Images to build in the background once the API is up when they are not built yet, comma-separated (./warren up sets "
+              + "browser). Progress in the log; creating a sandbox or browser of one answers 503 with it until it is ready."),
       new Entry("WARREN_CRUN", "", "Runtime", "Absolute path of the crun binary. Empty: crun on the PATH."),
+      new Entry("WARREN_SECCOMP_ALLOW", "", "Runtime",
+          "System calls the sandboxes' seccomp filter refuses that are allowed anyway, comma-separated: io_uring, userfaultfd, keyctl, "
+              + "bpf, perf_event_open, numa, fanotify_init, name_to_handle_at, kcmp, pidfd_getfd, process_madvise. Empty: none."),
       new Entry("WARREN_MIRROR", "http://deb.debian.org/debian", "Runtime", "Debian mirror for image builds (http, https or file URL)."),
       new Entry("WARREN_LOG_LEVEL", "INFO", "Logs", "TRACE, DEBUG, INFO, WARN or ERROR."),
       new Entry("WARREN_LOG_DIR", "", "Logs",

@@ -38,6 +38,9 @@ public record Config(
     Logging logging,
     Duration auditRetention,
     Optional<java.net.URI> publicUrl,
+    java.util.List<String> buildImages,
+    EgressLimits egress,
+    SeccompAllow seccompAllow,
     boolean reserveDisks,
     int diskPool) {
 
@@ -76,6 +79,8 @@ public record Config(
     Objects.requireNonNull(logging, "logging");
     Objects.requireNonNull(auditRetention, "auditRetention");
     Objects.requireNonNull(publicUrl, "publicUrl");
+    Objects.requireNonNull(egress, "egress");
+    Objects.requireNonNull(seccompAllow, "seccompAllow");
     if (!dataDir.isAbsolute()) {
       throw new ConfigException("WARREN_DATA: must be an absolute path, got " + dataDir);
     }
@@ -153,8 +158,21 @@ public record Config(
     }
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
         hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
-        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl),
+        s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl), buildImages(s),
+        EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE),
         allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64));
+  }
+
+  /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */
+  private static java.util.List<String> buildImages(Settings s) {
+    java.util.List<String> names = java.util.Arrays.stream(s.string("WARREN_BUILD_IMAGES", "").split(",")).map(String::strip)
+        .filter(n -> !n.isEmpty()).toList();
+    for (String n : names) {
+      if (!n.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+        throw new ConfigException("WARREN_BUILD_IMAGES: expected image names separated by commas (e.g. browser), got '" + n + "'");
+      }
+    }
+    return names;
   }
 
   /** {@code http(s)://host[:port][/prefix]}: where clients reach this Warren, for the URLs it hands out. */
@@ -193,6 +211,19 @@ public record Config(
   /** How sandboxes get their disks (WARREN_DISK_ALLOCATION, WARREN_DISK_POOL, WARREN_MIN_FREE_SPACE, WARREN_DEFAULT_DISK_MB). */
   public dev.warren.runtime.DiskPolicy diskPolicy() {
     return new dev.warren.runtime.DiskPolicy(guards.minFreeSpace(), reserveDisks, sandboxDefaults.diskMb(), diskPool);
+  }
+
+  /** Every setting but the database password, which must never reach a log or an error message. */
+  @Override
+  public String toString() {
+    return "Config[listen=" + listen + ", dataDir=" + dataDir + ", imagesDir=" + imagesDir + ", dbUrl="
+        + dbUrl.map(u -> u.replaceAll("password=[^&;]*", "password=***")) + ", dbUser=" + dbUser + ", dbPassword="
+        + dbPassword.map(p -> "***") + ", hostStateDir=" + hostStateDir + ", bridge=" + bridge + ", subnet=" + subnet + ", proxyPort="
+        + proxyPort + ", maxSandboxes=" + maxSandboxes + ", sandboxDefaults=" + sandboxDefaults + ", crun=" + crun
+        + ", idleCheckInterval=" + idleCheckInterval + ", browserPool=" + browserPool + ", mirror=" + mirror + ", guards=" + guards
+        + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
+        + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow
+        + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + "]";
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

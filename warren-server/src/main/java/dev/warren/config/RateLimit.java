@@ -12,11 +12,15 @@ public record RateLimit(double perSecond, int burst) {
   public static final RateLimit OFF = new RateLimit(0, 0);
 
   public RateLimit {
+    check("WARREN_RATE_LIMIT", perSecond, burst);
+  }
+
+  private static void check(String setting, double perSecond, int burst) {
     if (!(perSecond >= 0 && perSecond <= 1_000_000)) {
-      throw new ConfigException("WARREN_RATE_LIMIT: the rate must be between 0 and 1000000 requests/s, got " + perSecond);
+      throw new ConfigException(setting + ": the rate must be between 0 and 1000000 per second, got " + perSecond);
     }
     if (perSecond > 0 && (burst < 1 || burst > 10_000_000)) {
-      throw new ConfigException("WARREN_RATE_LIMIT: the burst must be between 1 and 10000000, got " + burst);
+      throw new ConfigException(setting + ": the burst must be between 1 and 10000000, got " + burst);
     }
   }
 
@@ -25,13 +29,18 @@ public record RateLimit(double perSecond, int burst) {
   }
 
   static RateLimit parse(String value) {
+    return parse("WARREN_RATE_LIMIT", value);
+  }
+
+  /** {@code RATE}, {@code RATE/BURST} or {@code 0} from {@code setting}; errors name the setting. */
+  static RateLimit parse(String setting, String value) {
     String v = value.strip();
     if (v.equals("0") || v.equalsIgnoreCase("off")) {
       return OFF;
     }
     String[] parts = v.split("/", -1);
     if (parts.length > 2) {
-      throw new ConfigException("WARREN_RATE_LIMIT: expected RATE or RATE/BURST such as 100 or 100/300 (or 0 for none), got '" + value + "'");
+      throw new ConfigException(setting + ": expected RATE or RATE/BURST such as 100 or 100/300 (or 0 for none), got '" + value + "'");
     }
     try {
       double rate = Double.parseDouble(parts[0].strip());
@@ -39,9 +48,10 @@ public record RateLimit(double perSecond, int burst) {
       if (rate == 0) {
         return OFF;
       }
+      check(setting, rate, burst);
       return new RateLimit(rate, burst);
     } catch (NumberFormatException e) {
-      throw new ConfigException("WARREN_RATE_LIMIT: expected RATE or RATE/BURST such as 100 or 100/300 (or 0 for none), got '" + value + "'");
+      throw new ConfigException(setting + ": expected RATE or RATE/BURST such as 100 or 100/300 (or 0 for none), got '" + value + "'");
     }
   }
 

@@ -11,13 +11,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Gives each data directory a host-wide instance number so that several Warren instances on one
  * host never share a bridge, a subnet or a uid range. The claim is a file
  * {@code $WARREN_HOST_STATE/instances/<n>} naming the data directory, and the data directory
  * remembers its number in {@code instance}. A claim whose data directory is gone is reused.
+ * Beside each claim, {@code <n>.net} says which bridge and subnet the instance uses, so that every
+ * instance's egress proxy can refuse every Warren network on the host ({@link #networks}).
  */
 public final class InstanceRegistry {
   /** 48 windows of 1024 sandboxes × 65536 uids between 2^30 and 2^32. */
@@ -44,7 +50,9 @@ public final class InstanceRegistry {
         int n = known.isPresent() ? known.get() : fresh(dataDir, registry);
         Files.writeString(registry.resolve(Integer.toString(n)), dataDir.toRealPath().toString());
         Files.writeString(dataDir.resolve("instance"), Integer.toString(n) + "\n");
-        return instance(n, config);
+        Instance instance = instance(n, config);
+        writeNetwork(registry, instance);
+        return instance;
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot claim an instance number in " + registry + ": " + e.getMessage(), e);
@@ -57,11 +65,56 @@ public final class InstanceRegistry {
     try {
       Optional<Integer> n = remembered(config.dataDir(), registry);
       if (n.isPresent()) {
+        Files.deleteIfExists(registry.resolve(n.get() + ".net"));
         Files.deleteIfExists(registry.resolve(Integer.toString(n.get())));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The bridge and subnet of a claimed instance number. */
+  public record Network(int number, String bridge, Cidr subnet) {}
+
+  /**
+   * Every claimed instance's network, read from {@code $WARREN_HOST_STATE/instances}: its {@code
+   * <n>.net} file, or the default bridge and subnet of its number when an older Warren claimed it
+   * without one. The directory's modification time changes whenever a claim or network is
+   * written or removed (both are renamed into place), so a caller may cache by it.
+   */
+  public static List<Network> networks(Path hostStateDir) throws IOException {
+    Path registry = hostStateDir.resolve("instances");
+    List<Network> out = new ArrayList<>();
+    List<Path> entries;
+    try (Stream<Path> s = Files.list(registry)) {
+      entries = s.toList();
+    } catch (java.nio.file.NoSuchFileException e) {
+      return List.of();
+    }
+    for (Path p : entries) {
+      String name = p.getFileName().toString();
+      if (!name.matches("\\d{1,2}")) {
+        continue;
+      }
+      int n = Integer.parseInt(name);
+      Path net = registry.resolve(n + ".net");
+      Network dflt = new Network(n, "warren" + n, new Cidr(SUBNET_BASE + n * 4096, 20));
+      try {
+        String[] f = Files.readString(net, StandardCharsets.UTF_8).strip().split("\\s+");
+        out.add(f.length == 2 ? new Network(n, f[0], Cidr.parse(f[1])) : dflt);
+      } catch (java.nio.file.NoSuchFileException e) {
+        out.add(dflt);
+      } catch (IllegalArgumentException e) {
+        out.add(dflt); // a corrupt file: the default is the best guess, and its own instance rewrites it at start
+      }
+    }
+    return out;
+  }
+
+  private static void writeNetwork(Path registry, Instance instance) throws IOException {
+    Path tmp = registry.resolve(instance.number() + ".net.tmp");
+    Files.writeString(tmp, instance.bridge() + " " + instance.subnet() + "\n", StandardCharsets.UTF_8);
+    Files.move(tmp, registry.resolve(instance.number() + ".net"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static Optional<Integer> remembered(Path dataDir, Path registry) throws IOException {

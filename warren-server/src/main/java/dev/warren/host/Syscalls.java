@@ -39,6 +39,8 @@ public final class Syscalls {
   public static final int EISDIR = 21;
   public static final int ENOTEMPTY = 39;
   public static final int ELOOP = 40;
+  /** Namespace type for {@link #setns}: a network namespace. */
+  public static final int CLONE_NEWNET = 0x40000000;
 
   private static final int OPEN_TREE_CLONE = 1;
   private static final int MOVE_MOUNT_F_EMPTY_PATH = 0x4;
@@ -97,10 +99,14 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
   private static final MethodHandle POLL = fn("poll",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle SETNS = fn("setns",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final MethodHandle KILL = fn("kill",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+  private static final MethodHandle UMASK = LINKER.downcallHandle(LIBC.find("umask").orElseThrow(),
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
   private Syscalls() {}
 
@@ -117,6 +123,18 @@ public final class Syscalls {
       return p.reinterpret(256).getString(0);
     } catch (Throwable t) {
       return "errno " + errno;
+    }
+  }
+
+  /**
+   * umask(2): sets the process's file mode creation mask (every thread's, and what children
+   * inherit); returns the previous one. It cannot fail.
+   */
+  public static int umask(int mask) {
+    try {
+      return (int) UMASK.invokeExact(mask);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
     }
   }
 
@@ -338,6 +356,24 @@ public final class Syscalls {
     }
   }
 
+  /**
+   * setns(2): moves the calling thread into the namespace {@code fd} refers to ({@code nstype}
+   * names its kind, e.g. {@link #CLONE_NEWNET}). Only that thread moves; call it on a platform
+   * thread of its own, never a virtual thread (whose carrier would move with it).
+   */
+  public static void setns(int fd, int nstype) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) SETNS.invokeExact(st, fd, nstype) < 0) {
+        throw fail("setns", "fd " + fd, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
   /** kill(2); false when the process does not exist (or may not be signalled). */
   public static boolean kill(long pid, int signal) {
     try (Arena a = Arena.ofConfined()) {
@@ -346,6 +382,7 @@ public final class Syscalls {
       throw new IllegalStateException(t);
     }
   }
+
 
   /** Waits up to {@code timeoutMillis} for {@code fd} to be readable; true when it is. */
   public static boolean pollIn(int fd, int timeoutMillis) {

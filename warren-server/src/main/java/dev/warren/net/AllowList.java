@@ -15,6 +15,11 @@ import java.util.Optional;
  * {@code [::1]:8080}, {@code *} (everything) and {@code *:443} (any host on port 443). Hosts compare
  * case-insensitively with a trailing dot ignored; IP patterns compare as addresses and only match IP
  * literals, and name patterns only match names.
+ *
+ * <p>{@code *} and {@code *:port} mean the public internet: a destination they alone allow must not
+ * resolve to a private or other non-public address ({@link Grant#PUBLIC}); an explicit name or
+ * address pattern reaches private networks too ({@link Grant#EXPLICIT}). Neither reaches what the
+ * proxy never connects to (see {@link EgressGuard}).
  */
 final class AllowList {
 
@@ -38,14 +43,32 @@ final class AllowList {
     return new AllowList(rules);
   }
 
-  boolean allows(Target target) {
+  /** How far the list lets a client go to a destination. */
+  enum Grant {
+    /** No pattern matches. */
+    NONE,
+    /** Only {@code *} or {@code *:port} matches: the public internet. */
+    PUBLIC,
+    /** A name or address pattern matches: private networks too. */
+    EXPLICIT
+  }
+
+  Grant grant(Target target) {
     Optional<InetAddress> ip = Target.ipLiteral(target.host());
+    Grant grant = Grant.NONE;
     for (Rule rule : rules) {
       if (rule.matches(target, ip)) {
-        return true;
+        if (rule.kind() != Kind.ANY_HOST) {
+          return Grant.EXPLICIT;
+        }
+        grant = Grant.PUBLIC;
       }
     }
-    return false;
+    return grant;
+  }
+
+  boolean allows(Target target) {
+    return grant(target) != Grant.NONE;
   }
 
   boolean isEmpty() {

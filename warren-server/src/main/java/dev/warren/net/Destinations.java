@@ -13,36 +13,42 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
 
 /**
- * Resolves and connects to destinations, refusing Warren's own control plane: the {@code
- * neverAllowed} addresses and the proxy's own listening address. An entry bound to a wildcard
- * address ({@code 0.0.0.0}, {@code ::}) stands for its port on every local address: loopback and the
- * addresses of local interfaces. Thread-safe.
+ * Resolves and connects to destinations, refusing what the {@link EgressGuard} refuses and Warren's
+ * own control plane: the {@code neverAllowed} addresses and the proxy's own listening address. An
+ * entry bound to a wildcard address ({@code 0.0.0.0}, {@code ::}) stands for its port on every local
+ * address: loopback and the addresses of local interfaces. Names are resolved once; the caller checks
+ * and connects to exactly the addresses returned. Thread-safe.
  */
 final class Destinations {
 
-  static final String CONTROL_PLANE = "destination is Warren's control plane, a sandbox or a link-local address (cloud metadata)";
+  static final String REFUSED = "destination refused whatever the allow-list says: ";
 
-  private final List<InetSocketAddress> forbidden;
-  private final Predicate<InetAddress> forbiddenNetworks;
-  private final Duration connectTimeout;
+  /** Name resolution; {@link #SYSTEM} in production. */
+  @FunctionalInterface
+  interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
 
-  Destinations(Set<InetSocketAddress> neverAllowed, InetSocketAddress listen, Duration connectTimeout) {
-    this(neverAllowed, a -> false, listen, connectTimeout);
+    Resolver SYSTEM = InetAddress::getAllByName;
   }
 
-  Destinations(Set<InetSocketAddress> neverAllowed, Predicate<InetAddress> forbiddenNetworks, InetSocketAddress listen,
-      Duration connectTimeout) {
-    this.forbiddenNetworks = forbiddenNetworks;
+  private final List<InetSocketAddress> forbidden;
+  private final EgressGuard guard;
+  private final Resolver resolver;
+  private final Duration connectTimeout;
+
+  Destinations(Set<InetSocketAddress> neverAllowed, EgressGuard guard, InetSocketAddress listen, Duration connectTimeout, Resolver resolver) {
     List<InetSocketAddress> all = new ArrayList<>(neverAllowed.size() + 1);
     for (InetSocketAddress entry : neverAllowed) {
       all.add(resolved(entry));
     }
     all.add(resolved(listen));
     this.forbidden = List.copyOf(all);
+    this.guard = guard;
+    this.resolver = resolver;
     this.connectTimeout = connectTimeout;
   }
 
@@ -57,10 +63,7 @@ final class Destinations {
     return again;
   }
 
-  boolean isControlPlane(InetAddress address, int port) {
-    if (forbiddenNetworks.test(address)) {
-      return true;
-    }
+  private boolean isControlPlane(InetAddress address, int port) {
     boolean local = false;
     boolean localKnown = false;
     for (InetSocketAddress entry : forbidden) {
@@ -98,17 +101,39 @@ final class Destinations {
 
   /** Resolves once; the caller checks and connects to exactly these addresses. */
   InetAddress[] resolve(String host) throws Refusal {
+    Optional<InetAddress> literal = Target.ipLiteral(host);
+    if (literal.isPresent()) {
+      return new InetAddress[] {literal.get()};
+    }
     try {
-      return InetAddress.getAllByName(host);
+      return resolver.resolve(host);
     } catch (UnknownHostException e) {
       throw new Refusal(502, "cannot resolve host " + host);
     }
   }
 
-  void refuseControlPlane(InetAddress[] addresses, int port, String what) throws Refusal {
+  /**
+   * Refuses (403, with the reason) when any of the addresses {@code name} resolved to may not be
+   * reached.
+   *
+   * @param name what the client asked for, e.g. {@code example.com}; an IP literal is named once
+   * @param publicOnly the allow-list matched by {@code *} alone: the public internet only
+   */
+  void check(String name, InetAddress[] addresses, int port, boolean publicOnly) throws Refusal {
     for (InetAddress address : addresses) {
+      String subject = Target.ipLiteral(name).isPresent()
+          ? address.getHostAddress() + " is "
+          : name + " resolves to " + address.getHostAddress() + ", ";
       if (isControlPlane(address, port)) {
-        throw new Refusal(403, what);
+        throw new Refusal(403, REFUSED + subject + "Warren's control plane (port " + port + ")");
+      }
+      Optional<String> never = guard.never(address);
+      if (never.isPresent()) {
+        throw new Refusal(403, REFUSED + subject + never.get());
+      }
+      Optional<String> notPublic = publicOnly ? guard.notPublic(address) : Optional.empty();
+      if (notPublic.isPresent()) {
+        throw new Refusal(403, "destination refused: " + subject + notPublic.get());
       }
     }
   }

@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /**
  * Warren's HTTP and CONNECT egress proxy, the only way out of a sandbox.
@@ -31,32 +30,22 @@ public interface EgressProxy extends AutoCloseable {
    * @param neverAllowed destinations refused whatever a policy says (the controller's own API); an
    *     entry on a wildcard address covers its port on every local address. The proxy's own
    *     address is always refused too.
+   * @param guard the addresses no policy reaches (this host, Warren's networks, loopback, …)
    * @param events receives exactly one event per connection once it ends, on a proxy thread
    *     (concurrently for concurrent connections); it should be quick, and exceptions it throws are
    *     logged and otherwise ignored
+   * @param maxConnectionsPerSandbox connections one sandbox may have open at once; past it, 429
    * @throws java.io.UncheckedIOException when the address cannot be bound
    */
   static EgressProxy start(
       InetSocketAddress listen,
       Clients clients,
       Set<InetSocketAddress> neverAllowed,
-      Consumer<EgressEvent> events) {
-    return HttpEgressProxy.start(
-        listen, clients, neverAllowed, events, HttpEgressProxy.Settings.DEFAULTS);
-  }
-
-  /**
-   * As {@link #start(InetSocketAddress, Clients, Set, Consumer)}, also refusing every destination
-   * address {@code forbiddenNetworks} matches (the sandboxes' own subnet: sandboxes never reach each
-   * other, not even through the proxy).
-   */
-  static EgressProxy start(
-      InetSocketAddress listen,
-      Clients clients,
-      Set<InetSocketAddress> neverAllowed,
-      Predicate<InetAddress> forbiddenNetworks,
-      Consumer<EgressEvent> events) {
-    return HttpEgressProxy.start(listen, clients, neverAllowed, forbiddenNetworks, events, HttpEgressProxy.Settings.DEFAULTS);
+      EgressGuard guard,
+      Consumer<EgressEvent> events,
+      int maxConnectionsPerSandbox) {
+    return HttpEgressProxy.start(listen, clients, neverAllowed, guard, events,
+        HttpEgressProxy.Settings.DEFAULTS.withMaxConnectionsPerSandbox(maxConnectionsPerSandbox));
   }
 
   InetSocketAddress address();

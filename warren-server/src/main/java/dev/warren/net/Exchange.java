@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * virtual thread; not thread-safe.
  *
  * <p>An event is {@code allowed} when traffic was relayed (the tunnel was established or the
- * request forwarded); otherwise its {@code reason} says why not, whether the policy refused or the
- * destination could not be reached. Byte counts are what the proxy relayed: for {@code CONNECT} the
+ * request forwarded) and the proxy did not have to cut it; otherwise its {@code reason} says why:
+ * the policy or the {@link EgressGuard} refused, the destination could not be reached, the request
+ * body's framing broke part-way, or the answer carried the upstream credentials. Byte counts are what the proxy relayed: for {@code CONNECT} the
  * tunnelled bytes, for plain HTTP the request as forwarded (rewritten head and body) and the answer.
  */
 final class Exchange {
@@ -104,15 +105,19 @@ final class Exchange {
     target = request.target();
     Client sandbox = who.orElseThrow(() -> new Refusal(403, UNKNOWN_SOURCE));
     EgressPolicy policy = sandbox.policy();
-    if (!AllowList.parse(policy.allow()).allows(target)) {
+    AllowList.Grant grant = AllowList.parse(policy.allow()).grant(target);
+    if (grant == AllowList.Grant.NONE) {
       throw new Refusal(403, "egress not allowed by policy: " + target);
     }
+    boolean publicOnly = grant == AllowList.Grant.PUBLIC;
     Optional<UpstreamProxy> upstream = policy.upstreamProxy().map(UpstreamProxy::parse);
-    byte[] toClient = upstream.isPresent() ? viaUpstream(upstream.get(), request) : direct();
+    byte[] toClient = upstream.isPresent() ? viaUpstream(upstream.get(), request, publicOnly) : direct(publicOnly);
     byte[] toDestination = read.get().leftover();
-    boolean endWithDestination = false;
+    SecretFilter.Secret secret = SecretFilter.Secret.of(upstream);
+    Relay.Plan plan;
     if (request.isConnect()) {
       client.getOutputStream().write(Responses.CONNECTION_ESTABLISHED);
+      plan = new Relay.Plan(toDestination, Relay.RAW, toClient, secret.guard(Relay.RAW), false);
     } else {
       byte[] head = request.forwardHead(upstream);
       try {
@@ -121,13 +126,16 @@ final class Exchange {
         throw new Refusal(502, "sending the request to " + target + " failed: " + e.getMessage());
       }
       bytesOut = head.length;
-      endWithDestination = !request.wantsUpgrade();
+      plan = HttpForward.plan(request, toDestination, toClient, secret);
     }
     allowed = true;
-    Relay.Counts counts = Relay.run(client, destination, toDestination, toClient,
-        endWithDestination, settings.idleTimeout(), proxy.threads);
+    Relay.Counts counts = Relay.run(client, destination, plan, settings.idleTimeout(), proxy.threads);
     bytesOut += counts.out();
     bytesIn = counts.in();
+    if (counts.failure().isPresent()) {
+      allowed = false;
+      throw Refusal.silent(counts.failure().get());
+    }
   }
 
   private Optional<Client> lookup() throws Refusal {
@@ -140,21 +148,25 @@ final class Exchange {
     }
   }
 
-  private byte[] direct() throws Refusal {
+  /** Resolves the target once, checks every address, connects to exactly those. */
+  private byte[] direct(boolean publicOnly) throws Refusal {
     Destinations destinations = proxy.destinations;
     InetAddress[] addresses = destinations.resolve(target.host());
-    destinations.refuseControlPlane(addresses, target.port(), Destinations.CONTROL_PLANE);
+    destinations.check(target.host(), addresses, target.port(), publicOnly);
     destination = destinations.connect(proxy, addresses, target.port(), target.toString());
     return new byte[0];
   }
 
-  /** Connects to the upstream proxy; for CONNECT also asks it for the tunnel. */
-  private byte[] viaUpstream(UpstreamProxy upstream, ProxyRequest request) throws Refusal {
+  /**
+   * Connects to the upstream proxy; for CONNECT also asks it for the tunnel. The upstream resolves
+   * names itself; an IP-literal target is checked here all the same, and so is the upstream.
+   */
+  private byte[] viaUpstream(UpstreamProxy upstream, ProxyRequest request, boolean publicOnly) throws Refusal {
     viaUpstream = true;
     Destinations destinations = proxy.destinations;
     Optional<InetAddress> literal = Target.ipLiteral(target.host());
-    if (literal.isPresent() && destinations.isControlPlane(literal.get(), target.port())) {
-      throw new Refusal(403, Destinations.CONTROL_PLANE);
+    if (literal.isPresent()) {
+      destinations.check(target.host(), new InetAddress[] {literal.get()}, target.port(), publicOnly);
     }
     InetAddress[] addresses;
     try {
@@ -163,7 +175,11 @@ final class Exchange {
       throw new Refusal(502, "cannot resolve upstream proxy host " + upstream.address().host());
     }
     int port = upstream.address().port();
-    destinations.refuseControlPlane(addresses, port, "upstream proxy is Warren's control plane");
+    try {
+      destinations.check(upstream.address().host(), addresses, port, false);
+    } catch (Refusal r) {
+      throw new Refusal(403, "upstream proxy refused: " + r.reason());
+    }
     destination = destinations.connect(proxy, addresses, port, "upstream proxy " + upstream);
     return request.isConnect() ? openTunnel(upstream) : new byte[0];
   }

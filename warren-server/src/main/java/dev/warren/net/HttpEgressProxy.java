@@ -2,7 +2,6 @@ package dev.warren.net;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -19,7 +18,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,23 +28,33 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A plain HTTP request is served once per client connection: the proxy asks the origin for
  * {@code Connection: close}, relays its answer and closes the client connection (clients open a new
- * connection for the next request, as they do after any {@code Connection: close}).
+ * connection for the next request, as they do after any {@code Connection: close}); bytes the
+ * client sends after its request are dropped ({@link HttpForward}).
+ *
+ * <p>Connections are capped twice: {@code maxConnections} in all, and {@code
+ * maxConnectionsPerSandbox} per sandbox, so that one sandbox cannot take every connection (it gets
+ * 429 past its share while the others carry on). Both are counted on the accept thread, which owns
+ * the admission; the connection's thread gives both back when it ends.
  */
 final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
 
   private static final Logger log = LoggerFactory.getLogger(HttpEgressProxy.class);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
-  /** Limits and timeouts; {@link #DEFAULTS} in production, shorter ones in tests. */
+  /** Limits, timeouts and name resolution; {@link #DEFAULTS} in production, others in tests. */
   record Settings(
       int headLimitBytes,
       Duration headTimeout,
       Duration connectTimeout,
       Duration idleTimeout,
-      int maxConnections) {
+      int maxConnections,
+      int maxConnectionsPerSandbox,
+      Destinations.Resolver resolver) {
 
+    static final int DEFAULT_MAX_PER_SANDBOX = 256;
     static final Settings DEFAULTS = new Settings(
-        64 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMinutes(10), 4096);
+        64 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMinutes(10), 4096, DEFAULT_MAX_PER_SANDBOX,
+        Destinations.Resolver.SYSTEM);
 
     Settings {
       if (headLimitBytes < 1024) {
@@ -58,14 +66,26 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
       if (maxConnections < 1) {
         throw new IllegalArgumentException("maxConnections must be positive: " + maxConnections);
       }
+      if (maxConnectionsPerSandbox < 1) {
+        throw new IllegalArgumentException("maxConnectionsPerSandbox must be positive: " + maxConnectionsPerSandbox);
+      }
+      Objects.requireNonNull(resolver, "resolver");
     }
 
     Settings withIdleTimeout(Duration idle) {
-      return new Settings(headLimitBytes, headTimeout, connectTimeout, idle, maxConnections);
+      return new Settings(headLimitBytes, headTimeout, connectTimeout, idle, maxConnections, maxConnectionsPerSandbox, resolver);
     }
 
     Settings withMaxConnections(int max) {
-      return new Settings(headLimitBytes, headTimeout, connectTimeout, idleTimeout, max);
+      return new Settings(headLimitBytes, headTimeout, connectTimeout, idleTimeout, max, maxConnectionsPerSandbox, resolver);
+    }
+
+    Settings withMaxConnectionsPerSandbox(int max) {
+      return new Settings(headLimitBytes, headTimeout, connectTimeout, idleTimeout, maxConnections, max, resolver);
+    }
+
+    Settings withResolver(Destinations.Resolver r) {
+      return new Settings(headLimitBytes, headTimeout, connectTimeout, idleTimeout, maxConnections, maxConnectionsPerSandbox, r);
     }
 
     private static void requirePositive(Duration d, String name) {
@@ -84,6 +104,7 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
   private final ServerSocket server;
   private final InetSocketAddress address;
   private final Semaphore permits;
+  private final ConcurrentHashMap<String, Integer> perSandbox = new ConcurrentHashMap<>();
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread acceptor;
@@ -92,7 +113,7 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
       ServerSocket server,
       Clients clients,
       Set<InetSocketAddress> neverAllowed,
-      Predicate<InetAddress> forbiddenNetworks,
+      EgressGuard guard,
       Consumer<EgressEvent> events,
       Settings settings) {
     this.server = server;
@@ -101,7 +122,7 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
     this.events = events;
     this.settings = settings;
     this.permits = new Semaphore(settings.maxConnections());
-    this.destinations = new Destinations(neverAllowed, forbiddenNetworks, address(), settings.connectTimeout());
+    this.destinations = new Destinations(neverAllowed, guard, address(), settings.connectTimeout(), settings.resolver());
     this.acceptor = Thread.ofVirtual().name("warren-egress-accept").unstarted(this::acceptLoop);
   }
 
@@ -109,21 +130,13 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
       InetSocketAddress listen,
       Clients clients,
       Set<InetSocketAddress> neverAllowed,
-      Consumer<EgressEvent> events,
-      Settings settings) {
-    return start(listen, clients, neverAllowed, a -> false, events, settings);
-  }
-
-  static HttpEgressProxy start(
-      InetSocketAddress listen,
-      Clients clients,
-      Set<InetSocketAddress> neverAllowed,
-      Predicate<InetAddress> forbiddenNetworks,
+      EgressGuard guard,
       Consumer<EgressEvent> events,
       Settings settings) {
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(clients, "clients");
     Objects.requireNonNull(neverAllowed, "neverAllowed");
+    Objects.requireNonNull(guard, "guard");
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(settings, "settings");
     ServerSocket server;
@@ -143,7 +156,7 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
     } catch (IOException e) {
       throw new UncheckedIOException("egress proxy cannot listen on " + listen + ": " + e, e);
     }
-    HttpEgressProxy proxy = new HttpEgressProxy(server, clients, neverAllowed, forbiddenNetworks, events, settings);
+    HttpEgressProxy proxy = new HttpEgressProxy(server, clients, neverAllowed, guard, events, settings);
     proxy.acceptor.start();
     log.info("egress proxy listening on {}", proxy.address());
     return proxy;
@@ -165,37 +178,72 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
         }
         return;
       }
+      Optional<String> sandbox = sandboxOf(client);
+      if (sandbox.isPresent() && !admit(sandbox.get())) {
+        refuse(client, sandbox, 429, "sandbox " + sandbox.get() + " has " + settings.maxConnectionsPerSandbox()
+            + " egress connections open, its limit (WARREN_EGRESS_MAX_CONNECTIONS_PER_SANDBOX); close some first");
+        continue;
+      }
       if (!permits.tryAcquire()) {
-        refuseBusy(client);
+        sandbox.ifPresent(this::leave);
+        refuse(client, sandbox, 503, "too many connections (" + settings.maxConnections() + ")");
         continue;
       }
       track(client);
+      Runnable done = () -> {
+        release(client);
+        permits.release();
+        sandbox.ifPresent(this::leave);
+      };
       try {
         threads.execute(() -> {
           try {
             new Exchange(this, client).run();
           } finally {
-            release(client);
-            permits.release();
+            done.run();
           }
         });
       } catch (RejectedExecutionException e) { // closing
-        release(client);
-        permits.release();
+        done.run();
       }
     }
   }
 
-  /** Over the connection cap: answer 503 at once, without reading, from the accept thread. */
-  private void refuseBusy(Socket client) {
-    Instant started = Instant.now();
-    String reason = "too many connections (" + settings.maxConnections() + ")";
-    try (client) {
-      client.getOutputStream().write(Responses.error(503, reason));
-    } catch (IOException e) {
-      log.debug("answering 503 to {} failed: {}", client.getRemoteSocketAddress(), e.toString());
+  /** The sandbox behind a connection, for its share of the connections; empty if unknown (the exchange refuses it). */
+  private Optional<String> sandboxOf(Socket client) {
+    try {
+      return clients.lookup(client.getInetAddress()).map(Client::sandboxId);
+    } catch (RuntimeException e) {
+      return Optional.empty();
     }
-    emit(new EgressEvent(Optional.empty(), Exchange.describe(client), "", "", 0, false,
+  }
+
+  private boolean admit(String sandboxId) {
+    boolean[] admitted = {false};
+    perSandbox.compute(sandboxId, (id, n) -> {
+      int open = n == null ? 0 : n;
+      if (open >= settings.maxConnectionsPerSandbox()) {
+        return n;
+      }
+      admitted[0] = true;
+      return open + 1;
+    });
+    return admitted[0];
+  }
+
+  private void leave(String sandboxId) {
+    perSandbox.computeIfPresent(sandboxId, (id, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Over a cap: answer at once, without reading, from the accept thread. */
+  private void refuse(Socket client, Optional<String> sandbox, int status, String reason) {
+    Instant started = Instant.now();
+    try (client) {
+      client.getOutputStream().write(Responses.error(status, reason));
+    } catch (IOException e) {
+      log.debug("answering {} to {} failed: {}", status, client.getRemoteSocketAddress(), e.toString());
+    }
+    emit(new EgressEvent(sandbox, Exchange.describe(client), "", "", 0, false,
         Optional.of(reason), false, 0, 0, started, Duration.between(started, Instant.now())));
   }
 

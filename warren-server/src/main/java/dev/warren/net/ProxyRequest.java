@@ -9,11 +9,12 @@ import java.util.Set;
 /**
  * A request a client sent to the proxy: {@code CONNECT host:port} or a plain HTTP request with an
  * absolute-form {@code http://} target. {@code authority} is the target's {@code host[:port]} as
- * sent, {@code pathAndQuery} the origin-form target (empty for CONNECT).
+ * sent, {@code pathAndQuery} the origin-form target (empty for CONNECT), {@code body} how the
+ * request's body is framed (none for CONNECT).
  */
 record ProxyRequest(
     String method, Target target, String authority, String pathAndQuery, String version,
-    HttpHead head) {
+    HttpHead head, RequestBody body) {
 
   static final String NOT_A_PROXY_REQUEST = "this is Warren's egress proxy; set HTTP_PROXY";
 
@@ -22,8 +23,11 @@ record ProxyRequest(
       "connection", "proxy-connection", "keep-alive", "te", "trailer", "upgrade",
       "proxy-authorization", "proxy-authenticate", "host");
 
-  /** Fields that frame the body: never dropped, even when Connection names them. */
-  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
+  /** Fields that frame the body: the proxy writes its own from {@link #body}. */
+  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
+
+  /** Methods that echo the request back, credentials the proxy adds included (cross-site tracing). */
+  private static final Set<String> ECHOING = Set.of("TRACE", "TRACK");
 
   boolean isConnect() {
     return method.equals("CONNECT");
@@ -31,6 +35,7 @@ record ProxyRequest(
 
   /**
    * @throws Refusal 400 for anything but a well-formed CONNECT or absolute-form http:// request
+   *     with unambiguous framing, 405 for TRACE and TRACK
    */
   static ProxyRequest parse(HttpHead head) throws Refusal {
     List<String> parts = head.startLineParts();
@@ -43,8 +48,15 @@ record ProxyRequest(
     if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
       throw new Refusal(400, "unsupported HTTP version; use HTTP/1.1");
     }
+    if (ECHOING.contains(method.toUpperCase(Locale.ROOT))) {
+      throw new Refusal(405, method + " is refused by Warren's egress proxy: it would echo the request back");
+    }
+    RequestBody body = RequestBody.of(head, version);
     if (method.equals("CONNECT")) {
-      return new ProxyRequest(method, parseAuthority(uri, 0, "CONNECT target"), uri, "", version, head);
+      if (!body.isEmpty()) {
+        throw new Refusal(400, "a CONNECT request has no body");
+      }
+      return new ProxyRequest(method, parseAuthority(uri, 0, "CONNECT target"), uri, "", version, head, body);
     }
     String lower = uri.toLowerCase(Locale.ROOT);
     if (lower.startsWith("https://")) {
@@ -66,7 +78,7 @@ record ProxyRequest(
       throw new Refusal(400, "user-info in the request URL is not supported");
     }
     return new ProxyRequest(
-        method, parseAuthority(authority, 80, "request URL"), authority, path, version, head);
+        method, parseAuthority(authority, 80, "request URL"), authority, path, version, head, body);
   }
 
   private static Target parseAuthority(String authority, int defaultPort, String what)
@@ -95,7 +107,8 @@ record ProxyRequest(
   /**
    * The head to send on: origin-form to an origin, absolute-form to an upstream proxy (with its
    * credentials); {@code Host} from the URL; hop-by-hop fields and the client's own
-   * Proxy-Authorization dropped; {@code Connection: close} unless upgrading.
+   * Proxy-Authorization dropped; the body's framing as the proxy sends it; {@code Connection:
+   * close} unless upgrading.
    */
   byte[] forwardHead(Optional<UpstreamProxy> upstream) {
     List<String> listed = head.tokens("Connection");
@@ -107,12 +120,12 @@ record ProxyRequest(
     for (HttpHead.Header h : head.headers()) {
       String name = h.name().toLowerCase(Locale.ROOT);
       boolean keepUpgrade = upgrade && name.equals("upgrade");
-      if (!keepUpgrade
-          && (HOP_BY_HOP.contains(name) || (listed.contains(name) && !FRAMING.contains(name)))) {
+      if (!keepUpgrade && (HOP_BY_HOP.contains(name) || FRAMING.contains(name) || listed.contains(name))) {
         continue;
       }
       out.append(h.name()).append(": ").append(h.value()).append("\r\n");
     }
+    out.append(body.header());
     out.append(upgrade ? "Connection: Upgrade\r\n" : "Connection: close\r\n");
     upstream.flatMap(UpstreamProxy::authorization)
         .ifPresent(a -> out.append("Proxy-Authorization: ").append(a).append("\r\n"));

@@ -17,7 +17,8 @@ final class Responses {
         + "Content-Type: text/plain; charset=utf-8\r\n"
         + "Content-Length: " + body.length + "\r\n"
         + "Connection: close\r\n"
-        + (status == 503 ? "Retry-After: 1\r\n" : "")
+        + (status == 503 || status == 429 ? "Retry-After: 1\r\n" : "")
+        + (status == 405 ? "Allow: CONNECT, GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n" : "")
         + "\r\n";
     byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
     byte[] all = new byte[headBytes.length + body.length];
@@ -30,7 +31,9 @@ final class Responses {
     return switch (status) {
       case 400 -> "Bad Request";
       case 403 -> "Forbidden";
+      case 405 -> "Method Not Allowed";
       case 408 -> "Request Timeout";
+      case 429 -> "Too Many Requests";
       case 431 -> "Request Header Fields Too Large";
       case 500 -> "Internal Server Error";
       case 502 -> "Bad Gateway";

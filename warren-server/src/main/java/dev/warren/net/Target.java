@@ -15,7 +15,10 @@ record Target(String host, int port) {
   static final int ANY_PORT = -1;
 
   private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  /** Dotted-quad decimal without leading zeros: the one IPv4 spelling accepted (no {@code 0177.1}, {@code 0x7f.1}, {@code 2130706433}). */
+  private static final Pattern IPV4 = Pattern.compile("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}");
+  /** What resolvers (inet_aton) read as an IPv4 address: dot-separated decimal, octal or hex numbers. */
+  private static final Pattern NUMERIC = Pattern.compile("(0x[0-9a-f]*|\\d+)(\\.(0x[0-9a-f]*|\\d+))*");
 
   /**
    * Parses {@code host}, {@code host:port}, {@code 10.1.2.3:80}, {@code [::1]:8080} (or a bare
@@ -43,7 +46,7 @@ record Target(String host, int port) {
         }
         port = rest.substring(1);
       }
-      if (ipLiteral(host).filter(a -> a.getAddress().length == 16).isEmpty()) {
+      if (!host.contains(":") || ipLiteral(host).isEmpty()) { // ::ffff:a.b.c.d is IPv6 too, though Java reads it as IPv4
         throw new IllegalArgumentException("not an IPv6 address in brackets");
       }
     } else if (authority.indexOf(':') != authority.lastIndexOf(':')) {
@@ -57,6 +60,9 @@ record Target(String host, int port) {
       port = colon < 0 ? null : authority.substring(colon + 1);
     }
     String canonical = canonicalHost(host);
+    if (!canonical.contains(":") && NUMERIC.matcher(canonical).matches() && !isIpv4(canonical)) {
+      throw new IllegalArgumentException("an IPv4 address must be written as four decimal numbers a.b.c.d, without leading zeros");
+    }
     if (!canonical.contains(":") && !isHostName(canonical) && !isIpv4(canonical)) {
       throw new IllegalArgumentException("not a valid host name or IP address");
     }
@@ -114,9 +120,9 @@ record Target(String host, int port) {
     }
   }
 
-  /** All-numeric dotted names would be read as (BSD-style) IPv4 literals by resolvers. */
+  /** Names that resolvers would read as (BSD-style) IPv4 literals: all-numeric, or hex labels. */
   private static boolean isIpv4Like(String host) {
-    return host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+    return host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')) || NUMERIC.matcher(host).matches();
   }
 
   boolean isIpLiteral() {

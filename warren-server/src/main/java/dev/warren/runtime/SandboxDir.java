@@ -76,7 +76,7 @@ public final class SandboxDir implements AutoCloseable {
           try {
             tolerating(Syscalls.EEXIST, () -> {
               Syscalls.mkdirat(parent, part, mode);
-              Syscalls.fchownat(parent, part, (int) rootUid, (int) rootUid, Syscalls.AT_SYMLINK_NOFOLLOW);
+              ownDirectory(parent, part, rootUid, mode);
             });
           } finally {
             Syscalls.close(parent);
@@ -88,6 +88,20 @@ public final class SandboxDir implements AutoCloseable {
       return new SandboxDir(dir, rootUid, absolute);
     } finally {
       Syscalls.close(root);
+    }
+  }
+
+  /**
+   * Gives a directory just made to the sandbox's root with exactly {@code mode}: the controller's
+   * umask (077) would otherwise keep the sandbox's other users out of it.
+   */
+  private static void ownDirectory(int parent, String name, long rootUid, int mode) {
+    int d = Syscalls.openat(parent, name, Syscalls.O_RDONLY | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0);
+    try {
+      Syscalls.fchown(d, (int) rootUid, (int) rootUid);
+      Syscalls.fchmod(d, mode);
+    } finally {
+      Syscalls.close(d);
     }
   }
 
@@ -175,9 +189,10 @@ public final class SandboxDir implements AutoCloseable {
     return Path.of("/proc/self/fd/" + f);
   }
 
-  /** Gives an open file to the sandbox's root. */
+  /** Gives an open file to the sandbox's root, mode 0644 whatever the controller's umask. */
   private void own(int f) {
     Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+    Syscalls.fchmod(f, 0644);
   }
 
   /** Writes a new file (replacing one of that name) owned by the sandbox's root. */
@@ -216,11 +231,20 @@ public final class SandboxDir implements AutoCloseable {
     return read(name, Integer.MAX_VALUE - 16);
   }
 
-  /** At most {@code max} bytes of the file from its start, or empty when it does not exist. */
+  /**
+   * At most {@code max} bytes of the file from its start, or empty when it does not exist. A
+   * regular file is read into one array of its size (reading in chunks would hold the bytes twice).
+   */
   public Optional<byte[]> read(String name, int max) {
     return withEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENOENT), Optional.empty(), f -> {
       try (InputStream in = Files.newInputStream(procFd(f))) {
-        return Optional.of(in.readNBytes(max));
+        long size = Files.isRegularFile(procFd(f)) ? Files.size(procFd(f)) : -1;
+        if (size < 0) {
+          return Optional.of(in.readNBytes(max));
+        }
+        byte[] b = new byte[(int) Math.min(size, max)];
+        int n = in.readNBytes(b, 0, b.length);
+        return Optional.of(n == b.length ? b : Arrays.copyOf(b, n));
       } catch (IOException e) {
         return Optional.empty();
       }
@@ -260,7 +284,13 @@ public final class SandboxDir implements AutoCloseable {
 
   /** Makes a sub-directory owned by the sandbox's root (no error if one exists). */
   public void mkdir(String name, int mode) {
-    makeOwned(name, () -> Syscalls.mkdirat(fd, check(name), mode));
+    locked(() -> {
+      tolerating(Syscalls.EEXIST, () -> {
+        Syscalls.mkdirat(fd, check(name), mode);
+        ownDirectory(fd, name, rootUid, mode);
+      });
+      return null;
+    });
   }
 
   /** Opens a sub-directory (not following a symlink) as a directory of its own. */

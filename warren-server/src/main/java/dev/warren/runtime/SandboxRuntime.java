@@ -15,10 +15,13 @@ import java.util.Optional;
  */
 public interface SandboxRuntime extends AutoCloseable {
 
-  /** OCI containers run by crun, rootfs an overlay over an idmapped golden image. */
+  /**
+   * OCI containers run by crun, rootfs an overlay over an idmapped golden image, confined by a
+   * seccomp filter that refuses what {@code seccompAllow} does not re-allow.
+   */
   static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch, DiskPolicy diskPolicy) {
-    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, diskPolicy);
+      FileWatch watch, dev.warren.config.SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
+    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, seccompAllow, diskPolicy);
   }
 
   String name();
@@ -93,6 +96,17 @@ public interface SandboxRuntime extends AutoCloseable {
       }
     }
   }
+
+  /**
+   * Opens a TCP connection to {@code 127.0.0.1:port} inside the running sandbox {@code id}: a
+   * listener on the sandbox's own loopback, which no one on the host's network or in another
+   * sandbox reaches (DevTools, VNC). The channel is connected, in blocking mode, and the caller's to
+   * close. A Guest call: nothing above the runtime knows how it gets in.
+   *
+   * @throws SandboxRuntimeException when the sandbox has no network, or nothing accepts the
+   *     connection within {@code timeout}
+   */
+  java.nio.channels.SocketChannel connect(String id, int port, java.time.Duration timeout);
 
   /** cgroup figures of a running sandbox, and its disk's when it has one of its own. */
   Optional<Usage> usage(String id);

@@ -260,6 +260,8 @@ public final class SandboxFiles {
         int created = Syscalls.openat(dir, part, Syscalls.O_RDONLY | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0);
         try {
           Syscalls.fchown(created, (int) rootUid, (int) rootUid);
+          // exactly 0755: the controller's umask (077) would keep the sandbox's other users out
+          Syscalls.fchmod(created, 0755);
         } finally {
           Syscalls.close(created);
         }

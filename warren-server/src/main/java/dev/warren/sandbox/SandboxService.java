@@ -57,14 +57,17 @@ public final class SandboxService {
   private final Network network;
   private final Images images;
   private final Events events;
+  private final dev.warren.net.EgressGuard egressGuard;
   private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final ReentrantLock allocation = new ReentrantLock();
   private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
   private final java.util.List<SandboxListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events) {
+  public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
+      dev.warren.net.EgressGuard egressGuard) {
     this.config = config;
+    this.egressGuard = egressGuard;
     this.store = store;
     this.repo = new SandboxRepository(store);
     this.runtime = runtime;
@@ -155,7 +158,8 @@ public final class SandboxService {
 
   // ---- create
 
-  public Sandbox create(SandboxSpec spec, Optional<String> idempotencyKey) {
+  public Sandbox create(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
+    checkEgress(spec.egress());
     Image image = image(spec.image());
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);
@@ -184,9 +188,9 @@ public final class SandboxService {
         Sandbox s = new Sandbox(Ids.next("sbx"), SandboxState.CREATING, Optional.empty(), spec, image.digest(), 1, slot,
             network.address(slot).getHostAddress(), now, Optional.empty(), Optional.empty(), now);
         repo.insert(h, s);
-        idempotencyKey.ifPresent(k -> h.createUpdate("INSERT INTO idempotency_keys (scope, idem_key, request_hash, resource_id, created_at) "
-                + "VALUES ('sandbox', :k, :hash, :id, :at)")
-            .bind("k", k).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
+        idempotencyKey.ifPresent(k -> h.createUpdate("INSERT INTO idempotency_keys (scope, actor, idem_key, request_hash, resource_id, "
+                + "created_at) VALUES ('sandbox', :actor, :k, :hash, :id, :at)")
+            .bind("actor", k.owner()).bind("k", k.key()).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
         return s;
       });
     } finally {
@@ -211,6 +215,18 @@ public final class SandboxService {
     });
   }
 
+  /**
+   * Refuses (400 naming {@code egress.upstreamProxy}) a policy whose upstream proxy is on Warren's
+   * host or networks: here, at create, not at the sandbox's first connection.
+   */
+  public void checkEgress(dev.warren.net.EgressPolicy egress) {
+    try {
+      egressGuard.checkUpstreamProxy(egress);
+    } catch (IllegalArgumentException e) {
+      throw SandboxException.invalidField("egress.upstreamProxy", e.getMessage());
+    }
+  }
+
   private static void requireDesktopTools(Image image) {
     for (String tool : List.of("Xvfb", "x11vnc")) {
       if (!java.nio.file.Files.isRegularFile(image.rootfs().resolve("usr/bin/" + tool))) {
@@ -220,10 +236,11 @@ public final class SandboxService {
     }
   }
 
-  private Optional<Sandbox> byIdempotencyKey(String key, String requestHash) {
+  /** What an earlier create with this key of this owner made (another owner's same key is another key). */
+  private Optional<Sandbox> byIdempotencyKey(dev.warren.store.IdempotencyKey key, String requestHash) {
     Optional<Map<String, Object>> row = store.read(h -> h.createQuery(
-            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'sandbox' AND idem_key = :k")
-        .bind("k", key).mapToMap().findOne());
+            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'sandbox' AND actor = :actor AND idem_key = :k")
+        .bind("actor", key.owner()).bind("k", key.key()).mapToMap().findOne());
     if (row.isEmpty()) {
       return Optional.empty();
     }
@@ -238,6 +255,8 @@ public final class SandboxService {
   private Image image(String name) {
     try {
       return images.require(name);
+    } catch (dev.warren.image.BackgroundBuilds.BeingBuilt e) {
+      throw new SandboxException(Problem.UNAVAILABLE, e.getMessage(), e);
     } catch (ImageException e) {
       boolean known = images.recipes().stream().anyMatch(r -> r.name().equals(name));
       if (!known) {
@@ -465,6 +484,7 @@ public final class SandboxService {
 
   /** Replaces a sandbox's egress policy; the proxy applies it from the next connection. */
   public Sandbox setEgress(String id, dev.warren.net.EgressPolicy egress) {
+    checkEgress(egress);
     return locked(id, () -> {
       Sandbox s = get(id);
       SandboxSpec spec = s.spec().withEgress(egress);

@@ -101,15 +101,20 @@ final class JdbiStore implements Store {
   }
 
   /** The database holds upstream proxy credentials: owner only (WAL files inherit the mode). */
+  /** The database and the -wal and -shm files beside it (which hold the same secrets) are the controller's alone. */
   private static void restrict(Path db) {
-    try {
-      if (Files.exists(db)) {
-        Files.setPosixFilePermissions(db, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    for (String suffix : java.util.List.of("", "-wal", "-shm")) {
+      Path f = db.resolveSibling(db.getFileName() + suffix);
+      try {
+        if (Files.exists(f)) {
+          Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+      } catch (java.io.IOException e) {
+        log.warn("cannot restrict the permissions of {}: {}", f, e.getMessage());
       }
-    } catch (java.io.IOException e) {
-      log.warn("cannot restrict the permissions of {}: {}", db, e.getMessage());
     }
   }
+
 
   /** How errors name the database: the data directory for the default SQLite, else the URL. */
   static String where(Config config) {

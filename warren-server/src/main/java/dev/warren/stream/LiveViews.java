@@ -7,7 +7,6 @@ import dev.warren.browser.BrowserState;
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
 import dev.warren.store.Store;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +52,26 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
         ch.broadcast(Messages.handoff(h));
       }
     });
+  }
+
+  /**
+   * The viewer id a new connection gets: {@code requested} when it is free or already belongs to
+   * {@code owner} (a digest of the connection's token), else {@code fresh}. Ids are announced to
+   * every viewer (the holder's in {@code hello} and {@code control}); bound to their token, they
+   * cannot be used to replace, and so disconnect, another token's viewer.
+   */
+  public String viewerId(String target, java.util.Optional<String> requested, String owner, Viewer.Scope scope,
+      java.util.function.Supplier<String> fresh) {
+    if (requested.isPresent() && repo.claim(target, requested.get(), owner, scope.wire())) {
+      return requested.get();
+    }
+    for (int i = 0; i < 3; i++) {
+      String id = fresh.get();
+      if (repo.claim(target, id, owner, scope.wire())) {
+        return id;
+      }
+    }
+    throw new IllegalStateException("cannot find a free viewer id for " + target);
   }
 
   /** A viewer's socket opened (its token already checked): it is attached in the background. */
@@ -155,7 +174,6 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
 
   private void openScreencast(Channel ch, BrowserSession b) {
     try {
-      BrowserService.Target t = browsers.connectTarget(b.id());
       Optional<String> front = browsers.devtoolsJson(b.id(), "/json/list").flatMap(list -> {
         for (JsonNode n : list) {
           if (n.path("type").asString().equals("page")) {
@@ -164,8 +182,7 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
         }
         return Optional.empty();
       });
-      Screencast s = Screencast.open(b.id(), URI.create("ws://" + t.address() + ":" + t.port() + t.browserPath()), front, ch.width(),
-          ch.height(), ch);
+      Screencast s = Screencast.open(b.id(), browsers.cdp(b.id(), Screencast.CALL), front, ch.width(), ch.height(), ch);
       if (!ch.opened(s)) {
         closeQuietly(s);
       } else {

@@ -6,7 +6,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** The JSON text messages of the live-view WebSocket, server to client (docs/api.md lists them). */
 final class Messages {
-  static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Also reads viewers' messages: a key given twice is a bad message, not a guess at which one counts. */
+  static final JsonMapper JSON = JsonMapper.builder().enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private Messages() {}
 

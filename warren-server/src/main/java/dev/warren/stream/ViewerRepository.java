@@ -8,14 +8,29 @@ import java.util.Optional;
 /**
  * Viewer session rows: one per (target, viewer id), holding the generation the viewer watches, its
  * scope, whether it holds control, and when it was made and last seen. At most one row of a target
- * holds control. Kept across controller restarts, so a viewer reconnecting to the same URL finds
- * who held control.
+ * holds control, and the token its viewer connected with (a digest), which alone may use that id
+ * again. Kept across controller restarts, so a viewer reconnecting to the same URL finds who held
+ * control.
  */
 final class ViewerRepository {
   private final Store store;
 
   ViewerRepository(Store store) {
     this.store = store;
+  }
+
+  /**
+   * Claims {@code viewerId} of {@code target} for {@code owner} (a digest of the viewer's token):
+   * true when the id is new, has no owner yet (a row from before owners were kept) or is this
+   * owner's already; false when another token's viewer holds it. One statement, so of two tokens
+   * claiming one new id at once exactly one wins.
+   */
+  boolean claim(String target, String viewerId, String owner, String scope) {
+    long now = System.currentTimeMillis();
+    return store.writeOne(h -> h.createUpdate("INSERT INTO viewer_sessions (target, viewer_id, generation, control, scope, created_at, "
+            + "last_seen_at, owner) VALUES (:t, :v, 0, 0, :s, :now, :now, :o) ON CONFLICT (target, viewer_id) DO UPDATE SET owner = :o "
+            + "WHERE viewer_sessions.owner IS NULL OR viewer_sessions.owner = :o")
+        .bind("t", target).bind("v", viewerId).bind("s", scope).bind("now", now).bind("o", owner).execute()) == 1;
   }
 
   /** Records that {@code viewerId} watches {@code generation} of {@code target} now. */

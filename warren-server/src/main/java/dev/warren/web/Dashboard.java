@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
  * The dashboard, served by the controller at {@code /}: a login page that trades the API token for
@@ -27,19 +27,22 @@ public final class Dashboard {
   /** How long a dashboard login lasts. */
   public static final Duration SESSION_TTL = Duration.ofHours(12);
   private static final Duration REFUSED_EVENT_EVERY = Duration.ofMinutes(1);
-  private static final Set<String> PUBLIC = Set.of("/login", "/ui/warren.css", "/healthz", "/readyz", "/metrics");
+  private static final Set<String> PUBLIC = Set.of("/login", "/ui/warren.css", "/healthz", "/readyz", "/metrics", "/json/protocol");
+
+  /** Request attribute: the id of the API token whose dashboard session admitted the request. */
+  public static final String LOGIN_TOKEN = "warren.dashboard.token";
 
   private final WebSessions sessions;
-  private final Predicate<String> apiToken;
+  private final Function<String, Optional<String>> apiToken;
   private final Events events;
   private final Assets assets = new Assets();
   private final AtomicLong refusedSince = new AtomicLong();
   private final AtomicLong lastRefusedEvent = new AtomicLong(System.nanoTime() - REFUSED_EVENT_EVERY.toNanos());
 
   /**
-   * @param apiToken whether a presented string is the API token (constant-time)
+   * @param apiToken the id of the API token a presented string is (constant-time), empty when it is none
    */
-  public Dashboard(WebSessions sessions, Predicate<String> apiToken, Events events) {
+  public Dashboard(WebSessions sessions, Function<String, Optional<String>> apiToken, Events events) {
     this.sessions = Objects.requireNonNull(sessions, "sessions");
     this.apiToken = Objects.requireNonNull(apiToken, "apiToken");
     this.events = Objects.requireNonNull(events, "events");
@@ -60,8 +63,9 @@ public final class Dashboard {
   /**
    * The gate in front of every HTTP request. Answers true when the dashboard's session admits the
    * request, false when the API's bearer-token check must decide (a /v1 call without the cookie,
-   * or one that carries a token); throws 401 for a dashboard page or file without a session, and
-   * for a /v1 call whose cookie is stale or whose CSRF header is missing or wrong.
+   * or one that carries a token); throws 401 for a dashboard page or file without a session and
+   * for a /v1 call whose cookie is stale, and 403 for a /v1 call with a live session cookie whose
+   * CSRF header is missing or wrong (the caller is known; the request is not the page's).
    */
   public boolean admits(Context ctx) {
     String path = ctx.path();
@@ -79,15 +83,17 @@ public final class Dashboard {
       WebSessions.Session s = sessions.find(cookie).orElseThrow(() -> new WarrenException(Problem.UNAUTHORIZED,
           "the dashboard session has expired or was logged out; log in again at /login"));
       if (!WebSessions.csrfMatches(s, ctx.header(CSRF_HEADER))) {
-        throw new WarrenException(Problem.UNAUTHORIZED, "a call with the dashboard's session cookie needs the page's " + CSRF_HEADER + " header");
+        throw new WarrenException(Problem.FORBIDDEN, "a call with the dashboard's session cookie needs the page's " + CSRF_HEADER + " header");
       }
+      ctx.attribute(LOGIN_TOKEN, s.token());
       return true;
     }
-    if (PUBLIC.contains(path) || path.startsWith("/live/")) {
+    if (PUBLIC.contains(path) || path.startsWith("/live/") || path.equals(dev.warren.mcp.McpEndpoint.PATH)) {
+      // MCP is the API's: a bearer token, never the dashboard's cookie
       // live-view pages check their own signed token
       return false;
     }
-    if (session(ctx).isPresent() || bearer(ctx).filter(apiToken).isPresent()) {
+    if (session(ctx).isPresent() || bearer(ctx).flatMap(apiToken).isPresent()) {
       return true;
     }
     throw new LoginRequired();
@@ -95,8 +101,8 @@ public final class Dashboard {
 
   /**
    * The gate for WebSocket upgrades under /v1 (terminal, live view, VNC): a browser cannot add a
-   * header there, so the cookie counts only when the request comes from the dashboard's own origin.
-   * False when the API's token check must decide.
+   * header there, so the cookie counts only when the request comes from the dashboard's own origin
+   * (403 otherwise; 401 for a stale cookie). False when the API's token check must decide.
    */
   public boolean admitsUpgrade(Context ctx) {
     if (ctx.header("Authorization") != null || ctx.queryParam("token") != null) {
@@ -106,12 +112,12 @@ public final class Dashboard {
     if (cookie == null) {
       return false;
     }
-    if (sessions.find(cookie).isEmpty()) {
-      throw new WarrenException(Problem.UNAUTHORIZED, "the dashboard session has expired or was logged out; log in again at /login");
-    }
+    WebSessions.Session s = sessions.find(cookie).orElseThrow(() -> new WarrenException(Problem.UNAUTHORIZED,
+        "the dashboard session has expired or was logged out; log in again at /login"));
     if (!sameOrigin(ctx.header("Origin"), ctx.header("Host"))) {
-      throw new WarrenException(Problem.UNAUTHORIZED, "a WebSocket opened with the dashboard's session cookie must come from the dashboard's origin");
+      throw new WarrenException(Problem.FORBIDDEN, "a WebSocket opened with the dashboard's session cookie must come from the dashboard's origin");
     }
+    ctx.attribute(LOGIN_TOKEN, s.token());
     return true;
   }
 
@@ -129,12 +135,13 @@ public final class Dashboard {
 
   private void login(Context ctx) {
     String token = ctx.formParam("token");
-    if (token == null || !apiToken.test(token.strip())) {
+    Optional<String> tokenId = token == null ? Optional.empty() : apiToken.apply(token.strip());
+    if (tokenId.isEmpty()) {
       refused(ctx.ip());
       loginPage(ctx, 401, token == null || token.isBlank() ? "Enter the API token." : "That is not the API token.");
       return;
     }
-    WebSessions.Issued issued = sessions.create();
+    WebSessions.Issued issued = sessions.create(tokenId.get());
     events.record("dashboard.login", null, "from " + ctx.ip());
     ctx.header("Set-Cookie", cookieName(ctx) + "=" + issued.cookieValue() + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
         + sessions.ttl().toSeconds() + (secure(ctx) ? "; Secure" : ""));
@@ -157,7 +164,7 @@ public final class Dashboard {
     String cookie = ctx.cookie(cookieName(ctx));
     Optional<WebSessions.Session> s = sessions.find(cookie);
     if (s.isPresent() && !WebSessions.csrfMatches(s.get(), ctx.formParam("csrf"))) {
-      throw new WarrenException(Problem.UNAUTHORIZED, "logging out needs the page's csrf field");
+      throw new WarrenException(Problem.FORBIDDEN, "logging out needs the page's csrf field");
     }
     sessions.remove(cookie);
     events.record("dashboard.logout", null, "from " + ctx.ip());

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Dashboard login sessions. A login mints a random session id (the cookie value, never the API
- * token) and a random CSRF value the page sends back in a header. Only the SHA-256 of each id is
+ * token) and a random CSRF value the page sends back in a header, and remembers which API token
+ * logged in (its id), so that revoking that token ends its sessions. Only the SHA-256 of each id is
  * kept, in memory and in {@code $WARREN_DATA/dashboard-sessions} (mode 0600), so a controller
  * restart does not sign anyone out and a leaked file does not hand out sessions. Sessions expire
  * after a fixed lifetime; logging out removes one. Thread-safe.
@@ -35,8 +36,8 @@ public final class WebSessions {
   private static final Logger log = LoggerFactory.getLogger(WebSessions.class);
   static final int MAX_SESSIONS = 1000;
 
-  /** A live session: its CSRF value and when it ends. */
-  public record Session(String csrf, Instant expiresAt) {}
+  /** A live session: its CSRF value, when it ends, and the id of the API token that logged in. */
+  public record Session(String csrf, Instant expiresAt, String token) {}
 
   /** A new login: the cookie value to hand to the browser once, and the session. */
   public record Issued(String cookieValue, Session session) {}
@@ -65,9 +66,10 @@ public final class WebSessions {
     return ttl;
   }
 
-  public Issued create() {
+  /** A login with the API token whose id is {@code token}. */
+  public Issued create(String token) {
     String id = randomToken();
-    Session s = new Session(randomToken(), clock.instant().plus(ttl));
+    Session s = new Session(randomToken(), clock.instant().plus(ttl), token);
     byHash.put(hash(id), s);
     save();
     return new Issued(id, s);
@@ -87,6 +89,13 @@ public final class WebSessions {
       return Optional.empty();
     }
     return Optional.of(s);
+  }
+
+  /** Ends every session the API token {@code token} logged in (it was revoked). */
+  public void removeAllOf(String token) {
+    if (byHash.values().removeIf(s -> s.token().equals(token))) {
+      save();
+    }
   }
 
   public void remove(String cookieValue) {
@@ -109,10 +118,11 @@ public final class WebSessions {
       Instant now = clock.instant();
       for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
         String[] f = line.strip().split(" ");
-        if (f.length == 3 && f[0].length() == 64) {
+        // lines of three fields (from before sessions named their token) are dropped: those log in again
+        if (f.length == 4 && f[0].length() == 64) {
           Instant expires = Instant.ofEpochSecond(Long.parseLong(f[2]));
           if (now.isBefore(expires)) {
-            byHash.put(f[0], new Session(f[1], expires));
+            byHash.put(f[0], new Session(f[1], expires, f[3]));
           }
         }
       }
@@ -134,7 +144,8 @@ public final class WebSessions {
       }
       StringBuilder out = new StringBuilder();
       for (var e : live) {
-        out.append(e.getKey()).append(' ').append(e.getValue().csrf()).append(' ').append(e.getValue().expiresAt().getEpochSecond()).append('\n');
+        out.append(e.getKey()).append(' ').append(e.getValue().csrf()).append(' ').append(e.getValue().expiresAt().getEpochSecond())
+            .append(' ').append(e.getValue().token()).append('\n');
       }
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
       Files.deleteIfExists(tmp);

@@ -9,7 +9,8 @@
   const params = new URLSearchParams(location.search);
   const token = params.get('token') || '';
   const target = decodeURIComponent(location.pathname.split('/').pop());
-  const viewer = params.get('viewer') || sessionStorage.getItem('warren.viewer.' + target) || ('v-' + randomId());
+  // the id this page asks for; the server answers with the id it got (another if that one belongs to another token)
+  let viewer = params.get('viewer') || sessionStorage.getItem('warren.viewer.' + target) || ('v-' + randomId());
   sessionStorage.setItem('warren.viewer.' + target, viewer);
 
   const $ = id => document.getElementById(id);
@@ -79,6 +80,10 @@
   function handle(m, sock) {
     switch (m.type) {
       case 'hello':
+        if (m.viewer && m.viewer !== viewer) {
+          viewer = live.viewer = m.viewer;
+          sessionStorage.setItem('warren.viewer.' + target, viewer);
+        }
         retries = 0;
         live.framesSinceHello = 0;
         live.generation = m.generation;

@@ -7,6 +7,7 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import dev.warren.testing.OutsideHost;
 import dev.warren.testing.TestWarren;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -90,12 +91,12 @@ class BrowserDurabilityTest {
   void upstreamProxyCredentialsReachTheUpstreamButNeverTheSandbox() throws Exception {
     TestWarren.ensureImage("browser");
     List<String> auth = new CopyOnWriteArrayList<>();
-    try (ServerSocket upstream = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    try (ServerSocket upstream = OutsideHost.shared().serverSocket();
          TestWarren warren = TestWarren.start(); Playwright pw = playwright()) {
       Thread.ofVirtual().start(() -> serveUpstream(upstream, auth));
       String secret = "pw-" + System.nanoTime();
       JsonNode s = create(warren, Map.of("egress", Map.of("allow", List.of("example.test"),
-          "upstreamProxy", "http://agent:" + secret + "@127.0.0.1:" + upstream.getLocalPort())));
+          "upstreamProxy", "http://agent:" + secret + "@" + OutsideHost.shared().target(upstream.getLocalPort()))));
       try (Browser b = pw.chromium().connectOverCDP(s.path("cdpUrl").asString())) {
         Page page = b.contexts().getFirst().newPage();
         page.navigate("http://example.test/");

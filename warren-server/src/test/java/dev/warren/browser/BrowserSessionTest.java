@@ -8,6 +8,7 @@ import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import dev.warren.testing.HostState;
+import dev.warren.testing.OutsideHost;
 import dev.warren.testing.TestWarren;
 import java.time.Duration;
 import java.util.List;
@@ -71,7 +72,7 @@ class BrowserSessionTest {
       assertThat(page.inputValue("#name")).isEqualTo("warren");
     }
     JsonNode egress = warren.get("/v1/sandboxes/" + s.path("sandboxId").asString() + "/egress").json().path("events");
-    assertThat(egress.toString()).contains("127.0.0.1").contains("\"allowed\":true");
+    assertThat(egress.toString()).contains(OutsideHost.shared().host()).contains("\"allowed\":true");
     assertThat(warren.delete("/v1/browsers/" + s.path("id").asString()).status()).isEqualTo(204);
   }
 

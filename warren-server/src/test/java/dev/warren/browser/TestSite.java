@@ -1,21 +1,21 @@
 package dev.warren.browser;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.warren.testing.OutsideHost;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A small web site on loopback for browser tests, reached by sandboxes only through Warren's
- * egress proxy: a page with a button, a login that sets a cookie, and a page that shows it.
- * Public because the SDK's browser tests ({@code dev.warren.client}) use it too.
+ * A small web site off Warren's host (on the {@link OutsideHost#shared() outside host}: the egress
+ * proxy never connects to the host itself) for browser tests, reached by sandboxes only through
+ * Warren's egress proxy with {@link #allow()}: a page with a button, a login that sets a cookie, and
+ * a page that shows it. Public because the SDK's browser tests ({@code dev.warren.client}) use it too.
  */
 public final class TestSite implements AutoCloseable {
   private final HttpServer server;
 
   public TestSite() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", ex -> {
+    server = OutsideHost.shared().http(ex -> {
       String path = ex.getRequestURI().getPath();
       String cookie = ex.getRequestHeaders().getFirst("Cookie");
       String body;
@@ -39,7 +39,6 @@ public final class TestSite implements AutoCloseable {
       ex.getResponseBody().write(b);
       ex.close();
     });
-    server.start();
   }
 
   public int port() {
@@ -47,12 +46,12 @@ public final class TestSite implements AutoCloseable {
   }
 
   public String url(String path) {
-    return "http://127.0.0.1:" + port() + path;
+    return "http://" + allow() + path;
   }
 
-  /** The egress pattern that lets a sandbox reach this site. */
+  /** The egress pattern that lets a sandbox reach this site (its address and port). */
   public String allow() {
-    return "127.0.0.1:" + port();
+    return OutsideHost.shared().target(port());
   }
 
   @Override

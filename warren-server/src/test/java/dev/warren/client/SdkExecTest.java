@@ -114,14 +114,27 @@ class SdkExecTest {
   }
 
   @Test
-  void outputOverSixteenMebibytesIsCutAndFlagged() {
+  void outputOverEightMebibytesIsCutAndFlagged() {
     ExecResult r = sbx.exec("head -c 17000000 /dev/zero | tr '\\0' x");
 
     assertThat(r.exitCode()).isZero();
     assertThat(r.truncated()).isTrue();
-    assertThat(r.stdout()).hasSize(16 * 1024 * 1024);
+    assertThat(r.stdoutTruncated()).isTrue();
+    assertThat(r.stderrTruncated()).isFalse();
+    assertThat(r.stdout()).hasSize(8 * 1024 * 1024);
     assertThat(r.stdout().chars().allMatch(c -> c == 'x')).isTrue();
+    assertThat(r.stdoutSize()).isEqualTo(17_000_000);
     assertThat(r.stderr()).isEmpty();
+  }
+
+  @Test
+  void binaryOutputArrivesExactly() {
+    ExecResult r = sbx.exec("printf 'A\\377\\000\\001B'; printf '\\376' >&2");
+
+    assertThat(r.stdoutRaw()).containsExactly(0x41, 0xff, 0x00, 0x01, 0x42);
+    assertThat(r.stderrRaw()).containsExactly(0xfe);
+    assertThat(r.stdout()).isEqualTo("A\ufffd\u0000\u0001B");
+    assertThat(r.truncated()).isFalse();
   }
 
   @Test

@@ -67,6 +67,27 @@ class AllowListTest {
   }
 
   @Test
+  void starGrantsThePublicInternetOnlyWhileNamesAndAddressesAreExplicit() {
+    AllowList list = AllowList.parse(List.of("*", "db.corp:5432", "10.1.2.3"));
+    assertThat(list.grant(Target.parse("example.com:443", 0))).isEqualTo(AllowList.Grant.PUBLIC);
+    assertThat(list.grant(Target.parse("10.9.9.9:80", 0))).isEqualTo(AllowList.Grant.PUBLIC);
+    assertThat(list.grant(Target.parse("db.corp:5432", 0))).isEqualTo(AllowList.Grant.EXPLICIT);
+    assertThat(list.grant(Target.parse("10.1.2.3:80", 0))).isEqualTo(AllowList.Grant.EXPLICIT);
+    assertThat(AllowList.parse(List.of("*:443")).grant(Target.parse("example.com:443", 0))).isEqualTo(AllowList.Grant.PUBLIC);
+    assertThat(AllowList.parse(List.of("*.corp")).grant(Target.parse("db.corp:1", 0))).isEqualTo(AllowList.Grant.EXPLICIT);
+    assertThat(AllowList.parse(List.of("example.com")).grant(Target.parse("other.com:1", 0))).isEqualTo(AllowList.Grant.NONE);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"2130706433", "0177.0.0.1", "0x7f.1", "0x7f.0.0.1", "127.1", "010.0.0.1", "127.000.000.001", "0X7F.0x0.0.1",
+      "0x1.0x2.0x3.0x4.0x5"})
+  void ipv4AddressesSpelledOtherThanDottedDecimalAreRefused(String host) {
+    assertThatThrownBy(() -> Target.parse(host + ":80", 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("IPv4 address must be written as four decimal numbers");
+    assertThatThrownBy(() -> AllowList.parse(List.of(host))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void addressPatternsMatchAddressLiteralsOnly() {
     assertThat(allows("10.1.2.3", "10.1.2.3:80")).isTrue();
     assertThat(allows("10.1.2.3:8080", "10.1.2.3:80")).isFalse();

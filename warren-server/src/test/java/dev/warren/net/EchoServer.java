@@ -1,5 +1,6 @@
 package dev.warren.net;
 
+import dev.warren.testing.OutsideHost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,14 +10,17 @@ import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A TCP echo server on 127.0.0.1:0: echoes until the client half-closes, then half-closes too. */
+/**
+ * A TCP echo server on the {@link OutsideHost#shared() outside host}: echoes until the client
+ * half-closes, then half-closes too.
+ */
 final class EchoServer implements AutoCloseable {
 
   private final ServerSocket server;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
   EchoServer() throws IOException {
-    server = new ServerSocket(0, 50, ProxyFixture.LOOPBACK);
+    server = OutsideHost.shared().serverSocket();
     Thread.ofVirtual().name("test-echo-accept").start(this::acceptLoop);
   }
 
@@ -25,7 +29,12 @@ final class EchoServer implements AutoCloseable {
   }
 
   InetSocketAddress address() {
-    return new InetSocketAddress(ProxyFixture.LOOPBACK, port());
+    return new InetSocketAddress(OutsideHost.shared().address(), port());
+  }
+
+  /** {@code host:port}, as a CONNECT target or an allow entry. */
+  String target() {
+    return OutsideHost.shared().target(port());
   }
 
   private void acceptLoop() {

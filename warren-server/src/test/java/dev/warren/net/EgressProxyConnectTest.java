@@ -2,10 +2,12 @@ package dev.warren.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warren.testing.OutsideHost;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +32,11 @@ class EgressProxyConnectTest {
   }
 
   private String echoTarget() {
-    return "127.0.0.1:" + echo.port();
+    return echo.target();
+  }
+
+  private String outside() {
+    return OutsideHost.shared().host();
   }
 
   @Test
@@ -42,7 +48,7 @@ class EgressProxyConnectTest {
     EgressEvent event = fixture.nextEvent();
     assertThat(event.sandboxId()).contains(ProxyFixture.SANDBOX);
     assertThat(event.method()).isEqualTo("CONNECT");
-    assertThat(event.host()).isEqualTo("127.0.0.1");
+    assertThat(event.host()).isEqualTo(outside());
     assertThat(event.port()).isEqualTo(echo.port());
     assertThat(event.allowed()).isFalse();
     assertThat(event.reason()).contains("egress not allowed by policy: " + echoTarget());
@@ -73,9 +79,9 @@ class EgressProxyConnectTest {
 
   @Test
   void exactHostPatternMatchesTheNameTheClientUsed() throws Exception {
-    fixture.allow("localhost");
+    fixture.allow(ProxyFixture.OUTSIDE_NAME);
     try (RawClient client = fixture.client()) {
-      assertThat(client.connect("LocalHost.:" + echo.port())).startsWith("HTTP/1.1 200 ");
+      assertThat(client.connect("Outside.Test.:" + echo.port())).startsWith("HTTP/1.1 200 ");
     }
     assertThat(fixture.nextEvent().allowed()).isTrue();
     try (RawClient client = fixture.client()) {
@@ -86,16 +92,32 @@ class EgressProxyConnectTest {
 
   @Test
   void wildcardSubdomainPatternDoesNotAllowTheApex() throws Exception {
-    fixture.allow("*.localhost");
+    fixture.allow("*." + ProxyFixture.OUTSIDE_NAME);
     try (RawClient client = fixture.client()) {
-      assertThat(client.connect("localhost:" + echo.port())).startsWith("HTTP/1.1 403 ");
+      assertThat(client.connect("www." + ProxyFixture.OUTSIDE_NAME + ":" + echo.port())).startsWith("HTTP/1.1 200 ");
     }
-    assertThat(fixture.nextEvent().reason()).contains("egress not allowed by policy: localhost:" + echo.port());
+    assertThat(fixture.nextEvent().allowed()).isTrue();
+    try (RawClient client = fixture.client()) {
+      assertThat(client.connect(ProxyFixture.OUTSIDE_NAME + ":" + echo.port())).startsWith("HTTP/1.1 403 ");
+    }
+    assertThat(fixture.nextEvent().reason()).contains("egress not allowed by policy: outside.test:" + echo.port());
   }
 
   @Test
-  void starAllowsAnyDestination() throws Exception {
+  void starReachesThePublicInternetOnlyAndExplicitEntriesReachPrivateAddresses() throws Exception {
     fixture.allow("*");
+    try (RawClient client = fixture.client()) {
+      assertThat(client.connect(echoTarget())).startsWith("HTTP/1.1 403 ");
+      assertThat(client.readToEnd()).isEqualTo("destination refused: " + outside() + " is a benchmarking address (198.18.0.0/15), "
+          + "and \"*\" allows the public internet only: name it in the allow-list to reach it\n");
+    }
+    assertThat(fixture.nextEvent().allowed()).isFalse();
+    try (RawClient client = fixture.client()) {
+      assertThat(client.connect(ProxyFixture.OUTSIDE_NAME + ":" + echo.port())).startsWith("HTTP/1.1 403 ");
+      assertThat(client.readToEnd()).startsWith("destination refused: outside.test resolves to " + outside() + ", a benchmarking");
+    }
+    fixture.nextEvent();
+    fixture.allow("*", outside());
     try (RawClient client = fixture.client()) {
       assertThat(client.connect(echoTarget())).startsWith("HTTP/1.1 200 ");
     }
@@ -104,27 +126,27 @@ class EgressProxyConnectTest {
 
   @Test
   void portSpecificPatternsAllowOnlyTheirPort() throws Exception {
-    fixture.allow("127.0.0.1:" + (echo.port() == 65535 ? 1 : echo.port() + 1), "*:1");
+    fixture.allow(outside() + ":" + (echo.port() == 65535 ? 1 : echo.port() + 1), "*:1");
     try (RawClient client = fixture.client()) {
       assertThat(client.connect(echoTarget())).startsWith("HTTP/1.1 403 ");
     }
     fixture.nextEvent();
-    fixture.allow("*:" + echo.port());
+    fixture.allow(ProxyFixture.OUTSIDE_NAME + ":" + echo.port());
     try (RawClient client = fixture.client()) {
-      assertThat(client.connect(echoTarget())).startsWith("HTTP/1.1 200 ");
+      assertThat(client.connect(ProxyFixture.OUTSIDE_NAME + ":" + echo.port())).startsWith("HTTP/1.1 200 ");
     }
     assertThat(fixture.nextEvent().allowed()).isTrue();
   }
 
   @Test
   void unreachableDestinationsGetBadGatewayWithAReason() throws Exception {
-    fixture.allow("*");
+    fixture.allow(outside(), "no-such-host.invalid");
     int closedPort;
-    try (ServerSocket s = new ServerSocket(0, 1, ProxyFixture.LOOPBACK)) {
+    try (ServerSocket s = OutsideHost.shared().serverSocket()) {
       closedPort = s.getLocalPort();
     }
     try (RawClient client = fixture.client()) {
-      assertThat(client.connect("127.0.0.1:" + closedPort)).startsWith("HTTP/1.1 502 ");
+      assertThat(client.connect(OutsideHost.shared().target(closedPort))).startsWith("HTTP/1.1 502 ");
       assertThat(client.readToEnd()).contains("connection refused");
     }
     assertThat(fixture.nextEvent().reason()).hasValueSatisfying(r -> r.contains("connection refused"));
@@ -139,7 +161,7 @@ class EgressProxyConnectTest {
   void unknownSourceIsForbidden() throws Exception {
     try (HttpEgressProxy proxy = HttpEgressProxy.start(
         new InetSocketAddress(ProxyFixture.LOOPBACK, 0), source -> Optional.empty(), Set.of(),
-        fixture.events::add, HttpEgressProxy.Settings.DEFAULTS);
+        EgressGuard.withNetworks(List.of()), fixture.events::add, HttpEgressProxy.Settings.DEFAULTS);
         RawClient client = new RawClient(proxy.address())) {
       assertThat(client.connect(echoTarget())).startsWith("HTTP/1.1 403 ");
       assertThat(client.readToEnd()).isEqualTo("unknown source address\n");
@@ -185,7 +207,7 @@ class EgressProxyConnectTest {
   void sinkFailuresDoNotStopTheProxy() throws Exception {
     try (HttpEgressProxy proxy = HttpEgressProxy.start(
         new InetSocketAddress(ProxyFixture.LOOPBACK, 0), source -> Optional.empty(), Set.of(),
-        event -> { throw new IllegalStateException("sink is broken"); },
+        EgressGuard.withNetworks(List.of()), event -> { throw new IllegalStateException("sink is broken"); },
         HttpEgressProxy.Settings.DEFAULTS)) {
       for (int i = 0; i < 2; i++) {
         try (RawClient client = new RawClient(proxy.address())) {

@@ -1,6 +1,7 @@
 package dev.warren.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -31,11 +32,12 @@ class EgressProxyControlPlaneTest {
   private void assertRefused(ProxyFixture fixture, String target) throws Exception {
     try (RawClient client = fixture.client()) {
       assertThat(client.connect(target)).startsWith("HTTP/1.1 403 ");
-      assertThat(client.readToEnd()).startsWith("destination is Warren's control plane").endsWith("\n");
+      assertThat(client.readToEnd()).startsWith("destination refused whatever the allow-list says: ")
+          .contains("Warren's control plane").endsWith("\n");
     }
     EgressEvent event = fixture.nextEvent();
     assertThat(event.allowed()).isFalse();
-    assertThat(event.reason().orElse("")).startsWith("destination is Warren's control plane");
+    assertThat(event.reason().orElse("")).contains("Warren's control plane");
   }
 
   @Test
@@ -75,13 +77,30 @@ class EgressProxyControlPlaneTest {
   }
 
   @Test
-  void otherPortsOnTheSameHostStayReachable() throws Exception {
+  void otherPortsOnTheHostAreRefusedTooWhateverTheAllowListSays() throws Exception {
+    int port = controlPlane.getLocalPort();
+    try (ServerSocket other = new ServerSocket(0, 50, ProxyFixture.LOOPBACK);
+        ProxyFixture fixture = new ProxyFixture().allow("*", "127.0.0.1", "localhost")) {
+      try (RawClient client = fixture.client()) {
+        assertThat(client.connect("127.0.0.1:" + other.getLocalPort())).startsWith("HTTP/1.1 403 ");
+        assertThat(client.readToEnd()).isEqualTo("destination refused whatever the allow-list says: "
+            + "127.0.0.1 is a loopback address (this host)\n");
+      }
+      assertThat(fixture.nextEvent().reason().orElseThrow()).contains("a loopback address (this host)");
+      other.setSoTimeout(200);
+      assertThatThrownBy(other::accept).isInstanceOf(java.net.SocketTimeoutException.class);
+      assertThat(port).isPositive();
+    }
+  }
+
+  @Test
+  void destinationsOffTheHostStayReachable() throws Exception {
     InetSocketAddress api = (InetSocketAddress) controlPlane.getLocalSocketAddress();
     try (EchoServer echo = new EchoServer();
         ProxyFixture fixture =
-            new ProxyFixture(HttpEgressProxy.Settings.DEFAULTS, Set.of(api)).allow("*");
+            new ProxyFixture(HttpEgressProxy.Settings.DEFAULTS, Set.of(api)).allow(echo.target());
         RawClient client = fixture.client()) {
-      assertThat(client.connect("127.0.0.1:" + echo.port())).startsWith("HTTP/1.1 200 ");
+      assertThat(client.connect(echo.target())).startsWith("HTTP/1.1 200 ");
     }
   }
 }

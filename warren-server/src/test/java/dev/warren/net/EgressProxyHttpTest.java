@@ -1,11 +1,12 @@
 package dev.warren.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.warren.testing.OutsideHost;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,9 +35,7 @@ class EgressProxyHttpTest {
 
   @BeforeEach
   void start() throws IOException {
-    origin = HttpServer.create(new InetSocketAddress(ProxyFixture.LOOPBACK, 0), 0);
-    origin.createContext("/", this::handle);
-    origin.start();
+    origin = OutsideHost.shared().http(this::handle);
     fixture = new ProxyFixture();
     http = HttpClient.newBuilder()
         .proxy(ProxySelector.of(fixture.address()))
@@ -63,8 +62,12 @@ class EgressProxyHttpTest {
     exchange.close();
   }
 
+  private String target() {
+    return OutsideHost.shared().target(origin.getAddress().getPort());
+  }
+
   private URI originUri(String pathAndQuery) {
-    return URI.create("http://127.0.0.1:" + origin.getAddress().getPort() + pathAndQuery);
+    return URI.create("http://" + target() + pathAndQuery);
   }
 
   private Seen nextSeen() throws InterruptedException {
@@ -75,7 +78,7 @@ class EgressProxyHttpTest {
 
   @Test
   void getReachesTheOriginInOriginFormAndTheAnswerComesBackIntact() throws Exception {
-    fixture.allow("127.0.0.1:" + origin.getAddress().getPort());
+    fixture.allow(target());
     HttpResponse<String> response = http.send(
         HttpRequest.newBuilder(originUri("/things?id=7")).header("X-Custom", "kept").GET().build(),
         HttpResponse.BodyHandlers.ofString());
@@ -89,7 +92,7 @@ class EgressProxyHttpTest {
     assertThat(request.headers().get("Connection")).containsExactly("close");
     EgressEvent event = fixture.nextEvent();
     assertThat(event.method()).isEqualTo("GET");
-    assertThat(event.host()).isEqualTo("127.0.0.1");
+    assertThat(event.host()).isEqualTo(OutsideHost.shared().host());
     assertThat(event.port()).isEqualTo(origin.getAddress().getPort());
     assertThat(event.allowed()).isTrue();
     assertThat(event.bytesOut()).isPositive();
@@ -98,7 +101,7 @@ class EgressProxyHttpTest {
 
   @Test
   void postBodyIsStreamedToTheOrigin() throws Exception {
-    fixture.allow("*");
+    fixture.allow(target());
     String body = "payload-".repeat(10_000);
     HttpResponse<String> response = http.send(
         HttpRequest.newBuilder(originUri("/upload"))
@@ -115,8 +118,8 @@ class EgressProxyHttpTest {
 
   @Test
   void chunkedBodyIsStreamedToTheOrigin() throws Exception {
-    fixture.allow("*");
-    String target = "127.0.0.1:" + origin.getAddress().getPort();
+    String target = target();
+    fixture.allow(target);
     try (RawClient client = fixture.client()) {
       client.send("PUT http://" + target + "/chunks HTTP/1.1\r\nHost: " + target
           + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
@@ -128,10 +131,9 @@ class EgressProxyHttpTest {
 
   @Test
   void hopByHopHeadersAndTheClientsProxyCredentialsAreNotForwarded() throws Exception {
-    fixture.allow("*");
-    int port = origin.getAddress().getPort();
+    fixture.allow(target());
     try (RawClient client = fixture.client()) {
-      client.send("GET http://127.0.0.1:" + port + "/h HTTP/1.1\r\n"
+      client.send("GET http://" + target() + "/h HTTP/1.1\r\n"
           + "Host: somewhere-else.example\r\n"
           + "Proxy-Authorization: Basic c2FuZGJveDpzZWNyZXQ=\r\n"
           + "Proxy-Connection: keep-alive\r\n"
@@ -146,7 +148,7 @@ class EgressProxyHttpTest {
     Seen request = nextSeen();
     assertThat(request.headers().keySet()).doesNotContain(
         "Proxy-authorization", "Proxy-connection", "Keep-alive", "X-hop", "Te");
-    assertThat(request.headers().get("Host")).containsExactly("127.0.0.1:" + port);
+    assertThat(request.headers().get("Host")).containsExactly(target());
     assertThat(request.headers().get("Connection")).containsExactly("close");
     assertThat(request.headers().get("X-end-to-end")).containsExactly("kept");
   }
@@ -159,7 +161,7 @@ class EgressProxyHttpTest {
 
     assertThat(response.statusCode()).isEqualTo(403);
     assertThat(response.body()).isEqualTo(
-        "egress not allowed by policy: 127.0.0.1:" + origin.getAddress().getPort() + "\n");
+        "egress not allowed by policy: " + target() + "\n");
     assertThat(seen).isEmpty();
     assertThat(fixture.nextEvent().allowed()).isFalse();
   }
@@ -171,6 +173,61 @@ class EgressProxyHttpTest {
       client.send("GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n");
       assertThat(client.readHead()).startsWith("HTTP/1.1 400 ");
       assertThat(client.readToEnd()).contains("CONNECT");
+    }
+  }
+
+  /** An origin that answers the first request with {@code answer} and then echoes whatever follows. */
+  private static java.net.ServerSocket upgradingOrigin(String answer) {
+    java.net.ServerSocket server = OutsideHost.shared().serverSocket();
+    Thread.ofVirtual().start(() -> {
+      try (java.net.Socket s = server.accept()) {
+        var in = s.getInputStream();
+        String head = "";
+        while (!head.endsWith("\r\n\r\n")) {
+          int c = in.read();
+          if (c < 0) {
+            return;
+          }
+          head += (char) c;
+        }
+        s.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
+        in.transferTo(s.getOutputStream());
+      } catch (IOException e) {
+        // the test is over
+      }
+    });
+    return server;
+  }
+
+  @Test
+  void anUpgradeBecomesATunnelOnlyOnceTheOriginAnswers101() throws Exception {
+    try (java.net.ServerSocket ws = upgradingOrigin("HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n")) {
+      String target = OutsideHost.shared().target(ws.getLocalPort());
+      fixture.allow(target);
+      try (RawClient client = fixture.client()) {
+        client.send("GET http://" + target + "/ws HTTP/1.1\r\nHost: " + target + "\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\nearly");
+        assertThat(client.readHead()).startsWith("HTTP/1.1 101 ");
+        assertThat(new String(client.readExactly(5), StandardCharsets.ISO_8859_1)).isEqualTo("early");
+        client.send("more");
+        assertThat(new String(client.readExactly(4), StandardCharsets.ISO_8859_1)).isEqualTo("more");
+      }
+    }
+  }
+
+  @Test
+  void withoutA101TheBytesAfterAnUpgradeRequestAreNotForwarded() throws Exception {
+    try (java.net.ServerSocket ws = upgradingOrigin("HTTP/1.1 400 No\r\nContent-Length: 3\r\n\r\nno!")) {
+      String target = OutsideHost.shared().target(ws.getLocalPort());
+      fixture.allow(target);
+      try (RawClient client = fixture.client()) {
+        client.send("GET http://" + target + "/ws HTTP/1.1\r\nHost: " + target + "\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n"
+            + "GET /smuggled HTTP/1.1\r\n\r\n");
+        assertThat(client.readHead()).startsWith("HTTP/1.1 400 No");
+        assertThat(new String(client.readExactly(3), StandardCharsets.ISO_8859_1)).isEqualTo("no!");
+        client.socket.setSoTimeout(500);
+        assertThatThrownBy(client::read).as("the origin echoed nothing: it never got the bytes after the request")
+            .isInstanceOf(java.net.SocketTimeoutException.class);
+      }
     }
   }
 }

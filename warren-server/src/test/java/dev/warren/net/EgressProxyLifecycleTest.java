@@ -25,12 +25,12 @@ class EgressProxyLifecycleTest {
   }
 
   private String echoTarget() {
-    return "127.0.0.1:" + echo.port();
+    return echo.target();
   }
 
   @Test
   void closeEndsOpenTunnelsAndIsIdempotent() throws Exception {
-    ProxyFixture fixture = new ProxyFixture().allow("*");
+    ProxyFixture fixture = new ProxyFixture().allow(echoTarget());
     try (RawClient client = fixture.client()) {
       assertThat(client.connect(echoTarget())).startsWith("HTTP/1.1 200 ");
       client.send("ping");
@@ -59,7 +59,7 @@ class EgressProxyLifecycleTest {
   @Test
   void idleTunnelsAreClosed() throws Exception {
     var settings = HttpEgressProxy.Settings.DEFAULTS.withIdleTimeout(Duration.ofMillis(300));
-    try (ProxyFixture fixture = new ProxyFixture(settings, Set.of()).allow("*");
+    try (ProxyFixture fixture = new ProxyFixture(settings, Set.of()).allow(echoTarget());
         RawClient client = fixture.client()) {
       assertThat(client.connect(echoTarget())).startsWith("HTTP/1.1 200 ");
       client.send("x");
@@ -74,7 +74,7 @@ class EgressProxyLifecycleTest {
   @Test
   void connectionsOverTheCapGetServiceUnavailable() throws Exception {
     var settings = HttpEgressProxy.Settings.DEFAULTS.withMaxConnections(1);
-    try (ProxyFixture fixture = new ProxyFixture(settings, Set.of()).allow("*");
+    try (ProxyFixture fixture = new ProxyFixture(settings, Set.of()).allow(echoTarget());
         RawClient first = fixture.client()) {
       assertThat(first.connect(echoTarget())).startsWith("HTTP/1.1 200 ");
       try (RawClient second = fixture.client()) {
@@ -86,6 +86,32 @@ class EgressProxyLifecycleTest {
       assertThat(refused.reason()).contains("too many connections (1)");
       first.send("still works");
       assertThat(new String(first.readExactly(11))).isEqualTo("still works");
+    }
+  }
+
+  @Test
+  void aSandboxPastItsShareGetsTooManyRequestsAndItsOpenTunnelsKeepWorking() throws Exception {
+    var settings = HttpEgressProxy.Settings.DEFAULTS.withMaxConnectionsPerSandbox(2);
+    try (ProxyFixture fixture = new ProxyFixture(settings, Set.of()).allow(echoTarget());
+        RawClient first = fixture.client();
+        RawClient second = fixture.client()) {
+      assertThat(first.connect(echoTarget())).startsWith("HTTP/1.1 200 ");
+      assertThat(second.connect(echoTarget())).startsWith("HTTP/1.1 200 ");
+      try (RawClient third = fixture.client()) {
+        assertThat(third.readHead()).startsWith("HTTP/1.1 429 ").contains("Retry-After: 1");
+        assertThat(third.readToEnd()).isEqualTo("sandbox sbx_test has 2 egress connections open, its limit "
+            + "(WARREN_EGRESS_MAX_CONNECTIONS_PER_SANDBOX); close some first\n");
+      }
+      EgressEvent refused = fixture.nextEvent();
+      assertThat(refused.sandboxId()).contains(ProxyFixture.SANDBOX);
+      assertThat(refused.allowed()).isFalse();
+      first.send("still works");
+      assertThat(new String(first.readExactly(11))).isEqualTo("still works");
+      second.close();
+      assertThat(fixture.nextEvent().allowed()).isTrue();
+      try (RawClient again = fixture.client()) {
+        assertThat(again.connect(echoTarget())).as("a slot given back is free again").startsWith("HTTP/1.1 200 ");
+      }
     }
   }
 }

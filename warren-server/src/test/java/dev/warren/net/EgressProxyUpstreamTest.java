@@ -1,10 +1,12 @@
 package dev.warren.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.warren.testing.OutsideHost;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -47,17 +49,17 @@ class EgressProxyUpstreamTest {
   }
 
   private static URI upstreamUri(int port) {
-    return URI.create("http://bob:" + PASSWORD + "@127.0.0.1:" + port);
+    return URI.create("http://bob:" + PASSWORD + "@" + OutsideHost.shared().target(port));
   }
 
   private String echoTarget() {
-    return "127.0.0.1:" + echo.port();
+    return echo.target();
   }
 
   @Test
   void connectGoesThroughTheUpstreamWithThePolicysCredentialsOnly() throws Exception {
     try (TestUpstreamProxy upstream = TestUpstreamProxy.tunnelling()) {
-      fixture.allowVia(upstreamUri(upstream.port()), "*");
+      fixture.allowVia(upstreamUri(upstream.port()), echoTarget());
       try (RawClient client = fixture.client()) {
         client.send("CONNECT " + echoTarget() + " HTTP/1.1\r\nHost: " + echoTarget()
             + "\r\nProxy-Authorization: " + SANDBOX_CREDENTIALS + "\r\n\r\n");
@@ -75,7 +77,7 @@ class EgressProxyUpstreamTest {
     EgressEvent event = fixture.nextEvent();
     assertThat(event.allowed()).isTrue();
     assertThat(event.viaUpstream()).isTrue();
-    assertThat(event.host()).isEqualTo("127.0.0.1");
+    assertThat(event.host()).isEqualTo(OutsideHost.shared().host());
     assertThat(event.port()).isEqualTo(echo.port());
     assertThat(event.bytesOut()).isEqualTo(12);
     assertThat(event.bytesIn()).isEqualTo(12);
@@ -106,7 +108,7 @@ class EgressProxyUpstreamTest {
   @Test
   void upstreamRefusalBecomesBadGatewayWithoutCredentials() throws Exception {
     try (TestUpstreamProxy upstream = TestUpstreamProxy.refusing()) {
-      fixture.allowVia(upstreamUri(upstream.port()), "*");
+      fixture.allowVia(upstreamUri(upstream.port()), echoTarget());
       try (RawClient client = fixture.client()) {
         String head = client.connect(echoTarget());
         String body = client.readToEnd();
@@ -125,14 +127,14 @@ class EgressProxyUpstreamTest {
   @Test
   void unreachableUpstreamIsNamedWithItsPasswordMasked() throws Exception {
     int closedPort;
-    try (ServerSocket s = new ServerSocket(0, 1, ProxyFixture.LOOPBACK)) {
+    try (ServerSocket s = OutsideHost.shared().serverSocket()) {
       closedPort = s.getLocalPort();
     }
-    fixture.allowVia(upstreamUri(closedPort), "*");
+    fixture.allowVia(upstreamUri(closedPort), echoTarget());
     try (RawClient client = fixture.client()) {
       assertThat(client.connect(echoTarget())).startsWith("HTTP/1.1 502 ");
-      assertThat(client.readToEnd()).isEqualTo("cannot connect to upstream proxy http://bob:***@127.0.0.1:"
-          + closedPort + ": connection refused\n");
+      assertThat(client.readToEnd()).isEqualTo("cannot connect to upstream proxy http://bob:***@"
+          + OutsideHost.shared().target(closedPort) + ": connection refused\n");
     }
     assertThat(fixture.nextEvent().reason().orElseThrow()).doesNotContain(PASSWORD);
   }
@@ -147,5 +149,37 @@ class EgressProxyUpstreamTest {
       assertThat(fixture.nextEvent().viaUpstream()).isFalse();
       assertThat(upstream.received).isEmpty();
     }
+  }
+
+  @Test
+  void anUpstreamOnThisHostIsRefusedAndNeverContacted() throws Exception {
+    try (ServerSocket local = new ServerSocket(0, 50, ProxyFixture.LOOPBACK)) {
+      fixture.allowVia(URI.create("http://bob:" + PASSWORD + "@127.0.0.1:" + local.getLocalPort()), "example.com");
+      try (RawClient client = fixture.client()) {
+        assertThat(client.connect("example.com:443")).startsWith("HTTP/1.1 403 ");
+        assertThat(client.readToEnd()).isEqualTo("upstream proxy refused: destination refused whatever the allow-list says: "
+            + "127.0.0.1 is a loopback address (this host)\n");
+      }
+      local.setSoTimeout(300);
+      assertThatThrownBy(local::accept).as("nothing connected to the local listener").isInstanceOf(java.net.SocketTimeoutException.class);
+    }
+    assertThat(fixture.nextEvent().allowed()).isFalse();
+  }
+
+  @Test
+  void anUpstreamEchoingTheCredentialsWarrenAddsNeverHandsThemToTheSandbox() throws Exception {
+    try (TestUpstreamProxy upstream = TestUpstreamProxy.echoing()) {
+      fixture.allowVia(upstreamUri(upstream.port()), "example.com");
+      String answer;
+      try (RawClient client = fixture.client()) {
+        client.send("GET http://example.com/echo HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        answer = new String(client.socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      }
+      assertThat(upstream.nextRequest().values("Proxy-Authorization")).as("the upstream got them").containsExactly(BASIC);
+      assertThat(answer).as("the echo was cut before the credentials").doesNotContain(BASIC.substring(6)).doesNotContain(PASSWORD);
+    }
+    EgressEvent event = fixture.nextEvent();
+    assertThat(event.allowed()).isFalse();
+    assertThat(event.reason()).contains("the answer carried the upstream proxy credentials Warren adds; connection closed");
   }
 }

@@ -3,11 +3,11 @@ package dev.warren.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.warren.testing.OutsideHost;
 import dev.warren.testing.TestWarren;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** The only way out of a sandbox is Warren's proxy, and it follows each sandbox's policy. */
+/**
+ * The only way out of a sandbox is Warren's proxy, and it follows each sandbox's policy. The origin
+ * and the upstream proxy live on the {@link OutsideHost#shared() outside host}: the proxy never
+ * connects to Warren's own host.
+ */
 class SandboxEgressTest {
   static TestWarren warren;
   static HttpServer origin;
@@ -32,16 +36,14 @@ class SandboxEgressTest {
   @BeforeAll
   static void start() throws IOException {
     warren = TestWarren.start();
-    origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    origin.createContext("/", ex -> {
+    origin = OutsideHost.shared().http(ex -> {
       byte[] body = ("hello from the origin " + ex.getRequestURI()).getBytes(StandardCharsets.UTF_8);
       ex.sendResponseHeaders(200, body.length);
       ex.getResponseBody().write(body);
       ex.close();
     });
-    origin.start();
     originPort = origin.getAddress().getPort();
-    upstream = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    upstream = OutsideHost.shared().serverSocket();
     Thread.ofVirtual().start(SandboxEgressTest::upstreamLoop);
   }
 
@@ -97,14 +99,14 @@ class SandboxEgressTest {
   @Test
   void egressIsDeniedByDefaultAndRecorded() {
     String id = warren.createSandbox("{}");
-    String out = curl(id, "http://127.0.0.1:" + originPort + "/secret");
+    String out = curl(id, "http://" + OutsideHost.shared().target(originPort) + "/secret");
     assertThat(out).endsWith(" 403").contains("not allowed");
     // the proxy records a connection once it has ended, which may be just after curl has its answer
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
         .until(() -> warren.get("/v1/sandboxes/" + id + "/egress").json().path("events").size() > 0);
     JsonNode events = warren.get("/v1/sandboxes/" + id + "/egress").json().path("events");
     assertThat(events).hasSize(1);
-    assertThat(events.get(0).path("host").asString()).isEqualTo("127.0.0.1");
+    assertThat(events.get(0).path("host").asString()).isEqualTo(OutsideHost.shared().host());
     assertThat(events.get(0).path("port").asInt()).isEqualTo(originPort);
     assertThat(events.get(0).path("allowed").asBoolean()).isFalse();
     warren.delete("/v1/sandboxes/" + id);
@@ -112,8 +114,8 @@ class SandboxEgressTest {
 
   @Test
   void egressAllowedByPolicyReachesTheOriginAndOnlyThere() {
-    String id = warren.createSandbox("{\"egress\": {\"allow\": [\"127.0.0.1:" + originPort + "\"]}}");
-    assertThat(curl(id, "http://127.0.0.1:" + originPort + "/page")).isEqualTo("hello from the origin /page 200");
+    String id = warren.createSandbox("{\"egress\": {\"allow\": [\"" + OutsideHost.shared().target(originPort) + "\"]}}");
+    assertThat(curl(id, "http://" + OutsideHost.shared().target(originPort) + "/page")).isEqualTo("hello from the origin /page 200");
     assertThat(curl(id, "http://localhost:" + (originPort == 65535 ? 1 : originPort + 1) + "/")).endsWith(" 403");
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
         .until(() -> warren.get("/v1/sandboxes/" + id + "/egress").json().path("events").size() >= 2);
@@ -127,7 +129,7 @@ class SandboxEgressTest {
   @Test
   void upstreamProxyCredentialsAreAddedByWarrenAndNeverEnterTheSandbox() {
     String secret = "s3cr3t-" + System.nanoTime();
-    String upstreamUrl = "http://agent:" + secret + "@127.0.0.1:" + upstream.getLocalPort();
+    String upstreamUrl = "http://agent:" + secret + "@" + OutsideHost.shared().target(upstream.getLocalPort());
     String id = warren.createSandbox(TestWarren.json(Map.of("egress", Map.of(
         "allow", List.of("example.test"), "upstreamProxy", upstreamUrl))));
     assertThat(curl(id, "http://example.test/through")).isEqualTo("via the upstream proxy 200");
@@ -141,7 +143,7 @@ class SandboxEgressTest {
         + "a='" + half + "'; b='" + rest + "'; grep -rs \"$a$b\" /etc /root /tmp /run /.warren /workspace; echo end");
     assertThat(inside.path("stdout").asString()).doesNotContain(secret).endsWith("end\n");
     String api = warren.get("/v1/sandboxes/" + id).text();
-    assertThat(api).doesNotContain(secret).contains("agent:***@127.0.0.1");
+    assertThat(api).doesNotContain(secret).contains("agent:***@" + OutsideHost.shared().host());
     assertThat(warren.log(500)).doesNotContain(secret);
     warren.delete("/v1/sandboxes/" + id);
   }

@@ -1,5 +1,6 @@
 package dev.warren.net;
 
+import dev.warren.testing.OutsideHost;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,9 +18,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A minimal upstream proxy on 127.0.0.1:0 that records each request head it receives. It either
+ * A minimal upstream proxy on the {@link OutsideHost#shared() outside host} that records each
+ * request head it receives. It either
  * refuses everything with 407, or tunnels CONNECT and answers plain requests itself with a short
- * {@code from upstream} body.
+ * {@code from upstream} body, or (a misbehaving one) answers plain requests with the head it
+ * received, credentials included.
  */
 final class TestUpstreamProxy implements AutoCloseable {
 
@@ -37,22 +40,32 @@ final class TestUpstreamProxy implements AutoCloseable {
   }
 
   private final ServerSocket server;
-  private final boolean refuse;
+  private enum Mode { TUNNEL, REFUSE, ECHO }
+
+  private final Mode mode;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
 
-  private TestUpstreamProxy(boolean refuse) throws IOException {
-    this.refuse = refuse;
-    server = new ServerSocket(0, 50, ProxyFixture.LOOPBACK);
+  private TestUpstreamProxy(Mode mode) throws IOException {
+    this.mode = mode;
+    server = OutsideHost.shared().serverSocket();
     Thread.ofVirtual().name("test-upstream-accept").start(this::acceptLoop);
   }
 
   static TestUpstreamProxy tunnelling() throws IOException {
-    return new TestUpstreamProxy(false);
+    return new TestUpstreamProxy(Mode.TUNNEL);
   }
 
   static TestUpstreamProxy refusing() throws IOException {
-    return new TestUpstreamProxy(true);
+    return new TestUpstreamProxy(Mode.REFUSE);
+  }
+
+  static TestUpstreamProxy echoing() throws IOException {
+    return new TestUpstreamProxy(Mode.ECHO);
+  }
+
+  String target() {
+    return OutsideHost.shared().target(port());
   }
 
   int port() {
@@ -84,13 +97,16 @@ final class TestUpstreamProxy implements AutoCloseable {
       socket.setSoTimeout(5_000);
       InputStream in = socket.getInputStream();
       OutputStream out = socket.getOutputStream();
-      String[] lines = readHead(in).split("\r\n");
+      String head = readHead(in);
+      String[] lines = head.split("\r\n");
       List<String> headers = List.of(lines).subList(1, lines.length).stream()
           .map(h -> h.substring(0, h.indexOf(':')).toLowerCase(Locale.ROOT) + h.substring(h.indexOf(':')))
           .toList();
       Received request = new Received(lines[0], headers);
       received.add(request);
-      if (refuse) {
+      if (mode == Mode.ECHO && !lines[0].startsWith("CONNECT ")) {
+        out.write(ascii("HTTP/1.1 200 OK\r\nContent-Type: message/http\r\nConnection: close\r\n\r\n" + head));
+      } else if (mode == Mode.REFUSE) {
         out.write(ascii("HTTP/1.1 407 Proxy Authentication Required\r\n"
             + "Proxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 4\r\n\r\nnope"));
       } else if (lines[0].startsWith("CONNECT ")) {

@@ -33,7 +33,7 @@ class AuditAndLogsTest {
 
       // the bot works, but only admin manages tokens
       TestWarren.Resp created = w.send("POST", "/v1/sandboxes", HttpRequest.BodyPublishers.ofString(
-          "{\"egress\":{\"allow\":[\"example.com:443\"],\"upstreamProxy\":\"http://proxyuser:s3cr3t-pw@127.0.0.1:3999\"}}"),
+          "{\"egress\":{\"allow\":[\"example.com:443\"],\"upstreamProxy\":\"http://proxyuser:s3cr3t-pw@203.0.113.7:3999\"}}"),
           Map.of("Content-Type", "application/json"), bot);
       assertThat(created.status()).as("%s", created).isEqualTo(201);
       String sbx = created.json().path("id").asString();

@@ -148,13 +148,14 @@ class SandboxStoreTest {
       events.record("sandbox.created", "sbx_e", "first");
       events.record("sandbox.stopped", "sbx_e", "second");
       assertThat(events.list(Optional.of("sbx_e"), 10)).extracting(e -> e.detail()).containsExactly("second", "first");
-      EgressLog log = new EgressLog(store);
-      log.accept(new EgressEvent(Optional.of("sbx_e"), "10.200.0.2", "CONNECT", "example.com", 443, true, Optional.empty(), false,
-          10, 20, Instant.now(), Duration.ofMillis(5)));
-      assertThat(log.forSandbox("sbx_e", 10)).singleElement().satisfies(e -> {
-        assertThat(e.host()).isEqualTo("example.com");
-        assertThat(e.bytesIn()).isEqualTo(20);
-      });
+      try (EgressLog log = new EgressLog(store, dev.warren.config.EgressLimits.DEFAULT)) {
+        log.accept(new EgressEvent(Optional.of("sbx_e"), "10.200.0.2", "CONNECT", "example.com", 443, true, Optional.empty(), false,
+            10, 20, Instant.now(), Duration.ofMillis(5)));
+        assertThat(log.forSandbox("sbx_e", 10)).singleElement().satisfies(e -> {
+          assertThat(e.host()).isEqualTo("example.com");
+          assertThat(e.bytesIn()).isEqualTo(20);
+        });
+      }
     }
 
     @Test

@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ApiAuthTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics", "GET /live/live.js");
+  /** Chromium's protocol description is public data that chrome-remote-interface fetches at a debugger URL's root (CdpDiscovery). */
+  private static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics", "GET /live/live.js", "GET /json/protocol");
   /** The dashboard's own routes, which answer a person (HTML) and are checked by DashboardAuthTest. */
   private static final Set<String> DASHBOARD = Set.of("GET /login", "POST /login", "POST /logout", "GET /", "GET /ui/<path>");
   /** WebSockets that accept the upgrade and then check a viewer token themselves. */
@@ -166,8 +167,8 @@ class ApiAuthTest {
 
   @Test
   void signedBrowserTokensAreBoundToTheirBrowserAndExpire() throws Exception {
-    SignedTokens signed = SignedTokens.load(warren.dataDir);
-    String forA = signed.issue("cdp", BRW_A, Duration.ofMinutes(5));
+    SignedTokens signed = SignedTokens.load(warren.dataDir, minter -> true);
+    String forA = signed.issue("cdp", BRW_A, Duration.ofMinutes(5), "admin");
     String path = "/v1/browsers/" + BRW_A + "/json/version";
     // accepted for its browser (which does not exist: 404, past the token check)
     assertThat(send("GET", path, forA).statusCode()).isEqualTo(404);
@@ -175,15 +176,15 @@ class ApiAuthTest {
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
     // refused for another browser, after expiry, for another purpose, tampered, and anywhere else
     assertForbidden(send("GET", "/v1/browsers/" + BRW_B + "/json/version", forA));
-    assertForbidden(send("GET", path, signed.issue("cdp", BRW_A, Duration.ofSeconds(-5))));
-    assertForbidden(send("GET", path, signed.issue("view", BRW_A, Duration.ofMinutes(5))));
+    assertForbidden(send("GET", path, signed.issue("cdp", BRW_A, Duration.ofSeconds(-5), "admin")));
+    assertForbidden(send("GET", path, signed.issue("view", BRW_A, Duration.ofMinutes(5), "admin")));
     assertForbidden(send("GET", path, forA.substring(0, forA.length() - 2) + (forA.endsWith("AA") ? "BB" : "AA")));
     String[] parts = forA.split("\\.");
     assertForbidden(send("GET", path, parts[0] + "." + (Long.parseLong(parts[1]) + 3600) + "." + parts[2]));
     assertUnauthorized(send("GET", "/v1/sandboxes", forA), "a browser token on /v1/sandboxes");
     assertUnauthorized(send("GET", "/v1/browsers/" + BRW_A, forA), "a browser token on the browser's own record");
     // a token issued for a second lives exactly that long
-    String brief = signed.issue("cdp", BRW_A, Duration.ofSeconds(1));
+    String brief = signed.issue("cdp", BRW_A, Duration.ofSeconds(1), "admin");
     assertThat(send("GET", path, brief).statusCode()).isEqualTo(404);
     TimeUnit.MILLISECONDS.sleep(2200);
     assertForbidden(send("GET", path, brief));

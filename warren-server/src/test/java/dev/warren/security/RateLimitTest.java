@@ -45,7 +45,7 @@ class RateLimitTest {
           .status()).isEqualTo(401);
       // a browser's signed token has a bucket of its own
       String brw = "brw_" + "0".repeat(26);
-      String signed = SignedTokens.load(warren.dataDir()).issue("cdp", brw, Duration.ofMinutes(5));
+      String signed = SignedTokens.load(warren.dataDir(), minter -> true).issue("cdp", brw, Duration.ofMinutes(5), "admin");
       assertThat(warren.send("GET", "/v1/browsers/" + brw + "/json/version", HttpRequest.BodyPublishers.noBody(), Map.of(), signed)
           .status()).isEqualTo(404);
 

@@ -106,17 +106,14 @@ class SandboxReachTest {
         "http://" + webAddress + ":8000/",
         "http://" + gateway + ":" + apiPort + "/healthz",
         "http://127.0.0.1:" + apiPort + "/healthz"));
-    List<String> others = new ArrayList<>();
     for (String host : hostAddresses()) {
-      // other Warren instances' bridges come and go while this runs (other tests): one that vanished meanwhile is a 502
-      (host.startsWith("10.") ? others : targets).add("http://" + host + ":" + apiPort + "/healthz");
+      // other Warren instances' bridges (which other tests make and remove meanwhile) are refused too: a
+      // bridge that vanished is still in a Warren subnet, or at least not the public internet
+      targets.add("http://" + host + ":" + apiPort + "/healthz");
     }
     for (String url : targets) {
       assertThat(viaProxy(open, url)).as("via the proxy with allow *: %s", url).isEqualTo("403");
       assertThat(viaProxy(probe, url)).as("via the proxy with the default policy: %s", url).isEqualTo("403");
-    }
-    for (String url : others) {
-      assertThat(viaProxy(open, url)).as("via the proxy with allow *: %s", url).isIn("403", "502");
     }
     JsonNode events = warren.get("/v1/sandboxes/" + open + "/egress").json().path("events");
     assertThat(events.toString()).contains("169.254.169.254").contains("link-local");

@@ -2,6 +2,7 @@ package dev.warren.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warren.testing.OutsideHost;
 import dev.warren.testing.TestWarren;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ class SecretsTest {
       String token = warren.token();
       String secret = "S3cret-" + UUID.randomUUID();
       String id = warren.createSandbox(TestWarren.json(Map.of("env", Map.of("PLAIN", "value"), "egress", Map.of(
-          "allow", List.of("example.test:443"), "upstreamProxy", "http://alice:" + secret + "@127.0.0.1:9"))));
+          "allow", List.of("example.test:443"), "upstreamProxy", "http://alice:" + secret + "@" + OutsideHost.shared().target(9)))));
       // the token in a query string (clients that cannot send headers), and a wrong one
       assertThat(warren.send("GET", "/v1/sandboxes?token=" + token, java.net.http.HttpRequest.BodyPublishers.noBody(), Map.of(), null)
           .status()).isEqualTo(200);

@@ -1,12 +1,13 @@
 package dev.warren.stream;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.warren.testing.OutsideHost;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A web site on loopback for live-view tests, reached by sandboxes through Warren's egress proxy:
+ * A web site off Warren's host (on the {@link OutsideHost#shared() outside host}) for live-view
+ * tests, reached by sandboxes through Warren's egress proxy with {@link #allow()}:
  * a red page, taller than the window, with a button that turns it blue and a text input, and a
  * login that sets a cookie. Public for the dashboard's Firefox test ({@code dev.warren.web}).
  */
@@ -23,8 +24,7 @@ public final class LiveSite implements AutoCloseable {
   private final HttpServer server;
 
   public LiveSite() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", ex -> {
+    server = OutsideHost.shared().http(ex -> {
       String path = ex.getRequestURI().getPath();
       String cookie = ex.getRequestHeaders().getFirst("Cookie");
       String body = switch (path) {
@@ -50,16 +50,19 @@ public final class LiveSite implements AutoCloseable {
       ex.getResponseBody().write(b);
       ex.close();
     });
-    server.start();
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
   }
 
   public String url(String path) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    return "http://" + allow() + path;
   }
 
-  /** The egress pattern that lets a sandbox reach this site. */
+  /** The egress pattern that lets a sandbox reach this site (its address and port). */
   public String allow() {
-    return "127.0.0.1:" + server.getAddress().getPort();
+    return OutsideHost.shared().target(port());
   }
 
   @Override

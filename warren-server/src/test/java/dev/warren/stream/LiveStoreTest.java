@@ -67,6 +67,23 @@ class LiveStoreTest {
     }
 
     @Test
+    void aViewerIdIsClaimedByOneTokenAlone() {
+      String t = "brw_01jd6q0000000000000000000b";
+      assertThat(viewers.claim(t, "boss", "owner-a", "control")).as("a new id").isTrue();
+      assertThat(viewers.claim(t, "boss", "owner-a", "control")).as("its owner again").isTrue();
+      assertThat(viewers.claim(t, "boss", "owner-b", "view")).as("another token").isFalse();
+      viewers.connected(t, "boss", 3, "control");
+      assertThat(viewers.take(t, "boss")).isEmpty();
+      assertThat(viewers.claim(t, "boss", "owner-b", "view")).as("still another token's, holding control").isFalse();
+      assertThat(viewers.holder(t)).contains("boss");
+      // a row from before owners were kept is claimed by the first token that connects with it
+      viewers.connected(t, "old", 3, "view");
+      assertThat(viewers.claim(t, "old", "owner-b", "view")).isTrue();
+      assertThat(viewers.claim(t, "old", "owner-a", "view")).isFalse();
+      assertThat(viewers.of(t, v -> true)).extracting(ViewerSession::viewerId).containsExactly("boss", "old");
+    }
+
+    @Test
     void aHandoffMovesOnlyFromTheStateItWasSeenIn() {
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       Handoff h = new Handoff("hnd_01jd6q0000000000000000000a", "brw_01jd6q0000000000000000000a", Handoff.State.WAITING,

@@ -17,16 +17,17 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A WebSocket client for tests (the JDK's): text messages parsed as JSON into a queue, binary
  * bytes into another, and the close code and reason. Frames are acknowledged when {@code autoAck}.
+ * Shared with the security tests (signed URLs, viewer ids).
  */
-final class WsClient implements AutoCloseable {
-  static final JsonMapper JSON = JsonMapper.builder().build();
+public final class WsClient implements AutoCloseable {
+  public static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** How the server closed the socket. */
-  record Closed(int code, String reason) {}
+  public record Closed(int code, String reason) {}
 
-  final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
-  final BlockingQueue<byte[]> binary = new LinkedBlockingQueue<>();
-  final CompletableFuture<Closed> closed = new CompletableFuture<>();
+  public final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+  public final BlockingQueue<byte[]> binary = new LinkedBlockingQueue<>();
+  public final CompletableFuture<Closed> closed = new CompletableFuture<>();
   private final WebSocket ws;
   private final boolean autoAck;
   private final java.util.concurrent.locks.ReentrantLock sending = new java.util.concurrent.locks.ReentrantLock();
@@ -37,12 +38,12 @@ final class WsClient implements AutoCloseable {
         .get(20, TimeUnit.SECONDS);
   }
 
-  static WsClient open(URI uri, boolean autoAck) throws Exception {
+  public static WsClient open(URI uri, boolean autoAck) throws Exception {
     return new WsClient(uri, autoAck);
   }
 
   /** The JDK WebSocket allows one send at a time; acks go out from the reader thread. */
-  void send(String text) {
+  public void send(String text) {
     sending.lock();
     try {
       ws.sendText(text, true).join();
@@ -51,7 +52,7 @@ final class WsClient implements AutoCloseable {
     }
   }
 
-  void sendBinary(byte[] b) {
+  public void sendBinary(byte[] b) {
     sending.lock();
     try {
       ws.sendBinary(ByteBuffer.wrap(b), true).join();
@@ -61,7 +62,7 @@ final class WsClient implements AutoCloseable {
   }
 
   /** The next message matching {@code p} (others are dropped), or an AssertionError after {@code wait}. */
-  JsonNode await(Predicate<JsonNode> p, Duration wait, String what) throws InterruptedException {
+  public JsonNode await(Predicate<JsonNode> p, Duration wait, String what) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     while (System.nanoTime() < deadline) {
       JsonNode m = messages.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
@@ -72,11 +73,11 @@ final class WsClient implements AutoCloseable {
     throw new AssertionError("no " + what + " within " + wait.toMillis() + " ms" + (closed.isDone() ? "; closed " + closed.getNow(null) : ""));
   }
 
-  JsonNode await(String type, Duration wait) throws InterruptedException {
+  public JsonNode await(String type, Duration wait) throws InterruptedException {
     return await(m -> m.path("type").asString().equals(type), wait, "'" + type + "' message");
   }
 
-  Closed awaitClose(Duration wait) throws Exception {
+  public Closed awaitClose(Duration wait) throws Exception {
     return closed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -166,6 +166,11 @@ public final class TestWarren implements AutoCloseable {
 
   private void launch() throws IOException {
     Files.deleteIfExists(dataDir.resolve("listen"));
+    if (!Files.exists(logFile)) {
+      // the controller's own output: private, like every log of it (its start-up check would warn otherwise)
+      Files.createFile(logFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    }
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");

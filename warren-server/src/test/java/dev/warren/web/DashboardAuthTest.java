@@ -89,14 +89,14 @@ class DashboardAuthTest {
     Resp ok = raw("GET", "/v1/sandboxes", null, Map.of("Cookie", l.cookie(), "X-Warren-CSRF", l.csrf()));
     assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
     assertThat(ok.json().has("sandboxes")).isTrue();
-    assertUnauthorized(raw("GET", "/v1/sandboxes", null, Map.of("Cookie", l.cookie())), "X-Warren-CSRF");
-    assertUnauthorized(raw("GET", "/v1/sandboxes", null, Map.of("Cookie", l.cookie(), "X-Warren-CSRF", "wrong")), "X-Warren-CSRF");
-    assertUnauthorized(raw("POST", "/v1/sandboxes", "{}", Map.of("Cookie", l.cookie(), "Content-Type", "application/json")), "X-Warren-CSRF");
+    assertForbidden(raw("GET", "/v1/sandboxes", null, Map.of("Cookie", l.cookie())), "X-Warren-CSRF");
+    assertForbidden(raw("GET", "/v1/sandboxes", null, Map.of("Cookie", l.cookie(), "X-Warren-CSRF", "wrong")), "X-Warren-CSRF");
+    assertForbidden(raw("POST", "/v1/sandboxes", "{}", Map.of("Cookie", l.cookie(), "Content-Type", "application/json")), "X-Warren-CSRF");
     String forged = l.cookie().substring(0, l.cookie().indexOf('=') + 1) + "forged";
     assertUnauthorized(raw("GET", "/v1/sandboxes", null, Map.of("Cookie", forged, "X-Warren-CSRF", l.csrf())), "log in again");
     // a session cookie of another login does not fit this page's CSRF value
     Login other = login();
-    assertUnauthorized(raw("GET", "/v1/sandboxes", null, Map.of("Cookie", other.cookie(), "X-Warren-CSRF", l.csrf())), "X-Warren-CSRF");
+    assertForbidden(raw("GET", "/v1/sandboxes", null, Map.of("Cookie", other.cookie(), "X-Warren-CSRF", l.csrf())), "X-Warren-CSRF");
     // files of the page load with the cookie alone
     Resp js = raw("GET", "/ui/js/app.js", null, Map.of("Cookie", l.cookie()));
     assertThat(js.status()).isEqualTo(200);
@@ -113,8 +113,8 @@ class DashboardAuthTest {
     Login l = login();
     String host = warren.base().getHost() + ":" + warren.base().getPort();
     String path = "/v1/sandboxes/sbx_00000000000000000000000000/pty";
-    assertThat(upgradeStatus(path, Map.of("Cookie", l.cookie(), "Origin", "http://evil.example"))).isEqualTo(401);
-    assertThat(upgradeStatus(path, Map.of("Cookie", l.cookie()))).isEqualTo(401);
+    assertThat(upgradeStatus(path, Map.of("Cookie", l.cookie(), "Origin", "http://evil.example"))).isEqualTo(403);
+    assertThat(upgradeStatus(path, Map.of("Cookie", l.cookie()))).isEqualTo(403);
     assertThat(upgradeStatus(path, Map.of("Origin", "http://" + host))).isEqualTo(401);
     assertThat(upgradeStatus(path, Map.of("Cookie", l.cookie(), "Origin", "http://" + host))).isEqualTo(101);
   }
@@ -123,7 +123,7 @@ class DashboardAuthTest {
   void loggingOutEndsTheSession() {
     Login l = login();
     Resp refused = raw("POST", "/logout", "csrf=wrong", Map.of("Cookie", l.cookie(), "Content-Type", "application/x-www-form-urlencoded"));
-    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.status()).isEqualTo(403);
     Resp out = raw("POST", "/logout", "csrf=" + l.csrf(), Map.of("Cookie", l.cookie(), "Content-Type", "application/x-www-form-urlencoded"));
     assertThat(out.status()).isEqualTo(303);
     assertThat(out.raw().headers().firstValue("Set-Cookie")).hasValueSatisfying(c -> assertThat(c).contains("Max-Age=0"));
@@ -141,6 +141,13 @@ class DashboardAuthTest {
     String cookie = "warren_session_" + warren.base().getPort() + l.cookie().substring(l.cookie().indexOf('='));
     Resp ok = raw("GET", "/v1/sandboxes", null, Map.of("Cookie", cookie, "X-Warren-CSRF", l.csrf()));
     assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+  }
+
+  /** A live session cookie without the page's CSRF value: the caller is known, the request is not the page's. */
+  private static void assertForbidden(Resp r, String detail) {
+    assertThat(r.status()).as(r.toString()).isEqualTo(403);
+    assertThat(r.json().path("type").asString()).endsWith("/forbidden");
+    assertThat(r.json().path("detail").asString()).contains(detail);
   }
 
   private static void assertUnauthorized(Resp r, String detail) {

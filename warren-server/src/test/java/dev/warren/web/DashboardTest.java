@@ -125,6 +125,51 @@ class DashboardTest {
   }
 
   @Test
+  void underscoresAreDrawnInTheTerminal() throws Exception {
+    String id = f.warren.createSandbox("{}");
+    try (BrowserContext ctx = f.context()) {
+      Page page = f.loggedIn(ctx);
+      page.navigate(f.url("/#/sandboxes/" + id + "/terminal"));
+      page.waitForSelector("#terminal-status[data-state=open]");
+      page.click("#terminal");
+      // printf prints the underscores alone on their row (the echo of the command line has other text)
+      page.keyboard().type("printf '%s\\n' ________________________________");
+      page.keyboard().press("Enter");
+      Locator row = page.locator("#terminal .xterm-rows > div", new Page.LocatorOptions().setHasText(java.util.regex.Pattern.compile("^_{32}\\s*$")));
+      row.waitFor(new Locator.WaitForOptions().setTimeout(20_000));
+      java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(row.screenshot()));
+      int lit = 0;
+      for (int y = 0; y < png.getHeight(); y++) {
+        for (int x = 0; x < png.getWidth(); x++) {
+          int rgb = png.getRGB(x, y);
+          if (((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff) > 3 * 128) {
+            lit++;
+          }
+        }
+      }
+      // 32 underscores of a 14 px font are a line some 270 px long: hundreds of light pixels; clipped, none
+      assertThat(lit).as("light pixels in the row of underscores").isGreaterThan(200);
+    } finally {
+      f.warren.delete("/v1/sandboxes/" + id);
+    }
+  }
+
+  @Test
+  void aBrowsersSandboxIsMarkedAndHasNoStopOrDeleteButtons() {
+    String id = f.warren.createSandbox("{\"labels\":{\"warren.browser\":\"brw_00000000000000000000000000\"}}");
+    try (BrowserContext ctx = f.context()) {
+      Page page = f.loggedIn(ctx);
+      Locator row = page.locator("#sandboxes tr[data-id=" + id + "]");
+      row.waitFor(new Locator.WaitForOptions().setTimeout(10_000));
+      assertThat(row.locator(".chip").allTextContents()).contains("browser");
+      assertThat(row.locator("button").count()).as("no stop/start/restart/delete buttons").isZero();
+      assertThat(row.locator("[data-owner]").textContent()).contains("managed by brw_00000000000000000000000000");
+    } finally {
+      f.warren.delete("/v1/sandboxes/" + id);
+    }
+  }
+
+  @Test
   void aJobsOutputShowsInTheSessionPageWhileItRuns() {
     String id = f.warren.createSandbox("{}");
     try (BrowserContext ctx = f.context()) {

@@ -192,7 +192,9 @@ final class Agent implements AutoCloseable {
       int code = Integer.parseInt(new String(dir.read(id + ".exit").orElseThrow(), StandardCharsets.UTF_8).strip());
       byte[] out = dir.read(id + ".out", spec.maxOutputBytes()).orElse(new byte[0]);
       byte[] err = dir.read(id + ".err", spec.maxOutputBytes()).orElse(new byte[0]);
-      boolean truncated = dir.size(id + ".out") > spec.maxOutputBytes() || dir.size(id + ".err") > spec.maxOutputBytes();
+      long outSize = Math.max(0, dir.size(id + ".out"));
+      long errSize = Math.max(0, dir.size(id + ".err"));
+      boolean truncated = outSize > spec.maxOutputBytes() || errSize > spec.maxOutputBytes();
       if (timedOut) {
         code = 137;
       }
@@ -200,7 +202,7 @@ final class Agent implements AutoCloseable {
       if (log.isDebugEnabled()) {
         log.debug("exec in {}: submitted and ran {} us, collected {} us", sandboxId, (t1 - t0) / 1000, (System.nanoTime() - t1) / 1000);
       }
-      return new ExecResult(code, out, err, Duration.ofNanos(System.nanoTime() - t0), timedOut, truncated, oom);
+      return new ExecResult(code, out, err, Duration.ofNanos(System.nanoTime() - t0), timedOut, truncated, oom, outSize, errSize);
     } finally {
       forget(id, ".exit");
     }

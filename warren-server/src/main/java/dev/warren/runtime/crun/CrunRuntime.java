@@ -1,5 +1,6 @@
 package dev.warren.runtime.crun;
 
+import dev.warren.config.SeccompAllow;
 import dev.warren.host.Instance;
 import dev.warren.host.Tool;
 import dev.warren.host.ToolException;
@@ -50,14 +51,18 @@ public final class CrunRuntime implements SandboxRuntime {
   private final Cgroups cgroups;
   private final Execs execs;
   private final DiskLimit disks;
+  private final SeccompAllow seccompAllow;
+  private volatile Seccomp.Filter seccomp;
+  private final NetnsDialer dialer = new NetnsDialer();
   private volatile long maxFiles = 16384;
 
   private final FileWatch watch;
   private final java.util.concurrent.ConcurrentHashMap<String, Agent> agents = new java.util.concurrent.ConcurrentHashMap<>();
 
   public CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch, DiskPolicy diskPolicy) {
+      FileWatch watch, SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
     this.watch = watch;
+    this.seccompAllow = seccompAllow;
     this.instance = instance;
     this.sandboxesDir = sandboxesDir;
     this.helpersDir = helpersDir;
@@ -96,7 +101,13 @@ public final class CrunRuntime implements SandboxRuntime {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
     checkTraversable(sandboxesDir);
+    try {
+      SandboxDirs.secureAll(sandboxesDir, slot -> instance.rootUid(slot));
+    } catch (IOException e) {
+      throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
+    }
     Helpers.install(helpersDir);
+    seccomp = Seccomp.filter(seccompAllow.syscalls());
     mountNs.init();
     disks.init();
     network.init();
@@ -144,15 +155,17 @@ public final class CrunRuntime implements SandboxRuntime {
       DiskLimit.Layer layer = spec.limits().hasDisk() ? disks.open(id, dirs, spec.limits(), rootUid) : RootFs.plainLayer(id, dirs, rootUid);
       long tDisk = System.nanoTime();
       Files.createDirectories(dirs.root());
-      Files.writeString(dirs.root().resolve("slot"), spec.slot() + "\n");
+      dirs.secure(rootUid);
+      Files.writeString(dirs.slotFile(), spec.slot() + "\n");
       RootFs.mount(id, spec.image().rootfs(), dirs, layer, usernsFd);
       closeAgent(id);
       agents.put(id, Agent.attach(id, dirs.rootfs(), rootUid, watch, execs::killSession));
       writeEtc(spec, dirs);
       Files.createDirectories(dirs.bundle());
       Files.writeString(dirs.bundle().resolve("config.json"),
-          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles));
+          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp));
       Files.deleteIfExists(dirs.pidFile());
+      dirs.secure(rootUid);
       long t2 = System.nanoTime();
       create(id, dirs);
       long pid = Long.parseLong(Files.readString(dirs.pidFile()).strip());
@@ -320,7 +333,7 @@ public final class CrunRuntime implements SandboxRuntime {
     Agent a = agents.get(id);
     if (a == null && RootFs.mounted(dirs(id))) {
       try {
-        long uid = Long.parseLong(Files.readString(dirs(id).root().resolve("slot")).strip());
+        long uid = Long.parseLong(Files.readString(dirs(id).slotFile()).strip());
         a = agents.computeIfAbsent(id, k -> Agent.attach(k, dirs(k).rootfs(), instance.rootUid((int) uid), watch, execs::killSession));
       } catch (IOException | RuntimeException e) {
         log.debug("no agent for {}: {}", id, e.toString());
@@ -397,6 +410,11 @@ public final class CrunRuntime implements SandboxRuntime {
   }
 
   @Override
+  public java.nio.channels.SocketChannel connect(String id, int port, Duration timeout) {
+    return dialer.connect("sandbox " + id, network.netnsPath(id), port, timeout);
+  }
+
+  @Override
   public Optional<Usage> usage(String id) {
     return cgroups.usage(id).map(u -> u.withDisk(disks.usage(dirs(id))));
   }
@@ -457,5 +475,6 @@ public final class CrunRuntime implements SandboxRuntime {
   public void close() {
     disks.close();
     userns.close();
+    dialer.close();
   }
 }

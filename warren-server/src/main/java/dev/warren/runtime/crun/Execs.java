@@ -37,7 +37,9 @@ final class Execs {
   }
 
   private List<String> argv(String id, ExecSpec spec, String marker, List<String> extra) {
-    List<String> args = new ArrayList<>(List.of("exec"));
+    // crun exec takes the capabilities and the seccomp filter from the container's config, but not
+    // its noNewPrivileges: ask for it
+    List<String> args = new ArrayList<>(List.of("exec", "--no-new-privs"));
     args.addAll(extra);
     Map<String, String> env = new TreeMap<>(spec.env());
     env.put(MARKER, marker);
@@ -51,7 +53,11 @@ final class Execs {
     });
     args.add(id);
     args.addAll(spec.argv());
-    return crun.apply(args);
+    // crun exec hands its own umask to the process it starts, and the controller's is 077: run it
+    // with the usual 022, as the sandbox's init and agent have (OciSpec)
+    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "umask 022 && exec \"$@\"", "crun-exec"));
+    argv.addAll(crun.apply(args));
+    return argv;
   }
 
   ExecResult run(String id, ExecSpec spec) {
@@ -107,7 +113,7 @@ final class Execs {
     }
     boolean oom = code == 137 && cgroups.oomKills(id) > oomBefore;
     return new ExecResult(code, out.bytes(), errBytes, Duration.ofNanos(System.nanoTime() - t0), timedOut,
-        out.truncated() || err.truncated(), oom);
+        out.truncated() || err.truncated(), oom, out.total(), err.total());
   }
 
   /** crun's own failures (no such container, executable not found) start with its name. */
@@ -321,12 +327,14 @@ final class Execs {
     private final int max;
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
     private boolean truncated;
+    private long total;
 
     Capped(int max) {
       this.max = max;
     }
 
     synchronized void write(byte[] b, int n) {
+      total += n;
       int room = max - buf.size();
       if (room >= n) {
         buf.write(b, 0, n);
@@ -344,6 +352,11 @@ final class Execs {
 
     synchronized boolean truncated() {
       return truncated;
+    }
+
+    /** Every byte written, kept or not. */
+    synchronized long total() {
+      return total;
     }
   }
 }

@@ -217,6 +217,8 @@ final class Ext4Disks implements DiskLimit {
         Files.setPosixFilePermissions(mnt, PosixFilePermissions.fromString("rwx------"));
         Files.createDirectories(layer.work());
         Files.createDirectories(layer.upper());
+        // the upper layer's top is the sandbox's "/": 0755 like an image's root, not the controller's umask
+        Files.setPosixFilePermissions(layer.upper(), PosixFilePermissions.fromString("rwxr-xr-x"));
       }
     } catch (IOException e) {
       throw new SandboxRuntimeException("cannot prepare the disk of " + id + ": " + e.getMessage(), e);

@@ -18,9 +18,14 @@ final class RootFs {
   /** The upper and work directories of a sandbox made before disk limits: plain directories beside its rootfs. */
   static DiskLimit.Layer plainLayer(String sandboxId, SandboxDirs dirs, long rootUid) {
     try {
+      boolean fresh = !Files.exists(dirs.upper());
       Files.createDirectories(dirs.upper());
       Files.createDirectories(dirs.work());
       chown(dirs.upper(), rootUid);
+      if (fresh) {
+        // the upper layer's top is the sandbox's "/": 0755 like an image's root, not the controller's umask
+        Files.setPosixFilePermissions(dirs.upper(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
     } catch (IOException | SyscallException e) {
       throw new SandboxRuntimeException("cannot prepare the directories of " + sandboxId + ": " + e.getMessage(), e);
     }

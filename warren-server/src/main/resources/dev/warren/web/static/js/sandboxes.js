@@ -10,6 +10,11 @@ export function limitsText(l) {
 
 /** Stop / start / restart / delete buttons for one sandbox; refresh() after each. */
 export function sandboxActions(s, refresh, afterDelete) {
+  // a browser session's sandbox is stopped and deleted with its session, not on its own
+  if (s.browserId) {
+    return h('span', { class: 'actions muted small', dataset: { owner: s.browserId } }, 'managed by ',
+      h('a', { href: '#/browsers', class: 'mono' }, s.browserId));
+  }
   const act = (what) => async (ev) => {
     ev.target.disabled = true;
     try { await post(`/v1/sandboxes/${enc(s.id)}/${what}`); } catch (e) { /* shown */ }
@@ -44,7 +49,8 @@ export function sandboxesView(root) {
     fill(tbody, list.length ? list.map((s) => h('tr', { dataset: { id: s.id, state: s.state }, class: s.id === highlight ? 'new' : '' },
       h('td', {}, h('a', { href: '#/sandboxes/' + s.id, class: 'mono' }, s.id)),
       h('td', {}, stateBadge(s.state), s.stateReason ? h('div', { class: 'muted small' }, s.stateReason) : ''),
-      h('td', {}, s.image, s.desktop ? h('span', { class: 'chip' }, 'desktop') : ''),
+      h('td', {}, s.image, s.desktop ? h('span', { class: 'chip' }, 'desktop') : '',
+        s.browserId ? h('span', { class: 'chip', title: 'the sandbox of browser session ' + s.browserId }, 'browser') : ''),
       h('td', { title: s.createdAt }, age(s.createdAt)),
       h('td', {}, limitsText(s.limits)),
       h('td', {}, labels(s.labels)),
@@ -80,7 +86,7 @@ function createForm(created) {
   const lbls = h('input', { name: 'labels', placeholder: 'team=ml, purpose=demo' });
   const desktop = h('input', { name: 'desktop', type: 'checkbox' });
   const dw = h('input', { name: 'desktopWidth', type: 'number', value: 1280, min: 320 });
-  const dh = h('input', { name: 'desktopHeight', type: 'number', value: 800, min: 200 });
+  const dh = h('input', { name: 'desktopHeight', type: 'number', value: 720, min: 200 });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Create sandbox');
   const form = h('form', { class: 'create', id: 'create-sandbox', novalidate: true },
     h('h2', {}, 'New sandbox'),

@@ -13,6 +13,8 @@ export function mountTerminal(body, id) {
   fill(body, h('div', { class: 'bar' }, status, reconnect), screen);
   const term = new Terminal({
     cursorBlink: true, fontSize: 14, scrollback: 5000, convertEol: false,
+    // at the default line height (1) DejaVu Sans Mono's underscore falls below the 16 px row and is clipped: `_` vanished
+    lineHeight: 1.2,
     fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
     theme: { background: '#101418' },
   });

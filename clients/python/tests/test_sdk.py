@@ -1,0 +1,101 @@
+"""The Python SDK against a real Warren: WARREN_URL and WARREN_TOKEN (WarrenClientsTest sets them)."""
+import os
+import unittest
+import uuid
+
+from warren import ConflictError, InvalidInputError, NotFoundError, UnauthorizedError, Warren
+
+PAGE = "data:text/html," + "<title>py</title><h1 id=h>hello</h1><input id=q><button id=go onclick=\"h.textContent=q.value\">go</button>"
+
+
+class SandboxTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.w = Warren(os.environ["WARREN_URL"], os.environ["WARREN_TOKEN"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.w.close()
+
+    def test_a_sandbox_runs_commands_holds_files_and_is_deleted_with_its_handle(self):
+        label = str(uuid.uuid4())
+        with self.w.sandboxes.create(labels={"test": label}, memory_mb=256, env={"GREETING": "hi"}) as sbx:
+            self.assertRegex(sbx.id, r"^sbx_[0-9a-z]{26}$")
+            self.assertEqual(sbx.info.state, "running")
+            self.assertEqual(sbx.info.limits["memoryMb"], 256)
+            self.assertIsNotNone(sbx.info.created_at.tzinfo)
+            r = sbx.exec("echo $GREETING from $(hostname); echo oops >&2; exit 3")
+            self.assertEqual((r.exit_code, r.stdout, r.stderr, r.ok), (3, f"hi from {sbx.id}\n", "oops\n", False))
+            self.assertEqual(sbx.exec(["printf", "%s|", "a b", "c"]).stdout, "a b|c|")
+            sbx.files.write("/work/notes.txt", "hello ✓", mode=0o600)
+            self.assertEqual(sbx.files.read_text("/work/notes.txt"), "hello ✓")
+            [entry] = sbx.files.list("/work")
+            self.assertEqual((entry.name, entry.type, entry.size, entry.mode), ("notes.txt", "file", 9, "0600"))
+            self.assertEqual([s.id for s in self.w.sandboxes.list(labels={"test": label})], [sbx.id])
+            with self.assertRaises(NotFoundError) as e:
+                sbx.files.read("/no/such/file")
+            self.assertIn("/no/such/file", e.exception.detail)
+            sid = sbx.id
+        self.assertIsNone(self.w.sandboxes.get(sid))
+        self.assertFalse(self.w.sandboxes.delete(sid))
+
+    def test_a_session_keeps_its_state_and_streams_output(self):
+        with self.w.sandboxes.create() as sbx, sbx.sessions.create(cwd="/tmp") as sh:
+            sh.run("mkdir -p a && cd a && export X=42")
+            r = sh.run("pwd; echo $X")
+            self.assertEqual((r.state, r.exit_code, r.stdout), ("finished", 0, "/tmp/a\n42\n"))
+            job = sh.start("for i in 1 2 3; do echo tick-$i; sleep 0.2; done")
+            self.assertEqual(b"".join(job.follow()), b"tick-1\ntick-2\ntick-3\n")
+            self.assertEqual(job.output(offset=7), b"tick-2\ntick-3\n")
+            self.assertTrue(job.wait(30).ok)
+
+    def test_bad_input_and_a_bad_token_are_typed_errors_with_the_problem(self):
+        with self.assertRaises(InvalidInputError) as e:
+            self.w.sandboxes.create(memory_mb=1)
+        self.assertEqual(e.exception.status, 400)
+        self.assertEqual(e.exception.field, "limits.memoryMb")
+        self.assertIn("limits.memoryMb", str(e.exception))
+        with Warren(os.environ["WARREN_URL"], "not-the-token") as bad, self.assertRaises(UnauthorizedError):
+            bad.sandboxes.list()
+        self.assertTrue(self.w.ping())
+        self.assertEqual(self.w.health()["status"], "ready")
+
+
+class BrowserTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.w = Warren(os.environ["WARREN_URL"], os.environ["WARREN_TOKEN"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.w.close()
+
+    def test_a_keyed_browser_is_reused_and_its_actions_drive_the_page(self):
+        key = f"py-{uuid.uuid4()}"
+        with self.w.browsers.create(key=key) as b:
+            self.assertFalse(b.reused)
+            self.assertTrue(b.cdp_url.startswith("ws://") and "token=wst." in b.cdp_url)
+            self.assertIn("?token=", b.info.cdp_discovery_url)
+            self.assertNotIn("token", repr(b.info))
+            again = self.w.browsers.create(key=key)
+            self.assertTrue(again.reused)
+            self.assertEqual(again.id, b.id)
+            self.assertEqual(b.actions.navigate(PAGE)["title"], "py")
+            b.actions.type("typed from python", selector="#q")
+            b.actions.click("#go")
+            self.assertEqual(b.actions.text().splitlines()[0], "typed from python")
+            self.assertEqual(b.actions.evaluate("6 * 7"), 42)
+            self.assertEqual(b.actions.screenshot()[1:4], b"PNG")
+            with self.assertRaises(ConflictError):
+                b.actions.click("#nope", timeout=1)
+            self.assertTrue(b.devtools_root().startswith("http://127.0.0.1:"))
+            h = b.handoff("log in, please")
+            self.assertEqual(h.state, "waiting")
+            h.complete()
+            self.assertEqual(h.wait(5).state, "done")
+            bid = b.id
+        self.assertEqual(self.w.browsers.get(bid).info.state, "closed")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,221 @@
+import { abs, defined, type Http, Owned, seg } from './http.js';
+import { NotFoundError } from './errors.js';
+
+export interface SandboxInfo {
+  id: string;
+  state: 'creating' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+  stateReason: string | null;
+  image: string;
+  generation: number;
+  address: string | null;
+  labels: Record<string, string>;
+  limits: { memoryMb: number; pids: number; cpus: number };
+  /** Set when the sandbox belongs to a browser session (close the browser instead). */
+  browserId: string | null;
+  createdAt: string;
+  [field: string]: unknown;
+}
+
+export interface SandboxSpec {
+  image?: string;
+  env?: Record<string, string>;
+  labels?: Record<string, string>;
+  memoryMb?: number;
+  cpus?: number;
+  pids?: number;
+  allowEgress?: string[];
+  upstreamProxy?: string;
+  idleTimeoutSeconds?: number;
+}
+
+export interface ExecOptions { cwd?: string; env?: Record<string, string>; stdin?: string; timeoutSeconds?: number }
+export interface ExecResult { exitCode: number; stdout: string; stderr: string; durationMs: number; timedOut: boolean; truncated: boolean }
+export interface FileEntry { name: string; type: 'file' | 'directory' | 'symlink' | 'other'; size: number; mode: string; modifiedAt: string }
+export interface CommandResult {
+  id: string;
+  state: 'queued' | 'running' | 'finished' | 'lost';
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  [field: string]: unknown;
+}
+
+/** Files inside one sandbox; paths are absolute inside it. */
+export class Files {
+  private readonly base: string;
+  constructor(private readonly http: Http, sandboxId: string) {
+    this.base = `/v1/sandboxes/${seg(sandboxId)}/files`;
+  }
+  async write(path: string, content: string | Uint8Array, mode?: number): Promise<void> {
+    await this.http.call('PUT', this.base, { body: content, query: { path: abs(path), mode: mode === undefined ? undefined : mode.toString(8).padStart(4, '0') } });
+  }
+  async read(path: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.http.call('GET', this.base, { query: { path: abs(path) } })).arrayBuffer());
+  }
+  async readText(path: string): Promise<string> {
+    return new TextDecoder().decode(await this.read(path));
+  }
+  async list(path: string): Promise<FileEntry[]> {
+    return (await this.http.json('GET', this.base + '/list', { query: { path: abs(path) } })).entries;
+  }
+  async mkdir(path: string): Promise<void> {
+    await this.http.call('POST', this.base + '/mkdir', { query: { path: abs(path) } });
+  }
+  async delete(path: string, recursive = false): Promise<void> {
+    await this.http.call('DELETE', this.base, { query: { path: abs(path), recursive: recursive || undefined } });
+  }
+}
+
+/** A session command (a durable job): read its output from any offset, or follow it as it is written. */
+export class Command {
+  private readonly path: string;
+  constructor(private readonly http: Http, base: string, readonly id: string) {
+    this.path = `${base}/commands/${seg(id)}`;
+  }
+  info(waitSeconds = 0): Promise<CommandResult> {
+    return this.http.json('GET', this.path, { query: { wait: waitSeconds || undefined }, timeoutMs: (waitSeconds + 30) * 1000 });
+  }
+  async wait(timeoutSeconds = 600): Promise<CommandResult> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+      const r = await this.info(Math.max(0, Math.min(60, Math.round((deadline - Date.now()) / 1000))));
+      if (r.state === 'finished' || r.state === 'lost' || Date.now() >= deadline) return r;
+    }
+  }
+  async output(stream: 'stdout' | 'stderr' = 'stdout', offset = 0): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.http.call('GET', this.path + '/logs', { query: { stream, offset } })).arrayBuffer());
+  }
+  /** The stream's bytes as they are written, until the command ends (Server-Sent Events, resumed at the last byte). */
+  async *follow(stream: 'stdout' | 'stderr' = 'stdout'): AsyncGenerator<Uint8Array> {
+    let offset = 0;
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const res = await this.http.call('GET', this.path + '/logs', { query: { stream, follow: true, offset }, timeoutMs: 3_600_000 });
+      const decoder = new TextDecoder();
+      let buf = '';
+      let event = '';
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).replace(/\r$/, '');
+          buf = buf.slice(nl + 1);
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('id:') && event === 'output') offset = Number(line.slice(3).trim());
+          else if (line.startsWith('data:') && event === 'output') yield new Uint8Array(Buffer.from(line.slice(5).trim(), 'base64'));
+          else if (line.startsWith('data:') && event === 'exit') return;
+        }
+      }
+    }
+  }
+  async stdin(data: string | Uint8Array, eof = false): Promise<void> {
+    await this.http.call('POST', this.path + '/stdin', { body: data, query: { eof: eof || undefined }, retry: 'connect' });
+  }
+  signal(signal = 'INT'): Promise<CommandResult> {
+    return this.http.json('POST', this.path + '/signal', { json: { signal }, retry: 'connect' });
+  }
+}
+
+/** A persistent bash whose state carries over between commands; an owning handle deletes it on close. */
+export class Session extends Owned {
+  private readonly base: string;
+  constructor(http: Http, readonly sandboxId: string, readonly id: string, owns: boolean) {
+    super(http, `/v1/sandboxes/${seg(sandboxId)}/sessions/${seg(id)}`, owns);
+    this.base = this.path;
+  }
+  run(command: string, o: { waitSeconds?: number; timeoutSeconds?: number; stdin?: string } = {}): Promise<CommandResult> {
+    const wait = o.waitSeconds ?? 60;
+    return this.http.json('POST', this.base + '/commands', { json: defined({ command, waitSeconds: wait, timeoutSeconds: o.timeoutSeconds, stdin: o.stdin }),
+      retry: 'connect', timeoutMs: (wait + 30) * 1000 });
+  }
+  async start(command: string, o: { timeoutSeconds?: number; keepStdinOpen?: boolean } = {}): Promise<Command> {
+    const j = await this.http.json('POST', this.base + '/commands', { json: defined({ command, async: true, ...o }), retry: 'connect' });
+    return new Command(this.http, this.base, j.id);
+  }
+  command(id: string): Command {
+    return new Command(this.http, this.base, id);
+  }
+  setEnv(vars: Record<string, string | null>): Promise<Record<string, unknown>> {
+    return this.http.json('PUT', this.base + '/env', { json: { vars } });
+  }
+  override async delete(keepProcesses = false): Promise<void> {
+    this.closed = true;
+    await this.http.call('DELETE', this.base, { query: { keepProcesses: keepProcesses || undefined }, ok: [404] });
+  }
+}
+
+export class Sessions {
+  constructor(private readonly http: Http, private readonly sandboxId: string) {}
+  async create(o: { cwd?: string; env?: Record<string, string> } = {}): Promise<Session> {
+    const j = await this.http.json('POST', `/v1/sandboxes/${seg(this.sandboxId)}/sessions`, { json: defined(o), retry: 'connect' });
+    return new Session(this.http, this.sandboxId, j.id, true);
+  }
+  async list(): Promise<Record<string, unknown>[]> {
+    return (await this.http.json('GET', `/v1/sandboxes/${seg(this.sandboxId)}/sessions`)).sessions;
+  }
+  attach(id: string): Session {
+    return new Session(this.http, this.sandboxId, id, false);
+  }
+}
+
+/** A handle to one sandbox; an owning one (from `create`) deletes it on close — `await using sbx = …`. */
+export class Sandbox extends Owned {
+  readonly files: Files;
+  readonly sessions: Sessions;
+  constructor(http: Http, readonly id: string, public info: SandboxInfo | undefined, owns: boolean) {
+    super(http, `/v1/sandboxes/${seg(id)}`, owns);
+    this.files = new Files(http, id);
+    this.sessions = new Sessions(http, id);
+  }
+  async refresh(): Promise<SandboxInfo> {
+    const i = await this.http.json('GET', this.path);
+    this.info = i;
+    return i;
+  }
+  /** Runs a command line (`sh -c`) or an argv array to completion. Not retried once sent. */
+  exec(command: string | string[], o: ExecOptions = {}): Promise<ExecResult> {
+    const body = { ...(typeof command === 'string' ? { command } : { argv: command }), ...defined({ ...o }) };
+    return this.http.json('POST', this.path + '/exec', { json: body, retry: 'connect', timeoutMs: ((o.timeoutSeconds ?? 60) + 30) * 1000 });
+  }
+  stop(): Promise<SandboxInfo> { return this.lifecycle('stop'); }
+  start(): Promise<SandboxInfo> { return this.lifecycle('start'); }
+  restart(): Promise<SandboxInfo> { return this.lifecycle('restart'); }
+  private async lifecycle(what: string): Promise<SandboxInfo> {
+    const i = await this.http.json('POST', `${this.path}/${what}`);
+    this.info = i;
+    return i;
+  }
+}
+
+export class Sandboxes {
+  constructor(private readonly http: Http) {}
+  /** Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. */
+  async create(spec: SandboxSpec = {}): Promise<Sandbox> {
+    const limits = defined({ memoryMb: spec.memoryMb, cpus: spec.cpus, pids: spec.pids });
+    const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds });
+    if (Object.keys(limits).length) body.limits = limits;
+    if (spec.allowEgress || spec.upstreamProxy) body.egress = defined({ allow: spec.allowEgress ?? [], upstreamProxy: spec.upstreamProxy });
+    const j: SandboxInfo = await this.http.json('POST', '/v1/sandboxes', { json: body, retry: 'idempotent' });
+    return new Sandbox(this.http, j.id, j, true);
+  }
+  async get(id: string): Promise<Sandbox | undefined> {
+    try {
+      const j: SandboxInfo = await this.http.json('GET', `/v1/sandboxes/${seg(id)}`);
+      return new Sandbox(this.http, id, j, false);
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+  async list(q: { labels?: Record<string, string>; state?: string } = {}): Promise<Sandbox[]> {
+    const label = Object.entries(q.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+    const j = await this.http.json('GET', '/v1/sandboxes', { query: { label: label.length ? label : undefined, state: q.state } });
+    return j.sandboxes.map((s: SandboxInfo) => new Sandbox(this.http, s.id, s, false));
+  }
+  attach(id: string, owns = false): Sandbox {
+    return new Sandbox(this.http, id, undefined, owns);
+  }
+  async delete(id: string): Promise<boolean> {
+    return (await this.http.call('DELETE', `/v1/sandboxes/${seg(id)}`, { ok: [404] })).status !== 404;
+  }
+}

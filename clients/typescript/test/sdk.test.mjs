@@ -1,0 +1,86 @@
+// The TypeScript SDK (built into dist/) against a real Warren: WARREN_URL and WARREN_TOKEN (WarrenClientsTest sets them).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ConflictError, InvalidInputError, NotFoundError, UnauthorizedError, Warren } from '../dist/index.js';
+
+const warren = new Warren({ url: process.env.WARREN_URL, token: process.env.WARREN_TOKEN });
+const PAGE = 'data:text/html,' + encodeURIComponent('<title>ts</title><h1 id=h>hello</h1><input id=q><button id=go onclick="h.textContent=q.value">go</button>');
+
+test('a sandbox runs commands, holds files and is deleted with its owning handle', async () => {
+  const label = randomUUID();
+  const sbx = await warren.sandboxes.create({ labels: { test: label }, memoryMb: 256, env: { GREETING: 'hi' } });
+  try {
+    assert.match(sbx.id, /^sbx_[0-9a-z]{26}$/);
+    assert.equal(sbx.info.state, 'running');
+    assert.match(sbx.info.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const r = await sbx.exec('echo $GREETING from $(hostname); echo oops >&2; exit 3');
+    assert.deepEqual([r.exitCode, r.stdout, r.stderr], [3, `hi from ${sbx.id}\n`, 'oops\n']);
+    assert.equal((await sbx.exec(['printf', '%s|', 'a b', 'c'])).stdout, 'a b|c|');
+    await sbx.files.write('/work/notes.txt', 'hello ✓', 0o600);
+    assert.equal(await sbx.files.readText('/work/notes.txt'), 'hello ✓');
+    assert.deepEqual((await sbx.files.list('/work')).map((e) => [e.name, e.type, e.size, e.mode]), [['notes.txt', 'file', 9, '0600']]);
+    assert.deepEqual((await warren.sandboxes.list({ labels: { test: label } })).map((s) => s.id), [sbx.id]);
+    await assert.rejects(sbx.files.read('/no/such/file'), (e) => e instanceof NotFoundError && e.detail.includes('/no/such/file'));
+  } finally {
+    await sbx[Symbol.asyncDispose]();
+  }
+  assert.equal(await warren.sandboxes.get(sbx.id), undefined);
+  assert.equal(await warren.sandboxes.delete(sbx.id), false);
+});
+
+test('a session keeps its state and its output streams as it is written', async () => {
+  const sbx = await warren.sandboxes.create();
+  try {
+    const sh = await sbx.sessions.create({ cwd: '/tmp' });
+    await sh.run('mkdir -p a && cd a && export X=42');
+    const r = await sh.run('pwd; echo $X');
+    assert.deepEqual([r.state, r.exitCode, r.stdout], ['finished', 0, '/tmp/a\n42\n']);
+    const job = await sh.start('for i in 1 2 3; do echo tick-$i; sleep 0.2; done');
+    const chunks = [];
+    for await (const c of job.follow()) chunks.push(Buffer.from(c));
+    assert.equal(Buffer.concat(chunks).toString(), 'tick-1\ntick-2\ntick-3\n');
+    assert.equal(Buffer.from(await job.output('stdout', 7)).toString(), 'tick-2\ntick-3\n');
+    assert.equal((await job.wait(30)).exitCode, 0);
+    await sh.close();
+  } finally {
+    await sbx.close();
+  }
+});
+
+test('bad input and a bad token are typed errors carrying the problem', async () => {
+  await assert.rejects(warren.sandboxes.create({ memoryMb: 1 }),
+    (e) => e instanceof InvalidInputError && e.status === 400 && e.field === 'limits.memoryMb' && e.message.includes('limits.memoryMb'));
+  const bad = new Warren({ url: process.env.WARREN_URL, token: 'not-the-token' });
+  await assert.rejects(bad.sandboxes.list(), UnauthorizedError);
+  assert.equal(await warren.ping(), true);
+  assert.equal((await warren.health()).status, 'ready');
+});
+
+test('a keyed browser is reused, its actions drive the page and a handoff is handed back', async () => {
+  const key = `ts-${randomUUID()}`;
+  const b = await warren.browsers.create({ key });
+  try {
+    assert.equal(b.reused, false);
+    assert.match(await b.cdpUrl(), /^ws:\/\/.*\/cdp\?token=wst\./);
+    assert.match(b.info.cdpDiscoveryUrl, /\?token=wst\./);
+    const again = await warren.browsers.create({ key });
+    assert.equal(again.reused, true);
+    assert.equal(again.id, b.id);
+    assert.equal((await b.actions.navigate(PAGE)).title, 'ts');
+    await b.actions.type('typed from ts', '#q');
+    await b.actions.click('#go');
+    assert.equal((await b.actions.text()).split('\n')[0], 'typed from ts');
+    assert.equal(await b.actions.evaluate('6 * 7'), 42);
+    assert.deepEqual([...(await b.actions.screenshot()).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    await assert.rejects(b.actions.click('#nope', 1), ConflictError);
+    assert.match(await b.devtoolsRoot(), /^http:\/\/127\.0\.0\.1:\d+$/);
+    const h = await b.handoff('log in, please');
+    assert.equal(h.state, 'waiting');
+    await h.complete();
+    assert.equal((await h.wait(5)).state, 'done');
+  } finally {
+    await b.close();
+  }
+  assert.equal((await warren.browsers.get(b.id)).info.state, 'closed');
+});
