@@ -46,6 +46,12 @@ class SignedUrlRevocationTest {
       String vncUrl = vncMade.json().path("url").asString();
       String adminCdpUrl = warren.get("/v1/browsers/" + brw).json().path("cdpUrl").asString();
       String box = warren.createSandbox("{}");
+      Resp rootMade = warren.send("POST", "/v1/browsers/" + brw + "/devtools-root", HttpRequest.BodyPublishers.noBody(), Map.of(), tenant);
+      assertThat(rootMade.status()).as(rootMade.toString()).isEqualTo(200);
+      URI root = URI.create(rootMade.json().path("browserUrl").asString() + "/json/version");
+      Resp fromRoot = plainGet(root);
+      assertThat(fromRoot.status()).as(fromRoot.toString()).isEqualTo(200);
+      String rootCdpUrl = fromRoot.json().path("webSocketDebuggerUrl").asString();
       DashboardLogin login = DashboardLogin.of(warren, tenant);
       assertThat(login.get(warren, "/v1/sandboxes").status()).isEqualTo(200);
 
@@ -79,6 +85,11 @@ class SignedUrlRevocationTest {
       }
 
       // nothing the revoked token made opens anything any more
+      Resp rootAfter = plainGet(root);
+      assertThat(rootAfter.status()).as("the tenant's DevTools root port: %s", rootAfter).isEqualTo(403);
+      assertThat(rootAfter.text()).contains("revoked").doesNotContain("wst.");
+      assertThatThrownBy(() -> WsClient.open(URI.create(rootCdpUrl), false))
+          .satisfies(e -> assertThat(handshake(e).getResponse().statusCode()).isEqualTo(403));
       Resp json = warren.send("GET", "/v1/browsers/" + brw + "/json/version?token=" + query(cdpUrl), HttpRequest.BodyPublishers.noBody(),
           Map.of(), null);
       assertThat(json.status()).as(json.toString()).isEqualTo(403);
@@ -106,6 +117,15 @@ class SignedUrlRevocationTest {
       assertThat(warren.get("/v1/browsers/" + brw).json().path("state").asString()).isEqualTo("ready");
       assertThat(warren.exec(box, "echo ok").path("stdout").asString()).isEqualTo("ok\n");
       assertThat(warren.delete("/v1/browsers/" + brw).status()).isEqualTo(204);
+    }
+  }
+
+  /** A GET with no credentials at all (a DevTools root port takes none: it knows its caller's uid). */
+  private static Resp plainGet(URI uri) throws Exception {
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+      java.net.http.HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      return new Resp(r.statusCode(), r.body(), r);
     }
   }
 
