@@ -73,7 +73,7 @@ public final class Server implements AutoCloseable {
     FileWatch watch = new FileWatch();
     parts.push(watch);
     SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), network, watch, config.seccompAllow());
+        config.crun(), network, watch, config.seccompAllow(), config.diskPolicy());
     parts.push(runtime);
     runtime.init();
     Events events = new Events(store);
@@ -95,7 +95,8 @@ public final class Server implements AutoCloseable {
     sandboxes.addListener(desktops);
     dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes, runtime);
     dev.warren.browser.BrowserService browsers = new dev.warren.browser.BrowserService(sandboxes, runtime, store, events,
-        config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0), config.idleCheckInterval(),
+        config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0,
+            config.sandboxDefaults().diskMb(), dev.warren.runtime.Limits.defaultInodes(config.sandboxDefaults().diskMb())), config.idleCheckInterval(),
         config.browserPool());
     parts.push(browsers);
     dev.warren.stream.Handoffs handoffs = new dev.warren.stream.Handoffs(store, browsers, events);

@@ -53,7 +53,7 @@ public final class Syscalls {
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final StructLayout STATE = Linker.Option.captureStateLayout();
+  static final StructLayout STATE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
 
@@ -110,7 +110,7 @@ public final class Syscalls {
 
   private Syscalls() {}
 
-  private static MethodHandle fn(String name, FunctionDescriptor d, boolean variadicAfter3) {
+  static MethodHandle fn(String name, FunctionDescriptor d, boolean variadicAfter3) {
     MemorySegment sym = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc lacks " + name));
     return variadicAfter3
         ? LINKER.downcallHandle(sym, d, CAPTURE, Linker.Option.firstVariadicArg(3))
@@ -138,7 +138,7 @@ public final class Syscalls {
     }
   }
 
-  private static SyscallException fail(String call, String subject, MemorySegment state) {
+  static SyscallException fail(String call, String subject, MemorySegment state) {
     int errno = (int) ERRNO.get(state, 0L);
     return new SyscallException(call, subject, errno, strerror(errno));
   }

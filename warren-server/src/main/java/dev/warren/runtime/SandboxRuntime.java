@@ -20,8 +20,8 @@ public interface SandboxRuntime extends AutoCloseable {
    * seccomp filter that refuses what {@code seccompAllow} does not re-allow.
    */
   static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch, dev.warren.config.SeccompAllow seccompAllow) {
-    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, seccompAllow);
+      FileWatch watch, dev.warren.config.SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
+    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, seccompAllow, diskPolicy);
   }
 
   String name();
@@ -108,7 +108,7 @@ public interface SandboxRuntime extends AutoCloseable {
    */
   java.nio.channels.SocketChannel connect(String id, int port, java.time.Duration timeout);
 
-  /** cgroup figures of a running sandbox. */
+  /** cgroup figures of a running sandbox, and its disk's when it has one of its own. */
   Optional<Usage> usage(String id);
 
   /** Host uid that is root inside the sandbox of slot {@code slot}. */
