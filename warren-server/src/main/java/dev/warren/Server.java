@@ -73,7 +73,7 @@ public final class Server implements AutoCloseable {
     FileWatch watch = new FileWatch();
     parts.push(watch);
     SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), network, watch, config.seccompAllow());
+        config.crun(), network, watch, config.seccompAllow(), config.diskPolicy());
     parts.push(runtime);
     runtime.init();
     Events events = new Events(store);
@@ -91,10 +91,12 @@ public final class Server implements AutoCloseable {
     dev.warren.api.SignedTokens signed = dev.warren.api.SignedTokens.load(config.dataDir(), apiTokens::active);
     String proxyUrl = "http://" + network.gateway().getHostAddress() + ":" + config.proxyPort();
     // desktops start before a headed browser looks for its display: listeners run in this order
-    sandboxes.addListener(new dev.warren.stream.Desktops(runtime, events));
-    dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes);
+    dev.warren.stream.Desktops desktops = new dev.warren.stream.Desktops(runtime, events);
+    sandboxes.addListener(desktops);
+    dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes, runtime);
     dev.warren.browser.BrowserService browsers = new dev.warren.browser.BrowserService(sandboxes, runtime, store, events,
-        config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0), config.idleCheckInterval(),
+        config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0,
+            config.sandboxDefaults().diskMb(), dev.warren.runtime.Limits.defaultInodes(config.sandboxDefaults().diskMb())), config.idleCheckInterval(),
         config.browserPool());
     parts.push(browsers);
     dev.warren.stream.Handoffs handoffs = new dev.warren.stream.Handoffs(store, browsers, events);
@@ -102,6 +104,17 @@ public final class Server implements AutoCloseable {
         handoffs, vnc);
     parts.push(streams);
     parts.push(browsers.open());
+    // the sandboxes adopted now may have doors an older Warren left open: DevTools and VNC on the sandbox's address
+    Thread.ofVirtual().name("close-old-doors").start(() -> {
+      for (dev.warren.sandbox.Sandbox s : sandboxes.list(Map.of(), Optional.of(dev.warren.sandbox.SandboxState.RUNNING))) {
+        try {
+          desktops.adopted(s);
+          browsers.adopted(s);
+        } catch (RuntimeException e) {
+          log.warn("cannot check the doors of {}: {}", s.id(), e.getMessage());
+        }
+      }
+    });
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
     api = new ApiServer(config, apiTokens, signed, sandboxes, shells, browsers, streams, egressLog, events,

@@ -39,7 +39,8 @@ public final class Teardown {
     Network network = Network.bridge(instance, config.proxyPort());
     try (FileWatch watch = new FileWatch();
          SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"),
-             config.dataDir().resolve("helpers"), config.crun(), network, watch, config.seccompAllow())) {
+             config.dataDir().resolve("helpers"), config.crun(), network, watch, config.seccompAllow(),
+             config.diskPolicy())) {
       runtime.init();
       Map<String, Integer> slots = new java.util.HashMap<>();
       if (Files.exists(config.dataDir().resolve("warren.db")) || config.dbUrl().isPresent()) {

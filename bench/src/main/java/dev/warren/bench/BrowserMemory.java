@@ -114,8 +114,8 @@ final class BrowserMemory {
       t.add(floorRow("host Chromium (floor), max", r.floor(), false));
     }
     Report.table(t);
-    Report.note("PSS/USS/RSS: /proc/<pid>/smaps_rollup summed over every process in the sandbox's cgroup (Chromium, the socat");
-    Report.note("  forwarder, tini, init.sh, agent.sh) or in the host Chromium's process tree; Chromium PSS: only Chromium's own processes.");
+    Report.note("PSS/USS/RSS: /proc/<pid>/smaps_rollup summed over every process in the sandbox's cgroup (Chromium, tini,");
+    Report.note("  init.sh, agent.sh) or in the host Chromium's process tree; Chromium PSS: only Chromium's own processes.");
     Report.note("  PSS divides a shared page among the processes mapping it: the K sessions share the image's Chromium, the K host");
     Report.note("  Chromiums the host's (and any other Chromium running on this host meanwhile)");
     if (!r.sessions().isEmpty() && !r.floor().isEmpty()) {

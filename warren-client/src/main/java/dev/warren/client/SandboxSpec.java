@@ -119,6 +119,18 @@ public record SandboxSpec(
       return this;
     }
 
+    /** Size of the sandbox's own disk in MiB; the server's default ({@code WARREN_DEFAULT_DISK_MB}) otherwise. */
+    public Builder diskMb(int diskMb) {
+      limits = limits.withDiskMb(diskMb);
+      return this;
+    }
+
+    /** Files and directories the sandbox's disk holds at most; one per 16 KiB of its size otherwise. */
+    public Builder diskInodes(long diskInodes) {
+      limits = limits.withDiskInodes(diskInodes);
+      return this;
+    }
+
     /** Adds host patterns the sandbox may reach, e.g. {@code example.com:443}. */
     public Builder allowEgress(String... patterns) {
       for (String p : Objects.requireNonNull(patterns, "patterns")) allow.add(Objects.requireNonNull(p, "pattern"));

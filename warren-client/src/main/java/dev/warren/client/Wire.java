@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /** The JSON shapes of the v1 API (docs/api.md), to and from the SDK's records. */
 final class Wire {
@@ -21,6 +22,8 @@ final class Wire {
     spec.limits().memoryMb().ifPresent(v -> limits.put("memoryMb", v));
     spec.limits().pids().ifPresent(v -> limits.put("pids", v));
     spec.limits().cpus().ifPresent(v -> limits.put("cpus", v));
+    spec.limits().diskMb().ifPresent(v -> limits.put("diskMb", v));
+    spec.limits().diskInodes().ifPresent(v -> limits.put("diskInodes", v));
     if (!limits.isEmpty()) body.put("limits", limits);
     EgressPolicy egress = spec.egress();
     if (!egress.allow().isEmpty() || egress.upstreamProxy().isPresent()) {
@@ -38,7 +41,9 @@ final class Wire {
     var limits = f.optObject("limits").map(l -> new Limits(
         l.optInt("memoryMb").map(OptionalInt::of).orElse(OptionalInt.empty()),
         l.optInt("pids").map(OptionalInt::of).orElse(OptionalInt.empty()),
-        l.optDouble("cpus").map(OptionalDouble::of).orElse(OptionalDouble.empty())))
+        l.optDouble("cpus").map(OptionalDouble::of).orElse(OptionalDouble.empty()),
+        l.optInt("diskMb").map(OptionalInt::of).orElse(OptionalInt.empty()),
+        l.optLong("diskInodes").map(OptionalLong::of).orElse(OptionalLong.empty())))
         .orElse(Limits.DEFAULT);
     var egress = f.optObject("egress")
         .map(e -> new EgressPolicy(e.stringList("allow"), e.optString("upstreamProxy")))

@@ -85,7 +85,7 @@ public final class ApiServer implements AutoCloseable {
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
-    ShellRoutes shellRoutes = new ShellRoutes(shells, drain);
+    ShellRoutes shellRoutes = new ShellRoutes(shells, drain, tokens::active);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);
@@ -210,7 +210,8 @@ public final class ApiServer implements AutoCloseable {
         }
       });
       r.exception(WarrenException.class, (e, ctx) -> {
-        Optional<String> outage = e.problem() == Problem.UNAVAILABLE || DiskSpace.isNoSpace(e) ? failures.unavailable(e) : Optional.empty();
+        boolean hostTrouble = e.problem() == Problem.UNAVAILABLE || (DiskSpace.isNoSpace(e) && e.problem() != Problem.SANDBOX_DISK_FULL);
+        Optional<String> outage = hostTrouble ? failures.unavailable(e) : Optional.empty();
         if (outage.isPresent()) {
           log.warn("{} {}: {}", ctx.method(), ctx.path(), outage.get());
           Json.problem(ctx, Problem.UNAVAILABLE, outage.get(), Optional.empty(), Map.of());

@@ -50,6 +50,11 @@ final class Body {
     return new Body(o, "").allow(allowed);
   }
 
+  /** An object without fields, for a member that was left out. */
+  static Body empty() {
+    return new Body(Json.object(), "");
+  }
+
   private Body allow(Set<String> allowed) {
     if (allowed == null) {
       return this;

@@ -16,11 +16,14 @@ import java.util.Optional;
  * offset: each {@code output} event carries base64 bytes and, as its id, the offset after them, so
  * a client that lost its connection resumes exactly there ({@code Last-Event-ID} or
  * {@code ?offset=}). An {@code exit} event with the job ends the stream once every byte was sent;
- * when the controller shuts down the stream ends without one, and the client resumes later.
+ * when the controller shuts down the stream ends without one, and the client resumes later. When
+ * the API token that opened the stream is revoked, the stream ends at once (within
+ * {@value #REVOKED_CHECK_MILLIS} ms), with a comment saying so and no exit event.
  */
 final class LogFollower {
   private static final long POLL_MILLIS = 20;
   private static final long HEARTBEAT_MILLIS = 15_000;
+  private static final long REVOKED_CHECK_MILLIS = 250;
 
   private final Commands commands;
   private final String sandboxId;
@@ -28,10 +31,12 @@ final class LogFollower {
   private final String commandId;
   private final String stream;
   private final java.util.function.BooleanSupplier stopping;
+  private final java.util.function.BooleanSupplier revoked;
 
   LogFollower(Commands commands, String sandboxId, String sessionId, String commandId, String stream,
-      java.util.function.BooleanSupplier stopping) {
+      java.util.function.BooleanSupplier stopping, java.util.function.BooleanSupplier revoked) {
     this.stopping = stopping;
+    this.revoked = revoked;
     this.commands = commands;
     this.sandboxId = sandboxId;
     this.sessionId = sessionId;
@@ -51,6 +56,7 @@ final class LogFollower {
     send(out, ": following " + stream + " of " + commandId + " from byte " + offset + "\n\n");
     FileChannel ch = null;
     long lastWrite = System.currentTimeMillis();
+    long lastCheck = lastWrite;
     byte[] buf = new byte[1 << 16];
     try {
       while (true) {
@@ -58,6 +64,13 @@ final class LogFollower {
           // no exit event: clients reconnect from the last id once Warren is back
           send(out, ": " + Drain.REASON + "; resume from byte " + offset + "\n\n");
           return;
+        }
+        if (System.currentTimeMillis() - lastCheck >= REVOKED_CHECK_MILLIS) {
+          lastCheck = System.currentTimeMillis();
+          if (revoked.getAsBoolean()) {
+            send(out, ": the API token that opened this stream has been revoked\n\n");
+            return;
+          }
         }
         ShellCommand c = commands.get(sandboxId, sessionId, commandId);
         if (ch == null) {

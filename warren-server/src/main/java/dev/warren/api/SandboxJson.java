@@ -1,6 +1,8 @@
 package dev.warren.api;
 
 import dev.warren.net.EgressPolicy;
+import dev.warren.runtime.Limits;
+import dev.warren.runtime.Usage;
 import dev.warren.sandbox.Sandbox;
 import java.net.URI;
 import tools.jackson.databind.node.ObjectNode;
@@ -24,10 +26,11 @@ final class SandboxJson {
     s.spec().labels().forEach(labels::put);
     // a browser session's own sandbox: stopping or deleting it ends that session (close the browser instead)
     n.put("browserId", s.spec().labels().get(dev.warren.browser.BrowserService.LABEL));
-    n.putObject("limits")
-        .put("memoryMb", s.spec().limits().memoryMb())
-        .put("pids", s.spec().limits().pids())
-        .put("cpus", s.spec().limits().cpus());
+    Limits limits = s.spec().limits();
+    ObjectNode l = n.putObject("limits").put("memoryMb", limits.memoryMb()).put("pids", limits.pids()).put("cpus", limits.cpus());
+    // null: a sandbox made before disk limits, whose changes are not limited
+    l.put("diskMb", limits.hasDisk() ? limits.diskMb() : null);
+    l.put("diskInodes", limits.hasDisk() ? limits.diskInodes() : null);
     n.set("egress", egress(s.spec().egress()));
     n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
     s.spec().desktop().ifPresentOrElse(d -> n.set("desktop", desktop(s.id(), d)), () -> n.putNull("desktop"));
@@ -35,6 +38,20 @@ final class SandboxJson {
     n.put("startedAt", Json.time(s.startedAt()));
     n.put("stoppedAt", Json.time(s.stoppedAt()));
     n.put("lastActivityAt", Json.time(s.lastActivityAt()));
+    return n;
+  }
+
+  /**
+   * A running sandbox's resource use (its {@code usage} member); {@code disk} is null for a
+   * sandbox without a disk of its own.
+   */
+  static ObjectNode usage(Usage u) {
+    ObjectNode n = Json.object();
+    n.put("memoryBytes", u.memoryBytes());
+    n.put("cpuSeconds", u.cpuNanos() / 1e9);
+    n.put("processes", u.processes());
+    u.disk().ifPresentOrElse(d -> n.putObject("disk").put("usedBytes", d.usedBytes()).put("freeBytes", d.freeBytes())
+        .put("usedInodes", d.usedInodes()).put("freeInodes", d.freeInodes()), () -> n.putNull("disk"));
     return n;
   }
 

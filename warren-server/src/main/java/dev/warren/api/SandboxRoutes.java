@@ -39,7 +39,12 @@ final class SandboxRoutes {
   void register(RoutesConfig r) {
     r.post("/v1/sandboxes", this::create);
     r.get("/v1/sandboxes", this::list);
-    r.get("/v1/sandboxes/{id}", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.get(ctx.pathParam("id")))));
+    r.get("/v1/sandboxes/{id}", ctx -> {
+      Sandbox s = sandboxes.get(ctx.pathParam("id"));
+      ObjectNode body = SandboxJson.of(s);
+      body.set("usage", sandboxes.usage(s).map(SandboxJson::usage).orElse(null));
+      Json.send(ctx, 200, body);
+    });
     r.post("/v1/sandboxes/{id}/stop", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.stop(ctx.pathParam("id")))));
     r.post("/v1/sandboxes/{id}/start", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.start(ctx.pathParam("id")))));
     r.post("/v1/sandboxes/{id}/restart", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.restart(ctx.pathParam("id")))));
@@ -56,11 +61,7 @@ final class SandboxRoutes {
     String image = b.string("image").orElse(d.image());
     Map<String, String> env = b.stringMap("env");
     Map<String, String> labels = b.stringMap("labels");
-    Limits limits = b.object("limits", Set.of("memoryMb", "pids", "cpus")).map(l -> new Limits(
-            l.integer("memoryMb", Limits.MIN_MEMORY_MB, Limits.MAX_MEMORY_MB).map(Long::intValue).orElse(d.memoryMb()),
-            l.integer("pids", Limits.MIN_PIDS, Limits.MAX_PIDS).map(Long::intValue).orElse(d.pids()),
-            l.number("cpus", Limits.MIN_CPUS, Limits.MAX_CPUS).orElse(d.cpus())))
-        .orElse(new Limits(d.memoryMb(), d.pids(), d.cpus()));
+    Limits limits = limits(b.object("limits", Set.of("memoryMb", "pids", "cpus", "diskMb", "diskInodes")), d);
     EgressPolicy egress = b.object("egress", Set.of("allow", "upstreamProxy")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
     Duration idle = b.integer("idleTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds).orElse(d.idleTimeout());
     Optional<Desktop> desktop = b.object("desktop", Set.of("width", "height")).map(o -> new Desktop(
@@ -69,6 +70,17 @@ final class SandboxRoutes {
     Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop), key);
     ctx.header("Location", "/v1/sandboxes/" + s.id());
     Json.send(ctx, 201, SandboxJson.of(s));
+  }
+
+  private static Limits limits(Optional<Body> given, Config.SandboxDefaults d) {
+    Body l = given.orElse(Body.empty());
+    int diskMb = l.integer("diskMb", Limits.MIN_DISK_MB, Limits.MAX_DISK_MB).map(Long::intValue).orElse(d.diskMb());
+    return new Limits(
+        l.integer("memoryMb", Limits.MIN_MEMORY_MB, Limits.MAX_MEMORY_MB).map(Long::intValue).orElse(d.memoryMb()),
+        l.integer("pids", Limits.MIN_PIDS, Limits.MAX_PIDS).map(Long::intValue).orElse(d.pids()),
+        l.number("cpus", Limits.MIN_CPUS, Limits.MAX_CPUS).orElse(d.cpus()),
+        diskMb,
+        l.integer("diskInodes", Limits.MIN_DISK_INODES, Limits.maxInodes(diskMb)).orElse(Limits.defaultInodes(diskMb)));
   }
 
   /** The request's {@code Idempotency-Key} header, checked, as its caller's (keys are scoped per token). */

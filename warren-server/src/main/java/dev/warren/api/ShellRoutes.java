@@ -28,10 +28,13 @@ final class ShellRoutes {
   private final ShellService shells;
   private final Commands commands;
   private final Drain drain;
+  /** Whether what a token (by id) opened still counts: a followed stream ends when its token is revoked. */
+  private final java.util.function.Predicate<String> active;
 
-  ShellRoutes(ShellService shells, Drain drain) {
+  ShellRoutes(ShellService shells, Drain drain, java.util.function.Predicate<String> active) {
     this.shells = shells;
     this.drain = drain;
+    this.active = active;
     this.commands = shells.commands();
   }
 
@@ -157,7 +160,8 @@ final class ShellRoutes {
     boolean follow = "true".equals(ctx.queryParam("follow"));
     ShellCommand c = commands.get(id, sid, cid);
     if (follow) {
-      new LogFollower(commands, id, sid, cid, stream, drain::draining).stream(ctx, offset);
+      String minter = LiveTokens.minter(ctx);
+      new LogFollower(commands, id, sid, cid, stream, drain::draining, () -> !active.test(minter)).stream(ctx, offset);
       return;
     }
     try (FileChannel ch = commands.output(id, sid, cid, stream)) {

@@ -2,7 +2,6 @@ package dev.warren.browser;
 
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
@@ -47,10 +46,9 @@ public final class BrowserActions {
    * seconds to answer, and that is not a failure the caller asked for.
    */
   private PageSession page(String id, Duration timeout) {
-    BrowserService.Target t = browsers.connectTarget(id);
     CdpClient cdp;
     try {
-      cdp = CdpClient.connect(URI.create("ws://" + t.address() + ":" + t.port() + t.browserPath()), timeout);
+      cdp = browsers.cdp(id, timeout);
     } catch (IllegalStateException e) {
       throw new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer on DevTools within " + timeout.toSeconds()
           + " s; if it stays so, restart it with POST /v1/browsers/" + id + "/restart", e);

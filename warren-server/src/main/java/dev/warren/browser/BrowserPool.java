@@ -50,9 +50,8 @@ final class BrowserPool implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     for (BrowserSession p : service.repository().pooled()) {
-      Optional<String> address = p.sandboxId().map(id -> service.sandboxes().get(id).address());
       long t1 = System.nanoTime();
-      Optional<tools.jackson.databind.JsonNode> version = address.flatMap(a -> service.chromium().version(a, Duration.ofSeconds(1)));
+      Optional<tools.jackson.databind.JsonNode> version = p.sandboxId().flatMap(id -> service.chromium().version(id, Duration.ofSeconds(1)));
       if (version.isEmpty()) {
         continue;
       }

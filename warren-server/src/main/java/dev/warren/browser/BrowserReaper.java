@@ -51,7 +51,8 @@ final class BrowserReaper implements AutoCloseable {
       try {
         if (!spec.maxLifetime().isZero() && b.createdAt().plus(spec.maxLifetime()).isBefore(now)) {
           service.close(b.id(), "reached its maximum lifetime of " + spec.maxLifetime().toSeconds() + " s");
-        } else if (!spec.idleTimeout().isZero() && last.plus(spec.idleTimeout()).isBefore(now)) {
+        } else if (b.state() != BrowserState.STARTING && !spec.idleTimeout().isZero() && last.plus(spec.idleTimeout()).isBefore(now)) {
+          // a session is not idle while Chromium starts: a start slower than a short timeout (a busy host) was closed under it
           service.close(b.id(), "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds "
               + spec.idleTimeout().toSeconds() + ")");
         } else if (b.state() == BrowserState.READY) {
@@ -70,7 +71,7 @@ final class BrowserReaper implements AutoCloseable {
   /** Two probes in a row without an answer mean Chromium is gone. */
   private void check(BrowserSession b) {
     Optional<Sandbox> s = b.sandboxId().map(id -> service.sandboxes().get(id));
-    boolean answers = s.isPresent() && service.chromium().version(s.get().address(), Duration.ofSeconds(2)).isPresent();
+    boolean answers = s.isPresent() && service.chromium().version(s.get().id(), Duration.ofSeconds(2)).isPresent();
     if (answers) {
       misses.remove(b.id());
       return;

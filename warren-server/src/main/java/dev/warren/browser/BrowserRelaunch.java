@@ -5,7 +5,6 @@ import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxListener;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,7 +165,7 @@ final class BrowserRelaunch implements SandboxListener {
   /** The URLs of the pages open now, newest first, as DevTools lists them. */
   private List<String> openPages(Sandbox s) {
     List<String> urls = new ArrayList<>();
-    service.chromium().get(s.address(), "/json/list", Duration.ofSeconds(3)).ifPresent(list -> {
+    service.chromium().get(s.id(), "/json/list", Duration.ofSeconds(3)).ifPresent(list -> {
       for (JsonNode t : list) {
         if (t.path("type").asString().equals("page") && !t.path("url").asString().isEmpty()) {
           urls.add(t.path("url").asString());
@@ -178,13 +177,11 @@ final class BrowserRelaunch implements SandboxListener {
 
   /** Opens the pages again, oldest first, so the newest is in front as before. */
   private void reopen(Sandbox s, List<String> pages) {
-    Optional<String> path = service.chromium().version(s.address(), Duration.ofSeconds(3))
-        .map(v -> URI.create(v.path("webSocketDebuggerUrl").asString()).getPath());
+    Optional<String> path = service.chromium().version(s.id(), Duration.ofSeconds(3)).map(Chromium::browserPath);
     if (path.isEmpty()) {
       return;
     }
-    try (CdpClient cdp = CdpClient.connect(URI.create("ws://" + s.address() + ":" + Chromium.DEVTOOLS_PORT + path.get()),
-        Duration.ofSeconds(3))) {
+    try (CdpClient cdp = service.chromium().cdp(s.id(), path.get(), Duration.ofSeconds(3))) {
       String first = null;
       for (JsonNode t : cdp.call("Target.getTargets", null, Duration.ofSeconds(5)).path("targetInfos")) {
         if (t.path("type").asString().equals("page")) {

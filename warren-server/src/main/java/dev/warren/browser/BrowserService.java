@@ -37,6 +37,8 @@ public final class BrowserService implements AutoCloseable {
   /** The label naming the browser session a sandbox belongs to. */
   public static final String LABEL = "warren.browser";
   static final Duration READY_WAIT = Duration.ofSeconds(20);
+  /** Where a profile's tar is put in the sandbox on its way in and out. */
+  private static final String PROFILE_TAR = "/var/lib/warren/browser/profile.tar";
 
   private final SandboxService sandboxes;
   private final BrowserRepository repo;
@@ -58,8 +60,8 @@ public final class BrowserService implements AutoCloseable {
   /** A live session and whether this call made it (201) or found it by key (200). */
   public record Created(BrowserSession session, boolean created) {}
 
-  /** Where the controller reaches a browser's DevTools. */
-  public record Target(String address, int port, String browserPath) {}
+  /** A ready browser's DevTools: inside sandbox {@code sandboxId}, the browser target at {@code browserPath}. */
+  public record Target(String sandboxId, String browserPath) {}
 
   public BrowserService(SandboxService sandboxes, dev.warren.runtime.SandboxRuntime runtime, Store store, Events events, Path profilesDir,
       String proxyUrl, Limits limits, Duration reapInterval, int poolSize) {
@@ -229,35 +231,34 @@ public final class BrowserService implements AutoCloseable {
 
   void launch(BrowserSession b, Sandbox sandbox) {
     long t0 = System.nanoTime();
-    chromium.start(sandbox.id(), sandbox.address(), proxyUrl, b.spec(), b.id(), sandbox.spec().desktop().isPresent());
+    chromium.start(sandbox.id(), proxyUrl, b.spec(), b.id(), sandbox.spec().desktop().isPresent());
     long t1 = System.nanoTime();
-    String path = chromium.awaitReady(sandbox.address(), READY_WAIT).orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE,
-        "Chromium in " + sandbox.id() + " did not answer on DevTools within " + READY_WAIT.toSeconds() + " s"));
+    DevtoolsHttp.Answer ready = chromium.awaitReady(sandbox.id(), READY_WAIT);
+    String path = ready.json().map(Chromium::browserPath).orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE,
+        "Chromium in " + sandbox.id() + " did not answer on DevTools within " + READY_WAIT.toSeconds() + " s (last: " + ready.failure() + ")"));
     devtoolsPaths.put(b.id(), path);
-    log.debug("Chromium of {}: forwarder and Chromium spawned in {} ms, DevTools answered {} ms later", b.id(), (t1 - t0) / 1_000_000,
+    log.debug("Chromium of {}: spawned in {} ms, DevTools answered {} ms later", b.id(), (t1 - t0) / 1_000_000,
         (System.nanoTime() - t1) / 1_000_000);
     if (chromium.fitted(b.spec())) {
       // launched at the right size: the check need not hold up the session
-      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.address(), b.spec(), path));
+      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.id(), b.spec(), path));
     } else {
-      chromium.fitViewport(sandbox.address(), b.spec(), path);
+      chromium.fitViewport(sandbox.id(), b.spec(), path);
     }
   }
 
   private void loadProfile(Sandbox sandbox, BrowserSpec spec) {
     Optional<Path> saved = spec.profile().flatMap(profiles::content);
-    String dir = Chromium.PROFILE_DIR;
     if (saved.isEmpty()) {
-      // Chromium makes its --user-data-dir (and the directories above it) itself: no exec needed
+      // Chromium's launch makes its profile directory: no exec needed
       return;
     }
     try (InputStream in = Files.newInputStream(saved.get())) {
-      sandboxes.files(sandbox.id()).write("/var/lib/warren/browser/profile.tar", in, Long.MAX_VALUE, Optional.of(0600));
+      sandboxes.files(sandbox.id()).write(PROFILE_TAR, in, Long.MAX_VALUE, Optional.of(0600));
     } catch (java.io.IOException e) {
       throw new BrowserException(Problem.UNAVAILABLE, "cannot copy profile " + spec.profile().get() + ": " + e.getMessage(), e);
     }
-    run(sandbox.id(), List.of("sh", "-c", "mkdir -p " + dir + " && tar -xf /var/lib/warren/browser/profile.tar -C " + dir
-        + " && rm -f /var/lib/warren/browser/profile.tar"));
+    run(sandbox.id(), Chromium.unpackProfile(PROFILE_TAR));
   }
 
   private ExecResult run(String sandboxId, List<String> argv) {
@@ -290,7 +291,7 @@ public final class BrowserService implements AutoCloseable {
   /**
    * Like {@link #target(String)}, but without asking Chromium again when its browser path is
    * already known (from its start, or an earlier answer): for callers that connect to it right
-   * away, which shows whether it answers. Saves a round trip through the forwarder.
+   * away, which shows whether it answers. Saves a DevTools round trip.
    */
   public Target connectTarget(String id) {
     return target(id, false);
@@ -308,17 +309,40 @@ public final class BrowserService implements AutoCloseable {
     String known = probe ? null : devtoolsPaths.get(id);
     String path = known;
     if (path == null) {
-      DevtoolsHttp.Answer a = chromium.probe(s.address(), Duration.ofSeconds(5));
+      DevtoolsHttp.Answer a = chromium.probe(s.id(), "/json/version", Duration.ofSeconds(5));
       path = devtoolsAnswered(id, a.json().orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id
           + " does not answer (" + a.failure() + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart")));
     }
-    return new Target(s.address(), Chromium.DEVTOOLS_PORT, path);
+    return new Target(s.id(), path);
   }
 
   /** The browser's own {@code /json/...} answer, for rewriting by the API. */
   public Optional<tools.jackson.databind.JsonNode> devtoolsJson(String id, String path) {
     Target t = connectTarget(id);
-    return chromium.get(t.address(), path, Duration.ofSeconds(5));
+    return chromium.get(t.sandboxId(), path, Duration.ofSeconds(5));
+  }
+
+  /**
+   * A CDP client on the browser target of a ready session (409 when it is not ready); the caller
+   * closes it.
+   *
+   * @throws IllegalStateException when Chromium does not answer within {@code timeout}
+   */
+  public CdpClient cdp(String id, Duration timeout) {
+    Target t = connectTarget(id);
+    return chromium.cdp(t.sandboxId(), t.browserPath(), timeout);
+  }
+
+  /**
+   * The raw DevTools WebSocket of a ready session (409 when it is not ready): its browser target,
+   * or {@code path} ({@code /devtools/page/…}), for relaying a client's CDP frame for frame.
+   *
+   * @throws java.io.IOException when Chromium does not answer the WebSocket within {@code timeout}
+   */
+  public DevtoolsSocket devtools(String id, Optional<String> path, Duration timeout, int maxMessage, DevtoolsSocket.Listener listener)
+      throws java.io.IOException {
+    Target t = connectTarget(id);
+    return chromium.socket(t.sandboxId(), path.orElse(t.browserPath()), timeout, maxMessage, listener);
   }
 
   /** What Chromium answered to a DevTools HTTP call: its status and body, unchanged. */
@@ -332,7 +356,7 @@ public final class BrowserService implements AutoCloseable {
   public DevtoolsReply devtools(String id, String method, String path) {
     Target t = connectTarget(id);
     try {
-      DevtoolsHttp.Raw r = DevtoolsHttp.send(t.address(), t.port(), method, path, Duration.ofSeconds(10));
+      DevtoolsHttp.Raw r = chromium.call(t.sandboxId(), method, path, Duration.ofSeconds(10));
       return new DevtoolsReply(r.status(), r.body());
     } catch (java.io.IOException e) {
       throw new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer " + method + " " + path + " (" + e.getMessage()
@@ -366,7 +390,7 @@ public final class BrowserService implements AutoCloseable {
 
   /** Notes the browser path from Chromium's {@code /json/version} answer; returns it. */
   String devtoolsAnswered(String id, tools.jackson.databind.JsonNode version) {
-    String path = java.net.URI.create(version.path("webSocketDebuggerUrl").asString()).getPath();
+    String path = Chromium.browserPath(version);
     devtoolsPaths.put(id, path);
     return path;
   }
@@ -485,9 +509,8 @@ public final class BrowserService implements AutoCloseable {
     }
     // a clean exit writes cookies and local storage to disk
     gracefulExit(b, s);
-    run(s.id(), List.of("sh", "-c", "tar -cf /var/lib/warren/browser/profile.tar -C " + Chromium.PROFILE_DIR
-        + " --exclude=Cache --exclude='Code Cache' --exclude=GPUCache --exclude='Service Worker/CacheStorage' --exclude=Singleton* ."));
-    try (InputStream tar = sandboxes.files(s.id()).read("/var/lib/warren/browser/profile.tar")) {
+    run(s.id(), Chromium.packProfile(PROFILE_TAR));
+    try (InputStream tar = sandboxes.files(s.id()).read(PROFILE_TAR)) {
       profiles.save(b.spec().profile().get(), tar);
     } catch (java.io.IOException e) {
       throw new BrowserException(Problem.UNAVAILABLE, "cannot read the profile of " + b.id() + ": " + e.getMessage(), e);
@@ -496,18 +519,17 @@ public final class BrowserService implements AutoCloseable {
   }
 
   private void gracefulExit(BrowserSession b, Sandbox s) {
-    Optional<String> path = chromium.version(s.address(), Duration.ofSeconds(2))
-        .map(v -> java.net.URI.create(v.path("webSocketDebuggerUrl").asString()).getPath());
+    Optional<String> path = chromium.version(s.id(), Duration.ofSeconds(2)).map(Chromium::browserPath);
     if (path.isPresent()) {
-      try (CdpClient cdp = CdpClient.connect(java.net.URI.create("ws://" + s.address() + ":" + Chromium.DEVTOOLS_PORT + path.get()),
-          Duration.ofSeconds(3))) {
+      try (CdpClient cdp = chromium.cdp(s.id(), path.get(), Duration.ofSeconds(3))) {
         cdp.call("Browser.close", null, Duration.ofSeconds(5));
       } catch (RuntimeException e) {
         log.debug("Browser.close of {}: {}", b.id(), e.getMessage());
       }
     }
-    // the forwarder (socat) stays; wait for Chromium's own processes to end
-    for (int i = 0; i < 100 && chromium.processes(s.id(), b.id()) > 1; i++) {
+    // a headed Chromium without the sandbox's desktop has a display of its own, which stays; wait for Chromium's processes to end
+    int display = !b.spec().headless() && s.spec().desktop().isEmpty() ? 1 : 0;
+    for (int i = 0; i < 100 && chromium.processes(s.id(), b.id()) > display; i++) {
       sleep(50);
     }
     chromium.kill(s.id(), b.id());
@@ -523,6 +545,11 @@ public final class BrowserService implements AutoCloseable {
     repo.update(crashed);
     fireEnded(crashed, b.generation(), why);
     events.record("browser.crashed", b.id(), why);
+  }
+
+  /** A running sandbox adopted at start-up: closes what an older Warren left open in it, if it is a browser's. */
+  public void adopted(Sandbox sandbox) {
+    BrowserStartup.closeOldForwarder(this, sandbox);
   }
 
   /** After a controller start: sessions whose sandbox is gone are closed; the rest are checked by the reaper. */

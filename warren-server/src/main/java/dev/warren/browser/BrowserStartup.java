@@ -22,6 +22,22 @@ import java.util.Set;
 final class BrowserStartup {
   private BrowserStartup() {}
 
+  /**
+   * For a running browser sandbox adopted at start-up: the DevTools forwarder (socat) an older
+   * Warren ran beside Chromium listens on the sandbox's address, open to the host's network; it is
+   * ended. Chromium goes on (its DevTools is on the sandbox's loopback, where the controller now
+   * connects), and runs as its own user from its next relaunch.
+   */
+  static void closeOldForwarder(BrowserService service, Sandbox s) {
+    if (s.spec().labels().containsKey(BrowserService.LABEL)) {
+      var r = service.sandboxes().exec(s.id(), new dev.warren.runtime.ExecSpec(java.util.List.of("pkill", "-x", "socat"), java.util.Map.of(),
+          Optional.empty(), new byte[0], Duration.ofSeconds(10), 4096));
+      if (r.exitCode() == 0) {
+        org.slf4j.LoggerFactory.getLogger(BrowserStartup.class).info("ended the DevTools forwarder an older Warren left in {}", s.id());
+      }
+    }
+  }
+
   /** Returns the ids of the sessions that live on. */
   static Set<String> reconcile(BrowserService service) {
     BrowserRepository repo = service.repository();
@@ -47,7 +63,7 @@ final class BrowserStartup {
         }
         if (b.state() == BrowserState.STARTING) {
           // the controller stopped while Chromium was starting: it made it, or it did not
-          repo.update(chromium.version(s.address(), Duration.ofSeconds(2)).isPresent() ? b.readyNow()
+          repo.update(chromium.version(s.id(), Duration.ofSeconds(2)).isPresent() ? b.readyNow()
               : b.with(BrowserState.CRASHED, Optional.of("Chromium was starting when the controller stopped; restart it")));
         }
         service.activity().put(b.id(), b.lastActivityAt());
@@ -60,7 +76,7 @@ final class BrowserStartup {
       boolean usable = p.sandboxId().map(sid -> {
         try {
           Sandbox s = service.sandboxes().get(sid);
-          return s.state() == SandboxState.RUNNING && chromium.version(s.address(), Duration.ofSeconds(2)).isPresent();
+          return s.state() == SandboxState.RUNNING && chromium.version(s.id(), Duration.ofSeconds(2)).isPresent();
         } catch (WarrenException e) {
           return false;
         }

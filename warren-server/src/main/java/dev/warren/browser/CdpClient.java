@@ -1,13 +1,11 @@
 package dev.warren.browser;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -19,48 +17,49 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A minimal Chrome DevTools Protocol client over the JDK WebSocket: numbered requests matched to
- * their answers, events to a listener. For Warren's own needs (closing a browser cleanly, the
- * simple actions API, the live view's screencast); agents speak CDP through the proxy themselves.
- * Thread-safe: messages go out one at a time, in the order they were given.
+ * A minimal Chrome DevTools Protocol client over a {@link DevtoolsSocket}: numbered requests
+ * matched to their answers, events to a listener. For Warren's own needs (closing a browser
+ * cleanly, the simple actions API, the live view's screencast); agents speak CDP through the proxy
+ * themselves. Thread-safe: each message is written whole by the thread that sends it, before the
+ * call returns (microseconds on the sandbox's loopback; a Chromium that stopped reading holds the
+ * sender until the connection is closed); answers and events arrive on the socket's reader thread.
  */
 public final class CdpClient implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  /**
-   * One HTTP client for every DevTools connection: each client has a selector thread, an epoll and
-   * an eventfd of its own, released only when the garbage collector notices it (a client per
-   * connection held a few more fds for every session opened and closed).
-   */
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  /** Screenshots and PDFs of large pages are tens of MB of base64. */
+  static final int MAX_MESSAGE = 256 * 1024 * 1024;
 
-  private final WebSocket ws;
+  private volatile DevtoolsSocket ws;
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile Consumer<JsonNode> events = e -> {};
-  private final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
-  private CompletableFuture<WebSocket> sendChain = CompletableFuture.completedFuture(null);
 
-  private CdpClient(WebSocket ws) {
-    this.ws = ws;
-  }
+  private CdpClient() {}
 
-  public static CdpClient connect(URI uri, Duration timeout) {
-    Listener listener = new Listener();
-    CompletableFuture<WebSocket> opening = HTTP.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener);
+  /**
+   * Speaks CDP to the DevTools target at {@code path} over {@code channel} (connected to Chromium's
+   * DevTools port), which it then owns.
+   *
+   * @throws IllegalStateException when the WebSocket cannot be opened within {@code timeout}
+   */
+  public static CdpClient open(SocketChannel channel, String where, String path, Duration timeout) {
+    CdpClient c = new CdpClient();
     try {
-      WebSocket ws = opening.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      CdpClient c = new CdpClient(ws);
-      listener.client = c;
+      c.ws = DevtoolsSocket.open(channel, where, path, timeout, MAX_MESSAGE, new DevtoolsSocket.Listener() {
+        @Override
+        public void text(String message) {
+          c.received(message);
+        }
+
+        @Override
+        public void closed(int code, String reason) {
+          c.ended();
+        }
+      });
       return c;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      opening.thenAccept(WebSocket::abort);
-      throw new IllegalStateException("interrupted while connecting to " + uri, e);
-    } catch (ExecutionException | TimeoutException e) {
-      // a connection that opens after all has nobody to close it
-      opening.thenAccept(WebSocket::abort);
-      throw new IllegalStateException("cannot reach DevTools at " + uri + ": " + e, e);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot open DevTools " + path + " of " + where + ": " + e.getMessage(), e);
     }
   }
 
@@ -75,7 +74,7 @@ public final class CdpClient implements AutoCloseable {
     CompletableFuture<JsonNode> f = new CompletableFuture<>();
     pending.put(id, f);
     try {
-      enqueue(message(id, method, params, sessionId)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      write(message(id, method, params, sessionId));
       JsonNode r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (r.has("error")) {
         throw new IllegalStateException(method + " failed: " + r.get("error").path("message").asString());
@@ -98,19 +97,20 @@ public final class CdpClient implements AutoCloseable {
   }
 
   /**
-   * Sends {@code method} without waiting; the answer (or the CDP error) completes the returned
-   * future. Never blocks, so it may be used from an event listener.
+   * Sends {@code method} without waiting for its answer; the answer (or the CDP error) completes
+   * the returned future. Writes the message on this thread, so it may be used from an event
+   * listener (an acknowledgement sent so goes out at once).
    */
   public CompletableFuture<JsonNode> send(String method, ObjectNode params, Optional<String> sessionId) {
     long id = ids.incrementAndGet();
     CompletableFuture<JsonNode> f = new CompletableFuture<>();
     pending.put(id, f);
     f.whenComplete((r, e) -> pending.remove(id));
-    enqueue(message(id, method, params, sessionId)).whenComplete((w, e) -> {
-      if (e != null) {
-        f.completeExceptionally(e);
-      }
-    });
+    try {
+      write(message(id, method, params, sessionId));
+    } catch (IllegalStateException e) {
+      f.completeExceptionally(e);
+    }
     return f.thenApply(r -> {
       if (r.has("error")) {
         throw new IllegalStateException(method + " failed: " + r.get("error").path("message").asString());
@@ -128,15 +128,11 @@ public final class CdpClient implements AutoCloseable {
     return JSON.writeValueAsString(msg);
   }
 
-  /** The JDK WebSocket allows one send at a time: chain them. */
-  private CompletableFuture<WebSocket> enqueue(String text) {
-    sendLock.lock();
+  private void write(String text) {
     try {
-      CompletableFuture<WebSocket> next = sendChain.handle((w, e) -> null).thenCompose(v -> ws.sendText(text, true));
-      sendChain = next;
-      return next;
-    } finally {
-      sendLock.unlock();
+      ws.sendText(text);
+    } catch (IOException e) {
+      throw new IllegalStateException("DevTools connection closed: " + e.getMessage(), e);
     }
   }
 
@@ -173,57 +169,10 @@ public final class CdpClient implements AutoCloseable {
     pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("DevTools connection closed")));
   }
 
+  /** Sends a close and ends the connection when Chromium answers, or after a second (never waits). */
   @Override
   public void close() {
-    try {
-      ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(2, TimeUnit.SECONDS);
-      abortSoon(ws);
-    } catch (Exception e) {
-      ws.abort();
-    }
+    ws.close();
     ended();
-  }
-
-  /**
-   * Ends the TCP connection of a WebSocket whose close was sent, once the peer had a moment to
-   * answer it. The JDK keeps the connection until the peer's close arrives, and a peer in a deleted
-   * sandbox never sends one: without this, the socket stayed open for the life of the controller.
-   */
-  public static void abortSoon(WebSocket ws) {
-    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(ws::abort);
-  }
-
-  private static final class Listener implements WebSocket.Listener {
-    volatile CdpClient client;
-    private final StringBuilder partial = new StringBuilder();
-
-    @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        String text = partial.toString();
-        partial.setLength(0);
-        if (client != null) {
-          client.received(text);
-        }
-      }
-      ws.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
-      if (client != null) {
-        client.ended();
-      }
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket ws, Throwable error) {
-      if (client != null) {
-        client.ended();
-      }
-    }
   }
 }

@@ -2,6 +2,7 @@ package dev.warren.browser;
 
 import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.SandboxRuntimeException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,13 +13,32 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Starts, probes and stops Chromium inside a browser sandbox. Chromium's DevTools listens on
- * 127.0.0.1:9222 in the sandbox whatever it is told; socat forwards the sandbox's own address,
- * port 9223, to it, which the controller (on the bridge) reaches and nothing else can.
+ * Starts, probes and stops Chromium inside a browser sandbox. Chromium runs as {@link #USER}, an
+ * unprivileged uid without capabilities, and its DevTools listens on the sandbox's own loopback,
+ * port {@link #DEVTOOLS_PORT}, which nothing outside the sandbox reaches: the controller connects
+ * to it inside the sandbox through {@link SandboxRuntime#connect}.
  */
 final class Chromium {
-  static final int DEVTOOLS_PORT = 9223;
+  static final int DEVTOOLS_PORT = 9222;
   static final String PROFILE_DIR = "/var/lib/warren/browser/profile";
+  /** Chromium's uid and gid inside its sandbox: no passwd entry needed, its home and profile are its own. */
+  static final int USER = 1000;
+  static final String HOME = "/var/lib/warren/browser/home";
+  /** Runs the rest of a command line as {@link #USER}: no groups, no capabilities, no way back to root. */
+  static final List<String> AS_USER = List.of("setpriv", "--reuid=" + USER, "--regid=" + USER, "--clear-groups", "--no-new-privs", "--");
+  /**
+   * Makes the home and profile directories {@link #USER}'s (a profile left by a Chromium that ran
+   * as root, before Warren ran it as a user, is given to it whole), then runs its arguments as
+   * {@link #USER}. Arguments: home, profile, uid, then the command line.
+   */
+  private static final String LAUNCH = """
+      set -e
+      home=$1 profile=$2 uid=$3
+      shift 3
+      if [ -d "$profile" ] && [ "$(stat -c %u "$profile")" != "$uid" ]; then chown -R "$uid:$uid" "$profile"; fi
+      install -d -o "$uid" -g "$uid" -m 0700 "$home" "$profile"
+      exec "$@"
+      """;
 
   private final SandboxRuntime runtime;
 
@@ -27,7 +47,7 @@ final class Chromium {
   }
 
   /** The pids (inside the sandbox) of what a start launched. */
-  record Launched(long chromiumPid, long forwarderPid, Optional<Long> displayPid) {}
+  record Launched(long chromiumPid, Optional<Long> displayPid) {}
 
   /**
    * Chromium draws a page inside a window with room for browser UI, even headless: the page is
@@ -50,34 +70,33 @@ final class Chromium {
     a.addAll(List.of("--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-breakpad",
         "--disable-features=Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider", "--password-store=basic",
-        "--remote-debugging-port=9222", "--remote-allow-origins=*", "--user-data-dir=" + PROFILE_DIR,
+        "--remote-debugging-port=" + DEVTOOLS_PORT, "--user-data-dir=" + PROFILE_DIR,
         "--proxy-server=" + proxy, "--proxy-bypass-list=<-loopback>",
         "--window-size=" + (spec.width() + extraWidth) + "," + (spec.height() + extraHeight), "about:blank"));
     return a;
   }
 
   /**
-   * Starts Chromium and its DevTools forwarder. A headed Chromium draws on the sandbox's desktop
-   * ({@code :99}) when it has one, else on an Xvfb of its own.
+   * Starts Chromium as {@link #USER}. A headed Chromium draws on the sandbox's desktop
+   * ({@code :99}) when it has one, else on an Xvfb of its own, run as {@link #USER} too.
    */
-  Launched start(String sandboxId, String address, String proxy, BrowserSpec spec, String browserId, boolean sandboxHasDesktop) {
-    Map<String, String> env = new java.util.LinkedHashMap<>(Map.of("WARREN_BROWSER_ID", browserId, "HOME", "/root"));
+  Launched start(String sandboxId, String proxy, BrowserSpec spec, String browserId, boolean sandboxHasDesktop) {
+    Map<String, String> env = new java.util.LinkedHashMap<>(Map.of("WARREN_BROWSER_ID", browserId, "HOME", HOME));
     Optional<Long> display = Optional.empty();
     if (!spec.headless() && sandboxHasDesktop) {
       env.put("DISPLAY", ":" + dev.warren.sandbox.Desktop.DISPLAY);
     } else if (!spec.headless()) {
-      display = Optional.of(runtime.spawn(sandboxId, new ExecSpec(List.of("Xvfb", ":99", "-screen", "0",
-          spec.width() + "x" + spec.height() + "x24", "-nolisten", "tcp"), env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0)));
+      List<String> xvfb = new ArrayList<>(AS_USER);
+      xvfb.addAll(List.of("Xvfb", ":99", "-screen", "0", spec.width() + "x" + spec.height() + "x24", "-nolisten", "tcp"));
+      display = Optional.of(runtime.spawn(sandboxId, new ExecSpec(xvfb, env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0)));
       env.put("DISPLAY", ":99");
     }
-    long forwarder = runtime.spawn(sandboxId, new ExecSpec(List.of("socat",
-        "TCP-LISTEN:" + DEVTOOLS_PORT + ",bind=" + address + ",reuseaddr,fork", "TCP:127.0.0.1:9222"), env, Optional.empty(), new byte[0],
-        Duration.ofSeconds(30), 0));
     int[] extra = decorations[spec.headless() ? 0 : 1];
-    List<String> args = extra == null ? arguments(spec, proxy) : arguments(spec, proxy, extra[0], extra[1]);
-    long chromium = runtime.spawn(sandboxId, new ExecSpec(args, env, Optional.empty(), new byte[0],
-        Duration.ofSeconds(30), 0));
-    return new Launched(chromium, forwarder, display);
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", LAUNCH, "launch", HOME, PROFILE_DIR, Integer.toString(USER)));
+    argv.addAll(AS_USER);
+    argv.addAll(extra == null ? arguments(spec, proxy) : arguments(spec, proxy, extra[0], extra[1]));
+    long chromium = runtime.spawn(sandboxId, new ExecSpec(argv, env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
+    return new Launched(chromium, display);
   }
 
   /**
@@ -90,9 +109,9 @@ final class Chromium {
     return decorations[spec.headless() ? 0 : 1] != null;
   }
 
-  void fitViewport(String address, BrowserSpec spec, String browserPath) {
+  void fitViewport(String sandboxId, BrowserSpec spec, String browserPath) {
     int mode = spec.headless() ? 0 : 1;
-    try (CdpClient cdp = CdpClient.connect(URI.create("ws://" + address + ":" + DEVTOOLS_PORT + browserPath), Duration.ofSeconds(3))) {
+    try (CdpClient cdp = cdp(sandboxId, browserPath, Duration.ofSeconds(3))) {
       String target = null;
       for (int i = 0; i < 40 && target == null; i++) {
         for (JsonNode t : cdp.call("Target.getTargets", null, Duration.ofSeconds(3)).path("targetInfos")) {
@@ -143,50 +162,126 @@ final class Chromium {
       bounds.putObject("bounds").put("width", spec.width() + extra[0]).put("height", spec.height() + extra[1]);
       cdp.call("Browser.setWindowBounds", bounds.put("windowId", window), Duration.ofSeconds(3));
     } catch (RuntimeException e) {
-      org.slf4j.LoggerFactory.getLogger(Chromium.class).debug("cannot fit the viewport at {}: {}", address, e.getMessage());
+      org.slf4j.LoggerFactory.getLogger(Chromium.class).debug("cannot fit the viewport in {}: {}", sandboxId, e.getMessage());
+    }
+  }
+
+  /**
+   * Unpacks the tar file {@code tar} (in the sandbox) into the profile directory as {@link #USER},
+   * so that every file is its own (the shell, root, opens the tar), then removes it.
+   */
+  static List<String> unpackProfile(String tar) {
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "tar=$1 dir=$2; shift 2; install -d -o " + USER + " -g " + USER
+        + " -m 0700 \"$dir\" && \"$@\" < \"$tar\" && rm -f \"$tar\"", "unpack", tar, PROFILE_DIR));
+    argv.addAll(AS_USER);
+    argv.addAll(List.of("tar", "-xf", "-", "-C", PROFILE_DIR));
+    return argv;
+  }
+
+  /**
+   * Packs the profile directory, less its caches and locks, into the tar file {@code tar}: read as
+   * {@link #USER} (its files are 0600), written by the shell (root) where the user cannot write.
+   */
+  static List<String> packProfile(String tar) {
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "tar=$1; shift; \"$@\" > \"$tar\"", "pack", tar));
+    argv.addAll(AS_USER);
+    argv.addAll(List.of("tar", "-cf", "-", "-C", PROFILE_DIR, "--exclude=Cache", "--exclude=Code Cache", "--exclude=GPUCache",
+        "--exclude=Service Worker/CacheStorage", "--exclude=Singleton*", "."));
+    return argv;
+  }
+
+  /**
+   * A CDP client on the DevTools target at {@code path} ({@code /devtools/browser/…} or a page's)
+   * of the Chromium in {@code sandboxId}.
+   *
+   * @throws IllegalStateException when DevTools does not answer within {@code timeout}
+   */
+  CdpClient cdp(String sandboxId, String path, Duration timeout) {
+    return CdpClient.open(connect(sandboxId, timeout), sandboxId, path, timeout);
+  }
+
+  /** The raw WebSocket to the DevTools target at {@code path}, for relaying a client's CDP. */
+  DevtoolsSocket socket(String sandboxId, String path, Duration timeout, int maxMessage, DevtoolsSocket.Listener listener)
+      throws java.io.IOException {
+    return DevtoolsSocket.open(connect(sandboxId, timeout), sandboxId, path, timeout, maxMessage, listener);
+  }
+
+  private java.nio.channels.SocketChannel connect(String sandboxId, Duration timeout) {
+    try {
+      return runtime.connect(sandboxId, DEVTOOLS_PORT, timeout);
+    } catch (SandboxRuntimeException e) {
+      throw new IllegalStateException("cannot reach DevTools in " + sandboxId + ": " + e.getMessage(), e);
     }
   }
 
   /** {@code /json/version} of the browser, or empty when it does not answer. */
-  Optional<JsonNode> version(String address, Duration timeout) {
-    return get(address, "/json/version", timeout);
+  Optional<JsonNode> version(String sandboxId, Duration timeout) {
+    return get(sandboxId, "/json/version", timeout);
   }
 
-  Optional<JsonNode> get(String address, String path, Duration timeout) {
-    return DevtoolsHttp.get(address, DEVTOOLS_PORT, path, timeout).json();
+  Optional<JsonNode> get(String sandboxId, String path, Duration timeout) {
+    return probe(sandboxId, path, timeout).json();
   }
 
-  /** Like {@link #version}, with the reason when there is no answer. */
-  DevtoolsHttp.Answer probe(String address, Duration timeout) {
-    return DevtoolsHttp.get(address, DEVTOOLS_PORT, "/json/version", timeout);
+  /** Like {@link #get}, with the reason when there is no answer. */
+  DevtoolsHttp.Answer probe(String sandboxId, String path, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    java.nio.channels.SocketChannel ch;
+    try {
+      ch = runtime.connect(sandboxId, DEVTOOLS_PORT, timeout);
+    } catch (SandboxRuntimeException e) {
+      return DevtoolsHttp.Answer.failed(e.getMessage());
+    }
+    return DevtoolsHttp.get(ch, sandboxId, path, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
   }
 
-  /** Waits until DevTools answers; the browser's websocket path, or empty after {@code wait}. */
-  Optional<String> awaitReady(String address, Duration wait) {
+  /** One DevTools HTTP call ({@code method path}) as Chromium answers it; IOException when it cannot be reached or does not answer. */
+  DevtoolsHttp.Raw call(String sandboxId, String method, String path, Duration timeout) throws java.io.IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    java.nio.channels.SocketChannel ch;
+    try {
+      ch = runtime.connect(sandboxId, DEVTOOLS_PORT, timeout);
+    } catch (SandboxRuntimeException e) {
+      throw new java.io.IOException(e.getMessage(), e);
+    }
+    return DevtoolsHttp.send(ch, sandboxId, method, path, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+  }
+
+  /** The browser target's path in a {@code /json/version} answer. */
+  static String browserPath(JsonNode version) {
+    return URI.create(version.path("webSocketDebuggerUrl").asString()).getPath();
+  }
+
+  /**
+   * Waits until DevTools answers {@code /json/version}: that answer, or the last failure after
+   * {@code wait}. Until Chromium listens a connection is refused at once; once it listens, a slow
+   * answer (a busy host) is waited for rather than asked again on a new connection.
+   */
+  DevtoolsHttp.Answer awaitReady(String sandboxId, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
+    DevtoolsHttp.Answer last = DevtoolsHttp.Answer.failed("not asked yet");
     while (System.nanoTime() < deadline) {
-      Optional<JsonNode> v = version(address, Duration.ofMillis(500));
-      if (v.isPresent()) {
-        return Optional.of(URI.create(v.get().path("webSocketDebuggerUrl").asString()).getPath());
+      last = probe(sandboxId, "/json/version", Duration.ofNanos(Math.clamp(deadline - System.nanoTime(), 1_000_000, 5_000_000_000L)));
+      if (last.json().isPresent()) {
+        return last;
       }
       try {
         Thread.sleep(15);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return Optional.empty();
+        return DevtoolsHttp.Answer.failed("interrupted");
       }
     }
-    return Optional.empty();
+    return last;
   }
 
-  /** Ends Chromium, its forwarder and display: every process carrying the session's id. */
+  /** Ends Chromium and its own display: every process carrying the session's id. */
   void kill(String sandboxId, String browserId) {
-    // until none is left: a forwarder still alive keeps the DevTools port, so the next one could
-    // not bind it (a restart then waited 20 s for DevTools in vain)
+    // until none is left: a Chromium still dying keeps the DevTools port and the profile's lock
     runtime.killMarked(sandboxId, "WARREN_BROWSER_ID", browserId, 40);
   }
 
-  /** How many processes of the session's Chromium (and forwarder, display) are alive. */
+  /** How many processes of the session's Chromium (and its own display) are alive. */
   int processes(String sandboxId, String browserId) {
     return runtime.signalMarked(sandboxId, "WARREN_BROWSER_ID", browserId, 0);
   }

@@ -1,11 +1,12 @@
 package dev.warren.browser;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
@@ -14,11 +15,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One call of Chromium's DevTools HTTP endpoints ({@code /json/version}, {@code /json/list}, …) on a
- * connection of its own, closed after the answer. Chromium keeps every connection open whatever
- * the request says, and sandbox addresses are reused at once: a pooled connection could point at a
- * deleted sandbox, and each one kept open holds a forwarder process in the sandbox. The answers
- * are small and rare, so a fresh connection costs nothing worth pooling for.
+ * One call of Chromium's DevTools HTTP endpoints ({@code /json/version}, {@code /json/list},
+ * {@code PUT /json/new}, …) on a connection of its own (opened by the runtime inside the browser's
+ * sandbox), closed after the answer: Chromium keeps every connection open whatever the request
+ * says, and the answers are small and rare, so a fresh connection costs nothing worth pooling for.
+ * Also the few bits of HTTP/1.1 head parsing the DevTools WebSocket handshake needs. Stateless.
  */
 final class DevtoolsHttp {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -36,45 +37,52 @@ final class DevtoolsHttp {
   /** An answer as it came: status and body (Chromium answers some calls with text, e.g. {@code /json/close}). */
   record Raw(int status, byte[] body) {}
 
-  static Answer get(String address, int port, String path, Duration timeout) {
-    String where = address + ":" + port;
+  /** GETs {@code path} over {@code channel} (connected, blocking), which it closes; {@code where} names it in failures. */
+  static Answer get(SocketChannel channel, String where, String path, Duration timeout) {
     try {
-      Raw r = send(address, port, "GET", path, timeout);
+      Raw r = send(channel, where, "GET", path, timeout);
       if (r.status() != 200) {
-        return Answer.failed("DevTools at " + where + " answered " + path + " with HTTP " + r.status());
+        return Answer.failed("DevTools of " + where + " answered " + path + " with HTTP " + r.status());
       }
       return new Answer(Optional.of(JSON.readTree(r.body())), "");
     } catch (SocketTimeoutException e) {
-      return Answer.failed("DevTools at " + where + " did not answer " + path + " within " + timeout.toMillis() + " ms");
+      return Answer.failed("DevTools of " + where + " did not answer " + path + " within " + timeout.toMillis() + " ms");
     } catch (IOException e) {
-      return Answer.failed(e.getMessage().startsWith("DevTools") ? e.getMessage() : "cannot reach DevTools at " + where + ": " + e.getMessage());
+      return Answer.failed(e.getMessage().startsWith("DevTools") ? e.getMessage() : "cannot reach DevTools of " + where + ": " + e.getMessage());
     } catch (RuntimeException e) {
-      return Answer.failed("DevTools at " + where + " answered " + path + " with something that is not JSON: " + e.getMessage());
+      return Answer.failed("DevTools of " + where + " answered " + path + " with something that is not JSON: " + e.getMessage());
     }
   }
 
-  /** One request ({@code GET}, or {@code PUT} for {@code /json/new}) and its whole answer. */
-  static Raw send(String address, int port, String method, String path, Duration timeout) throws IOException {
+  /** One request ({@code GET}, or {@code PUT} for {@code /json/new}) over {@code channel}, which it closes, and its whole answer. */
+  static Raw send(SocketChannel channel, String where, String method, String path, Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    String where = address + ":" + port;
-    try (Socket s = new Socket()) {
-      s.setTcpNoDelay(true);
-      s.connect(new InetSocketAddress(address, port), millisLeft(deadline));
+    try (SocketChannel ch = channel) {
+      Socket s = ch.socket();
       s.setSoTimeout(millisLeft(deadline));
-      s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: " + where + "\r\nContent-Length: 0\r\n\r\n")
+      // Chromium answers only a Host that is an address or localhost (its guard against DNS rebinding)
+      s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
-      InputStream in = s.getInputStream();
+      InputStream in = new BufferedInputStream(s.getInputStream());
       String head = readHead(in);
       int status = status(head);
-      int length = contentLength(head);
+      int length = header(head, "content-length").map(DevtoolsHttp::parseLength).orElse(-1);
       if (length < 0 || length > MAX_BODY) {
-        throw new IOException("DevTools at " + where + " answered " + path + " without a usable Content-Length");
+        throw new IOException("DevTools of " + where + " answered " + path + " without a usable Content-Length");
       }
       byte[] body = in.readNBytes(length);
       if (body.length < length) {
-        throw new IOException("DevTools at " + where + " closed the connection in the middle of its answer to " + path);
+        throw new IOException("DevTools of " + where + " closed the connection in the middle of its answer to " + path);
       }
       return new Raw(status, body);
+    }
+  }
+
+  private static int parseLength(String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 
@@ -87,7 +95,7 @@ final class DevtoolsHttp {
   }
 
   /** The status line and headers, up to the empty line. */
-  private static String readHead(InputStream in) throws IOException {
+  static String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream(256);
     int matched = 0;
     while (matched < 4) {
@@ -104,7 +112,7 @@ final class DevtoolsHttp {
     return head.toString(StandardCharsets.ISO_8859_1);
   }
 
-  private static int status(String head) throws IOException {
+  static int status(String head) throws IOException {
     String[] first = head.substring(0, head.indexOf('\r')).split(" ", 3);
     if (first.length < 2 || !first[0].startsWith("HTTP/")) {
       throw new IOException("not an HTTP answer: " + first[0]);
@@ -116,17 +124,14 @@ final class DevtoolsHttp {
     }
   }
 
-  private static int contentLength(String head) {
+  /** The value of the first header {@code name} (lower case) in {@code head}. */
+  static Optional<String> header(String head, String name) {
     for (String line : head.split("\r\n")) {
       int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
-        try {
-          return Integer.parseInt(line.substring(colon + 1).trim());
-        } catch (NumberFormatException e) {
-          return -1;
-        }
+      if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals(name)) {
+        return Optional.of(line.substring(colon + 1).trim());
       }
     }
-    return -1;
+    return Optional.empty();
   }
 }

@@ -96,13 +96,26 @@ final class SandboxCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "SANDBOX")
     String id;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "the command line, run by sh -c")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "the command: one word is a shell line "
+        + "('ls | wc -l'); several are the program and its arguments, passed as they are (sh -c 'a | b'); a leading -- is dropped")
     List<String> command;
+
+    /** The shell line {@code sh -c} runs: one word as it is, several quoted one by one so each reaches the program whole. */
+    static String line(List<String> words) {
+      List<String> w = !words.isEmpty() && words.get(0).equals("--") ? words.subList(1, words.size()) : words;
+      if (w.isEmpty()) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Exec()), "no command after --");
+      }
+      if (w.size() == 1) {
+        return w.get(0);
+      }
+      return String.join(" ", w.stream().map(a -> a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'").toList());
+    }
 
     @Override
     public Integer call() throws Exception {
       try (Warren w = connect()) {
-        ExecResult r = w.sandboxes().attach(id).exec(String.join(" ", command));
+        ExecResult r = w.sandboxes().attach(id).exec(line(command));
         if (json()) {
           print(JSON.createObjectNode().put("exitCode", r.exitCode()).put("stdout", r.stdout()).put("stderr", r.stderr())
               .put("durationMs", r.duration().toMillis()).put("timedOut", r.timedOut()).put("truncated", r.truncated()));

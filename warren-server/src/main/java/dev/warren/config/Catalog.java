@@ -63,6 +63,16 @@ public final class Catalog {
       new Entry("WARREN_DEFAULT_MEMORY_MB", "512", "Sandboxes", "Default memory limit, MiB (16..262144)."),
       new Entry("WARREN_DEFAULT_PIDS", "512", "Sandboxes", "Default process limit (8..1000000)."),
       new Entry("WARREN_DEFAULT_CPUS", "1", "Sandboxes", "Default CPU limit, cores (0.01..1024)."),
+      new Entry("WARREN_DEFAULT_DISK_MB", "10240", "Sandboxes",
+          "Default size of a sandbox's disk, MiB (16..1048576), with one inode per 16 KiB; writing past it is ENOSPC inside the "
+              + "sandbox. Per sandbox: limits.diskMb, limits.diskInodes."),
+      new Entry("WARREN_DISK_ALLOCATION", "sparse", "Sandboxes",
+          "sparse: a sandbox's disk takes host space as it is written (the sum of the limits may exceed the disk; a sandbox starts "
+              + "only when its disk can grow to its limit above WARREN_MIN_FREE_SPACE). reserved: its whole size is reserved "
+              + "(fallocate) when it is made."),
+      new Entry("WARREN_DISK_POOL", "2", "Sandboxes",
+          "Empty disks of the default size kept made and mounted ahead of demand (0..64; not with reserved allocation): a create "
+              + "takes one instead of attaching and mounting a disk. Each holds a loop device and a mount."),
       new Entry("WARREN_IDLE_TIMEOUT", "30m", "Sandboxes",
           "A sandbox with no API activity and no CPU use for this long is stopped (0: never). Per sandbox: idleTimeoutSeconds."),
       new Entry("WARREN_IDLE_CHECK_INTERVAL", "15s", "Sandboxes", "How often idleness is checked."),

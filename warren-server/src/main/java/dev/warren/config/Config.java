@@ -40,7 +40,9 @@ public record Config(
     Optional<java.net.URI> publicUrl,
     java.util.List<String> buildImages,
     EgressLimits egress,
-    SeccompAllow seccompAllow) {
+    SeccompAllow seccompAllow,
+    boolean reserveDisks,
+    int diskPool) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -51,8 +53,12 @@ public record Config(
     }
   }
 
-  /** Settings a caller may leave out of a sandbox create, and the limits' bounds. */
-  public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout) {
+  /**
+   * Settings a caller may leave out of a sandbox create, and the limits' bounds.
+   *
+   * @param diskMb size of a sandbox's disk ({@code WARREN_DEFAULT_DISK_MB}); its inodes follow from it
+   */
+  public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout, int diskMb) {
     public SandboxDefaults {
       Objects.requireNonNull(image, "image");
       Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -123,7 +129,12 @@ public record Config(
         s.integer("WARREN_DEFAULT_MEMORY_MB", 512, 16, 262144),
         s.integer("WARREN_DEFAULT_PIDS", 512, 8, 1_000_000),
         s.decimal("WARREN_DEFAULT_CPUS", 1.0, 0.01, 1024),
-        s.duration("WARREN_IDLE_TIMEOUT", Duration.ofMinutes(30)));
+        s.duration("WARREN_IDLE_TIMEOUT", Duration.ofMinutes(30)),
+        s.integer("WARREN_DEFAULT_DISK_MB", 10240, 16, 1_048_576));
+    String allocation = s.string("WARREN_DISK_ALLOCATION", "sparse");
+    if (!allocation.equals("sparse") && !allocation.equals("reserved")) {
+      throw new ConfigException("WARREN_DISK_ALLOCATION: expected sparse or reserved, got '" + allocation + "'");
+    }
     Optional<Path> crun = s.get("WARREN_CRUN").map(p -> {
       Path path = absolute("WARREN_CRUN", p);
       if (!Files.isExecutable(path)) {
@@ -148,7 +159,8 @@ public record Config(
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
         hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
         s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl), buildImages(s),
-        EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE));
+        EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE),
+        allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64));
   }
 
   /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */
@@ -196,6 +208,11 @@ public record Config(
     return new Logging(level, logDir, max, retention);
   }
 
+  /** How sandboxes get their disks (WARREN_DISK_ALLOCATION, WARREN_DISK_POOL, WARREN_MIN_FREE_SPACE, WARREN_DEFAULT_DISK_MB). */
+  public dev.warren.runtime.DiskPolicy diskPolicy() {
+    return new dev.warren.runtime.DiskPolicy(guards.minFreeSpace(), reserveDisks, sandboxDefaults.diskMb(), diskPool);
+  }
+
   /** Every setting but the database password, which must never reach a log or an error message. */
   @Override
   public String toString() {
@@ -205,7 +222,8 @@ public record Config(
         + proxyPort + ", maxSandboxes=" + maxSandboxes + ", sandboxDefaults=" + sandboxDefaults + ", crun=" + crun
         + ", idleCheckInterval=" + idleCheckInterval + ", browserPool=" + browserPool + ", mirror=" + mirror + ", guards=" + guards
         + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
-        + publicUrl + "]";
+        + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow
+        + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + "]";
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

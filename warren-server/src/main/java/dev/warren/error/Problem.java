@@ -13,6 +13,8 @@ public enum Problem {
   TOO_LARGE(413, "too-large", "Too large"),
   IMAGE_NOT_BUILT(422, "image-not-built", "Image not built"),
   LIMIT_EXCEEDED(429, "limit-exceeded", "Limit exceeded"),
+  /** The sandbox's own disk is full (its limits.diskMb or diskInodes): the host has room. */
+  SANDBOX_DISK_FULL(507, "sandbox-disk-full", "Sandbox disk full"),
   UNAVAILABLE(503, "runtime-unavailable", "Runtime unavailable"),
   SHUTTING_DOWN(503, "shutting-down", "Shutting down"),
   INTERNAL(500, "internal", "Internal error");

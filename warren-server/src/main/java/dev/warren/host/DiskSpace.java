@@ -50,6 +50,9 @@ public final class DiskSpace {
   /** Whether {@code t} or one of its causes is a full disk. */
   public static boolean isNoSpace(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof NoSpaceException) {
+        return true;
+      }
       if (c instanceof SyscallException se && (se.errno() == ENOSPC || se.errno() == EDQUOT)) {
         return true;
       }

@@ -39,6 +39,7 @@ public final class Syscalls {
   public static final int EISDIR = 21;
   public static final int ENOTEMPTY = 39;
   public static final int ELOOP = 40;
+  /** Namespace type for {@link #setns}: a network namespace. */
   public static final int CLONE_NEWNET = 0x40000000;
 
   private static final int OPEN_TREE_CLONE = 1;
@@ -52,7 +53,7 @@ public final class Syscalls {
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final StructLayout STATE = Linker.Option.captureStateLayout();
+  static final StructLayout STATE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
 
@@ -98,9 +99,9 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
   private static final MethodHandle POLL = fn("poll",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle KILL = fn("kill",
-      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final MethodHandle SETNS = fn("setns",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+  private static final MethodHandle KILL = fn("kill",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -109,7 +110,7 @@ public final class Syscalls {
 
   private Syscalls() {}
 
-  private static MethodHandle fn(String name, FunctionDescriptor d, boolean variadicAfter3) {
+  static MethodHandle fn(String name, FunctionDescriptor d, boolean variadicAfter3) {
     MemorySegment sym = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc lacks " + name));
     return variadicAfter3
         ? LINKER.downcallHandle(sym, d, CAPTURE, Linker.Option.firstVariadicArg(3))
@@ -137,7 +138,7 @@ public final class Syscalls {
     }
   }
 
-  private static SyscallException fail(String call, String subject, MemorySegment state) {
+  static SyscallException fail(String call, String subject, MemorySegment state) {
     int errno = (int) ERRNO.get(state, 0L);
     return new SyscallException(call, subject, errno, strerror(errno));
   }
@@ -355,18 +356,10 @@ public final class Syscalls {
     }
   }
 
-  /** kill(2); false when the process does not exist (or may not be signalled). */
-  public static boolean kill(long pid, int signal) {
-    try (Arena a = Arena.ofConfined()) {
-      return (int) KILL.invokeExact(a.allocate(STATE), (int) pid, signal) == 0;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
-    }
-  }
-
   /**
-   * setns(2): moves the calling thread into the namespace {@code fd} refers to ({@code nstype} e.g.
-   * {@link #CLONE_NEWNET}). Per thread: call it on a platform thread, never a virtual one.
+   * setns(2): moves the calling thread into the namespace {@code fd} refers to ({@code nstype}
+   * names its kind, e.g. {@link #CLONE_NEWNET}). Only that thread moves; call it on a platform
+   * thread of its own, never a virtual thread (whose carrier would move with it).
    */
   public static void setns(int fd, int nstype) {
     try (Arena a = Arena.ofConfined()) {
@@ -380,6 +373,16 @@ public final class Syscalls {
       throw new IllegalStateException(t);
     }
   }
+
+  /** kill(2); false when the process does not exist (or may not be signalled). */
+  public static boolean kill(long pid, int signal) {
+    try (Arena a = Arena.ofConfined()) {
+      return (int) KILL.invokeExact(a.allocate(STATE), (int) pid, signal) == 0;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
 
   /** Waits up to {@code timeoutMillis} for {@code fd} to be readable; true when it is. */
   public static boolean pollIn(int fd, int timeoutMillis) {

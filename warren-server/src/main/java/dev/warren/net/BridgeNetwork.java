@@ -61,6 +61,11 @@ final class BridgeNetwork implements Network {
     return instance.name() + "-" + sandboxId;
   }
 
+  @Override
+  public Path netnsPath(String sandboxId) {
+    return NETNS_DIR.resolve(netnsName(sandboxId));
+  }
+
   private String bridge() {
     return instance.bridge();
   }

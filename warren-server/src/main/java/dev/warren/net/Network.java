@@ -46,6 +46,9 @@ public interface Network extends AutoCloseable {
 
   String netnsName(String sandboxId);
 
+  /** Where the sandbox's network namespace is pinned while it runs (for setns). */
+  java.nio.file.Path netnsPath(String sandboxId);
+
   /** Removes the bridge and the firewall tables (teardown; no sandbox may still be attached). */
   void remove();
 

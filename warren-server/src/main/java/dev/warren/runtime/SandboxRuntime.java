@@ -20,8 +20,8 @@ public interface SandboxRuntime extends AutoCloseable {
    * seccomp filter that refuses what {@code seccompAllow} does not re-allow.
    */
   static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch, dev.warren.config.SeccompAllow seccompAllow) {
-    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, seccompAllow);
+      FileWatch watch, dev.warren.config.SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
+    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, seccompAllow, diskPolicy);
   }
 
   String name();
@@ -97,7 +97,18 @@ public interface SandboxRuntime extends AutoCloseable {
     }
   }
 
-  /** cgroup figures of a running sandbox. */
+  /**
+   * Opens a TCP connection to {@code 127.0.0.1:port} inside the running sandbox {@code id}: a
+   * listener on the sandbox's own loopback, which no one on the host's network or in another
+   * sandbox reaches (DevTools, VNC). The channel is connected, in blocking mode, and the caller's to
+   * close. A Guest call: nothing above the runtime knows how it gets in.
+   *
+   * @throws SandboxRuntimeException when the sandbox has no network, or nothing accepts the
+   *     connection within {@code timeout}
+   */
+  java.nio.channels.SocketChannel connect(String id, int port, java.time.Duration timeout);
+
+  /** cgroup figures of a running sandbox, and its disk's when it has one of its own. */
   Optional<Usage> usage(String id);
 
   /** Host uid that is root inside the sandbox of slot {@code slot}. */

@@ -1,11 +1,15 @@
 package dev.warren.sandbox;
 
 import dev.warren.error.Problem;
+import dev.warren.host.DiskSpace;
 import dev.warren.host.SyscallException;
 import dev.warren.host.Syscalls;
+import dev.warren.runtime.Limits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -36,11 +40,13 @@ public final class SandboxFiles {
   private final String sandboxId;
   private final Path root;
   private final long rootUid;
+  private final Limits limits;
 
-  SandboxFiles(String sandboxId, Path root, long rootUid) {
+  SandboxFiles(String sandboxId, Path root, long rootUid, Limits limits) {
     this.sandboxId = sandboxId;
     this.root = root;
     this.rootUid = rootUid;
+    this.limits = limits;
   }
 
   static String checkPath(String path) {
@@ -89,9 +95,22 @@ public final class SandboxFiles {
       case Syscalls.EEXIST -> new SandboxException(Problem.CONFLICT, path + " already exists");
       case Syscalls.ENOTEMPTY -> new SandboxException(Problem.CONFLICT, path + " is a directory that is not empty (use recursive=true)");
       case 18 -> SandboxException.invalidField("path", path + " crosses into a special filesystem Warren does not serve");
-      case 28 -> new SandboxException(Problem.UNAVAILABLE, "no space left on the disk holding " + sandboxId, e);
+      case DiskSpace.ENOSPC -> diskFull(path, e);
       default -> new SandboxException(Problem.INVALID_INPUT, "cannot access " + path + " in " + sandboxId + ": " + e.getMessage(), e);
     };
+  }
+
+  /**
+   * ENOSPC while writing into the sandbox: its own disk is full (507), or, for a sandbox without
+   * one, the data directory's disk (503 naming it).
+   */
+  private SandboxException diskFull(String path, Exception cause) {
+    if (!limits.hasDisk()) {
+      return new SandboxException(Problem.UNAVAILABLE, "no space left on the disk holding " + sandboxId, cause);
+    }
+    return new SandboxException(Problem.SANDBOX_DISK_FULL, "cannot write " + path + ": the disk of sandbox " + sandboxId
+        + " is full (limits.diskMb " + limits.diskMb() + ", limits.diskInodes " + limits.diskInodes()
+        + "); delete files in it, or give a new sandbox a larger limits.diskMb or limits.diskInodes");
   }
 
   private static Path fdPath(int fd) {
@@ -160,7 +179,8 @@ public final class SandboxFiles {
       try {
         Syscalls.fchown(fd, (int) rootUid, (int) rootUid);
         Syscalls.fchmod(fd, mode.orElse(existingMode));
-        try (OutputStream out = Files.newOutputStream(fdPath(fd), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(fdPath(fd), StandardOpenOption.WRITE)) {
+          OutputStream out = Channels.newOutputStream(ch);
           byte[] buf = new byte[1 << 16];
           int n;
           while ((n = in.read(buf)) >= 0) {
@@ -168,7 +188,18 @@ public final class SandboxFiles {
             if (written > maxBytes) {
               throw new SandboxException(Problem.TOO_LARGE, "upload to " + path + " is larger than the limit of " + maxBytes + " bytes");
             }
-            out.write(buf, 0, n);
+            try {
+              out.write(buf, 0, n);
+            } catch (IOException e) {
+              if (DiskSpace.isNoSpace(e)) {
+                throw diskFull(path, e);
+              }
+              throw e;
+            }
+          }
+          if (limits.hasDisk()) {
+            // a disk image is written back to the host later: only a sync learns that the host had no room for it
+            ch.force(false);
           }
         }
       } catch (IOException e) {

@@ -154,7 +154,11 @@ final class SandboxRepository {
     spec.env().forEach(env::put);
     ObjectNode labels = n.putObject("labels");
     spec.labels().forEach(labels::put);
-    n.putObject("limits").put("memoryMb", spec.limits().memoryMb()).put("pids", spec.limits().pids()).put("cpus", spec.limits().cpus());
+    ObjectNode limits = n.putObject("limits").put("memoryMb", spec.limits().memoryMb()).put("pids", spec.limits().pids())
+        .put("cpus", spec.limits().cpus());
+    if (spec.limits().hasDisk()) {
+      limits.put("diskMb", spec.limits().diskMb()).put("diskInodes", spec.limits().diskInodes());
+    }
     ObjectNode egress = n.putObject("egress");
     var allow = egress.putArray("allow");
     spec.egress().allow().forEach(allow::add);
@@ -176,7 +180,9 @@ final class SandboxRepository {
     Optional<URI> upstream = n.path("egress").hasNonNull("upstreamProxy")
         ? Optional.of(URI.create(n.path("egress").path("upstreamProxy").asString())) : Optional.empty();
     return new SandboxSpec(image, env, labels,
-        new Limits(l.path("memoryMb").asInt(), l.path("pids").asInt(), l.path("cpus").asDouble()),
+        // sandboxes stored before disk limits have none: their changes stay in a plain directory
+        new Limits(l.path("memoryMb").asInt(), l.path("pids").asInt(), l.path("cpus").asDouble(), l.hasNonNull("diskMb") ? l.path("diskMb").asInt() : Limits.NO_DISK,
+            l.hasNonNull("diskInodes") ? l.path("diskInodes").asLong() : Limits.NO_DISK),
         new EgressPolicy(allow, upstream), Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()),
         n.hasNonNull("desktop") ? Optional.of(new Desktop(n.path("desktop").path("width").asInt(), n.path("desktop").path("height").asInt()))
             : Optional.empty());

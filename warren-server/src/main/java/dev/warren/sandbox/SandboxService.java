@@ -483,7 +483,12 @@ public final class SandboxService {
   /** The files of a running sandbox. Counts as activity. */
   public SandboxFiles files(String id) {
     Sandbox s = requireRunning(id, "access the files of");
-    return new SandboxFiles(id, runtime.rootfs(id), runtime.rootUid(s.slot()));
+    return new SandboxFiles(id, runtime.rootfs(id), runtime.rootUid(s.slot()), s.spec().limits());
+  }
+
+  /** Resource use of a running sandbox; empty when it is not running. */
+  public Optional<dev.warren.runtime.Usage> usage(Sandbox s) {
+    return s.state() == SandboxState.RUNNING ? runtime.usage(s.id()) : Optional.empty();
   }
 
   /** Deletes a directory tree by running rm inside the sandbox, where it cannot reach anything else. */

@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts the desktop of every sandbox that asked for one, at each start of the sandbox: Xvfb on
- * display {@code :99} at the asked size, then x11vnc on it, listening on the sandbox's own address
- * (inside its network namespace, reached by the controller over the bridge; bridge port isolation
- * keeps other sandboxes out). The configuration is given on the command lines at start, never
+ * display {@code :99} at the asked size, then x11vnc on it, listening on the sandbox's own loopback
+ * alone, without a password: nothing outside the sandbox reaches it but the controller, which
+ * connects to it inside the sandbox ({@link SandboxRuntime#connect}). The configuration is given on the command lines at start, never
  * written into the image. Registered before the browser service, so a headed Chromium finds its
  * display. Stateless; thread-safe.
  */
@@ -65,10 +65,33 @@ public final class Desktops implements SandboxListener {
     runtime.spawn(s.id(), new ExecSpec(List.of("Xvfb", display, "-screen", "0", d.width() + "x" + d.height() + "x24", "-nolisten", "tcp",
         "-dpi", "96"), env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
     awaitDisplay(s.id());
-    runtime.spawn(s.id(), new ExecSpec(List.of("x11vnc", "-display", display, "-rfbport", Integer.toString(Desktop.VNC_PORT),
-        "-listen", s.address(), "-noipv6", "-forever", "-shared", "-nopw", "-quiet", "-xkb", "-noxrecord", "-noxfixes", "-wait", "10",
-        "-defer", "10"), env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
+    startVnc(s.id());
     log.info("desktop of {} ({}x{}) started in {} ms", s.id(), d.width(), d.height(), (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** x11vnc on the display, on the sandbox's loopback alone, without a password: only the controller reaches it. */
+  private void startVnc(String id) {
+    runtime.spawn(id, new ExecSpec(List.of("x11vnc", "-display", ":" + Desktop.DISPLAY, "-rfbport", Integer.toString(Desktop.VNC_PORT),
+        "-localhost", "-noipv6", "-forever", "-shared", "-nopw", "-quiet", "-xkb", "-noxrecord", "-noxfixes", "-wait", "10",
+        "-defer", "10"), Map.of(MARK, id), Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
+  }
+
+  /**
+   * For a running sandbox this controller adopted at start-up: an x11vnc that an older Warren
+   * started on the sandbox's address (open to the host's network) is replaced by one on loopback,
+   * which is also the only one the controller can reach now. The viewers of the old one are cut.
+   */
+  public void adopted(Sandbox s) {
+    if (s.spec().desktop().isEmpty()) {
+      return;
+    }
+    ExecResult r = runtime.exec(s.id(), new ExecSpec(List.of("sh", "-c", "if ss -Hltn \"sport = :$1\" | grep -v \" 127.0.0.1:$1 \" | grep -q .; "
+        + "then pkill -x x11vnc; echo replaced; fi", "adopt", Integer.toString(Desktop.VNC_PORT)), Map.of(), Optional.empty(), new byte[0],
+        Duration.ofSeconds(10), 4096));
+    if (new String(r.stdout(), StandardCharsets.UTF_8).contains("replaced")) {
+      startVnc(s.id());
+      log.info("the VNC server of {}, started by an older Warren on the sandbox's address, now listens on its loopback alone", s.id());
+    }
   }
 
   /** Xvfb is ready when its socket exists. */

@@ -7,7 +7,6 @@ import dev.warren.browser.BrowserState;
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
 import dev.warren.store.Store;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -175,7 +174,6 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
 
   private void openScreencast(Channel ch, BrowserSession b) {
     try {
-      BrowserService.Target t = browsers.connectTarget(b.id());
       Optional<String> front = browsers.devtoolsJson(b.id(), "/json/list").flatMap(list -> {
         for (JsonNode n : list) {
           if (n.path("type").asString().equals("page")) {
@@ -184,8 +182,7 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
         }
         return Optional.empty();
       });
-      Screencast s = Screencast.open(b.id(), URI.create("ws://" + t.address() + ":" + t.port() + t.browserPath()), front, ch.width(),
-          ch.height(), ch);
+      Screencast s = Screencast.open(b.id(), browsers.cdp(b.id(), Screencast.CALL), front, ch.width(), ch.height(), ch);
       if (!ch.opened(s)) {
         closeQuietly(s);
       } else {

@@ -1,7 +1,6 @@
 package dev.warren.stream;
 
 import dev.warren.browser.CdpClient;
-import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,7 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class Screencast implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Screencast.class);
   static final int QUALITY = 70;
-  private static final Duration CALL = Duration.ofSeconds(5);
+  static final Duration CALL = Duration.ofSeconds(5);
 
   /** Where frames and news go; called on the connection's reader thread: must not block. */
   interface Sink {
@@ -66,11 +65,11 @@ final class Screencast implements AutoCloseable {
   }
 
   /**
-   * Connects to the browser target at {@code browserWs} and attaches to the page in front:
-   * {@code frontPageId}, the first page DevTools lists (most recently active), else a new one.
+   * Takes over {@code cdp} (a client of the browser target, which it closes) and attaches to the
+   * page in front: {@code frontPageId}, the first page DevTools lists (most recently active), else
+   * a new one.
    */
-  static Screencast open(String browserId, URI browserWs, Optional<String> frontPageId, int maxWidth, int maxHeight, Sink sink) {
-    CdpClient cdp = CdpClient.connect(browserWs, CALL);
+  static Screencast open(String browserId, CdpClient cdp, Optional<String> frontPageId, int maxWidth, int maxHeight, Sink sink) {
     Screencast s = new Screencast(browserId, cdp, sink, maxWidth, maxHeight);
     try {
       cdp.onEvent(s::event);

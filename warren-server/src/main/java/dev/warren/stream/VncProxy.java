@@ -2,6 +2,8 @@ package dev.warren.stream;
 
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.SandboxRuntimeException;
 import dev.warren.sandbox.Desktop;
 import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxListener;
@@ -10,9 +12,8 @@ import dev.warren.sandbox.SandboxState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * VNC over WebSocket for desktop sandboxes: each viewer gets its own TCP connection to the
- * sandbox's x11vnc ({@code <address>:5900}, inside its network namespace) and RFB bytes are
+ * sandbox's x11vnc ({@code 127.0.0.1:5900} inside the sandbox, opened by the runtime) and RFB bytes are
  * relayed both ways as they come, one virtual thread per direction. A viewer that connects while
  * the sandbox (re)starts waits for it. When a sandbox stops, its viewers are closed: with
  * {@link CloseCode#GENERATION_CHANGED} for a restart (the reason names both generations), else
@@ -34,6 +35,7 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
   static final Duration CONNECT_WAIT = Duration.ofSeconds(10);
 
   private final SandboxService sandboxes;
+  private final SandboxRuntime runtime;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -42,7 +44,7 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
     private final String sandboxId;
     private final VncSocket socket;
     private volatile long generation = -1;
-    private volatile Socket upstream;
+    private volatile SocketChannel upstream;
     private final java.util.concurrent.CompletableFuture<OutputStream> out = new java.util.concurrent.CompletableFuture<>();
 
     Link(String sandboxId, VncSocket socket) {
@@ -51,8 +53,9 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
     }
   }
 
-  public VncProxy(SandboxService sandboxes) {
+  public VncProxy(SandboxService sandboxes, SandboxRuntime runtime) {
     this.sandboxes = sandboxes;
+    this.runtime = runtime;
     sandboxes.addListener(this);
   }
 
@@ -105,9 +108,10 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
       return;
     }
     l.generation = s.generation();
-    Socket up = connectUpstream(s);
+    SocketChannel up = connectUpstream(s);
     if (up == null) {
-      end(l, CloseCode.NOT_RUNNING, "the VNC server of " + s.id() + " does not answer on " + s.address() + ":" + Desktop.VNC_PORT);
+      end(l, CloseCode.NOT_RUNNING, "the VNC server of " + s.id() + " does not answer on port " + Desktop.VNC_PORT + " within "
+          + CONNECT_WAIT.toSeconds() + " s");
       return;
     }
     l.upstream = up;
@@ -116,8 +120,8 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
       return;
     }
     try {
-      l.out.complete(up.getOutputStream());
-      InputStream in = up.getInputStream();
+      l.out.complete(up.socket().getOutputStream());
+      InputStream in = up.socket().getInputStream();
       byte[] buf = new byte[64 * 1024];
       int n;
       while ((n = in.read(buf)) > 0) {
@@ -156,20 +160,13 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
   }
 
   /** x11vnc listens a moment after the sandbox starts: retry until it does. */
-  private static Socket connectUpstream(Sandbox s) {
+  private SocketChannel connectUpstream(Sandbox s) {
     long deadline = System.nanoTime() + CONNECT_WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      Socket sock = new Socket();
       try {
-        sock.setTcpNoDelay(true);
-        sock.connect(new InetSocketAddress(s.address(), Desktop.VNC_PORT), 1000);
-        return sock;
-      } catch (IOException e) {
-        try {
-          sock.close();
-        } catch (IOException ignored) {
-          // nothing to release
-        }
+        return runtime.connect(s.id(), Desktop.VNC_PORT, Duration.ofSeconds(1));
+      } catch (SandboxRuntimeException e) {
+        log.debug("VNC of {} not there yet: {}", s.id(), e.getMessage());
         sleep(50);
       }
     }
@@ -201,7 +198,7 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
   }
 
   private static void closeUpstream(Link l) {
-    Socket up = l.upstream;
+    SocketChannel up = l.upstream;
     if (up != null) {
       try {
         up.close();

@@ -59,6 +59,13 @@ class CliTest {
       WarrenCli.Result failed = WarrenCli.run(warren.server().env(), "sandbox", "exec", id, "ls", "-d", "/nope");
       assertThat(failed.code()).isEqualTo(2);
       assertThat(failed.output()).contains("/nope");
+      // several words are argv, quoted as they are; one word is a shell line; a leading -- is dropped
+      WarrenCli.Result argv = WarrenCli.run(warren.server().env(), "sandbox", "exec", id, "--", "sh", "-c", "echo \"$1 it's\" | tr a-z A-Z", "x",
+          "here");
+      assertThat(argv.code()).as("%s", argv).isZero();
+      assertThat(argv.output()).isEqualTo("HERE IT'S");
+      WarrenCli.Result line = WarrenCli.run(warren.server().env(), "sandbox", "exec", id, "echo a b | wc -w");
+      assertThat(line.output().strip()).isEqualTo("2");
 
       JsonNode listed = JSON.readTree(WarrenCli.run(warren.server().env(), "sandbox", "ls", "--label", "made-by=cli-test", "--state", "running", "-o", "json")
           .output());

@@ -98,7 +98,7 @@ class SdkLifecycleTest {
     var spec = SandboxSpec.builder()
         .env("GREETING", "hello $HOME \"quoted\" ünïcode").env("EMPTY", "")
         .label("suite", "sdk-spec").label("owner", "a b&c=d/é")
-        .memoryMb(256).pids(128).cpus(0.5)
+        .memoryMb(256).pids(128).cpus(0.5).diskMb(96)
         .idleTimeout(Duration.ofMinutes(10))
         .build();
     try (Sandbox sbx = warren.sandboxes().create(spec)) {
@@ -112,7 +112,8 @@ class SdkLifecycleTest {
       assertThat(info.address()).hasValueSatisfying(a -> assertThat(a).matches("\\d+\\.\\d+\\.\\d+\\.\\d+"));
       assertThat(info.env()).isEqualTo(Map.of("GREETING", "hello $HOME \"quoted\" ünïcode", "EMPTY", ""));
       assertThat(info.labels()).isEqualTo(Map.of("suite", "sdk-spec", "owner", "a b&c=d/é"));
-      assertThat(info.limits()).isEqualTo(Limits.of(256, 128, 0.5));
+      // the disk gets one inode per 16 KiB unless asked otherwise
+      assertThat(info.limits()).isEqualTo(Limits.of(256, 128, 0.5).withDiskMb(96).withDiskInodes(96 * 64));
       assertThat(info.egress()).isEqualTo(EgressPolicy.DENY_ALL);
       assertThat(info.idleTimeout()).contains(Duration.ofMinutes(10));
       assertThat(info.startedAt()).isPresent();
@@ -125,6 +126,8 @@ class SdkLifecycleTest {
       assertThat(cgroupValue(sbx.id(), "memory.limit_in_bytes", "memory.max")).isEqualTo(Long.toString(256L << 20));
       assertThat(cgroupValue(sbx.id(), "pids.max")).isEqualTo("128");
       assertThat(cgroupValue(sbx.id(), "cpu.cfs_quota_us", "cpu.max")).isIn("50000", "50000 100000");
+      assertThat(sbx.exec("df -k --output=size / | tail -1").stdout().strip()).as("the disk's size, less ext4's metadata")
+          .satisfies(kib -> assertThat(Long.parseLong(kib)).isBetween(90L * 1024, 96L * 1024));
       ExecResult hog = sbx.exec("head -c 400M /dev/zero | tail > /dev/null; echo status=$?");
       assertThat(hog.stdout()).isEqualTo("status=137\n");
       assertThat(sbx.refresh().state()).isEqualTo(SandboxState.RUNNING);

@@ -16,7 +16,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * The data directory's filesystem fills up (a small ext4 of its own): calls that write answer 503
  * naming the disk, nothing stored is damaged or left half-written, reads keep working, and
- * service resumes as soon as space is freed, without a restart.
+ * service resumes as soon as space is freed, without a restart. Sandboxes get 24 MiB disks: a
+ * disk must be able to grow to its limit on the data directory's filesystem, and the default of
+ * 10 GiB does not fit on 128 MiB.
  */
 class DiskFullTest {
   private static final long MIB = 1 << 20;
@@ -61,7 +63,8 @@ class DiskFullTest {
   @Test
   void belowTheFreeSpaceReserveWritesAre503NamingTheDiskAndServiceResumesWhenSpaceIsFreed() throws Exception {
     try (LoopDisk disk = LoopDisk.create(128);
-         TestWarren warren = TestWarren.startIn(disk.mountPoint(), disk.beside("server.log"), Map.of("WARREN_MIN_FREE_SPACE", "24m"));
+         TestWarren warren = TestWarren.startIn(disk.mountPoint(), disk.beside("server.log"), Map.of("WARREN_MIN_FREE_SPACE", "24m",
+             "WARREN_DEFAULT_DISK_MB", "24"));
          AutoCloseable unfill = () -> disk.delete("filler")) {
       String[] s = setUp(warren);
       String id = s[0];
@@ -105,7 +108,8 @@ class DiskFullTest {
   void aCompletelyFullDiskFailsWritesCleanlyCorruptsNothingAndRecovers() throws Exception {
     // no reserve: the writes themselves meet ENOSPC (SQLite, the sandbox's files, the runtime's directories)
     try (LoopDisk disk = LoopDisk.create(128);
-         TestWarren warren = TestWarren.startIn(disk.mountPoint(), disk.beside("server.log"), Map.of("WARREN_MIN_FREE_SPACE", "0"));
+         TestWarren warren = TestWarren.startIn(disk.mountPoint(), disk.beside("server.log"), Map.of("WARREN_MIN_FREE_SPACE", "0",
+             "WARREN_DEFAULT_DISK_MB", "24"));
          AutoCloseable unfill = () -> disk.delete("filler")) {
       String[] s = setUp(warren);
       String id = s[0];

@@ -64,7 +64,9 @@ class SandboxStoreTest {
     }
 
     static Sandbox sandbox(String id, int slot, Map<String, String> labels) {
-      SandboxSpec spec = new SandboxSpec("base", Map.of("K", "v with 'quotes' and ünïcode"), labels, new Limits(256, 100, 0.5),
+      // sandbox "b" was made before disk limits: it has none
+      Limits limits = id.equals("sbx_b") ? new Limits(256, 100, 0.5, Limits.NO_DISK, Limits.NO_DISK) : new Limits(256, 100, 0.5, 64, 4096);
+      SandboxSpec spec = new SandboxSpec("base", Map.of("K", "v with 'quotes' and ünïcode"), labels, limits,
           new EgressPolicy(List.of("example.com:443"), Optional.of(URI.create("http://u:p@proxy:3128"))), Duration.ofMinutes(5));
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       return new Sandbox(id, SandboxState.CREATING, Optional.empty(), spec, "sha256:abc", 1, slot, "10.200.0." + (slot + 2), now,
@@ -81,6 +83,8 @@ class SandboxStoreTest {
         return null;
       });
       assertThat(repo.find("sbx_a")).contains(a);
+      assertThat(repo.find("sbx_a").orElseThrow().spec().limits().diskMb()).isEqualTo(64);
+      assertThat(repo.find("sbx_b").orElseThrow().spec().limits().hasDisk()).isFalse();
       Sandbox running = new Sandbox(b.id(), SandboxState.RUNNING, Optional.empty(), b.spec(), b.imageDigest(), 2, b.slot(), b.address(),
           b.createdAt(), Optional.of(b.createdAt().plusSeconds(1)), Optional.empty(), b.lastActivityAt());
       repo.update(running);

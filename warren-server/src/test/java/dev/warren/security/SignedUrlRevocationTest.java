@@ -46,6 +46,26 @@ class SignedUrlRevocationTest {
       String vncUrl = vncMade.json().path("url").asString();
       String adminCdpUrl = warren.get("/v1/browsers/" + brw).json().path("cdpUrl").asString();
       String box = warren.createSandbox("{}");
+      Resp rootMade = warren.send("POST", "/v1/browsers/" + brw + "/devtools-root", HttpRequest.BodyPublishers.noBody(), Map.of(), tenant);
+      assertThat(rootMade.status()).as(rootMade.toString()).isEqualTo(200);
+      URI root = URI.create(rootMade.json().path("browserUrl").asString() + "/json/version");
+      Resp fromRoot = plainGet(root);
+      assertThat(fromRoot.status()).as(fromRoot.toString()).isEqualTo(200);
+      String rootCdpUrl = fromRoot.json().path("webSocketDebuggerUrl").asString();
+      Resp session = warren.send("POST", "/v1/sandboxes/" + box + "/sessions", HttpRequest.BodyPublishers.ofString("{}"),
+          Map.of("Content-Type", "application/json"), tenant);
+      assertThat(session.status()).as(session.toString()).isEqualTo(201);
+      String sessionPath = "/v1/sandboxes/" + box + "/sessions/" + session.json().path("id").asString();
+      Resp sleeping = warren.send("POST", sessionPath + "/commands", HttpRequest.BodyPublishers.ofString(
+          "{\"command\": \"echo started; sleep 120\", \"async\": true}"), Map.of("Content-Type", "application/json"), tenant);
+      assertThat(sleeping.status()).as(sleeping.toString()).isEqualTo(202);
+      java.net.http.HttpClient sseClient = java.net.http.HttpClient.newHttpClient();
+      java.util.concurrent.BlockingQueue<String> sseLines = new java.util.concurrent.LinkedBlockingQueue<>();
+      java.util.concurrent.CompletableFuture<?> sse = sseClient.sendAsync(HttpRequest.newBuilder(warren.base().resolve(
+          sessionPath + "/commands/" + sleeping.json().path("id").asString() + "/logs?follow=true"))
+          .header("Authorization", "Bearer " + tenant).build(), java.net.http.HttpResponse.BodyHandlers.ofLines())
+          .thenAccept(r -> r.body().forEach(sseLines::add));
+      assertThat(awaitLine(sseLines, "event: output")).as("the followed output of a running command").isNotNull();
       DashboardLogin login = DashboardLogin.of(warren, tenant);
       assertThat(login.get(warren, "/v1/sandboxes").status()).isEqualTo(200);
 
@@ -69,6 +89,10 @@ class SignedUrlRevocationTest {
           assertThat(closed.code()).as("%s", closed).isEqualTo(4003);
           assertThat(closed.reason()).contains("revoked");
         }
+        // a followed command output (Server-Sent Events) opened with the token ends too, saying why
+        sse.get(CLOSE_WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(String.join("\n", sseLines)).contains("revoked").doesNotContain("event: exit");
+        sseClient.close();
         // what the admin token made is untouched
         assertThat(adminCdp.closed).isNotDone();
         assertThat(version(adminCdp, 2)).contains("Chrome");
@@ -79,6 +103,11 @@ class SignedUrlRevocationTest {
       }
 
       // nothing the revoked token made opens anything any more
+      Resp rootAfter = plainGet(root);
+      assertThat(rootAfter.status()).as("the tenant's DevTools root port: %s", rootAfter).isEqualTo(403);
+      assertThat(rootAfter.text()).contains("revoked").doesNotContain("wst.");
+      assertThatThrownBy(() -> WsClient.open(URI.create(rootCdpUrl), false))
+          .satisfies(e -> assertThat(handshake(e).getResponse().statusCode()).isEqualTo(403));
       Resp json = warren.send("GET", "/v1/browsers/" + brw + "/json/version?token=" + query(cdpUrl), HttpRequest.BodyPublishers.noBody(),
           Map.of(), null);
       assertThat(json.status()).as(json.toString()).isEqualTo(403);
@@ -109,6 +138,15 @@ class SignedUrlRevocationTest {
     }
   }
 
+  /** A GET with no credentials at all (a DevTools root port takes none: it knows its caller's uid). */
+  private static Resp plainGet(URI uri) throws Exception {
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+      java.net.http.HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      return new Resp(r.statusCode(), r.body(), r);
+    }
+  }
+
   private static URI live(TestWarren warren, String brw, String viewer, String token) {
     return URI.create("ws://" + warren.base().getAuthority() + "/v1/browsers/" + brw + "/live?viewer=" + viewer + "&token=" + token);
   }
@@ -121,6 +159,17 @@ class SignedUrlRevocationTest {
     cdp.send("{\"id\": " + id + ", \"method\": \"Browser.getVersion\"}");
     JsonNode r = cdp.await(m -> m.path("id").asInt() == id, Duration.ofSeconds(20), "answer " + id);
     return r.path("result").path("product").asString();
+  }
+
+  private static String awaitLine(java.util.concurrent.BlockingQueue<String> lines, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      String line = lines.poll(500, TimeUnit.MILLISECONDS);
+      if (line != null && line.contains(text)) {
+        return line;
+      }
+    }
+    return null;
   }
 
   private static boolean awaitOutput(WsClient pty, String text) throws InterruptedException {

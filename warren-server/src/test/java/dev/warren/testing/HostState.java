@@ -28,6 +28,21 @@ public final class HostState {
     return out;
   }
 
+  /** The per-mount options (field 6 of /proc/self/mountinfo) of the mount at {@code mountPoint}; empty if none. */
+  public static List<String> mountOptions(Path mountPoint) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] f = line.split(" ");
+        if (f[4].equals(mountPoint.toString())) {
+          return List.of(f[5].split(","));
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return List.of();
+  }
+
   /** Entries of /run/netns whose name contains {@code fragment}. */
   public static List<String> netnsContaining(String fragment) {
     return list(Path.of("/run/netns"), fragment);
@@ -129,6 +144,7 @@ public final class HostState {
     processesOf(sandboxId).forEach(p -> out.add("process " + p));
     processesInCgroupsOf(sandboxId).stream().filter(p -> !out.contains("process " + p)).forEach(p -> out.add("process " + p
         + " (in its cgroups)"));
+    loopDevicesBacking(sandboxId).forEach(d -> out.add("loop device " + d));
     return out;
   }
 
@@ -142,6 +158,22 @@ public final class HostState {
     Path dir = warren.dataDir().resolve("sandboxes").resolve(sandboxId);
     if (Files.exists(dir)) {
       out.add("directory " + dir);
+    }
+    return out;
+  }
+
+  /** Loop devices ({@code /dev/loopN: backing file}) whose backing file's path contains {@code fragment}. */
+  public static List<String> loopDevicesBacking(String fragment) {
+    List<String> out = new ArrayList<>();
+    for (String dev : list(Path.of("/sys/block"), "loop")) {
+      try {
+        String file = Files.readString(Path.of("/sys/block", dev, "loop", "backing_file")).strip();
+        if (file.contains(fragment)) {
+          out.add("/dev/" + dev + ": " + file);
+        }
+      } catch (IOException e) {
+        // not attached
+      }
     }
     return out;
   }

@@ -142,6 +142,12 @@ final class Agent implements AutoCloseable {
     } else {
       has.append('-');
     }
+    // the answer files exist before the command runs, so one that uses up the sandbox's disk (its
+    // inodes, its blocks) cannot keep the agent from answering: an exit code or a pid is a few
+    // bytes, which live in the file's inode (see DiskTemplates)
+    for (String answer : kind.equals("exec") ? List.of(".pid", ".out", ".err", ".exit") : List.of(".pid")) {
+      dir.createEmpty(id + answer);
+    }
     waiting.put(id + waitFor, new CompletableFuture<>());
     ctl.write((kind + " " + id + " " + marker + " " + has + "\n").getBytes(StandardCharsets.UTF_8));
     return id;

@@ -5,6 +5,7 @@ import dev.warren.host.Instance;
 import dev.warren.host.Tool;
 import dev.warren.host.ToolException;
 import dev.warren.net.Network;
+import dev.warren.runtime.DiskPolicy;
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.FileWatch;
@@ -21,12 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -54,15 +51,17 @@ public final class CrunRuntime implements SandboxRuntime {
   private final Cgroups cgroups;
   private final Execs execs;
   private final ContainerEnd ends;
+  private final DiskLimit disks;
   private final SeccompAllow seccompAllow;
   private volatile Seccomp.Filter seccomp;
+  private final NetnsDialer dialer = new NetnsDialer();
   private volatile long maxFiles = 16384;
 
   private final FileWatch watch;
   private final java.util.concurrent.ConcurrentHashMap<String, Agent> agents = new java.util.concurrent.ConcurrentHashMap<>();
 
   public CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch, SeccompAllow seccompAllow) {
+      FileWatch watch, SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
     this.watch = watch;
     this.seccompAllow = seccompAllow;
     this.instance = instance;
@@ -77,6 +76,7 @@ public final class CrunRuntime implements SandboxRuntime {
     this.cgroups = new Cgroups(instance);
     this.execs = new Execs(this::crunArgv, cgroups);
     this.ends = new ContainerEnd(crunRoot, this::crunArgv, cgroups, CRUN_TIMEOUT);
+    this.disks = new Ext4Disks(sandboxesDir, sandboxesDir.resolveSibling("disk-templates"), diskPolicy);
   }
 
   @Override
@@ -116,6 +116,7 @@ public final class CrunRuntime implements SandboxRuntime {
       log.warn("ended {} crun calls of the previous controller, killed while they ran (what they made is reconciled next): {}",
           ended.size(), ended);
     }
+    disks.init();
     network.init();
     maxFiles = Math.min(16384, hardNoFile());
   }
@@ -157,10 +158,13 @@ public final class CrunRuntime implements SandboxRuntime {
       long t0 = System.nanoTime();
       int usernsFd = userns.fd(spec.slot());
       long t1 = System.nanoTime();
+      // the disk first: a new sandbox's directory may come with a ready disk in it
+      DiskLimit.Layer layer = spec.limits().hasDisk() ? disks.open(id, dirs, spec.limits(), rootUid) : RootFs.plainLayer(id, dirs, rootUid);
+      long tDisk = System.nanoTime();
       Files.createDirectories(dirs.root());
       dirs.secure(rootUid);
       Files.writeString(dirs.slotFile(), spec.slot() + "\n");
-      RootFs.mount(id, spec.image().rootfs(), dirs, usernsFd, rootUid);
+      RootFs.mount(id, spec.image().rootfs(), dirs, layer, usernsFd);
       closeAgent(id);
       agents.put(id, Agent.attach(id, dirs.rootfs(), rootUid, watch, execs::killSession));
       writeEtc(spec, dirs);
@@ -177,8 +181,8 @@ public final class CrunRuntime implements SandboxRuntime {
       long t4 = System.nanoTime();
       Tool.run(crunArgv(List.of("start", id)), CRUN_TIMEOUT).orThrow();
       long t5 = System.nanoTime();
-      log.debug("started {} gen {}: userns {} ms, rootfs {} ms, create {} ms, network {} ms, start {} ms", id, spec.generation(),
-          ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
+      log.debug("started {} gen {}: userns {} ms, disk {} ms, rootfs {} ms, create {} ms, network {} ms, start {} ms", id,
+          spec.generation(), ms(t1 - t0), ms(tDisk - t1), ms(t2 - tDisk), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
       return new RunningSandbox(id, pid, dirs.rootfs());
     } catch (IOException | RuntimeException e) {
       SandboxRuntimeException failure = e instanceof SandboxRuntimeException s ? s
@@ -249,6 +253,7 @@ public final class CrunRuntime implements SandboxRuntime {
         () -> ends.end(id),
         () -> network.detach(id, slot, address),
         () -> RootFs.unmount(id, dirs(id)),
+        () -> disks.close(id, dirs(id)),
         () -> ends.removeCgroups(id)
     };
     for (Runnable step : steps) {
@@ -285,47 +290,11 @@ public final class CrunRuntime implements SandboxRuntime {
 
   @Override
   public List<Observed> observe() {
-    Map<String, JsonNode> containers = new HashMap<>();
     Tool.Result r = Tool.run(crunArgv(List.of("list", "--format", "json")), CRUN_TIMEOUT);
-    if (r.ok() && !r.stdout().isBlank()) {
-      for (JsonNode c : JSON.readTree(r.stdout())) {
-        containers.put(c.path("id").asString(), c);
-      }
-    } else if (!r.ok()) {
+    if (!r.ok()) {
       throw new RuntimeUnavailableException("crun list failed: " + r.stderr().strip());
     }
-    Set<String> ids = new HashSet<>(containers.keySet());
-    Set<String> mounted = new HashSet<>();
-    String prefix = sandboxesDir + "/";
-    for (MountInfo m : MountInfo.self()) {
-      if (m.mountPoint().startsWith(prefix)) {
-        String rest = m.mountPoint().substring(prefix.length());
-        int slash = rest.indexOf('/');
-        if (slash > 0) {
-          mounted.add(rest.substring(0, slash));
-        }
-      }
-    }
-    ids.addAll(mounted);
-    Set<String> netns = network.attached();
-    ids.addAll(netns);
-    Set<String> dirsOnDisk = new HashSet<>();
-    try (var s = Files.list(sandboxesDir)) {
-      s.filter(Files::isDirectory).forEach(p -> dirsOnDisk.add(p.getFileName().toString()));
-    } catch (IOException e) {
-      throw new RuntimeUnavailableException("cannot list " + sandboxesDir + ": " + e.getMessage(), e);
-    }
-    ids.addAll(dirsOnDisk);
-    Set<String> withCgroups = cgroups.ids();
-    ids.addAll(withCgroups);
-    List<Observed> out = new ArrayList<>();
-    for (String id : ids) {
-      JsonNode c = containers.get(id);
-      Optional<String> status = c == null ? Optional.empty() : Optional.of(c.path("status").asString());
-      Optional<Long> pid = c == null || c.path("pid").asLong() <= 0 ? Optional.empty() : Optional.of(c.path("pid").asLong());
-      out.add(new Observed(id, status, pid, mounted.contains(id), netns.contains(id), dirsOnDisk.contains(id), withCgroups.contains(id)));
-    }
-    return out;
+    return Census.of(r.stdout(), sandboxesDir, disks.held(), network.attached(), cgroups.ids());
   }
 
   @Override
@@ -374,8 +343,16 @@ public final class CrunRuntime implements SandboxRuntime {
   @Override
   public ExecResult exec(String id, ExecSpec spec) {
     Optional<Agent> agent = agent(id);
-    if (agent.isPresent()) {
-      return agent.get().exec(spec, () -> cgroups.oomKills(id));
+    // the agent's files are on the sandbox's disk: on a full one, the command runs without them
+    if (agent.isPresent() && !disks.nearlyFull(dirs(id))) {
+      try {
+        return agent.get().exec(spec, () -> cgroups.oomKills(id));
+      } catch (dev.warren.host.SyscallException e) {
+        // the disk filled up since: the request was not submitted
+        if (e.errno() != dev.warren.host.DiskSpace.ENOSPC) {
+          throw e;
+        }
+      }
     }
     return execs.run(id, withBaseEnv(id, spec));
   }
@@ -430,8 +407,13 @@ public final class CrunRuntime implements SandboxRuntime {
   }
 
   @Override
+  public java.nio.channels.SocketChannel connect(String id, int port, Duration timeout) {
+    return dialer.connect("sandbox " + id, network.netnsPath(id), port, timeout);
+  }
+
+  @Override
   public Optional<Usage> usage(String id) {
-    return cgroups.usage(id);
+    return cgroups.usage(id).map(u -> u.withDisk(disks.usage(dirs(id))));
   }
 
   @Override
@@ -479,6 +461,7 @@ public final class CrunRuntime implements SandboxRuntime {
     if (!left.isEmpty()) {
       throw new SandboxRuntimeException("cannot uninstall: sandboxes still exist: " + left);
     }
+    disks.uninstall();
     network.remove();
     mountNs.remove();
     cgroups.removeParents();
@@ -487,6 +470,8 @@ public final class CrunRuntime implements SandboxRuntime {
 
   @Override
   public void close() {
+    disks.close();
     userns.close();
+    dialer.close();
   }
 }

@@ -10,22 +10,32 @@ import java.nio.file.Path;
 /**
  * A sandbox's root filesystem: an overlay whose lower layer is the golden image, idmapped so its
  * root-owned files belong to the sandbox's root, and whose upper layer is the sandbox's own
- * directory. Mounting is a few milliseconds; nothing is copied.
+ * directory (on its disk, see {@link DiskLimit}). Mounting is a few milliseconds; nothing is copied.
  */
 final class RootFs {
   private RootFs() {}
 
-  static void mount(String sandboxId, Path image, SandboxDirs dirs, int usernsFd, long rootUid) {
+  /** The upper and work directories of a sandbox made before disk limits: plain directories beside its rootfs. */
+  static DiskLimit.Layer plainLayer(String sandboxId, SandboxDirs dirs, long rootUid) {
     try {
       boolean fresh = !Files.exists(dirs.upper());
-      for (Path d : new Path[] {dirs.upper(), dirs.work(), dirs.lower(), dirs.rootfs()}) {
-        Files.createDirectories(d);
-      }
+      Files.createDirectories(dirs.upper());
+      Files.createDirectories(dirs.work());
       chown(dirs.upper(), rootUid);
       if (fresh) {
         // the upper layer's top is the sandbox's "/": 0755 like an image's root, not the controller's umask
         Files.setPosixFilePermissions(dirs.upper(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       }
+    } catch (IOException | SyscallException e) {
+      throw new SandboxRuntimeException("cannot prepare the directories of " + sandboxId + ": " + e.getMessage(), e);
+    }
+    return new DiskLimit.Layer(dirs.upper(), dirs.work());
+  }
+
+  static void mount(String sandboxId, Path image, SandboxDirs dirs, DiskLimit.Layer layer, int usernsFd) {
+    try {
+      Files.createDirectories(dirs.lower());
+      Files.createDirectories(dirs.rootfs());
     } catch (IOException e) {
       throw new SandboxRuntimeException("cannot prepare the directories of " + sandboxId + ": " + e.getMessage(), e);
     }
@@ -37,8 +47,8 @@ final class RootFs {
       if (!MountInfo.isMountPoint(dirs.lower())) {
         Syscalls.idmappedBind(image.toString(), lower, usernsFd);
       }
-      String opts = "lowerdir=" + escape(lower) + ",upperdir=" + escape(dirs.upper().toString())
-          + ",workdir=" + escape(dirs.work().toString());
+      String opts = "lowerdir=" + escape(lower) + ",upperdir=" + escape(layer.upper().toString())
+          + ",workdir=" + escape(layer.work().toString());
       Syscalls.mount("warren-" + sandboxId, dirs.rootfs().toString(), "overlay", 0, opts);
     } catch (SyscallException e) {
       throw new SandboxRuntimeException("cannot mount the root filesystem of " + sandboxId + " from " + image + ": " + e.getMessage(), e);
@@ -55,14 +65,18 @@ final class RootFs {
   }
 
   static void unmount(String sandboxId, SandboxDirs dirs) {
-    for (Path p : new Path[] {dirs.rootfs(), dirs.lower()}) {
-      for (int i = 0; i < 8 && MountInfo.isMountPoint(p); i++) {
-        try {
-          Syscalls.umount(p.toString(), Syscalls.MNT_DETACH);
-        } catch (SyscallException e) {
-          if (e.errno() != Syscalls.EINVAL && e.errno() != Syscalls.ENOENT) {
-            throw new SandboxRuntimeException("cannot unmount " + p + " of " + sandboxId + ": " + e.getMessage(), e);
-          }
+    detach(sandboxId, dirs.rootfs());
+    detach(sandboxId, dirs.lower());
+  }
+
+  /** Lazily unmounts whatever is mounted at {@code p}, each of several stacked mounts, and what is under them. */
+  static void detach(String sandboxId, Path p) {
+    for (int i = 0; i < 8 && MountInfo.isMountPoint(p); i++) {
+      try {
+        Syscalls.umount(p.toString(), Syscalls.MNT_DETACH);
+      } catch (SyscallException e) {
+        if (e.errno() != Syscalls.EINVAL && e.errno() != Syscalls.ENOENT) {
+          throw new SandboxRuntimeException("cannot unmount " + p + " of " + sandboxId + ": " + e.getMessage(), e);
         }
       }
     }
@@ -72,7 +86,7 @@ final class RootFs {
     return MountInfo.isMountPoint(dirs.rootfs());
   }
 
-  private static void chown(Path p, long uid) throws IOException {
+  static void chown(Path p, long uid) {
     int fd = Syscalls.open(p.toString(), Syscalls.O_RDONLY | Syscalls.O_DIRECTORY);
     try {
       Syscalls.fchown(fd, (int) uid, (int) uid);

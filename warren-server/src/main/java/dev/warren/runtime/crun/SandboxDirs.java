@@ -11,23 +11,43 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * A sandbox's directory under the instance's sandboxes directory. {@code upper} and {@code work}
- * hold its own changes and survive stop/start; the rest is rebuilt at every start.
+ * A sandbox's directory under the instance's sandboxes directory. The sandbox's own changes (the
+ * overlay's upper and work directories) live on its disk: the filesystem image {@code disk.img},
+ * mounted at {@code disk/} while it runs. Sandboxes made before disk limits keep them in
+ * {@code upper/} and {@code work/} beside it. Both survive stop/start; the rest is rebuilt at every
+ * start.
  *
  * <p>Who may reach it from the host ({@link #secure}): the directory belongs to the sandbox's root
  * uid, mode 0700, so crun (which reaches the root filesystem as that uid) and host root traverse
  * it, and no other host user, nor another sandbox's uids, can reach anything inside, the root
  * filesystem included. The bundle (its config.json holds the caller's environment) and the slot
  * file are root's alone (0700, 0600); {@code etc/} holds the files bind-mounted into the sandbox
- * (hosts, hostname, resolv.conf), which its processes must read (0755, 0644).
+ * (hosts, hostname, resolv.conf), which its processes must read (0755, 0644). The disk image, its
+ * mount point and its device note are root's alone (0600, 0700, 0600).
  */
 record SandboxDirs(Path root) {
+  /** The upper directory of a sandbox without a disk of its own (made before disk limits). */
   Path upper() {
     return root.resolve("upper");
   }
 
   Path work() {
     return root.resolve("work");
+  }
+
+  /** The sandbox's disk: a filesystem image whose size is its limit. */
+  Path diskImage() {
+    return root.resolve("disk.img");
+  }
+
+  /** Where the disk is mounted; it holds {@code upper/} and {@code work/}. */
+  Path disk() {
+    return root.resolve("disk");
+  }
+
+  /** The loop device the disk was last attached to ({@code /dev/loopN}). */
+  Path diskDevice() {
+    return root.resolve("disk.dev");
   }
 
   Path lower() {
@@ -68,6 +88,10 @@ record SandboxDirs(Path root) {
     set(bundle(), 0, 0700, changed);
     set(bundle().resolve("config.json"), 0, 0600, changed);
     set(slotFile(), 0, 0600, changed);
+    // the disk image holds everything the sandbox wrote; its mount point and device note are root's too
+    set(diskImage(), 0, 0600, changed);
+    set(diskDevice(), 0, 0600, changed);
+    set(disk(), 0, 0700, changed);
     // crun gives its standard streams (this file) to the sandbox's root; others have no business reading it
     set(initLog(), -1, 0600, changed);
     set(etc(), 0, 0755, changed);
