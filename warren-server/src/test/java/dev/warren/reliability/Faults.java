@@ -43,7 +43,7 @@ public final class Faults {
     out.accept("disk full: the data directory's filesystem filled for " + HOLD.toSeconds() + " s under load");
     try (LoopDisk disk = LoopDisk.create(256)) {
       return underLoad("the data directory's disk full", TestWarren.startIn(disk.mountPoint(), disk.beside("server.log"),
-          Map.of("WARREN_MIN_FREE_SPACE", "24m", "WARREN_IDLE_TIMEOUT", "0")), disk, w -> new FaultRun.Fault() {
+          Map.of("WARREN_MIN_FREE_SPACE", "24m", "WARREN_IDLE_TIMEOUT", "0", "WARREN_DEFAULT_DISK_MB", "24")), disk, w -> new FaultRun.Fault() {
             @Override
             public void begin() {
               disk.fillLeaving("filler", 8 << 20);
