@@ -88,7 +88,8 @@ class KillPointsTest {
     crun.awaitHeld(Duration.ofSeconds(60));
     try (var s = Files.list(warren.dataDir().resolve("sandboxes"))) {
       JsonNode all = warren.get("/v1/sandboxes").json().path("sandboxes");
-      return s.map(p -> p.getFileName().toString()).filter(id -> {
+      // sbx_ only: the directory also holds the disk pool's ready disks (dot directories)
+      return s.map(p -> p.getFileName().toString()).filter(id -> id.startsWith("sbx_")).filter(id -> {
         for (JsonNode n : all) {
           if (n.path("id").asString().equals(id) && !n.path("state").asString().matches("creating|starting|stopping")) {
             return false;
@@ -258,7 +259,7 @@ class KillPointsTest {
       own.awaitHeld(Duration.ofSeconds(60));
       String id;
       try (var dirs = Files.list(w.dataDir().resolve("sandboxes"))) {
-        id = dirs.findFirst().orElseThrow().getFileName().toString();
+        id = dirs.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("sbx_")).findFirst().orElseThrow();
       }
       dev.warren.host.Instance instance = w.instance();
       w.stopProcess(true);
