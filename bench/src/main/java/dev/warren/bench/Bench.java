@@ -13,9 +13,10 @@ import java.util.Arrays;
  * concurrent), the plain-crun floor on the same image, shell sessions (round trip, throughput,
  * streaming output), browser sessions (create-to-CDP-ready cold and warm beside Chromium on the
  * host, idle memory, concurrent page loads), the live view of a browser session and idle memory per
- * sandbox, against a Warren controller started in this JVM
- * on a temporary data directory; prints a table per section and a summary of the targets. Everything it makes is removed at the end, also on failure or
- * Ctrl-C. Run as root.
+ * sandbox, against a Warren controller started in this JVM on a temporary data directory; the
+ * chaos run ({@code chaos}) against a controller in a child process that it kills; prints a table
+ * per section and a summary of the targets. Everything it makes is removed at the end, also on
+ * failure or Ctrl-C. Run as root.
  */
 public final class Bench {
   private final Options options;
@@ -148,6 +149,10 @@ public final class Bench {
     if (options.runs("soak")) {
       summary.soak = SoakSection.run(w, options, cleanup);
     }
+    if (options.runs("chaos")) {
+      summary.chaos = ChaosSection.run(options, cleanup);
+      summary.failures.addAll(summary.chaos.errors());
+    }
     if (cleanup.aborted()) {
       // the shutdown hook is taking everything down: closing the controller here would race it
       throw new Cleanup.Aborted();
@@ -156,7 +161,7 @@ public final class Bench {
       Report.title("Teardown");
       long t0 = System.nanoTime();
       w.close();
-      summary.teardownRemnants = Remnants.of(instance, dir, data);
+      summary.teardownRemnants = dev.warren.testing.InstanceRemnants.of(instance, dir, data);
       Report.note(String.format("controller closed, Teardown.run and data directory removed in %.0f ms", (System.nanoTime() - t0) / 1e6));
       Report.note(summary.teardownRemnants.isEmpty()
           ? "nothing of " + instance.name() + " is left: no mounts, netns, veths, bridge, nftables tables, cgroups, processes or directories"

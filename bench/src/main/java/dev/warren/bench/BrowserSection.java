@@ -143,7 +143,7 @@ final class BrowserSection {
     }
     var instance = pooled.instance();
     pooled.close();
-    p.pooledRemnants = Remnants.of(instance, data, data);
+    p.pooledRemnants = dev.warren.testing.InstanceRemnants.of(instance, data, data);
     Report.note(p.pooledRemnants.isEmpty() ? "second controller closed: nothing of " + instance.name() + " is left"
         : "second controller closed; LEFT BEHIND: " + p.pooledRemnants);
     return warm;

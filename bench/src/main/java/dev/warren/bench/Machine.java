@@ -51,6 +51,11 @@ final class Machine {
     if (o.runs("idle")) {
       with.append(", idle ").append(o.idle());
     }
+    if (o.runs("chaos")) {
+      Options.ChaosRun c = o.chaos();
+      with.append(", clients ").append(o.clients()).append(c.killing() ? ", kills " + c.kills() + ", population " + c.population() : "")
+          .append(c.faults() ? ", faults" : "").append(o.soakBrowsers() ? "" : ", no browsers");
+    }
     Report.note("started " + Instant.now() + " with: " + with + (o.skipFloor() ? ", floor skipped" : ""));
     Report.note("host: " + read("/proc/sys/kernel/hostname") + ", Linux " + read("/proc/sys/kernel/osrelease") + ", "
         + Runtime.getRuntime().availableProcessors() + " CPUs, " + memTotal() + ", load average " + loadAverage());

@@ -19,11 +19,27 @@ import java.util.Set;
  * @param browsers what the browsers section does
  * @param clients parallel clients of the soak
  * @param soakSeconds how long the soak runs
- * @param soakBrowsers whether the soak opens browsers too
+ * @param soakBrowsers whether the soak and the chaos run open browsers too
+ * @param chaos what the chaos run does
  */
 record Options(String command, int iterations, int warmup, int concurrency, int idle, int sessionWarmup, boolean skipFloor,
     boolean verbose, Duration sectionBudget, Browsers browsers, int clients, int soakSeconds,
-    boolean soakBrowsers) {
+    boolean soakBrowsers, ChaosRun chaos) {
+
+  /**
+   * The chaos run's settings.
+   *
+   * @param kills SIGKILLs of the controller
+   * @param population idle sandboxes present throughout
+   * @param faults whether the other faults run too (disk full, PostgreSQL restart, crun killed, Chromium killed)
+   * @param killing whether the kills run ({@code --faults-only}: no)
+   */
+  record ChaosRun(int kills, int population, boolean faults, boolean killing) {
+    ChaosRun {
+      check("--kills", kills, 0, 10_000);
+      check("--population", population, 0, 1000);
+    }
+  }
 
   /**
    * The browsers section's settings.
@@ -45,7 +61,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   }
 
   static final String USAGE = """
-      usage: ./warren bench [all|sandboxes|floor|sessions|browsers|liveview|idle|soak] [flags]
+      usage: ./warren bench [all|sandboxes|floor|sessions|browsers|liveview|idle|soak|chaos] [flags]
         all          every section below, in one run (the default)
         sandboxes    create-to-first-exec: sequential, then concurrent
         floor        the same sequence with plain crun (no Warren)
@@ -61,6 +77,11 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         soak         N clients for D seconds creating and deleting sandboxes, sessions, commands
                      and browsers; ops/s, failures, and host/controller counts before and after
                      (not part of 'all')
+        chaos        N clients of mixed work while the controller (a child process) is SIGKILLed
+                     K times at random moments: acknowledged creates lost, deletes resurrected,
+                     counter regressions, undeletable sandboxes, what teardown leaves, restart to
+                     /readyz; --faults adds the disk full, PostgreSQL restarted, crun killed and
+                     Chromium killed, each under load (not part of 'all')
       flags:
         --iterations N     measured iterations, Warren and crun floor (default 100)
         --warmup N         uncounted iterations first (default 5)
@@ -76,17 +97,23 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         --section-minutes N  cut a section short after N minutes (default 10)
         --clients N        soak: parallel clients (default 4)
         --seconds N        soak: how long it runs (default 60)
-        --no-browsers      soak: sandboxes and sessions only
+        --no-browsers      soak, chaos: sandboxes and sessions only
+        --kills N          chaos: SIGKILLs of the controller (default 20; the target is for 100)
+        --population N     chaos: idle sandboxes present throughout (default 100)
+        --faults           chaos: the other faults too, after the kills
+        --faults-only      chaos: the other faults, no kills
         --verbose          show the controller's INFO log
       Needs root. Exit code 0 when every section ran and every target measured passed, 1 otherwise,
       2 for a bad command line, 130 when interrupted (everything made so far is removed first).
       """;
 
-  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "browsers", "liveview", "idle", "soak");
+  private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "browsers", "liveview", "idle", "soak",
+      "chaos");
 
   Options {
     if (!COMMANDS.contains(command)) {
-      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, browsers, liveview, idle, soak");
+      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, browsers, liveview, idle, soak, "
+          + "chaos");
     }
     check("--iterations", iterations, 1, 100_000);
     check("--warmup", warmup, 0, 1000);
@@ -115,6 +142,10 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     int browserPool = 2;
     int browserIdle = 5;
     int browserConcurrency = 10;
+    int kills = 20;
+    int population = 100;
+    boolean faults = false;
+    boolean faultsOnly = false;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -132,6 +163,10 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         case "--browser-pool" -> browserPool = number(args, ++i, a);
         case "--browser-idle" -> browserIdle = number(args, ++i, a);
         case "--browser-concurrency" -> browserConcurrency = number(args, ++i, a);
+        case "--kills" -> kills = number(args, ++i, a);
+        case "--population" -> population = number(args, ++i, a);
+        case "--faults" -> faults = true;
+        case "--faults-only" -> faultsOnly = true;
         case "--skip-floor" -> skipFloor = true;
         case "--verbose" -> verbose = true;
         case "-h", "--help", "help" -> throw new UsageException(null);
@@ -145,7 +180,8 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     }
     check("--section-minutes", minutes, 1, 600);
     return new Options(command, iterations, warmup, concurrency, idle, sessionWarmup, skipFloor, verbose, Duration.ofMinutes(minutes),
-        new Browsers(browserIterations, browserWarmup, browserPool, browserIdle, browserConcurrency), clients, seconds, soakBrowsers);
+        new Browsers(browserIterations, browserWarmup, browserPool, browserIdle, browserConcurrency), clients, seconds, soakBrowsers,
+        new ChaosRun(kills, population, faults || faultsOnly, !faultsOnly));
   }
 
   boolean runs(String section) {
@@ -157,6 +193,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       case "liveview" -> command.equals("all") || command.equals("liveview");
       case "idle" -> command.equals("all") || command.equals("idle");
       case "soak" -> command.equals("soak");
+      case "chaos" -> command.equals("chaos");
       default -> throw new IllegalArgumentException(section);
     };
   }

@@ -36,6 +36,7 @@ final class Summary {
   SoakSection.Result soak;
   LiveViewSection.Result liveview;
   BrowserSection.Result browsers;
+  ChaosSection.Result chaos;
   List<String> teardownRemnants;
   final List<String> failures = new ArrayList<>();
 
@@ -92,6 +93,9 @@ final class Summary {
     }
     if (liveview != null) {
       verdicts.addAll(liveVerdicts(liveview));
+    }
+    if (chaos != null) {
+      verdicts.addAll(ChaosVerdicts.of(chaos));
     }
     if (floorLeftovers != null) {
       verdicts.add(verdict(floorLeftovers.isEmpty(), "the plain-crun floor left nothing behind",

@@ -6,15 +6,18 @@ import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxState;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a controller start does with the browser sessions it finds in the store: sessions whose
- * sandbox runs are adopted (one that was starting again is ready if Chromium answers, else
- * crashed), a crashed session whose sandbox is stopped stays crashed (starting the sandbox brings
- * it back), a closing one is closed, the rest are closed; pooled browsers that no longer answer are
- * removed.
+ * What a controller start does with the browser sessions it finds in the store: a session whose
+ * create was interrupted (starting, never ready: nobody was answered) is undone like an
+ * interrupted sandbox create; sessions whose sandbox runs are adopted (one that was starting
+ * again is ready if Chromium answers, else crashed), a crashed session whose sandbox is stopped
+ * stays crashed (starting the sandbox brings it back), a closing one is closed, the rest are
+ * closed; pooled browsers that no longer answer are removed. A session closed here takes its
+ * sandbox with it, and a browser sandbox whose session is not live is deleted.
  */
 final class BrowserStartup {
   private BrowserStartup() {}
@@ -42,6 +45,14 @@ final class BrowserStartup {
     Set<String> live = new HashSet<>();
     for (BrowserSession b : repo.live()) {
       try {
+        if (b.state() == BrowserState.STARTING && b.startedAt().isEmpty()) {
+          close(service, b, "its create was interrupted by a controller restart; undone");
+          continue;
+        }
+        if (b.state() == BrowserState.CLOSING) {
+          service.close(b.id(), b.stateReason().orElse("closing when the controller stopped"));
+          continue;
+        }
         Sandbox s = service.sandboxes().get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
         if (s.state() == SandboxState.STOPPED && b.state() == BrowserState.CRASHED) {
           live.add(b.id());
@@ -49,10 +60,6 @@ final class BrowserStartup {
         }
         if (s.state() != SandboxState.RUNNING) {
           throw new BrowserException(Problem.CONFLICT, "its sandbox is " + s.state().wire());
-        }
-        if (b.state() == BrowserState.CLOSING) {
-          service.close(b.id(), b.stateReason().orElse("closing when the controller stopped"));
-          continue;
         }
         if (b.state() == BrowserState.STARTING) {
           // the controller stopped while Chromium was starting: it made it, or it did not
@@ -62,10 +69,7 @@ final class BrowserStartup {
         service.activity().put(b.id(), b.lastActivityAt());
         live.add(b.id());
       } catch (WarrenException e) {
-        repo.update(b.with(BrowserState.CLOSED, Optional.of("its sandbox was gone when the controller started (" + e.getMessage() + ")")));
-        if (b.profileWriter()) {
-          service.profilesStore().unlock(b.spec().profile().orElseThrow(), b.id());
-        }
+        close(service, b, "its sandbox was gone when the controller started (" + e.getMessage() + ")");
       }
     }
     for (BrowserSession p : repo.pooled()) {
@@ -78,16 +82,43 @@ final class BrowserStartup {
         }
       }).orElse(false);
       if (!usable) {
-        repo.update(p.with(BrowserState.CLOSED, Optional.of("a pooled browser that no longer answered at start-up")));
-        p.sandboxId().ifPresent(sid -> {
-          try {
-            service.sandboxes().delete(sid);
-          } catch (WarrenException ignored) {
-            // already gone
-          }
-        });
+        close(service, p, "a pooled browser that no longer answered at start-up");
       }
     }
+    deleteSandboxesWithoutSession(service);
     return live;
+  }
+
+  /** Closes a session without saving its profile, and deletes its sandbox whatever state it is in. */
+  private static void close(BrowserService service, BrowserSession b, String why) {
+    b.sandboxId().ifPresent(sid -> deleteSandbox(service, sid));
+    service.repository().update(b.with(BrowserState.CLOSED, Optional.of(why)));
+    if (b.profileWriter()) {
+      service.profilesStore().unlock(b.spec().profile().orElseThrow(), b.id());
+    }
+  }
+
+  /** Sandboxes made for a browser session that is closed or was never recorded (a create undone midway). */
+  private static void deleteSandboxesWithoutSession(BrowserService service) {
+    for (Sandbox s : service.sandboxes().list(Map.of(), Optional.empty())) {
+      String owner = s.spec().labels().get(BrowserService.LABEL);
+      if (owner == null) {
+        continue;
+      }
+      boolean kept = service.repository().find(owner).map(b -> b.state().live() || b.state() == BrowserState.POOLED).orElse(false);
+      if (!kept) {
+        deleteSandbox(service, s.id());
+      }
+    }
+  }
+
+  private static void deleteSandbox(BrowserService service, String sandboxId) {
+    try {
+      service.sandboxes().delete(sandboxId);
+    } catch (WarrenException e) {
+      if (e.problem() != Problem.NOT_FOUND) {
+        service.events().record("browser.sandbox-not-deleted", sandboxId, e.getMessage());
+      }
+    }
   }
 }

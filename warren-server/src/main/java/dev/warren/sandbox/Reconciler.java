@@ -8,108 +8,209 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Start-up reconciliation: the store says what should exist, the runtime shows what does.
- * Running sandboxes are adopted, vanished ones marked failed with a reason, half-done steps
- * finished, and leftovers carrying this instance's labels but unknown to the store removed.
- * Called once, before the API accepts requests.
+ * Start-up reconciliation: the store says what should exist, the runtime shows what does. Every
+ * state a controller killed at any moment can leave ends in a state of rest (docs/operations.md,
+ * "What a restart does with each sandbox"):
+ * <ul>
+ *   <li>{@code running}: adopted when its container runs, else {@code failed} with the reason;
+ *   <li>{@code creating}: a create nobody was answered (the answer follows the row saying
+ *       running), undone: every trace removed, the row and its Idempotency-Key deleted, so that the
+ *       client's retry with the same key makes the sandbox anew, once;
+ *   <li>{@code starting}: adopted when the container runs, else {@code stopped} saying the start
+ *       was interrupted (its files are kept; a retried start boots it);
+ *   <li>{@code stopping}: the stop is finished; {@code deleting}: the delete is finished;
+ *   <li>{@code stopped}, {@code failed}: anything still held on the host is released.
+ * </ul>
+ * Releasing means whatever runs in the sandbox's cgroups is killed, crun's record, mounts, network
+ * namespace, veth and cgroups removed (see the runtime's stop). Leftovers carrying this
+ * instance's labels but unknown to the store are removed. Called once, before the API accepts
+ * requests, on the thread that starts the controller; the sandboxes that need the runtime are
+ * reconciled side by side on virtual threads ({@link #PARALLEL} at once), each by one thread.
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+  /** Sandboxes whose runtime work (crun, ip, mounts) runs at once at start-up. */
+  private static final int PARALLEL = 8;
 
-  record Report(int adopted, int failed, int stopped, int deleted, int orphansRemoved) {}
+  record Report(int adopted, int failed, int stopped, int deleted, int undone, int orphansRemoved) {}
 
   private final SandboxService service;
+  private final SandboxRuntime runtime;
+  private final SandboxRepository repo;
+  private final AtomicInteger adopted = new AtomicInteger();
+  private final AtomicInteger failed = new AtomicInteger();
+  private final AtomicInteger stopped = new AtomicInteger();
+  private final AtomicInteger deleted = new AtomicInteger();
+  private final AtomicInteger undone = new AtomicInteger();
 
   Reconciler(SandboxService service) {
     this.service = service;
+    this.runtime = service.runtime();
+    this.repo = service.repository();
   }
 
   Report run() {
-    SandboxRuntime runtime = service.runtime();
-    SandboxRepository repo = service.repository();
     Map<String, Observed> seen = new HashMap<>();
     for (Observed o : runtime.observe()) {
       seen.put(o.id(), o);
     }
-    int adopted = 0;
-    int failed = 0;
-    int stopped = 0;
-    int deleted = 0;
-    for (Sandbox s : repo.all()) {
-      Observed o = seen.remove(s.id());
-      boolean running = o != null && o.running();
-      try {
-        switch (s.state()) {
-          case RUNNING, CREATING, STARTING -> {
-            if (running) {
-              Sandbox r = s.state() == SandboxState.RUNNING ? s
-                  : new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(),
-                      s.slot(), s.address(), s.createdAt(), Optional.of(s.startedAt().orElse(Instant.now())), Optional.empty(),
-                      s.lastActivityAt());
-              if (r != s) {
-                repo.update(r);
-              }
-              service.registerEgress(r);
-              service.activity().put(r.id(), r.lastActivityAt());
-              adopted++;
-            } else {
-              String why = o == null || o.containerStatus().isEmpty()
-                  ? "its processes were gone when the controller started (host restart, or killed from outside)"
-                  : "its container was " + o.containerStatus().get() + " when the controller started";
-              service.events().record("sandbox.vanished", s.id(), why);
-              service.fireStopping(s);
-              runtime.stop(s.id(), s.slot());
-              repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
-              failed++;
-            }
-          }
-          case STOPPING -> {
-            runtime.stop(s.id(), s.slot());
-            repo.update(new Sandbox(s.id(), SandboxState.STOPPED, s.stateReason(), s.spec(), s.imageDigest(), s.generation(), s.slot(),
-                s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
-            stopped++;
-          }
-          case STOPPED, FAILED -> {
-            if (o != null && (o.containerStatus().isPresent() || o.rootMounted() || o.netns())) {
-              runtime.stop(s.id(), s.slot());
-              stopped++;
-            }
-          }
-          case DELETING -> {
-            runtime.destroy(s.id(), s.slot());
-            repo.delete(s.id());
-            service.events().record("sandbox.deleted", s.id(), "finished after a controller restart");
-            deleted++;
-          }
+    AtomicInteger orphans = new AtomicInteger();
+    // sandboxes are independent: what needs the runtime (undo, finish, release) runs side by side,
+    // so that a restart with several creates in flight is not held up by each one in turn
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Semaphore slots = new Semaphore(PARALLEL);
+      for (Sandbox s : repo.all()) {
+        Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
+        if (s.state() == SandboxState.RUNNING && o.map(Observed::running).orElse(false)) {
+          adopt(s);
+          continue;
         }
-      } catch (RuntimeException e) {
-        log.warn("cannot reconcile {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
-        repo.update(s.with(SandboxState.FAILED, Optional.of("reconciliation failed: " + e.getMessage())));
+        pool.submit(() -> limited(slots, () -> {
+          try {
+            reconcile(s, o);
+          } catch (RuntimeException e) {
+            log.warn("cannot reconcile {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
+            repo.update(s.with(SandboxState.FAILED, Optional.of("reconciliation failed: " + e.getMessage() + "; delete it, or start it again")));
+            failed.incrementAndGet();
+          }
+        }));
+      }
+      for (Observed o : seen.values()) {
+        pool.submit(() -> limited(slots, () -> {
+          try {
+            service.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
+            runtime.destroy(o.id(), slotOf(o.id()));
+            orphans.incrementAndGet();
+          } catch (RuntimeException e) {
+            log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
+          }
+        }));
       }
     }
-    int orphans = 0;
-    for (Observed o : seen.values()) {
-      try {
-        removeOrphan(runtime, o);
-        orphans++;
-      } catch (RuntimeException e) {
-        log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
-      }
-    }
-    Report r = new Report(adopted, failed, stopped, deleted, orphans);
-    log.info("reconciled: {} adopted, {} failed, {} stopped, {} deletions finished, {} leftovers removed",
-        adopted, failed, stopped, deleted, orphans);
+    Report r = new Report(adopted.get(), failed.get(), stopped.get(), deleted.get(), undone.get(), orphans.get());
+    log.info("reconciled: {} adopted, {} failed, {} stopped, {} deletions finished, {} interrupted creates undone, {} leftovers removed",
+        r.adopted(), r.failed(), r.stopped(), r.deleted(), r.undone(), r.orphansRemoved());
     return r;
   }
 
-  private void removeOrphan(SandboxRuntime runtime, Observed o) {
-    int slot = slotOf(o.id());
-    service.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
-    runtime.destroy(o.id(), slot);
+  private static void limited(Semaphore slots, Runnable work) {
+    try {
+      slots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
+      work.run();
+    } finally {
+      slots.release();
+    }
+  }
+
+  private void reconcile(Sandbox s, Optional<Observed> o) {
+    boolean running = o.map(Observed::running).orElse(false);
+    switch (s.state()) {
+      case CREATING -> {
+        // the 201 is sent after the row says running: nobody was told of this one
+        undoCreate(service, s, "the controller stopped while creating it; undone (a retry with the same Idempotency-Key makes it anew)");
+        undone.incrementAndGet();
+      }
+      case RUNNING, STARTING -> {
+        if (running) {
+          adopt(s);
+        } else if (s.state() == SandboxState.STARTING) {
+          finishStop(service, s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
+              "sandbox.start-interrupted");
+          stopped.incrementAndGet();
+        } else {
+          String why = o.flatMap(Observed::containerStatus).map(st -> "its container was " + st + " when the controller started")
+              .orElse("its processes were gone when the controller started (host restart, or killed from outside)");
+          service.events().record("sandbox.vanished", s.id(), why);
+          service.fireStopping(s.with(SandboxState.FAILED, Optional.of(why)));
+          runtime.stop(s.id(), s.slot());
+          repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
+          failed.incrementAndGet();
+        }
+      }
+      case STOPPING -> {
+        finishStop(service, s, SandboxService.isRestart(s) ? "its restart was interrupted by a controller restart; start it again"
+            : s.stateReason().orElse(null), "sandbox.stopped");
+        stopped.incrementAndGet();
+      }
+      case STOPPED, FAILED -> {
+        if (o.map(Observed::holdsResources).orElse(false)) {
+          service.fireStopping(s);
+          runtime.stop(s.id(), s.slot());
+          stopped.incrementAndGet();
+        }
+      }
+      case DELETING -> {
+        finishDelete(service, s, "finished after a controller restart");
+        deleted.incrementAndGet();
+      }
+    }
+  }
+
+  private void adopt(Sandbox s) {
+    Sandbox r = s.state() == SandboxState.RUNNING ? s
+        : new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
+            s.createdAt(), Optional.of(s.startedAt().orElse(Instant.now())), Optional.empty(), s.lastActivityAt());
+    if (r != s) {
+      repo.update(r);
+    }
+    service.registerEgress(r);
+    service.activity().put(r.id(), r.lastActivityAt());
+    adopted.incrementAndGet();
+  }
+
+  /**
+   * Settles a sandbox whose row is in a transient state while no operation works on it (the
+   * caller holds its lock): the operation failed and could not record how, because the store was
+   * unavailable at that moment. Its client was answered with an error, so a create is undone, a
+   * start or a stop ends stopped, a delete is finished.
+   */
+  static void settleStranded(SandboxService service, Sandbox s) {
+    String why = "the outcome of its " + s.state().wire() + " could not be recorded (the store was unavailable)";
+    switch (s.state()) {
+      case CREATING -> undoCreate(service, s, why + "; undone");
+      case STARTING, STOPPING -> finishStop(service, s, why + "; start it again", "sandbox.stopped");
+      case DELETING -> finishDelete(service, s, why + "; finished");
+      default -> {
+        // at rest
+      }
+    }
+  }
+
+  /** Undoes a create nobody was answered: every trace removed, the row and its Idempotency-Key deleted. */
+  static void undoCreate(SandboxService service, Sandbox s, String why) {
+    service.events().record("sandbox.create-interrupted", s.id(), why);
+    service.fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
+    service.runtime().destroy(s.id(), s.slot());
+    service.repository().delete(s.id());
+  }
+
+  /** Finishes a stop (or ends a start): whatever is left is released, the row says stopped with {@code reason}. */
+  static void finishStop(SandboxService service, Sandbox s, String reason, String event) {
+    Optional<String> why = Optional.ofNullable(reason);
+    service.fireStopping(s.with(SandboxState.STOPPING, why));
+    service.runtime().stop(s.id(), s.slot());
+    service.repository().update(new Sandbox(s.id(), SandboxState.STOPPED, why, s.spec(), s.imageDigest(), s.generation(), s.slot(),
+        s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
+    service.events().record(event, s.id(), why.orElse("finished after a controller restart"));
+  }
+
+  static void finishDelete(SandboxService service, Sandbox s, String why) {
+    service.runtime().destroy(s.id(), s.slot());
+    service.repository().delete(s.id());
+    service.events().record("sandbox.deleted", s.id(), why);
   }
 
   /** The slot an orphan used, from the file the runtime keeps; -1 when unknown. */

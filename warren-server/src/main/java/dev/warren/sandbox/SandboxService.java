@@ -165,41 +165,47 @@ public final class SandboxService {
       requireDesktopTools(image);
     }
     String requestHash = hash(SandboxRepository.specJson(spec));
-    Sandbox sandbox;
-    allocation.lock();
+    String id = Ids.next("sbx");
+    // held from before its row exists: a row saying creating whose lock is free belongs to a create that
+    // failed without recording it (the store unavailable at that moment), which the watcher then undoes
+    ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+    lock.lock();
+    boolean inserted = false;
     try {
-      if (idempotencyKey.isPresent()) {
-        Optional<Sandbox> earlier = byIdempotencyKey(idempotencyKey.get(), requestHash);
-        if (earlier.isPresent()) {
-          return earlier.get();
-        }
-      }
-      sandbox = store.write(h -> {
-        if (repo.count(h) >= config.maxSandboxes()) {
-          throw new SandboxException(Problem.LIMIT_EXCEEDED, "this Warren runs at most " + config.maxSandboxes()
-              + " sandboxes (WARREN_MAX_SANDBOXES); delete some first");
-        }
-        Set<Integer> used = new HashSet<>(repo.usedSlots(h));
-        int slot = 0;
-        while (used.contains(slot)) {
-          slot++;
-        }
-        Instant now = Instant.now();
-        Sandbox s = new Sandbox(Ids.next("sbx"), SandboxState.CREATING, Optional.empty(), spec, image.digest(), 1, slot,
-            network.address(slot).getHostAddress(), now, Optional.empty(), Optional.empty(), now);
-        repo.insert(h, s);
-        idempotencyKey.ifPresent(k -> h.createUpdate("INSERT INTO idempotency_keys (scope, actor, idem_key, request_hash, resource_id, "
-                + "created_at) VALUES ('sandbox', :actor, :k, :hash, :id, :at)")
-            .bind("actor", k.owner()).bind("k", k.key()).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
-        return s;
-      });
-    } finally {
-      allocation.unlock();
-    }
-    return locked(sandbox.id(), () -> {
+      Sandbox sandbox;
+      allocation.lock();
       try {
-        Sandbox running = boot(sandbox, image, "created");
-        return running;
+        if (idempotencyKey.isPresent()) {
+          Optional<Sandbox> earlier = byIdempotencyKey(idempotencyKey.get(), requestHash);
+          if (earlier.isPresent()) {
+            return earlier.get();
+          }
+        }
+        sandbox = store.write(h -> {
+          if (repo.count(h) >= config.maxSandboxes()) {
+            throw new SandboxException(Problem.LIMIT_EXCEEDED, "this Warren runs at most " + config.maxSandboxes()
+                + " sandboxes (WARREN_MAX_SANDBOXES); delete some first");
+          }
+          Set<Integer> used = new HashSet<>(repo.usedSlots(h));
+          int slot = 0;
+          while (used.contains(slot)) {
+            slot++;
+          }
+          Instant now = Instant.now();
+          Sandbox s = new Sandbox(id, SandboxState.CREATING, Optional.empty(), spec, image.digest(), 1, slot,
+              network.address(slot).getHostAddress(), now, Optional.empty(), Optional.empty(), now);
+          repo.insert(h, s);
+          idempotencyKey.ifPresent(k -> h.createUpdate("INSERT INTO idempotency_keys (scope, actor, idem_key, request_hash, resource_id, "
+                  + "created_at) VALUES ('sandbox', :actor, :k, :hash, :id, :at)")
+              .bind("actor", k.owner()).bind("k", k.key()).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
+          return s;
+        });
+        inserted = true;
+      } finally {
+        allocation.unlock();
+      }
+      try {
+        return boot(sandbox, image, "created");
       } catch (RuntimeException e) {
         // a sandbox that never ran is not worth keeping: remove every trace, report why
         try {
@@ -207,12 +213,26 @@ public final class SandboxService {
           repo.delete(sandbox.id());
         } catch (RuntimeException cleanup) {
           e.addSuppressed(cleanup);
-          repo.update(sandbox.with(SandboxState.FAILED, Optional.of("could not start: " + e.getMessage())));
+          try {
+            repo.update(sandbox.with(SandboxState.FAILED, Optional.of("could not start: " + e.getMessage())));
+          } catch (RuntimeException unrecorded) {
+            // the store is unavailable: the row still says creating, and the watcher undoes it once the store is back
+            e.addSuppressed(unrecorded);
+          }
         }
-        events.record("sandbox.create-failed", sandbox.id(), e.getMessage());
+        try {
+          events.record("sandbox.create-failed", sandbox.id(), e.getMessage());
+        } catch (RuntimeException unrecorded) {
+          e.addSuppressed(unrecorded);
+        }
         throw asSandboxException("create", sandbox.id(), e);
       }
-    });
+    } finally {
+      lock.unlock();
+      if (!inserted) {
+        locks.remove(id);
+      }
+    }
   }
 
   /**
@@ -508,6 +528,20 @@ public final class SandboxService {
   }
 
   // ---- helpers
+
+  /** Runs {@code work} under the sandbox's lock when nobody holds it now; false (and nothing run) when somebody does. */
+  boolean tryLocked(String id, Runnable work) {
+    ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+    if (!lock.tryLock()) {
+      return false;
+    }
+    try {
+      work.run();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
 
   <T> T locked(String id, Supplier<T> work) {
     ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());

@@ -13,11 +13,16 @@ import org.slf4j.LoggerFactory;
  * kill -9 of their init, the host's OOM killer) and marks them {@code failed} with the reason,
  * releasing what they held on the host. A sandbox's init is PID 1 of its PID namespace, so when it
  * dies every process of the sandbox dies and its cgroup empties: that is the signal, read from the
- * cgroup every {@link #INTERVAL} without starting any process. One virtual thread.
+ * cgroup every {@link #INTERVAL} without starting any process. Also settles sandboxes left in a
+ * transient state by an operation that failed while the store was unavailable (see
+ * {@link Reconciler#settleStranded}): every operation holds the sandbox's lock while its row is
+ * transient, so a transient row whose lock is free has nobody left to finish it. One virtual thread.
  */
 final class SandboxWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SandboxWatcher.class);
   static final Duration INTERVAL = Duration.ofSeconds(2);
+  private static final java.util.Set<SandboxState> TRANSIENT = java.util.EnumSet.of(SandboxState.CREATING, SandboxState.STARTING,
+      SandboxState.STOPPING, SandboxState.DELETING);
 
   private final SandboxService service;
   private final PeriodicTask task;
@@ -32,6 +37,7 @@ final class SandboxWatcher implements AutoCloseable {
   }
 
   void sweep() {
+    settleStranded();
     for (Sandbox s : service.list(Map.of(), Optional.of(SandboxState.RUNNING))) {
       if (task.closed()) {
         return;
@@ -52,6 +58,26 @@ final class SandboxWatcher implements AutoCloseable {
         });
       } catch (RuntimeException e) {
         log.warn("cannot record that sandbox {} died: {}", s.id(), e.getMessage());
+      }
+    }
+  }
+
+  private void settleStranded() {
+    for (Sandbox s : service.repository().all()) {
+      if (task.closed()) {
+        return;
+      }
+      if (!TRANSIENT.contains(s.state())) {
+        continue;
+      }
+      try {
+        service.tryLocked(s.id(), () -> service.repository().find(s.id()).filter(now -> TRANSIENT.contains(now.state()))
+            .ifPresent(now -> {
+              log.warn("settling sandbox {}, left {} by an operation that could not record its outcome", now.id(), now.state().wire());
+              Reconciler.settleStranded(service, now);
+            }));
+      } catch (RuntimeException e) {
+        log.warn("cannot settle sandbox {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
       }
     }
   }

@@ -283,7 +283,10 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     }
   }
 
-  /** Re-attaches the sessions of running sandboxes after a controller start; ends the others. */
+  /**
+   * Re-attaches the sessions of running sandboxes after a controller start; ends the others, and
+   * those whose create was interrupted (nobody was answered; their shell is killed).
+   */
   public void recover() {
     int attached = 0;
     for (ShellSession s : repo.live()) {
@@ -293,12 +296,19 @@ public final class ShellService implements SandboxListener, AutoCloseable {
           end(s, "its sandbox restarted or stopped while the controller was down");
           continue;
         }
+        if (s.state() == SessionState.STARTING) {
+          // nobody was answered: undone, like an interrupted sandbox create; its shell, if it started, ends
+          end(s, "its create was interrupted by a controller restart");
+          runtime.signalMarked(s.sandboxId(), "WARREN_SESSION_ID", s.id(), 9);
+          continue;
+        }
         List<ShellCommand> unfinished = repo.unfinished(s.id());
         LiveSession ls = attach(s, repo.nextSeq(s.id()) - 1);
         ls.skipAfterRestart(repo.nextSeq(s.id()) - 1);
         Optional<Long> pid = s.pid().or(ls::readyPid);
         if (pid.isEmpty() || !runtime.signalPid(s.sandboxId(), pid.get(), 0)) {
           end(s, "its shell was gone when the controller started");
+          runtime.signalMarked(s.sandboxId(), "WARREN_SESSION_ID", s.id(), 9);
           continue;
         }
         commands.recover(ls, unfinished);

@@ -2,13 +2,21 @@ package dev.warren.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warren.testing.HostState;
+import dev.warren.testing.PausingCrun;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.TestWarren.Resp;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -98,5 +106,84 @@ class DatabaseOutageTest {
         assertThat(Files.readString(warren.logFile())).doesNotContain(pg.password());
       }
     }
+  }
+
+  @Test
+  void aPostgresqlRestartUnderLoadIsAnswered503NamingItLosesNothingAndServiceResumesWithinFiveSeconds() throws Exception {
+    FaultResult r = Faults.postgresRestart(System.out::println);
+    r.print(System.out::println);
+    assertThat(r.named()).as("calls answered 503 naming the database while it was down").isPositive();
+    assertThat(r.failures()).isEmpty();
+  }
+
+  @Test
+  void aCreateWhoseFailureCouldNotBeStoredIsUndoneOnceTheDatabaseIsBack() throws Exception {
+    try (PrivatePostgres pg = PrivatePostgres.start(); PausingCrun crun = PausingCrun.create(); TestWarren warren = startWith(pg, crun)) {
+      String[] id = new String[1];
+      // the store goes away while the sandbox starts: its create can record neither success nor failure
+      answeredWhileTheStoreIsDown(pg, crun, "start", () -> warren.post("/v1/sandboxes", "{}"),
+          () -> id[0] = warren.get("/v1/sandboxes").json().path("sandboxes").get(0).path("id").asString());
+
+      String list = afterTheStoreIsBack(pg, "the create that failed unrecorded was undone",
+          () -> warren.get("/v1/sandboxes"), l -> !l.contains(id[0]));
+      assertThat(list).as("sandboxes once the database is back").doesNotContain(id[0]);
+      assertThat(HostState.leftoversOf(warren, id[0])).isEmpty();
+      assertThat(warren.get("/v1/events?subject=" + id[0]).json().path("events").toString()).contains("sandbox.create-interrupted");
+    }
+  }
+
+  @Test
+  void aDeleteWhoseOutcomeCouldNotBeStoredIsFinishedOnceTheDatabaseIsBack() throws Exception {
+    try (PrivatePostgres pg = PrivatePostgres.start(); PausingCrun crun = PausingCrun.create(); TestWarren warren = startWith(pg, crun)) {
+      String id = warren.createSandbox("{}");
+      // the sandbox goes from the host, but the store cannot be told
+      answeredWhileTheStoreIsDown(pg, crun, "delete", () -> warren.delete("/v1/sandboxes/" + id), () -> {});
+
+      String events = afterTheStoreIsBack(pg, "the delete that could not be recorded was finished",
+          () -> warren.get("/v1/events?subject=" + id), e -> e.contains("sandbox.deleted"));
+      assertThat(events).contains("sandbox.deleted").contains("could not be recorded");
+      assertThat(warren.get("/v1/sandboxes/" + id).status()).isEqualTo(404);
+      assertThat(warren.delete("/v1/sandboxes/" + id).status()).isEqualTo(404);
+      assertThat(HostState.leftoversOf(warren, id)).isEmpty();
+    }
+  }
+
+  private static TestWarren startWith(PrivatePostgres pg, PausingCrun crun) {
+    Map<String, String> env = new HashMap<>(pg.settings());
+    env.putAll(crun.settings());
+    env.put("WARREN_DB_TIMEOUT", "2s");
+    return TestWarren.start(env);
+  }
+
+  /** Runs {@code call} with crun held at {@code verb}, stops the database, lets crun go on: the call answers 503 naming the database. */
+  private static void answeredWhileTheStoreIsDown(PrivatePostgres pg, PausingCrun crun, String verb, Supplier<Resp> call, Runnable whileHeld)
+      throws Exception {
+    crun.hold(verb);
+    CompletableFuture<Resp> answer = CompletableFuture.supplyAsync(call, r -> Thread.ofVirtual().start(r));
+    crun.awaitHeld(Duration.ofSeconds(60));
+    whileHeld.run();
+    pg.down();
+    crun.release();
+    Resp r = answer.get(2, TimeUnit.MINUTES);
+    assertThat(r.status()).as(r.toString()).isEqualTo(503);
+    assertThat(r.json().path("detail").asString()).contains("database");
+  }
+
+  /** Starts the database again and polls {@code probe} (for up to 30 s) until its 200 body passes {@code settled}; that body. */
+  private static String afterTheStoreIsBack(PrivatePostgres pg, String what, Supplier<Resp> probe, Predicate<String> settled)
+      throws InterruptedException {
+    pg.up();
+    long back = System.nanoTime();
+    String body = "";
+    while (System.nanoTime() - back < 30_000_000_000L) {
+      Resp r = probe.get();
+      body = r.status() == 200 ? r.json().toString() : body;
+      if (r.status() == 200 && settled.test(body)) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    System.out.printf("%s %.1f s after the database came back%n", what, (System.nanoTime() - back) / 1e9);
+    return body;
   }
 }

@@ -167,4 +167,12 @@ class DiskFullTest {
       assertThat(integrity(disk.mountPoint().resolve("warren.db"))).isEqualTo("ok");
     }
   }
+
+  @Test
+  void underLoadAFullDiskIsAnswered503NamingItLosesNothingAndServiceResumesWithinFiveSeconds() throws Exception {
+    FaultResult r = Faults.diskFull(System.out::println);
+    r.print(System.out::println);
+    assertThat(r.named()).as("calls answered 503 naming the disk while it was full").isPositive();
+    assertThat(r.failures()).isEmpty();
+  }
 }

@@ -145,4 +145,19 @@ class ExternalKillTest {
     assertThat(warren.get("/v1/events?subject=" + sid).json().path("events").toString()).contains("session.shell-gone");
     warren.delete("/v1/sandboxes/" + id);
   }
+
+  @Test
+  void crunAndAnInitKilledFromOutsideUnderLoadAreAnswered503NamingCrunAndLoseNothing() throws Exception {
+    FaultResult r = Faults.crunKilled(System.out::println);
+    r.print(System.out::println);
+    assertThat(r.notes()).anyMatch(n -> n.matches("[1-9][0-9]* crun calls killed"));
+    assertThat(r.failures()).isEmpty();
+  }
+
+  @Test
+  void chromiumKilledByTheHostIsReportedCrashedAndARestartBringsItBack() throws Exception {
+    FaultResult r = Faults.chromiumKilled(System.out::println);
+    r.print(System.out::println);
+    assertThat(r.failures()).isEmpty();
+  }
 }

@@ -13,9 +13,13 @@ import java.util.Optional;
 final class HostProcesses {
   private HostProcesses() {}
 
-  /** The host pid of the sandbox's PID 1 (its init). */
+  /**
+   * The host pid of the sandbox's PID 1 (its init), found by its cgroups: a sandbox is answered
+   * running once {@code crun start} returns, which may be before its init has exec'd and so before
+   * its environment names the sandbox.
+   */
   static long initOf(String sandboxId) {
-    for (long pid : HostState.processesOf(sandboxId)) {
+    for (long pid : HostState.processesInCgroupsOf(sandboxId)) {
       if (nsPid(pid).filter(p -> p == 1).isPresent()) {
         return pid;
       }
@@ -26,22 +30,20 @@ final class HostProcesses {
   /** Host pids of processes whose environment has {@code name=value}, with their command lines. */
   static List<Long> marked(String name, String value) {
     byte[] needle = (name + "=" + value + "\0").getBytes(StandardCharsets.UTF_8);
-    List<Long> out = new ArrayList<>();
-    try (var s = Files.list(Path.of("/proc"))) {
-      s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
-        try {
-          byte[] env = Files.readAllBytes(p.resolve("environ"));
-          if (contains(env, needle)) {
-            out.add(Long.parseLong(p.getFileName().toString()));
-          }
-        } catch (IOException e) {
-          // exited
+    return HostState.processes(proc -> contains(Files.readAllBytes(proc.resolve("environ")), needle));
+  }
+
+  /** Host pids of crun create, start and delete calls on {@code crunRoot} (an instance's crun state directory). */
+  static List<Long> lifecycleCalls(String crunRoot) {
+    return HostState.processes(proc -> {
+      String[] argv = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).split("\0");
+      for (int i = 0; i + 2 < argv.length; i++) {
+        if (argv[i].equals("--root") && argv[i + 1].equals(crunRoot) && List.of("create", "start", "delete").contains(argv[i + 2])) {
+          return true;
         }
-      });
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
+      }
+      return false;
+    });
   }
 
   static String cmdline(long pid) {

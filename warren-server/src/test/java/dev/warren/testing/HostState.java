@@ -85,13 +85,32 @@ public final class HostState {
 
   /** Host processes whose environment names the sandbox (every sandbox process carries it). */
   public static List<Long> processesOf(String sandboxId) {
-    List<Long> out = new ArrayList<>();
     byte[] needle = ("WARREN_SANDBOX_ID=" + sandboxId).getBytes();
+    return processes(proc -> indexOf(Files.readAllBytes(proc.resolve("environ")), needle) >= 0);
+  }
+
+  /**
+   * Host processes in the sandbox's cgroups, whatever their environment: also a container's init
+   * that crun created and never started (it has not exec'd the sandbox's init yet, so it carries
+   * none of the sandbox's variables).
+   */
+  public static List<Long> processesInCgroupsOf(String sandboxId) {
+    String marker = "/" + sandboxId + "\n";
+    return processes(proc -> (Files.readString(proc.resolve("cgroup")) + "\n").contains(marker));
+  }
+
+  /** A test of a process, by its {@code /proc/<pid>} directory; a process that exits meanwhile is left out. */
+  public interface ProcTest {
+    boolean test(Path proc) throws IOException;
+  }
+
+  /** Host pids of the processes that pass {@code test}. */
+  public static List<Long> processes(ProcTest test) {
+    List<Long> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(Path.of("/proc"))) {
       s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
         try {
-          byte[] env = Files.readAllBytes(p.resolve("environ"));
-          if (indexOf(env, needle) >= 0) {
+          if (test.test(p)) {
             out.add(Long.parseLong(p.getFileName().toString()));
           }
         } catch (IOException e) {
@@ -104,14 +123,42 @@ public final class HostState {
     return out;
   }
 
+  /** Network interfaces whose alias names the sandbox (Warren labels each veth it makes). */
+  public static List<String> linksNaming(String sandboxId) {
+    return list(Path.of("/sys/class/net"), "").stream().filter(n -> {
+      try {
+        return Files.readString(Path.of("/sys/class/net", n, "ifalias")).contains(sandboxId);
+      } catch (IOException e) {
+        return false;
+      }
+    }).toList();
+  }
+
   /** Everything of the sandbox still on the host; empty when it is fully gone. */
   public static List<String> leftoversOf(String sandboxId) {
     List<String> out = new ArrayList<>();
     mountsContaining(sandboxId).forEach(m -> out.add("mount " + m));
     netnsContaining(sandboxId).forEach(n -> out.add("netns " + n));
+    linksNaming(sandboxId).forEach(l -> out.add("link " + l));
     cgroupsOf(sandboxId).forEach(c -> out.add("cgroup " + c));
     processesOf(sandboxId).forEach(p -> out.add("process " + p));
+    processesInCgroupsOf(sandboxId).stream().filter(p -> !out.contains("process " + p)).forEach(p -> out.add("process " + p
+        + " (in its cgroups)"));
     loopDevicesBacking(sandboxId).forEach(d -> out.add("loop device " + d));
+    return out;
+  }
+
+  /** {@link #leftoversOf} plus what the controller of {@code warren} keeps of it: crun's record and its directory. */
+  public static List<String> leftoversOf(TestWarren warren, String sandboxId) {
+    List<String> out = new ArrayList<>(leftoversOf(sandboxId));
+    Path crunState = Path.of("/run/warren", warren.instanceName(), "crun", sandboxId);
+    if (Files.exists(crunState)) {
+      out.add("crun state " + crunState);
+    }
+    Path dir = warren.dataDir().resolve("sandboxes").resolve(sandboxId);
+    if (Files.exists(dir)) {
+      out.add("directory " + dir);
+    }
     return out;
   }
 

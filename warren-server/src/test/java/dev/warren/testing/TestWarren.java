@@ -126,6 +126,35 @@ public final class TestWarren implements AutoCloseable {
     return w;
   }
 
+  /**
+   * {@code 127.0.0.1:<a free port>} for WARREN_LISTEN: a controller restarted on the same port is
+   * found again by clients that keep their base URL (the SDK's retries across a restart).
+   */
+  public static String freeListenAddress() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return "127.0.0.1:" + s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs a host command to its end (60 s at most); fails with its output when it fails. */
+  public static String run(String... argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public Config config() {
     return Config.from(env);
   }
@@ -153,6 +182,11 @@ public final class TestWarren implements AutoCloseable {
   /** The controller's log file. */
   public Path logFile() {
     return logFile;
+  }
+
+  /** This data directory's instance (its number, names, subnet), as the controller claimed it. */
+  public dev.warren.host.Instance instance() {
+    return dev.warren.host.InstanceRegistry.claim(config());
   }
 
   /** The host-wide name of this data directory's instance ({@code warren<n>}): its bridge, run directory, cgroup parent. */
@@ -188,14 +222,15 @@ public final class TestWarren implements AutoCloseable {
       }
     });
     process = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    // a first start migrates the store and makes the mount namespace and the bridge: on a shared host under heavy load, over a minute
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     Path listen = dataDir.resolve("listen");
     while (!Files.exists(listen)) {
       if (!process.isAlive()) {
         throw new IllegalStateException("warren serve exited with " + process.exitValue() + ":\n" + log(60));
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("warren serve did not start within 60 s:\n" + log(60));
+        throw new IllegalStateException("warren serve did not start within 120 s:\n" + log(60));
       }
       sleep(20);
     }
@@ -328,7 +363,10 @@ public final class TestWarren implements AutoCloseable {
     } finally {
       stopProcess(false);
       try {
-        Teardown.run(config());
+        // patient with the database: a test may have set a short WARREN_DB_TIMEOUT, and the host may be busy
+        Map<String, String> teardown = new HashMap<>(env);
+        teardown.put("WARREN_DB_TIMEOUT", "60s");
+        Teardown.run(Config.from(teardown));
       } finally {
         if (logFile.startsWith(dataDir)) {
           deleteTree(dataDir);

@@ -60,13 +60,14 @@ final class Census {
       throw new RuntimeUnavailableException("cannot list " + sandboxesDir + ": " + e.getMessage(), e);
     }
     ids.addAll(dirsOnDisk);
-    ids.addAll(cgroupIds);
+    Set<String> withCgroups = new HashSet<>(cgroupIds);
+    ids.addAll(withCgroups);
     List<Observed> out = new ArrayList<>();
     for (String id : ids) {
       JsonNode c = containers.get(id);
       Optional<String> status = c == null ? Optional.empty() : Optional.of(c.path("status").asString());
       Optional<Long> pid = c == null || c.path("pid").asLong() <= 0 ? Optional.empty() : Optional.of(c.path("pid").asLong());
-      out.add(new Observed(id, status, pid, mounted.contains(id), netns.contains(id), dirsOnDisk.contains(id)));
+      out.add(new Observed(id, status, pid, mounted.contains(id), netns.contains(id), dirsOnDisk.contains(id), withCgroups.contains(id)));
     }
     return out;
   }

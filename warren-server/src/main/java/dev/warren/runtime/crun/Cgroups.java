@@ -1,15 +1,25 @@
 package dev.warren.runtime.crun;
 
 import dev.warren.host.Instance;
+import dev.warren.host.Syscalls;
 import dev.warren.runtime.Usage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
-/** Reads and cleans up a sandbox's cgroups, in v1 (per-controller trees) or v2 (unified) layout. */
+/**
+ * Reads and cleans up a sandbox's cgroups, in v1 (per-controller trees) or v2 (unified) layout.
+ * Stateless: every call reads the cgroup filesystem afresh; safe from any thread.
+ */
 final class Cgroups {
   private static final Path ROOT = Path.of("/sys/fs/cgroup");
   private static final List<String> V1_CONTROLLERS = List.of("memory", "pids", "cpu", "cpuacct", "cpuset", "devices",
@@ -100,28 +110,93 @@ final class Cgroups {
     return 0;
   }
 
-  /** Removes the sandbox's empty cgroup directories; true when none is left. */
-  boolean remove(String id) {
-    boolean clean = true;
-    for (Path d : dirs(id)) {
-      for (int attempt = 0; attempt < 50; attempt++) {
-        try {
-          Files.deleteIfExists(d);
-          break;
-        } catch (IOException e) {
-          if (attempt == 49) {
-            clean = false;
-          } else {
-            sleep(20);
-          }
-        }
+  /**
+   * SIGKILLs every process in the sandbox's cgroups, whoever started it: a container crun no
+   * longer knows (a {@code crun create} killed before it recorded it, a wiped state directory), an
+   * init whose start never came, anything that escaped. The freezer holds them first, so none
+   * forks a replacement between the reading of the list and the kill. Returns the processes still
+   * there after {@code wait} (a process stuck in the kernel), empty when all are gone.
+   */
+  List<Long> killAll(String id, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    List<Long> left = allPids(id);
+    while (!left.isEmpty()) {
+      Optional<Path> freezer = freezer(id);
+      freezer.ifPresent(f -> write(f, v2 ? "1" : "FROZEN"));
+      for (long pid : allPids(id)) {
+        Syscalls.kill(pid, 9);
+      }
+      // killed while frozen, they die as soon as they thaw
+      freezer.ifPresent(f -> write(f, v2 ? "0" : "THAWED"));
+      for (int i = 0; i < 10 && !(left = allPids(id)).isEmpty(); i++) {
+        sleep(10);
+      }
+      if (System.nanoTime() > deadline) {
+        break;
       }
     }
-    return clean;
+    return left;
   }
 
-  /** Removes this instance's (empty) parent cgroups. */
-  void removeParents() {
+  /** The freezer's control file of the sandbox's cgroup, when it has one. */
+  private Optional<Path> freezer(String id) {
+    Path f = v2 ? ROOT.resolve(rel(id)).resolve("cgroup.freeze") : ROOT.resolve("freezer").resolve(rel(id)).resolve("freezer.state");
+    return Files.exists(f) ? Optional.of(f) : Optional.empty();
+  }
+
+  /** Host pids in any of the sandbox's cgroups (every controller hierarchy, nested groups too). */
+  List<Long> allPids(String id) {
+    Set<Long> out = new TreeSet<>();
+    for (Path d : dirs(id)) {
+      try (Stream<Path> tree = Files.walk(d)) {
+        for (Path procs : tree.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
+          for (String l : Files.readAllLines(procs)) {
+            if (!l.isBlank()) {
+              out.add(Long.parseLong(l.strip()));
+            }
+          }
+        }
+      } catch (IOException | UncheckedIOException | NumberFormatException e) {
+        // removed meanwhile
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  /**
+   * Removes the sandbox's cgroup directories (nested ones first), retrying for up to {@code wait}
+   * while the kernel finishes with processes that just died; true when none is left.
+   */
+  boolean remove(String id, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      boolean clean = true;
+      for (Path d : dirs(id)) {
+        try (Stream<Path> tree = Files.walk(d)) {
+          for (Path p : tree.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        } catch (IOException | UncheckedIOException e) {
+          clean = false;
+        }
+      }
+      if (clean || System.nanoTime() > deadline) {
+        return clean;
+      }
+      sleep(20);
+    }
+  }
+
+  private static void write(Path file, String value) {
+    try {
+      Files.writeString(file, value);
+    } catch (IOException e) {
+      // gone meanwhile; the kill below does without it
+    }
+  }
+
+  /** This instance's parent cgroup in every hierarchy: the sandboxes' cgroups are below them. */
+  private List<Path> parents() {
     List<Path> parents = new ArrayList<>();
     if (v2) {
       parents.add(ROOT.resolve("warren").resolve(instance.name()));
@@ -130,7 +205,12 @@ final class Cgroups {
         parents.add(ROOT.resolve(c).resolve("warren").resolve(instance.name()));
       }
     }
-    for (Path p : parents) {
+    return parents;
+  }
+
+  /** Removes this instance's (empty) parent cgroups. */
+  void removeParents() {
+    for (Path p : parents()) {
       try {
         Files.deleteIfExists(p);
         // the shared "warren" parent goes too once no instance uses it
@@ -141,17 +221,18 @@ final class Cgroups {
     }
   }
 
-  /** Ids of sandboxes of this instance that have a cgroup. */
-  List<String> ids() {
-    Path parent = v2 ? ROOT.resolve("warren").resolve(instance.name()) : ROOT.resolve("pids").resolve("warren").resolve(instance.name());
-    List<String> out = new ArrayList<>();
-    if (!Files.isDirectory(parent)) {
-      return out;
-    }
-    try (var s = Files.list(parent)) {
-      s.filter(Files::isDirectory).forEach(p -> out.add(p.getFileName().toString()));
-    } catch (IOException e) {
-      // nothing to report
+  /** Ids of sandboxes of this instance that have a cgroup in any hierarchy. */
+  Set<String> ids() {
+    Set<String> out = new TreeSet<>();
+    for (Path parent : parents()) {
+      if (!Files.isDirectory(parent)) {
+        continue;
+      }
+      try (var s = Files.list(parent)) {
+        s.filter(Files::isDirectory).forEach(p -> out.add(p.getFileName().toString()));
+      } catch (IOException | UncheckedIOException e) {
+        // removed meanwhile
+      }
     }
     return out;
   }

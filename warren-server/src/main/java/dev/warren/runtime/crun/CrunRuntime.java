@@ -50,6 +50,7 @@ public final class CrunRuntime implements SandboxRuntime {
   private final UserNamespaces userns;
   private final Cgroups cgroups;
   private final Execs execs;
+  private final ContainerEnd ends;
   private final DiskLimit disks;
   private final SeccompAllow seccompAllow;
   private volatile Seccomp.Filter seccomp;
@@ -74,6 +75,7 @@ public final class CrunRuntime implements SandboxRuntime {
     this.userns = new UserNamespaces(instance);
     this.cgroups = new Cgroups(instance);
     this.execs = new Execs(this::crunArgv, cgroups);
+    this.ends = new ContainerEnd(crunRoot, this::crunArgv, cgroups, CRUN_TIMEOUT);
     this.disks = new Ext4Disks(sandboxesDir, sandboxesDir.resolveSibling("disk-templates"), diskPolicy);
   }
 
@@ -109,6 +111,11 @@ public final class CrunRuntime implements SandboxRuntime {
     Helpers.install(helpersDir);
     seccomp = Seccomp.filter(seccompAllow.syscalls());
     mountNs.init();
+    List<String> ended = InFlightCalls.endAll(crunRoot);
+    if (!ended.isEmpty()) {
+      log.warn("ended {} crun calls of the previous controller, killed while they ran (what they made is reconciled next): {}",
+          ended.size(), ended);
+    }
     disks.init();
     network.init();
     maxFiles = Math.min(16384, hardNoFile());
@@ -243,15 +250,11 @@ public final class CrunRuntime implements SandboxRuntime {
     List<RuntimeException> errors = new ArrayList<>();
     Runnable[] steps = {
         () -> closeAgent(id),
-        () -> deleteContainer(id),
+        () -> ends.end(id),
         () -> network.detach(id, slot, address),
         () -> RootFs.unmount(id, dirs(id)),
         () -> disks.close(id, dirs(id)),
-        () -> {
-          if (!cgroups.remove(id)) {
-            throw new SandboxRuntimeException("cgroups of " + id + " still busy: " + cgroups.dirs(id));
-          }
-        }
+        () -> ends.removeCgroups(id)
     };
     for (Runnable step : steps) {
       try {
@@ -268,13 +271,7 @@ public final class CrunRuntime implements SandboxRuntime {
   }
 
   private void deleteContainer(String id) {
-    if (!Files.exists(crunRoot.resolve(id))) {
-      return;
-    }
-    Tool.Result r = Tool.run(crunArgv(List.of("delete", "--force", id)), CRUN_TIMEOUT);
-    if (!r.ok() && Files.exists(crunRoot.resolve(id))) {
-      throw new SandboxRuntimeException("crun delete " + id + " failed: " + r.stderr().strip());
-    }
+    ends.deleteRecorded(id);
   }
 
   @Override

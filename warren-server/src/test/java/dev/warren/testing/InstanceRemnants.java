@@ -1,4 +1,4 @@
-package dev.warren.bench;
+package dev.warren.testing;
 
 import dev.warren.host.Instance;
 import dev.warren.host.Tool;
@@ -11,19 +11,21 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * What is left on the host of a Warren instance after teardown: mounts under the benchmark's
- * directory, network namespaces, veths and the bridge, nftables tables, cgroups, processes, the run
- * directory and the data directory. The answer should be empty.
+ * What is left on the host of a Warren instance after teardown: mounts under a directory (the
+ * data directory, or one holding it), network namespaces, veths and the bridge, nftables tables,
+ * cgroups, processes in them, the run directory and the data directory. The answer should be
+ * empty. Used by tests and by {@code ./warren bench}.
  */
-final class Remnants {
-  private Remnants() {}
+public final class InstanceRemnants {
+  private InstanceRemnants() {}
 
-  static List<String> of(Instance instance, Path benchDir, Path dataDir) {
+  /** Read the host afresh; {@code instance} as it was claimed while the instance ran. */
+  public static List<String> of(Instance instance, Path under, Path dataDir) {
     List<String> out = new ArrayList<>();
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
         String mp = line.split(" ")[4];
-        if (mp.startsWith(benchDir.toString())) {
+        if (mp.startsWith(under.toString())) {
           out.add("mount " + mp);
         }
       }
