@@ -148,8 +148,16 @@ class KillPointsTest {
     killControllerAndHeldCall();
     create.get(1, TimeUnit.MINUTES);
 
-    assertThat(PausingCrun.alive(init)).as("the init crun never knew of").isFalse();
+    assertThat(PausingCrun.alive(init)).as("the init crun never knew of: %s%nlog:%n%s", procStatus(init), warren.log(60)).isFalse();
     assertGone(id);
+  }
+
+  private static String procStatus(long pid) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), "status")).lines().limit(8).toList().toString();
+    } catch (java.io.IOException e) {
+      return "gone (" + e.getMessage() + ")";
+    }
   }
 
   @Test
