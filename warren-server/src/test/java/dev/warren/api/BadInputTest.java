@@ -30,12 +30,15 @@ class BadInputTest {
   @AfterAll
   static void stop() {
     if (warren != null) {
-      // nothing stored was harmed by everything this class sent
-      JsonNode all = warren.get("/v1/sandboxes").json().path("sandboxes");
-      assertThat(all).hasSize(1);
-      assertThat(normalized(warren.get("/v1/sandboxes/" + id).json())).isEqualTo(before);
-      assertThat(warren.get("/v1/sandboxes/" + id + "/files?path=/workspace/keep.txt").text()).isEqualTo("precious");
-      warren.close();
+      try {
+        // nothing stored was harmed by everything this class sent
+        JsonNode all = warren.get("/v1/sandboxes").json().path("sandboxes");
+        assertThat(all).hasSize(1);
+        assertThat(normalized(warren.get("/v1/sandboxes/" + id).json())).isEqualTo(before);
+        assertThat(warren.get("/v1/sandboxes/" + id + "/files?path=/workspace/keep.txt").text()).isEqualTo("precious");
+      } finally {
+        warren.close();
+      }
     }
   }
 
