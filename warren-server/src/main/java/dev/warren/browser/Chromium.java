@@ -225,26 +225,33 @@ final class Chromium {
 
   /** Like {@link #get}, with the reason when there is no answer. */
   DevtoolsHttp.Answer probe(String sandboxId, String path, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    java.nio.channels.SocketChannel ch;
+    Dialed d;
     try {
-      ch = runtime.connect(sandboxId, DEVTOOLS_PORT, timeout);
+      d = dial(sandboxId, timeout);
     } catch (SandboxRuntimeException e) {
       return DevtoolsHttp.Answer.failed(e.getMessage());
     }
-    return DevtoolsHttp.get(ch, sandboxId, path, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+    return DevtoolsHttp.get(d.channel(), sandboxId, path, d.left());
   }
 
   /** One DevTools HTTP call ({@code method path}) as Chromium answers it; IOException when it cannot be reached or does not answer. */
   DevtoolsHttp.Raw call(String sandboxId, String method, String path, Duration timeout) throws java.io.IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    java.nio.channels.SocketChannel ch;
+    Dialed d;
     try {
-      ch = runtime.connect(sandboxId, DEVTOOLS_PORT, timeout);
+      d = dial(sandboxId, timeout);
     } catch (SandboxRuntimeException e) {
       throw new java.io.IOException(e.getMessage(), e);
     }
-    return DevtoolsHttp.send(ch, sandboxId, method, path, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+    return DevtoolsHttp.send(d.channel(), sandboxId, method, path, d.left());
+  }
+
+  /** A connection to the sandbox's DevTools port and what is left of the call's timeout once it is made (1 ms at least). */
+  private record Dialed(java.nio.channels.SocketChannel channel, Duration left) {}
+
+  private Dialed dial(String sandboxId, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    java.nio.channels.SocketChannel ch = runtime.connect(sandboxId, DEVTOOLS_PORT, timeout);
+    return new Dialed(ch, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
   }
 
   /** The browser target's path in a {@code /json/version} answer. */
