@@ -104,13 +104,27 @@ public final class HostState {
     boolean test(Path proc) throws IOException;
   }
 
-  /** Host pids of the processes that pass {@code test}. */
+  /**
+   * Whether the process is a zombie reparented to the host's pid 1: it was killed and holds nothing
+   * but its pid, and reaping it is pid 1's business (a CI container's pid 1 may never do it).
+   */
+  public static boolean orphanedZombie(Path proc) {
+    try {
+      String stat = Files.readString(proc.resolve("stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return f[0].equals("Z") && f[1].equals("1");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Host pids of the processes that pass {@code test}, zombies left to the host's pid 1 aside. */
   public static List<Long> processes(ProcTest test) {
     List<Long> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(Path.of("/proc"))) {
       s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
         try {
-          if (test.test(p)) {
+          if (!orphanedZombie(p) && test.test(p)) {
             out.add(Long.parseLong(p.getFileName().toString()));
           }
         } catch (IOException e) {

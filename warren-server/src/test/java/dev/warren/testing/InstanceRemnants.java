@@ -54,7 +54,7 @@ public final class InstanceRemnants {
     try (Stream<Path> s = Files.list(Path.of("/proc"))) {
       s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(p -> {
         try {
-          if (Files.readString(p.resolve("cgroup")).contains(marker)) {
+          if (!HostState.orphanedZombie(p) && Files.readString(p.resolve("cgroup")).contains(marker)) {
             out.add("process " + p.getFileName());
           }
         } catch (IOException e) {

@@ -133,8 +133,17 @@ public final class PausingCrun implements AutoCloseable {
   }
 
   /** Whether the process that was held is still alive. */
+  /**
+   * Whether {@code pid} runs: a zombie does not (it was killed and holds nothing but its pid; reaping
+   * it is its parent's business, and a CI container's pid 1 may never reap what is reparented to it).
+   */
   public static boolean alive(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private void touch(String name) {

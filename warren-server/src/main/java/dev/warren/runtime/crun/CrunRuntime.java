@@ -177,7 +177,15 @@ public final class CrunRuntime implements SandboxRuntime {
       create(id, dirs);
       long pid = Long.parseLong(Files.readString(dirs.pidFile()).strip());
       long t3 = System.nanoTime();
-      network.attach(id, spec.slot(), pid, spec.address());
+      try {
+        network.attach(id, spec.slot(), pid, spec.address());
+      } catch (RuntimeException e) {
+        if (InFlightCalls.ended(pid)) {
+          throw new SandboxRuntimeException("cannot start sandbox " + id + ": the init crun create made (pid " + pid
+              + ") ended before its network was wired, so crun or its init was killed from outside; start it again", e);
+        }
+        throw e;
+      }
       long t4 = System.nanoTime();
       Tool.run(crunArgv(List.of("start", id)), CRUN_TIMEOUT).orThrow();
       long t5 = System.nanoTime();

@@ -44,7 +44,7 @@ final class InFlightCalls {
       throw new IllegalStateException("cannot list /proc: " + e.getMessage(), e);
     }
     for (long pid : pids) {
-      for (int i = 0; i < 100 && Files.exists(Path.of("/proc", Long.toString(pid))) && !zombie(pid); i++) {
+      for (int i = 0; i < 100 && !ended(pid); i++) {
         sleep(10);
       }
     }
@@ -70,7 +70,8 @@ final class InFlightCalls {
     }
   }
 
-  private static boolean zombie(long pid) {
+  /** Whether {@code pid} is gone or a zombie (killed, waiting for a parent that may never reap it). */
+  static boolean ended(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
