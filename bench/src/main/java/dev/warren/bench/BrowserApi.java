@@ -33,7 +33,7 @@ final class BrowserApi {
     return new Created(j.path("id").asString(), j.path("sandboxId").asString(), URI.create(j.path("cdpUrl").asString()));
   }
 
-  /** A body allowing egress to {@code hostPort} only (e.g. {@code 127.0.0.1:8080}). */
+  /** A body allowing egress to {@code hostPort} only (e.g. {@code 198.18.0.2:8080}). */
   static String allowing(String hostPort) {
     return "{\"egress\":{\"allow\":[" + ApiClient.JSON.writeValueAsString(hostPort) + "]}}";
   }

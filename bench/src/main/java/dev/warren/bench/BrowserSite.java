@@ -1,8 +1,7 @@
 package dev.warren.bench;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.warren.testing.OutsideHost;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -10,9 +9,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A small page on loopback for the browsers section, served by this JVM. Sandboxed browsers reach
- * it only through Warren's egress proxy, with {@link #allow()} in their allow-list; host Chromiums
- * reach it directly. Sets no cookies. Each request is answered on a virtual thread.
+ * A small page for the browsers section, served by this JVM from a network namespace of its own
+ * (an {@link OutsideHost}: a machine outside the host, since Warren's egress proxy refuses the
+ * host's own addresses whatever the allow-list says). Sandboxed browsers reach it only through the
+ * proxy, with {@link #allow()} in their allow-list; host Chromiums reach it directly over the veth.
+ * Sets no cookies. Each request is answered on a virtual thread. {@link #close()} removes the
+ * namespace.
  */
 final class BrowserSite implements AutoCloseable {
   static final String TITLE = "Warren bench page";
@@ -20,15 +22,18 @@ final class BrowserSite implements AutoCloseable {
       + "<h1>Warren bench page</h1><p>" + "A small page for the browsers section. ".repeat(50) + "</p></body></html>")
       .getBytes(StandardCharsets.UTF_8);
 
+  private final OutsideHost outside;
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final AtomicInteger requests = new AtomicInteger();
 
   BrowserSite() {
+    outside = OutsideHost.create();
     try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot serve the bench page on 127.0.0.1", e);
+      server = outside.inside(() -> HttpServer.create(new InetSocketAddress(outside.address(), 0), 64));
+    } catch (RuntimeException e) {
+      outside.close();
+      throw new IllegalStateException("cannot serve the bench page in " + outside.netns() + ": " + e.getMessage(), e);
     }
     server.setExecutor(executor);
     server.createContext("/", ex -> {
@@ -47,12 +52,12 @@ final class BrowserSite implements AutoCloseable {
   }
 
   String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+    return "http://" + outside.target(server.getAddress().getPort()) + "/";
   }
 
   /** The egress pattern that lets a sandbox reach this page. */
   String allow() {
-    return "127.0.0.1:" + server.getAddress().getPort();
+    return outside.target(server.getAddress().getPort());
   }
 
   int requests() {
@@ -61,7 +66,11 @@ final class BrowserSite implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    try {
+      server.stop(0);
+      executor.shutdownNow();
+    } finally {
+      outside.close();
+    }
   }
 }

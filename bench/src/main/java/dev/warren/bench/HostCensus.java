@@ -18,6 +18,7 @@ import java.util.stream.Stream;
  */
 record HostCensus(int mounts, int nsMounts, int netns, int links, int cgroups, int containers, int dirs, int processes) {
   private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+  private static final String POOL = ".pool-";
 
   /**
    * Where to look.
@@ -29,6 +30,10 @@ record HostCensus(int mounts, int nsMounts, int netns, int links, int cgroups, i
    * @param cgroupParent e.g. {@code warren/warren3}: its subdirectories count, in every controller
    * @param crunRoot crun's state directory: one entry per container
    * @param dirsRoot one subdirectory per sandbox
+   *
+   * <p>The controller's pool of ready disks ({@code .pool-*} under {@code dirsRoot}, each with its
+   * mount) is not counted: the pool refills itself after creates, by design, and the teardown check
+   * that follows every run proves it is removed with the instance.
    */
   record Scope(String mountFragment, Optional<Path> mountNs, Optional<String> netnsPrefix, Optional<String> linkPrefix,
       String cgroupParent, Path crunRoot, Path dirsRoot) {}
@@ -41,7 +46,7 @@ record HostCensus(int mounts, int nsMounts, int netns, int links, int cgroups, i
         s.linkPrefix().map(p -> entries(Path.of("/sys/class/net"), p)).orElse(0),
         cgroupDirs(s.cgroupParent()),
         entries(s.crunRoot(), ""),
-        entries(s.dirsRoot(), ""),
+        (int) names(s.dirsRoot()).filter(n -> !n.startsWith(POOL)).count(),
         processesIn("/" + s.cgroupParent() + "/"));
   }
 
@@ -85,7 +90,7 @@ record HostCensus(int mounts, int nsMounts, int netns, int links, int cgroups, i
   private static int mountsContaining(Path mountinfo, String fragment) {
     try {
       return (int) Files.readAllLines(mountinfo).stream().map(l -> l.split(" ")).filter(f -> f.length > 4)
-          .filter(f -> f[4].contains(fragment)).count();
+          .filter(f -> f[4].contains(fragment) && !f[4].contains("/" + POOL)).count();
     } catch (IOException e) {
       return 0;
     }
@@ -115,13 +120,17 @@ record HostCensus(int mounts, int nsMounts, int netns, int links, int cgroups, i
   }
 
   private static int entries(Path dir, String prefix) {
+    return (int) names(dir).filter(n -> n.startsWith(prefix)).count();
+  }
+
+  private static Stream<String> names(Path dir) {
     if (!Files.isDirectory(dir)) {
-      return 0;
+      return Stream.empty();
     }
     try (Stream<Path> s = Files.list(dir)) {
-      return (int) s.filter(p -> p.getFileName().toString().startsWith(prefix)).count();
+      return s.map(p -> p.getFileName().toString()).toList().stream();
     } catch (IOException e) {
-      return 0;
+      return Stream.empty();
     }
   }
 
