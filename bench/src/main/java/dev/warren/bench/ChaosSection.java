@@ -26,6 +26,7 @@ final class ChaosSection {
     Optional<ChaosResult> kills = Optional.empty();
     List<String> errors = new ArrayList<>();
     if (c.killing()) {
+      startupCache(errors);
       boolean browsers = o.soakBrowsers() && Files.isDirectory(BenchWarren.IMAGES.resolve("browser"));
       Report.title("Chaos: " + o.clients() + " clients, the controller SIGKILLed " + c.kills() + " times at random moments, "
           + c.population() + " idle sandboxes" + (browsers ? "" : " (no browsers)"));
@@ -60,5 +61,20 @@ final class ChaosSection {
     }
     Report.note("load average at the end: " + Machine.loadAverage());
     return new Result(kills, faults, errors);
+  }
+
+  /**
+   * The controllers of the run start from the start-up cache of this jar, as an installed Warren
+   * does ({@code warren install} and {@code ./warren up} train it): trained here once per build.
+   */
+  private static void startupCache(List<String> errors) {
+    try {
+      java.nio.file.Path cache = dev.warren.ops.AotCache.train(dev.warren.ops.AotCache.thisClassPath(), dev.warren.ops.AotCache.thisJava(),
+          Report::note);
+      Report.note("controllers start from the start-up cache " + cache.getFileName());
+    } catch (RuntimeException e) {
+      errors.add("start-up cache: " + e.getMessage());
+      Report.note("controllers start without a start-up cache: " + e.getMessage());
+    }
   }
 }

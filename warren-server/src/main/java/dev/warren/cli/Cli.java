@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {ServeCommand.class, DaemonCommands.Stop.class, DaemonCommands.Status.class, DaemonCommands.Supervise.class,
         InstallCommands.Install.class, InstallCommands.Uninstall.class, InstallCommands.ConfigCommand.class, BackupCommands.Backup.class,
         BackupCommands.Restore.class, ImageCommand.class, TokenCommand.class, SandboxCommand.class, ShellCommand.class,
-        BrowserCommand.class, McpCommand.class, TeardownCommand.class})
+        BrowserCommand.class, McpCommand.class, TeardownCommand.class, AotCommand.class})
 public final class Cli implements Runnable {
 
   @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,

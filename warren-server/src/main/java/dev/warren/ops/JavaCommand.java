@@ -7,17 +7,19 @@ import java.util.List;
 
 /**
  * The command line that runs another Warren JVM like this one: the same java binary, JVM options
- * and class path, with native access enabled and the background marker of the data directory.
+ * and class path, with native access enabled and the background marker of the data directory; a
+ * controller ({@code serve}) starts from the ahead-of-time cache when one was trained ({@link AotCache}).
  */
 final class JavaCommand {
   private JavaCommand() {}
 
   static List<String> warren(Path dataDir, List<String> args) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.add(AotCache.thisJava().toString());
     boolean nativeAccess = false;
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("-Dwarren.daemon=") || a.startsWith("-Dwarren.log.console=") || a.startsWith("-agentlib:jdwp")) {
+      if (a.startsWith("-Dwarren.daemon=") || a.startsWith("-Dwarren.log.console=") || a.startsWith("-agentlib:jdwp")
+          || a.startsWith("-XX:AOTCache") || a.startsWith("-XX:AOTMode")) {
         continue;
       }
       nativeAccess |= a.startsWith("--enable-native-access");
@@ -28,13 +30,13 @@ final class JavaCommand {
     }
     cmd.add(PidFile.marker(dataDir));
     cmd.add("-Dwarren.log.console=false");
-    cmd.add("-cp");
     // absolute: the child runs in /, and nothing may depend on the directory it was started from
-    List<String> cp = new ArrayList<>();
-    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-      cp.add(Path.of(e).toAbsolutePath().normalize().toString());
+    List<Path> cp = AotCache.thisClassPath();
+    if (!args.isEmpty() && args.getFirst().equals("serve")) {
+      cmd.addAll(AotCache.options(cp, AotCache.thisJava()));
     }
-    cmd.add(String.join(java.io.File.pathSeparator, cp));
+    cmd.add("-cp");
+    cmd.add(String.join(java.io.File.pathSeparator, cp.stream().map(Path::toString).toList()));
     cmd.add("dev.warren.Main");
     cmd.addAll(args);
     return cmd;

@@ -24,8 +24,13 @@ final class Templates {
         if [ -r "$WARREN_CONFIG" ]; then
           opts=$(sed -n 's/^[[:space:]]*WARREN_JAVA_OPTS=//p' "$WARREN_CONFIG" | tail -n 1 | sed "s/^[\\"']//; s/[\\"']$//")
         fi
+        # the start-up cache `warren aot` trained for this jar and JVM, if any (named after both)
+        aot="%5$s-$(stat -c %%s-%%Y %5$s)-$(stat -L -c %%Y %4$s).aot"
+        if [ -f "$aot" ]; then
+          opts="-XX:AOTCache=$aot -Xlog:aot=off,cds=off $opts"
+        fi
         # shellcheck disable=SC2086
-        exec %s --enable-native-access=ALL-UNNAMED $opts -jar %s "$@"
+        exec %4$s --enable-native-access=ALL-UNNAMED $opts -jar %5$s "$@"
         """.formatted(Version.CURRENT, Instant.now(), config, java, jar);
   }
 

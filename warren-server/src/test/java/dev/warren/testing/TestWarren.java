@@ -209,6 +209,8 @@ public final class TestWarren implements AutoCloseable {
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("-Xmx" + env.getOrDefault("TEST_CONTROLLER_HEAP", "512m"));
+    // from the start-up cache when the class path is one trained jar (the bench's), as an installed controller starts
+    cmd.addAll(dev.warren.ops.AotCache.options(dev.warren.ops.AotCache.thisClassPath(), dev.warren.ops.AotCache.thisJava()));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.warren.Main");
