@@ -262,6 +262,7 @@ public final class ApiServer implements AutoCloseable {
     InetSocketAddress listen = config.listen();
     app.start(listen.getAddress().getHostAddress(), listen.getPort());
     log.info("API listening on http://{}:{}", listen.getAddress().getHostAddress(), app.port());
+    mcp.warmUp();
   }
 
   /**

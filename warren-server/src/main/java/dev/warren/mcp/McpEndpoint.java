@@ -22,20 +22,64 @@ import tools.jackson.databind.json.JsonMapper;
  * transport called from Javalin's routes, so the API's own gate (bearer token or named token, rate
  * limit, audit, drain at shutdown) runs first. The tools ({@link SandboxTools}, {@link
  * BrowserTools}) call the HTTP API over loopback with the caller's token. Tool handlers run on the
- * request's virtual thread ({@code immediateExecution}): blocking is fine. Close once, at shutdown.
+ * request's virtual thread ({@code immediateExecution}): blocking is fine. The SDK's server is built
+ * once, by {@link #warmUp} or the first call, whichever comes first (under a lock; read without one
+ * once built). Close once, at shutdown.
  */
 public final class McpEndpoint implements AutoCloseable {
   public static final String PATH = "/mcp";
   /** The transport-context key under which a request's Authorization header reaches the tools. */
   static final String AUTHORIZATION = "authorization";
 
-  private final HttpServletStreamableServerTransportProvider transport;
-  private final McpSyncServer server;
+  private final Supplier<URI> api;
+  private final String version;
+  private final Object lock = new Object();
+  private volatile Built built;
+  private boolean closed;
+
+  /** The SDK's transport and server, built on first use: some 0.4 s of CPU a start need not wait for. */
+  private record Built(HttpServletStreamableServerTransportProvider transport, McpSyncServer server) {}
 
   /** {@code api}: where the API answers on loopback (known once it listens). */
   public McpEndpoint(Supplier<URI> api, String version) {
+    this.api = api;
+    this.version = version;
+  }
+
+  /**
+   * Builds the server in the background now (the controller calls it once it serves), so that the
+   * first MCP call does not pay for it either.
+   */
+  public void warmUp() {
+    Thread.ofVirtual().name("mcp-warm-up").start(() -> {
+      try {
+        built();
+      } catch (RuntimeException e) {
+        // the first call builds it again and answers the error
+      }
+    });
+  }
+
+  private Built built() {
+    Built b = built;
+    if (b != null) {
+      return b;
+    }
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException("the MCP endpoint is closed");
+      }
+      if (built == null) {
+        built = build();
+      }
+      return built;
+    }
+  }
+
+  private Built build() {
     JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.builder().build());
-    this.transport = HttpServletStreamableServerTransportProvider.builder().jsonMapper(json).mcpEndpoint(PATH)
+    HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder().jsonMapper(json)
+        .mcpEndpoint(PATH)
         // Origin/Host checks guard servers that trust a browser's ambient credentials; every call here carries a bearer token
         .securityValidator(ServerTransportSecurityValidator.NOOP)
         .contextExtractor(req -> McpTransportContext.create(Map.of(AUTHORIZATION, authorization(req.getHeader("Authorization"),
@@ -45,7 +89,7 @@ public final class McpEndpoint implements AutoCloseable {
     LoopbackApi loopback = new LoopbackApi(api);
     List<ToolDef> tools = new ArrayList<>(SandboxTools.all(loopback));
     tools.addAll(BrowserTools.all(loopback));
-    this.server = McpServer.sync(transport).serverInfo("warren", version).jsonMapper(json).immediateExecution(true)
+    McpSyncServer server = McpServer.sync(transport).serverInfo("warren", version).jsonMapper(json).immediateExecution(true)
         .requestTimeout(Duration.ofMinutes(10))
         .instructions("""
             Warren runs isolated Linux sandboxes and Chromium browsers for you. Create a sandbox (sandbox_create), run \
@@ -55,6 +99,7 @@ public final class McpEndpoint implements AutoCloseable {
         .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
         .tools(tools.stream().map(ToolDef::spec).toList())
         .build();
+    return new Built(transport, server);
   }
 
   private static String authorization(String header, String queryToken) {
@@ -69,11 +114,18 @@ public final class McpEndpoint implements AutoCloseable {
   }
 
   private void service(Context ctx) throws Exception {
-    transport.service(ctx.req(), ctx.res());
+    built().transport().service(ctx.req(), ctx.res());
   }
 
   @Override
   public void close() {
-    server.closeGracefully();
+    Built b;
+    synchronized (lock) {
+      closed = true;
+      b = built;
+    }
+    if (b != null) {
+      b.server().closeGracefully();
+    }
   }
 }
