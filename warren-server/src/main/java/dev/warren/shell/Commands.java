@@ -224,7 +224,7 @@ public final class Commands {
     }
     ShellCommand c = ls.inflight.get(id);
     if (c != null && !ls.dir.exists(c.seq() + ".in-open")) {
-      workers.virtual("stdin-close-" + id, () -> {
+      boolean started = workers.virtual("stdin-close-" + id, () -> {
         for (int i = 0; i < 600_000 / 20 && !ls.closed() && ls.inflight.containsKey(id) && !ls.dir.exists(c.seq() + ".in-open"); i++) {
           try {
             Thread.sleep(20);
@@ -235,7 +235,9 @@ public final class Commands {
         }
         closeQuietly(in);
       });
-      return;
+      if (started) {
+        return;
+      }
     }
     closeQuietly(in);
   }

@@ -19,19 +19,19 @@ final class Workers {
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  /** Runs {@code work} on a new virtual thread, unless closed. */
-  void virtual(String name, Runnable work) {
-    start(Thread.ofVirtual().name(name), work);
+  /** Runs {@code work} on a new virtual thread; false (and nothing run) once closed. */
+  boolean virtual(String name, Runnable work) {
+    return start(Thread.ofVirtual().name(name), work);
   }
 
   /** Runs {@code work} on a new platform thread (for blocking FIFO writes, which would pin a virtual thread's carrier). */
-  void platform(String name, Runnable work) {
-    start(Thread.ofPlatform().daemon().name(name), work);
+  boolean platform(String name, Runnable work) {
+    return start(Thread.ofPlatform().daemon().name(name), work);
   }
 
-  private void start(Thread.Builder builder, Runnable work) {
+  private boolean start(Thread.Builder builder, Runnable work) {
     if (closed) {
-      return;
+      return false;
     }
     Thread t = builder.unstarted(() -> {
       try {
@@ -44,9 +44,10 @@ final class Workers {
     // close() may have run between the check and the add: it would not see this thread
     if (closed) {
       running.remove(t);
-      return;
+      return false;
     }
     t.start();
+    return true;
   }
 
   boolean closed() {
