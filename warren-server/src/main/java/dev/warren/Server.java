@@ -81,7 +81,7 @@ public final class Server implements AutoCloseable {
     parts.push(egressLog);
     EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
-    ShellService shells = new ShellService(sandboxes, runtime, watch, store, events);
+    ShellService shells = new ShellService(sandboxes, runtime, watch, store, events, config.sessionQueueMax());
     parts.push(shells);
     parts.push(sandboxes.open());
     shells.recover();

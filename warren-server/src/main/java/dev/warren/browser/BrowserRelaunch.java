@@ -10,9 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -28,7 +25,8 @@ final class BrowserRelaunch implements SandboxListener {
   private static final Duration LOCK_WAIT = Duration.ofSeconds(60);
 
   private final BrowserService service;
-  private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  /** One relaunch or reopen of a session at a time; dropped once nobody holds or waits on it. */
+  private final KeyLocks locks = new KeyLocks(LOCK_WAIT);
 
   BrowserRelaunch(BrowserService service) {
     this.service = service;
@@ -206,19 +204,7 @@ final class BrowserRelaunch implements SandboxListener {
   }
 
   private <T> T locked(String id, java.util.function.Supplier<T> work) {
-    ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-    try {
-      if (!lock.tryLock(LOCK_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-        throw new BrowserException(Problem.CONFLICT, "browser session " + id + " is busy restarting; try again");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BrowserException(Problem.UNAVAILABLE, "interrupted while waiting for browser session " + id);
-    }
-    try {
-      return work.get();
-    } finally {
-      lock.unlock();
-    }
+    return locks.locked("browser session " + id,
+        () -> new BrowserException(Problem.CONFLICT, "browser session " + id + " is busy restarting; try again"), work);
   }
 }

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +46,8 @@ public final class BrowserService implements AutoCloseable {
   private final Events events;
   private final String proxyUrl;
   private final Limits limits;
-  private final Map<String, ReentrantLock> keyLocks = new ConcurrentHashMap<>();
+  /** Creates with one key, and requests with one idempotency key, run one at a time; each waits at most 120 s. */
+  private final KeyLocks keyLocks = new KeyLocks(Duration.ofSeconds(120));
   private final Map<String, Instant> activity = new ConcurrentHashMap<>();
   /** The browser target's DevTools path of each running Chromium, learnt when it answered; dropped when it closes or crashes. */
   private final Map<String, String> devtoolsPaths = new ConcurrentHashMap<>();
@@ -108,25 +108,23 @@ public final class BrowserService implements AutoCloseable {
     if (idempotencyKey.isEmpty()) {
       return create(spec);
     }
-    ReentrantLock lock = keyLocks.computeIfAbsent("idempotency:" + idempotencyKey.get().owner() + ":" + idempotencyKey.get().key(),
-        k -> new ReentrantLock());
-    lock.lock();
-    try {
-      String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));
-      Optional<String> earlier = repo.byIdempotencyKey(idempotencyKey.get(), hash);
-      if (earlier.isPresent()) {
-        // the answer the first attempt got: it made this session
-        return new Created(get(earlier.get()), true);
-      }
-      Created c = create(spec);
-      if (c.created()) {
-        // a create that found a keyed session is found by that key again on a retry
-        repo.rememberIdempotencyKey(idempotencyKey.get(), hash, c.session().id());
-      }
-      return c;
-    } finally {
-      lock.unlock();
-    }
+    dev.warren.store.IdempotencyKey k = idempotencyKey.get();
+    return keyLocks.locked("idempotency:" + k.owner() + ":" + k.key(), () -> new BrowserException(Problem.CONFLICT,
+        "another request with Idempotency-Key " + k.key() + " is still being processed after " + keyLocks.waitLimit().toSeconds()
+            + " s; retry it later"), () -> {
+          String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));
+          Optional<String> earlier = repo.byIdempotencyKey(k, hash);
+          if (earlier.isPresent()) {
+            // the answer the first attempt got: it made this session
+            return new Created(get(earlier.get()), true);
+          }
+          Created c = create(spec);
+          if (c.created()) {
+            // a create that found a keyed session is found by that key again on a retry
+            repo.rememberIdempotencyKey(k, hash, c.session().id());
+          }
+          return c;
+        });
   }
 
   public Created create(BrowserSpec spec) {
@@ -134,18 +132,16 @@ public final class BrowserService implements AutoCloseable {
     if (spec.key().isEmpty()) {
       return new Created(fromPoolOrStart(spec), true);
     }
-    ReentrantLock lock = keyLocks.computeIfAbsent(spec.key().get(), k -> new ReentrantLock());
-    lock.lock();
-    try {
-      Optional<BrowserSession> existing = repo.liveByKey(spec.key().get());
-      if (existing.isPresent()) {
-        touch(existing.get().id());
-        return new Created(existing.get(), false);
-      }
-      return new Created(fromPoolOrStart(spec), true);
-    } finally {
-      lock.unlock();
-    }
+    String key = spec.key().get();
+    return keyLocks.locked("key:" + key, () -> new BrowserException(Problem.UNAVAILABLE, "another create of the browser with key " + key
+        + " is still running after " + keyLocks.waitLimit().toSeconds() + " s; try again"), () -> {
+          Optional<BrowserSession> existing = repo.liveByKey(key);
+          if (existing.isPresent()) {
+            touch(existing.get().id());
+            return new Created(existing.get(), false);
+          }
+          return new Created(fromPoolOrStart(spec), true);
+        });
   }
 
   private BrowserSession fromPoolOrStart(BrowserSpec spec) {

@@ -58,6 +58,8 @@ public final class Catalog {
           "Egress log entries kept per sandbox; the oldest go first (0: no count limit)."),
       new Entry("WARREN_EGRESS_LOG_RETENTION", "30d", "Network",
           "How long egress log entries are kept, a deleted sandbox's too (0: no age limit)."),
+      new Entry("WARREN_SESSION_QUEUE_MAX", "256", "Sandboxes",
+          "Commands one shell session may have queued or running at once (1..100000); past it a submit answers 429."),
       new Entry("WARREN_MAX_SANDBOXES", "1024", "Sandboxes", "Sandboxes this instance keeps at most (1..1024)."),
       new Entry("WARREN_DEFAULT_IMAGE", "base", "Sandboxes", "Image of a sandbox whose create names none."),
       new Entry("WARREN_DEFAULT_MEMORY_MB", "512", "Sandboxes", "Default memory limit, MiB (16..262144)."),

@@ -42,7 +42,8 @@ public record Config(
     EgressLimits egress,
     SeccompAllow seccompAllow,
     boolean reserveDisks,
-    int diskPool) {
+    int diskPool,
+    int sessionQueueMax) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -160,7 +161,8 @@ public record Config(
         hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
         s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl), buildImages(s),
         EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE),
-        allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64));
+        allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64),
+        s.integer("WARREN_SESSION_QUEUE_MAX", 256, 1, 100_000));
   }
 
   /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */

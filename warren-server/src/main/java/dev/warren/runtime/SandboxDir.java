@@ -336,29 +336,50 @@ public final class SandboxDir implements AutoCloseable {
    * stays queued in it while its reader restarts. The caller closes the writer.
    */
   public FifoWriter fifoWriter(String name) {
-    return locked(() -> new FifoWriter(openEntry(name, Syscalls.O_RDWR | Syscalls.O_NONBLOCK, 0)));
+    return locked(() -> new FifoWriter(openEntry(name, Syscalls.O_RDWR | Syscalls.O_NONBLOCK, 0), where + "/" + name));
   }
 
-  /** A held-open FIFO; lines up to 4 KiB are written atomically. Thread-safe. */
+  /**
+   * A held-open FIFO; lines up to 4 KiB are written atomically. Thread-safe: writes hold the
+   * descriptor's lock shared and {@code close()} exclusively, so a write never reaches a closed
+   * descriptor number (which the process may have given to another file since); a write after
+   * close fails with {@link IllegalStateException}. The descriptor is non-blocking, so a write
+   * never holds the lock for long (a full FIFO is EAGAIN).
+   */
   public static final class FifoWriter implements AutoCloseable {
     private final int fd;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final String where;
+    private boolean closed;
+    private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
 
-    FifoWriter(int fd) {
+    FifoWriter(int fd, String where) {
       this.fd = fd;
+      this.where = where;
     }
 
     public void write(byte[] line) {
-      if (closed.get()) {
-        throw new IllegalStateException("FIFO writer closed");
+      Lock l = use.readLock();
+      l.lock();
+      try {
+        if (closed) {
+          throw new IllegalStateException("the FIFO writer of " + where + " is closed");
+        }
+        Syscalls.writeFully(fd, line);
+      } finally {
+        l.unlock();
       }
-      Syscalls.writeFully(fd, line);
     }
 
     @Override
     public void close() {
-      if (closed.compareAndSet(false, true)) {
-        Syscalls.close(fd);
+      use.writeLock().lock();
+      try {
+        if (!closed) {
+          closed = true;
+          Syscalls.close(fd);
+        }
+      } finally {
+        use.writeLock().unlock();
       }
     }
   }
@@ -372,6 +393,20 @@ public final class SandboxDir implements AutoCloseable {
   public OutputStream openFifoForWriting(String name) throws IOException {
     return withEntry(name, Syscalls.O_RDWR, 0, is(), null,
         f -> Channels.newOutputStream(FileChannel.open(procFd(f), StandardOpenOption.READ, StandardOpenOption.WRITE)));
+  }
+
+  /**
+   * Opens a FIFO (or a regular file) for reading without following a final symlink. Opening a
+   * FIFO waits for its writer; that wait happens outside this directory's lock, on a descriptor of
+   * the entry itself, so {@code close()} is not held up by it. The caller closes the stream.
+   */
+  public InputStream openForReading(String name) throws IOException {
+    int f = locked(() -> openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0));
+    try {
+      return Files.newInputStream(procFd(f));
+    } finally {
+      Syscalls.close(f);
+    }
   }
 
   public void delete(String name) {

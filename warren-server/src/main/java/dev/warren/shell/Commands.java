@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Commands of sessions: submit (queued in the session's FIFO), notice their end through the files
  * the shell writes, read their output from any offset, feed their stdin, signal them, and stop them
- * at their timeout. Thread-safe.
+ * at their timeout. Thread-safe. A session holds at most {@code queueMax} commands queued or running
+ * (past it a submit is refused with 429). The threads it starts around commands are its
+ * {@link Workers}, ended by {@link #close()}.
  */
 public final class Commands {
   private static final Logger log = LoggerFactory.getLogger(Commands.class);
@@ -35,12 +37,20 @@ public final class Commands {
   private final ShellRepository repo;
   private final SandboxRuntime runtime;
   private final ScheduledExecutorService timers;
+  private final int queueMax;
+  private final Workers workers = new Workers();
 
-  Commands(ShellService shells, ShellRepository repo, SandboxRuntime runtime, ScheduledExecutorService timers) {
+  Commands(ShellService shells, ShellRepository repo, SandboxRuntime runtime, ScheduledExecutorService timers, int queueMax) {
     this.shells = shells;
     this.repo = repo;
     this.runtime = runtime;
     this.timers = timers;
+    this.queueMax = queueMax;
+  }
+
+  /** Ends the threads started around commands (bounded); called once the sessions are closed. */
+  void close() {
+    workers.close(Duration.ofSeconds(5));
   }
 
   /**
@@ -59,6 +69,9 @@ public final class Commands {
     Tracker t;
     ls.submit.lock();
     try {
+      if (ls.inflight.size() >= queueMax) {
+        throw ShellException.queueFull(sessionId, ls.inflight.size(), queueMax);
+      }
       long seq = ls.seq.incrementAndGet();
       ls.prepare(seq);
       // commands run one at a time in order: with nothing ahead of it, this one runs at once
@@ -84,12 +97,16 @@ public final class Commands {
       ls.inflight.put(id, c);
       ls.trackers.put(id, t);
       ls.bySeq.put(seq, id);
-      ls.dispatch(seq, id, c.stdinMode(), command.getBytes(StandardCharsets.UTF_8));
+      try {
+        ls.dispatch(seq, id, c.stdinMode(), command.getBytes(StandardCharsets.UTF_8));
+      } catch (RuntimeException e) {
+        throw notDispatched(ls, t, c, !sync, e);
+      }
     } finally {
       ls.submit.unlock();
     }
     long next = c.seq() + 4;
-    Thread.ofVirtual().name("prepare-" + sessionId).start(() -> {
+    workers.virtual("prepare-" + sessionId, () -> {
       try {
         ls.prepare(next);
       } catch (RuntimeException e) {
@@ -99,13 +116,38 @@ public final class Commands {
     if (stdin.isPresent() && keepStdinOpen) {
       byte[] data = stdin.get();
       // a platform thread: a write into a full FIFO blocks in the kernel (a virtual thread would pin its carrier)
-      Thread.ofPlatform().daemon().name("stdin-" + id).start(() -> writeStdin(ls, id, data, false));
+      workers.platform("stdin-" + id, () -> writeStdin(ls, id, data, false));
     }
-    timeout.ifPresent(d -> timers.schedule(() -> Thread.ofVirtual().start(() -> expire(ls, id)), d.toMillis(), TimeUnit.MILLISECONDS));
+    timeout.ifPresent(d -> timers.schedule(() -> workers.virtual("timeout-" + id, () -> expire(ls, id)), d.toMillis(), TimeUnit.MILLISECONDS));
     if (!sync) {
       return c;
     }
     return storeAndWait(ls, t, c, wait);
+  }
+
+  /**
+   * The shell never got the command (its control FIFO is full, or gone): the command ends as
+   * lost with the reason, instead of staying queued with nothing to run it; the caller gets a 503
+   * naming it.
+   */
+  private ShellException notDispatched(LiveSession ls, Tracker t, ShellCommand c, boolean stored, RuntimeException e) {
+    String why = e instanceof dev.warren.host.SyscallException se && se.errno() == dev.warren.host.Syscalls.EAGAIN
+        ? "the session's control FIFO is full (" + (ls.inflight.size() - 1) + " commands queued or running ahead of it)"
+        : "the session's control FIFO could not be written: " + e.getMessage();
+    ShellCommand lost = c.lost("not handed to the session's shell: " + why, 0, 0);
+    forget(ls, t);
+    OutputStream in = ls.stdin.remove(t.id);
+    if (in != null) {
+      closeQuietly(in);
+    }
+    if (stored) {
+      repo.update(lost);
+    } else {
+      repo.insert(lost);
+    }
+    t.phase.set(Tracker.STORED);
+    t.done.complete(lost);
+    return ShellException.notQueued(c.sessionId(), c.id(), why, e);
   }
 
   /** The synchronous path: one store write when the command ends quickly, two otherwise. */
@@ -182,7 +224,7 @@ public final class Commands {
     }
     ShellCommand c = ls.inflight.get(id);
     if (c != null && !ls.dir.exists(c.seq() + ".in-open")) {
-      Thread.ofVirtual().name("stdin-close-" + id).start(() -> {
+      boolean started = workers.virtual("stdin-close-" + id, () -> {
         for (int i = 0; i < 600_000 / 20 && !ls.closed() && ls.inflight.containsKey(id) && !ls.dir.exists(c.seq() + ".in-open"); i++) {
           try {
             Thread.sleep(20);
@@ -193,7 +235,9 @@ public final class Commands {
         }
         closeQuietly(in);
       });
-      return;
+      if (started) {
+        return;
+      }
     }
     closeQuietly(in);
   }
@@ -278,7 +322,7 @@ public final class Commands {
         restarted || c.shellRestarted(), c.timedOut(), c.reason());
     t.exited.complete(done);
     if (t.phase.get() == Tracker.STORED) {
-      Thread.ofVirtual().name("finish-" + t.id).start(() -> record(ls, t));
+      workers.virtual("finish-" + t.id, () -> record(ls, t));
     }
   }
 
@@ -312,15 +356,18 @@ public final class Commands {
     ls.bySeq.remove(t.seq);
   }
 
-  /** The next command of the session (if queued) starts now that this one ended. */
+  /**
+   * The next command of the session (if queued) starts now that this one ended: the lowest number
+   * after it still in flight (a number the shell never got is skipped).
+   */
   private void startNext(LiveSession ls, long seq) {
-    String next = ls.bySeq.get(seq + 1);
+    String next = ls.bySeq.keySet().stream().filter(n -> n > seq).min(Long::compare).map(ls.bySeq::get).orElse(null);
     ShellCommand c = next == null ? null : ls.inflight.get(next);
     Tracker t = next == null ? null : ls.trackers.get(next);
     if (c != null && t != null && c.state() == CommandState.QUEUED) {
       ShellCommand running = c.running(Instant.now());
       if (ls.inflight.replace(next, c, running) && t.phase.get() == Tracker.STORED) {
-        Thread.ofVirtual().start(() -> repo.markRunning(running));
+        workers.virtual("running-" + next, () -> repo.markRunning(running));
       }
     }
   }
@@ -389,12 +436,12 @@ public final class Commands {
     Optional<Long> pid = ls.readyPid();
     pid.ifPresent(p -> runtime.signalPid(ls.sandboxId, p, 2));
     runtime.signalMarked(ls.sandboxId, "WARREN_COMMAND_ID", id, 9);
-    if (awaitQuietly(t.done, Duration.ofSeconds(2)).isPresent()) {
+    if (awaitQuietly(t.done, Duration.ofSeconds(2)).isPresent() || ls.closed() || workers.closed()) {
       return;
     }
     pid.ifPresent(p -> runtime.signalPid(ls.sandboxId, p, 2));
     runtime.signalMarked(ls.sandboxId, "WARREN_COMMAND_ID", id, 9);
-    if (awaitQuietly(t.done, Duration.ofSeconds(3)).isPresent()) {
+    if (awaitQuietly(t.done, Duration.ofSeconds(3)).isPresent() || ls.closed() || workers.closed()) {
       return;
     }
     // the shell itself is stuck (a builtin loop that ignores INT): replace it; its state is lost
@@ -456,7 +503,7 @@ public final class Commands {
       ls.dispatch(c.seq(), c.id(), c.stdinMode(), c.command().getBytes(StandardCharsets.UTF_8));
       c.timeoutMs().ifPresent(ms -> {
         long left = c.submittedAt().toEpochMilli() + ms - System.currentTimeMillis();
-        timers.schedule(() -> Thread.ofVirtual().start(() -> expire(ls, c.id())), Math.max(0, left), TimeUnit.MILLISECONDS);
+        timers.schedule(() -> workers.virtual("timeout-" + c.id(), () -> expire(ls, c.id())), Math.max(0, left), TimeUnit.MILLISECONDS);
       });
     }
   }

@@ -51,13 +51,32 @@ final class LiveSession implements AutoCloseable {
     this.generation = generation;
     this.dir = dir;
     this.seq = new AtomicLong(lastSeq);
-    dir.mkdir("out", 0755);
-    this.out = dir.sub("out");
-    dir.mkfifo("ctl");
-    this.ctl = dir.fifoWriter("ctl");
-    this.watch = watch.watch(dir, onEntry, onOverflow);
-    // a command's stdout file appears when it starts; its writes are not watched
-    this.outWatch = watch.watch(out, true, name -> onEntry.accept("out/" + name), onOverflow);
+    // each step may fail (the sandbox owns these names: a symlink for ctl, a file for out): what
+    // the steps before opened is closed, in reverse order; dir stays the caller's to close
+    java.util.ArrayDeque<AutoCloseable> opened = new java.util.ArrayDeque<>();
+    try {
+      dir.mkdir("out", 0755);
+      this.out = push(opened, dir.sub("out"));
+      dir.mkfifo("ctl");
+      this.ctl = push(opened, dir.fifoWriter("ctl"));
+      this.watch = push(opened, watch.watch(dir, onEntry, onOverflow));
+      // a command's stdout file appears when it starts; its writes are not watched
+      this.outWatch = push(opened, watch.watch(out, true, name -> onEntry.accept("out/" + name), onOverflow));
+    } catch (RuntimeException e) {
+      for (AutoCloseable c : opened) {
+        try {
+          c.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static <T extends AutoCloseable> T push(java.util.ArrayDeque<AutoCloseable> opened, T c) {
+    opened.push(c);
+    return c;
   }
 
   /**

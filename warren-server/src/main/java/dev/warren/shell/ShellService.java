@@ -55,13 +55,13 @@ public final class ShellService implements SandboxListener, AutoCloseable {
       Thread.ofPlatform().daemon().name("warren-shell-timers").factory());
   private final ShellWatcher watcher;
 
-  public ShellService(SandboxService sandboxes, SandboxRuntime runtime, FileWatch watch, Store store, Events events) {
+  public ShellService(SandboxService sandboxes, SandboxRuntime runtime, FileWatch watch, Store store, Events events, int queueMax) {
     this.sandboxes = sandboxes;
     this.runtime = runtime;
     this.watch = watch;
     this.repo = new ShellRepository(store);
     this.events = events;
-    this.commands = new Commands(this, repo, runtime, timers);
+    this.commands = new Commands(this, repo, runtime, timers, queueMax);
     this.terminals = new Terminals(sandboxes, runtime);
     sandboxes.addListener(this);
     this.watcher = new ShellWatcher(this, runtime, live);
@@ -331,6 +331,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     timers.shutdownNow();
     live.values().forEach(LiveSession::close);
     live.clear();
+    commands.close();
   }
 
   static String text(byte[] b) {

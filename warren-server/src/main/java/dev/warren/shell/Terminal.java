@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -66,7 +65,8 @@ public final class Terminal implements AutoCloseable {
     // thread's carrier for as long as the terminal lives (two idle terminals starved a 2-CPU controller)
     Thread.ofPlatform().daemon().name("pty-" + id).start(() -> {
       int status = -1;
-      try (InputStream out = Files.newInputStream(dir.path().resolve("out"))) {
+      // no-follow: the sandbox owns the name "out" and may have made it a symlink to a host path
+      try (InputStream out = dir.openForReading("out")) {
         byte[] buf = new byte[32 * 1024];
         int n;
         while ((n = out.read(buf)) >= 0) {
@@ -144,11 +144,13 @@ public final class Terminal implements AutoCloseable {
     // the relay and the shell (a session of its own) and whatever was started from the terminal
     runtime.killSession(sandboxId, pid);
     runtime.killMarked(sandboxId, "WARREN_TERMINAL_ID", id, 20);
-    // a relay killed before it opened its output leaves the pump blocked in open(): a writer lets it through to end of file
-    try (var unblock = new java.io.RandomAccessFile(dir.path().resolve("out").toFile(), "rw")) {
+    // a relay killed before it opened its output leaves the pump blocked in open(): a writer lets
+    // it through to end of file. Opened through the directory without following a symlink and
+    // without creating anything: the sandbox may have replaced "out" with a link to a host path.
+    try (var unblock = dir.fifoWriter("out")) {
       // opened and closed at once
-    } catch (IOException | RuntimeException ignored) {
-      // gone already
+    } catch (RuntimeException ignored) {
+      // gone already, or not a FIFO any more
     }
     for (String f : new String[] {"in", "out", "ctl", "exit", "exit.tmp"}) {
       try {

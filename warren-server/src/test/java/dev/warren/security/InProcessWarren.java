@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
  * registered). {@link #close()} stops it, tears down what its instance made and deletes its data
  * directory.
  */
-final class InProcessWarren implements AutoCloseable {
-  final Path dataDir;
-  final Config config;
-  final Server server;
-  final String token;
+public final class InProcessWarren implements AutoCloseable {
+  public final Path dataDir;
+  public final Config config;
+  public final Server server;
+  public final String token;
 
   private InProcessWarren(Path dataDir, Config config, Server server, String token) {
     this.dataDir = dataDir;
@@ -30,7 +30,7 @@ final class InProcessWarren implements AutoCloseable {
     this.token = token;
   }
 
-  static InProcessWarren start(Map<String, String> extra) {
+  public static InProcessWarren start(Map<String, String> extra) {
     try {
       Path dir = Files.createTempDirectory(Path.of("/tmp"), "warren-inproc-");
       Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
@@ -45,7 +45,7 @@ final class InProcessWarren implements AutoCloseable {
     }
   }
 
-  String base() {
+  public String base() {
     return "http://127.0.0.1:" + server.port();
   }
 

@@ -161,6 +161,30 @@ class TerminalTest {
     assertThat(refused.closed.get(10, TimeUnit.SECONDS)).startsWith("4409 ").contains("stopped");
   }
 
+  @Test
+  void aTerminalWhoseOutputTheSandboxTurnedIntoASymlinkNeitherFollowsNorCreatesItsTarget() throws Exception {
+    // a host path outside the sandbox that does not exist: following the link would create it
+    java.nio.file.Path canary = java.nio.file.Path.of("/tmp/warren-pty-canary-" + System.nanoTime());
+    Screen screen = new Screen();
+    WebSocket ws = connect(screen, "");
+    try {
+      ws.sendText("echo id=$WARREN_TERMINAL_ID=; ln -sf " + canary + " /var/lib/warren/pty/$WARREN_TERMINAL_ID/out; echo $((40+2))-linked\r",
+          true).get();
+      await().atMost(Duration.ofSeconds(10)).until(() -> screen.text().contains("42-linked"));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=(pty_[0-9a-z]+)=").matcher(screen.text());
+      assertThat(m.find()).as(screen.text()).isTrue();
+      String dir = "/var/lib/warren/pty/" + m.group(1);
+      assertThat(warren.exec(sandbox, "readlink " + dir + "/out").path("stdout").asString()).isEqualTo(canary + "\n");
+      ws.sendClose(1000, "bye").get();
+      // close() unblocks its output reader, then removes the terminal's files: wait for that
+      await().atMost(Duration.ofSeconds(15)).until(() -> warren.exec(sandbox, "test -e " + dir + "/out || test -L " + dir + "/out")
+          .path("exitCode").asInt() != 0);
+      assertThat(canary).as("the host path the sandbox's symlink named").doesNotExist();
+    } finally {
+      java.nio.file.Files.deleteIfExists(canary);
+    }
+  }
+
   static int indexOf(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {

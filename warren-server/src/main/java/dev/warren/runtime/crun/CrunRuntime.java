@@ -478,6 +478,8 @@ public final class CrunRuntime implements SandboxRuntime {
 
   @Override
   public void close() {
+    // the agents' descriptors (their directory and control FIFO) would keep each sandbox's disk busy
+    List.copyOf(agents.keySet()).forEach(this::closeAgent);
     disks.close();
     userns.close();
     dialer.close();
