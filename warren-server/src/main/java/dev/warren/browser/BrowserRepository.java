@@ -97,6 +97,11 @@ final class BrowserRepository {
         .bind("actor", key.owner()).bind("k", key.key()).bind("hash", requestHash).bind("id", browserId).bind("at", System.currentTimeMillis()).execute());
   }
 
+  /** Forgets the Idempotency-Keys that name session {@code id}: a retry with one makes a new session. */
+  void forgetIdempotencyKeys(String id) {
+    store.writeOne(h -> h.createUpdate("DELETE FROM idempotency_keys WHERE scope = 'browser' AND resource_id = :id").bind("id", id).execute());
+  }
+
   static String hash(String s) {
     try {
       return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")

@@ -118,19 +118,25 @@ public final class BrowserService implements AutoCloseable {
             // the answer the first attempt got: it made this session
             return new Created(get(earlier.get()), true);
           }
-          Created c = create(spec);
-          if (c.created()) {
-            // a create that found a keyed session is found by that key again on a retry
-            repo.rememberIdempotencyKey(k, hash, c.session().id());
-          }
-          return c;
+          // the key is recorded with the session's row, before its browser starts: there is no moment at which a
+          // controller killed could leave a ready browser that a retry with this key would not find (an interrupted
+          // create is undone at the next start, and its key forgotten with it, so that the retry makes it anew)
+          return create(spec, id -> repo.rememberIdempotencyKey(k, hash, id));
         });
   }
 
   public Created create(BrowserSpec spec) {
+    return create(spec, id -> {});
+  }
+
+  /**
+   * {@code claimed} is called with the session's id as soon as the session is the caller's (its
+   * row inserted, or a pooled browser taken); a failure of it fails the create.
+   */
+  private Created create(BrowserSpec spec, java.util.function.Consumer<String> claimed) {
     sandboxes.checkEgress(spec.egress()); // before a pooled browser is claimed for it
     if (spec.key().isEmpty()) {
-      return new Created(fromPoolOrStart(spec), true);
+      return new Created(fromPoolOrStart(spec, claimed), true);
     }
     String key = spec.key().get();
     return keyLocks.locked("key:" + key, () -> new BrowserException(Problem.UNAVAILABLE, "another create of the browser with key " + key
@@ -140,28 +146,29 @@ public final class BrowserService implements AutoCloseable {
             touch(existing.get().id());
             return new Created(existing.get(), false);
           }
-          return new Created(fromPoolOrStart(spec), true);
+          return new Created(fromPoolOrStart(spec, claimed), true);
         });
   }
 
-  private BrowserSession fromPoolOrStart(BrowserSpec spec) {
+  private BrowserSession fromPoolOrStart(BrowserSpec spec, java.util.function.Consumer<String> claimed) {
     if (BrowserPool.fits(spec)) {
       Optional<BrowserSession> warm = pool.take(spec);
       if (warm.isPresent()) {
+        claimed.accept(warm.get().id());
         touch(warm.get().id());
         events.record("browser.created", warm.get().id(), spec.key().map(k -> "key " + k + ", ").orElse("") + "from the warm pool");
         return warm.get();
       }
     }
-    return start(spec, false);
+    return start(spec, false, claimed);
   }
 
   /** Starts a browser for the warm pool (called by the pool, in the background). */
   void startPooled(BrowserSpec spec) {
-    start(spec, true);
+    start(spec, true, id -> {});
   }
 
-  private BrowserSession start(BrowserSpec spec, boolean pooled) {
+  private BrowserSession start(BrowserSpec spec, boolean pooled, java.util.function.Consumer<String> claimed) {
     String id = Ids.next("brw");
     boolean writer = spec.profile().isPresent() && !spec.profileReadOnly();
     if (writer) {
@@ -181,6 +188,7 @@ public final class BrowserService implements AutoCloseable {
     Sandbox sandbox = null;
     long t0 = System.nanoTime();
     try {
+      claimed.accept(id);
       // a headed browser draws on the sandbox's desktop, which can be watched over VNC
       Optional<dev.warren.sandbox.Desktop> desktop = spec.headless() ? Optional.empty()
           : Optional.of(new dev.warren.sandbox.Desktop(Math.clamp(spec.width(), 320, 3840), Math.clamp(spec.height(), 200, 2160)));
@@ -218,6 +226,8 @@ public final class BrowserService implements AutoCloseable {
         profiles.unlock(spec.profile().get(), id);
       }
       repo.update(b.with(BrowserState.CLOSED, Optional.of("could not start: " + why)));
+      // a retry with the create's Idempotency-Key tries again rather than answering this failure
+      repo.forgetIdempotencyKeys(id);
       if (e instanceof WarrenException we) {
         throw we;
       }

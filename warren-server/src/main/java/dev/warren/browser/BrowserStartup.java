@@ -47,6 +47,8 @@ final class BrowserStartup {
       try {
         if (b.state() == BrowserState.STARTING && b.startedAt().isEmpty()) {
           close(service, b, "its create was interrupted by a controller restart; undone");
+          // nobody was answered: a retry with the create's Idempotency-Key makes it anew
+          repo.forgetIdempotencyKeys(b.id());
           continue;
         }
         if (b.state() == BrowserState.CLOSING) {

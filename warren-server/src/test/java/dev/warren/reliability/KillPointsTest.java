@@ -9,6 +9,7 @@ import dev.warren.testing.HostState;
 import dev.warren.testing.PausingCrun;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.TestWarren.Resp;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -257,6 +258,43 @@ class KillPointsTest {
       made.delete();
       assertThat(warren.get("/v1/sandboxes").json().path("sandboxes").toString()).doesNotContain("warren.browser");
     }
+  }
+
+  @Test
+  void aKeyedBrowserCreateRecordsItsKeyWithTheSessionBeforeItStartsAndARetryAfterAKillOpensExactlyOne() throws Exception {
+    TestWarren.ensureImage("browser");
+    crun.hold("start");
+    Map<String, String> keyed = Map.of("Content-Type", "application/json", "Idempotency-Key", "kp-" + UUID.randomUUID());
+    CompletableFuture<Resp> create = answerMayBeLost(() -> warren.send("POST", "/v1/browsers", HttpRequest.BodyPublishers.ofString("{}"),
+        keyed, warren.token()));
+    heldSandbox();
+    // while its sandbox is being made, the session's row and its key are both in the store: a controller killed at any
+    // later moment (the browser ready, its answer not yet sent) leaves nothing that a retry with the key would not find
+    String starting;
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + warren.dataDir().resolve("warren.db"));
+        var q = c.prepareStatement("SELECT resource_id FROM idempotency_keys WHERE scope = 'browser' AND idem_key = ?")) {
+      q.setString(1, keyed.get("Idempotency-Key"));
+      try (var rs = q.executeQuery()) {
+        assertThat(rs.next()).as("the key of the create in flight is recorded").isTrue();
+        starting = rs.getString(1);
+      }
+    }
+    assertThat(warren.get("/v1/browsers/" + starting).json().path("state").asString()).isEqualTo("starting");
+
+    killControllerAndHeldCall();
+    create.get(1, TimeUnit.MINUTES);
+
+    Resp retry = warren.send("POST", "/v1/browsers", HttpRequest.BodyPublishers.ofString("{}"), keyed, warren.token());
+    assertThat(retry.status()).as(retry.toString()).isEqualTo(201);
+    String made = retry.json().path("id").asString();
+    assertThat(made).as("the interrupted create was undone and its key forgotten: the retry made it anew").isNotEqualTo(starting);
+    assertThat(retry.json().path("state").asString()).isEqualTo("ready");
+    assertThat(warren.get("/v1/browsers/" + starting).json().path("state").asString()).isEqualTo("closed");
+    Resp again = warren.send("POST", "/v1/browsers", HttpRequest.BodyPublishers.ofString("{}"), keyed, warren.token());
+    assertThat(again.json().path("id").asString()).as("a second retry answers the same session").isEqualTo(made);
+    JsonNode live = warren.get("/v1/browsers").json().path("browsers");
+    assertThat(live).as("open browsers: %s", live).hasSize(1);
+    assertThat(warren.delete("/v1/browsers/" + made).status()).isIn(200, 204);
   }
 
   @Test
