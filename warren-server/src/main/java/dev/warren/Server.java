@@ -12,6 +12,8 @@ import dev.warren.net.EgressLog;
 import dev.warren.net.EgressProxy;
 import dev.warren.net.Network;
 import dev.warren.runtime.FileWatch;
+import dev.warren.runtime.RuntimeContext;
+import dev.warren.runtime.Runtimes;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.shell.ShellService;
@@ -72,8 +74,7 @@ public final class Server implements AutoCloseable {
     Network network = Network.bridge(instance, config.proxyPort());
     FileWatch watch = new FileWatch();
     parts.push(watch);
-    SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), network, watch, config.seccompAllow(), config.diskPolicy());
+    SandboxRuntime runtime = Runtimes.open(config.runtime(), new RuntimeContext(config, instance, network, watch));
     parts.push(runtime);
     runtime.init();
     Events events = new Events(store);

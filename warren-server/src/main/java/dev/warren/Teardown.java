@@ -6,6 +6,8 @@ import dev.warren.host.InstanceRegistry;
 import dev.warren.net.Network;
 import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.Observed;
+import dev.warren.runtime.RuntimeContext;
+import dev.warren.runtime.Runtimes;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.store.Store;
 import java.nio.file.Files;
@@ -38,9 +40,7 @@ public final class Teardown {
     Instance instance = InstanceRegistry.claim(config);
     Network network = Network.bridge(instance, config.proxyPort());
     try (FileWatch watch = new FileWatch();
-         SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"),
-             config.dataDir().resolve("helpers"), config.crun(), network, watch, config.seccompAllow(),
-             config.diskPolicy())) {
+         SandboxRuntime runtime = Runtimes.open(config.runtime(), new RuntimeContext(config, instance, network, watch))) {
       runtime.init();
       Map<String, Integer> slots = new java.util.HashMap<>();
       if (Files.exists(config.dataDir().resolve("warren.db")) || config.dbUrl().isPresent()) {
