@@ -7,7 +7,6 @@ import dev.warren.host.DiskSpace;
 import dev.warren.net.EgressLog;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
-import dev.warren.store.StoreException;
 import dev.warren.web.Dashboard;
 import dev.warren.web.LoginRequired;
 import dev.warren.web.WebSessions;
@@ -109,6 +108,7 @@ public final class ApiServer implements AutoCloseable {
     }
     DiskSpace disk = DiskSpace.of(config.dataDir());
     Failures failures = new Failures(disk, Failures.describe(config.jdbcUrl()), config.guards().dbTimeout());
+    Problems problems = new Problems(failures, MAX_JSON);
     RequestGuard guard = new RequestGuard(new RateLimiter(config.guards().rateLimit()), disk, config.guards().minFreeSpace(), MAX_UPLOAD,
         failures);
     this.app = Javalin.create(cfg -> {
@@ -209,47 +209,9 @@ public final class ApiServer implements AutoCloseable {
           Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra());
         }
       });
-      r.exception(WarrenException.class, (e, ctx) -> {
-        boolean hostTrouble = e.problem() == Problem.UNAVAILABLE || (DiskSpace.isNoSpace(e) && e.problem() != Problem.SANDBOX_DISK_FULL);
-        Optional<String> outage = hostTrouble ? failures.unavailable(e) : Optional.empty();
-        if (outage.isPresent()) {
-          log.warn("{} {}: {}", ctx.method(), ctx.path(), outage.get());
-          Json.problem(ctx, Problem.UNAVAILABLE, outage.get(), Optional.empty(), Map.of());
-          return;
-        }
-        if (e.extra().get("retryAfterSeconds") instanceof Long wait) {
-          ctx.header("Retry-After", Long.toString(wait));
-        }
-        Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra());
-      });
-      r.exception(StoreException.class, (e, ctx) -> storeProblem(ctx, failures, e));
-      r.exception(org.jdbi.v3.core.JdbiException.class, (e, ctx) -> storeProblem(ctx, failures, e));
-      r.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
-        Problem p = switch (e.getStatus()) {
-          case 400 -> Problem.INVALID_INPUT;
-          case 401 -> Problem.UNAUTHORIZED;
-          case 403 -> Problem.FORBIDDEN;
-          case 404, 405 -> Problem.NOT_FOUND;
-          case 409 -> Problem.CONFLICT;
-          case 413 -> Problem.TOO_LARGE;
-          case 429 -> Problem.LIMIT_EXCEEDED;
-          case 503 -> Problem.UNAVAILABLE;
-          default -> e.getStatus() < 500 ? Problem.INVALID_INPUT : Problem.INTERNAL;
-        };
-        String detail = p == Problem.TOO_LARGE ? "the request body is over the limit of " + MAX_JSON + " bytes" : e.getMessage();
-        Json.problem(ctx, p, detail, Optional.empty(), Map.of());
-      });
-      r.exception(Exception.class, (e, ctx) -> {
-        Optional<String> outage = failures.unavailable(e);
-        if (outage.isPresent()) {
-          log.warn("{} {}: {}", ctx.method(), ctx.path(), outage.get());
-          Json.problem(ctx, Problem.UNAVAILABLE, outage.get(), Optional.empty(), Map.of());
-          return;
-        }
-        String ref = dev.warren.error.Ids.next("err");
-        log.error("unexpected error {} on {} {}", ref, ctx.method(), ctx.path(), e);
-        Json.problem(ctx, Problem.INTERNAL, "unexpected error; see the server log for " + ref, Optional.empty(), Map.of());
-      });
+      // one mapping by problem for every exception (Javalin answers its own refusals itself unless told otherwise)
+      r.exception(Exception.class, problems::answer);
+      r.exception(io.javalin.http.HttpResponseException.class, problems::answer);
       r.error(404, ctx -> {
         String type = ctx.res().getContentType();
         if (type == null || !type.startsWith("application/problem+json")) {
@@ -319,12 +281,6 @@ public final class ApiServer implements AutoCloseable {
     app.unsafe.internalRouter.allHttpHandlers().forEach(h -> out.add(h.endpoint.method.name() + " " + h.endpoint.path));
     app.unsafe.internalRouter.allWsHandlers().forEach(h -> out.add("WS " + h.getPath()));
     return out;
-  }
-
-  private static void storeProblem(Context ctx, Failures failures, RuntimeException e) {
-    String detail = failures.unavailable(e).orElse("the store is unavailable: " + Failures.rootMessage(e));
-    log.warn("store unavailable on {} {}: {}", ctx.method(), ctx.path(), detail);
-    Json.problem(ctx, Problem.UNAVAILABLE, detail, Optional.empty(), Map.of());
   }
 
   /** The route of a WebSocket path, ids replaced by their parameter ({@code /v1/sandboxes/{id}/pty}). */
