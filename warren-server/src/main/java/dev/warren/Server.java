@@ -116,6 +116,11 @@ public final class Server implements AutoCloseable {
         }
       }
     });
+    dev.warren.web.WebSessions webSessions = dev.warren.web.WebSessions.load(config.dataDir(), dev.warren.web.Dashboard.SESSION_TTL);
+    // a revoked token's dashboard logins end with it (the sockets they opened close through the API's TokenSockets)
+    apiTokens.onRevoke(webSessions::removeAllOf);
+    dev.warren.web.Dashboard dashboard = new dev.warren.web.Dashboard(webSessions,
+        t -> apiTokens.authenticate(t).map(dev.warren.api.ApiTokens.Actor::id), events);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
     api = new ApiServer(config, apiTokens, signed, sandboxes, shells, browsers, streams, egressLog, events,
@@ -124,7 +129,7 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    });
+    }, dashboard);
     parts.push(api);
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0
     InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());

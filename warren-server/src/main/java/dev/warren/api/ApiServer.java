@@ -7,9 +7,8 @@ import dev.warren.host.DiskSpace;
 import dev.warren.net.EgressLog;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
-import dev.warren.web.Dashboard;
-import dev.warren.web.LoginRequired;
-import dev.warren.web.WebSessions;
+import dev.warren.http.PublicUrls;
+import dev.warren.http.Site;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -36,7 +35,7 @@ public final class ApiServer implements AutoCloseable {
   static final int MAX_HEADERS = 16 * 1024;
   /**
    * Routes that need no token: liveness, readiness, metrics, and Chromium's protocol descriptor (public
-   * data, fetched by CDP clients at the root of a debugger URL's host); the dashboard's login page, see {@link Dashboard}.
+   * data, fetched by CDP clients at the root of a debugger URL's host); the dashboard's login page, see {@link Site}.
    */
   static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics", CdpDiscovery.PROTOCOL);
 
@@ -44,9 +43,8 @@ public final class ApiServer implements AutoCloseable {
    * The actor of calls made through a dashboard login session: {@code dashboard} in the audit
    * trail, answered for by the API token that logged in (a page admitted by a bearer token mints nothing).
    */
-  static ApiTokens.Actor dashboardActor(Context ctx) {
-    String login = ctx.attribute(Dashboard.LOGIN_TOKEN);
-    return new ApiTokens.Actor("dashboard", "dashboard session", login == null ? "dashboard" : login);
+  static ApiTokens.Actor dashboardActor(Site site, Context ctx) {
+    return new ApiTokens.Actor("dashboard", "dashboard session", site.loginToken(ctx).orElse("dashboard"));
   }
 
   private final Javalin app;
@@ -71,7 +69,7 @@ public final class ApiServer implements AutoCloseable {
 
   public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
       dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
-      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness) {
+      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard) {
     this.grace = config.shutdownGrace();
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
@@ -96,10 +94,6 @@ public final class ApiServer implements AutoCloseable {
     this.mcp = new dev.warren.mcp.McpEndpoint(() -> java.net.URI.create("http://" + (self.contains(":") ? "[" + self + "]" : self) + ":" + port()),
         dev.warren.Version.CURRENT);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
-    WebSessions webSessions = WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL);
-    // a revoked token's dashboard logins end with it (the sockets they opened close through `sockets`)
-    tokens.onRevoke(webSessions::removeAllOf);
-    Dashboard dashboard = new Dashboard(webSessions, t -> tokens.authenticate(t).map(ApiTokens.Actor::id), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
     for (SandboxState st : SandboxState.values()) {
@@ -125,7 +119,7 @@ public final class ApiServer implements AutoCloseable {
         ctx.attribute(AccessLog.T0, System.nanoTime());
         drain.before(ctx);
         // the dashboard's gate first: its pages need its session (or the token); /v1 calls with its cookie are its own
-        ApiTokens.Actor actor = dashboard.admits(ctx) ? dashboardActor(ctx)
+        ApiTokens.Actor actor = dashboard.admits(ctx) ? dashboardActor(dashboard, ctx)
             : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
@@ -148,7 +142,7 @@ public final class ApiServer implements AutoCloseable {
       auditRoutes.register(r);
       r.wsBeforeUpgrade("/*", ctx -> {
         ctx.attribute(AccessLog.T0, System.nanoTime());
-        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? dashboardActor(ctx)
+        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? dashboardActor(dashboard, ctx)
             : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
@@ -204,14 +198,15 @@ public final class ApiServer implements AutoCloseable {
         Json.send(ctx, 200, out);
       });
       dashboard.register(r);
-      r.exception(LoginRequired.class, (e, ctx) -> {
-        if (!dashboard.loginRequiredPage(ctx)) {
-          Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra());
+      // one mapping by problem for every exception, after the dashboard's own answers (a login page);
+      // Javalin answers its own refusals itself unless told otherwise
+      io.javalin.http.ExceptionHandler<Exception> answer = (e, ctx) -> {
+        if (!dashboard.answered(e, ctx)) {
+          problems.answer(e, ctx);
         }
-      });
-      // one mapping by problem for every exception (Javalin answers its own refusals itself unless told otherwise)
-      r.exception(Exception.class, problems::answer);
-      r.exception(io.javalin.http.HttpResponseException.class, problems::answer);
+      };
+      r.exception(Exception.class, answer);
+      r.exception(io.javalin.http.HttpResponseException.class, answer::handle);
       r.error(404, ctx -> {
         String type = ctx.res().getContentType();
         if (type == null || !type.startsWith("application/problem+json")) {
