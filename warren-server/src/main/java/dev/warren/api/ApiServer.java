@@ -2,13 +2,12 @@ package dev.warren.api;
 
 import dev.warren.config.Config;
 import dev.warren.error.Problem;
-import dev.warren.error.WarrenException;
 import dev.warren.host.DiskSpace;
+import dev.warren.http.PublicUrls;
+import dev.warren.http.Site;
 import dev.warren.net.EgressLog;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
-import dev.warren.http.PublicUrls;
-import dev.warren.http.Site;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,8 +22,9 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The HTTP API: routes, bearer-token auth, RFC 9457 problems, health and metrics. Thin: every
- * handler translates HTTP to one service call. Virtual threads; {@code close()} is idempotent.
+ * The HTTP API's route table: routes, health and metrics, with who is calling decided by
+ * {@link Callers} and failures answered by {@link Problems}. Thin: every handler translates HTTP to
+ * one service call. Virtual threads; {@code close()} is idempotent.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -33,20 +33,6 @@ public final class ApiServer implements AutoCloseable {
   static final long MAX_JSON = 16L * 1024 * 1024;
   /** Largest request head (request line and headers); more is answered 431. */
   static final int MAX_HEADERS = 16 * 1024;
-  /**
-   * Routes that need no token: liveness, readiness, metrics, and Chromium's protocol descriptor (public
-   * data, fetched by CDP clients at the root of a debugger URL's host); the dashboard's login page, see {@link Site}.
-   */
-  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics", CdpDiscovery.PROTOCOL);
-
-  /**
-   * The actor of calls made through a dashboard login session: {@code dashboard} in the audit
-   * trail, answered for by the API token that logged in (a page admitted by a bearer token mints nothing).
-   */
-  static ApiTokens.Actor dashboardActor(Site site, Context ctx) {
-    return new ApiTokens.Actor("dashboard", "dashboard session", site.loginToken(ctx).orElse("dashboard"));
-  }
-
   private final Javalin app;
   private final dev.warren.stream.LiveStreams streams;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -57,15 +43,6 @@ public final class ApiServer implements AutoCloseable {
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
-
-  private static final java.util.regex.Pattern BROWSER_PATH =
-      java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/(cdp|devtools/.+|json(/.*)?)$");
-  /** WebSockets that check their token themselves, to refuse with a close code and a reason. */
-  private static final java.util.regex.Pattern SELF_CHECKED =
-      java.util.regex.Pattern.compile("^/v1/(browsers/brw_[0-9a-z]{26}/live|sandboxes/sbx_[0-9a-z]{26}/vnc)$");
-  /** What a live page with a control token may do besides its WebSocket: look at and hand back a handoff. */
-  private static final java.util.regex.Pattern HANDOFF_PATH =
-      java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/handoffs/hnd_[0-9a-z]{26}(/complete)?$");
 
   public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
       dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
@@ -103,6 +80,7 @@ public final class ApiServer implements AutoCloseable {
     DiskSpace disk = DiskSpace.of(config.dataDir());
     Failures failures = new Failures(disk, Failures.describe(config.jdbcUrl()), config.guards().dbTimeout());
     Problems problems = new Problems(failures, MAX_JSON);
+    Callers callers = new Callers(tokens, signed, dashboard);
     RequestGuard guard = new RequestGuard(new RateLimiter(config.guards().rateLimit()), disk, config.guards().minFreeSpace(), MAX_UPLOAD,
         failures);
     this.app = Javalin.create(cfg -> {
@@ -119,8 +97,7 @@ public final class ApiServer implements AutoCloseable {
         ctx.attribute(AccessLog.T0, System.nanoTime());
         drain.before(ctx);
         // the dashboard's gate first: its pages need its session (or the token); /v1 calls with its cookie are its own
-        ApiTokens.Actor actor = dashboard.admits(ctx) ? dashboardActor(dashboard, ctx)
-            : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        ApiTokens.Actor actor = callers.of(ctx);
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
           guard.check(ctx, actor.id());
@@ -142,8 +119,7 @@ public final class ApiServer implements AutoCloseable {
       auditRoutes.register(r);
       r.wsBeforeUpgrade("/*", ctx -> {
         ctx.attribute(AccessLog.T0, System.nanoTime());
-        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? dashboardActor(dashboard, ctx)
-            : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        ApiTokens.Actor actor = callers.ofUpgrade(ctx);
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
           guard.check(ctx, actor.id());
@@ -219,55 +195,6 @@ public final class ApiServer implements AutoCloseable {
     InetSocketAddress listen = config.listen();
     app.start(listen.getAddress().getHostAddress(), listen.getPort());
     log.info("API listening on http://{}:{}", listen.getAddress().getHostAddress(), app.port());
-  }
-
-  /**
-   * Every /v1 call needs the API token (Authorization: Bearer, or ?token= for clients that cannot
-   * send headers); a browser's CDP and DevTools endpoints also take a signed {@code cdp} token bound
-   * to that browser, and a handoff of it a {@code live-control} token. The live-view and VNC
-   * WebSockets check their tokens themselves. Paths outside /v1 are the dashboard's, whose gate runs
-   * first and refuses everything but its public pages (login, health, readiness, metrics); what
-   * reaches here of them is public. Returns who is calling (for the rate limit and the audit
-   * trail), null for a public or self-checked route.
-   */
-  static ApiTokens.Actor authorize(ApiTokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
-    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1") || path.equals(dev.warren.mcp.McpEndpoint.PATH))) {
-      return null;
-    }
-    String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? authorization.substring(7).strip() : queryToken;
-    Optional<ApiTokens.Actor> actor = tokens.authenticate(token);
-    if (actor.isPresent()) {
-      return actor.get();
-    }
-    if (SELF_CHECKED.matcher(path).matches()) {
-      return null;
-    }
-    java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
-    if (token != null && token.startsWith("wst.") && m.matches()) {
-      SignedTokens.Verdict v = signed.verify(token, "cdp", m.group(1));
-      if (v == SignedTokens.Verdict.VALID) {
-        return new ApiTokens.Actor("cdp:" + m.group(1), "signed token for " + m.group(1), SignedTokens.minter(token).orElseThrow());
-      }
-      throw new WarrenException(Problem.FORBIDDEN, v == SignedTokens.Verdict.REVOKED ? LiveTokens.REVOKED
-          : "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
-    }
-    java.util.regex.Matcher h = HANDOFF_PATH.matcher(path);
-    if (token != null && h.matches()) {
-      SignedTokens.Verdict v = signed.verify(token, LiveTokens.CONTROL, h.group(1));
-      if (v == SignedTokens.Verdict.VALID) {
-        return new ApiTokens.Actor("live-control:" + h.group(1), "live view control token for " + h.group(1),
-            SignedTokens.minter(token).orElseThrow());
-      }
-      if (v == SignedTokens.Verdict.REVOKED) {
-        throw new WarrenException(Problem.FORBIDDEN, LiveTokens.REVOKED);
-      }
-      throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for the handoffs of browser session " + h.group(1)
-          + " (a live view token that grants control is needed, and it may have expired)");
-    }
-    throw new WarrenException(Problem.UNAUTHORIZED, token == null
-        ? "missing Authorization: Bearer <token> header (the token is in $WARREN_DATA/token)"
-        : "the token is not valid");
   }
 
   /** Every HTTP and WebSocket route registered, as {@code METHOD path} (WebSocket routes as {@code WS path}). */
