@@ -5,15 +5,12 @@ import dev.warren.api.Tokens;
 import dev.warren.config.Config;
 import dev.warren.events.Events;
 import dev.warren.host.Instance;
-import dev.warren.host.InstanceRegistry;
 import dev.warren.image.Images;
 import dev.warren.net.EgressGuard;
 import dev.warren.net.EgressLog;
 import dev.warren.net.EgressProxy;
 import dev.warren.net.Network;
 import dev.warren.runtime.FileWatch;
-import dev.warren.runtime.RuntimeContext;
-import dev.warren.runtime.Runtimes;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.shell.ShellService;
@@ -62,7 +59,9 @@ public final class Server implements AutoCloseable {
   private void boot(Config config) {
     long t0 = System.nanoTime();
     parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
-    instance = InstanceRegistry.claim(config);
+    Components host = Components.open(config);
+    parts.push(host);
+    instance = host.instance();
     // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
     dev.warren.ops.DataPermissions.repair(config);
     Store store = Store.open(config);
@@ -71,11 +70,9 @@ public final class Server implements AutoCloseable {
     parts.push(audit);
     // images named by WARREN_BUILD_IMAGES are built in the background once the API is up (./warren up asks for browser)
     dev.warren.image.BackgroundBuilds images = new dev.warren.image.BackgroundBuilds(Images.open(config.imagesDir(), config.mirror()));
-    Network network = Network.bridge(instance, config.proxyPort());
-    FileWatch watch = new FileWatch();
-    parts.push(watch);
-    SandboxRuntime runtime = Runtimes.open(config.runtime(), new RuntimeContext(config, instance, network, watch));
-    parts.push(runtime);
+    Network network = host.network();
+    FileWatch watch = host.watch();
+    SandboxRuntime runtime = host.runtime();
     runtime.init();
     Events events = new Events(store);
     EgressLog egressLog = new EgressLog(store, config.egress());

@@ -3,11 +3,7 @@ package dev.warren;
 import dev.warren.config.Config;
 import dev.warren.host.Instance;
 import dev.warren.host.InstanceRegistry;
-import dev.warren.net.Network;
-import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.Observed;
-import dev.warren.runtime.RuntimeContext;
-import dev.warren.runtime.Runtimes;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.store.Store;
 import java.nio.file.Files;
@@ -37,10 +33,10 @@ public final class Teardown {
     if (!Files.exists(config.dataDir().resolve("instance"))) {
       return destroyed;
     }
-    Instance instance = InstanceRegistry.claim(config);
-    Network network = Network.bridge(instance, config.proxyPort());
-    try (FileWatch watch = new FileWatch();
-         SandboxRuntime runtime = Runtimes.open(config.runtime(), new RuntimeContext(config, instance, network, watch))) {
+    Instance instance;
+    try (Components host = Components.open(config)) {
+      instance = host.instance();
+      SandboxRuntime runtime = host.runtime();
       runtime.init();
       Map<String, Integer> slots = new java.util.HashMap<>();
       if (Files.exists(config.dataDir().resolve("warren.db")) || config.dbUrl().isPresent()) {
