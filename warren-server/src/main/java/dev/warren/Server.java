@@ -5,7 +5,6 @@ import dev.warren.api.Tokens;
 import dev.warren.config.Config;
 import dev.warren.events.Events;
 import dev.warren.host.Instance;
-import dev.warren.host.InstanceRegistry;
 import dev.warren.image.Images;
 import dev.warren.net.EgressGuard;
 import dev.warren.net.EgressLog;
@@ -60,7 +59,9 @@ public final class Server implements AutoCloseable {
   private void boot(Config config) {
     long t0 = System.nanoTime();
     parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
-    instance = InstanceRegistry.claim(config);
+    Components host = Components.open(config);
+    parts.push(host);
+    instance = host.instance();
     // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
     dev.warren.ops.DataPermissions.repair(config);
     Store store = Store.open(config);
@@ -69,12 +70,9 @@ public final class Server implements AutoCloseable {
     parts.push(audit);
     // images named by WARREN_BUILD_IMAGES are built in the background once the API is up (./warren up asks for browser)
     dev.warren.image.BackgroundBuilds images = new dev.warren.image.BackgroundBuilds(Images.open(config.imagesDir(), config.mirror()));
-    Network network = Network.bridge(instance, config.proxyPort());
-    FileWatch watch = new FileWatch();
-    parts.push(watch);
-    SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), network, watch, config.seccompAllow(), config.diskPolicy());
-    parts.push(runtime);
+    Network network = host.network();
+    FileWatch watch = host.watch();
+    SandboxRuntime runtime = host.runtime();
     runtime.init();
     Events events = new Events(store);
     EgressLog egressLog = new EgressLog(store, config.egress());
@@ -115,6 +113,11 @@ public final class Server implements AutoCloseable {
         }
       }
     });
+    dev.warren.web.WebSessions webSessions = dev.warren.web.WebSessions.load(config.dataDir(), dev.warren.web.Dashboard.SESSION_TTL);
+    // a revoked token's dashboard logins end with it (the sockets they opened close through the API's TokenSockets)
+    apiTokens.onRevoke(webSessions::removeAllOf);
+    dev.warren.web.Dashboard dashboard = new dev.warren.web.Dashboard(webSessions,
+        t -> apiTokens.authenticate(t).map(dev.warren.api.ApiTokens.Actor::id), events);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
     api = new ApiServer(config, apiTokens, signed, sandboxes, shells, browsers, streams, egressLog, events,
@@ -123,7 +126,7 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    });
+    }, dashboard);
     parts.push(api);
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0
     InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());

@@ -3,8 +3,6 @@ package dev.warren;
 import dev.warren.config.Config;
 import dev.warren.host.Instance;
 import dev.warren.host.InstanceRegistry;
-import dev.warren.net.Network;
-import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.Observed;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.store.Store;
@@ -35,12 +33,10 @@ public final class Teardown {
     if (!Files.exists(config.dataDir().resolve("instance"))) {
       return destroyed;
     }
-    Instance instance = InstanceRegistry.claim(config);
-    Network network = Network.bridge(instance, config.proxyPort());
-    try (FileWatch watch = new FileWatch();
-         SandboxRuntime runtime = SandboxRuntime.crun(instance, config.dataDir().resolve("sandboxes"),
-             config.dataDir().resolve("helpers"), config.crun(), network, watch, config.seccompAllow(),
-             config.diskPolicy())) {
+    Instance instance;
+    try (Components host = Components.open(config)) {
+      instance = host.instance();
+      SandboxRuntime runtime = host.runtime();
       runtime.init();
       Map<String, Integer> slots = new java.util.HashMap<>();
       if (Files.exists(config.dataDir().resolve("warren.db")) || config.dbUrl().isPresent()) {

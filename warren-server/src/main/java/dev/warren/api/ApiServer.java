@@ -2,15 +2,12 @@ package dev.warren.api;
 
 import dev.warren.config.Config;
 import dev.warren.error.Problem;
-import dev.warren.error.WarrenException;
 import dev.warren.host.DiskSpace;
+import dev.warren.http.PublicUrls;
+import dev.warren.http.Site;
 import dev.warren.net.EgressLog;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
-import dev.warren.store.StoreException;
-import dev.warren.web.Dashboard;
-import dev.warren.web.LoginRequired;
-import dev.warren.web.WebSessions;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,8 +22,9 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The HTTP API: routes, bearer-token auth, RFC 9457 problems, health and metrics. Thin: every
- * handler translates HTTP to one service call. Virtual threads; {@code close()} is idempotent.
+ * The HTTP API's route table: routes, health and metrics, with who is calling decided by
+ * {@link Callers} and failures answered by {@link Problems}. Thin: every handler translates HTTP to
+ * one service call. Virtual threads; {@code close()} is idempotent.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -35,21 +33,6 @@ public final class ApiServer implements AutoCloseable {
   static final long MAX_JSON = 16L * 1024 * 1024;
   /** Largest request head (request line and headers); more is answered 431. */
   static final int MAX_HEADERS = 16 * 1024;
-  /**
-   * Routes that need no token: liveness, readiness, metrics, and Chromium's protocol descriptor (public
-   * data, fetched by CDP clients at the root of a debugger URL's host); the dashboard's login page, see {@link Dashboard}.
-   */
-  static final java.util.Set<String> PUBLIC = java.util.Set.of("/healthz", "/readyz", "/metrics", CdpDiscovery.PROTOCOL);
-
-  /**
-   * The actor of calls made through a dashboard login session: {@code dashboard} in the audit
-   * trail, answered for by the API token that logged in (a page admitted by a bearer token mints nothing).
-   */
-  static ApiTokens.Actor dashboardActor(Context ctx) {
-    String login = ctx.attribute(Dashboard.LOGIN_TOKEN);
-    return new ApiTokens.Actor("dashboard", "dashboard session", login == null ? "dashboard" : login);
-  }
-
   private final Javalin app;
   private final dev.warren.stream.LiveStreams streams;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -61,18 +44,9 @@ public final class ApiServer implements AutoCloseable {
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
 
-  private static final java.util.regex.Pattern BROWSER_PATH =
-      java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/(cdp|devtools/.+|json(/.*)?)$");
-  /** WebSockets that check their token themselves, to refuse with a close code and a reason. */
-  private static final java.util.regex.Pattern SELF_CHECKED =
-      java.util.regex.Pattern.compile("^/v1/(browsers/brw_[0-9a-z]{26}/live|sandboxes/sbx_[0-9a-z]{26}/vnc)$");
-  /** What a live page with a control token may do besides its WebSocket: look at and hand back a handoff. */
-  private static final java.util.regex.Pattern HANDOFF_PATH =
-      java.util.regex.Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/handoffs/hnd_[0-9a-z]{26}(/complete)?$");
-
   public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
       dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
-      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness) {
+      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard) {
     this.grace = config.shutdownGrace();
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
@@ -97,10 +71,6 @@ public final class ApiServer implements AutoCloseable {
     this.mcp = new dev.warren.mcp.McpEndpoint(() -> java.net.URI.create("http://" + (self.contains(":") ? "[" + self + "]" : self) + ":" + port()),
         dev.warren.Version.CURRENT);
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
-    WebSessions webSessions = WebSessions.load(config.dataDir(), Dashboard.SESSION_TTL);
-    // a revoked token's dashboard logins end with it (the sockets they opened close through `sockets`)
-    tokens.onRevoke(webSessions::removeAllOf);
-    Dashboard dashboard = new Dashboard(webSessions, t -> tokens.authenticate(t).map(ApiTokens.Actor::id), events);
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
     for (SandboxState st : SandboxState.values()) {
@@ -109,6 +79,8 @@ public final class ApiServer implements AutoCloseable {
     }
     DiskSpace disk = DiskSpace.of(config.dataDir());
     Failures failures = new Failures(disk, Failures.describe(config.jdbcUrl()), config.guards().dbTimeout());
+    Problems problems = new Problems(failures, MAX_JSON);
+    Callers callers = new Callers(tokens, signed, dashboard);
     RequestGuard guard = new RequestGuard(new RateLimiter(config.guards().rateLimit()), disk, config.guards().minFreeSpace(), MAX_UPLOAD,
         failures);
     this.app = Javalin.create(cfg -> {
@@ -125,8 +97,7 @@ public final class ApiServer implements AutoCloseable {
         ctx.attribute(AccessLog.T0, System.nanoTime());
         drain.before(ctx);
         // the dashboard's gate first: its pages need its session (or the token); /v1 calls with its cookie are its own
-        ApiTokens.Actor actor = dashboard.admits(ctx) ? dashboardActor(ctx)
-            : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        ApiTokens.Actor actor = callers.of(ctx);
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
           guard.check(ctx, actor.id());
@@ -148,8 +119,7 @@ public final class ApiServer implements AutoCloseable {
       auditRoutes.register(r);
       r.wsBeforeUpgrade("/*", ctx -> {
         ctx.attribute(AccessLog.T0, System.nanoTime());
-        ApiTokens.Actor actor = dashboard.admitsUpgrade(ctx) ? dashboardActor(ctx)
-            : authorize(tokens, signed, ctx.path(), ctx.header("Authorization"), ctx.queryParam("token"));
+        ApiTokens.Actor actor = callers.ofUpgrade(ctx);
         ctx.attribute(AccessLog.ACTOR, actor);
         if (actor != null) {
           guard.check(ctx, actor.id());
@@ -204,52 +174,15 @@ public final class ApiServer implements AutoCloseable {
         Json.send(ctx, 200, out);
       });
       dashboard.register(r);
-      r.exception(LoginRequired.class, (e, ctx) -> {
-        if (!dashboard.loginRequiredPage(ctx)) {
-          Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra());
+      // one mapping by problem for every exception, after the dashboard's own answers (a login page);
+      // Javalin answers its own refusals itself unless told otherwise
+      io.javalin.http.ExceptionHandler<Exception> answer = (e, ctx) -> {
+        if (!dashboard.answered(e, ctx)) {
+          problems.answer(e, ctx);
         }
-      });
-      r.exception(WarrenException.class, (e, ctx) -> {
-        boolean hostTrouble = e.problem() == Problem.UNAVAILABLE || (DiskSpace.isNoSpace(e) && e.problem() != Problem.SANDBOX_DISK_FULL);
-        Optional<String> outage = hostTrouble ? failures.unavailable(e) : Optional.empty();
-        if (outage.isPresent()) {
-          log.warn("{} {}: {}", ctx.method(), ctx.path(), outage.get());
-          Json.problem(ctx, Problem.UNAVAILABLE, outage.get(), Optional.empty(), Map.of());
-          return;
-        }
-        if (e.extra().get("retryAfterSeconds") instanceof Long wait) {
-          ctx.header("Retry-After", Long.toString(wait));
-        }
-        Json.problem(ctx, e.problem(), e.getMessage(), e.field(), e.extra());
-      });
-      r.exception(StoreException.class, (e, ctx) -> storeProblem(ctx, failures, e));
-      r.exception(org.jdbi.v3.core.JdbiException.class, (e, ctx) -> storeProblem(ctx, failures, e));
-      r.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
-        Problem p = switch (e.getStatus()) {
-          case 400 -> Problem.INVALID_INPUT;
-          case 401 -> Problem.UNAUTHORIZED;
-          case 403 -> Problem.FORBIDDEN;
-          case 404, 405 -> Problem.NOT_FOUND;
-          case 409 -> Problem.CONFLICT;
-          case 413 -> Problem.TOO_LARGE;
-          case 429 -> Problem.LIMIT_EXCEEDED;
-          case 503 -> Problem.UNAVAILABLE;
-          default -> e.getStatus() < 500 ? Problem.INVALID_INPUT : Problem.INTERNAL;
-        };
-        String detail = p == Problem.TOO_LARGE ? "the request body is over the limit of " + MAX_JSON + " bytes" : e.getMessage();
-        Json.problem(ctx, p, detail, Optional.empty(), Map.of());
-      });
-      r.exception(Exception.class, (e, ctx) -> {
-        Optional<String> outage = failures.unavailable(e);
-        if (outage.isPresent()) {
-          log.warn("{} {}: {}", ctx.method(), ctx.path(), outage.get());
-          Json.problem(ctx, Problem.UNAVAILABLE, outage.get(), Optional.empty(), Map.of());
-          return;
-        }
-        String ref = dev.warren.error.Ids.next("err");
-        log.error("unexpected error {} on {} {}", ref, ctx.method(), ctx.path(), e);
-        Json.problem(ctx, Problem.INTERNAL, "unexpected error; see the server log for " + ref, Optional.empty(), Map.of());
-      });
+      };
+      r.exception(Exception.class, answer);
+      r.exception(io.javalin.http.HttpResponseException.class, answer::handle);
       r.error(404, ctx -> {
         String type = ctx.res().getContentType();
         if (type == null || !type.startsWith("application/problem+json")) {
@@ -265,67 +198,12 @@ public final class ApiServer implements AutoCloseable {
     mcp.warmUp();
   }
 
-  /**
-   * Every /v1 call needs the API token (Authorization: Bearer, or ?token= for clients that cannot
-   * send headers); a browser's CDP and DevTools endpoints also take a signed {@code cdp} token bound
-   * to that browser, and a handoff of it a {@code live-control} token. The live-view and VNC
-   * WebSockets check their tokens themselves. Paths outside /v1 are the dashboard's, whose gate runs
-   * first and refuses everything but its public pages (login, health, readiness, metrics); what
-   * reaches here of them is public. Returns who is calling (for the rate limit and the audit
-   * trail), null for a public or self-checked route.
-   */
-  static ApiTokens.Actor authorize(ApiTokens tokens, SignedTokens signed, String path, String authorization, String queryToken) {
-    if (PUBLIC.contains(path) || !(path.startsWith("/v1/") || path.equals("/v1") || path.equals(dev.warren.mcp.McpEndpoint.PATH))) {
-      return null;
-    }
-    String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? authorization.substring(7).strip() : queryToken;
-    Optional<ApiTokens.Actor> actor = tokens.authenticate(token);
-    if (actor.isPresent()) {
-      return actor.get();
-    }
-    if (SELF_CHECKED.matcher(path).matches()) {
-      return null;
-    }
-    java.util.regex.Matcher m = BROWSER_PATH.matcher(path);
-    if (token != null && token.startsWith("wst.") && m.matches()) {
-      SignedTokens.Verdict v = signed.verify(token, "cdp", m.group(1));
-      if (v == SignedTokens.Verdict.VALID) {
-        return new ApiTokens.Actor("cdp:" + m.group(1), "signed token for " + m.group(1), SignedTokens.minter(token).orElseThrow());
-      }
-      throw new WarrenException(Problem.FORBIDDEN, v == SignedTokens.Verdict.REVOKED ? LiveTokens.REVOKED
-          : "the token is not valid for browser session " + m.group(1) + " (wrong session or expired)");
-    }
-    java.util.regex.Matcher h = HANDOFF_PATH.matcher(path);
-    if (token != null && h.matches()) {
-      SignedTokens.Verdict v = signed.verify(token, LiveTokens.CONTROL, h.group(1));
-      if (v == SignedTokens.Verdict.VALID) {
-        return new ApiTokens.Actor("live-control:" + h.group(1), "live view control token for " + h.group(1),
-            SignedTokens.minter(token).orElseThrow());
-      }
-      if (v == SignedTokens.Verdict.REVOKED) {
-        throw new WarrenException(Problem.FORBIDDEN, LiveTokens.REVOKED);
-      }
-      throw new WarrenException(Problem.FORBIDDEN, "the token is not valid for the handoffs of browser session " + h.group(1)
-          + " (a live view token that grants control is needed, and it may have expired)");
-    }
-    throw new WarrenException(Problem.UNAUTHORIZED, token == null
-        ? "missing Authorization: Bearer <token> header (the token is in $WARREN_DATA/token)"
-        : "the token is not valid");
-  }
-
   /** Every HTTP and WebSocket route registered, as {@code METHOD path} (WebSocket routes as {@code WS path}). */
   public java.util.List<String> routes() {
     java.util.List<String> out = new java.util.ArrayList<>();
     app.unsafe.internalRouter.allHttpHandlers().forEach(h -> out.add(h.endpoint.method.name() + " " + h.endpoint.path));
     app.unsafe.internalRouter.allWsHandlers().forEach(h -> out.add("WS " + h.getPath()));
     return out;
-  }
-
-  private static void storeProblem(Context ctx, Failures failures, RuntimeException e) {
-    String detail = failures.unavailable(e).orElse("the store is unavailable: " + Failures.rootMessage(e));
-    log.warn("store unavailable on {} {}: {}", ctx.method(), ctx.path(), detail);
-    Json.problem(ctx, Problem.UNAVAILABLE, detail, Optional.empty(), Map.of());
   }
 
   /** The route of a WebSocket path, ids replaced by their parameter ({@code /v1/sandboxes/{id}/pty}). */

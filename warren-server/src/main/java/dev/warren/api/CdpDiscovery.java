@@ -1,5 +1,6 @@
 package dev.warren.api;
 
+import dev.warren.http.PublicUrls;
 import dev.warren.browser.BrowserService;
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;

@@ -1,5 +1,6 @@
 package dev.warren.api;
 
+import dev.warren.http.PublicUrls;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.warren.browser.BrowserService;

@@ -1,5 +1,6 @@
 package dev.warren.api;
 
+import dev.warren.http.PublicUrls;
 import dev.warren.stream.Viewer;
 import java.time.Duration;
 import java.time.Instant;

@@ -29,6 +29,7 @@ public record Config(
     int proxyPort,
     int maxSandboxes,
     SandboxDefaults sandboxDefaults,
+    String runtime,
     Optional<Path> crun,
     Duration idleCheckInterval,
     int browserPool,
@@ -82,6 +83,11 @@ public record Config(
     Objects.requireNonNull(publicUrl, "publicUrl");
     Objects.requireNonNull(egress, "egress");
     Objects.requireNonNull(seccompAllow, "seccompAllow");
+    Objects.requireNonNull(runtime, "runtime");
+    if (!dev.warren.runtime.Runtimes.names().contains(runtime)) {
+      throw new ConfigException("WARREN_RUNTIME: unknown runtime '" + runtime + "'; known runtimes: "
+          + String.join(", ", dev.warren.runtime.Runtimes.names()));
+    }
     if (!dataDir.isAbsolute()) {
       throw new ConfigException("WARREN_DATA: must be an absolute path, got " + dataDir);
     }
@@ -158,7 +164,7 @@ public record Config(
       throw new ConfigException("WARREN_SHUTDOWN_GRACE: must be at most 10m, got " + s.string("WARREN_SHUTDOWN_GRACE", ""));
     }
     return new Config(listen, data, images, db, s.get("WARREN_DB_USER"), s.get("WARREN_DB_PASSWORD"),
-        hostState, bridge, subnet, proxyPort, max, defaults, crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
+        hostState, bridge, subnet, proxyPort, max, defaults, s.string("WARREN_RUNTIME", "crun"), crun, idleCheck, browserPool, mirror, Guards.from(s), grace, logging(s, data),
         s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl), buildImages(s),
         EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE),
         allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64),
@@ -221,7 +227,7 @@ public record Config(
     return "Config[listen=" + listen + ", dataDir=" + dataDir + ", imagesDir=" + imagesDir + ", dbUrl="
         + dbUrl.map(u -> u.replaceAll("password=[^&;]*", "password=***")) + ", dbUser=" + dbUser + ", dbPassword="
         + dbPassword.map(p -> "***") + ", hostStateDir=" + hostStateDir + ", bridge=" + bridge + ", subnet=" + subnet + ", proxyPort="
-        + proxyPort + ", maxSandboxes=" + maxSandboxes + ", sandboxDefaults=" + sandboxDefaults + ", crun=" + crun
+        + proxyPort + ", maxSandboxes=" + maxSandboxes + ", sandboxDefaults=" + sandboxDefaults + ", runtime=" + runtime + ", crun=" + crun
         + ", idleCheckInterval=" + idleCheckInterval + ", browserPool=" + browserPool + ", mirror=" + mirror + ", guards=" + guards
         + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
         + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow

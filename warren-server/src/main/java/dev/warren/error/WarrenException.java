@@ -6,7 +6,10 @@ import java.util.Optional;
 
 /**
  * Base of every capability's exception family: carries the {@link Problem} kind the API answers
- * with, the offending field for invalid input, and extra members for the problem body.
+ * with, the offending field for invalid input, and extra members for the problem body. The API maps
+ * an exception by its problem alone, so a family member raised deep in a call (a failed system call
+ * or host tool) is answered with its own status and message wherever it surfaces; only exceptions
+ * outside the family (a bug) are a 500.
  */
 public class WarrenException extends RuntimeException {
   private final Problem problem;

@@ -1,9 +1,14 @@
 package dev.warren.image;
 
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
 import java.util.List;
 
-/** Image problems: unknown recipe, image not built, build failed (with the tool's output). */
-public class ImageException extends RuntimeException {
+/**
+ * Image problems: unknown recipe, image not built, build failed (with the tool's output). Sandbox
+ * creation turns them into precise answers; one that reaches the API unwrapped is a 503.
+ */
+public class ImageException extends WarrenException {
   private final List<String> toolOutput;
 
   public ImageException(String message) {
@@ -19,7 +24,7 @@ public class ImageException extends RuntimeException {
    *     also appended to the message so logs show them
    */
   public ImageException(String message, List<String> toolOutput, Throwable cause) {
-    super(toolOutput.isEmpty() ? message : message + "\n  | " + String.join("\n  | ", toolOutput), cause);
+    super(Problem.UNAVAILABLE, toolOutput.isEmpty() ? message : message + "\n  | " + String.join("\n  | ", toolOutput), cause);
     this.toolOutput = List.copyOf(toolOutput);
   }
 

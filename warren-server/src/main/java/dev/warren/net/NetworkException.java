@@ -1,12 +1,15 @@
 package dev.warren.net;
 
-/** The host network could not be set up or changed; the message names the interface and the tool's error. */
-public class NetworkException extends RuntimeException {
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
+
+/** The host network could not be set up or changed; the message names the interface and the tool's error. A fault: 503. */
+public class NetworkException extends WarrenException {
   public NetworkException(String message) {
-    super(message);
+    super(Problem.UNAVAILABLE, message);
   }
 
   public NetworkException(String message, Throwable cause) {
-    super(message, cause);
+    super(Problem.UNAVAILABLE, message, cause);
   }
 }

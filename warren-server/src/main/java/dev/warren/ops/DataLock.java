@@ -84,7 +84,7 @@ public final class DataLock implements AutoCloseable {
   }
 
   /** Someone else holds the lock. */
-  public static final class AlreadyRunning extends RuntimeException {
+  public static final class AlreadyRunning extends OpsException {
     private final Optional<Long> pid;
 
     AlreadyRunning(Path dataDir, Optional<Long> pid) {

@@ -1,12 +1,15 @@
 package dev.warren.ops;
 
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
+
 /** An install, backup or restore cannot go on; the message says why and what to do. */
-public class OpsException extends RuntimeException {
+public class OpsException extends WarrenException {
   public OpsException(String message) {
-    super(message);
+    super(Problem.UNAVAILABLE, message);
   }
 
   public OpsException(String message, Throwable cause) {
-    super(message, cause);
+    super(Problem.UNAVAILABLE, message, cause);
   }
 }

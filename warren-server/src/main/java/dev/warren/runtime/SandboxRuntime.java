@@ -1,7 +1,5 @@
 package dev.warren.runtime;
 
-import dev.warren.host.Instance;
-import dev.warren.net.Network;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -9,20 +7,12 @@ import java.util.Optional;
 /**
  * The SPI every isolation technology implements. A sandbox's processes outlive the controller:
  * nothing here holds a sandbox open, and a new instance of the runtime finds running sandboxes
- * through {@link #observe()}.
+ * through {@link #observe()}. Implementations register by name with {@link Runtimes} (see
+ * {@link RuntimeFactory}).
  *
  * <p>Thread-safe for different sandboxes; the caller serialises lifecycle calls for one sandbox.
  */
 public interface SandboxRuntime extends AutoCloseable {
-
-  /**
-   * OCI containers run by crun, rootfs an overlay over an idmapped golden image, confined by a
-   * seccomp filter that refuses what {@code seccompAllow} does not re-allow.
-   */
-  static SandboxRuntime crun(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch, dev.warren.config.SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
-    return new dev.warren.runtime.crun.CrunRuntime(instance, sandboxesDir, helpersDir, crunBinary, network, watch, seccompAllow, diskPolicy);
-  }
 
   String name();
 

@@ -1,12 +1,15 @@
 package dev.warren.store;
 
-/** The store cannot be used: unreachable database, full disk, failed migration. */
-public class StoreException extends RuntimeException {
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
+
+/** The store cannot be used: unreachable database, full disk, failed migration. Answered with 503. */
+public class StoreException extends WarrenException {
   public StoreException(String message, Throwable cause) {
-    super(message, cause);
+    super(Problem.UNAVAILABLE, message, cause);
   }
 
   public StoreException(String message) {
-    super(message);
+    super(Problem.UNAVAILABLE, message);
   }
 }

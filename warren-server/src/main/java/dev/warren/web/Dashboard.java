@@ -3,6 +3,8 @@ package dev.warren.web;
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
 import dev.warren.events.Events;
+import dev.warren.http.PublicUrls;
+import dev.warren.http.Site;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -21,7 +23,7 @@ import java.util.function.Function;
  * (whose value only the page knows), and opens WebSockets with its cookie from its own origin.
  * Thread-safe.
  */
-public final class Dashboard {
+public final class Dashboard implements Site {
   /** Header that must carry the session's CSRF value on every /v1 call made with the cookie. */
   public static final String CSRF_HEADER = "X-Warren-CSRF";
   /** How long a dashboard login lasts. */
@@ -48,6 +50,7 @@ public final class Dashboard {
     this.events = Objects.requireNonNull(events, "events");
   }
 
+  @Override
   public void register(RoutesConfig r) {
     r.get("/login", ctx -> loginPage(ctx, 200, ""));
     r.post("/login", this::login);
@@ -67,6 +70,7 @@ public final class Dashboard {
    * for a /v1 call whose cookie is stale, and 403 for a /v1 call with a live session cookie whose
    * CSRF header is missing or wrong (the caller is known; the request is not the page's).
    */
+  @Override
   public boolean admits(Context ctx) {
     String path = ctx.path();
     if (path.startsWith("/v1/") || path.equals("/v1")) {
@@ -104,6 +108,7 @@ public final class Dashboard {
    * header there, so the cookie counts only when the request comes from the dashboard's own origin
    * (403 otherwise; 401 for a stale cookie). False when the API's token check must decide.
    */
+  @Override
   public boolean admitsUpgrade(Context ctx) {
     if (ctx.header("Authorization") != null || ctx.queryParam("token") != null) {
       return false;
@@ -119,6 +124,17 @@ public final class Dashboard {
     }
     ctx.attribute(LOGIN_TOKEN, s.token());
     return true;
+  }
+
+  @Override
+  public Optional<String> loginToken(Context ctx) {
+    return Optional.ofNullable(ctx.attribute(LOGIN_TOKEN));
+  }
+
+  /** A {@link LoginRequired} asked for by a browser is answered with a page linking to /login. */
+  @Override
+  public boolean answered(Exception e, Context ctx) {
+    return e instanceof LoginRequired && loginRequiredPage(ctx);
   }
 
   /**
@@ -206,7 +222,7 @@ public final class Dashboard {
   }
 
   private static boolean secure(Context ctx) {
-    return dev.warren.api.PublicUrls.secure(ctx);
+    return PublicUrls.secure(ctx);
   }
 
   static boolean sameOrigin(String origin, String host) {

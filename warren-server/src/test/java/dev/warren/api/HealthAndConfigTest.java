@@ -51,6 +51,7 @@ class HealthAndConfigTest {
       "WARREN_RATE_LIMIT   | 10/0                 | WARREN_RATE_LIMIT: the burst must be between 1 and",
       "WARREN_MIN_FREE_SPACE | lots               | WARREN_MIN_FREE_SPACE: expected a size like 500MB, 64m",
       "WARREN_DB_TIMEOUT   | 1ms                  | WARREN_DB_TIMEOUT: must be between 250ms and 10m",
+      "WARREN_RUNTIME      | firecracker          | WARREN_RUNTIME: unknown runtime 'firecracker'; known runtimes: crun",
   })
   void badSettingsStopStartUpWithOneLineNamingThem(String name, String value, String message) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),

@@ -18,6 +18,11 @@ public final class WarrenFixture implements BeforeAllCallback, AfterAllCallback,
     this.browserImage = browserImage;
   }
 
+  /** A Warren with the base image, for sandboxes and sessions. */
+  public static WarrenFixture plain() {
+    return new WarrenFixture(false);
+  }
+
   /** A Warren that can start browser sessions. */
   public static WarrenFixture withBrowserImage() {
     return new WarrenFixture(true);

@@ -34,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
  * DESIGN.md for the machine facts this works around (hybrid cgroups, idmapped lower layers, netns
  * wired between create and start).
  */
-public final class CrunRuntime implements SandboxRuntime {
+final class CrunRuntime implements SandboxRuntime {
   private static final Logger log = LoggerFactory.getLogger(CrunRuntime.class);
   private static final Duration CRUN_TIMEOUT = Duration.ofSeconds(60);
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -60,7 +60,7 @@ public final class CrunRuntime implements SandboxRuntime {
   private final FileWatch watch;
   private final java.util.concurrent.ConcurrentHashMap<String, Agent> agents = new java.util.concurrent.ConcurrentHashMap<>();
 
-  public CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
+  CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
       FileWatch watch, SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
     this.watch = watch;
     this.seccompAllow = seccompAllow;

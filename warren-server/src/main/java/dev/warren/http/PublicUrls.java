@@ -1,4 +1,4 @@
-package dev.warren.api;
+package dev.warren.http;
 
 import io.javalin.http.Context;
 import java.net.URI;
