@@ -26,7 +26,12 @@ final class ChaosSection {
     Optional<ChaosResult> kills = Optional.empty();
     List<String> errors = new ArrayList<>();
     if (c.killing()) {
-      startupCache(errors);
+      if (c.startupCache()) {
+        startupCache(errors);
+      } else {
+        System.setProperty(dev.warren.testing.TestWarren.NO_STARTUP_CACHE, "true");
+        Report.note("controllers start without the start-up cache (--no-startup-cache)");
+      }
       boolean browsers = o.soakBrowsers() && Files.isDirectory(BenchWarren.IMAGES.resolve("browser"));
       Report.title("Chaos: " + o.clients() + " clients, the controller SIGKILLed " + c.kills() + " times at random moments, "
           + c.population() + " idle sandboxes" + (browsers ? "" : " (no browsers)"));

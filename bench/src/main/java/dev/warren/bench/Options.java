@@ -33,8 +33,9 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
    * @param population idle sandboxes present throughout
    * @param faults whether the other faults run too (disk full, PostgreSQL restart, crun killed, Chromium killed)
    * @param killing whether the kills run ({@code --faults-only}: no)
+   * @param startupCache whether the controllers start from the start-up cache ({@code --no-startup-cache}: no, for the before)
    */
-  record ChaosRun(int kills, int population, boolean faults, boolean killing) {
+  record ChaosRun(int kills, int population, boolean faults, boolean killing, boolean startupCache) {
     ChaosRun {
       check("--kills", kills, 0, 10_000);
       check("--population", population, 0, 1000);
@@ -102,6 +103,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         --population N     chaos: idle sandboxes present throughout (default 100)
         --faults           chaos: the other faults too, after the kills
         --faults-only      chaos: the other faults, no kills
+        --no-startup-cache chaos: controllers start without the start-up cache (trained otherwise; the before figure)
         --verbose          show the controller's INFO log
       Needs root. Exit code 0 when every section ran and every target measured passed, 1 otherwise,
       2 for a bad command line, 130 when interrupted (everything made so far is removed first).
@@ -146,6 +148,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     int population = 100;
     boolean faults = false;
     boolean faultsOnly = false;
+    boolean startupCache = true;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -167,6 +170,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         case "--population" -> population = number(args, ++i, a);
         case "--faults" -> faults = true;
         case "--faults-only" -> faultsOnly = true;
+        case "--no-startup-cache" -> startupCache = false;
         case "--skip-floor" -> skipFloor = true;
         case "--verbose" -> verbose = true;
         case "-h", "--help", "help" -> throw new UsageException(null);
@@ -181,7 +185,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
     check("--section-minutes", minutes, 1, 600);
     return new Options(command, iterations, warmup, concurrency, idle, sessionWarmup, skipFloor, verbose, Duration.ofMinutes(minutes),
         new Browsers(browserIterations, browserWarmup, browserPool, browserIdle, browserConcurrency), clients, seconds, soakBrowsers,
-        new ChaosRun(kills, population, faults || faultsOnly, !faultsOnly));
+        new ChaosRun(kills, population, faults || faultsOnly, !faultsOnly, startupCache));
   }
 
   boolean runs(String section) {

@@ -31,6 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  * instance made on the host.
  */
 public final class TestWarren implements AutoCloseable {
+  /** System property: {@code true} starts controllers without the start-up cache even when one was trained (the bench's before). */
+  public static final String NO_STARTUP_CACHE = "warren.test.noStartupCache";
   public static final Path IMAGES = Path.of(System.getenv().getOrDefault("WARREN_TEST_IMAGES", "/var/lib/warren/images"));
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static volatile boolean baseBuilt;
@@ -210,7 +212,9 @@ public final class TestWarren implements AutoCloseable {
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("-Xmx" + env.getOrDefault("TEST_CONTROLLER_HEAP", "512m"));
     // from the start-up cache when the class path is one trained jar (the bench's), as an installed controller starts
-    cmd.addAll(dev.warren.ops.AotCache.options(dev.warren.ops.AotCache.thisClassPath(), dev.warren.ops.AotCache.thisJava()));
+    if (!Boolean.getBoolean(NO_STARTUP_CACHE)) {
+      cmd.addAll(dev.warren.ops.AotCache.options(dev.warren.ops.AotCache.thisClassPath(), dev.warren.ops.AotCache.thisJava()));
+    }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.warren.Main");
