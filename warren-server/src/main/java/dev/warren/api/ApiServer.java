@@ -61,6 +61,7 @@ public final class ApiServer implements AutoCloseable {
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells, drain, tokens::active);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
+    EventRoutes eventRoutes = new EventRoutes(sandboxes, egressLog, events);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
     BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);
     CdpProxy cdpProxy = new CdpProxy(browsers);
@@ -151,28 +152,7 @@ public final class ApiServer implements AutoCloseable {
       liveRoutes.register(r);
       handoffRoutes.register(r);
       vncRoutes.register(r);
-      r.get("/v1/sandboxes/{id}/egress", ctx -> {
-        String id = sandboxes.get(ctx.pathParam("id")).id();
-        int limit = Queries.limit(ctx, 100);
-        ObjectNode out = Json.object();
-        var arr = out.putArray("events");
-        for (var e : egressLog.forSandbox(id, limit)) {
-          arr.addObject().put("host", e.host()).put("port", e.port()).put("method", e.method()).put("allowed", e.allowed())
-              .put("reason", e.reason().orElse(null)).put("viaUpstream", e.viaUpstream()).put("bytesOut", e.bytesOut())
-              .put("bytesIn", e.bytesIn()).put("startedAt", Json.time(e.startedAt())).put("durationMs", e.duration().toMillis());
-        }
-        Json.send(ctx, 200, out);
-      });
-      r.get("/v1/events", ctx -> {
-        int limit = Queries.limit(ctx, 100);
-        ObjectNode out = Json.object();
-        var arr = out.putArray("events");
-        for (var e : events.list(Queries.filter(ctx, "subject"), limit)) {
-          arr.addObject().put("id", e.id()).put("at", Json.time(e.at())).put("kind", e.kind()).put("subject", e.subject().orElse(null))
-              .put("detail", e.detail());
-        }
-        Json.send(ctx, 200, out);
-      });
+      eventRoutes.register(r);
       dashboard.register(r);
       // one mapping by problem for every exception, after the dashboard's own answers (a login page);
       // Javalin answers its own refusals itself unless told otherwise
