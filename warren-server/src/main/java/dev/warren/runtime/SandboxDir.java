@@ -29,7 +29,6 @@ import java.util.function.IntPredicate;
  * belong to the sandbox's root. Thread-safe; {@code close()} is idempotent.
  */
 public final class SandboxDir implements AutoCloseable {
-  private static final long RESOLVE = Syscalls.RESOLVE_IN_ROOT | Syscalls.RESOLVE_NO_MAGICLINKS | 0x01;
 
   private final int fd;
   private final long rootUid;
@@ -62,7 +61,7 @@ public final class SandboxDir implements AutoCloseable {
     if (!absolute.startsWith("/")) {
       throw new IllegalArgumentException("not absolute: " + absolute);
     }
-    int root = Syscalls.open(rootfs.toString(), Syscalls.O_PATH | Syscalls.O_DIRECTORY);
+    int root = InRoot.openRoot(rootfs);
     try {
       String rel = absolute.substring(1);
       if (create) {
@@ -71,8 +70,7 @@ public final class SandboxDir implements AutoCloseable {
           if (part.isEmpty()) {
             continue;
           }
-          int parent = prefix.isEmpty() ? Syscalls.openat2(root, ".", Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0, RESOLVE)
-              : Syscalls.openat2(root, prefix.toString(), Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0, RESOLVE);
+          int parent = InRoot.open(root, prefix.toString(), Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0);
           try {
             tolerating(Syscalls.EEXIST, () -> {
               Syscalls.mkdirat(parent, part, mode);
@@ -84,7 +82,7 @@ public final class SandboxDir implements AutoCloseable {
           prefix.append(prefix.isEmpty() ? "" : "/").append(part);
         }
       }
-      int dir = Syscalls.openat2(root, rel.isEmpty() ? "." : rel, Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0, RESOLVE);
+      int dir = InRoot.open(root, rel, Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0);
       return new SandboxDir(dir, rootUid, absolute);
     } finally {
       Syscalls.close(root);
@@ -107,7 +105,7 @@ public final class SandboxDir implements AutoCloseable {
 
   /** A path through which the JDK can reach this directory (for watches and listings). */
   public Path path() {
-    return procFd(fd);
+    return InRoot.procFd(fd);
   }
 
   public String where() {
@@ -185,10 +183,6 @@ public final class SandboxDir implements AutoCloseable {
     }
   }
 
-  private static Path procFd(int f) {
-    return Path.of("/proc/self/fd/" + f);
-  }
-
   /** Gives an open file to the sandbox's root, mode 0644 whatever the controller's umask. */
   private void own(int f) {
     Syscalls.fchown(f, (int) rootUid, (int) rootUid);
@@ -237,8 +231,8 @@ public final class SandboxDir implements AutoCloseable {
    */
   public Optional<byte[]> read(String name, int max) {
     return withEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENOENT), Optional.empty(), f -> {
-      try (InputStream in = Files.newInputStream(procFd(f))) {
-        long size = Files.isRegularFile(procFd(f)) ? Files.size(procFd(f)) : -1;
+      try (InputStream in = Files.newInputStream(InRoot.procFd(f))) {
+        long size = Files.isRegularFile(InRoot.procFd(f)) ? Files.size(InRoot.procFd(f)) : -1;
         if (size < 0) {
           return Optional.of(in.readNBytes(max));
         }
@@ -270,7 +264,7 @@ public final class SandboxDir implements AutoCloseable {
   /** A channel on a regular file for reading from any offset; the caller closes it. */
   public Optional<FileChannel> channel(String name) {
     return withEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENOENT), Optional.empty(), f -> {
-      Path p = procFd(f);
+      Path p = InRoot.procFd(f);
       if (!Files.isRegularFile(p)) {
         return Optional.empty();
       }
@@ -392,7 +386,7 @@ public final class SandboxDir implements AutoCloseable {
    */
   public OutputStream openFifoForWriting(String name) throws IOException {
     return withEntry(name, Syscalls.O_RDWR, 0, is(), null,
-        f -> Channels.newOutputStream(FileChannel.open(procFd(f), StandardOpenOption.READ, StandardOpenOption.WRITE)));
+        f -> Channels.newOutputStream(FileChannel.open(InRoot.procFd(f), StandardOpenOption.READ, StandardOpenOption.WRITE)));
   }
 
   /**
@@ -403,7 +397,7 @@ public final class SandboxDir implements AutoCloseable {
   public InputStream openForReading(String name) throws IOException {
     int f = locked(() -> openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0));
     try {
-      return Files.newInputStream(procFd(f));
+      return Files.newInputStream(InRoot.procFd(f));
     } finally {
       Syscalls.close(f);
     }

@@ -4,6 +4,7 @@ import dev.warren.error.Problem;
 import dev.warren.host.DiskSpace;
 import dev.warren.host.SyscallException;
 import dev.warren.host.Syscalls;
+import dev.warren.runtime.InRoot;
 import dev.warren.runtime.Limits;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +32,6 @@ import java.util.UUID;
  * mounts are refused. New files and directories belong to the sandbox's root.
  */
 public final class SandboxFiles {
-  private static final long RESOLVE = Syscalls.RESOLVE_IN_ROOT | Syscalls.RESOLVE_NO_MAGICLINKS | 0x01; // RESOLVE_NO_XDEV
   public static final int MAX_PATH = 4096;
 
   /** One directory entry. {@code type} is file, directory, symlink or other; {@code mode} is octal. */
@@ -64,7 +64,7 @@ public final class SandboxFiles {
 
   private int rootFd() {
     try {
-      return Syscalls.open(root.toString(), Syscalls.O_PATH | Syscalls.O_DIRECTORY);
+      return InRoot.openRoot(root);
     } catch (SyscallException e) {
       throw new SandboxException(Problem.CONFLICT, "the filesystem of " + sandboxId + " is not mounted (is it running?)", e);
     }
@@ -73,17 +73,12 @@ public final class SandboxFiles {
   private int resolve(String path, int flags, int mode) {
     int rootFd = rootFd();
     try {
-      return Syscalls.openat2(rootFd, relative(path), flags, mode, RESOLVE);
+      return InRoot.open(rootFd, path, flags, mode);
     } catch (SyscallException e) {
       throw translate(path, e);
     } finally {
       Syscalls.close(rootFd);
     }
-  }
-
-  private static String relative(String path) {
-    String rel = path.replaceAll("^/+", "");
-    return rel.isEmpty() ? "." : rel;
   }
 
   private SandboxException translate(String path, SyscallException e) {
@@ -113,23 +108,19 @@ public final class SandboxFiles {
         + "); delete files in it, or give a new sandbox a larger limits.diskMb or limits.diskInodes");
   }
 
-  private static Path fdPath(int fd) {
-    return Path.of("/proc/self/fd/" + fd);
-  }
-
   /** Opens a regular file for reading; the stream owns the descriptor. */
   public InputStream read(String path) {
     checkPath(path);
     int fd = resolve(path, Syscalls.O_PATH, 0);
     try {
-      PosixFileAttributes a = Files.readAttributes(fdPath(fd), PosixFileAttributes.class);
+      PosixFileAttributes a = Files.readAttributes(InRoot.procFd(fd), PosixFileAttributes.class);
       if (a.isDirectory()) {
         throw SandboxException.invalidField("path", path + " is a directory; list it with /files/list");
       }
       if (!a.isRegularFile()) {
         throw SandboxException.invalidField("path", path + " is not a regular file");
       }
-      return Files.newInputStream(fdPath(fd));
+      return Files.newInputStream(InRoot.procFd(fd));
     } catch (IOException e) {
       throw new SandboxException(Problem.NOT_FOUND, "cannot read " + path + " in " + sandboxId + ": " + e.getMessage(), e);
     } finally {
@@ -140,7 +131,7 @@ public final class SandboxFiles {
   public long size(String path) {
     int fd = resolve(checkPath(path), Syscalls.O_PATH, 0);
     try {
-      return Files.size(fdPath(fd));
+      return Files.size(InRoot.procFd(fd));
     } catch (IOException e) {
       return -1;
     } finally {
@@ -179,7 +170,7 @@ public final class SandboxFiles {
       try {
         Syscalls.fchown(fd, (int) rootUid, (int) rootUid);
         Syscalls.fchmod(fd, mode.orElse(existingMode));
-        try (FileChannel ch = FileChannel.open(fdPath(fd), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(InRoot.procFd(fd), StandardOpenOption.WRITE)) {
           OutputStream out = Channels.newOutputStream(ch);
           byte[] buf = new byte[1 << 16];
           int n;
@@ -231,7 +222,7 @@ public final class SandboxFiles {
       int fd = Syscalls.openat(dir, name, Syscalls.O_PATH | Syscalls.O_NOFOLLOW, 0);
       try {
         // follow /proc/self/fd/N to what fd holds (O_NOFOLLOW already kept that from being a link's target)
-        PosixFileAttributes a = Files.readAttributes(fdPath(fd), PosixFileAttributes.class);
+        PosixFileAttributes a = Files.readAttributes(InRoot.procFd(fd), PosixFileAttributes.class);
         return a.isRegularFile() ? Optional.of(bits(a.permissions())) : Optional.empty();
       } finally {
         Syscalls.close(fd);
@@ -281,7 +272,7 @@ public final class SandboxFiles {
     checkPath(path);
     int fd = resolve(path, Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0);
     List<Entry> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(fdPath(fd))) {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(InRoot.procFd(fd))) {
       for (Path p : ds) {
         try {
           PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
