@@ -98,7 +98,7 @@ public final class BrowserService implements AutoCloseable {
     return keyLocks.locked("idempotency:" + k.owner() + ":" + k.key(), () -> new BrowserException(Problem.CONFLICT,
         "another request with Idempotency-Key " + k.key() + " is still being processed after " + keyLocks.waitLimit().toSeconds()
             + " s; retry it later"), () -> {
-          String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));
+          String hash = dev.warren.store.IdempotencyKey.requestHash(BrowserRepository.specJson(spec));
           Optional<String> earlier = repo.byIdempotencyKey(k, hash);
           if (earlier.isPresent()) {
             // the answer the first attempt got: it made this session

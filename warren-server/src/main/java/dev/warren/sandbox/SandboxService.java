@@ -19,11 +19,8 @@ import dev.warren.store.Store;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,7 +121,7 @@ public final class SandboxService {
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);
     }
-    String requestHash = hash(SandboxRepository.specJson(spec));
+    String requestHash = dev.warren.store.IdempotencyKey.requestHash(SandboxRepository.specJson(spec));
     String id = Ids.next("sbx");
     // held from before its row exists: a row saying creating whose lock is free belongs to a create that
     // failed without recording it (the store unavailable at that moment), which the watcher then undoes
@@ -136,7 +133,7 @@ public final class SandboxService {
       allocation.lock();
       try {
         if (idempotencyKey.isPresent()) {
-          Optional<Sandbox> earlier = byIdempotencyKey(idempotencyKey.get(), requestHash);
+          Optional<Sandbox> earlier = repo.byIdempotencyKey(idempotencyKey.get(), requestHash);
           if (earlier.isPresent()) {
             return earlier.get();
           }
@@ -214,22 +211,6 @@ public final class SandboxService {
             + " (a desktop needs Xvfb and x11vnc; the browser image has both)");
       }
     }
-  }
-
-  /** What an earlier create with this key of this owner made (another owner's same key is another key). */
-  private Optional<Sandbox> byIdempotencyKey(dev.warren.store.IdempotencyKey key, String requestHash) {
-    Optional<Map<String, Object>> row = store.read(h -> h.createQuery(
-            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'sandbox' AND actor = :actor AND idem_key = :k")
-        .bind("actor", key.owner()).bind("k", key.key()).mapToMap().findOne());
-    if (row.isEmpty()) {
-      return Optional.empty();
-    }
-    if (!row.get().get("request_hash").equals(requestHash)) {
-      throw new SandboxException(Problem.CONFLICT, "Idempotency-Key '" + key + "' was used for a different request");
-    }
-    String id = (String) row.get().get("resource_id");
-    return Optional.of(repo.find(id).orElseThrow(() -> new SandboxException(Problem.CONFLICT,
-        "the sandbox created with Idempotency-Key '" + key + "' (" + id + ") has been deleted")));
   }
 
   private Image image(String name) {
@@ -424,13 +405,5 @@ public final class SandboxService {
     }
     log.warn("{} {} failed", action, id, e);
     return new SandboxException(Problem.UNAVAILABLE, "cannot " + action + " sandbox " + id + ": " + e.getMessage(), e);
-  }
-
-  static String hash(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
