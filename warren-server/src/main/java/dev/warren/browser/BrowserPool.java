@@ -60,7 +60,7 @@ final class BrowserPool implements AutoCloseable {
       BrowserSession claimed = new BrowserSession(p.id(), spec.key(), p.sandboxId(), BrowserState.READY, Optional.empty(), spec, false,
           p.generation(), now, Optional.of(now), Optional.empty(), now);
       if (p.sandboxId().isPresent() && service.repository().claim(claimed)) {
-        service.devtoolsAnswered(p.id(), version.get());
+        service.lifecycle().devtoolsAnswered(p.id(), version.get());
         long t3 = System.nanoTime();
         service.sandboxes().setEgress(p.sandboxId().get(), spec.egress());
         long t4 = System.nanoTime();

@@ -46,7 +46,7 @@ final class BrowserReaper implements AutoCloseable {
       }
     }
     for (BrowserSession b : service.repository().live()) {
-      Instant last = service.activity().getOrDefault(b.id(), b.lastActivityAt());
+      Instant last = service.lifecycle().activity().getOrDefault(b.id(), b.lastActivityAt());
       BrowserSpec spec = b.spec();
       try {
         if (!spec.maxLifetime().isZero() && b.createdAt().plus(spec.maxLifetime()).isBefore(now)) {
@@ -82,7 +82,7 @@ final class BrowserReaper implements AutoCloseable {
       // a relaunch between the probes is not a crash
       Optional<BrowserSession> now = service.repository().find(b.id());
       if (now.isPresent() && now.get().state() == BrowserState.READY && now.get().generation() == b.generation()) {
-        service.markCrashed(now.get(), "Chromium stopped answering on DevTools (it exited or crashed)");
+        service.lifecycle().markCrashed(now.get(), "Chromium stopped answering on DevTools (it exited or crashed)");
       }
     }
   }

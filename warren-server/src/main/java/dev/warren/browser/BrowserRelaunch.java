@@ -18,31 +18,38 @@ import tools.jackson.databind.JsonNode;
  * Starts Chromium again in place, as a new generation of the session: after a restart through the
  * API, when its sandbox restarts (or starts again after a stop), and after saving its profile
  * while the session goes on. Each step is stored before listeners hear of it. One relaunch per
- * session at a time.
+ * session at a time (a lock per session, held by the API request or the sandbox listener's thread
+ * doing it). Reaches the sessions through {@link BrowserLifecycle} and Chromium through
+ * {@link BrowserLauncher}, never through {@link BrowserService}.
  */
 final class BrowserRelaunch implements SandboxListener {
   private static final Logger log = LoggerFactory.getLogger(BrowserRelaunch.class);
   private static final Duration LOCK_WAIT = Duration.ofSeconds(60);
 
-  private final BrowserService service;
+  private final BrowserLifecycle lifecycle;
+  private final BrowserLauncher launcher;
+  private final Chromium chromium;
+  private final SandboxService sandboxes;
   /** One relaunch or reopen of a session at a time; dropped once nobody holds or waits on it. */
   private final KeyLocks locks = new KeyLocks(LOCK_WAIT);
 
-  BrowserRelaunch(BrowserService service) {
-    this.service = service;
+  BrowserRelaunch(BrowserLifecycle lifecycle, BrowserLauncher launcher, Chromium chromium, SandboxService sandboxes) {
+    this.lifecycle = lifecycle;
+    this.launcher = launcher;
+    this.chromium = chromium;
+    this.sandboxes = sandboxes;
   }
 
   /** POST /v1/browsers/{id}/restart: Chromium again, same profile directory, next generation. */
   BrowserSession restart(String id) {
     return locked(id, () -> {
-      BrowserSession b = service.get(id);
+      BrowserSession b = lifecycle.get(id);
       if (!b.state().live()) {
         throw new BrowserException(Problem.CONFLICT, "browser session " + id + " is " + b.state().wire(), Map.of("state", b.state().wire()));
       }
       Sandbox s = runningSandbox(b);
       BrowserSession next = b.nextGeneration(BrowserState.STARTING, Optional.empty());
-      service.repository().update(next);
-      service.fireEnded(next, b.generation(), "restarted through the API");
+      lifecycle.store(next, b, "restarted through the API");
       return relaunch(next, s, "restarted through the API", List.of());
     });
   }
@@ -53,7 +60,7 @@ final class BrowserRelaunch implements SandboxListener {
    */
   boolean saveProfileNow(String id, String why) {
     return locked(id, () -> {
-      BrowserSession b = service.get(id);
+      BrowserSession b = lifecycle.get(id);
       if (!b.profileWriter()) {
         return false;
       }
@@ -64,10 +71,9 @@ final class BrowserRelaunch implements SandboxListener {
       Sandbox s = runningSandbox(b);
       List<String> pages = openPages(s);
       BrowserSession next = b.nextGeneration(BrowserState.STARTING, Optional.of("saving its profile"));
-      service.repository().update(next);
-      service.fireEnded(next, b.generation(), "saving its profile (" + why + ")");
+      lifecycle.store(next, b, "saving its profile (" + why + ")");
       try {
-        service.saveProfile(b);
+        launcher.saveProfile(b);
       } catch (RuntimeException e) {
         log.warn("cannot save profile of {}: {}", id, e.getMessage());
         relaunch(next, s, "profile save failed", pages);
@@ -86,18 +92,16 @@ final class BrowserRelaunch implements SandboxListener {
     }
     BrowserSession b = found.get();
     if (sandbox.state() == SandboxState.DELETING) {
-      service.sandboxGone(b, "its sandbox " + sandbox.id() + " was deleted");
+      lifecycle.sandboxGone(b, "its sandbox " + sandbox.id() + " was deleted");
     } else if (SandboxService.isRestart(sandbox)) {
       BrowserSession next = b.state() == BrowserState.STARTING ? b : b.nextGeneration(BrowserState.STARTING,
           Optional.of("its sandbox is restarting"));
-      service.repository().update(next);
-      service.fireEnded(next, b.generation(), "its sandbox is restarting");
+      lifecycle.store(next, b, "its sandbox is restarting");
     } else if (b.state() != BrowserState.CRASHED) {
       String why = "its sandbox " + sandbox.id() + " stopped" + sandbox.stateReason().map(r -> " (" + r + ")").orElse("")
           + "; start the sandbox to bring Chromium back";
       BrowserSession crashed = b.with(BrowserState.CRASHED, Optional.of(why));
-      service.repository().update(crashed);
-      service.fireEnded(crashed, b.generation(), why);
+      lifecycle.store(crashed, b, why);
     }
   }
 
@@ -109,10 +113,10 @@ final class BrowserRelaunch implements SandboxListener {
     }
     try {
       locked(found.get().id(), () -> {
-        BrowserSession b = service.get(found.get().id());
+        BrowserSession b = lifecycle.get(found.get().id());
         BrowserSession next = b.state() == BrowserState.STARTING ? b : b.nextGeneration(BrowserState.STARTING,
             Optional.of("its sandbox started"));
-        service.repository().update(next);
+        lifecycle.repository().update(next);
         return relaunch(next, sandbox, "its sandbox " + sandbox.id() + " started generation " + sandbox.generation(), List.of());
       });
     } catch (RuntimeException e) {
@@ -123,28 +127,25 @@ final class BrowserRelaunch implements SandboxListener {
   /** Kills what is left of the last Chromium, starts the next one and stores it ready. */
   private BrowserSession relaunch(BrowserSession starting, Sandbox s, String why, List<String> pages) {
     try {
-      service.chromium().kill(s.id(), starting.id());
-      service.clearSingletonLocks(s.id());
-      service.launch(starting, s);
+      launcher.relaunch(starting, s);
       if (!pages.isEmpty()) {
         reopen(s, pages);
       }
     } catch (RuntimeException e) {
       String reason = "Chromium did not start again (" + why + "): " + e.getMessage();
       BrowserSession crashed = starting.with(BrowserState.CRASHED, Optional.of(reason));
-      service.repository().update(crashed);
-      service.fireEnded(crashed, starting.generation(), reason);
+      lifecycle.store(crashed, starting, reason);
       throw e instanceof BrowserException be ? be : new BrowserException(Problem.UNAVAILABLE, reason, e);
     }
     BrowserSession ready = starting.readyNow();
-    service.repository().update(ready);
-    service.touch(ready.id());
-    service.events().record("browser.restarted", ready.id(), "generation " + ready.generation() + ": " + why);
+    lifecycle.repository().update(ready);
+    lifecycle.touch(ready.id());
+    lifecycle.events().record("browser.restarted", ready.id(), "generation " + ready.generation() + ": " + why);
     return ready;
   }
 
   private Sandbox runningSandbox(BrowserSession b) {
-    Sandbox s = service.sandboxes().get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
+    Sandbox s = sandboxes.get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
     if (s.state() != SandboxState.RUNNING) {
       throw new BrowserException(Problem.CONFLICT, "the sandbox " + s.id() + " of browser session " + b.id() + " is " + s.state().wire()
           + "; start it (POST /v1/sandboxes/" + s.id() + "/start) and Chromium comes back", Map.of("state", b.state().wire()));
@@ -157,13 +158,13 @@ final class BrowserRelaunch implements SandboxListener {
     if (id == null) {
       return Optional.empty();
     }
-    return service.repository().find(id).filter(b -> b.state().live() && b.sandboxId().equals(Optional.of(s.id())));
+    return lifecycle.repository().find(id).filter(b -> b.state().live() && b.sandboxId().equals(Optional.of(s.id())));
   }
 
   /** The URLs of the pages open now, newest first, as DevTools lists them. */
   private List<String> openPages(Sandbox s) {
     List<String> urls = new ArrayList<>();
-    service.chromium().get(s.id(), "/json/list", Duration.ofSeconds(3)).ifPresent(list -> {
+    chromium.get(s.id(), "/json/list", Duration.ofSeconds(3)).ifPresent(list -> {
       for (JsonNode t : list) {
         if (t.path("type").asString().equals("page") && !t.path("url").asString().isEmpty()) {
           urls.add(t.path("url").asString());
@@ -175,11 +176,11 @@ final class BrowserRelaunch implements SandboxListener {
 
   /** Opens the pages again, oldest first, so the newest is in front as before. */
   private void reopen(Sandbox s, List<String> pages) {
-    Optional<String> path = service.chromium().version(s.id(), Duration.ofSeconds(3)).map(Chromium::browserPath);
+    Optional<String> path = chromium.version(s.id(), Duration.ofSeconds(3)).map(Chromium::browserPath);
     if (path.isEmpty()) {
       return;
     }
-    try (CdpClient cdp = service.chromium().cdp(s.id(), path.get(), Duration.ofSeconds(3))) {
+    try (CdpClient cdp = chromium.cdp(s.id(), path.get(), Duration.ofSeconds(3))) {
       String first = null;
       for (JsonNode t : cdp.call("Target.getTargets", null, Duration.ofSeconds(5)).path("targetInfos")) {
         if (t.path("type").asString().equals("page")) {

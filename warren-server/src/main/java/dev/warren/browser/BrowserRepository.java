@@ -102,15 +102,6 @@ final class BrowserRepository {
     store.writeOne(h -> h.createUpdate("DELETE FROM idempotency_keys WHERE scope = 'browser' AND resource_id = :id").bind("id", id).execute());
   }
 
-  static String hash(String s) {
-    try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Forgets sessions closed before {@code before} (and their idempotency keys); returns how many. */
   int pruneClosed(java.time.Instant before) {
     return store.write(h -> {

@@ -1,26 +1,17 @@
 package dev.warren.browser;
 
-import dev.warren.error.Ids;
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
 import dev.warren.events.Events;
-import dev.warren.runtime.ExecResult;
-import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.Limits;
 import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxService;
-import dev.warren.sandbox.SandboxSpec;
 import dev.warren.store.Store;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,31 +19,26 @@ import org.slf4j.LoggerFactory;
 /**
  * Browser sessions: Chromium in a sandbox of its own (image {@code browser}), reused by caller
  * key, closed when idle or too old, with named profiles saved when a writing session ends. The
- * registry is in the store; Chromium and its sandbox outlive the controller. Thread-safe.
+ * registry is in the store; Chromium and its sandbox outlive the controller. Thread-safe: called
+ * on API request threads. The sessions' records and the ends of their Chromium are kept by
+ * {@link BrowserLifecycle}, Chromium itself is launched and its profile saved by
+ * {@link BrowserLauncher}; restarts ({@link BrowserRelaunch}) use those two, not this class.
  */
 public final class BrowserService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserService.class);
   static final String IMAGE = "browser";
   /** The label naming the browser session a sandbox belongs to. */
   public static final String LABEL = "warren.browser";
-  static final Duration READY_WAIT = Duration.ofSeconds(20);
-  /** Where a profile's tar is put in the sandbox on its way in and out. */
-  private static final String PROFILE_TAR = "/var/lib/warren/browser/profile.tar";
 
   private final SandboxService sandboxes;
   private final BrowserRepository repo;
   private final Profiles profiles;
   private final Chromium chromium;
   private final Events events;
-  private final String proxyUrl;
-  private final Limits limits;
   /** Creates with one key, and requests with one idempotency key, run one at a time; each waits at most 120 s. */
   private final KeyLocks keyLocks = new KeyLocks(Duration.ofSeconds(120));
-  private final Map<String, Instant> activity = new ConcurrentHashMap<>();
-  /** The browser target's DevTools path of each running Chromium, learnt when it answered; dropped when it closes or crashes. */
-  private final Map<String, String> devtoolsPaths = new ConcurrentHashMap<>();
-  private final List<Consumer<String>> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final List<BrowserListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final BrowserLifecycle lifecycle;
+  private final BrowserLauncher launcher;
   private final BrowserReaper reaper;
   private final BrowserPool pool;
   private final BrowserRelaunch relaunch;
@@ -70,11 +56,11 @@ public final class BrowserService implements AutoCloseable {
     this.profiles = new Profiles(store, profilesDir);
     this.chromium = new Chromium(runtime);
     this.events = events;
-    this.proxyUrl = proxyUrl;
-    this.limits = limits;
+    this.lifecycle = new BrowserLifecycle(repo, profiles, events);
+    this.launcher = new BrowserLauncher(sandboxes, chromium, profiles, lifecycle, proxyUrl, limits);
     this.reaper = new BrowserReaper(this, reapInterval);
     this.pool = new BrowserPool(this, poolSize);
-    this.relaunch = new BrowserRelaunch(this);
+    this.relaunch = new BrowserRelaunch(lifecycle, launcher, chromium, sandboxes);
     sandboxes.addListener(relaunch);
   }
 
@@ -89,12 +75,12 @@ public final class BrowserService implements AutoCloseable {
 
   /** Called with a session id when its Chromium ends (closed, crashed, restarted), so its CDP connections end. */
   public void onClose(Consumer<String> listener) {
-    closeListeners.add(listener);
+    lifecycle.onClose(listener);
   }
 
   /** Told of every end of a session's Chromium and what the session is now. */
   public void addListener(BrowserListener listener) {
-    listeners.add(listener);
+    lifecycle.addListener(listener);
   }
 
   // ---- create
@@ -112,7 +98,7 @@ public final class BrowserService implements AutoCloseable {
     return keyLocks.locked("idempotency:" + k.owner() + ":" + k.key(), () -> new BrowserException(Problem.CONFLICT,
         "another request with Idempotency-Key " + k.key() + " is still being processed after " + keyLocks.waitLimit().toSeconds()
             + " s; retry it later"), () -> {
-          String hash = BrowserRepository.hash(BrowserRepository.specJson(spec));
+          String hash = dev.warren.store.IdempotencyKey.requestHash(BrowserRepository.specJson(spec));
           Optional<String> earlier = repo.byIdempotencyKey(k, hash);
           if (earlier.isPresent()) {
             // the answer the first attempt got: it made this session
@@ -160,129 +146,18 @@ public final class BrowserService implements AutoCloseable {
         return warm.get();
       }
     }
-    return start(spec, false, claimed);
+    return launcher.start(spec, false, claimed);
   }
 
   /** Starts a browser for the warm pool (called by the pool, in the background). */
   void startPooled(BrowserSpec spec) {
-    start(spec, true, id -> {});
-  }
-
-  private BrowserSession start(BrowserSpec spec, boolean pooled, java.util.function.Consumer<String> claimed) {
-    String id = Ids.next("brw");
-    boolean writer = spec.profile().isPresent() && !spec.profileReadOnly();
-    if (writer) {
-      profiles.lock(spec.profile().get(), id);
-    }
-    Instant now = Instant.now();
-    BrowserSession b = new BrowserSession(id, spec.key(), Optional.empty(), BrowserState.STARTING, Optional.empty(), spec, writer, 1, now,
-        Optional.empty(), Optional.empty(), now);
-    try {
-      repo.insert(b);
-    } catch (RuntimeException e) {
-      if (writer) {
-        profiles.unlock(spec.profile().get(), id);
-      }
-      throw e;
-    }
-    Sandbox sandbox = null;
-    long t0 = System.nanoTime();
-    try {
-      claimed.accept(id);
-      // a headed browser draws on the sandbox's desktop, which can be watched over VNC
-      Optional<dev.warren.sandbox.Desktop> desktop = spec.headless() ? Optional.empty()
-          : Optional.of(new dev.warren.sandbox.Desktop(Math.clamp(spec.width(), 320, 3840), Math.clamp(spec.height(), 200, 2160)));
-      sandbox = sandboxes.create(new SandboxSpec(IMAGE, Map.of(), Map.of(LABEL, id), limits, spec.egress(), Duration.ZERO, desktop),
-          Optional.empty());
-      b = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), BrowserState.STARTING, Optional.empty(), spec, writer, 1, now,
-          Optional.empty(), Optional.empty(), now);
-      repo.update(b);
-      long t1 = System.nanoTime();
-      loadProfile(sandbox, spec);
-      long t2 = System.nanoTime();
-      launch(b, sandbox);
-      long t3 = System.nanoTime();
-      BrowserSession ready = new BrowserSession(id, spec.key(), Optional.of(sandbox.id()), pooled ? BrowserState.POOLED : BrowserState.READY,
-          Optional.empty(), spec, writer, 1, now, Optional.of(Instant.now()), Optional.empty(), Instant.now());
-      repo.update(ready);
-      log.debug("started {}{} in {}: sandbox {} ms, profile {} ms, Chromium to DevTools {} ms, recorded {} ms", id, pooled ? " (pooled)" : "",
-          sandbox.id(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
-      if (!pooled) {
-        touch(id);
-        events.record("browser.created", id, spec.key().map(k -> "key " + k + ", ").orElse("") + "sandbox " + sandbox.id());
-      }
-      return ready;
-    } catch (RuntimeException e) {
-      String why = e.getMessage();
-      devtoolsPaths.remove(id);
-      if (sandbox != null) {
-        try {
-          sandboxes.delete(sandbox.id());
-        } catch (RuntimeException cleanup) {
-          e.addSuppressed(cleanup);
-        }
-      }
-      if (writer) {
-        profiles.unlock(spec.profile().get(), id);
-      }
-      repo.update(b.with(BrowserState.CLOSED, Optional.of("could not start: " + why)));
-      // a retry with the create's Idempotency-Key tries again rather than answering this failure
-      repo.forgetIdempotencyKeys(id);
-      if (e instanceof WarrenException we) {
-        throw we;
-      }
-      throw new BrowserException(Problem.UNAVAILABLE, "browser session " + id + " could not start: " + why, e);
-    }
-  }
-
-  void launch(BrowserSession b, Sandbox sandbox) {
-    long t0 = System.nanoTime();
-    chromium.start(sandbox.id(), proxyUrl, b.spec(), b.id(), sandbox.spec().desktop().isPresent());
-    long t1 = System.nanoTime();
-    DevtoolsHttp.Answer ready = chromium.awaitReady(sandbox.id(), READY_WAIT);
-    String path = ready.json().map(Chromium::browserPath).orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE,
-        "Chromium in " + sandbox.id() + " did not answer on DevTools within " + READY_WAIT.toSeconds() + " s (last: " + ready.failure() + ")"));
-    devtoolsPaths.put(b.id(), path);
-    log.debug("Chromium of {}: spawned in {} ms, DevTools answered {} ms later", b.id(), (t1 - t0) / 1_000_000,
-        (System.nanoTime() - t1) / 1_000_000);
-    if (chromium.fitted(b.spec())) {
-      // launched at the right size: the check need not hold up the session
-      Thread.ofVirtual().name("fit-" + b.id()).start(() -> chromium.fitViewport(sandbox.id(), b.spec(), path));
-    } else {
-      chromium.fitViewport(sandbox.id(), b.spec(), path);
-    }
-  }
-
-  private void loadProfile(Sandbox sandbox, BrowserSpec spec) {
-    Optional<Path> saved = spec.profile().flatMap(profiles::content);
-    if (saved.isEmpty()) {
-      // Chromium's launch makes its profile directory: no exec needed
-      return;
-    }
-    try (InputStream in = Files.newInputStream(saved.get())) {
-      sandboxes.files(sandbox.id()).write(PROFILE_TAR, in, Long.MAX_VALUE, Optional.of(0600));
-    } catch (java.io.IOException e) {
-      throw new BrowserException(Problem.UNAVAILABLE, "cannot copy profile " + spec.profile().get() + ": " + e.getMessage(), e);
-    }
-    run(sandbox.id(), Chromium.unpackProfile(PROFILE_TAR));
-  }
-
-  private ExecResult run(String sandboxId, List<String> argv) {
-    ExecResult r = sandboxes.exec(sandboxId, new ExecSpec(argv, Map.of(), Optional.empty(), new byte[0], Duration.ofMinutes(5), 1 << 16));
-    if (r.exitCode() != 0) {
-      throw new BrowserException(Problem.UNAVAILABLE, String.join(" ", argv) + " failed in " + sandboxId + ": "
-          + new String(r.stderr(), StandardCharsets.UTF_8).strip());
-    }
-    return r;
+    launcher.start(spec, true, id -> {});
   }
 
   // ---- queries
 
   public BrowserSession get(String id) {
-    if (!Ids.looksLike("brw", id)) {
-      throw BrowserException.notFound(id);
-    }
-    return repo.find(id).orElseThrow(() -> BrowserException.notFound(id));
+    return lifecycle.get(id);
   }
 
   public List<BrowserSession> list() {
@@ -312,11 +187,10 @@ public final class BrowserService implements AutoCloseable {
     }
     Sandbox s = sandboxes.get(b.sandboxId().orElseThrow());
     touch(id);
-    String known = probe ? null : devtoolsPaths.get(id);
-    String path = known;
+    String path = probe ? null : lifecycle.devtoolsPath(id).orElse(null);
     if (path == null) {
       DevtoolsHttp.Answer a = chromium.probe(s.id(), "/json/version", Duration.ofSeconds(5));
-      path = devtoolsAnswered(id, a.json().orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id
+      path = lifecycle.devtoolsAnswered(id, a.json().orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id
           + " does not answer (" + a.failure() + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart")));
     }
     return new Target(s.id(), path);
@@ -371,11 +245,11 @@ public final class BrowserService implements AutoCloseable {
   }
 
   public void touch(String id) {
-    activity.put(id, Instant.now());
+    lifecycle.touch(id);
   }
 
-  Map<String, Instant> activity() {
-    return activity;
+  BrowserLifecycle lifecycle() {
+    return lifecycle;
   }
 
   BrowserRepository repository() {
@@ -394,60 +268,8 @@ public final class BrowserService implements AutoCloseable {
     return sandboxes;
   }
 
-  /** Notes the browser path from Chromium's {@code /json/version} answer; returns it. */
-  String devtoolsAnswered(String id, tools.jackson.databind.JsonNode version) {
-    String path = Chromium.browserPath(version);
-    devtoolsPaths.put(id, path);
-    return path;
-  }
-
   Events events() {
     return events;
-  }
-
-  /** Tells listeners that Chromium of {@code endedGeneration} is gone; {@code now} is already stored. */
-  void fireEnded(BrowserSession now, long endedGeneration, String why) {
-    devtoolsPaths.remove(now.id());
-    closeListeners.forEach(l -> {
-      try {
-        l.accept(now.id());
-      } catch (RuntimeException e) {
-        log.debug("close listener failed: {}", e.toString());
-      }
-    });
-    for (BrowserListener l : listeners) {
-      try {
-        l.ended(now, endedGeneration, why);
-      } catch (RuntimeException e) {
-        log.warn("browser listener failed for {}: {}", now.id(), e.toString());
-      }
-    }
-  }
-
-  /** The sandbox of a live session was deleted from under it: the session is closed, its profile not saved. */
-  void sandboxGone(BrowserSession b, String why) {
-    BrowserSession closed = b.with(BrowserState.CLOSED, Optional.of(why));
-    repo.update(closed);
-    if (b.profileWriter()) {
-      profiles.unlock(b.spec().profile().orElseThrow(), b.id());
-    }
-    activity.remove(b.id());
-    fireEnded(closed, b.generation(), why);
-    events.record("browser.closed", b.id(), why);
-  }
-
-  /** Chromium refuses a profile whose lock names a live process; the lock of a killed one may name a reused pid. */
-  void clearSingletonLocks(String sandboxId) {
-    dev.warren.sandbox.SandboxFiles files = sandboxes.files(sandboxId);
-    for (String name : List.of("SingletonLock", "SingletonSocket", "SingletonCookie")) {
-      try {
-        files.delete(Chromium.PROFILE_DIR + "/" + name);
-      } catch (WarrenException e) {
-        if (e.problem() != Problem.NOT_FOUND) {
-          throw e;
-        }
-      }
-    }
   }
 
   // ---- close, restart
@@ -458,12 +280,10 @@ public final class BrowserService implements AutoCloseable {
     if (!b.state().live() && b.state() != BrowserState.CLOSING) {
       return;
     }
-    BrowserSession closing = b.with(BrowserState.CLOSING, Optional.of(reason));
-    repo.update(closing);
-    fireEnded(closing, b.generation(), reason);
+    lifecycle.store(b.with(BrowserState.CLOSING, Optional.of(reason)), b, reason);
     try {
       if (b.profileWriter() && b.sandboxId().isPresent()) {
-        saveProfile(b);
+        launcher.saveProfile(b);
       }
     } catch (RuntimeException e) {
       log.warn("cannot save profile {} of {}: {}", b.spec().profile().orElse("?"), id, e.getMessage());
@@ -478,10 +298,7 @@ public final class BrowserService implements AutoCloseable {
           }
         }
       });
-      if (b.profileWriter()) {
-        profiles.unlock(b.spec().profile().orElseThrow(), id);
-      }
-      activity.remove(id);
+      lifecycle.released(b);
       repo.update(b.with(BrowserState.CLOSED, Optional.of(reason)));
       events.record("browser.closed", id, reason);
     }
@@ -508,49 +325,9 @@ public final class BrowserService implements AutoCloseable {
     return relaunch.saveProfileNow(id, why);
   }
 
-  void saveProfile(BrowserSession b) {
-    Sandbox s = sandboxes.get(b.sandboxId().get());
-    if (s.state() != dev.warren.sandbox.SandboxState.RUNNING) {
-      return;
-    }
-    // a clean exit writes cookies and local storage to disk
-    gracefulExit(b, s);
-    run(s.id(), Chromium.packProfile(PROFILE_TAR));
-    try (InputStream tar = sandboxes.files(s.id()).read(PROFILE_TAR)) {
-      profiles.save(b.spec().profile().get(), tar);
-    } catch (java.io.IOException e) {
-      throw new BrowserException(Problem.UNAVAILABLE, "cannot read the profile of " + b.id() + ": " + e.getMessage(), e);
-    }
-    events.record("browser.profile-saved", b.id(), b.spec().profile().get());
-  }
-
-  private void gracefulExit(BrowserSession b, Sandbox s) {
-    Optional<String> path = chromium.version(s.id(), Duration.ofSeconds(2)).map(Chromium::browserPath);
-    if (path.isPresent()) {
-      try (CdpClient cdp = chromium.cdp(s.id(), path.get(), Duration.ofSeconds(3))) {
-        cdp.call("Browser.close", null, Duration.ofSeconds(5));
-      } catch (RuntimeException e) {
-        log.debug("Browser.close of {}: {}", b.id(), e.getMessage());
-      }
-    }
-    // a headed Chromium without the sandbox's desktop has a display of its own, which stays; wait for Chromium's processes to end
-    int display = !b.spec().headless() && s.spec().desktop().isEmpty() ? 1 : 0;
-    for (int i = 0; i < 100 && chromium.processes(s.id(), b.id()) > display; i++) {
-      sleep(50);
-    }
-    chromium.kill(s.id(), b.id());
-  }
-
   /** Starts Chromium again in place (after a crash, or to start afresh), with the same profile directory. */
   public BrowserSession restart(String id) {
     return relaunch.restart(id);
-  }
-
-  void markCrashed(BrowserSession b, String why) {
-    BrowserSession crashed = b.with(BrowserState.CRASHED, Optional.of(why));
-    repo.update(crashed);
-    fireEnded(crashed, b.generation(), why);
-    events.record("browser.crashed", b.id(), why);
   }
 
   /** A running sandbox adopted at start-up: closes what an older Warren left open in it, if it is a browser's. */

@@ -68,7 +68,7 @@ final class BrowserStartup {
           repo.update(chromium.version(s.id(), Duration.ofSeconds(2)).isPresent() ? b.readyNow()
               : b.with(BrowserState.CRASHED, Optional.of("Chromium was starting when the controller stopped; restart it")));
         }
-        service.activity().put(b.id(), b.lastActivityAt());
+        service.lifecycle().activity().put(b.id(), b.lastActivityAt());
         live.add(b.id());
       } catch (WarrenException e) {
         close(service, b, "its sandbox was gone when the controller started (" + e.getMessage() + ")");

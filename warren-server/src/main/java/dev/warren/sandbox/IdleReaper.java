@@ -21,13 +21,13 @@ final class IdleReaper implements AutoCloseable {
   /** CPU use above this share of one core during a check interval counts as activity. */
   static final double BUSY_SHARE = 0.02;
 
-  private final SandboxService service;
+  private final SandboxLifecycle lifecycle;
   private final Duration interval;
   private final Map<String, Long> lastCpu = new HashMap<>();
   private final PeriodicTask task;
 
-  IdleReaper(SandboxService service, Duration interval) {
-    this.service = service;
+  IdleReaper(SandboxLifecycle lifecycle, Duration interval) {
+    this.lifecycle = lifecycle;
     this.interval = interval;
     this.task = new PeriodicTask("idle-reaper", interval, log, "idle sweep", () -> sweep(Instant.now()));
   }
@@ -37,9 +37,9 @@ final class IdleReaper implements AutoCloseable {
   }
 
   void sweep(Instant now) {
-    Map<String, Instant> activity = service.activity();
-    for (Sandbox s : service.list(Map.of(), Optional.of(SandboxState.RUNNING))) {
-      Optional<Usage> usage = service.runtime().usage(s.id());
+    Map<String, Instant> activity = lifecycle.activity();
+    for (Sandbox s : running()) {
+      Optional<Usage> usage = lifecycle.runtime().usage(s.id());
       if (usage.isPresent()) {
         Long before = lastCpu.put(s.id(), usage.get().cpuNanos());
         if (before != null && usage.get().cpuNanos() - before > interval.toNanos() * BUSY_SHARE) {
@@ -49,11 +49,11 @@ final class IdleReaper implements AutoCloseable {
     }
     Map<String, Instant> snapshot = new HashMap<>(activity);
     try {
-      service.repository().touch(snapshot);
+      lifecycle.repository().touch(snapshot);
     } catch (RuntimeException e) {
       log.warn("cannot store activity times: {}", e.getMessage());
     }
-    for (Sandbox s : service.list(Map.of(), Optional.of(SandboxState.RUNNING))) {
+    for (Sandbox s : running()) {
       Duration timeout = s.spec().idleTimeout();
       if (timeout.isZero()) {
         continue;
@@ -62,11 +62,11 @@ final class IdleReaper implements AutoCloseable {
       if (last.plus(timeout).isBefore(now)) {
         String reason = "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds " + timeout.toSeconds() + ")";
         try {
-          service.locked(s.id(), () -> {
-            Sandbox current = service.get(s.id());
-            Instant latest = service.activity().getOrDefault(s.id(), current.lastActivityAt());
+          lifecycle.locked(s.id(), () -> {
+            Sandbox current = lifecycle.repository().find(s.id()).orElseThrow(() -> SandboxException.notFound(s.id()));
+            Instant latest = activity.getOrDefault(s.id(), current.lastActivityAt());
             if (current.state() == SandboxState.RUNNING && latest.plus(timeout).isBefore(Instant.now())) {
-              service.stopLocked(current, "idle-stopped", Optional.of(reason));
+              lifecycle.stopLocked(current, "idle-stopped", Optional.of(reason));
             }
             return null;
           });
@@ -77,6 +77,10 @@ final class IdleReaper implements AutoCloseable {
       }
     }
     lastCpu.keySet().retainAll(activity.keySet());
+  }
+
+  private java.util.List<Sandbox> running() {
+    return lifecycle.repository().list(Map.of(), Optional.of(SandboxState.RUNNING));
   }
 
   @Override

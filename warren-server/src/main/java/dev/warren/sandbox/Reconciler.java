@@ -4,7 +4,6 @@ import dev.warren.runtime.Observed;
 import dev.warren.runtime.SandboxRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +41,8 @@ final class Reconciler {
 
   record Report(int adopted, int failed, int stopped, int deleted, int undone, int orphansRemoved) {}
 
-  private final SandboxService service;
+  private final SandboxLifecycle lifecycle;
+  private final Path dataDir;
   private final SandboxRuntime runtime;
   private final SandboxRepository repo;
   private final AtomicInteger adopted = new AtomicInteger();
@@ -51,10 +51,11 @@ final class Reconciler {
   private final AtomicInteger deleted = new AtomicInteger();
   private final AtomicInteger undone = new AtomicInteger();
 
-  Reconciler(SandboxService service) {
-    this.service = service;
-    this.runtime = service.runtime();
-    this.repo = service.repository();
+  Reconciler(SandboxLifecycle lifecycle, Path dataDir) {
+    this.lifecycle = lifecycle;
+    this.dataDir = dataDir;
+    this.runtime = lifecycle.runtime();
+    this.repo = lifecycle.repository();
   }
 
   Report run() {
@@ -86,7 +87,7 @@ final class Reconciler {
       for (Observed o : seen.values()) {
         pool.submit(() -> limited(slots, () -> {
           try {
-            service.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
+            lifecycle.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
             runtime.destroy(o.id(), slotOf(o.id()));
             orphans.incrementAndGet();
           } catch (RuntimeException e) {
@@ -120,102 +121,49 @@ final class Reconciler {
     switch (s.state()) {
       case CREATING -> {
         // the 201 is sent after the row says running: nobody was told of this one
-        undoCreate(service, s, "the controller stopped while creating it; undone (a retry with the same Idempotency-Key makes it anew)");
+        lifecycle.undoCreate(s, "the controller stopped while creating it; undone (a retry with the same Idempotency-Key makes it anew)");
         undone.incrementAndGet();
       }
       case RUNNING, STARTING -> {
         if (running) {
           adopt(s);
         } else if (s.state() == SandboxState.STARTING) {
-          finishStop(service, s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
+          lifecycle.finishStop(s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
               "sandbox.start-interrupted");
           stopped.incrementAndGet();
         } else {
           String why = o.flatMap(Observed::containerStatus).map(st -> "its container was " + st + " when the controller started")
               .orElse("its processes were gone when the controller started (host restart, or killed from outside)");
-          service.events().record("sandbox.vanished", s.id(), why);
-          service.fireStopping(s.with(SandboxState.FAILED, Optional.of(why)));
-          runtime.stop(s.id(), s.slot());
-          repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
+          lifecycle.markVanished(s, why);
           failed.incrementAndGet();
         }
       }
       case STOPPING -> {
-        finishStop(service, s, SandboxService.isRestart(s) ? "its restart was interrupted by a controller restart; start it again"
+        lifecycle.finishStop(s, SandboxLifecycle.isRestart(s) ? "its restart was interrupted by a controller restart; start it again"
             : s.stateReason().orElse(null), "sandbox.stopped");
         stopped.incrementAndGet();
       }
       case STOPPED, FAILED -> {
         if (o.map(Observed::holdsResources).orElse(false)) {
-          service.fireStopping(s);
-          runtime.stop(s.id(), s.slot());
+          lifecycle.release(s);
           stopped.incrementAndGet();
         }
       }
       case DELETING -> {
-        finishDelete(service, s, "finished after a controller restart");
+        lifecycle.finishDelete(s, "finished after a controller restart");
         deleted.incrementAndGet();
       }
     }
   }
 
   private void adopt(Sandbox s) {
-    Sandbox r = s.state() == SandboxState.RUNNING ? s
-        : new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
-            s.createdAt(), Optional.of(s.startedAt().orElse(Instant.now())), Optional.empty(), s.lastActivityAt());
-    if (r != s) {
-      repo.update(r);
-    }
-    service.registerEgress(r);
-    service.activity().put(r.id(), r.lastActivityAt());
+    lifecycle.adopt(s);
     adopted.incrementAndGet();
-  }
-
-  /**
-   * Settles a sandbox whose row is in a transient state while no operation works on it (the
-   * caller holds its lock): the operation failed and could not record how, because the store was
-   * unavailable at that moment. Its client was answered with an error, so a create is undone, a
-   * start or a stop ends stopped, a delete is finished.
-   */
-  static void settleStranded(SandboxService service, Sandbox s) {
-    String why = "the outcome of its " + s.state().wire() + " could not be recorded (the store was unavailable)";
-    switch (s.state()) {
-      case CREATING -> undoCreate(service, s, why + "; undone");
-      case STARTING, STOPPING -> finishStop(service, s, why + "; start it again", "sandbox.stopped");
-      case DELETING -> finishDelete(service, s, why + "; finished");
-      default -> {
-        // at rest
-      }
-    }
-  }
-
-  /** Undoes a create nobody was answered: every trace removed, the row and its Idempotency-Key deleted. */
-  static void undoCreate(SandboxService service, Sandbox s, String why) {
-    service.events().record("sandbox.create-interrupted", s.id(), why);
-    service.fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
-    service.runtime().destroy(s.id(), s.slot());
-    service.repository().delete(s.id());
-  }
-
-  /** Finishes a stop (or ends a start): whatever is left is released, the row says stopped with {@code reason}. */
-  static void finishStop(SandboxService service, Sandbox s, String reason, String event) {
-    Optional<String> why = Optional.ofNullable(reason);
-    service.fireStopping(s.with(SandboxState.STOPPING, why));
-    service.runtime().stop(s.id(), s.slot());
-    service.repository().update(new Sandbox(s.id(), SandboxState.STOPPED, why, s.spec(), s.imageDigest(), s.generation(), s.slot(),
-        s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
-    service.events().record(event, s.id(), why.orElse("finished after a controller restart"));
-  }
-
-  static void finishDelete(SandboxService service, Sandbox s, String why) {
-    service.runtime().destroy(s.id(), s.slot());
-    service.repository().delete(s.id());
-    service.events().record("sandbox.deleted", s.id(), why);
   }
 
   /** The slot an orphan used, from the file the runtime keeps; -1 when unknown. */
   private int slotOf(String id) {
-    Path f = service.config().dataDir().resolve("sandboxes").resolve(id).resolve("slot");
+    Path f = dataDir.resolve("sandboxes").resolve(id).resolve("slot");
     try {
       return Integer.parseInt(Files.readString(f).strip());
     } catch (Exception e) {

@@ -35,6 +35,22 @@ final class SandboxRepository {
     return store.read(h -> find(h, id));
   }
 
+  /** What an earlier create with this key of this owner made (another owner's same key is another key). */
+  Optional<Sandbox> byIdempotencyKey(dev.warren.store.IdempotencyKey key, String requestHash) {
+    Optional<Map<String, Object>> row = store.read(h -> h.createQuery(
+            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'sandbox' AND actor = :actor AND idem_key = :k")
+        .bind("actor", key.owner()).bind("k", key.key()).mapToMap().findOne());
+    if (row.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!row.get().get("request_hash").equals(requestHash)) {
+      throw new SandboxException(dev.warren.error.Problem.CONFLICT, "Idempotency-Key '" + key + "' was used for a different request");
+    }
+    String id = (String) row.get().get("resource_id");
+    return Optional.of(find(id).orElseThrow(() -> new SandboxException(dev.warren.error.Problem.CONFLICT,
+        "the sandbox created with Idempotency-Key '" + key + "' (" + id + ") has been deleted")));
+  }
+
   static Optional<Sandbox> find(Handle h, String id) {
     return h.createQuery("SELECT " + COLUMNS + " FROM sandboxes WHERE id = :id")
         .bind("id", id).map((rs, ctx) -> row(rs)).findOne();

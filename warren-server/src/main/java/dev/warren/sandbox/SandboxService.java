@@ -19,20 +19,14 @@ import dev.warren.store.Store;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,14 +35,14 @@ import org.slf4j.LoggerFactory;
  * returns; the runtime is asked only after the intent (a transient state) is stored, so a crash
  * midway is finished or undone by {@link Reconciler} at the next start.
  *
- * <p>Thread-safe: operations on one sandbox are serialised by a per-sandbox lock; different
- * sandboxes proceed in parallel.
+ * <p>Thread-safe: called on API request threads. Operations on one sandbox are serialised by its
+ * lock, held in {@link SandboxLifecycle} together with the transitions the background parts
+ * ({@link Reconciler}, {@link IdleReaper}, {@link SandboxWatcher}) share with this class; different
+ * sandboxes proceed in parallel. This class owns creating and starting (images, slots, the
+ * environment) and the work inside a running sandbox (exec, files).
  */
 public final class SandboxService {
   private static final Logger log = LoggerFactory.getLogger(SandboxService.class);
-  static final long LOCK_WAIT_SECONDS = 120;
-  /** The reason a sandbox stopping for a restart carries (see {@link #isRestart}). */
-  static final String RESTARTING = "restarting";
 
   private final Config config;
   private final SandboxRepository repo;
@@ -58,11 +52,8 @@ public final class SandboxService {
   private final Images images;
   private final Events events;
   private final dev.warren.net.EgressGuard egressGuard;
-  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final SandboxLifecycle lifecycle;
   private final ReentrantLock allocation = new ReentrantLock();
-  private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
-  private final java.util.List<SandboxListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
       dev.warren.net.EgressGuard egressGuard) {
@@ -74,6 +65,7 @@ public final class SandboxService {
     this.network = network;
     this.images = images;
     this.events = events;
+    this.lifecycle = new SandboxLifecycle(repo, runtime, events);
   }
 
   /**
@@ -82,10 +74,10 @@ public final class SandboxService {
    * returns what the caller closes to stop both.
    */
   public AutoCloseable open() {
-    new Reconciler(this).run();
-    IdleReaper reaper = new IdleReaper(this, config.idleCheckInterval());
+    new Reconciler(lifecycle, config.dataDir()).run();
+    IdleReaper reaper = new IdleReaper(lifecycle, config.idleCheckInterval());
     reaper.start();
-    SandboxWatcher watcher = new SandboxWatcher(this);
+    SandboxWatcher watcher = new SandboxWatcher(lifecycle);
     watcher.start();
     return () -> {
       watcher.close();
@@ -95,47 +87,12 @@ public final class SandboxService {
 
   /** Whether a sandbox a listener is told is stopping will start again at once (a restart). */
   public static boolean isRestart(Sandbox stopping) {
-    return stopping.state() == SandboxState.STOPPING && stopping.stateReason().equals(Optional.of(RESTARTING));
+    return SandboxLifecycle.isRestart(stopping);
   }
 
+  /** Tells {@code l} of every start and stop from now on, on the thread making it (see {@link SandboxLifecycle}). */
   public void addListener(SandboxListener l) {
-    listeners.add(l);
-  }
-
-  void fireStopping(Sandbox s) {
-    for (SandboxListener l : listeners) {
-      try {
-        l.stopping(s);
-      } catch (RuntimeException e) {
-        log.warn("listener failed while {} stops: {}", s.id(), e.toString());
-      }
-    }
-  }
-
-  private void fireStarted(Sandbox s) {
-    for (SandboxListener l : listeners) {
-      try {
-        l.started(s);
-      } catch (RuntimeException e) {
-        log.warn("listener failed after {} started: {}", s.id(), e.toString());
-      }
-    }
-  }
-
-  SandboxRepository repository() {
-    return repo;
-  }
-
-  SandboxRuntime runtime() {
-    return runtime;
-  }
-
-  Events events() {
-    return events;
-  }
-
-  Config config() {
-    return config;
+    lifecycle.addListener(l);
   }
 
   // ---- queries
@@ -153,7 +110,7 @@ public final class SandboxService {
 
   /** The policy of the sandbox behind a source address (for the egress proxy). */
   public Optional<EgressProxy.Client> egressClient(InetAddress source) {
-    return Optional.ofNullable(egressByAddress.get(source.getHostAddress()));
+    return lifecycle.egressClient(source.getHostAddress());
   }
 
   // ---- create
@@ -164,11 +121,11 @@ public final class SandboxService {
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);
     }
-    String requestHash = hash(SandboxRepository.specJson(spec));
+    String requestHash = dev.warren.store.IdempotencyKey.requestHash(SandboxRepository.specJson(spec));
     String id = Ids.next("sbx");
     // held from before its row exists: a row saying creating whose lock is free belongs to a create that
     // failed without recording it (the store unavailable at that moment), which the watcher then undoes
-    ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+    ReentrantLock lock = lifecycle.lock(id);
     lock.lock();
     boolean inserted = false;
     try {
@@ -176,7 +133,7 @@ public final class SandboxService {
       allocation.lock();
       try {
         if (idempotencyKey.isPresent()) {
-          Optional<Sandbox> earlier = byIdempotencyKey(idempotencyKey.get(), requestHash);
+          Optional<Sandbox> earlier = repo.byIdempotencyKey(idempotencyKey.get(), requestHash);
           if (earlier.isPresent()) {
             return earlier.get();
           }
@@ -230,7 +187,7 @@ public final class SandboxService {
     } finally {
       lock.unlock();
       if (!inserted) {
-        locks.remove(id);
+        lifecycle.forget(id);
       }
     }
   }
@@ -254,22 +211,6 @@ public final class SandboxService {
             + " (a desktop needs Xvfb and x11vnc; the browser image has both)");
       }
     }
-  }
-
-  /** What an earlier create with this key of this owner made (another owner's same key is another key). */
-  private Optional<Sandbox> byIdempotencyKey(dev.warren.store.IdempotencyKey key, String requestHash) {
-    Optional<Map<String, Object>> row = store.read(h -> h.createQuery(
-            "SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = 'sandbox' AND actor = :actor AND idem_key = :k")
-        .bind("actor", key.owner()).bind("k", key.key()).mapToMap().findOne());
-    if (row.isEmpty()) {
-      return Optional.empty();
-    }
-    if (!row.get().get("request_hash").equals(requestHash)) {
-      throw new SandboxException(Problem.CONFLICT, "Idempotency-Key '" + key + "' was used for a different request");
-    }
-    String id = (String) row.get().get("resource_id");
-    return Optional.of(repo.find(id).orElseThrow(() -> new SandboxException(Problem.CONFLICT,
-        "the sandbox created with Idempotency-Key '" + key + "' (" + id + ") has been deleted")));
   }
 
   private Image image(String name) {
@@ -296,10 +237,7 @@ public final class SandboxService {
     // the address follows the slot on this instance's subnet (a restored store may carry another host's)
     Sandbox running = new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(),
         s.slot(), start.address().getHostAddress(), s.createdAt(), Optional.of(now), Optional.empty(), now);
-    repo.update(running);
-    registerEgress(running);
-    activity.put(s.id(), now);
-    fireStarted(running);
+    lifecycle.markRunning(running, now);
     events.record("sandbox." + verb, s.id(), "generation " + s.generation() + " running at " + running.address(),
         java.time.Duration.ofNanos(System.nanoTime() - t0));
     return running;
@@ -324,68 +262,14 @@ public final class SandboxService {
     return env;
   }
 
-  void registerEgress(Sandbox s) {
-    egressByAddress.put(s.address(), new EgressProxy.Client(s.id(), s.spec().egress()));
-  }
-
-  void unregisterEgress(Sandbox s) {
-    egressByAddress.remove(s.address());
-  }
-
   // ---- life cycle
 
   public Sandbox stop(String id) {
-    return locked(id, () -> stopLocked(get(id), "stopped", Optional.empty()));
-  }
-
-  Sandbox stopLocked(Sandbox s, String verb, Optional<String> reason) {
-    if (s.state() == SandboxState.STOPPED) {
-      return s;
-    }
-    if (s.state() == SandboxState.DELETING) {
-      throw SandboxException.wrongState(s, "stop", "it is being deleted");
-    }
-    repo.update(s.with(SandboxState.STOPPING, reason));
-    unregisterEgress(s);
-    fireStopping(s.with(SandboxState.STOPPING, reason));
-    try {
-      runtime.stop(s.id(), s.slot());
-    } catch (SandboxRuntimeException e) {
-      repo.update(s.with(SandboxState.FAILED, Optional.of("stop failed: " + e.getMessage())));
-      throw asSandboxException("stop", s.id(), e);
-    }
-    Instant now = Instant.now();
-    Sandbox stopped = new Sandbox(s.id(), SandboxState.STOPPED, reason, s.spec(), s.imageDigest(), s.generation(), s.slot(),
-        s.address(), s.createdAt(), s.startedAt(), Optional.of(now), s.lastActivityAt());
-    repo.update(stopped);
-    activity.remove(s.id());
-    events.record("sandbox." + verb, s.id(), reason.orElse("generation " + s.generation()));
-    return stopped;
-  }
-
-  /**
-   * Records that a running sandbox's processes are gone without Warren stopping it: listeners are
-   * told (sessions end, browsers close), what it held on the host is released, and it is stored as
-   * failed with {@code reason}. Caller holds the lock.
-   */
-  void markDied(Sandbox s, String reason) {
-    Sandbox failed = s.with(SandboxState.FAILED, Optional.of(reason));
-    events.record("sandbox.died", s.id(), reason);
-    log.warn("sandbox {} (generation {}) died: {}", s.id(), s.generation(), reason);
-    unregisterEgress(s);
-    fireStopping(failed);
-    activity.remove(s.id());
-    try {
-      runtime.stop(s.id(), s.slot());
-    } catch (RuntimeException e) {
-      log.warn("cannot release what dead sandbox {} held: {}", s.id(), e.getMessage());
-    }
-    repo.update(new Sandbox(s.id(), SandboxState.FAILED, Optional.of(reason), s.spec(), s.imageDigest(), s.generation(), s.slot(),
-        s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
+    return lifecycle.locked(id, () -> lifecycle.stopLocked(get(id), "stopped", Optional.empty()));
   }
 
   public Sandbox start(String id) {
-    return locked(id, () -> startLocked(get(id)));
+    return lifecycle.locked(id, () -> startLocked(get(id)));
   }
 
   private Sandbox startLocked(Sandbox s) {
@@ -419,37 +303,21 @@ public final class SandboxService {
   }
 
   public Sandbox restart(String id) {
-    return locked(id, () -> {
+    return lifecycle.locked(id, () -> {
       Sandbox s = get(id);
       if (s.state() == SandboxState.RUNNING) {
-        s = stopLocked(s, "stopped", Optional.of(RESTARTING));
+        s = lifecycle.stopLocked(s, "stopped", Optional.of(SandboxLifecycle.RESTARTING));
       }
       return startLocked(s);
     });
   }
 
   public void delete(String id) {
-    locked(id, () -> {
-      Sandbox s = get(id);
-      deleteLocked(s);
+    lifecycle.locked(id, () -> {
+      lifecycle.deleteLocked(get(id));
       return null;
     });
-    locks.remove(id);
-  }
-
-  void deleteLocked(Sandbox s) {
-    repo.update(s.with(SandboxState.DELETING, Optional.empty()));
-    unregisterEgress(s);
-    fireStopping(s.with(SandboxState.DELETING, Optional.empty()));
-    activity.remove(s.id());
-    try {
-      runtime.destroy(s.id(), s.slot());
-    } catch (SandboxRuntimeException e) {
-      repo.update(s.with(SandboxState.FAILED, Optional.of("delete failed: " + e.getMessage())));
-      throw asSandboxException("delete", s.id(), e);
-    }
-    repo.delete(s.id());
-    events.record("sandbox.deleted", s.id(), "");
+    lifecycle.forget(id);
   }
 
   // ---- work inside
@@ -505,7 +373,7 @@ public final class SandboxService {
   /** Replaces a sandbox's egress policy; the proxy applies it from the next connection. */
   public Sandbox setEgress(String id, dev.warren.net.EgressPolicy egress) {
     checkEgress(egress);
-    return locked(id, () -> {
+    return lifecycle.locked(id, () -> {
       Sandbox s = get(id);
       SandboxSpec spec = s.spec().withEgress(egress);
       Sandbox updated = new Sandbox(s.id(), s.state(), s.stateReason(), spec, s.imageDigest(), s.generation(), s.slot(), s.address(),
@@ -513,52 +381,17 @@ public final class SandboxService {
       store.writeOne(h -> h.createUpdate("UPDATE sandboxes SET spec = :spec WHERE id = :id").bind("spec", SandboxRepository.specJson(spec))
           .bind("id", id).execute());
       if (s.state() == SandboxState.RUNNING) {
-        registerEgress(updated);
+        lifecycle.registerEgress(updated);
       }
       return updated;
     });
   }
 
   public void touch(String id) {
-    activity.put(id, Instant.now());
-  }
-
-  Map<String, Instant> activity() {
-    return activity;
+    lifecycle.touch(id);
   }
 
   // ---- helpers
-
-  /** Runs {@code work} under the sandbox's lock when nobody holds it now; false (and nothing run) when somebody does. */
-  boolean tryLocked(String id, Runnable work) {
-    ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-    if (!lock.tryLock()) {
-      return false;
-    }
-    try {
-      work.run();
-      return true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  <T> T locked(String id, Supplier<T> work) {
-    ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-    try {
-      if (!lock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
-        throw new SandboxException(Problem.CONFLICT, "sandbox " + id + " is busy with another operation; try again");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SandboxException(Problem.UNAVAILABLE, "interrupted while waiting for sandbox " + id);
-    }
-    try {
-      return work.get();
-    } finally {
-      lock.unlock();
-    }
-  }
 
   static SandboxException asSandboxException(String action, String id, RuntimeException e) {
     if (e instanceof SandboxException se) {
@@ -572,13 +405,5 @@ public final class SandboxService {
     }
     log.warn("{} {} failed", action, id, e);
     return new SandboxException(Problem.UNAVAILABLE, "cannot " + action + " sandbox " + id + ": " + e.getMessage(), e);
-  }
-
-  static String hash(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

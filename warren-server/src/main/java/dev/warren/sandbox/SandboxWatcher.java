@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * dies every process of the sandbox dies and its cgroup empties: that is the signal, read from the
  * cgroup every {@link #INTERVAL} without starting any process. Also settles sandboxes left in a
  * transient state by an operation that failed while the store was unavailable (see
- * {@link Reconciler#settleStranded}): every operation holds the sandbox's lock while its row is
+ * {@link SandboxLifecycle#settleStranded}): every operation holds the sandbox's lock while its row is
  * transient, so a transient row whose lock is free has nobody left to finish it. One virtual thread.
  */
 final class SandboxWatcher implements AutoCloseable {
@@ -24,11 +24,11 @@ final class SandboxWatcher implements AutoCloseable {
   private static final java.util.Set<SandboxState> TRANSIENT = java.util.EnumSet.of(SandboxState.CREATING, SandboxState.STARTING,
       SandboxState.STOPPING, SandboxState.DELETING);
 
-  private final SandboxService service;
+  private final SandboxLifecycle lifecycle;
   private final PeriodicTask task;
 
-  SandboxWatcher(SandboxService service) {
-    this.service = service;
+  SandboxWatcher(SandboxLifecycle lifecycle) {
+    this.lifecycle = lifecycle;
     this.task = new PeriodicTask("sandbox-watcher", INTERVAL, log, "sandbox watch", this::sweep);
   }
 
@@ -38,7 +38,7 @@ final class SandboxWatcher implements AutoCloseable {
 
   void sweep() {
     settleStranded();
-    for (Sandbox s : service.list(Map.of(), Optional.of(SandboxState.RUNNING))) {
+    for (Sandbox s : lifecycle.repository().list(Map.of(), Optional.of(SandboxState.RUNNING))) {
       if (task.closed()) {
         return;
       }
@@ -46,12 +46,12 @@ final class SandboxWatcher implements AutoCloseable {
         continue;
       }
       try {
-        service.locked(s.id(), () -> {
+        lifecycle.locked(s.id(), () -> {
           // looked again under the lock: a stop or restart may have happened meanwhile
-          Optional<Sandbox> now = service.repository().find(s.id());
+          Optional<Sandbox> now = lifecycle.repository().find(s.id());
           if (now.isPresent() && now.get().state() == SandboxState.RUNNING && now.get().generation() == s.generation()
-              && gone(s.id()) && service.runtime().running(s.id()).isEmpty()) {
-            service.markDied(now.get(), "its processes ended without Warren stopping it (its init was killed from outside, "
+              && gone(s.id()) && lifecycle.runtime().running(s.id()).isEmpty()) {
+            lifecycle.markDied(now.get(), "its processes ended without Warren stopping it (its init was killed from outside, "
                 + "e.g. by `crun kill` or kill -9, or by the host's OOM killer)");
           }
           return null;
@@ -63,7 +63,7 @@ final class SandboxWatcher implements AutoCloseable {
   }
 
   private void settleStranded() {
-    for (Sandbox s : service.repository().all()) {
+    for (Sandbox s : lifecycle.repository().all()) {
       if (task.closed()) {
         return;
       }
@@ -71,10 +71,10 @@ final class SandboxWatcher implements AutoCloseable {
         continue;
       }
       try {
-        service.tryLocked(s.id(), () -> service.repository().find(s.id()).filter(now -> TRANSIENT.contains(now.state()))
+        lifecycle.tryLocked(s.id(), () -> lifecycle.repository().find(s.id()).filter(now -> TRANSIENT.contains(now.state()))
             .ifPresent(now -> {
               log.warn("settling sandbox {}, left {} by an operation that could not record its outcome", now.id(), now.state().wire());
-              Reconciler.settleStranded(service, now);
+              lifecycle.settleStranded(now);
             }));
       } catch (RuntimeException e) {
         log.warn("cannot settle sandbox {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
@@ -84,7 +84,7 @@ final class SandboxWatcher implements AutoCloseable {
 
   /** No cgroup, or a cgroup without a process: nothing of the sandbox runs. */
   private boolean gone(String id) {
-    Optional<Usage> u = service.runtime().usage(id);
+    Optional<Usage> u = lifecycle.runtime().usage(id);
     return u.isEmpty() || u.get().processes() == 0;
   }
 

@@ -120,6 +120,22 @@ final class LiveSession implements AutoCloseable {
         .filter(s -> !s.isEmpty()).map(Long::parseLong);
   }
 
+  /** Command {@code c} as its complete exit file ({@code code [startedUs [endedUs [shell-restarted]]]}) says it ended. */
+  ShellCommand finished(ShellCommand c, byte[] exit) {
+    String[] parts = new String(exit, StandardCharsets.UTF_8).strip().split(" ");
+    int code = Integer.parseInt(parts[0]);
+    Optional<java.time.Instant> started = parts.length > 1 ? Optional.of(micros(parts[1])) : Optional.empty();
+    java.time.Instant end = parts.length > 2 ? micros(parts[2]) : java.time.Instant.now();
+    boolean restarted = parts.length > 3 && parts[3].equals("shell-restarted");
+    return c.finished(code, started, end, Math.max(0, out.size(c.seq() + ".out")), Math.max(0, out.size(c.seq() + ".err")),
+        restarted || c.shellRestarted(), c.timedOut(), c.reason());
+  }
+
+  private static java.time.Instant micros(String s) {
+    long us = Long.parseLong(s);
+    return java.time.Instant.ofEpochSecond(us / 1_000_000, (us % 1_000_000) * 1000);
+  }
+
   /** Commands up to this size travel through the control FIFO itself (one atomic write); longer ones in a file. */
   static final int INLINE_COMMAND = 3000;
 

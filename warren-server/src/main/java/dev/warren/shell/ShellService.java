@@ -12,14 +12,11 @@ import dev.warren.sandbox.SandboxListener;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxState;
 import dev.warren.store.Store;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +30,13 @@ import org.slf4j.LoggerFactory;
  * were submitted, sessions run concurrently. Nothing here is needed to keep a session going: the
  * shell, its queue (a FIFO) and every command's output and exit code live in the sandbox, and
  * {@link #recover()} rebuilds this side from the store and those files after a restart.
- * Thread-safe.
+ *
+ * <p>Thread-safe. This class owns the sessions' lives (create, attach, end, recover, and the
+ * sandbox listener that ends them); the attached sessions are in {@link LiveSessions}, their command
+ * queues are owned by {@link CommandQueue}, which the watch of each session's directory feeds, and
+ * {@link Commands} is the API's door to both. None of those calls back into this class.
  */
 public final class ShellService implements SandboxListener, AutoCloseable {
-  /** Synchronous waits in progress, each ended early by {@link #endWaits()}. */
-  private final java.util.Set<CompletableFuture<Void>> waits = ConcurrentHashMap.newKeySet();
-  private volatile boolean waitsEnded;
   private static final Logger log = LoggerFactory.getLogger(ShellService.class);
   static final Duration READY_WAIT = Duration.ofSeconds(15);
   public static final int INLINE_OUTPUT = 1 << 20;
@@ -48,9 +46,11 @@ public final class ShellService implements SandboxListener, AutoCloseable {
   private final FileWatch watch;
   private final ShellRepository repo;
   private final Events events;
+  private final LiveSessions live;
+  private final Waits waits = new Waits();
+  private final CommandQueue queue;
   private final Commands commands;
   private final Terminals terminals;
-  private final Map<String, LiveSession> live = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("warren-shell-timers").factory());
   private final ShellWatcher watcher;
@@ -61,18 +61,12 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     this.watch = watch;
     this.repo = new ShellRepository(store);
     this.events = events;
-    this.commands = new Commands(this, repo, runtime, timers, queueMax);
+    this.live = new LiveSessions(repo, sandboxes);
+    this.queue = new CommandQueue(repo, runtime, events, timers, live, waits, queueMax);
+    this.commands = new Commands(live, queue, repo);
     this.terminals = new Terminals(sandboxes, runtime);
     sandboxes.addListener(this);
-    this.watcher = new ShellWatcher(this, runtime, live);
-  }
-
-  ShellRepository repository() {
-    return repo;
-  }
-
-  Events events() {
-    return events;
+    this.watcher = new ShellWatcher(this, runtime, live.attached());
   }
 
   public Commands commands() {
@@ -140,9 +134,9 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     LiveSession[] holder = new LiveSession[1];
     try {
       LiveSession ls = new LiveSession(s.id(), s.sandboxId(), s.generation(), dir, lastSeq, watch,
-          name -> commands.onEntry(holder[0], name), () -> commands.recheck(holder[0]));
+          name -> queue.onEntry(holder[0], name), () -> queue.recheck(holder[0]));
       holder[0] = ls;
-      live.put(s.id(), ls);
+      live.put(ls);
       ls.readyPid().ifPresent(ls.ready::complete);
       return ls;
     } catch (RuntimeException e) {
@@ -152,9 +146,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
   }
 
   public ShellSession get(String sandboxId, String id) {
-    ShellSession s = repo.session(id).filter(x -> x.sandboxId().equals(sandboxId))
-        .orElseThrow(() -> ShellException.noSession(sandboxId, id));
-    return s;
+    return live.session(sandboxId, id);
   }
 
   public List<ShellSession> list(String sandboxId) {
@@ -162,34 +154,13 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     return repo.sessions(sandboxId);
   }
 
-  /** The live side of a ready session, or 409 when it has ended. Counts as activity of its sandbox. */
-  LiveSession live(String sandboxId, String id) {
-    LiveSession attached = live.get(id);
-    if (attached != null && !attached.closed() && attached.sandboxId.equals(sandboxId)) {
-      // attached sessions are closed before their sandbox stops, so this one's sandbox runs
-      sandboxes.touch(sandboxId);
-      return attached;
-    }
-    ShellSession s = get(sandboxId, id);
-    if (s.state() == SessionState.ENDED) {
-      throw ShellException.ended(s);
-    }
-    sandboxes.requireRunning(sandboxId, "use a session in");
-    LiveSession ls = live.get(id);
-    if (ls == null || ls.closed()) {
-      throw new ShellException(Problem.CONFLICT, "session " + id + " is not attached (its sandbox restarted?)");
-    }
-    return ls;
-  }
-
   /** Ends a session's shell and, unless {@code keepProcesses}, every process it started; removes its files. */
   public void delete(String sandboxId, String id, boolean keepProcesses) {
     ShellSession s = get(sandboxId, id);
-    LiveSession ls = live.remove(id);
-    if (ls != null) {
+    live.remove(id).ifPresent(ls -> {
       ls.close();
       ls.trackers.values().forEach(t -> t.done.completeExceptionally(new ShellException(Problem.CONFLICT, "session " + id + " was deleted")));
-    }
+    });
     Sandbox sandbox = sandboxes.get(sandboxId);
     if (sandbox.state() == SandboxState.RUNNING && s.generation() == sandbox.generation()) {
       if (keepProcesses) {
@@ -235,19 +206,8 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     return get(sandboxId, id);
   }
 
-  void end(ShellSession s, String why) {
-    LiveSession ls = live.remove(s.id());
-    if (ls != null) {
-      ls.close();
-    }
-    ShellSession ended = s.with(SessionState.ENDED, Optional.of(why), s.pid(), Optional.of(Instant.now()));
-    repo.update(ended);
-    for (ShellCommand c : repo.unfinished(s.id())) {
-      repo.update(c.lost(why, 0, 0));
-    }
-    if (ls != null) {
-      ls.trackers.forEach((cid, t) -> repo.command(cid).ifPresent(t.done::complete));
-    }
+  private void end(ShellSession s, String why) {
+    live.end(s, why);
   }
 
   boolean sandboxRunning(String sandboxId) {
@@ -311,7 +271,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
           runtime.signalMarked(s.sandboxId(), "WARREN_SESSION_ID", s.id(), 9);
           continue;
         }
-        commands.recover(ls, unfinished);
+        queue.recover(ls, unfinished);
         attached++;
       } catch (RuntimeException e) {
         log.warn("cannot recover session {}: {}", s.id(), e.getMessage());
@@ -329,14 +289,10 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     watcher.close();
     terminals.closeAll();
     timers.shutdownNow();
-    live.values().forEach(LiveSession::close);
-    live.clear();
-    commands.close();
+    live.closeAll();
+    queue.close();
   }
 
-  static String text(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
-  }
 
   /**
    * Makes every synchronous wait for a command (a submit with a wait, {@code GET …?wait=}) stop
@@ -344,48 +300,6 @@ public final class ShellService implements SandboxListener, AutoCloseable {
    * down, so callers get an answer instead of a cut connection.
    */
   public void endWaits() {
-    waitsEnded = true;
-    waits.forEach(w -> w.complete(null));
-  }
-
-  /** Like {@link #await} but also ends when {@link #endWaits()} is called (then: TimeoutException). */
-  <T> T awaitJob(CompletableFuture<T> f, Duration wait) throws TimeoutException {
-    if (!f.isDone()) {
-      // one future per wait, dropped after it: a dependent left on a shared future per call would pile up
-      CompletableFuture<Void> either = new CompletableFuture<>();
-      f.whenComplete((v, e) -> either.complete(null));
-      waits.add(either);
-      if (waitsEnded) {
-        either.complete(null);
-      }
-      try {
-        either.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ShellException(Problem.UNAVAILABLE, "interrupted");
-      } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
-        // a timeout is reported below; the job's own failure by await
-      } finally {
-        waits.remove(either);
-      }
-      if (!f.isDone()) {
-        throw new TimeoutException("not finished within the wait (or the controller is shutting down)");
-      }
-    }
-    return await(f, Duration.ZERO);
-  }
-
-  static <T> T await(CompletableFuture<T> f, Duration wait) throws TimeoutException {
-    try {
-      return f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ShellException(Problem.UNAVAILABLE, "interrupted");
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof dev.warren.error.WarrenException we) {
-        throw we;
-      }
-      throw new ShellException(Problem.UNAVAILABLE, e.getCause().getMessage(), e.getCause());
-    }
+    waits.endAll();
   }
 }

@@ -2,23 +2,17 @@ package dev.warren.shell;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The controller's view of one command in flight. A synchronous submit hands the command to the
- * shell first and stores it once: finished, if it ended within a short grace time (one store write
- * instead of two), else queued or running. {@code phase} says who records the end.
+ * The controller's view of one command in flight; {@code phase} says who records the end (see
+ * {@link CommandPhase}). Thread-safe: the submitting thread, the thread that reads the exit file
+ * and a timeout may all reach it; {@code recording} makes exactly one of them store the end.
  */
 final class Tracker {
-  /** The submit has not stored the command yet; it will store the end itself if it sees it. */
-  static final int SUBMITTING = 0;
-  /** The submit is storing the command as not ended; it checks for an end afterwards. */
-  static final int STORING = 1;
-  /** Stored; whoever sees the end records it. */
-  static final int STORED = 2;
-
   final String id;
   final long seq;
-  final AtomicInteger phase;
+  final AtomicReference<CommandPhase> phase;
   /** The end as read from the shell's exit file, before it is stored. */
   final CompletableFuture<ShellCommand> exited = new CompletableFuture<>();
   /** The end once stored; what callers wait for. */
@@ -26,9 +20,13 @@ final class Tracker {
   /** Set by whoever records the end, so that it is recorded once. */
   final AtomicInteger recording = new AtomicInteger();
 
-  Tracker(String id, long seq, int phase) {
+  Tracker(String id, long seq, CommandPhase phase) {
     this.id = id;
     this.seq = seq;
-    this.phase = new AtomicInteger(phase);
+    this.phase = new AtomicReference<>(phase);
+  }
+
+  boolean stored() {
+    return phase.get() == CommandPhase.STORED;
   }
 }

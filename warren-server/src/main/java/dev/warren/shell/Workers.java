@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The threads {@link Commands} starts for the work around a command (preparing files, feeding and
+ * The threads {@link CommandQueue} starts for the work around a command (preparing files, feeding and
  * closing stdin, recording an end, enforcing a timeout). Each registers itself here while it runs;
  * {@link #close(Duration)} refuses new ones, interrupts the running ones and joins them within a
  * bound, so a closed {@link ShellService} leaves none behind. Thread-safe.

@@ -14,6 +14,16 @@ public record IdempotencyKey(String owner, String key) {
     Objects.requireNonNull(key, "key");
   }
 
+  /** The SHA-256 (hex) of a request's canonical JSON, stored with the key to tell a retry from another request. */
+  public static String requestHash(String requestJson) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(requestJson.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public String toString() {
     return key;

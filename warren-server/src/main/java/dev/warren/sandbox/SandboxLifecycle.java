@@ -1,0 +1,309 @@
+package dev.warren.sandbox;
+
+import dev.warren.error.Problem;
+import dev.warren.events.Events;
+import dev.warren.net.EgressProxy;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.SandboxRuntimeException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandbox state machine's transitions and the per-sandbox locks that serialise them, shared by
+ * {@link SandboxService} (API calls), {@link Reconciler} (start-up), {@link IdleReaper} and
+ * {@link SandboxWatcher} (background), so none of those calls back into the service.
+ *
+ * <p>Who owns what:
+ * <ul>
+ *   <li>The lock of a sandbox is held by whichever thread runs an operation on it: an API request
+ *       thread, the reaper's or the watcher's virtual thread, a reconciler thread. Its row is in a
+ *       transient state (creating, starting, stopping, deleting) only while some thread holds its
+ *       lock, so a transient row whose lock is free was stranded ({@link SandboxWatcher}). Waits
+ *       are bounded ({@link #LOCK_WAIT_SECONDS}, then 409). Methods named {@code …Locked} and the
+ *       {@code mark…}/{@code finish…}/{@code undo…} transitions require the caller to hold the
+ *       sandbox's lock (the reconciler is the only thread that runs before the API accepts calls,
+ *       and may run them without it).
+ *   <li>Listeners are told on the thread making the transition, under the sandbox's lock; a
+ *       listener that throws is logged and does not stop the transition.
+ *   <li>The egress registry (address → policy) is written by transitions under the lock and read
+ *       without it by the egress proxy's connection threads.
+ *   <li>Activity times are written by any thread ({@link #touch}) and read by the idle reaper,
+ *       which persists them.
+ * </ul>
+ * Thread-safe. Every state change is written to the store before the method returns.
+ */
+final class SandboxLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(SandboxLifecycle.class);
+  static final long LOCK_WAIT_SECONDS = 120;
+  /** The reason a sandbox stopping for a restart carries (see {@link #isRestart}). */
+  static final String RESTARTING = "restarting";
+
+  private final SandboxRepository repo;
+  private final SandboxRuntime runtime;
+  private final Events events;
+  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
+  private final List<SandboxListener> listeners = new CopyOnWriteArrayList<>();
+
+  SandboxLifecycle(SandboxRepository repo, SandboxRuntime runtime, Events events) {
+    this.repo = repo;
+    this.runtime = runtime;
+    this.events = events;
+  }
+
+  static boolean isRestart(Sandbox stopping) {
+    return stopping.state() == SandboxState.STOPPING && stopping.stateReason().equals(Optional.of(RESTARTING));
+  }
+
+  SandboxRepository repository() {
+    return repo;
+  }
+
+  SandboxRuntime runtime() {
+    return runtime;
+  }
+
+  Events events() {
+    return events;
+  }
+
+  // ---- locks
+
+  /** Runs {@code work} under the sandbox's lock, waiting at most {@link #LOCK_WAIT_SECONDS} for it (409 past that). */
+  <T> T locked(String id, Supplier<T> work) {
+    ReentrantLock lock = lock(id);
+    try {
+      if (!lock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw new SandboxException(Problem.CONFLICT, "sandbox " + id + " is busy with another operation; try again");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException(Problem.UNAVAILABLE, "interrupted while waiting for sandbox " + id);
+    }
+    try {
+      return work.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Runs {@code work} under the sandbox's lock when nobody holds it now; false (and nothing run) when somebody does. */
+  boolean tryLocked(String id, Runnable work) {
+    ReentrantLock lock = lock(id);
+    if (!lock.tryLock()) {
+      return false;
+    }
+    try {
+      work.run();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The lock of a sandbox; a create takes it before the sandbox's row exists. */
+  ReentrantLock lock(String id) {
+    return locks.computeIfAbsent(id, k -> new ReentrantLock());
+  }
+
+  /** Forgets the lock of a sandbox that no longer exists (deleted, or never inserted). */
+  void forget(String id) {
+    locks.remove(id);
+  }
+
+  // ---- listeners, egress, activity
+
+  void addListener(SandboxListener l) {
+    listeners.add(l);
+  }
+
+  void fireStopping(Sandbox s) {
+    for (SandboxListener l : listeners) {
+      try {
+        l.stopping(s);
+      } catch (RuntimeException e) {
+        log.warn("listener failed while {} stops: {}", s.id(), e.toString());
+      }
+    }
+  }
+
+  private void fireStarted(Sandbox s) {
+    for (SandboxListener l : listeners) {
+      try {
+        l.started(s);
+      } catch (RuntimeException e) {
+        log.warn("listener failed after {} started: {}", s.id(), e.toString());
+      }
+    }
+  }
+
+  Optional<EgressProxy.Client> egressClient(String address) {
+    return Optional.ofNullable(egressByAddress.get(address));
+  }
+
+  void registerEgress(Sandbox s) {
+    egressByAddress.put(s.address(), new EgressProxy.Client(s.id(), s.spec().egress()));
+  }
+
+  private void unregisterEgress(Sandbox s) {
+    egressByAddress.remove(s.address());
+  }
+
+  void touch(String id) {
+    activity.put(id, Instant.now());
+  }
+
+  /** Last activity by sandbox id, live: the idle reaper reads and adds to it. */
+  Map<String, Instant> activity() {
+    return activity;
+  }
+
+  // ---- transitions (caller holds the sandbox's lock)
+
+  /** Records a sandbox the runtime has just started as running, and tells the listeners. */
+  void markRunning(Sandbox running, Instant at) {
+    repo.update(running);
+    registerEgress(running);
+    activity.put(running.id(), at);
+    fireStarted(running);
+  }
+
+  /** Takes over a sandbox found running at start-up: stored as running, its egress and activity known again. */
+  void adopt(Sandbox s) {
+    Sandbox r = s.state() == SandboxState.RUNNING ? s
+        : new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
+            s.createdAt(), Optional.of(s.startedAt().orElse(Instant.now())), Optional.empty(), s.lastActivityAt());
+    if (r != s) {
+      repo.update(r);
+    }
+    registerEgress(r);
+    activity.put(r.id(), r.lastActivityAt());
+  }
+
+  Sandbox stopLocked(Sandbox s, String verb, Optional<String> reason) {
+    if (s.state() == SandboxState.STOPPED) {
+      return s;
+    }
+    if (s.state() == SandboxState.DELETING) {
+      throw SandboxException.wrongState(s, "stop", "it is being deleted");
+    }
+    repo.update(s.with(SandboxState.STOPPING, reason));
+    unregisterEgress(s);
+    fireStopping(s.with(SandboxState.STOPPING, reason));
+    try {
+      runtime.stop(s.id(), s.slot());
+    } catch (SandboxRuntimeException e) {
+      repo.update(s.with(SandboxState.FAILED, Optional.of("stop failed: " + e.getMessage())));
+      throw SandboxService.asSandboxException("stop", s.id(), e);
+    }
+    Instant now = Instant.now();
+    Sandbox stopped = new Sandbox(s.id(), SandboxState.STOPPED, reason, s.spec(), s.imageDigest(), s.generation(), s.slot(),
+        s.address(), s.createdAt(), s.startedAt(), Optional.of(now), s.lastActivityAt());
+    repo.update(stopped);
+    activity.remove(s.id());
+    events.record("sandbox." + verb, s.id(), reason.orElse("generation " + s.generation()));
+    return stopped;
+  }
+
+  /**
+   * Records that a running sandbox's processes are gone without Warren stopping it: listeners are
+   * told (sessions end, browsers close), what it held on the host is released, and it is stored as
+   * failed with {@code reason}.
+   */
+  void markDied(Sandbox s, String reason) {
+    Sandbox failed = s.with(SandboxState.FAILED, Optional.of(reason));
+    events.record("sandbox.died", s.id(), reason);
+    log.warn("sandbox {} (generation {}) died: {}", s.id(), s.generation(), reason);
+    unregisterEgress(s);
+    fireStopping(failed);
+    activity.remove(s.id());
+    try {
+      runtime.stop(s.id(), s.slot());
+    } catch (RuntimeException e) {
+      log.warn("cannot release what dead sandbox {} held: {}", s.id(), e.getMessage());
+    }
+    repo.update(new Sandbox(s.id(), SandboxState.FAILED, Optional.of(reason), s.spec(), s.imageDigest(), s.generation(), s.slot(),
+        s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
+  }
+
+  /** Stores as failed a sandbox found at start-up whose processes were gone, releasing what it held. */
+  void markVanished(Sandbox s, String why) {
+    events.record("sandbox.vanished", s.id(), why);
+    fireStopping(s.with(SandboxState.FAILED, Optional.of(why)));
+    runtime.stop(s.id(), s.slot());
+    repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
+  }
+
+  /** Releases what a stopped or failed sandbox still holds on the host; its row stays as it is. */
+  void release(Sandbox s) {
+    fireStopping(s);
+    runtime.stop(s.id(), s.slot());
+  }
+
+  void deleteLocked(Sandbox s) {
+    repo.update(s.with(SandboxState.DELETING, Optional.empty()));
+    unregisterEgress(s);
+    fireStopping(s.with(SandboxState.DELETING, Optional.empty()));
+    activity.remove(s.id());
+    try {
+      runtime.destroy(s.id(), s.slot());
+    } catch (SandboxRuntimeException e) {
+      repo.update(s.with(SandboxState.FAILED, Optional.of("delete failed: " + e.getMessage())));
+      throw SandboxService.asSandboxException("delete", s.id(), e);
+    }
+    repo.delete(s.id());
+    events.record("sandbox.deleted", s.id(), "");
+  }
+
+  /**
+   * Settles a sandbox whose row is in a transient state while no operation works on it: the
+   * operation failed and could not record how, because the store was unavailable at that moment.
+   * Its client was answered with an error, so a create is undone, a start or a stop ends stopped,
+   * a delete is finished.
+   */
+  void settleStranded(Sandbox s) {
+    String why = "the outcome of its " + s.state().wire() + " could not be recorded (the store was unavailable)";
+    switch (s.state()) {
+      case CREATING -> undoCreate(s, why + "; undone");
+      case STARTING, STOPPING -> finishStop(s, why + "; start it again", "sandbox.stopped");
+      case DELETING -> finishDelete(s, why + "; finished");
+      default -> {
+        // at rest
+      }
+    }
+  }
+
+  /** Undoes a create nobody was answered: every trace removed, the row and its Idempotency-Key deleted. */
+  void undoCreate(Sandbox s, String why) {
+    events.record("sandbox.create-interrupted", s.id(), why);
+    fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
+    runtime.destroy(s.id(), s.slot());
+    repo.delete(s.id());
+  }
+
+  /** Finishes a stop (or ends a start): whatever is left is released, the row says stopped with {@code reason}. */
+  void finishStop(Sandbox s, String reason, String event) {
+    Optional<String> why = Optional.ofNullable(reason);
+    fireStopping(s.with(SandboxState.STOPPING, why));
+    runtime.stop(s.id(), s.slot());
+    repo.update(new Sandbox(s.id(), SandboxState.STOPPED, why, s.spec(), s.imageDigest(), s.generation(), s.slot(),
+        s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
+    events.record(event, s.id(), why.orElse("finished after a controller restart"));
+  }
+
+  void finishDelete(Sandbox s, String why) {
+    runtime.destroy(s.id(), s.slot());
+    repo.delete(s.id());
+    events.record("sandbox.deleted", s.id(), why);
+  }
+}
