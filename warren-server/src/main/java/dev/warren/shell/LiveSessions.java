@@ -75,11 +75,18 @@ final class LiveSessions {
   void end(ShellSession s, String why) {
     Optional<LiveSession> ls = remove(s.id());
     ls.ifPresent(LiveSession::close);
+    // its commands are lost before the session reads ended, so that whoever sees it ended sees them lost too;
+    // and once more after, for a command submitted in between
+    loseUnfinished(s.id(), why);
     repo.update(s.with(SessionState.ENDED, Optional.of(why), s.pid(), Optional.of(Instant.now())));
-    for (ShellCommand c : repo.unfinished(s.id())) {
+    loseUnfinished(s.id(), why);
+    ls.ifPresent(l -> l.trackers.forEach((cid, t) -> repo.command(cid).ifPresent(t.done::complete)));
+  }
+
+  private void loseUnfinished(String sessionId, String why) {
+    for (ShellCommand c : repo.unfinished(sessionId)) {
       repo.update(c.lost(why, 0, 0));
     }
-    ls.ifPresent(l -> l.trackers.forEach((cid, t) -> repo.command(cid).ifPresent(t.done::complete)));
   }
 
   void closeAll() {

@@ -100,23 +100,27 @@ while :; do
     __warren_last=$__warren_seq
     __warren_in=/dev/null
     [[ $__warren_stdin == file ]] && __warren_in=$__warren_dir/$__warren_seq.in
+    # the command reads its stdin from a descriptor opened here (the lowest free one from 10, so
+    # that none a command keeps open across commands is touched), duplicated, never reopened:
+    # reopening a FIFO through /dev/fd/N would wait for a writer the controller may have closed
     if [[ $__warren_stdin == fifo ]]; then
       # open the FIFO first and say so: until then the controller keeps its end open, so that
       # nothing written (or an early end of file) is lost
-      exec 4<"$__warren_dir/$__warren_seq.in"
+      exec {__warren_fd}<"$__warren_dir/$__warren_seq.in"
       : > "$__warren_dir/$__warren_seq.in-open"
-      __warren_in=/dev/fd/4
+    else
+      exec {__warren_fd}<"$__warren_in"
     fi
     __warren_started=${EPOCHREALTIME/./}
     export WARREN_COMMAND_ID=$__warren_cid
     __warren_running=1
     if [[ -n $__warren_text ]]; then
-      . /dev/fd/9 9<<<"$__warren_text" < "$__warren_in" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
+      . /dev/fd/9 9<<<"$__warren_text" <&"$__warren_fd" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
     else
-      . "$__warren_dir/$__warren_seq.cmd" < "$__warren_in" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
+      . "$__warren_dir/$__warren_seq.cmd" <&"$__warren_fd" > "$__warren_dir/out/$__warren_seq.out" 2> "$__warren_dir/out/$__warren_seq.err" 3<&-
     fi
     __warren_rc=$?
-    [[ $__warren_stdin == fifo ]] && exec 4<&-
+    exec {__warren_fd}<&-
     __warren_running=
     unset WARREN_COMMAND_ID
     trap __warren_on_exit EXIT

@@ -45,6 +45,11 @@ class SessionSemanticsTest {
         .isEqualTo("/tmp\none two|unexported\nhello you\naliased\non\non\n");
     // exported reaches child processes, unexported does not
     assertThat(f.out(s, "bash -c 'echo \"[$EXPORTED][$PLAIN]\"'")).isEqualTo("[one two][]\n");
+    // descriptors the shell opened stay open, whatever stdin each command was given
+    f.run(s, "exec 4>/tmp/fd4 5</etc/hostname; echo first >&4");
+    assertThat(f.run(s, Map.of("command", "cat >&4; read -r h <&5; echo \"[$h]\" | wc -l", "stdin", "second\n"))
+        .path("stdout").asString()).isEqualTo("1\n");
+    assertThat(f.out(s, "echo third >&4; exec 4>&-; cat /tmp/fd4")).isEqualTo("first\nsecond\nthird\n");
   }
 
   @Test
