@@ -262,14 +262,44 @@ final class CommandQueue {
     }
   }
 
-  /** Stores the end (once) and wakes whoever waits. */
+  /**
+   * Stores the end (once) and wakes whoever waits. With the store down, whoever waits is answered
+   * the end at once (and reads it back from this controller), and it is stored once the store
+   * answers again: the end is known, only its record is late (a restart meanwhile reads it again
+   * from the shell's exit file).
+   */
   private void record(LiveSession ls, Tracker t) {
     ShellCommand done = t.exited.getNow(null);
     if (done == null || !t.recording.compareAndSet(0, 1)) {
       return;
     }
-    repo.update(done);
+    try {
+      repo.update(done);
+    } catch (dev.warren.store.StoreException | org.jdbi.v3.core.JdbiException e) {
+      ls.inflight.put(t.id, done);
+      t.done.complete(done);
+      log.warn("the end of command {} is stored once the store answers again: {}", t.id, e.getMessage());
+      if (!workers.virtual("store-later-" + t.id, () -> storeLater(ls, t, done))) {
+        log.warn("the end of command {} was not stored before the shutdown; the next start reads it from its exit file", t.id);
+      }
+      return;
+    }
     settle(ls, t, done);
+  }
+
+  private void storeLater(LiveSession ls, Tracker t, ShellCommand done) {
+    while (!ls.closed() && !workers.closed()) {
+      try {
+        Thread.sleep(250);
+        repo.update(done);
+      } catch (dev.warren.store.StoreException | org.jdbi.v3.core.JdbiException e) {
+        continue;
+      } catch (InterruptedException e) {
+        return;
+      }
+      settle(ls, t, done);
+      return;
+    }
   }
 
   private void settle(LiveSession ls, Tracker t, ShellCommand done) {

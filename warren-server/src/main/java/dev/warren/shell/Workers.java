@@ -36,6 +36,9 @@ final class Workers {
     Thread t = builder.unstarted(() -> {
       try {
         work.run();
+      } catch (RuntimeException e) {
+        // nobody joins these threads for their outcome: say what went wrong rather than lose it on stderr
+        log.warn("{} failed: {}", Thread.currentThread().getName(), e.toString());
       } finally {
         running.remove(Thread.currentThread());
       }

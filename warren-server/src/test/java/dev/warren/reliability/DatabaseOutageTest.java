@@ -76,6 +76,9 @@ class DatabaseOutageTest {
         String id = warren.createSandbox("{\"labels\": {\"db\": \"pg\"}}");
         String sid = warren.post("/v1/sandboxes/" + id + "/sessions", "{}").json().path("id").asString();
         long pid = warren.pid();
+        // a command that ends while the store is down: its end is stored once the store is back
+        String late = warren.post("/v1/sandboxes/" + id + "/sessions/" + sid + "/commands",
+            "{\"command\": \"sleep 1; echo late\", \"async\": true}").json().path("id").asString();
 
         pg.down();
         long t0 = System.nanoTime();
@@ -98,6 +101,11 @@ class DatabaseOutageTest {
         assertThat(list.status()).as(list.toString()).isEqualTo(200);
         assertThat(list.json().path("sandboxes")).hasSize(1);
         assertThat(warren.get("/readyz").status()).isEqualTo(200);
+        JsonNode ended = ExternalKillTest.await(Duration.ofSeconds(5),
+            () -> warren.get("/v1/sandboxes/" + id + "/sessions/" + sid + "/commands/" + late).json(),
+            n -> n.path("state").asString().equals("finished"));
+        assertThat(ended.path("state").asString()).as("the command that ended while the store was down: %s%nlog:%n%s", ended, warren.log(40)).isEqualTo("finished");
+        assertThat(ended.path("exitCode").asInt(-1)).isZero();
         String second = warren.createSandbox("{}");
         assertThat(warren.exec(second, "echo fine").path("stdout").asString()).isEqualTo("fine\n");
         assertThat(warren.post("/v1/sandboxes/" + id + "/sessions/" + sid + "/commands", "{\"command\": \"echo after\"}").json()
