@@ -231,7 +231,7 @@ public record Config(
         + ", idleCheckInterval=" + idleCheckInterval + ", browserPool=" + browserPool + ", mirror=" + mirror + ", guards=" + guards
         + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
         + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow
-        + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + "]";
+        + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + ", sessionQueueMax=" + sessionQueueMax + "]";
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */
