@@ -109,12 +109,19 @@ public final class HostState {
    * but its pid, and reaping it is pid 1's business (a CI container's pid 1 may never do it).
    */
   public static boolean orphanedZombie(Path proc) {
+    return stat(proc).filter(f -> f[0].equals("Z") && f[1].equals("1")).isPresent();
+  }
+
+  /**
+   * The fields of {@code /proc/<pid>/stat} after the command name (state first, then the parent's
+   * pid ...), which ends at the last ')' since a name may hold spaces; empty once the process is gone.
+   */
+  public static java.util.Optional<String[]> stat(Path proc) {
     try {
       String stat = Files.readString(proc.resolve("stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return f[0].equals("Z") && f[1].equals("1");
+      return java.util.Optional.of(stat.substring(stat.lastIndexOf(')') + 2).split(" "));
     } catch (IOException | RuntimeException e) {
-      return false;
+      return java.util.Optional.empty();
     }
   }
 

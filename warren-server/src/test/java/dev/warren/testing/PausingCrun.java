@@ -132,18 +132,12 @@ public final class PausingCrun implements AutoCloseable {
     });
   }
 
-  /** Whether the process that was held is still alive. */
   /**
    * Whether {@code pid} runs: a zombie does not (it was killed and holds nothing but its pid; reaping
    * it is its parent's business, and a CI container's pid 1 may never reap what is reparented to it).
    */
   public static boolean alive(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
+    return HostState.stat(Path.of("/proc", Long.toString(pid))).filter(f -> !f[0].equals("Z")).isPresent();
   }
 
   private void touch(String name) {
