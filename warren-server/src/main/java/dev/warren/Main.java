@@ -8,7 +8,29 @@ public final class Main {
 
   public static void main(String[] args) {
     jvmDefaults();
+    if (java.util.Arrays.asList(args).contains("serve")) {
+      warmUp();
+    }
     System.exit(Cli.run(args));
+  }
+
+  /**
+   * Starts, beside the parsing of the command line and the configuration, the slowest
+   * initialisation of a controller's start that needs nothing from them: binding the native calls
+   * (which makes code at run time, which the start-up cache cannot keep). A controller killed at any
+   * moment is restarted at once; this is part of the time it answers nothing. The main thread waits
+   * for it where it first makes a native call. Nothing here may log: logging is configured later,
+   * and a logger made before that breaks it (SQLite's native library logs as it loads, so it is
+   * left to the store).
+   */
+  private static void warmUp() {
+    Thread.ofPlatform().daemon().name("warren-warm-up").start(() -> {
+      try {
+        Class.forName("dev.warren.host.Syscalls");
+      } catch (ClassNotFoundException | LinkageError e) {
+        // the same initialisation fails again, with its message, where the controller needs it
+      }
+    });
   }
 
   /** JVM settings the controller relies on, unless given on the command line; call before anything else runs. */

@@ -57,23 +57,41 @@ public final class Server implements AutoCloseable {
   }
 
   private void boot(Config config) {
-    long t0 = System.nanoTime();
+    BootSteps steps = new BootSteps();
     parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
     Components host = Components.open(config);
     parts.push(host);
+    steps.done("host");
     instance = host.instance();
-    // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
-    dev.warren.ops.DataPermissions.repair(config);
-    Store store = Store.open(config);
-    parts.push(store);
+    SandboxRuntime runtime = host.runtime();
+    // the runtime's checks (tools, mounts, network, calls a killed controller left) run beside the
+    // opening of the store: neither needs the other, and both wait on other processes and the disk
+    java.util.concurrent.FutureTask<Void> runtimeInit = new java.util.concurrent.FutureTask<>(runtime::init, null);
+    Thread.ofPlatform().name("warren-runtime-init").start(runtimeInit);
+    Store store;
+    try {
+      // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
+      dev.warren.ops.DataPermissions.repair(config);
+      store = Store.open(config);
+      parts.push(store);
+      steps.done("store");
+    } catch (RuntimeException e) {
+      // the runtime's work is over before anything is closed; the store's failure is the one told
+      try {
+        awaitInit(runtimeInit);
+      } catch (RuntimeException | Error other) {
+        e.addSuppressed(other);
+      }
+      throw e;
+    }
+    awaitInit(runtimeInit);
+    steps.done("runtime");
     dev.warren.audit.Audit audit = new dev.warren.audit.Audit(store, config.auditRetention());
     parts.push(audit);
     // images named by WARREN_BUILD_IMAGES are built in the background once the API is up (./warren up asks for browser)
     dev.warren.image.BackgroundBuilds images = new dev.warren.image.BackgroundBuilds(Images.open(config.imagesDir(), config.mirror()));
     Network network = host.network();
     FileWatch watch = host.watch();
-    SandboxRuntime runtime = host.runtime();
-    runtime.init();
     Events events = new Events(store);
     EgressLog egressLog = new EgressLog(store, config.egress());
     parts.push(egressLog);
@@ -82,7 +100,9 @@ public final class Server implements AutoCloseable {
     ShellService shells = new ShellService(sandboxes, runtime, watch, store, events, config.sessionQueueMax());
     parts.push(shells);
     parts.push(sandboxes.open());
+    steps.done("sandboxes");
     shells.recover();
+    steps.done("sessions");
     tokens = Tokens.load(config.dataDir());
     dev.warren.api.ApiTokens apiTokens = new dev.warren.api.ApiTokens(tokens, store);
     // a signed URL dies with the API token that minted it
@@ -102,6 +122,7 @@ public final class Server implements AutoCloseable {
         handoffs, vnc);
     parts.push(streams);
     parts.push(browsers.open());
+    steps.done("browsers");
     // the sandboxes adopted now may have doors an older Warren left open: DevTools and VNC on the sandbox's address
     Thread.ofVirtual().name("close-old-doors").start(() -> {
       for (dev.warren.sandbox.Sandbox s : sandboxes.list(Map.of(), Optional.of(dev.warren.sandbox.SandboxState.RUNNING))) {
@@ -128,6 +149,7 @@ public final class Server implements AutoCloseable {
       return checks;
     }, dashboard);
     parts.push(api);
+    steps.done("api");
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0
     InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());
     InetSocketAddress apiAt = new InetSocketAddress(config.listen().getAddress(), api.port());
@@ -135,11 +157,31 @@ public final class Server implements AutoCloseable {
         config.egress().maxConnectionsPerSandbox());
     parts.push(proxy);
     writeListenFile(config);
+    steps.done("proxy");
     images.start(config.buildImages());
     events.record("controller.started", null, "Warren " + dev.warren.Version.CURRENT + " " + instance.name() + " on "
         + config.listen().getAddress().getHostAddress() + ":" + api.port() + ", data " + config.dataDir() + ", store " + store.kind()
-        + ", bridge " + instance.bridge() + " " + instance.subnet(), java.time.Duration.ofNanos(System.nanoTime() - t0));
+        + ", bridge " + instance.bridge() + " " + instance.subnet() + " (" + steps + ")", steps.total());
+    log.info("started in {} ms: {}", steps.total().toMillis(), steps);
     this.events = events;
+  }
+
+  /** Waits for the runtime's {@link SandboxRuntime#init()}, throwing what it threw. */
+  private static void awaitInit(java.util.concurrent.FutureTask<Void> init) {
+    try {
+      init.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the runtime started", e);
+    }
   }
 
   /** Records the address actually bound (port 0 picks one) for the CLI and for tools. */

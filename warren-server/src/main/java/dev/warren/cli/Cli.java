@@ -1,6 +1,8 @@
 package dev.warren.cli;
 
 import dev.warren.config.ConfigException;
+import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -8,12 +10,13 @@ import picocli.CommandLine.ScopeType;
 
 /** The {@code warren} command line. */
 @Command(name = "warren", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
-    description = "Sandboxes, shells and browsers for AI agents.",
-    subcommands = {ServeCommand.class, DaemonCommands.Stop.class, DaemonCommands.Status.class, DaemonCommands.Supervise.class,
-        InstallCommands.Install.class, InstallCommands.Uninstall.class, InstallCommands.ConfigCommand.class, BackupCommands.Backup.class,
-        BackupCommands.Restore.class, ImageCommand.class, TokenCommand.class, SandboxCommand.class, ShellCommand.class,
-        BrowserCommand.class, McpCommand.class, TeardownCommand.class, AotCommand.class})
+    description = "Sandboxes, shells and browsers for AI agents.")
 public final class Cli implements Runnable {
+  /** The subcommands, in the order the usage lists them. */
+  private static final List<Class<?>> COMMANDS = List.of(ServeCommand.class, DaemonCommands.Stop.class, DaemonCommands.Status.class,
+      DaemonCommands.Supervise.class, InstallCommands.Install.class, InstallCommands.Uninstall.class, InstallCommands.ConfigCommand.class,
+      BackupCommands.Backup.class, BackupCommands.Restore.class, ImageCommand.class, TokenCommand.class, SandboxCommand.class,
+      ShellCommand.class, BrowserCommand.class, McpCommand.class, TeardownCommand.class, AotCommand.class);
 
   @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
       description = "configuration file of WARREN_NAME=value lines (instead of $WARREN_CONFIG); the environment wins over it")
@@ -22,14 +25,26 @@ public final class Cli implements Runnable {
   }
 
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
   }
 
-  /** The command line with its handlers, ready to execute. */
-  static CommandLine commandLine() {
+  /**
+   * The command line with its handlers, ready to execute {@code args}. Only the subcommand named
+   * is built when there is one: picocli reads every command's annotations when it is added, which
+   * cost a restarting controller a few hundred milliseconds before it began to start (picocli's
+   * classes cannot be kept in the start-up cache). Help, a mistyped name and no name get them all.
+   */
+  static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new Cli());
-    // everything after the sandbox id is the command, its options included (warren sandbox exec sbx_… uname -a)
-    cl.getSubcommands().get("sandbox").getSubcommands().get("exec").setStopAtPositional(true);
+    Optional<Class<?>> named = named(args);
+    for (Class<?> c : named.map(List::<Class<?>>of).orElse(COMMANDS)) {
+      cl.addSubcommand(c);
+    }
+    CommandLine sandbox = cl.getSubcommands().get("sandbox");
+    if (sandbox != null) {
+      // everything after the sandbox id is the command, its options included (warren sandbox exec sbx_… uname -a)
+      sandbox.getSubcommands().get("exec").setStopAtPositional(true);
+    }
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof ConfigException) {
         cmd.getErr().println("warren: " + e.getMessage());
@@ -43,6 +58,25 @@ public final class Cli implements Runnable {
       return 1;
     });
     return cl;
+  }
+
+  /** The subcommand {@code args} name after the top-level options, if it is one of ours. */
+  private static Optional<Class<?>> named(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--config")) {
+        i++;
+      } else if (!a.startsWith("--config=")) {
+        for (Class<?> c : COMMANDS) {
+          Command command = c.getAnnotation(Command.class);
+          if (command.name().equals(a) || List.of(command.aliases()).contains(a)) {
+            return Optional.of(c);
+          }
+        }
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
   }
 
   /** {@code warren --version}. */

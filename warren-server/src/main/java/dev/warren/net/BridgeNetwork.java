@@ -83,17 +83,23 @@ final class BridgeNetwork implements Network {
     }
     // a bridge without a MAC of its own takes the lowest of its ports', so it changed whenever that
     // sandbox went, and the sandboxes' frames to the gateway's old MAC were lost until their ARP
-    // entries expired (connections to new browsers stalled for seconds)
-    ip(List.of("link", "set", bridge(), "address", mac(gateway())));
-    String addrs = ip(List.of("-o", "-4", "addr", "show", "dev", bridge()));
-    if (!addrs.contains(" " + gw + " ")) {
-      if (addrs.contains(" inet ")) {
-        throw new NetworkException("bridge " + bridge() + " exists with another address (" + addrs.strip()
+    // entries expired (connections to new browsers stalled for seconds). What is already as it
+    // should be is left alone: a restarted controller reads it instead of running ip for it.
+    if (!sysfs(dev.resolve("address")).equalsIgnoreCase(mac(gateway()))) {
+      ip(List.of("link", "set", bridge(), "address", mac(gateway())));
+    }
+    List<String> addrs = ipv4Addresses(bridge());
+    if (!addrs.contains(gw)) {
+      if (!addrs.isEmpty()) {
+        throw new NetworkException("bridge " + bridge() + " exists with another address (" + String.join(", ", addrs)
             + "); expected " + gw + ". Delete it (ip link del " + bridge() + ") or set WARREN_BRIDGE/WARREN_SUBNET");
       }
       ip(List.of("addr", "add", gw, "dev", bridge()));
     }
-    ip(List.of("link", "set", bridge(), "up"));
+    String flags = sysfs(dev.resolve("flags"));
+    if (!flags.startsWith("0x") || (Long.parseLong(flags.substring(2), 16) & 1) == 0) {
+      ip(List.of("link", "set", bridge(), "up"));
+    }
     // Never route for sandboxes: even if the host forwards elsewhere, nothing entering the bridge is forwarded.
     sysctl("net/ipv4/conf/" + bridge() + "/forwarding", "0");
     sysctl("net/ipv6/conf/" + bridge() + "/disable_ipv6", "1");
@@ -277,6 +283,29 @@ final class BridgeNetwork implements Network {
       throw new NetworkException("cannot list " + NETNS_DIR + ": " + e.getMessage(), e);
     }
     return ids;
+  }
+
+  /** A sysfs file's text, stripped; empty when it cannot be read. */
+  private static String sysfs(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** The IPv4 addresses of {@code dev} as {@code address/prefix}. */
+  private static List<String> ipv4Addresses(String dev) {
+    try {
+      java.net.NetworkInterface nif = java.net.NetworkInterface.getByName(dev);
+      if (nif == null) {
+        return List.of();
+      }
+      return nif.getInterfaceAddresses().stream().filter(a -> a.getAddress() instanceof Inet4Address)
+          .map(a -> a.getAddress().getHostAddress() + "/" + a.getNetworkPrefixLength()).toList();
+    } catch (java.net.SocketException e) {
+      throw new NetworkException("cannot read the addresses of " + dev + ": " + e.getMessage(), e);
+    }
   }
 
   private static void requireTool(String tool, String pkg) {

@@ -42,6 +42,20 @@ class CliTest {
     }
   }
 
+  @Test
+  void aNamedCommandIsBuiltAloneAndEverythingElseGetsTheWholeTree() {
+    assertThat(Cli.commandLine("serve").getSubcommands()).containsOnlyKeys("serve");
+    assertThat(Cli.commandLine("--config", "/etc/warren.conf", "sbx", "ls").getSubcommands()).containsOnlyKeys("sandbox", "sbx");
+    assertThat(Cli.commandLine("--config=/etc/warren.conf", "browser").getSubcommands()).containsOnlyKeys("browser");
+    assertThat(Cli.commandLine("--help").getSubcommands()).containsKeys("serve", "sandbox", "browser", "aot").hasSizeGreaterThan(17);
+    assertThat(Cli.commandLine("servee").getSubcommands()).as("a mistyped name is told the commands there are").containsKey("serve");
+    StringWriter err = new StringWriter();
+    CommandLine typo = Cli.commandLine("servee");
+    typo.setErr(new PrintWriter(err));
+    assertThat(typo.execute("servee")).isNotZero();
+    assertThat(err.toString()).contains("serve");
+  }
+
   private static void collect(CommandLine c, List<CommandLine> into) {
     into.add(c);
     c.getSubcommands().values().stream().distinct().forEach(s -> collect(s, into));

@@ -71,6 +71,7 @@ public final class Chaos {
     ChaosLedger ledger = new ChaosLedger();
     List<long[]> kills = Collections.synchronizedList(new ArrayList<>());
     List<Long> ready = new ArrayList<>();
+    BootStepLog steps = new BootStepLog();
     Set<String> population = ConcurrentHashMap.newKeySet();
     ChaosChecks.Found found;
     List<String> undeletable;
@@ -103,6 +104,7 @@ public final class Chaos {
             long up = System.nanoTime();
             kills.add(new long[] {killed, up});
             ready.add((up - started) / 1_000_000);
+            steps.record(w);
             if (k % 10 == 0 || k == s.kills()) {
               out.accept(String.format("kill %d of %d: ready %d ms after the start; %s", k, s.kills(), ready.getLast(),
                   ledger.acknowledged()));
@@ -139,7 +141,7 @@ public final class Chaos {
         .map(f -> "client " + f.client() + " " + f.kind() + ": " + (f.status() == 0 ? "no answer" : f.status()) + " " + f.message()).toList();
     return new ChaosResult(s.kills(), ready, present, wall, ledger.acknowledged(), found.answerLost(), found.sdkAcrossKills(),
         found.lost(), found.resurrected(), found.duplicates(), found.notRunning(), found.strays(), found.counterRegressions(),
-        found.lostWrites(), found.browserProblems(), undeletable, leftovers, unexplained);
+        found.lostWrites(), found.browserProblems(), undeletable, leftovers, unexplained, steps.medians());
   }
 
   private static final java.util.logging.Logger SDK_LOG = java.util.logging.Logger.getLogger("dev.warren.client");

@@ -19,7 +19,7 @@ public record ChaosResult(
     List<String> answerLost, int sdkCreatesAcrossKills,
     List<String> lost, List<String> resurrected, List<String> duplicates, List<String> notRunning, List<String> strays,
     List<String> counterRegressions, List<String> lostWrites, List<String> browserProblems, List<String> undeletable,
-    List<String> leftovers, List<String> unexplainedFailures) {
+    List<String> leftovers, List<String> unexplainedFailures, String restartSteps) {
 
   /** Nearest-rank percentile of the restart-to-ready times, in milliseconds; -1 without kills. */
   public long readyPercentile(int p) {
@@ -57,6 +57,7 @@ public record ChaosResult(
   public void print(Consumer<String> out) {
     out.accept(String.format("%d kills in %.0f s with %d sandboxes present; restart to /readyz p50 %d ms, p90 %d ms, max %d ms",
         kills, wallSeconds, sandboxesAtKills, readyPercentile(50), readyPercentile(90), readyPercentile(100)));
+    out.accept("restart steps, the median of each (the controller's log): " + restartSteps);
     out.accept("acknowledged operations: " + acknowledged);
     out.accept("creates whose answer was lost in a kill, retried with their Idempotency-Key: " + answerLost.size()
         + (answerLost.isEmpty() ? "" : " " + answerLost) + "; SDK creates that spanned a kill: " + sdkCreatesAcrossKills);
