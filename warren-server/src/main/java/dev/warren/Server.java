@@ -10,7 +10,6 @@ import dev.warren.net.EgressGuard;
 import dev.warren.net.EgressLog;
 import dev.warren.net.EgressProxy;
 import dev.warren.net.Network;
-import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.shell.ShellService;
@@ -71,7 +70,6 @@ public final class Server implements AutoCloseable {
     // images named by WARREN_BUILD_IMAGES are built in the background once the API is up (./warren up asks for browser)
     dev.warren.image.BackgroundBuilds images = new dev.warren.image.BackgroundBuilds(Images.open(config.imagesDir(), config.mirror()));
     Network network = host.network();
-    FileWatch watch = host.watch();
     SandboxRuntime runtime = host.runtime();
     runtime.init();
     Events events = new Events(store);
@@ -79,7 +77,7 @@ public final class Server implements AutoCloseable {
     parts.push(egressLog);
     EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
-    ShellService shells = new ShellService(sandboxes, runtime, watch, store, events, config.sessionQueueMax());
+    ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
     parts.push(sandboxes.open());
     shells.recover();

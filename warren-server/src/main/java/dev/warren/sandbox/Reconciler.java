@@ -2,8 +2,6 @@ package dev.warren.sandbox;
 
 import dev.warren.runtime.Observed;
 import dev.warren.runtime.SandboxRuntime;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +40,6 @@ final class Reconciler {
   record Report(int adopted, int failed, int stopped, int deleted, int undone, int orphansRemoved) {}
 
   private final SandboxLifecycle lifecycle;
-  private final Path dataDir;
   private final SandboxRuntime runtime;
   private final SandboxRepository repo;
   private final AtomicInteger adopted = new AtomicInteger();
@@ -51,9 +48,8 @@ final class Reconciler {
   private final AtomicInteger deleted = new AtomicInteger();
   private final AtomicInteger undone = new AtomicInteger();
 
-  Reconciler(SandboxLifecycle lifecycle, Path dataDir) {
+  Reconciler(SandboxLifecycle lifecycle) {
     this.lifecycle = lifecycle;
-    this.dataDir = dataDir;
     this.runtime = lifecycle.runtime();
     this.repo = lifecycle.repository();
   }
@@ -67,14 +63,14 @@ final class Reconciler {
     // sandboxes are independent: what needs the runtime (undo, finish, release) runs side by side,
     // so that a restart with several creates in flight is not held up by each one in turn
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Semaphore slots = new Semaphore(PARALLEL);
+      Semaphore permits = new Semaphore(PARALLEL);
       for (Sandbox s : repo.all()) {
         Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
         if (s.state() == SandboxState.RUNNING && o.map(Observed::running).orElse(false)) {
           adopt(s);
           continue;
         }
-        pool.submit(() -> limited(slots, () -> {
+        pool.submit(() -> limited(permits, () -> {
           try {
             reconcile(s, o);
           } catch (RuntimeException e) {
@@ -85,10 +81,10 @@ final class Reconciler {
         }));
       }
       for (Observed o : seen.values()) {
-        pool.submit(() -> limited(slots, () -> {
+        pool.submit(() -> limited(permits, () -> {
           try {
             lifecycle.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
-            runtime.destroy(o.id(), slotOf(o.id()));
+            runtime.destroy(o.id());
             orphans.incrementAndGet();
           } catch (RuntimeException e) {
             log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
@@ -102,9 +98,9 @@ final class Reconciler {
     return r;
   }
 
-  private static void limited(Semaphore slots, Runnable work) {
+  private static void limited(Semaphore permits, Runnable work) {
     try {
-      slots.acquire();
+      permits.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
@@ -112,7 +108,7 @@ final class Reconciler {
     try {
       work.run();
     } finally {
-      slots.release();
+      permits.release();
     }
   }
 
@@ -159,15 +155,5 @@ final class Reconciler {
   private void adopt(Sandbox s) {
     lifecycle.adopt(s);
     adopted.incrementAndGet();
-  }
-
-  /** The slot an orphan used, from the file the runtime keeps; -1 when unknown. */
-  private int slotOf(String id) {
-    Path f = dataDir.resolve("sandboxes").resolve(id).resolve("slot");
-    try {
-      return Integer.parseInt(Files.readString(f).strip());
-    } catch (Exception e) {
-      return -1;
-    }
   }
 }

@@ -201,7 +201,7 @@ final class SandboxLifecycle {
     unregisterEgress(s);
     fireStopping(s.with(SandboxState.STOPPING, reason));
     try {
-      runtime.stop(s.id(), s.slot());
+      runtime.stop(s.id());
     } catch (SandboxRuntimeException e) {
       repo.update(s.with(SandboxState.FAILED, Optional.of("stop failed: " + e.getMessage())));
       throw SandboxService.asSandboxException("stop", s.id(), e);
@@ -228,7 +228,7 @@ final class SandboxLifecycle {
     fireStopping(failed);
     activity.remove(s.id());
     try {
-      runtime.stop(s.id(), s.slot());
+      runtime.stop(s.id());
     } catch (RuntimeException e) {
       log.warn("cannot release what dead sandbox {} held: {}", s.id(), e.getMessage());
     }
@@ -240,14 +240,14 @@ final class SandboxLifecycle {
   void markVanished(Sandbox s, String why) {
     events.record("sandbox.vanished", s.id(), why);
     fireStopping(s.with(SandboxState.FAILED, Optional.of(why)));
-    runtime.stop(s.id(), s.slot());
+    runtime.stop(s.id());
     repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
   }
 
   /** Releases what a stopped or failed sandbox still holds on the host; its row stays as it is. */
   void release(Sandbox s) {
     fireStopping(s);
-    runtime.stop(s.id(), s.slot());
+    runtime.stop(s.id());
   }
 
   void deleteLocked(Sandbox s) {
@@ -256,7 +256,7 @@ final class SandboxLifecycle {
     fireStopping(s.with(SandboxState.DELETING, Optional.empty()));
     activity.remove(s.id());
     try {
-      runtime.destroy(s.id(), s.slot());
+      runtime.destroy(s.id());
     } catch (SandboxRuntimeException e) {
       repo.update(s.with(SandboxState.FAILED, Optional.of("delete failed: " + e.getMessage())));
       throw SandboxService.asSandboxException("delete", s.id(), e);
@@ -287,7 +287,7 @@ final class SandboxLifecycle {
   void undoCreate(Sandbox s, String why) {
     events.record("sandbox.create-interrupted", s.id(), why);
     fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
-    runtime.destroy(s.id(), s.slot());
+    runtime.destroy(s.id());
     repo.delete(s.id());
   }
 
@@ -295,14 +295,14 @@ final class SandboxLifecycle {
   void finishStop(Sandbox s, String reason, String event) {
     Optional<String> why = Optional.ofNullable(reason);
     fireStopping(s.with(SandboxState.STOPPING, why));
-    runtime.stop(s.id(), s.slot());
+    runtime.stop(s.id());
     repo.update(new Sandbox(s.id(), SandboxState.STOPPED, why, s.spec(), s.imageDigest(), s.generation(), s.slot(),
         s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
     events.record(event, s.id(), why.orElse("finished after a controller restart"));
   }
 
   void finishDelete(Sandbox s, String why) {
-    runtime.destroy(s.id(), s.slot());
+    runtime.destroy(s.id());
     repo.delete(s.id());
     events.record("sandbox.deleted", s.id(), why);
   }

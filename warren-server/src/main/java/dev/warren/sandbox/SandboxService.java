@@ -74,7 +74,7 @@ public final class SandboxService {
    * returns what the caller closes to stop both.
    */
   public AutoCloseable open() {
-    new Reconciler(lifecycle, config.dataDir()).run();
+    new Reconciler(lifecycle).run();
     IdleReaper reaper = new IdleReaper(lifecycle, config.idleCheckInterval());
     reaper.start();
     SandboxWatcher watcher = new SandboxWatcher(lifecycle);
@@ -166,7 +166,7 @@ public final class SandboxService {
       } catch (RuntimeException e) {
         // a sandbox that never ran is not worth keeping: remove every trace, report why
         try {
-          runtime.destroy(sandbox.id(), sandbox.slot());
+          runtime.destroy(sandbox.id());
           repo.delete(sandbox.id());
         } catch (RuntimeException cleanup) {
           e.addSuppressed(cleanup);
@@ -292,7 +292,7 @@ public final class SandboxService {
     } catch (RuntimeException e) {
       Sandbox failed = starting.with(SandboxState.FAILED, Optional.of("start failed: " + e.getMessage()));
       try {
-        runtime.stop(s.id(), s.slot());
+        runtime.stop(s.id());
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -336,7 +336,7 @@ public final class SandboxService {
     Sandbox s = requireRunning(id, "run a command in");
     try {
       // the sandbox's own environment is in its processes already; spec.env() adds to it
-      ExecResult r = runtime.exec(id, spec);
+      ExecResult r = runtime.guest(id).exec(spec);
       touch(id);
       if (r.oomKilled()) {
         events.record("sandbox.oom-kill", id, "a process of `" + String.join(" ", spec.argv()) + "` was killed by the memory limit of "
@@ -351,7 +351,7 @@ public final class SandboxService {
   /** The files of a running sandbox. Counts as activity. */
   public SandboxFiles files(String id) {
     Sandbox s = requireRunning(id, "access the files of");
-    return new SandboxFiles(id, runtime.rootfs(id), runtime.rootUid(s.slot()), s.spec().limits());
+    return new SandboxFiles(id, runtime.guest(id).files(), s.spec().limits());
   }
 
   /** Resource use of a running sandbox; empty when it is not running. */

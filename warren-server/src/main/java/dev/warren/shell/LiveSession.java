@@ -1,7 +1,6 @@
 package dev.warren.shell;
 
-import dev.warren.runtime.FileWatch;
-import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.GuestDir;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -25,9 +24,9 @@ final class LiveSession implements AutoCloseable {
   final String id;
   final String sandboxId;
   final long generation;
-  final SandboxDir dir;
-  final SandboxDir out;
-  final SandboxDir.FifoWriter ctl;
+  final GuestDir dir;
+  final GuestDir out;
+  final GuestDir.FifoWriter ctl;
   final ReentrantLock submit = new ReentrantLock();
   final AtomicLong seq;
   final CompletableFuture<Long> ready = new CompletableFuture<>();
@@ -40,11 +39,11 @@ final class LiveSession implements AutoCloseable {
   /** The highest sequence number whose files exist already. */
   private final AtomicLong prepared = new AtomicLong();
   private final ReentrantLock preparing = new ReentrantLock();
-  private final FileWatch.Registration watch;
-  private final FileWatch.Registration outWatch;
+  private final GuestDir.Registration watch;
+  private final GuestDir.Registration outWatch;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  LiveSession(String id, String sandboxId, long generation, SandboxDir dir, long lastSeq, FileWatch watch,
+  LiveSession(String id, String sandboxId, long generation, GuestDir dir, long lastSeq,
       Consumer<String> onEntry, Runnable onOverflow) {
     this.id = id;
     this.sandboxId = sandboxId;
@@ -59,9 +58,9 @@ final class LiveSession implements AutoCloseable {
       this.out = push(opened, dir.sub("out"));
       dir.mkfifo("ctl");
       this.ctl = push(opened, dir.fifoWriter("ctl"));
-      this.watch = push(opened, watch.watch(dir, onEntry, onOverflow));
+      this.watch = push(opened, dir.watch(false, onEntry, onOverflow));
       // a command's stdout file appears when it starts; its writes are not watched
-      this.outWatch = push(opened, watch.watch(out, true, name -> onEntry.accept("out/" + name), onOverflow));
+      this.outWatch = push(opened, out.watch(true, name -> onEntry.accept("out/" + name), onOverflow));
     } catch (RuntimeException e) {
       for (AutoCloseable c : opened) {
         try {

@@ -2,8 +2,7 @@ package dev.warren.runtime.crun;
 
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
-import dev.warren.runtime.FileWatch;
-import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.GuestDir;
 import dev.warren.runtime.SandboxRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +31,8 @@ final class Agent implements AutoCloseable {
 
   private final String sandboxId;
   private final SandboxDir dir;
-  private final SandboxDir.FifoWriter ctl;
-  private final FileWatch.Registration watch;
+  private final HeldFifo ctl;
+  private final GuestDir.Registration watch;
   private final Killer killer;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final ConcurrentHashMap<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
@@ -50,7 +49,7 @@ final class Agent implements AutoCloseable {
     this.killer = killer;
     dir.mkfifo("ctl");
     this.ctl = dir.fifoWriter("ctl");
-    this.watch = watch.watch(dir, this::changed, this::recheck);
+    this.watch = watch.watch(dir, false, this::changed, this::recheck);
     recheck();
   }
 
