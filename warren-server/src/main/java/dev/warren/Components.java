@@ -10,7 +10,7 @@ import dev.warren.runtime.SandboxRuntime;
 
 /**
  * The composition root of an instance's host-facing parts: its claim on the host (instance number,
- * bridge, subnet, uid range), its network and the runtime {@code WARREN_RUNTIME}
+ * bridge, subnet, uid window), its network and the runtime {@code WARREN_RUNTIME}
  * names. {@link Server} builds the services over them; {@link Teardown} uses them to remove what
  * the instance made. Nothing on the host is touched but the claim: the caller calls
  * {@code runtime().init()}. Made and closed by one thread; {@link #close()} is idempotent and

@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The SPI every isolation technology implements. A sandbox's processes outlive the controller:
- * nothing here holds a sandbox open, and a new instance of the runtime finds running sandboxes
- * through {@link #observe()}. Implementations register by name with {@link Runtimes} (see
- * {@link RuntimeFactory}).
+ * The SPI every isolation technology implements: a sandbox's lifecycle, and its {@link Guest}, the
+ * only way the layers above reach into it. A sandbox's processes outlive the controller: nothing
+ * here holds a sandbox open, and a new instance of the runtime finds running sandboxes through
+ * {@link #observe()}. Implementations register by name with {@link Runtimes} (see
+ * {@link RuntimeFactory}); what one may lack it says in {@link #capabilities()}.
  *
  * <p>Thread-safe for different sandboxes; the caller serialises lifecycle calls for one sandbox.
  */

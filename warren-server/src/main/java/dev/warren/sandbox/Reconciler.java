@@ -26,15 +26,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code stopping}: the stop is finished; {@code deleting}: the delete is finished;
  *   <li>{@code stopped}, {@code failed}: anything still held on the host is released.
  * </ul>
- * Releasing means whatever runs in the sandbox's cgroups is killed, crun's record, mounts, network
- * namespace, veth and cgroups removed (see the runtime's stop). Leftovers carrying this
+ * Releasing means whatever the sandbox still runs is killed and what the runtime holds for it
+ * (its container record, mounts, network, cgroups) is removed (see the runtime's stop). Leftovers carrying this
  * instance's labels but unknown to the store are removed. Called once, before the API accepts
  * requests, on the thread that starts the controller; the sandboxes that need the runtime are
  * reconciled side by side on virtual threads ({@link #PARALLEL} at once), each by one thread.
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-  /** Sandboxes whose runtime work (crun, ip, mounts) runs at once at start-up. */
+  /** Sandboxes whose runtime work (containers, network, mounts) runs at once at start-up. */
   private static final int PARALLEL = 8;
 
   record Report(int adopted, int failed, int stopped, int deleted, int undone, int orphansRemoved) {}

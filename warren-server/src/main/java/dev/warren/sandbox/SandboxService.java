@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: called on API request threads. Operations on one sandbox are serialised by its
  * lock, held in {@link SandboxLifecycle} together with the transitions the background parts
  * ({@link Reconciler}, {@link IdleReaper}, {@link SandboxWatcher}) share with this class; different
- * sandboxes proceed in parallel. This class owns creating and starting (images, slots, the
+ * sandboxes proceed in parallel. This class owns creating and starting (images, indexes and addresses, the
  * environment) and the work inside a running sandbox (exec, files).
  */
 public final class SandboxService {
@@ -117,6 +117,9 @@ public final class SandboxService {
 
   public Sandbox create(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
     checkEgress(spec.egress());
+    if (spec.limits().hasDisk() && !runtime.capabilities().contains(dev.warren.runtime.Capability.DISK_LIMITS)) {
+      throw SandboxException.invalidField("limits.diskMb", "the runtime " + runtime.name() + " has no per-sandbox disks; leave limits.diskMb out");
+    }
     Image image = image(spec.image());
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);

@@ -229,6 +229,8 @@ final class CommandQueue {
     }
     if (name.equals("ready")) {
       ls.readyPid().ifPresent(ls.ready::complete);
+    } else if (name.equals("refused")) {
+      ls.refusal().ifPresent(why -> ls.ready.completeExceptionally(new ShellException(dev.warren.error.Problem.UNAVAILABLE, why)));
     } else if (name.endsWith(".exit") && name.length() > 5 && name.chars().limit(name.length() - 5).allMatch(Character::isDigit)) {
       String id = ls.bySeq.get(Long.parseLong(name.substring(0, name.length() - 5)));
       Tracker t = id == null ? null : ls.trackers.get(id);

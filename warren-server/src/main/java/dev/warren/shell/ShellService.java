@@ -220,7 +220,8 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     if (s == null || s.state() == SessionState.ENDED) {
       return;
     }
-    String why = "its shell (pid " + pid + " in the sandbox) was killed or ended outside Warren's control";
+    String why = ls.refusal().map(r -> "its shell (pid " + pid + " in the sandbox) refused the controller: " + r)
+        .orElse("its shell (pid " + pid + " in the sandbox) was killed or ended outside Warren's control");
     log.warn("session {} in {}: {}", ls.id, ls.sandboxId, why);
     events.record("session.shell-gone", ls.id, why);
     end(s, why);

@@ -52,7 +52,7 @@ final class Agents {
   /** Prepares the agent of a sandbox being started (its root filesystem is mounted), replacing an old one. */
   void attach(String id, long uid) {
     close(id);
-    agents.put(id, Agent.attach(id, dirs.apply(id).rootfs(), uid, watch.get(), execs::killSession));
+    agents.put(id, Agent.attach(id, dirs.apply(id).rootfs(), uid, watch.get(), execs::killSession, true));
   }
 
   void close(String id) {
@@ -73,7 +73,7 @@ final class Agents {
     if (a == null && RootFs.mounted(dirs.apply(id))) {
       try {
         long uid = rootUid.applyAsLong(id);
-        a = agents.computeIfAbsent(id, k -> Agent.attach(k, dirs.apply(k).rootfs(), uid, watch.get(), execs::killSession));
+        a = agents.computeIfAbsent(id, k -> Agent.attach(k, dirs.apply(k).rootfs(), uid, watch.get(), execs::killSession, false));
       } catch (RuntimeException e) {
         log.debug("no agent for {}: {}", id, e.toString());
         return Optional.empty();
