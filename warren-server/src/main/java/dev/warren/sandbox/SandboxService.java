@@ -128,10 +128,7 @@ public final class SandboxService {
     String id = Ids.next("sbx");
     // held from before its row exists: a row saying creating whose lock is free belongs to a create that
     // failed without recording it (the store unavailable at that moment), which the watcher then undoes
-    ReentrantLock lock = lifecycle.lock(id);
-    lock.lock();
-    boolean inserted = false;
-    try {
+    try (var held = lifecycle.hold(id)) {
       Sandbox sandbox;
       allocation.lock();
       try {
@@ -160,7 +157,6 @@ public final class SandboxService {
               .bind("actor", k.owner()).bind("k", k.key()).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
           return s;
         });
-        inserted = true;
       } finally {
         allocation.unlock();
       }
@@ -186,11 +182,6 @@ public final class SandboxService {
           e.addSuppressed(unrecorded);
         }
         throw asSandboxException("create", sandbox.id(), e);
-      }
-    } finally {
-      lock.unlock();
-      if (!inserted) {
-        lifecycle.forget(id);
       }
     }
   }
@@ -320,7 +311,6 @@ public final class SandboxService {
       lifecycle.deleteLocked(get(id));
       return null;
     });
-    lifecycle.forget(id);
   }
 
   // ---- work inside

@@ -208,7 +208,7 @@ final class CrunRuntime implements SandboxRuntime {
       try {
         network.attach(id, spec.slot(), pid, spec.address());
       } catch (RuntimeException e) {
-        if (InFlightCalls.ended(pid)) {
+        if (ProcStat.ended(pid)) {
           throw new SandboxRuntimeException("cannot start sandbox " + id + ": the init crun create made (pid " + pid
               + ") ended before its network was wired, so crun or its init was killed from outside; start it again", e);
         }
