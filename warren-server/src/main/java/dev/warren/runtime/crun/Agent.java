@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a hello first, then a header line with its length and the payload) through a FIFO the controller
  * keeps open, so they queue while the agent restarts; answers come back as files, noticed through
  * inotify. An agent that announces no version in its {@code ready} file (one an older Warren
- * started) is not used: commands go through crun exec. One the agent refuses fails with its reason. A command runs in a session
- * of its own, so a timeout ends its whole process tree. Thread-safe; {@code close()} is idempotent
+ * started) is not used: commands go through crun exec until a new agent announces one. A request
+ * the agent refuses fails with its reason. A command runs in a session of its own, so a timeout
+ * ends its whole process tree. Thread-safe; {@code close()} is idempotent
  * and must happen before the sandbox's root filesystem is unmounted.
  */
 final class Agent implements AutoCloseable {
@@ -38,7 +39,8 @@ final class Agent implements AutoCloseable {
   private final HeldFifo ctl;
   private final GuestDir.Registration watch;
   private final Killer killer;
-  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  /** Completed once the agent is ready; failed while it speaks no version, replaced when a new agent announces one. */
+  private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
   private final ConcurrentHashMap<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -105,7 +107,9 @@ final class Agent implements AutoCloseable {
   private void checkReady() {
     dir.read("ready", 128).filter(b -> b.length > 0 && b[b.length - 1] == '\n').ifPresent(b -> {
       if (GuestProtocol.announces(new String(b, StandardCharsets.UTF_8))) {
-        ready.complete(null);
+        if (!ready.complete(null) && ready.isCompletedExceptionally()) {
+          ready = CompletableFuture.completedFuture(null);
+        }
       } else if (ready.completeExceptionally(new SandboxRuntimeException("the agent of " + sandboxId + " speaks no "
           + GuestProtocol.NAME + " version (an older Warren started it)"))) {
         log.info("the agent of {} was started by an older Warren; its commands run through crun exec until it restarts", sandboxId);

@@ -106,7 +106,7 @@ final class CrunRuntime implements SandboxRuntime {
     } catch (IOException e) {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
-    checkTraversable(sandboxesDir);
+    HostChecks.checkTraversable(sandboxesDir);
     try {
       SandboxDirs.secureAll(sandboxesDir, slot -> Uids.rootUid(instance, slot));
     } catch (IOException e) {
@@ -122,7 +122,7 @@ final class CrunRuntime implements SandboxRuntime {
     }
     disks.init();
     network.init();
-    maxFiles = Math.min(16384, hardNoFile());
+    maxFiles = Math.min(16384, HostChecks.hardNoFile());
   }
 
   @Override
@@ -180,7 +180,7 @@ final class CrunRuntime implements SandboxRuntime {
     SandboxDirs dirs = dirs(id);
     long rootUid = Uids.rootUid(instance, spec.slot());
     if (Files.exists(crunRoot.resolve(id))) {
-      deleteContainer(id);
+      ends.deleteRecorded(id);
     }
     network.detach(id, spec.slot(), spec.address());
     try {
@@ -195,7 +195,7 @@ final class CrunRuntime implements SandboxRuntime {
       Files.writeString(dirs.slotFile(), spec.slot() + "\n");
       RootFs.mount(id, spec.image().rootfs(), dirs, layer, usernsFd);
       agents.attach(id, rootUid);
-      writeEtc(spec, dirs);
+      RootFs.writeEtc(spec, dirs, network.gateway());
       Files.createDirectories(dirs.bundle());
       Files.writeString(dirs.bundle().resolve("config.json"),
           OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp));
@@ -266,17 +266,6 @@ final class CrunRuntime implements SandboxRuntime {
     }
   }
 
-  private void writeEtc(StartSpec spec, SandboxDirs dirs) throws IOException {
-    Files.createDirectories(dirs.etc());
-    String addr = spec.address().getHostAddress();
-    Files.writeString(dirs.etc().resolve("hosts"),
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + addr + "\t" + spec.id() + "\n"
-            + network.gateway().getHostAddress() + "\twarren-gateway\n");
-    Files.writeString(dirs.etc().resolve("hostname"), spec.id() + "\n");
-    Files.writeString(dirs.etc().resolve("resolv.conf"),
-        "# Warren sandboxes have no DNS of their own: names are resolved by the egress proxy (HTTP_PROXY).\n");
-  }
-
   @Override
   public void stop(String id) {
     int slot = slotOf(id);
@@ -305,10 +294,6 @@ final class CrunRuntime implements SandboxRuntime {
       errors.stream().skip(1).forEach(e::addSuppressed);
       throw e;
     }
-  }
-
-  private void deleteContainer(String id) {
-    ends.deleteRecorded(id);
   }
 
   @Override
@@ -387,40 +372,6 @@ final class CrunRuntime implements SandboxRuntime {
   @Override
   public Optional<Usage> usage(String id) {
     return cgroups.usage(id).map(u -> u.withDisk(disks.usage(dirs(id))));
-  }
-
-  /**
-   * crun and the sandbox's processes reach the root filesystem as the sandbox's unprivileged root,
-   * so every directory above it must be traversable by others (o+x); listing may stay denied.
-   */
-  private static void checkTraversable(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-      for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-        var perms = Files.getPosixFilePermissions(p);
-        if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-          throw new RuntimeUnavailableException("sandboxes live under " + p + ", which other users cannot traverse; sandboxes run as "
-              + "unprivileged uids and must reach their root filesystem. Run: chmod o+x " + p + " (mode 0711 keeps it unlistable)");
-        }
-      }
-    } catch (IOException e) {
-      throw new RuntimeUnavailableException("cannot check the permissions above " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static long hardNoFile() {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/self/limits"))) {
-        if (l.startsWith("Max open files")) {
-          String[] f = l.substring(25).trim().split("\\s+");
-          return f[1].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[1]);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      log.debug("cannot read RLIMIT_NOFILE", e);
-    }
-    return 4096;
   }
 
   @Override
