@@ -4,44 +4,35 @@ import dev.warren.config.Config;
 import dev.warren.host.Instance;
 import dev.warren.host.InstanceRegistry;
 import dev.warren.net.Network;
-import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.RuntimeContext;
 import dev.warren.runtime.Runtimes;
 import dev.warren.runtime.SandboxRuntime;
 
 /**
  * The composition root of an instance's host-facing parts: its claim on the host (instance number,
- * bridge, subnet, uid range), its network, the file watcher and the runtime {@code WARREN_RUNTIME}
+ * bridge, subnet, uid window), its network and the runtime {@code WARREN_RUNTIME}
  * names. {@link Server} builds the services over them; {@link Teardown} uses them to remove what
  * the instance made. Nothing on the host is touched but the claim: the caller calls
  * {@code runtime().init()}. Made and closed by one thread; {@link #close()} is idempotent and
- * closes the runtime, then the watcher.
+ * closes the runtime.
  */
 public final class Components implements AutoCloseable {
   private final Instance instance;
   private final Network network;
-  private final FileWatch watch;
   private final SandboxRuntime runtime;
   private boolean closed;
 
-  private Components(Instance instance, Network network, FileWatch watch, SandboxRuntime runtime) {
+  private Components(Instance instance, Network network, SandboxRuntime runtime) {
     this.instance = instance;
     this.network = network;
-    this.watch = watch;
     this.runtime = runtime;
   }
 
-  /** Claims the instance of {@code config}'s data directory and makes its network, watcher and runtime. */
+  /** Claims the instance of {@code config}'s data directory and makes its network and runtime. */
   public static Components open(Config config) {
     Instance instance = InstanceRegistry.claim(config);
     Network network = Network.bridge(instance, config.proxyPort());
-    FileWatch watch = new FileWatch();
-    try {
-      return new Components(instance, network, watch, Runtimes.open(config.runtime(), new RuntimeContext(config, instance, network, watch)));
-    } catch (RuntimeException e) {
-      watch.close();
-      throw e;
-    }
+    return new Components(instance, network, Runtimes.open(config.runtime(), new RuntimeContext(config, instance, network)));
   }
 
   public Instance instance() {
@@ -50,10 +41,6 @@ public final class Components implements AutoCloseable {
 
   public Network network() {
     return network;
-  }
-
-  public FileWatch watch() {
-    return watch;
   }
 
   public SandboxRuntime runtime() {
@@ -66,10 +53,6 @@ public final class Components implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      runtime.close();
-    } finally {
-      watch.close();
-    }
+    runtime.close();
   }
 }

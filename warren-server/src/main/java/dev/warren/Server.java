@@ -10,7 +10,6 @@ import dev.warren.net.EgressGuard;
 import dev.warren.net.EgressLog;
 import dev.warren.net.EgressProxy;
 import dev.warren.net.Network;
-import dev.warren.runtime.FileWatch;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.shell.ShellService;
@@ -91,13 +90,12 @@ public final class Server implements AutoCloseable {
     // images named by WARREN_BUILD_IMAGES are built in the background once the API is up (./warren up asks for browser)
     dev.warren.image.BackgroundBuilds images = new dev.warren.image.BackgroundBuilds(Images.open(config.imagesDir(), config.mirror()));
     Network network = host.network();
-    FileWatch watch = host.watch();
     Events events = new Events(store);
     EgressLog egressLog = new EgressLog(store, config.egress());
     parts.push(egressLog);
     EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
-    ShellService shells = new ShellService(sandboxes, runtime, watch, store, events, config.sessionQueueMax());
+    ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
     parts.push(sandboxes.open());
     steps.done("sandboxes");

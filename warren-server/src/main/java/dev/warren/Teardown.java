@@ -7,10 +7,8 @@ import dev.warren.runtime.Observed;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.store.Store;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,19 +36,13 @@ public final class Teardown {
       instance = host.instance();
       SandboxRuntime runtime = host.runtime();
       runtime.init();
-      Map<String, Integer> slots = new java.util.HashMap<>();
       if (Files.exists(config.dataDir().resolve("warren.db")) || config.dbUrl().isPresent()) {
         try (Store store = Store.open(config)) {
-          store.read(h -> h.createQuery("SELECT id, slot FROM sandboxes").map((rs, ctx) -> {
-            slots.put(rs.getString("id"), rs.getInt("slot"));
-            return null;
-          }).list());
           store.write(h -> h.createUpdate("DELETE FROM sandboxes").execute());
         }
       }
       for (Observed o : runtime.observe()) {
-        int slot = slots.getOrDefault(o.id(), slotFile(config, o.id()));
-        runtime.destroy(o.id(), slot);
+        runtime.destroy(o.id());
         destroyed.add(o.id());
       }
       runtime.uninstall();
@@ -59,13 +51,4 @@ public final class Teardown {
     log.info("instance {} torn down: {} sandboxes destroyed", instance.name(), destroyed.size());
     return destroyed;
   }
-
-  private static int slotFile(Config config, String id) {
-    try {
-      return Integer.parseInt(Files.readString(config.dataDir().resolve("sandboxes").resolve(id).resolve("slot")).strip());
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
 }

@@ -89,7 +89,7 @@ final class FileRoutes {
   private void list(Context ctx) {
     ObjectNode out = Json.object();
     var arr = out.putArray("entries");
-    for (SandboxFiles.Entry e : sandboxes.files(ctx.pathParam("id")).list(path(ctx))) {
+    for (dev.warren.runtime.GuestFiles.Entry e : sandboxes.files(ctx.pathParam("id")).list(path(ctx))) {
       arr.addObject().put("name", e.name()).put("type", e.type()).put("size", e.size()).put("mode", e.mode())
           .put("modifiedAt", Json.time(e.modifiedAt()));
     }

@@ -7,7 +7,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import dev.warren.runtime.ReadableFile;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -54,7 +54,7 @@ final class LogFollower {
     ctx.res().setHeader("X-Accel-Buffering", "no");
     OutputStream out = ctx.res().getOutputStream();
     send(out, ": following " + stream + " of " + commandId + " from byte " + offset + "\n\n");
-    FileChannel ch = null;
+    ReadableFile ch = null;
     long lastWrite = System.currentTimeMillis();
     long lastCheck = lastWrite;
     byte[] buf = new byte[1 << 16];

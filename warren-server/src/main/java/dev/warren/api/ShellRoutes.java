@@ -9,7 +9,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import dev.warren.runtime.ReadableFile;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -164,7 +164,7 @@ final class ShellRoutes {
       new LogFollower(commands, id, sid, cid, stream, drain::draining, () -> !active.test(minter)).stream(ctx, offset);
       return;
     }
-    try (FileChannel ch = commands.output(id, sid, cid, stream)) {
+    try (ReadableFile ch = commands.output(id, sid, cid, stream)) {
       long size = ch.size();
       long from = Math.min(offset, size);
       long limit = Optional.ofNullable(ctx.queryParam("limit")).map(l -> (long) parse("limit", l, 1, Long.MAX_VALUE)).orElse(Long.MAX_VALUE);

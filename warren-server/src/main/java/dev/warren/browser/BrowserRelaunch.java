@@ -31,7 +31,7 @@ final class BrowserRelaunch implements SandboxListener {
   private final Chromium chromium;
   private final SandboxService sandboxes;
   /** One relaunch or reopen of a session at a time; dropped once nobody holds or waits on it. */
-  private final KeyLocks locks = new KeyLocks(LOCK_WAIT);
+  private final dev.warren.host.NamedLocks locks = new dev.warren.host.NamedLocks(LOCK_WAIT);
 
   BrowserRelaunch(BrowserLifecycle lifecycle, BrowserLauncher launcher, Chromium chromium, SandboxService sandboxes) {
     this.lifecycle = lifecycle;

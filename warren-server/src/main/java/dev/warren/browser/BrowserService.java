@@ -36,7 +36,7 @@ public final class BrowserService implements AutoCloseable {
   private final Chromium chromium;
   private final Events events;
   /** Creates with one key, and requests with one idempotency key, run one at a time; each waits at most 120 s. */
-  private final KeyLocks keyLocks = new KeyLocks(Duration.ofSeconds(120));
+  private final dev.warren.host.NamedLocks keyLocks = new dev.warren.host.NamedLocks(Duration.ofSeconds(120));
   private final BrowserLifecycle lifecycle;
   private final BrowserLauncher launcher;
   private final BrowserReaper reaper;

@@ -88,14 +88,14 @@ final class Chromium {
     } else if (!spec.headless()) {
       List<String> xvfb = new ArrayList<>(AS_USER);
       xvfb.addAll(List.of("Xvfb", ":99", "-screen", "0", spec.width() + "x" + spec.height() + "x24", "-nolisten", "tcp"));
-      display = Optional.of(runtime.spawn(sandboxId, new ExecSpec(xvfb, env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0)));
+      display = Optional.of(runtime.guest(sandboxId).spawn(new ExecSpec(xvfb, env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0)));
       env.put("DISPLAY", ":99");
     }
     int[] extra = decorations[spec.headless() ? 0 : 1];
     List<String> argv = new ArrayList<>(List.of("sh", "-c", LAUNCH, "launch", HOME, PROFILE_DIR, Integer.toString(USER)));
     argv.addAll(AS_USER);
     argv.addAll(extra == null ? arguments(spec, proxy) : arguments(spec, proxy, extra[0], extra[1]));
-    long chromium = runtime.spawn(sandboxId, new ExecSpec(argv, env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
+    long chromium = runtime.guest(sandboxId).spawn(new ExecSpec(argv, env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
     return new Launched(chromium, display);
   }
 
@@ -208,7 +208,7 @@ final class Chromium {
 
   private java.nio.channels.SocketChannel connect(String sandboxId, Duration timeout) {
     try {
-      return runtime.connect(sandboxId, DEVTOOLS_PORT, timeout);
+      return runtime.guest(sandboxId).connect(DEVTOOLS_PORT, timeout);
     } catch (SandboxRuntimeException e) {
       throw new IllegalStateException("cannot reach DevTools in " + sandboxId + ": " + e.getMessage(), e);
     }
@@ -250,7 +250,7 @@ final class Chromium {
 
   private Dialed dial(String sandboxId, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    java.nio.channels.SocketChannel ch = runtime.connect(sandboxId, DEVTOOLS_PORT, timeout);
+    java.nio.channels.SocketChannel ch = runtime.guest(sandboxId).connect(DEVTOOLS_PORT, timeout);
     return new Dialed(ch, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
   }
 
@@ -285,11 +285,11 @@ final class Chromium {
   /** Ends Chromium and its own display: every process carrying the session's id. */
   void kill(String sandboxId, String browserId) {
     // until none is left: a Chromium still dying keeps the DevTools port and the profile's lock
-    runtime.killMarked(sandboxId, "WARREN_BROWSER_ID", browserId, 40);
+    runtime.guest(sandboxId).killMarked("WARREN_BROWSER_ID", browserId, 40);
   }
 
   /** How many processes of the session's Chromium (and its own display) are alive. */
   int processes(String sandboxId, String browserId) {
-    return runtime.signalMarked(sandboxId, "WARREN_BROWSER_ID", browserId, 0);
+    return runtime.guest(sandboxId).signalMarked("WARREN_BROWSER_ID", browserId, 0);
   }
 }

@@ -8,8 +8,7 @@ import java.util.Objects;
  * every host resource's name derives ({@code warren<n>} bridge, {@code /run/warren/<n>}, cgroup
  * {@code /warren/<n>}) along with a subnet and a uid window no other instance uses.
  *
- * @param uidBase first host uid of the window; sandbox slot {@code s} maps root to
- *     {@code uidBase + s * 65536}
+ * @param uidBase first host uid of the window the runtime divides among its sandboxes
  */
 public record Instance(int number, String name, String bridge, Cidr subnet, long uidBase, int slots) {
   public static final int UIDS_PER_SANDBOX = 65536;
@@ -18,14 +17,6 @@ public record Instance(int number, String name, String bridge, Cidr subnet, long
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(bridge, "bridge");
     Objects.requireNonNull(subnet, "subnet");
-  }
-
-  /** The host uid that is root in the sandbox using uid slot {@code slot}. */
-  public long rootUid(int slot) {
-    if (slot < 0 || slot >= slots) {
-      throw new IllegalArgumentException("uid slot " + slot + " outside 0.." + (slots - 1));
-    }
-    return uidBase + (long) slot * UIDS_PER_SANDBOX;
   }
 
   /** Short prefix for interface names: {@code w<n>}. */

@@ -9,7 +9,7 @@ import java.util.Optional;
  *
  * @param rootMounted something of the sandbox is mounted (its root filesystem, its disk) or its
  *     disk is still attached to a loop device
- * @param cgroups the sandbox has cgroups (a process may run there that crun does not know)
+ * @param cgroups the sandbox has cgroups (a process may run there that the runtime does not know)
  */
 public record Observed(String id, Optional<String> containerStatus, Optional<Long> initPid, boolean rootMounted, boolean netns, boolean stateDir,
     boolean cgroups) {

@@ -7,14 +7,13 @@ import java.util.Objects;
 
 /**
  * What a {@link RuntimeFactory} gets to build a runtime: the settings (a runtime reads its own,
- * such as crun's {@code WARREN_CRUN}), the controller instance it runs for, the instance's network
- * and the controller's file watcher. The caller owns and closes {@code watch}.
+ * such as {@code WARREN_CRUN}), the controller instance it runs for,
+ * and the instance's network. A runtime owns whatever else it needs (a file watcher, say).
  */
-public record RuntimeContext(Config config, Instance instance, Network network, FileWatch watch) {
+public record RuntimeContext(Config config, Instance instance, Network network) {
   public RuntimeContext {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(instance, "instance");
     Objects.requireNonNull(network, "network");
-    Objects.requireNonNull(watch, "watch");
   }
 }

@@ -1,14 +1,14 @@
 package dev.warren.runtime;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The SPI every isolation technology implements. A sandbox's processes outlive the controller:
- * nothing here holds a sandbox open, and a new instance of the runtime finds running sandboxes
- * through {@link #observe()}. Implementations register by name with {@link Runtimes} (see
- * {@link RuntimeFactory}).
+ * The SPI every isolation technology implements: a sandbox's lifecycle, and its {@link Guest}, the
+ * only way the layers above reach into it. A sandbox's processes outlive the controller: nothing
+ * here holds a sandbox open, and a new instance of the runtime finds running sandboxes through
+ * {@link #observe()}. Implementations register by name with {@link Runtimes} (see
+ * {@link RuntimeFactory}); what one may lack it says in {@link #capabilities()}.
  *
  * <p>Thread-safe for different sandboxes; the caller serialises lifecycle calls for one sandbox.
  */
@@ -32,11 +32,14 @@ public interface SandboxRuntime extends AutoCloseable {
    */
   RunningSandbox start(StartSpec spec);
 
-  /** Ends every process and releases mounts and network, keeping the sandbox's files. Idempotent. */
-  void stop(String id, int slot);
+  /**
+   * Ends every process and releases mounts and network, keeping the sandbox's files. Idempotent;
+   * whatever the runtime allotted the sandbox at start it finds again itself.
+   */
+  void stop(String id);
 
   /** {@link #stop} and removes the sandbox's files. Idempotent. */
-  void destroy(String id, int slot);
+  void destroy(String id);
 
   /** Sandboxes of this instance the host shows: containers, mounts, namespaces, state dirs. */
   List<Observed> observe();
@@ -44,65 +47,17 @@ public interface SandboxRuntime extends AutoCloseable {
   /** The running sandbox {@code id}, if its container is running. */
   Optional<RunningSandbox> running(String id);
 
-  /** Where the host sees the sandbox's root filesystem while it runs (its overlay mount). */
-  Path rootfs(String id);
-
-  /** Runs a command to completion (or its timeout, when its process group is killed). */
-  ExecResult exec(String id, ExecSpec spec);
-
   /**
-   * Starts a process that outlives this call and the controller, in a session of its own, and
-   * returns its pid inside the sandbox.
+   * The sandbox {@code id} as the layers above reach it: exec, signals, files, loopback. Cheap;
+   * the calls fail when it is not running.
    */
-  long spawn(String id, ExecSpec spec);
-
-  /**
-   * Opens a directory inside a running sandbox safely (see {@link SandboxDir}), making it and its
-   * parents, owned by the sandbox's root, when {@code create}.
-   */
-  SandboxDir dir(String id, int slot, String absolutePath, boolean create);
-
-  /** SIGKILLs a process tree in the sandbox: the session led by {@code pidInSandbox}. */
-  void killSession(String id, long pidInSandbox);
-
-  /** Sends {@code signal} to one process, named by its pid inside the sandbox; false when it is gone. */
-  boolean signalPid(String id, long pidInSandbox, int signal);
-
-  /** Sends {@code signal} to the processes of the sandbox whose environment has {@code name=value}. */
-  int signalMarked(String id, String name, String value, int signal);
-
-  /**
-   * SIGKILLs the processes marked {@code name=value} again every 25 ms, at most {@code rounds}
-   * times, until none is left: a process dies a moment after its signal, and one forked while the
-   * list was read escapes a pass.
-   */
-  default void killMarked(String id, String name, String value, int rounds) {
-    for (int round = 0; round < rounds && signalMarked(id, name, value, 9) > 0; round++) {
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  /**
-   * Opens a TCP connection to {@code 127.0.0.1:port} inside the running sandbox {@code id}: a
-   * listener on the sandbox's own loopback, which no one on the host's network or in another
-   * sandbox reaches (DevTools, VNC). The channel is connected, in blocking mode, and the caller's to
-   * close. A Guest call: nothing above the runtime knows how it gets in.
-   *
-   * @throws SandboxRuntimeException when the sandbox has no network, or nothing accepts the
-   *     connection within {@code timeout}
-   */
-  java.nio.channels.SocketChannel connect(String id, int port, java.time.Duration timeout);
+  Guest guest(String id);
 
   /** cgroup figures of a running sandbox, and its disk's when it has one of its own. */
   Optional<Usage> usage(String id);
 
-  /** Host uid that is root inside the sandbox of slot {@code slot}. */
-  long rootUid(int slot);
+  /** What this runtime offers beyond the lifecycle and the {@link Guest}. */
+  java.util.Set<Capability> capabilities();
 
   /**
    * Removes what {@link #init()} made on the host (namespaces, mounts, cgroup parents, network).

@@ -9,7 +9,8 @@ import java.util.Objects;
  * Everything the runtime needs to boot one generation of a sandbox. Per-sandbox configuration is
  * injected here, at start, and never written into the image.
  *
- * @param slot the sandbox's slot in this instance: picks its uid range and its veth name
+ * @param slot the sandbox's index in this instance, unique while it exists: its address derives
+ *     from it, and the runtime may allot by it what it needs (a uid range, an interface name)
  * @param env the full environment of the sandbox's processes (caller env, Warren's variables, proxy)
  */
 public record StartSpec(

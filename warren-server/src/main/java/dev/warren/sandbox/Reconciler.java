@@ -2,8 +2,6 @@ package dev.warren.sandbox;
 
 import dev.warren.runtime.Observed;
 import dev.warren.runtime.SandboxRuntime;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -28,21 +26,20 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code stopping}: the stop is finished; {@code deleting}: the delete is finished;
  *   <li>{@code stopped}, {@code failed}: anything still held on the host is released.
  * </ul>
- * Releasing means whatever runs in the sandbox's cgroups is killed, crun's record, mounts, network
- * namespace, veth and cgroups removed (see the runtime's stop). Leftovers carrying this
+ * Releasing means whatever the sandbox still runs is killed and what the runtime holds for it
+ * (its container record, mounts, network, cgroups) is removed (see the runtime's stop). Leftovers carrying this
  * instance's labels but unknown to the store are removed. Called once, before the API accepts
  * requests, on the thread that starts the controller; the sandboxes that need the runtime are
  * reconciled side by side on virtual threads ({@link #PARALLEL} at once), each by one thread.
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-  /** Sandboxes whose runtime work (crun, ip, mounts) runs at once at start-up. */
+  /** Sandboxes whose runtime work (containers, network, mounts) runs at once at start-up. */
   private static final int PARALLEL = 8;
 
   record Report(int adopted, int failed, int stopped, int deleted, int undone, int orphansRemoved) {}
 
   private final SandboxLifecycle lifecycle;
-  private final Path dataDir;
   private final SandboxRuntime runtime;
   private final SandboxRepository repo;
   private final AtomicInteger adopted = new AtomicInteger();
@@ -51,9 +48,8 @@ final class Reconciler {
   private final AtomicInteger deleted = new AtomicInteger();
   private final AtomicInteger undone = new AtomicInteger();
 
-  Reconciler(SandboxLifecycle lifecycle, Path dataDir) {
+  Reconciler(SandboxLifecycle lifecycle) {
     this.lifecycle = lifecycle;
-    this.dataDir = dataDir;
     this.runtime = lifecycle.runtime();
     this.repo = lifecycle.repository();
   }
@@ -67,14 +63,14 @@ final class Reconciler {
     // sandboxes are independent: what needs the runtime (undo, finish, release) runs side by side,
     // so that a restart with several creates in flight is not held up by each one in turn
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Semaphore slots = new Semaphore(PARALLEL);
+      Semaphore permits = new Semaphore(PARALLEL);
       for (Sandbox s : repo.all()) {
         Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
         if (s.state() == SandboxState.RUNNING && o.map(Observed::running).orElse(false)) {
           adopt(s);
           continue;
         }
-        pool.submit(() -> limited(slots, () -> {
+        pool.submit(() -> limited(permits, () -> {
           try {
             reconcile(s, o);
           } catch (RuntimeException e) {
@@ -85,10 +81,10 @@ final class Reconciler {
         }));
       }
       for (Observed o : seen.values()) {
-        pool.submit(() -> limited(slots, () -> {
+        pool.submit(() -> limited(permits, () -> {
           try {
             lifecycle.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
-            runtime.destroy(o.id(), slotOf(o.id()));
+            runtime.destroy(o.id());
             orphans.incrementAndGet();
           } catch (RuntimeException e) {
             log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
@@ -102,9 +98,9 @@ final class Reconciler {
     return r;
   }
 
-  private static void limited(Semaphore slots, Runnable work) {
+  private static void limited(Semaphore permits, Runnable work) {
     try {
-      slots.acquire();
+      permits.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
@@ -112,7 +108,7 @@ final class Reconciler {
     try {
       work.run();
     } finally {
-      slots.release();
+      permits.release();
     }
   }
 
@@ -159,15 +155,5 @@ final class Reconciler {
   private void adopt(Sandbox s) {
     lifecycle.adopt(s);
     adopted.incrementAndGet();
-  }
-
-  /** The slot an orphan used, from the file the runtime keeps; -1 when unknown. */
-  private int slotOf(String id) {
-    Path f = dataDir.resolve("sandboxes").resolve(id).resolve("slot");
-    try {
-      return Integer.parseInt(Files.readString(f).strip());
-    } catch (Exception e) {
-      return -1;
-    }
   }
 }

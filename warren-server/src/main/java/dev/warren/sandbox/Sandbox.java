@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * A sandbox as the store knows it: its spec, where it is in its life cycle, and the host resources
- * it owns (uid slot and address, kept for its whole life).
+ * it owns (its index in the instance and its address, kept for its whole life).
  *
  * @param generation bumped at every start; viewers and sessions of an older generation are stale
  */

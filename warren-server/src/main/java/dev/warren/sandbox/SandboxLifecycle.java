@@ -2,17 +2,17 @@ package dev.warren.sandbox;
 
 import dev.warren.error.Problem;
 import dev.warren.events.Events;
+import dev.warren.host.NamedLocks;
 import dev.warren.net.EgressProxy;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.runtime.SandboxRuntimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *       thread, the reaper's or the watcher's virtual thread, a reconciler thread. Its row is in a
  *       transient state (creating, starting, stopping, deleting) only while some thread holds its
  *       lock, so a transient row whose lock is free was stranded ({@link SandboxWatcher}). Waits
- *       are bounded ({@link #LOCK_WAIT_SECONDS}, then 409). Methods named {@code …Locked} and the
+ *       are bounded ({@link #LOCK_WAIT_SECONDS}, then 409); a lock ({@link NamedLocks}) exists only
+ *       while somebody holds or waits on it. Methods named {@code …Locked} and the
  *       {@code mark…}/{@code finish…}/{@code undo…} transitions require the caller to hold the
  *       sandbox's lock (the reconciler is the only thread that runs before the API accepts calls,
  *       and may run them without it).
@@ -50,7 +51,7 @@ final class SandboxLifecycle {
   private final SandboxRepository repo;
   private final SandboxRuntime runtime;
   private final Events events;
-  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final NamedLocks locks = new NamedLocks(Duration.ofSeconds(LOCK_WAIT_SECONDS));
   private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
   private final List<SandboxListener> listeners = new CopyOnWriteArrayList<>();
@@ -81,44 +82,17 @@ final class SandboxLifecycle {
 
   /** Runs {@code work} under the sandbox's lock, waiting at most {@link #LOCK_WAIT_SECONDS} for it (409 past that). */
   <T> T locked(String id, Supplier<T> work) {
-    ReentrantLock lock = lock(id);
-    try {
-      if (!lock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
-        throw new SandboxException(Problem.CONFLICT, "sandbox " + id + " is busy with another operation; try again");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SandboxException(Problem.UNAVAILABLE, "interrupted while waiting for sandbox " + id);
-    }
-    try {
-      return work.get();
-    } finally {
-      lock.unlock();
-    }
+    return locks.locked(id, () -> new SandboxException(Problem.CONFLICT, "sandbox " + id + " is busy with another operation; try again"), work);
   }
 
   /** Runs {@code work} under the sandbox's lock when nobody holds it now; false (and nothing run) when somebody does. */
   boolean tryLocked(String id, Runnable work) {
-    ReentrantLock lock = lock(id);
-    if (!lock.tryLock()) {
-      return false;
-    }
-    try {
-      work.run();
-      return true;
-    } finally {
-      lock.unlock();
-    }
+    return locks.tryLocked(id, work);
   }
 
-  /** The lock of a sandbox; a create takes it before the sandbox's row exists. */
-  ReentrantLock lock(String id) {
-    return locks.computeIfAbsent(id, k -> new ReentrantLock());
-  }
-
-  /** Forgets the lock of a sandbox that no longer exists (deleted, or never inserted). */
-  void forget(String id) {
-    locks.remove(id);
+  /** Takes the lock of a sandbox being created, before its row exists; the caller closes it. */
+  NamedLocks.Held hold(String id) {
+    return locks.hold(id);
   }
 
   // ---- listeners, egress, activity
@@ -201,7 +175,7 @@ final class SandboxLifecycle {
     unregisterEgress(s);
     fireStopping(s.with(SandboxState.STOPPING, reason));
     try {
-      runtime.stop(s.id(), s.slot());
+      runtime.stop(s.id());
     } catch (SandboxRuntimeException e) {
       repo.update(s.with(SandboxState.FAILED, Optional.of("stop failed: " + e.getMessage())));
       throw SandboxService.asSandboxException("stop", s.id(), e);
@@ -228,7 +202,7 @@ final class SandboxLifecycle {
     fireStopping(failed);
     activity.remove(s.id());
     try {
-      runtime.stop(s.id(), s.slot());
+      runtime.stop(s.id());
     } catch (RuntimeException e) {
       log.warn("cannot release what dead sandbox {} held: {}", s.id(), e.getMessage());
     }
@@ -240,14 +214,14 @@ final class SandboxLifecycle {
   void markVanished(Sandbox s, String why) {
     events.record("sandbox.vanished", s.id(), why);
     fireStopping(s.with(SandboxState.FAILED, Optional.of(why)));
-    runtime.stop(s.id(), s.slot());
+    runtime.stop(s.id());
     repo.update(s.with(SandboxState.FAILED, Optional.of(why)));
   }
 
   /** Releases what a stopped or failed sandbox still holds on the host; its row stays as it is. */
   void release(Sandbox s) {
     fireStopping(s);
-    runtime.stop(s.id(), s.slot());
+    runtime.stop(s.id());
   }
 
   void deleteLocked(Sandbox s) {
@@ -256,7 +230,7 @@ final class SandboxLifecycle {
     fireStopping(s.with(SandboxState.DELETING, Optional.empty()));
     activity.remove(s.id());
     try {
-      runtime.destroy(s.id(), s.slot());
+      runtime.destroy(s.id());
     } catch (SandboxRuntimeException e) {
       repo.update(s.with(SandboxState.FAILED, Optional.of("delete failed: " + e.getMessage())));
       throw SandboxService.asSandboxException("delete", s.id(), e);
@@ -287,7 +261,7 @@ final class SandboxLifecycle {
   void undoCreate(Sandbox s, String why) {
     events.record("sandbox.create-interrupted", s.id(), why);
     fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
-    runtime.destroy(s.id(), s.slot());
+    runtime.destroy(s.id());
     repo.delete(s.id());
   }
 
@@ -295,14 +269,14 @@ final class SandboxLifecycle {
   void finishStop(Sandbox s, String reason, String event) {
     Optional<String> why = Optional.ofNullable(reason);
     fireStopping(s.with(SandboxState.STOPPING, why));
-    runtime.stop(s.id(), s.slot());
+    runtime.stop(s.id());
     repo.update(new Sandbox(s.id(), SandboxState.STOPPED, why, s.spec(), s.imageDigest(), s.generation(), s.slot(),
         s.address(), s.createdAt(), s.startedAt(), Optional.of(Instant.now()), s.lastActivityAt()));
     events.record(event, s.id(), why.orElse("finished after a controller restart"));
   }
 
   void finishDelete(Sandbox s, String why) {
-    runtime.destroy(s.id(), s.slot());
+    runtime.destroy(s.id());
     repo.delete(s.id());
     events.record("sandbox.deleted", s.id(), why);
   }

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: called on API request threads. Operations on one sandbox are serialised by its
  * lock, held in {@link SandboxLifecycle} together with the transitions the background parts
  * ({@link Reconciler}, {@link IdleReaper}, {@link SandboxWatcher}) share with this class; different
- * sandboxes proceed in parallel. This class owns creating and starting (images, slots, the
+ * sandboxes proceed in parallel. This class owns creating and starting (images, indexes and addresses, the
  * environment) and the work inside a running sandbox (exec, files).
  */
 public final class SandboxService {
@@ -74,7 +74,7 @@ public final class SandboxService {
    * returns what the caller closes to stop both.
    */
   public AutoCloseable open() {
-    new Reconciler(lifecycle, config.dataDir()).run();
+    new Reconciler(lifecycle).run();
     IdleReaper reaper = new IdleReaper(lifecycle, config.idleCheckInterval());
     reaper.start();
     SandboxWatcher watcher = new SandboxWatcher(lifecycle);
@@ -117,6 +117,9 @@ public final class SandboxService {
 
   public Sandbox create(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
     checkEgress(spec.egress());
+    if (spec.limits().hasDisk() && !runtime.capabilities().contains(dev.warren.runtime.Capability.DISK_LIMITS)) {
+      throw SandboxException.invalidField("limits.diskMb", "the runtime " + runtime.name() + " has no per-sandbox disks; leave limits.diskMb out");
+    }
     Image image = image(spec.image());
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);
@@ -125,10 +128,7 @@ public final class SandboxService {
     String id = Ids.next("sbx");
     // held from before its row exists: a row saying creating whose lock is free belongs to a create that
     // failed without recording it (the store unavailable at that moment), which the watcher then undoes
-    ReentrantLock lock = lifecycle.lock(id);
-    lock.lock();
-    boolean inserted = false;
-    try {
+    try (var held = lifecycle.hold(id)) {
       Sandbox sandbox;
       allocation.lock();
       try {
@@ -157,7 +157,6 @@ public final class SandboxService {
               .bind("actor", k.owner()).bind("k", k.key()).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
           return s;
         });
-        inserted = true;
       } finally {
         allocation.unlock();
       }
@@ -166,7 +165,7 @@ public final class SandboxService {
       } catch (RuntimeException e) {
         // a sandbox that never ran is not worth keeping: remove every trace, report why
         try {
-          runtime.destroy(sandbox.id(), sandbox.slot());
+          runtime.destroy(sandbox.id());
           repo.delete(sandbox.id());
         } catch (RuntimeException cleanup) {
           e.addSuppressed(cleanup);
@@ -183,11 +182,6 @@ public final class SandboxService {
           e.addSuppressed(unrecorded);
         }
         throw asSandboxException("create", sandbox.id(), e);
-      }
-    } finally {
-      lock.unlock();
-      if (!inserted) {
-        lifecycle.forget(id);
       }
     }
   }
@@ -292,7 +286,7 @@ public final class SandboxService {
     } catch (RuntimeException e) {
       Sandbox failed = starting.with(SandboxState.FAILED, Optional.of("start failed: " + e.getMessage()));
       try {
-        runtime.stop(s.id(), s.slot());
+        runtime.stop(s.id());
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -317,7 +311,6 @@ public final class SandboxService {
       lifecycle.deleteLocked(get(id));
       return null;
     });
-    lifecycle.forget(id);
   }
 
   // ---- work inside
@@ -336,7 +329,7 @@ public final class SandboxService {
     Sandbox s = requireRunning(id, "run a command in");
     try {
       // the sandbox's own environment is in its processes already; spec.env() adds to it
-      ExecResult r = runtime.exec(id, spec);
+      ExecResult r = runtime.guest(id).exec(spec);
       touch(id);
       if (r.oomKilled()) {
         events.record("sandbox.oom-kill", id, "a process of `" + String.join(" ", spec.argv()) + "` was killed by the memory limit of "
@@ -351,7 +344,7 @@ public final class SandboxService {
   /** The files of a running sandbox. Counts as activity. */
   public SandboxFiles files(String id) {
     Sandbox s = requireRunning(id, "access the files of");
-    return new SandboxFiles(id, runtime.rootfs(id), runtime.rootUid(s.slot()), s.spec().limits());
+    return new SandboxFiles(id, runtime.guest(id).files(), s.spec().limits());
   }
 
   /** Resource use of a running sandbox; empty when it is not running. */

@@ -9,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notices running sandboxes whose processes ended without Warren stopping them ({@code crun kill},
- * kill -9 of their init, the host's OOM killer) and marks them {@code failed} with the reason,
+ * Notices running sandboxes whose processes ended without Warren stopping them (killed through the
+ * runtime's own tool, kill -9 of their init, the host's OOM killer) and marks them {@code failed} with the reason,
  * releasing what they held on the host. A sandbox's init is PID 1 of its PID namespace, so when it
  * dies every process of the sandbox dies and its cgroup empties: that is the signal, read from the
  * cgroup every {@link #INTERVAL} without starting any process. Also settles sandboxes left in a

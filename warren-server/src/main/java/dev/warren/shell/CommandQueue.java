@@ -229,6 +229,8 @@ final class CommandQueue {
     }
     if (name.equals("ready")) {
       ls.readyPid().ifPresent(ls.ready::complete);
+    } else if (name.equals("refused")) {
+      ls.refusal().ifPresent(why -> ls.ready.completeExceptionally(new ShellException(dev.warren.error.Problem.UNAVAILABLE, why)));
     } else if (name.endsWith(".exit") && name.length() > 5 && name.chars().limit(name.length() - 5).allMatch(Character::isDigit)) {
       String id = ls.bySeq.get(Long.parseLong(name.substring(0, name.length() - 5)));
       Tracker t = id == null ? null : ls.trackers.get(id);
@@ -355,9 +357,9 @@ final class CommandQueue {
     // interrupt the shell first: it runs its trap once the foreground process it waits for ends,
     // so the rest of the command's script is abandoned instead of going on
     if (c.state() == CommandState.RUNNING && (signal.equals("INT") || signal.equals("TERM") || signal.equals("KILL"))) {
-      ls.readyPid().ifPresent(pid -> runtime.signalPid(ls.sandboxId, pid, 2));
+      ls.readyPid().ifPresent(pid -> runtime.guest(ls.sandboxId).signalPid(pid, 2));
     }
-    runtime.signalMarked(ls.sandboxId, "WARREN_COMMAND_ID", id, number);
+    runtime.guest(ls.sandboxId).signalMarked("WARREN_COMMAND_ID", id, number);
     return current(ls, id).orElse(signalled);
   }
 
@@ -377,19 +379,19 @@ final class CommandQueue {
     // interrupt the shell first (it abandons the script once its foreground process ends), then
     // kill everything the command started
     Optional<Long> pid = ls.readyPid();
-    pid.ifPresent(p -> runtime.signalPid(ls.sandboxId, p, 2));
-    runtime.signalMarked(ls.sandboxId, "WARREN_COMMAND_ID", id, 9);
+    pid.ifPresent(p -> runtime.guest(ls.sandboxId).signalPid(p, 2));
+    runtime.guest(ls.sandboxId).signalMarked("WARREN_COMMAND_ID", id, 9);
     if (awaitQuietly(t.done, Duration.ofSeconds(2)).isPresent() || ls.closed() || workers.closed()) {
       return;
     }
-    pid.ifPresent(p -> runtime.signalPid(ls.sandboxId, p, 2));
-    runtime.signalMarked(ls.sandboxId, "WARREN_COMMAND_ID", id, 9);
+    pid.ifPresent(p -> runtime.guest(ls.sandboxId).signalPid(p, 2));
+    runtime.guest(ls.sandboxId).signalMarked("WARREN_COMMAND_ID", id, 9);
     if (awaitQuietly(t.done, Duration.ofSeconds(3)).isPresent() || ls.closed() || workers.closed()) {
       return;
     }
     // the shell itself is stuck (a builtin loop that ignores INT): replace it; its state is lost
     log.warn("command {} of session {} ignored its timeout; killing the session's shell", id, ls.id);
-    pid.ifPresent(p -> runtime.killSession(ls.sandboxId, p));
+    pid.ifPresent(p -> runtime.guest(ls.sandboxId).killSession(p));
     ShellCommand c = ls.inflight.get(id);
     if (c != null && t.recording.compareAndSet(0, 1)) {
       ShellCommand killed = c.finished(137, c.startedAt(), Instant.now(), Math.max(0, ls.out.size(t.seq + ".out")),

@@ -1,7 +1,6 @@
 package dev.warren.shell;
 
 import dev.warren.error.Problem;
-import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -89,13 +88,13 @@ public final class Commands {
   // ---- output
 
   /** A channel on the command's stdout or stderr, positioned by the caller. */
-  public FileChannel output(String sandboxId, String sessionId, String id, String stream) {
+  public dev.warren.runtime.ReadableFile output(String sandboxId, String sessionId, String id, String stream) {
     if (!stream.equals("stdout") && !stream.equals("stderr")) {
       throw ShellException.badInput("stream", "stream must be stdout or stderr");
     }
     ShellCommand c = get(sandboxId, sessionId, id);
     LiveSession ls = sessions.live(sandboxId, sessionId);
-    return ls.out.channel(c.seq() + (stream.equals("stdout") ? ".out" : ".err"))
+    return ls.out.openAt(c.seq() + (stream.equals("stdout") ? ".out" : ".err"))
         .orElseThrow(() -> new ShellException(Problem.NOT_FOUND, "the " + stream + " of command " + id + " is gone"));
   }
 

@@ -1,7 +1,7 @@
 package dev.warren.shell;
 
-import dev.warren.runtime.FileWatch;
-import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.GuestDir;
+import dev.warren.runtime.GuestProtocol;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -25,9 +25,9 @@ final class LiveSession implements AutoCloseable {
   final String id;
   final String sandboxId;
   final long generation;
-  final SandboxDir dir;
-  final SandboxDir out;
-  final SandboxDir.FifoWriter ctl;
+  final GuestDir dir;
+  final GuestDir out;
+  final GuestDir.FifoWriter ctl;
   final ReentrantLock submit = new ReentrantLock();
   final AtomicLong seq;
   final CompletableFuture<Long> ready = new CompletableFuture<>();
@@ -40,11 +40,11 @@ final class LiveSession implements AutoCloseable {
   /** The highest sequence number whose files exist already. */
   private final AtomicLong prepared = new AtomicLong();
   private final ReentrantLock preparing = new ReentrantLock();
-  private final FileWatch.Registration watch;
-  private final FileWatch.Registration outWatch;
+  private final GuestDir.Registration watch;
+  private final GuestDir.Registration outWatch;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  LiveSession(String id, String sandboxId, long generation, SandboxDir dir, long lastSeq, FileWatch watch,
+  LiveSession(String id, String sandboxId, long generation, GuestDir dir, long lastSeq,
       Consumer<String> onEntry, Runnable onOverflow) {
     this.id = id;
     this.sandboxId = sandboxId;
@@ -59,9 +59,11 @@ final class LiveSession implements AutoCloseable {
       this.out = push(opened, dir.sub("out"));
       dir.mkfifo("ctl");
       this.ctl = push(opened, dir.fifoWriter("ctl"));
-      this.watch = push(opened, watch.watch(dir, onEntry, onOverflow));
+      // before any command: the shell refuses commands of a protocol version it does not speak
+      ctl.write(GuestProtocol.hello());
+      this.watch = push(opened, dir.watch(false, onEntry, onOverflow));
       // a command's stdout file appears when it starts; its writes are not watched
-      this.outWatch = push(opened, watch.watch(out, true, name -> onEntry.accept("out/" + name), onOverflow));
+      this.outWatch = push(opened, out.watch(true, name -> onEntry.accept("out/" + name), onOverflow));
     } catch (RuntimeException e) {
       for (AutoCloseable c : opened) {
         try {
@@ -120,6 +122,11 @@ final class LiveSession implements AutoCloseable {
         .filter(s -> !s.isEmpty()).map(Long::parseLong);
   }
 
+  /** Why the shell refused the controller's protocol version, when it did (it ended then). */
+  Optional<String> refusal() {
+    return dir.read("refused", 1024).map(b -> new String(b, StandardCharsets.UTF_8).strip()).filter(s -> !s.isEmpty());
+  }
+
   /** Command {@code c} as its complete exit file ({@code code [startedUs [endedUs [shell-restarted]]]}) says it ended. */
   ShellCommand finished(ShellCommand c, byte[] exit) {
     String[] parts = new String(exit, StandardCharsets.UTF_8).strip().split(" ");
@@ -139,17 +146,19 @@ final class LiveSession implements AutoCloseable {
   /** Commands up to this size travel through the control FIFO itself (one atomic write); longer ones in a file. */
   static final int INLINE_COMMAND = 3000;
 
-  /** Hands command number {@code seq} to the shell: its text inline when short, else from its file. */
+  /**
+   * Hands command number {@code seq} to the shell as a frame of {@link GuestProtocol}: the header
+   * {@code <seq> <command id> <stdin mode> <length>}, then the command text when it is short
+   * (else length 0, and the text is in its file).
+   */
   void dispatch(long seq, String commandId, String stdinMode, byte[] text) {
+    String head = seq + " " + commandId + " " + stdinMode;
     if (text.length > INLINE_COMMAND) {
       dir.overwrite(seq + ".cmd", text);
-      ctl.write((seq + " " + commandId + " " + stdinMode + " 0\n").getBytes(StandardCharsets.UTF_8));
+      ctl.write(GuestProtocol.frame(head, new byte[0]));
       return;
     }
-    byte[] head = (seq + " " + commandId + " " + stdinMode + " " + text.length + "\n").getBytes(StandardCharsets.UTF_8);
-    byte[] all = java.util.Arrays.copyOf(head, head.length + text.length);
-    System.arraycopy(text, 0, all, head.length, text.length);
-    ctl.write(all);
+    ctl.write(GuestProtocol.frame(head, text));
   }
 
   @Override

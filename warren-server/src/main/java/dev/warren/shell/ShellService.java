@@ -4,8 +4,7 @@ import dev.warren.error.Ids;
 import dev.warren.error.Problem;
 import dev.warren.events.Events;
 import dev.warren.runtime.ExecSpec;
-import dev.warren.runtime.FileWatch;
-import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.GuestDir;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxListener;
@@ -43,7 +42,6 @@ public final class ShellService implements SandboxListener, AutoCloseable {
 
   private final SandboxService sandboxes;
   private final SandboxRuntime runtime;
-  private final FileWatch watch;
   private final ShellRepository repo;
   private final Events events;
   private final LiveSessions live;
@@ -55,10 +53,9 @@ public final class ShellService implements SandboxListener, AutoCloseable {
       Thread.ofPlatform().daemon().name("warren-shell-timers").factory());
   private final ShellWatcher watcher;
 
-  public ShellService(SandboxService sandboxes, SandboxRuntime runtime, FileWatch watch, Store store, Events events, int queueMax) {
+  public ShellService(SandboxService sandboxes, SandboxRuntime runtime, Store store, Events events, int queueMax) {
     this.sandboxes = sandboxes;
     this.runtime = runtime;
-    this.watch = watch;
     this.repo = new ShellRepository(store);
     this.events = events;
     this.live = new LiveSessions(repo, sandboxes);
@@ -103,7 +100,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
       ls.prepare(4);
       Map<String, String> spawnEnv = new java.util.LinkedHashMap<>(env);
       spawnEnv.put("WARREN_SESSION_ID", id);
-      runtime.spawn(sandboxId, new ExecSpec(List.of("/bin/bash", "/.warren/session.sh", id), spawnEnv,
+      runtime.guest(sandboxId).spawn(new ExecSpec(List.of("/bin/bash", "/.warren/session.sh", id), spawnEnv,
           Optional.of(cwd.orElse("/workspace")), new byte[0], Duration.ofSeconds(30), 0));
       long pid = ls.ready.get(READY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       ShellSession ready = session.with(SessionState.READY, Optional.empty(), Optional.of(pid), Optional.empty());
@@ -129,11 +126,10 @@ public final class ShellService implements SandboxListener, AutoCloseable {
 
   /** Opens the session's directory and watch; {@code lastSeq} continues its command numbering. */
   LiveSession attach(ShellSession s, long lastSeq) {
-    Sandbox sandbox = sandboxes.get(s.sandboxId());
-    SandboxDir dir = runtime.dir(s.sandboxId(), sandbox.slot(), LiveSession.ROOT + "/" + s.id(), true);
+    GuestDir dir = runtime.guest(s.sandboxId()).dir(LiveSession.ROOT + "/" + s.id(), true);
     LiveSession[] holder = new LiveSession[1];
     try {
-      LiveSession ls = new LiveSession(s.id(), s.sandboxId(), s.generation(), dir, lastSeq, watch,
+      LiveSession ls = new LiveSession(s.id(), s.sandboxId(), s.generation(), dir, lastSeq,
           name -> queue.onEntry(holder[0], name), () -> queue.recheck(holder[0]));
       holder[0] = ls;
       live.put(ls);
@@ -164,13 +160,13 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     Sandbox sandbox = sandboxes.get(sandboxId);
     if (sandbox.state() == SandboxState.RUNNING && s.generation() == sandbox.generation()) {
       if (keepProcesses) {
-        s.pid().ifPresent(pid -> runtime.signalPid(sandboxId, pid, 9));
+        s.pid().ifPresent(pid -> runtime.guest(sandboxId).signalPid(pid, 9));
       } else {
-        s.pid().ifPresent(pid -> runtime.killSession(sandboxId, pid));
-        runtime.signalMarked(sandboxId, "WARREN_SESSION_ID", id, 9);
+        s.pid().ifPresent(pid -> runtime.guest(sandboxId).killSession(pid));
+        runtime.guest(sandboxId).signalMarked("WARREN_SESSION_ID", id, 9);
       }
       try {
-        runtime.exec(sandboxId, new ExecSpec(List.of("rm", "-rf", "--", LiveSession.ROOT + "/" + id), Map.of(), Optional.empty(),
+        runtime.guest(sandboxId).exec(new ExecSpec(List.of("rm", "-rf", "--", LiveSession.ROOT + "/" + id), Map.of(), Optional.empty(),
             new byte[0], Duration.ofSeconds(60), 4096));
       } catch (RuntimeException e) {
         log.warn("cannot remove the files of session {}: {}", id, e.getMessage());
@@ -224,11 +220,12 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     if (s == null || s.state() == SessionState.ENDED) {
       return;
     }
-    String why = "its shell (pid " + pid + " in the sandbox) was killed or ended outside Warren's control";
+    String why = ls.refusal().map(r -> "its shell (pid " + pid + " in the sandbox) refused the controller: " + r)
+        .orElse("its shell (pid " + pid + " in the sandbox) was killed or ended outside Warren's control");
     log.warn("session {} in {}: {}", ls.id, ls.sandboxId, why);
     events.record("session.shell-gone", ls.id, why);
     end(s, why);
-    runtime.signalMarked(ls.sandboxId, "WARREN_SESSION_ID", ls.id, 9);
+    runtime.guest(ls.sandboxId).signalMarked("WARREN_SESSION_ID", ls.id, 9);
   }
 
   // ---- sandbox life cycle
@@ -259,16 +256,16 @@ public final class ShellService implements SandboxListener, AutoCloseable {
         if (s.state() == SessionState.STARTING) {
           // nobody was answered: undone, like an interrupted sandbox create; its shell, if it started, ends
           end(s, "its create was interrupted by a controller restart");
-          runtime.signalMarked(s.sandboxId(), "WARREN_SESSION_ID", s.id(), 9);
+          runtime.guest(s.sandboxId()).signalMarked("WARREN_SESSION_ID", s.id(), 9);
           continue;
         }
         List<ShellCommand> unfinished = repo.unfinished(s.id());
         LiveSession ls = attach(s, repo.nextSeq(s.id()) - 1);
         ls.skipAfterRestart(repo.nextSeq(s.id()) - 1);
         Optional<Long> pid = s.pid().or(ls::readyPid);
-        if (pid.isEmpty() || !runtime.signalPid(s.sandboxId(), pid.get(), 0)) {
+        if (pid.isEmpty() || !runtime.guest(s.sandboxId()).signalPid(pid.get(), 0)) {
           end(s, "its shell was gone when the controller started");
-          runtime.signalMarked(s.sandboxId(), "WARREN_SESSION_ID", s.id(), 9);
+          runtime.guest(s.sandboxId()).signalMarked("WARREN_SESSION_ID", s.id(), 9);
           continue;
         }
         queue.recover(ls, unfinished);

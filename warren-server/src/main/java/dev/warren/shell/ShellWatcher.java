@@ -45,7 +45,7 @@ final class ShellWatcher implements AutoCloseable {
         return;
       }
       Long pid = ls.ready.getNow(null);
-      if (pid == null || ls.closed() || runtime.signalPid(ls.sandboxId, pid, 0)) {
+      if (pid == null || ls.closed() || runtime.guest(ls.sandboxId).signalPid(pid, 0)) {
         suspects.remove(ls.id);
         continue;
       }
@@ -64,7 +64,7 @@ final class ShellWatcher implements AutoCloseable {
   }
 
   private boolean sandboxRuns(String sandboxId) {
-    return runtime.signalPid(sandboxId, 1, 0) && shells.sandboxRunning(sandboxId);
+    return runtime.guest(sandboxId).signalPid(1, 0) && shells.sandboxRunning(sandboxId);
   }
 
   @Override

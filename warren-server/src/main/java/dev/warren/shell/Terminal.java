@@ -1,7 +1,7 @@
 package dev.warren.shell;
 
-import dev.warren.runtime.SandboxDir;
-import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.Guest;
+import dev.warren.runtime.GuestDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,10 +22,10 @@ public final class Terminal implements AutoCloseable {
 
   private final String sandboxId;
   private final String id;
-  private final SandboxDir dir;
-  private final SandboxRuntime runtime;
+  private final GuestDir dir;
+  private final Guest guest;
   private final long pid;
-  private final SandboxDir.FifoWriter ctl;
+  private final GuestDir.FifoWriter ctl;
   private final OutputStream in;
   private final AtomicBoolean closed = new AtomicBoolean();
   static final int MAX_PENDING_INPUT = 1 << 20;
@@ -37,12 +37,12 @@ public final class Terminal implements AutoCloseable {
 
   private final Consumer<Terminal> onClose;
 
-  Terminal(String sandboxId, String id, SandboxDir dir, SandboxRuntime runtime, long pid, OutputStream in, Consumer<Terminal> onClose) {
+  Terminal(String sandboxId, String id, GuestDir dir, Guest guest, long pid, OutputStream in, Consumer<Terminal> onClose) {
     this.onClose = onClose;
     this.sandboxId = sandboxId;
     this.id = id;
     this.dir = dir;
-    this.runtime = runtime;
+    this.guest = guest;
     this.pid = pid;
     this.ctl = dir.fifoWriter("ctl");
     this.in = in;
@@ -142,8 +142,8 @@ public final class Terminal implements AutoCloseable {
     }
     ctl.close();
     // the relay and the shell (a session of its own) and whatever was started from the terminal
-    runtime.killSession(sandboxId, pid);
-    runtime.killMarked(sandboxId, "WARREN_TERMINAL_ID", id, 20);
+    guest.killSession(pid);
+    guest.killMarked("WARREN_TERMINAL_ID", id, 20);
     // a relay killed before it opened its output leaves the pump blocked in open(): a writer lets
     // it through to end of file. Opened through the directory without following a symlink and
     // without creating anything: the sandbox may have replaced "out" with a link to a host path.

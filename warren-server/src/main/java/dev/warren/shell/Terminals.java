@@ -3,9 +3,9 @@ package dev.warren.shell;
 import dev.warren.error.Ids;
 import dev.warren.error.Problem;
 import dev.warren.runtime.ExecSpec;
-import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.Guest;
+import dev.warren.runtime.GuestDir;
 import dev.warren.runtime.SandboxRuntime;
-import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxService;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -53,14 +53,15 @@ public final class Terminals {
     if (rows < 1 || rows > 1000) {
       throw ShellException.badInput("rows", "rows must be between 1 and 1000");
     }
-    Sandbox s = sandboxes.requireRunning(sandboxId, "open a terminal in");
+    sandboxes.requireRunning(sandboxId, "open a terminal in");
     String id = Ids.next("pty");
-    SandboxDir dir = runtime.dir(sandboxId, s.slot(), ROOT + "/" + id, true);
+    Guest guest = runtime.guest(sandboxId);
+    GuestDir dir = guest.dir(ROOT + "/" + id, true);
     try {
       for (String fifo : List.of("in", "out", "ctl")) {
         dir.mkfifo(fifo);
       }
-      long pid = runtime.spawn(sandboxId, new ExecSpec(List.of("python3", "/.warren/terminal.py", ROOT + "/" + id, Integer.toString(cols),
+      long pid = guest.spawn(new ExecSpec(List.of("python3", "/.warren/terminal.py", ROOT + "/" + id, Integer.toString(cols),
           Integer.toString(rows)), Map.of("WARREN_TERMINAL_ID", id), Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
       OutputStream in;
       try {
@@ -68,7 +69,7 @@ public final class Terminals {
       } catch (IOException e) {
         throw new ShellException(Problem.UNAVAILABLE, "cannot open the terminal's input: " + e.getMessage(), e);
       }
-      Terminal t = new Terminal(sandboxId, id, dir, runtime, pid, in, open::remove);
+      Terminal t = new Terminal(sandboxId, id, dir, guest, pid, in, open::remove);
       open.add(t);
       t.pump(output, onExit);
       return t;

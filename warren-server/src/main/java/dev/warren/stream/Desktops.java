@@ -3,13 +3,12 @@ package dev.warren.stream;
 import dev.warren.events.Events;
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
+import dev.warren.runtime.GuestFiles;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.sandbox.Desktop;
 import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxListener;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,13 +55,13 @@ public final class Desktops implements SandboxListener {
     long t0 = System.nanoTime();
     String display = ":" + Desktop.DISPLAY;
     // the lock and socket of the previous generation are still in the sandbox's /tmp
-    ExecResult clean = runtime.exec(s.id(), new ExecSpec(List.of("rm", "-f", "/tmp/.X" + Desktop.DISPLAY + "-lock",
+    ExecResult clean = runtime.guest(s.id()).exec(new ExecSpec(List.of("rm", "-f", "/tmp/.X" + Desktop.DISPLAY + "-lock",
         "/tmp/.X11-unix/X" + Desktop.DISPLAY), Map.of(), Optional.empty(), new byte[0], Duration.ofSeconds(10), 4096));
     if (clean.exitCode() != 0) {
       throw new IllegalStateException("cannot clear the old display lock: " + new String(clean.stderr(), StandardCharsets.UTF_8).strip());
     }
     Map<String, String> env = Map.of(MARK, s.id());
-    runtime.spawn(s.id(), new ExecSpec(List.of("Xvfb", display, "-screen", "0", d.width() + "x" + d.height() + "x24", "-nolisten", "tcp",
+    runtime.guest(s.id()).spawn(new ExecSpec(List.of("Xvfb", display, "-screen", "0", d.width() + "x" + d.height() + "x24", "-nolisten", "tcp",
         "-dpi", "96"), env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
     awaitDisplay(s.id());
     startVnc(s.id());
@@ -71,7 +70,7 @@ public final class Desktops implements SandboxListener {
 
   /** x11vnc on the display, on the sandbox's loopback alone, without a password: only the controller reaches it. */
   private void startVnc(String id) {
-    runtime.spawn(id, new ExecSpec(List.of("x11vnc", "-display", ":" + Desktop.DISPLAY, "-rfbport", Integer.toString(Desktop.VNC_PORT),
+    runtime.guest(id).spawn(new ExecSpec(List.of("x11vnc", "-display", ":" + Desktop.DISPLAY, "-rfbport", Integer.toString(Desktop.VNC_PORT),
         "-localhost", "-noipv6", "-forever", "-shared", "-nopw", "-quiet", "-xkb", "-noxrecord", "-noxfixes", "-wait", "10",
         "-defer", "10"), Map.of(MARK, id), Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));
   }
@@ -85,7 +84,7 @@ public final class Desktops implements SandboxListener {
     if (s.spec().desktop().isEmpty()) {
       return;
     }
-    ExecResult r = runtime.exec(s.id(), new ExecSpec(List.of("sh", "-c", "if ss -Hltn \"sport = :$1\" | grep -v \" 127.0.0.1:$1 \" | grep -q .; "
+    ExecResult r = runtime.guest(s.id()).exec(new ExecSpec(List.of("sh", "-c", "if ss -Hltn \"sport = :$1\" | grep -v \" 127.0.0.1:$1 \" | grep -q .; "
         + "then pkill -x x11vnc; echo replaced; fi", "adopt", Integer.toString(Desktop.VNC_PORT)), Map.of(), Optional.empty(), new byte[0],
         Duration.ofSeconds(10), 4096));
     if (new String(r.stdout(), StandardCharsets.UTF_8).contains("replaced")) {
@@ -96,9 +95,10 @@ public final class Desktops implements SandboxListener {
 
   /** Xvfb is ready when its socket exists. */
   private void awaitDisplay(String id) {
-    Path socket = runtime.rootfs(id).resolve("tmp/.X11-unix/X" + Desktop.DISPLAY);
+    GuestFiles files = runtime.guest(id).files();
+    String socket = "/tmp/.X11-unix/X" + Desktop.DISPLAY;
     long deadline = System.nanoTime() + DISPLAY_WAIT.toNanos();
-    while (!Files.exists(socket)) {
+    while (files.stat(socket).isEmpty()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("Xvfb did not open display :" + Desktop.DISPLAY + " within " + DISPLAY_WAIT.toSeconds() + " s");
       }

@@ -164,7 +164,7 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
     long deadline = System.nanoTime() + CONNECT_WAIT.toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        return runtime.connect(s.id(), Desktop.VNC_PORT, Duration.ofSeconds(1));
+        return runtime.guest(s.id()).connect(Desktop.VNC_PORT, Duration.ofSeconds(1));
       } catch (SandboxRuntimeException e) {
         log.debug("VNC of {} not there yet: {}", s.id(), e.getMessage());
         sleep(50);

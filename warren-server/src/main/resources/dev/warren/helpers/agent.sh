@@ -1,13 +1,24 @@
 # Warren's agent inside a sandbox: runs one-shot commands and starts session shells, on requests
-# the controller writes to a FIFO. It holds no state of its own; everything is in files:
+# the controller writes to a FIFO. It holds no state of its own; everything is in files.
 #
-#   /var/lib/warren/agent/ctl        FIFO, one request a line:  exec|spawn <id> <marker> <has>
+# The FIFO carries frames (protocol warren-guest 1, see docs/architecture.md, "the seam"):
+#   warren-guest <version>\n          hello: the controller's protocol version, before its first
+#                                       request (again after every controller restart)
+#   <kind> <length>\n<payload>         a request: kind exec or spawn, then exactly <length> bytes
+#                                       of payload "<id> <marker> <has>"
+# A hello of a version this agent does not speak is refused: the reason goes to "refused", and
+# until a hello it knows every request is answered with <id>.refused instead of being run.
+#
+#   /var/lib/warren/agent/ctl        the FIFO of frames
 #   <id>.argv  <id>.env              NUL-separated program + arguments, and NAME=value pairs
 #   <id>.cwd                          working directory
 #   <id>.in                           stdin (a file; absent means /dev/null)
 #   <id>.pid                          pid of the program, leader of its process group (exec) or session (spawn)
 #   <id>.out  <id>.err  <id>.exit     output, and the exit code once it ended (exec only)
-#   ready                             this agent's pid, once it reads requests
+#   <id>.refused                      why the request was not run (no hello of a version this agent speaks)
+#   hello                             the version this agent accepted (a restarted agent goes on with it)
+#   ready                             "<pid> warren-guest 1" once this agent reads frames
+#   refused                           why the last hello or request was refused
 
 __warren_dir=/var/lib/warren/agent
 # the controller makes the directory and the FIFO before the sandbox boots; this is the fallback
@@ -54,12 +65,40 @@ __warren_spawn() {
   printf '%s\n' "$!" > "$d.pid"
 }
 
-printf '%s\n' "$$" > "$__warren_dir/ready"
+__warren_protocol=1
+# Refuses a frame: says why in "refused" (written whole, then renamed), and goes on reading.
+__warren_refuse() {
+  printf '%s\n' "$1" > "$__warren_dir/refused.tmp" && mv -f "$__warren_dir/refused.tmp" "$__warren_dir/refused"
+}
+__warren_version=
+[[ -f $__warren_dir/hello ]] && __warren_version=$(< "$__warren_dir/hello")
+printf '%s warren-guest %s\n' "$$" "$__warren_protocol" > "$__warren_dir/ready"
 while :; do
-  while read -r -u 3 __warren_kind __warren_id __warren_marker __warren_has; do
+  while read -r -u 3 __warren_kind __warren_len; do
+    if [[ $__warren_kind == warren-guest ]]; then
+      if [[ $__warren_len == "$__warren_protocol" ]]; then
+        __warren_version=$__warren_len
+        printf '%s\n' "$__warren_version" > "$__warren_dir/hello"
+      else
+        __warren_version=
+        __warren_refuse "this agent speaks warren-guest $__warren_protocol; the controller asked for version '$__warren_len'; requests are ignored until a hello of version $__warren_protocol"
+      fi
+      continue
+    fi
+    __warren_body=
+    if [[ $__warren_len =~ ^[0-9]+$ ]] && (( __warren_len > 0 )); then
+      LC_ALL=C IFS= read -r -N "$__warren_len" -u 3 __warren_body
+    fi
+    read -r __warren_id __warren_marker __warren_has <<< "$__warren_body"
+    if [[ $__warren_version != "$__warren_protocol" ]]; then
+      # answered, so that the controller does not wait for it: <id>.refused says why
+      [[ $__warren_id =~ ^[0-9a-f]+$ ]] && printf 'no hello of warren-guest %s came before this request\n' "$__warren_protocol" > "$__warren_dir/$__warren_id.refused"
+      continue
+    fi
     case $__warren_kind in
       exec) __warren_exec "$__warren_id" "$__warren_marker" "$__warren_has" & ;;
       spawn) __warren_spawn "$__warren_id" "$__warren_marker" "$__warren_has" & ;;
+      *) __warren_refuse "unknown request kind '$__warren_kind' (warren-guest $__warren_protocol knows exec and spawn); ignored" ;;
     esac
   done
 done

@@ -8,16 +8,19 @@
 # command is known by its sequence number N in the session. The controller makes each command's
 # files before the command is submitted (creating files is the slow part on disk), so this shell
 # only writes into them:
-#   ctl          FIFO; the controller writes one line per command:
-#                "<N> <command id> <stdin: null|fifo> <length>" then, when length > 0, the command
-#                text itself, exactly that many bytes
+#   ctl          FIFO of frames (protocol warren-guest 1, see docs/architecture.md, "the seam"):
+#                "warren-guest <version>" hello, written by the controller whenever it attaches; a
+#                version this shell does not speak is refused (the reason in "refused") and the
+#                shell ends for good. A command is a frame "<N> <command id> <stdin: null|file|fifo>
+#                <length>" then, when length > 0, the command text itself, exactly that many bytes
 #   N.cmd        the command text when it was not sent through ctl (length 0): long commands
 #   N.in         the command's stdin: a file (stdin given in full) or a FIFO (stdin kept open), else /dev/null
 #   N.in-open    made once this shell has opened the FIFO, so that the controller may close its end
 #   N.exit       written when it ends: "<exit code> <start µs> <end µs> [shell-restarted]"
 #   out/N.out    stdout, out/N.err stderr, byte for byte (a directory of their own, so that
 #                watching the session directory is not flooded by output)
-#   ready        "<pid> <generation of this shell>" once the shell reads commands
+#   ready        "<pid> <generation of this shell> warren-guest 1" once the shell reads commands
+#   refused      why this shell refused the controller's protocol version
 #   state        the shell's state, saved when it exits so that a new shell can take it over
 # Every name of ours starts with __warren_, so a command's own names never collide with them.
 
@@ -85,13 +88,20 @@ fi
 __warren_int_trap='[[ -n $__warren_running ]] && return 130'
 trap __warren_on_exit EXIT
 trap "$__warren_int_trap" INT
-printf '%s %s\n' "$$" "${EPOCHREALTIME/./}" > "$__warren_dir/ready"
+printf '%s %s warren-guest 1\n' "$$" "${EPOCHREALTIME/./}" > "$__warren_dir/ready"
 
 while :; do
   while IFS=' ' read -r -u 3 __warren_seq __warren_cid __warren_stdin __warren_len; do
     __warren_text=
     if [[ $__warren_len =~ ^[0-9]+$ ]] && (( __warren_len > 0 )); then
       LC_ALL=C IFS= read -r -N "$__warren_len" -u 3 __warren_text
+    fi
+    if [[ $__warren_seq == warren-guest ]]; then
+      [[ $__warren_cid == 1 ]] && continue
+      printf 'this shell speaks warren-guest 1; the controller asked for version %s\n' "'$__warren_cid'" > "$__warren_dir/refused.tmp"
+      command mv -f "$__warren_dir/refused.tmp" "$__warren_dir/refused"
+      trap - EXIT
+      exit 98
     fi
     # a command runs once: skip what this shell (or the one before it) already ran
     [[ $__warren_seq =~ ^[0-9]+$ ]] || continue

@@ -2,8 +2,8 @@ package dev.warren.runtime.crun;
 
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
-import dev.warren.runtime.FileWatch;
-import dev.warren.runtime.SandboxDir;
+import dev.warren.runtime.GuestProtocol;
+import dev.warren.runtime.GuestDir;
 import dev.warren.runtime.SandboxRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +21,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The controller's side of Warren's agent in one sandbox ({@code /.warren/agent.sh}, started by the
- * sandbox's init). Requests go through a FIFO the controller keeps open, so they queue while the
- * agent restarts; answers come back as files, noticed through inotify. A command runs in a session
- * of its own, so a timeout ends its whole process tree. Thread-safe; {@code close()} is idempotent
+ * sandbox's init). Requests are frames of protocol {@code warren-guest 1} ({@link GuestProtocol}:
+ * a hello first, then a header line with its length and the payload) through a FIFO the controller
+ * keeps open, so they queue while the agent restarts; answers come back as files, noticed through
+ * inotify. An agent that announces no version in its {@code ready} file (one an older Warren
+ * started) is not used: commands go through crun exec until a new agent announces one. A request
+ * the agent refuses fails with its reason. A command runs in a session of its own, so a timeout
+ * ends its whole process tree. Thread-safe; {@code close()} is idempotent
  * and must happen before the sandbox's root filesystem is unmounted.
  */
 final class Agent implements AutoCloseable {
@@ -32,10 +36,11 @@ final class Agent implements AutoCloseable {
 
   private final String sandboxId;
   private final SandboxDir dir;
-  private final SandboxDir.FifoWriter ctl;
-  private final FileWatch.Registration watch;
+  private final HeldFifo ctl;
+  private final GuestDir.Registration watch;
   private final Killer killer;
-  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  /** Completed once the agent is ready; failed while it speaks no version, replaced when a new agent announces one. */
+  private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
   private final ConcurrentHashMap<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -50,14 +55,28 @@ final class Agent implements AutoCloseable {
     this.killer = killer;
     dir.mkfifo("ctl");
     this.ctl = dir.fifoWriter("ctl");
-    this.watch = watch.watch(dir, this::changed, this::recheck);
+    try {
+      ctl.write(GuestProtocol.hello());
+      this.watch = watch.watch(dir, false, this::changed, this::recheck);
+    } catch (RuntimeException e) {
+      ctl.close();
+      throw e;
+    }
     recheck();
   }
 
-  /** Prepares the agent's directory and FIFO in a mounted root filesystem (before or after boot). */
-  static Agent attach(String sandboxId, Path rootfs, long rootUid, FileWatch watch, Killer killer) {
+  /**
+   * Prepares the agent's directory and FIFO in a mounted root filesystem and says hello. Before
+   * boot ({@code booting}), what the agent of an earlier generation left (its ready file, its
+   * refusal) is removed first; after a controller restart, the running agent's files are read.
+   */
+  static Agent attach(String sandboxId, Path rootfs, long rootUid, FileWatch watch, Killer killer, boolean booting) {
     SandboxDir dir = SandboxDir.open(rootfs, DIR, rootUid, true, 0711);
     try {
+      if (booting) {
+        dir.delete("ready");
+        dir.delete("refused");
+      }
       return new Agent(sandboxId, dir, watch, killer);
     } catch (RuntimeException e) {
       dir.close();
@@ -67,7 +86,11 @@ final class Agent implements AutoCloseable {
 
   private void changed(String name) {
     if (name.equals("ready")) {
-      ready.complete(null);
+      checkReady();
+    } else if (name.equals("refused")) {
+      refusedHello();
+    } else if (name.endsWith(".refused")) {
+      refused(name.substring(0, name.length() - ".refused".length()));
     } else if (name.endsWith(".exit") || name.endsWith(".pid")) {
       CompletableFuture<Void> f = waiting.get(name);
       if (f != null && complete(name)) {
@@ -80,10 +103,51 @@ final class Agent implements AutoCloseable {
     return dir.read(name, 64).map(b -> b.length > 0 && b[b.length - 1] == '\n').orElse(false);
   }
 
+  /** A complete ready file: the agent reads frames, if it speaks this protocol. */
+  private void checkReady() {
+    dir.read("ready", 128).filter(b -> b.length > 0 && b[b.length - 1] == '\n').ifPresent(b -> {
+      if (GuestProtocol.announces(new String(b, StandardCharsets.UTF_8))) {
+        if (!ready.complete(null) && ready.isCompletedExceptionally()) {
+          ready = CompletableFuture.completedFuture(null);
+        }
+      } else if (ready.completeExceptionally(new SandboxRuntimeException("the agent of " + sandboxId + " speaks no "
+          + GuestProtocol.NAME + " version (an older Warren started it)"))) {
+        log.info("the agent of {} was started by an older Warren; its commands run through crun exec until it restarts", sandboxId);
+      }
+    });
+  }
+
+  /**
+   * The agent refused a hello (one a process in the sandbox wrote into its FIFO): say it again, so
+   * that the requests after it are run.
+   */
+  private void refusedHello() {
+    reason("refused").ifPresent(why -> {
+      log.warn("the agent of {} refused a hello ({}); saying hello again", sandboxId, why);
+      if (!closed.get()) {
+        ctl.write(GuestProtocol.hello());
+      }
+    });
+  }
+
+  /** The agent answered request {@code id} with a refusal: whoever waits for it fails with the reason. */
+  private void refused(String id) {
+    reason(id + ".refused").ifPresent(why -> {
+      SandboxRuntimeException e = new SandboxRuntimeException("the agent of " + sandboxId + " refused the request: " + why);
+      waiting.forEach((name, f) -> {
+        if (name.startsWith(id + ".")) {
+          f.completeExceptionally(e);
+        }
+      });
+    });
+  }
+
+  private Optional<String> reason(String name) {
+    return dir.read(name, 1024).map(b -> new String(b, StandardCharsets.UTF_8).strip()).filter(s -> !s.isEmpty());
+  }
+
   private void recheck() {
-    if (dir.exists("ready")) {
-      ready.complete(null);
-    }
+    checkReady();
     waiting.forEach((name, f) -> {
       if (complete(name)) {
         f.complete(null);
@@ -149,7 +213,7 @@ final class Agent implements AutoCloseable {
       dir.createEmpty(id + answer);
     }
     waiting.put(id + waitFor, new CompletableFuture<>());
-    ctl.write((kind + " " + id + " " + marker + " " + has + "\n").getBytes(StandardCharsets.UTF_8));
+    ctl.write(GuestProtocol.frame(kind, (id + " " + marker + " " + has).getBytes(StandardCharsets.UTF_8)));
     return id;
   }
 
@@ -167,6 +231,9 @@ final class Agent implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new SandboxRuntimeException("interrupted while waiting for a command in " + sandboxId, e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof SandboxRuntimeException refusal && !closed.get()) {
+        throw refusal;
+      }
       return false;
     }
   }

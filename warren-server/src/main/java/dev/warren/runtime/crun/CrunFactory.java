@@ -25,6 +25,6 @@ public final class CrunFactory implements RuntimeFactory {
   public SandboxRuntime open(RuntimeContext context) {
     Config config = context.config();
     return new CrunRuntime(context.instance(), config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), context.network(), context.watch(), config.seccompAllow(), config.diskPolicy());
+        config.crun(), context.network(), config.seccompAllow(), config.diskPolicy());
   }
 }

@@ -5,10 +5,13 @@ import dev.warren.host.Instance;
 import dev.warren.host.Tool;
 import dev.warren.host.ToolException;
 import dev.warren.net.Network;
+import dev.warren.runtime.Capability;
 import dev.warren.runtime.DiskPolicy;
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
-import dev.warren.runtime.FileWatch;
+import dev.warren.runtime.Guest;
+import dev.warren.runtime.GuestDir;
+import dev.warren.runtime.GuestFiles;
 import dev.warren.runtime.Observed;
 import dev.warren.runtime.RunningSandbox;
 import dev.warren.runtime.RuntimeUnavailableException;
@@ -57,12 +60,12 @@ final class CrunRuntime implements SandboxRuntime {
   private final NetnsDialer dialer = new NetnsDialer();
   private volatile long maxFiles = 16384;
 
-  private final FileWatch watch;
-  private final java.util.concurrent.ConcurrentHashMap<String, Agent> agents = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The runtime's inotify watcher, made by the first agent or directory that needs it; closed with the runtime. */
+  private FileWatch watch;
+  private final Agents agents;
 
   CrunRuntime(Instance instance, Path sandboxesDir, Path helpersDir, Optional<Path> crunBinary, Network network,
-      FileWatch watch, SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
-    this.watch = watch;
+      SeccompAllow seccompAllow, DiskPolicy diskPolicy) {
     this.seccompAllow = seccompAllow;
     this.instance = instance;
     this.sandboxesDir = sandboxesDir;
@@ -77,6 +80,7 @@ final class CrunRuntime implements SandboxRuntime {
     this.execs = new Execs(this::crunArgv, cgroups);
     this.ends = new ContainerEnd(crunRoot, this::crunArgv, cgroups, CRUN_TIMEOUT);
     this.disks = new Ext4Disks(sandboxesDir, sandboxesDir.resolveSibling("disk-templates"), diskPolicy);
+    this.agents = new Agents(this::dirs, this::rootUidOf, this::watch, id -> this.disks.nearlyFull(dirs(id)), execs, cgroups);
   }
 
   @Override
@@ -102,9 +106,9 @@ final class CrunRuntime implements SandboxRuntime {
     } catch (IOException e) {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
-    checkTraversable(sandboxesDir);
+    HostChecks.checkTraversable(sandboxesDir);
     try {
-      SandboxDirs.secureAll(sandboxesDir, slot -> instance.rootUid(slot));
+      SandboxDirs.secureAll(sandboxesDir, slot -> Uids.rootUid(instance, slot));
     } catch (IOException e) {
       throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
     }
@@ -118,7 +122,7 @@ final class CrunRuntime implements SandboxRuntime {
     }
     disks.init();
     network.init();
-    maxFiles = Math.min(16384, hardNoFile());
+    maxFiles = Math.min(16384, HostChecks.hardNoFile());
   }
 
   @Override
@@ -141,17 +145,42 @@ final class CrunRuntime implements SandboxRuntime {
     return argv;
   }
 
-  private SandboxDirs dirs(String id) {
+  SandboxDirs dirs(String id) {
     return new SandboxDirs(sandboxesDir.resolve(id));
+  }
+
+  private synchronized FileWatch watch() {
+    if (watch == null) {
+      watch = new FileWatch();
+    }
+    return watch;
+  }
+
+  /** The slot the sandbox was last started in, from its state directory; -1 when unknown. */
+  private int slotOf(String id) {
+    try {
+      return Integer.parseInt(Files.readString(dirs(id).slotFile()).strip());
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** The host uid that is root in the sandbox {@code id}, which must have been started. */
+  private long rootUidOf(String id) {
+    int slot = slotOf(id);
+    if (slot < 0) {
+      throw new SandboxRuntimeException("sandbox " + id + " has not been started (it has no slot)");
+    }
+    return Uids.rootUid(instance, slot);
   }
 
   @Override
   public RunningSandbox start(StartSpec spec) {
     String id = spec.id();
     SandboxDirs dirs = dirs(id);
-    long rootUid = rootUid(spec.slot());
+    long rootUid = Uids.rootUid(instance, spec.slot());
     if (Files.exists(crunRoot.resolve(id))) {
-      deleteContainer(id);
+      ends.deleteRecorded(id);
     }
     network.detach(id, spec.slot(), spec.address());
     try {
@@ -165,9 +194,8 @@ final class CrunRuntime implements SandboxRuntime {
       dirs.secure(rootUid);
       Files.writeString(dirs.slotFile(), spec.slot() + "\n");
       RootFs.mount(id, spec.image().rootfs(), dirs, layer, usernsFd);
-      closeAgent(id);
-      agents.put(id, Agent.attach(id, dirs.rootfs(), rootUid, watch, execs::killSession));
-      writeEtc(spec, dirs);
+      agents.attach(id, rootUid);
+      RootFs.writeEtc(spec, dirs, network.gateway());
       Files.createDirectories(dirs.bundle());
       Files.writeString(dirs.bundle().resolve("config.json"),
           OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp));
@@ -180,7 +208,7 @@ final class CrunRuntime implements SandboxRuntime {
       try {
         network.attach(id, spec.slot(), pid, spec.address());
       } catch (RuntimeException e) {
-        if (InFlightCalls.ended(pid)) {
+        if (ProcStat.ended(pid)) {
           throw new SandboxRuntimeException("cannot start sandbox " + id + ": the init crun create made (pid " + pid
               + ") ended before its network was wired, so crun or its init was killed from outside; start it again", e);
         }
@@ -191,7 +219,7 @@ final class CrunRuntime implements SandboxRuntime {
       long t5 = System.nanoTime();
       log.debug("started {} gen {}: userns {} ms, disk {} ms, rootfs {} ms, create {} ms, network {} ms, start {} ms", id,
           spec.generation(), ms(t1 - t0), ms(tDisk - t1), ms(t2 - tDisk), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
-      return new RunningSandbox(id, pid, dirs.rootfs());
+      return new RunningSandbox(id, pid);
     } catch (IOException | RuntimeException e) {
       SandboxRuntimeException failure = e instanceof SandboxRuntimeException s ? s
           : new SandboxRuntimeException("cannot start sandbox " + id + ": " + e.getMessage(), e);
@@ -238,26 +266,16 @@ final class CrunRuntime implements SandboxRuntime {
     }
   }
 
-  private void writeEtc(StartSpec spec, SandboxDirs dirs) throws IOException {
-    Files.createDirectories(dirs.etc());
-    String addr = spec.address().getHostAddress();
-    Files.writeString(dirs.etc().resolve("hosts"),
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + addr + "\t" + spec.id() + "\n"
-            + network.gateway().getHostAddress() + "\twarren-gateway\n");
-    Files.writeString(dirs.etc().resolve("hostname"), spec.id() + "\n");
-    Files.writeString(dirs.etc().resolve("resolv.conf"),
-        "# Warren sandboxes have no DNS of their own: names are resolved by the egress proxy (HTTP_PROXY).\n");
-  }
-
   @Override
-  public void stop(String id, int slot) {
+  public void stop(String id) {
+    int slot = slotOf(id);
     stop(id, slot, slot < 0 ? null : network.address(slot));
   }
 
   private void stop(String id, int slot, java.net.Inet4Address address) {
     List<RuntimeException> errors = new ArrayList<>();
     Runnable[] steps = {
-        () -> closeAgent(id),
+        () -> agents.close(id),
         () -> ends.end(id),
         () -> network.detach(id, slot, address),
         () -> RootFs.unmount(id, dirs(id)),
@@ -278,13 +296,9 @@ final class CrunRuntime implements SandboxRuntime {
     }
   }
 
-  private void deleteContainer(String id) {
-    ends.deleteRecorded(id);
-  }
-
   @Override
-  public void destroy(String id, int slot) {
-    stop(id, slot);
+  public void destroy(String id) {
+    stop(id);
     Path dir = sandboxesDir.resolve(id);
     if (MountInfo.self().stream().anyMatch(m -> m.mountPoint().startsWith(dir + "/"))) {
       throw new SandboxRuntimeException("refusing to delete " + dir + ": something is still mounted inside it");
@@ -318,149 +332,46 @@ final class CrunRuntime implements SandboxRuntime {
     if (!"running".equals(state.path("status").asString())) {
       return Optional.empty();
     }
-    return Optional.of(new RunningSandbox(id, state.path("pid").asLong(), dirs(id).rootfs()));
+    return Optional.of(new RunningSandbox(id, state.path("pid").asLong()));
   }
 
   @Override
-  public Path rootfs(String id) {
-    return dirs(id).rootfs();
-  }
-
-  private void closeAgent(String id) {
-    Agent a = agents.remove(id);
-    if (a != null) {
-      a.close();
-    }
-  }
-
-  /** The agent of a running sandbox, once it answers; empty means use crun exec. */
-  private Optional<Agent> agent(String id) {
-    Agent a = agents.get(id);
-    if (a == null && RootFs.mounted(dirs(id))) {
-      try {
-        long uid = Long.parseLong(Files.readString(dirs(id).slotFile()).strip());
-        a = agents.computeIfAbsent(id, k -> Agent.attach(k, dirs(k).rootfs(), instance.rootUid((int) uid), watch, execs::killSession));
-      } catch (IOException | RuntimeException e) {
-        log.debug("no agent for {}: {}", id, e.toString());
-        return Optional.empty();
-      }
-    }
-    return a != null && a.awaitReady(java.time.Duration.ofSeconds(3)) ? Optional.of(a) : Optional.empty();
+  public Guest guest(String id) {
+    return new CrunGuest(this, id);
   }
 
   @Override
-  public ExecResult exec(String id, ExecSpec spec) {
-    Optional<Agent> agent = agent(id);
-    // the agent's files are on the sandbox's disk: on a full one, the command runs without them
-    if (agent.isPresent() && !disks.nearlyFull(dirs(id))) {
-      try {
-        return agent.get().exec(spec, () -> cgroups.oomKills(id));
-      } catch (dev.warren.host.SyscallException e) {
-        // the disk filled up since: the request was not submitted
-        if (e.errno() != dev.warren.host.DiskSpace.ENOSPC) {
-          throw e;
-        }
-      }
-    }
-    return execs.run(id, withBaseEnv(id, spec));
+  public java.util.Set<Capability> capabilities() {
+    return java.util.EnumSet.of(Capability.DISK_LIMITS);
   }
 
-  @Override
-  public long spawn(String id, ExecSpec spec) {
-    Optional<Agent> agent = agent(id);
-    if (agent.isPresent()) {
-      return agent.get().spawn(spec);
-    }
-    long hostPid = execs.spawn(id, withBaseEnv(id, spec), dirs(id).bundle());
-    return Execs.nsPid(hostPid);
+  Execs execs() {
+    return execs;
   }
 
-  /** crun exec replaces the environment when given any variable, so give it the sandbox's too. */
-  private ExecSpec withBaseEnv(String id, ExecSpec spec) {
-    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
-    try {
-      JsonNode config = JSON.readTree(Files.readString(dirs(id).bundle().resolve("config.json")));
-      for (JsonNode kv : config.path("process").path("env")) {
-        String s = kv.asString();
-        int eq = s.indexOf('=');
-        if (eq > 0) {
-          env.put(s.substring(0, eq), s.substring(eq + 1));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      log.debug("no config.json for {}: {}", id, e.toString());
-    }
-    env.putAll(spec.env());
-    return new ExecSpec(spec.argv(), env, spec.cwd(), spec.stdin(), spec.timeout(), spec.maxOutputBytes());
+  ExecResult exec(String id, ExecSpec spec) {
+    return agents.exec(id, spec);
   }
 
-  @Override
-  public dev.warren.runtime.SandboxDir dir(String id, int slot, String absolutePath, boolean create) {
-    return dev.warren.runtime.SandboxDir.open(dirs(id).rootfs(), absolutePath, instance.rootUid(slot), create, 0755);
+  long spawn(String id, ExecSpec spec) {
+    return agents.spawn(id, spec);
   }
 
-  @Override
-  public void killSession(String id, long pidInSandbox) {
-    execs.killSession(id, pidInSandbox, "-");
+  GuestDir dir(String id, String absolutePath, boolean create) {
+    return SandboxDir.open(dirs(id).rootfs(), absolutePath, rootUidOf(id), create, 0755, watch());
   }
 
-  @Override
-  public boolean signalPid(String id, long pidInSandbox, int signal) {
-    return execs.signalPid(id, pidInSandbox, signal);
+  GuestFiles files(String id) {
+    return new CrunFiles(id, dirs(id).rootfs(), rootUidOf(id), Files.exists(dirs(id).diskImage()));
   }
 
-  @Override
-  public int signalMarked(String id, String name, String value, int signal) {
-    return execs.signalMarked(id, name, value, signal);
-  }
-
-  @Override
-  public java.nio.channels.SocketChannel connect(String id, int port, Duration timeout) {
+  java.nio.channels.SocketChannel connect(String id, int port, Duration timeout) {
     return dialer.connect("sandbox " + id, network.netnsPath(id), port, timeout);
   }
 
   @Override
   public Optional<Usage> usage(String id) {
     return cgroups.usage(id).map(u -> u.withDisk(disks.usage(dirs(id))));
-  }
-
-  @Override
-  public long rootUid(int slot) {
-    return instance.rootUid(slot);
-  }
-
-  /**
-   * crun and the sandbox's processes reach the root filesystem as the sandbox's unprivileged root,
-   * so every directory above it must be traversable by others (o+x); listing may stay denied.
-   */
-  private static void checkTraversable(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-      for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-        var perms = Files.getPosixFilePermissions(p);
-        if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-          throw new RuntimeUnavailableException("sandboxes live under " + p + ", which other users cannot traverse; sandboxes run as "
-              + "unprivileged uids and must reach their root filesystem. Run: chmod o+x " + p + " (mode 0711 keeps it unlistable)");
-        }
-      }
-    } catch (IOException e) {
-      throw new RuntimeUnavailableException("cannot check the permissions above " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static long hardNoFile() {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/self/limits"))) {
-        if (l.startsWith("Max open files")) {
-          String[] f = l.substring(25).trim().split("\\s+");
-          return f[1].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[1]);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      log.debug("cannot read RLIMIT_NOFILE", e);
-    }
-    return 4096;
   }
 
   @Override
@@ -479,9 +390,14 @@ final class CrunRuntime implements SandboxRuntime {
   @Override
   public void close() {
     // the agents' descriptors (their directory and control FIFO) would keep each sandbox's disk busy
-    List.copyOf(agents.keySet()).forEach(this::closeAgent);
+    agents.close();
     disks.close();
     userns.close();
     dialer.close();
+    synchronized (this) {
+      if (watch != null) {
+        watch.close();
+      }
+    }
   }
 }

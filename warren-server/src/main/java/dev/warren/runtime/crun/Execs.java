@@ -207,27 +207,12 @@ final class Execs {
 
   /** The process group id (a host pid) of a host process, or -1. */
   static long groupOf(long hostPid) {
-    return statField(hostPid, 2);
+    return ProcStat.field(hostPid, 2);
   }
 
   /** The session id (a host pid) of a host process, or -1. */
   static long sessionOf(long hostPid) {
-    return statField(hostPid, 3);
-  }
-
-  /**
-   * A numeric field of {@code /proc/PID/stat}, counted from the state (0) after the command name,
-   * which ends at the last ')' since a command name may hold spaces and parentheses; -1 when the
-   * process is gone.
-   */
-  private static long statField(long hostPid, int index) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(hostPid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(f[index]);
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
+    return ProcStat.field(hostPid, 3);
   }
 
   boolean signalPid(String id, long pidInSandbox, int signal) {

@@ -44,7 +44,7 @@ final class InFlightCalls {
       throw new IllegalStateException("cannot list /proc: " + e.getMessage(), e);
     }
     for (long pid : pids) {
-      for (int i = 0; i < 100 && !ended(pid); i++) {
+      for (int i = 0; i < 100 && !ProcStat.ended(pid); i++) {
         sleep(10);
       }
     }
@@ -67,16 +67,6 @@ final class InFlightCalls {
       return s.isEmpty() ? new String[0] : s.split("\0");
     } catch (IOException e) {
       return new String[0];
-    }
-  }
-
-  /** Whether {@code pid} is gone or a zombie (killed, waiting for a parent that may never reap it). */
-  static boolean ended(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (IOException | RuntimeException e) {
-      return true;
     }
   }
 

@@ -80,7 +80,7 @@ final class OciSpec {
       ns.addObject().put("type", t);
     }
     for (String kind : List.of("uidMappings", "gidMappings")) {
-      linux.putArray(kind).addObject().put("containerID", 0).put("hostID", rootUid).put("size", Instance.UIDS_PER_SANDBOX);
+      linux.putArray(kind).addObject().put("containerID", 0).put("hostID", rootUid).put("size", Uids.PER_SANDBOX);
     }
     linux.put("cgroupsPath", cgroupPath(instance, spec.id()));
     linux.put("rootfsPropagation", "private");

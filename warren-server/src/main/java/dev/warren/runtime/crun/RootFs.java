@@ -3,6 +3,7 @@ package dev.warren.runtime.crun;
 import dev.warren.host.Syscalls;
 import dev.warren.host.SyscallException;
 import dev.warren.runtime.SandboxRuntimeException;
+import dev.warren.runtime.StartSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,5 +101,17 @@ final class RootFs {
       throw new SandboxRuntimeException("overlay paths must not contain ',' or ':': " + path);
     }
     return path;
+  }
+
+  /** The files bind-mounted into the sandbox's /etc: hosts, hostname, resolv.conf. */
+  static void writeEtc(StartSpec spec, SandboxDirs dirs, java.net.InetAddress gateway) throws IOException {
+    Files.createDirectories(dirs.etc());
+    String addr = spec.address().getHostAddress();
+    Files.writeString(dirs.etc().resolve("hosts"),
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + addr + "\t" + spec.id() + "\n"
+            + gateway.getHostAddress() + "\twarren-gateway\n");
+    Files.writeString(dirs.etc().resolve("hostname"), spec.id() + "\n");
+    Files.writeString(dirs.etc().resolve("resolv.conf"),
+        "# Warren sandboxes have no DNS of their own: names are resolved by the egress proxy (HTTP_PROXY).\n");
   }
 }

@@ -28,7 +28,7 @@ final class UserNamespaces implements AutoCloseable {
   }
 
   private int create(int slot) {
-    long base = instance.rootUid(slot);
+    long base = Uids.rootUid(instance, slot);
     Process p;
     try {
       p = new ProcessBuilder("unshare", "--user", "--", "sh", "-c", "echo ready; read line").start();
@@ -42,7 +42,7 @@ final class UserNamespaces implements AutoCloseable {
         String err = new String(p.getErrorStream().readAllBytes());
         throw new SandboxRuntimeException("unshare --user failed for slot " + slot + ": " + err.strip());
       }
-      String map = "0 " + base + " " + Instance.UIDS_PER_SANDBOX + "\n";
+      String map = "0 " + base + " " + Uids.PER_SANDBOX + "\n";
       Files.writeString(Path.of("/proc", Long.toString(p.pid()), "uid_map"), map);
       Files.writeString(Path.of("/proc", Long.toString(p.pid()), "gid_map"), map);
       return Syscalls.open("/proc/" + p.pid() + "/ns/user", Syscalls.O_RDONLY);

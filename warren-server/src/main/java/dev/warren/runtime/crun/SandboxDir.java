@@ -1,7 +1,9 @@
-package dev.warren.runtime;
+package dev.warren.runtime.crun;
 
 import dev.warren.host.SyscallException;
 import dev.warren.host.Syscalls;
+import dev.warren.runtime.GuestDir;
+import dev.warren.runtime.ReadableFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,13 +28,15 @@ import java.util.function.IntPredicate;
  * openat2(RESOLVE_IN_ROOT): whatever the sandbox does to the names above it (symlinks to the host's
  * root, renames), this handle stays on the same directory inside the sandbox, and every file
  * operation names a single entry of it without following a final symlink. Files and FIFOs made here
- * belong to the sandbox's root. Thread-safe; {@code close()} is idempotent.
+ * belong to the sandbox's root; watches go to the runtime's {@link FileWatch}. The crun
+ * {@link GuestDir}. Thread-safe; {@code close()} is idempotent.
  */
-public final class SandboxDir implements AutoCloseable {
+final class SandboxDir implements GuestDir {
 
   private final int fd;
   private final long rootUid;
   private final String where;
+  private final FileWatch watcher;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Operations hold it shared, close() exclusively: a closed descriptor number is never used again by us. */
   private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
@@ -47,17 +51,23 @@ public final class SandboxDir implements AutoCloseable {
     return l;
   }
 
-  private SandboxDir(int fd, long rootUid, String where) {
+  private SandboxDir(int fd, long rootUid, String where, FileWatch watcher) {
     this.fd = fd;
     this.rootUid = rootUid;
     this.where = where;
+    this.watcher = watcher;
   }
 
   /**
    * Opens (and with {@code create}, makes, with its parents) {@code absolute} inside the sandbox whose
    * root filesystem the host sees at {@code rootfs}.
    */
-  public static SandboxDir open(Path rootfs, String absolute, long rootUid, boolean create, int mode) {
+  static SandboxDir open(Path rootfs, String absolute, long rootUid, boolean create, int mode) {
+    return open(rootfs, absolute, rootUid, create, mode, null);
+  }
+
+  /** As {@link #open(Path, String, long, boolean, int)}, watched through {@code watcher}. */
+  static SandboxDir open(Path rootfs, String absolute, long rootUid, boolean create, int mode, FileWatch watcher) {
     if (!absolute.startsWith("/")) {
       throw new IllegalArgumentException("not absolute: " + absolute);
     }
@@ -65,49 +75,21 @@ public final class SandboxDir implements AutoCloseable {
     try {
       String rel = absolute.substring(1);
       if (create) {
-        StringBuilder prefix = new StringBuilder();
-        for (String part : rel.split("/")) {
-          if (part.isEmpty()) {
-            continue;
-          }
-          int parent = InRoot.open(root, prefix.toString(), Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0);
-          try {
-            tolerating(Syscalls.EEXIST, () -> {
-              Syscalls.mkdirat(parent, part, mode);
-              ownDirectory(parent, part, rootUid, mode);
-            });
-          } finally {
-            Syscalls.close(parent);
-          }
-          prefix.append(prefix.isEmpty() ? "" : "/").append(part);
-        }
+        InRoot.mkdirs(root, absolute, rootUid, mode, (part, e) -> e);
       }
       int dir = InRoot.open(root, rel, Syscalls.O_PATH | Syscalls.O_DIRECTORY, 0);
-      return new SandboxDir(dir, rootUid, absolute);
+      return new SandboxDir(dir, rootUid, absolute, watcher);
     } finally {
       Syscalls.close(root);
     }
   }
 
-  /**
-   * Gives a directory just made to the sandbox's root with exactly {@code mode}: the controller's
-   * umask (077) would otherwise keep the sandbox's other users out of it.
-   */
-  private static void ownDirectory(int parent, String name, long rootUid, int mode) {
-    int d = Syscalls.openat(parent, name, Syscalls.O_RDONLY | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0);
-    try {
-      Syscalls.fchown(d, (int) rootUid, (int) rootUid);
-      Syscalls.fchmod(d, mode);
-    } finally {
-      Syscalls.close(d);
-    }
-  }
-
   /** A path through which the JDK can reach this directory (for watches and listings). */
-  public Path path() {
+  Path path() {
     return InRoot.procFd(fd);
   }
 
+  @Override
   public String where() {
     return where;
   }
@@ -190,6 +172,7 @@ public final class SandboxDir implements AutoCloseable {
   }
 
   /** Writes a new file (replacing one of that name) owned by the sandbox's root. */
+  @Override
   public void write(String name, byte[] data) {
     withEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_TRUNC, 0644, is(), null, f -> {
       own(f);
@@ -199,6 +182,7 @@ public final class SandboxDir implements AutoCloseable {
   }
 
   /** Makes an empty file owned by the sandbox's root unless one of that name exists. */
+  @Override
   public void createEmpty(String name) {
     withEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL, 0644, is(Syscalls.EEXIST), null, f -> {
       own(f);
@@ -210,6 +194,7 @@ public final class SandboxDir implements AutoCloseable {
    * Replaces the content of an existing file (made earlier with {@link #write}); makes it when it
    * is missing. Cheaper than making a file, which on a journaled disk is the slow part.
    */
+  @Override
   public void overwrite(String name, byte[] data) {
     boolean existed = withEntry(name, Syscalls.O_WRONLY | Syscalls.O_TRUNC, 0, is(Syscalls.ENOENT), false, f -> {
       Syscalls.writeFully(f, data);
@@ -221,7 +206,7 @@ public final class SandboxDir implements AutoCloseable {
   }
 
   /** The whole file, or empty when it does not exist. */
-  public Optional<byte[]> read(String name) {
+  Optional<byte[]> read(String name) {
     return read(name, Integer.MAX_VALUE - 16);
   }
 
@@ -229,6 +214,7 @@ public final class SandboxDir implements AutoCloseable {
    * At most {@code max} bytes of the file from its start, or empty when it does not exist. A
    * regular file is read into one array of its size (reading in chunks would hold the bytes twice).
    */
+  @Override
   public Optional<byte[]> read(String name, int max) {
     return withEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENOENT), Optional.empty(), f -> {
       try (InputStream in = Files.newInputStream(InRoot.procFd(f))) {
@@ -246,6 +232,7 @@ public final class SandboxDir implements AutoCloseable {
   }
 
   /** Size of a regular file, or -1 when it does not exist. */
+  @Override
   public long size(String name) {
     return locked(() -> {
       try {
@@ -257,19 +244,36 @@ public final class SandboxDir implements AutoCloseable {
     });
   }
 
+  @Override
   public boolean exists(String name) {
     return locked(() -> Files.exists(path().resolve(check(name)), LinkOption.NOFOLLOW_LINKS));
   }
 
-  /** A channel on a regular file for reading from any offset; the caller closes it. */
-  public Optional<FileChannel> channel(String name) {
+  @Override
+  public Optional<ReadableFile> openAt(String name) {
     return withEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENOENT), Optional.empty(), f -> {
       Path p = InRoot.procFd(f);
       if (!Files.isRegularFile(p)) {
         return Optional.empty();
       }
       try {
-        return Optional.of(FileChannel.open(p, StandardOpenOption.READ));
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
+        return Optional.of(new ReadableFile() {
+          @Override
+          public long size() throws IOException {
+            return ch.size();
+          }
+
+          @Override
+          public int read(java.nio.ByteBuffer into, long position) throws IOException {
+            return ch.read(into, position);
+          }
+
+          @Override
+          public void close() throws IOException {
+            ch.close();
+          }
+        });
       } catch (IOException e) {
         return Optional.empty();
       }
@@ -277,23 +281,26 @@ public final class SandboxDir implements AutoCloseable {
   }
 
   /** Makes a sub-directory owned by the sandbox's root (no error if one exists). */
+  @Override
   public void mkdir(String name, int mode) {
     locked(() -> {
       tolerating(Syscalls.EEXIST, () -> {
         Syscalls.mkdirat(fd, check(name), mode);
-        ownDirectory(fd, name, rootUid, mode);
+        InRoot.ownDirectory(fd, name, rootUid, mode);
       });
       return null;
     });
   }
 
   /** Opens a sub-directory (not following a symlink) as a directory of its own. */
+  @Override
   public SandboxDir sub(String name) {
     return locked(() -> new SandboxDir(Syscalls.openat(fd, check(name), Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW, 0),
-        rootUid, where + "/" + name));
+        rootUid, where + "/" + name, watcher));
   }
 
   /** Makes a FIFO owned by the sandbox's root (no error if one exists). */
+  @Override
   public void mkfifo(String name) {
     makeOwned(name, () -> Syscalls.mknodat(fd, check(name), Syscalls.S_IFIFO | 0600));
   }
@@ -308,74 +315,12 @@ public final class SandboxDir implements AutoCloseable {
   }
 
   /**
-   * Writes {@code line} to a FIFO that a process in the sandbox reads; false when nothing reads it.
-   * Writes of up to 4 KiB are atomic, so concurrent writers never interleave.
-   */
-  public boolean writeFifo(String name, byte[] line) {
-    return withEntry(name, Syscalls.O_WRONLY | Syscalls.O_NONBLOCK, 0, is(Syscalls.ENXIO, Syscalls.ENOENT), false, f -> {
-      try {
-        Syscalls.writeFully(f, line);
-        return true;
-      } catch (SyscallException e) {
-        if (e.errno() == Syscalls.EPIPE || e.errno() == Syscalls.EAGAIN) {
-          return false;
-        }
-        throw e;
-      }
-    });
-  }
-
-  /**
    * Opens a FIFO for writing and keeps it open (read-write, non-blocking), so that what is written
    * stays queued in it while its reader restarts. The caller closes the writer.
    */
-  public FifoWriter fifoWriter(String name) {
-    return locked(() -> new FifoWriter(openEntry(name, Syscalls.O_RDWR | Syscalls.O_NONBLOCK, 0), where + "/" + name));
-  }
-
-  /**
-   * A held-open FIFO; lines up to 4 KiB are written atomically. Thread-safe: writes hold the
-   * descriptor's lock shared and {@code close()} exclusively, so a write never reaches a closed
-   * descriptor number (which the process may have given to another file since); a write after
-   * close fails with {@link IllegalStateException}. The descriptor is non-blocking, so a write
-   * never holds the lock for long (a full FIFO is EAGAIN).
-   */
-  public static final class FifoWriter implements AutoCloseable {
-    private final int fd;
-    private final String where;
-    private boolean closed;
-    private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
-
-    FifoWriter(int fd, String where) {
-      this.fd = fd;
-      this.where = where;
-    }
-
-    public void write(byte[] line) {
-      Lock l = use.readLock();
-      l.lock();
-      try {
-        if (closed) {
-          throw new IllegalStateException("the FIFO writer of " + where + " is closed");
-        }
-        Syscalls.writeFully(fd, line);
-      } finally {
-        l.unlock();
-      }
-    }
-
-    @Override
-    public void close() {
-      use.writeLock().lock();
-      try {
-        if (!closed) {
-          closed = true;
-          Syscalls.close(fd);
-        }
-      } finally {
-        use.writeLock().unlock();
-      }
-    }
+  @Override
+  public HeldFifo fifoWriter(String name) {
+    return locked(() -> new HeldFifo(openEntry(name, Syscalls.O_RDWR | Syscalls.O_NONBLOCK, 0), where + "/" + name));
   }
 
   /**
@@ -384,6 +329,7 @@ public final class SandboxDir implements AutoCloseable {
    * opened it (or after it stopped reading) queues or blocks instead of failing; writes block
    * while the FIFO is full.
    */
+  @Override
   public OutputStream openFifoForWriting(String name) throws IOException {
     return withEntry(name, Syscalls.O_RDWR, 0, is(), null,
         f -> Channels.newOutputStream(FileChannel.open(InRoot.procFd(f), StandardOpenOption.READ, StandardOpenOption.WRITE)));
@@ -394,6 +340,7 @@ public final class SandboxDir implements AutoCloseable {
    * FIFO waits for its writer; that wait happens outside this directory's lock, on a descriptor of
    * the entry itself, so {@code close()} is not held up by it. The caller closes the stream.
    */
+  @Override
   public InputStream openForReading(String name) throws IOException {
     int f = locked(() -> openEntry(name, Syscalls.O_RDONLY | Syscalls.O_NONBLOCK, 0));
     try {
@@ -403,6 +350,7 @@ public final class SandboxDir implements AutoCloseable {
     }
   }
 
+  @Override
   public void delete(String name) {
     locked(() -> {
       tolerating(Syscalls.ENOENT, () -> Syscalls.unlinkat(fd, check(name), 0));
@@ -410,6 +358,7 @@ public final class SandboxDir implements AutoCloseable {
     });
   }
 
+  @Override
   public List<String> list() {
     return locked(() -> {
       List<String> out = new ArrayList<>();
@@ -422,6 +371,14 @@ public final class SandboxDir implements AutoCloseable {
       }
       return out;
     });
+  }
+
+  @Override
+  public Registration watch(boolean createdOnly, java.util.function.Consumer<String> onName, Runnable onOverflow) {
+    if (watcher == null) {
+      throw new IllegalStateException(this + " has no watcher");
+    }
+    return locked(() -> watcher.watch(this, createdOnly, onName, onOverflow));
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.warren.runtime;
+package dev.warren.runtime.crun;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,7 +40,7 @@ class FifoWriterTest {
     Path victim = root.resolve("victim");
     for (int i = 0; i < 2000; i++) {
       dir.mkfifo("ctl");
-      SandboxDir.FifoWriter w = dir.fifoWriter("ctl");
+      HeldFifo w = dir.fifoWriter("ctl");
       CompletableFuture<Throwable> writer = new CompletableFuture<>();
       Thread t = Thread.ofPlatform().start(() -> {
         try {

@@ -1,4 +1,4 @@
-package dev.warren.browser;
+package dev.warren.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
  * The locks of browser keys and idempotency keys. Unit level: through the API each key costs a
  * Chromium start (seconds), so "many keys" and a 120 s wait are out of a test's bounded time.
  */
-class KeyLocksTest {
+class NamedLocksTest {
   @Test
   void locksOfManyDistinctKeysAreDroppedOnceNobodyHoldsOrWaitsOnThem() throws Exception {
-    KeyLocks locks = new KeyLocks(Duration.ofSeconds(10));
+    NamedLocks locks = new NamedLocks(Duration.ofSeconds(10));
     AtomicInteger inside = new AtomicInteger();
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
@@ -27,7 +27,7 @@ class KeyLocksTest {
       threads.add(Thread.ofPlatform().start(() -> {
         for (int i = 0; i < 2000; i++) {
           // two threads share each key: holders and waiters on one name
-          locks.locked("k" + (i * 4 + base % 4), () -> new BrowserException(Problem.UNAVAILABLE, "busy"), inside::incrementAndGet);
+          locks.locked("k" + (i * 4 + base % 4), () -> new dev.warren.error.WarrenException(Problem.UNAVAILABLE, "busy"), inside::incrementAndGet);
         }
       }));
     }
@@ -40,10 +40,10 @@ class KeyLocksTest {
 
   @Test
   void aWaitForAHeldKeyEndsAtItsLimitWithTheNamedFailureAndLeavesNoLock() throws Exception {
-    KeyLocks locks = new KeyLocks(Duration.ofMillis(300));
+    NamedLocks locks = new NamedLocks(Duration.ofMillis(300));
     CountDownLatch held = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Thread holder = Thread.ofPlatform().start(() -> locks.locked("key:a", () -> new BrowserException(Problem.UNAVAILABLE, "busy"), () -> {
+    Thread holder = Thread.ofPlatform().start(() -> locks.locked("key:a", () -> new dev.warren.error.WarrenException(Problem.UNAVAILABLE, "busy"), () -> {
       held.countDown();
       try {
         return release.await(30, TimeUnit.SECONDS);
@@ -53,8 +53,8 @@ class KeyLocksTest {
     }));
     assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
     long t0 = System.nanoTime();
-    assertThatThrownBy(() -> locks.locked("key:a", () -> new BrowserException(Problem.UNAVAILABLE, "waited for key a"), () -> 1))
-        .isInstanceOf(BrowserException.class).hasMessage("waited for key a");
+    assertThatThrownBy(() -> locks.locked("key:a", () -> new dev.warren.error.WarrenException(Problem.UNAVAILABLE, "waited for key a"), () -> 1))
+        .isInstanceOf(dev.warren.error.WarrenException.class).hasMessage("waited for key a");
     assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(250L, 5_000L);
     assertThat(locks.size()).as("the holder's lock only").isEqualTo(1);
     release.countDown();

@@ -1,6 +1,7 @@
-package dev.warren.runtime;
+package dev.warren.runtime.crun;
 
 import dev.warren.host.Syscalls;
+import dev.warren.runtime.GuestDir;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,9 +17,9 @@ import org.slf4j.LoggerFactory;
  * Tells listeners which entries of watched sandbox directories were created or written
  * (inotify, read directly by one platform thread for all directories; listeners run on it and must
  * be quick). Events can be lost under overflow, so listeners treat them as hints and re-read files.
- * Thread-safe; {@code close()} is idempotent.
+ * One per runtime, which owns and closes it. Thread-safe; {@code close()} is idempotent.
  */
-public final class FileWatch implements AutoCloseable {
+final class FileWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FileWatch.class);
   private static final int IN_CLOSE_WRITE = 0x8;
   private static final int IN_MOVED_TO = 0x80;
@@ -32,26 +33,18 @@ public final class FileWatch implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread thread;
 
-  /** A registration; {@code close()} stops its events. */
-  public interface Registration extends AutoCloseable {
-    @Override
-    void close();
-  }
-
   private record Listener(Consumer<String> onName, Runnable onOverflow) {}
 
-  public FileWatch() {
+  FileWatch() {
     this.fd = Syscalls.inotifyInit();
     this.thread = Thread.ofPlatform().daemon().name("warren-file-watch").start(this::loop);
   }
 
-  /** Watches {@code dir}: {@code onName} gets the name of each entry created, written or moved in. */
-  public Registration watch(SandboxDir dir, Consumer<String> onName, Runnable onOverflow) {
-    return watch(dir, false, onName, onOverflow);
-  }
-
-  /** As {@link #watch(SandboxDir, Consumer, Runnable)}; with {@code createdOnly}, writes to existing entries are not reported. */
-  public Registration watch(SandboxDir dir, boolean createdOnly, Consumer<String> onName, Runnable onOverflow) {
+  /**
+   * Watches {@code dir}: {@code onName} gets the name of each entry created, written or moved in;
+   * with {@code createdOnly}, writes to existing entries are not reported.
+   */
+  GuestDir.Registration watch(SandboxDir dir, boolean createdOnly, Consumer<String> onName, Runnable onOverflow) {
     // a file written and closed is complete: IN_CLOSE_WRITE rather than every IN_MODIFY
     int mask = IN_CREATE | IN_MOVED_TO | (createdOnly ? 0 : IN_CLOSE_WRITE);
     int wd = Syscalls.inotifyAddWatch(fd, dir.path().toString(), mask);

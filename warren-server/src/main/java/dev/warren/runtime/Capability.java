@@ -1,0 +1,14 @@
+package dev.warren.runtime;
+
+/**
+ * What a runtime may or may not offer, declared by {@link SandboxRuntime#capabilities()} rather
+ * than assumed: the API checks before it promises one.
+ */
+public enum Capability {
+  /** Per-sandbox disk limits ({@code limits.diskMb}, {@code limits.diskInodes}). */
+  DISK_LIMITS,
+  /** Freezing a sandbox's processes and thawing them again. */
+  PAUSE,
+  /** Saving a running sandbox's memory and restoring it later. */
+  SNAPSHOT
+}
