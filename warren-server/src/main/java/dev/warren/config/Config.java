@@ -216,11 +216,6 @@ public record Config(
     return new Logging(level, logDir, max, retention);
   }
 
-  /** How sandboxes get their disks (WARREN_DISK_ALLOCATION, WARREN_DISK_POOL, WARREN_MIN_FREE_SPACE, WARREN_DEFAULT_DISK_MB). */
-  public dev.warren.runtime.DiskPolicy diskPolicy() {
-    return new dev.warren.runtime.DiskPolicy(guards.minFreeSpace(), reserveDisks, sandboxDefaults.diskMb(), diskPool);
-  }
-
   /** Every setting but the database password, which must never reach a log or an error message. */
   @Override
   public String toString() {

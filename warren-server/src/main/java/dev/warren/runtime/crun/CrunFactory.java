@@ -1,6 +1,7 @@
 package dev.warren.runtime.crun;
 
 import dev.warren.config.Config;
+import dev.warren.runtime.DiskPolicy;
 import dev.warren.runtime.RuntimeContext;
 import dev.warren.runtime.RuntimeFactory;
 import dev.warren.runtime.SandboxRuntime;
@@ -25,6 +26,11 @@ public final class CrunFactory implements RuntimeFactory {
   public SandboxRuntime open(RuntimeContext context) {
     Config config = context.config();
     return new CrunRuntime(context.instance(), config.dataDir().resolve("sandboxes"), config.dataDir().resolve("helpers"),
-        config.crun(), context.network(), config.seccompAllow(), config.diskPolicy());
+        config.crun(), context.network(), config.seccompAllow(), diskPolicy(config));
+  }
+
+  /** How sandboxes get their disks (WARREN_DISK_ALLOCATION, WARREN_DISK_POOL, WARREN_MIN_FREE_SPACE, WARREN_DEFAULT_DISK_MB). */
+  private static DiskPolicy diskPolicy(Config config) {
+    return new DiskPolicy(config.guards().minFreeSpace(), config.reserveDisks(), config.sandboxDefaults().diskMb(), config.diskPool());
   }
 }
