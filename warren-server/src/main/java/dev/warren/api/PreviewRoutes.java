@@ -104,8 +104,7 @@ final class PreviewRoutes {
     String id = ctx.pathParam("id");
     int port = port(ctx.pathParam("port"));
     String prefix = "/v1/sandboxes/" + id + "/ports/" + ctx.pathParam("port");
-    proxy.serve(ctx.req(), ctx.res(), target(ctx, id, port, prefix, publicPath(ctx) + prefix),
-        new Tunnel.Binding(id, port, null, minter(ctx)));
+    serve(ctx, target(ctx, id, port, prefix, publicPath(ctx) + prefix), new Tunnel.Binding(id, port, null, minter(ctx)));
   }
 
   /** A minted URL: its secret opens its own sandbox port only; a {@code token} URL also needs an API token. */
@@ -113,7 +112,7 @@ final class PreviewRoutes {
     String secret = ctx.pathParam("secret");
     PreviewUrl u = open(secret, ctx);
     String prefix = PREVIEWS + secret;
-    proxy.serve(ctx.req(), ctx.res(), target(ctx, u.sandboxId(), u.port(), prefix, publicPath(ctx) + prefix),
+    serve(ctx, target(ctx, u.sandboxId(), u.port(), prefix, publicPath(ctx) + prefix),
         new Tunnel.Binding(u.sandboxId(), u.port(), u.id(), u.createdBy()));
   }
 
@@ -152,7 +151,13 @@ final class PreviewRoutes {
       throw new WarrenException(Problem.UNAUTHORIZED, "this preview needs a preview URL (POST /v1/sandboxes/" + host.sandboxId() + "/ports/"
           + host.port() + "/url mints one) or an Authorization: Bearer API token");
     }
-    proxy.serve(ctx.req(), ctx.res(), target(ctx, host.sandboxId(), host.port(), prefix, ""), binding);
+    serve(ctx, target(ctx, host.sandboxId(), host.port(), prefix, ""), binding);
+  }
+
+  /** Relays, then tells the router the app's status (it would otherwise answer its own 200 where the app sent no body, or a 101). */
+  private void serve(Context ctx, PreviewProxy.Target t, Tunnel.Binding binding) throws Exception {
+    proxy.serve(ctx.req(), ctx.res(), t, binding);
+    ctx.status(ctx.res().getStatus());
   }
 
   private PreviewUrl open(String secret, Context ctx) {
