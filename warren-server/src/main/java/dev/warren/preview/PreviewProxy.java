@@ -42,7 +42,7 @@ public final class PreviewProxy implements AutoCloseable {
   static final boolean UPGRADES = false;
   private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "keep-alive", "proxy-connection", "proxy-authorization",
       "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "authorization", "cookie", "expect",
-      "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-prefix", "x-forwarded-port");
+      "http2-settings", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-prefix", "x-forwarded-port");
   private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
       "transfer-encoding", "upgrade", "content-length", "set-cookie", "location", "date", "server");
 
@@ -130,11 +130,16 @@ public final class PreviewProxy implements AutoCloseable {
     }
   }
 
-  /** The protocol asked for in {@code Upgrade} when {@code Connection} says upgrade; else null. */
+  /**
+   * The protocol asked for in {@code Upgrade} when {@code Connection} says upgrade; else null. An
+   * {@code h2c} offer (the JDK client makes one on every plain-http request) is not passed on: the
+   * answer is HTTP/1.1 either way.
+   */
   private static String upgradeAsked(HttpServletRequest req) {
     String connection = req.getHeader("Connection");
     String upgrade = req.getHeader("Upgrade");
-    return connection != null && upgrade != null && connection.toLowerCase(Locale.ROOT).contains("upgrade") ? upgrade : null;
+    return connection != null && upgrade != null && connection.toLowerCase(Locale.ROOT).contains("upgrade")
+        && !upgrade.strip().equalsIgnoreCase("h2c") ? upgrade : null;
   }
 
   private static String head(HttpServletRequest req, Target t, String upgrade, boolean chunked) {
