@@ -38,6 +38,8 @@ public final class PreviewProxy implements AutoCloseable {
   static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(5);
   /** Request attribute holding a WebSocket upgrade's {@code Sec-WebSocket-Version}, hidden from the router by {@link PreviewFilter}. */
   static final String WS_VERSION = "warren.preview.wsVersion";
+  /** Request attribute set once the request was upgraded (see {@link PreviewFilter}). */
+  static final String UPGRADED = "warren.preview.upgraded";
   /** Whether upgrades are relayed; off until the servlet upgrade works under the router (see {@link #serve}). */
   static final boolean UPGRADES = false;
   private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "keep-alive", "proxy-connection", "proxy-authorization",
@@ -68,8 +70,9 @@ public final class PreviewProxy implements AutoCloseable {
       throws IOException, jakarta.servlet.ServletException {
     sandboxes.requireRunning(t.sandboxId(), "open port " + t.port());
     if (upgradeAsked(req) != null && !UPGRADES) {
-      // the servlet upgrade below answers 101 but Jetty (ee10 12.1) then finds another status and loops on the
-      // connection; until that is solved, a clear refusal instead of a hung handshake
+      // the servlet upgrade below gets the app's 101 to the caller, but Jetty (ee10 12.1) then parses the caller's next
+      // bytes as a new HTTP request and the upgraded input ends at once; until that is solved, a clear refusal
+      // instead of a broken socket
       throw new WarrenException(Problem.UNAVAILABLE, "WebSocket and other upgrades through the preview proxy are not available yet "
           + "(Upgrade: " + req.getHeader("Upgrade") + "); plain HTTP to port " + t.port() + " works");
     }
@@ -101,6 +104,7 @@ public final class PreviewProxy implements AutoCloseable {
       if (answer.status() == 101 && upgrade != null) {
         copyHeaders(answer, res, t.prefix());
         Tunnel tunnel = req.upgrade(Tunnel.class);
+        req.setAttribute(UPGRADED, Boolean.TRUE);
         tunnels.add(tunnel);
         tunnel.attach(ch, fromApp, binding, () -> tunnels.remove(tunnel));
         handedOver = true;

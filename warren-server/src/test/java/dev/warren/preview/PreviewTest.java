@@ -183,8 +183,9 @@ class PreviewTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("WebSocket relay: Jetty ee10's servlet upgrade under Javalin finds a status other than 101 and loops; "
-      + "upgrades are refused with 503 until it is solved (see PreviewProxy.UPGRADES)")
+  @org.junit.jupiter.api.Disabled("WebSocket relay: the 101 reaches the client, but Jetty (ee10 12.1, under Javalin) then parses the next "
+      + "bytes as a new HTTP request and the upgraded input ends at once; upgrades are refused with 503 until it is solved "
+      + "(PreviewProxy.UPGRADES)")
   void aWebSocketEchoesThroughThePreviewPathAndAMintedUrl() throws Exception {
     assertThat(echo(warren.base().resolve(path(8000, "/ws")).toString().replace("http:", "ws:"),
         Map.of("Authorization", "Bearer " + warren.token()))).isEqualTo("echo:ping");
@@ -254,6 +255,12 @@ class PreviewTest {
       }
 
       @Override
+      public CompletionStage<?> onClose(WebSocket w, int code, String reason) {
+        first.completeExceptionally(new IllegalStateException("closed " + code + " " + reason));
+        return null;
+      }
+
+      @Override
       public void onError(WebSocket w, Throwable error) {
         first.completeExceptionally(error);
       }
@@ -262,7 +269,9 @@ class PreviewTest {
       ws.sendText("ping", true).get(10, TimeUnit.SECONDS);
       return first.get(10, TimeUnit.SECONDS);
     } finally {
-      ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+      if (!ws.isOutputClosed()) {
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+      }
     }
   }
 
