@@ -37,14 +37,18 @@ final class PreviewSection {
   static Result run(BenchWarren w, Cleanup cleanup) throws InterruptedException {
     Report.title("Preview proxy: a sandbox's port through Warren, beside the sandbox's address directly");
     List<String> failures = new ArrayList<>();
-    try (ApiClient api = ApiClient.open(w)) {
-      var created = api.post("/v1/sandboxes", "{}", T).expect(201).json();
-      String id = created.path("id").asString();
-      cleanup.push("the preview sandbox " + id, () -> {
-        try (ApiClient c = ApiClient.open(w)) {
-          c.delete("/v1/sandboxes/" + id, T);
-        }
-      });
+    ApiClient api = ApiClient.open(w);
+    cleanup.push("the previews section's HTTP client", api);
+    var created = api.post("/v1/sandboxes", "{}", T).expect(201).json();
+    String id = created.path("id").asString();
+    java.util.concurrent.atomic.AtomicBoolean deleted = new java.util.concurrent.atomic.AtomicBoolean();
+    AutoCloseable sandbox = () -> {
+      if (deleted.compareAndSet(false, true)) {
+        api.delete("/v1/sandboxes/" + id, T);
+      }
+    };
+    cleanup.push("the previews section's sandbox " + id, sandbox);
+    try {
       String address = created.path("address").asString();
       byte[] app;
       try (InputStream in = PreviewSection.class.getResourceAsStream("/preview/app.py")) {
@@ -65,10 +69,11 @@ final class PreviewSection {
       waitFor(http, proxied + "/ready", Optional.of(w.token()));
       Stats d = latency(http, direct + "/hello", Optional.empty(), "direct " + address + ":8000");
       Stats p = latency(http, proxied + "/hello", Optional.of(w.token()), "through the preview proxy");
+      Stats api0 = latency(http, w.baseUri() + "/v1/sandboxes/" + id, Optional.of(w.token()), "for scale: GET /v1/sandboxes/{id}");
       double dMBs = throughput(http, direct + "/big?n=" + DOWNLOAD_MB * 1_000_000L, Optional.empty());
       double pMBs = throughput(http, proxied + "/big?n=" + DOWNLOAD_MB * 1_000_000L, Optional.of(w.token()));
       Result r = new Result(d, p, dMBs, pMBs, failures);
-      Report.latencies(List.of(d, p));
+      Report.latencies(List.of(d, p, api0));
       Report.table(List.of(List.of("download of " + DOWNLOAD_MB + " MB (best of " + DOWNLOADS + ")", "MB/s"),
           List.of("direct (floor)", String.format(Locale.ROOT, "%.0f", dMBs)),
           List.of("through the preview proxy", String.format(Locale.ROOT, "%.0f", pMBs))));
@@ -86,6 +91,16 @@ final class PreviewSection {
       return r;
     } catch (java.io.IOException e) {
       throw new IllegalStateException("preview section: " + e.getMessage(), e);
+    } finally {
+      // once interrupted, the shutdown hook deletes the sandbox with this client: leave both to it
+      if (!cleanup.aborted()) {
+        try {
+          sandbox.close();
+        } catch (Exception e) {
+          failures.add("deleting the previews section's sandbox " + id + ": " + e.getMessage());
+        }
+        api.close();
+      }
     }
   }
 
