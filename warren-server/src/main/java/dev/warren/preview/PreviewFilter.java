@@ -6,11 +6,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequestWrapper;
-import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -43,73 +39,11 @@ public final class PreviewFilter implements Filter {
     Optional<PreviewHosts.Port> host = hosts.match(r.getServerName());
     if (host.isPresent()) {
       r.setAttribute(VIA_HOST, host.get());
-      chain.doFilter(new Rewritten(r, HOST_PATH + host.get().sandboxId() + "/" + host.get().port() + r.getRequestURI()),
-          new Upgradable((HttpServletResponse) response));
+      chain.doFilter(new Rewritten(r, HOST_PATH + host.get().sandboxId() + "/" + host.get().port() + r.getRequestURI()), response);
     } else if (r.getHeader("Sec-WebSocket-Version") != null && PREVIEW_PATH.matcher(r.getRequestURI()).matches()) {
-      chain.doFilter(new Rewritten(r, r.getRequestURI()), new Upgradable((HttpServletResponse) response));
+      chain.doFilter(new Rewritten(r, r.getRequestURI()), response);
     } else {
       chain.doFilter(request, response);
-    }
-  }
-
-  /**
-   * A response whose output the router may not close or flush once the app answered 101: Jetty
-   * would send that as an interim answer and reset the status, and the upgrade would fail.
-   */
-  private static final class Upgradable extends HttpServletResponseWrapper {
-    Upgradable(HttpServletResponse r) {
-      super(r);
-    }
-
-    private boolean upgrading() {
-      return getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS;
-    }
-
-    @Override
-    public void flushBuffer() throws IOException {
-      if (!upgrading()) {
-        super.flushBuffer();
-      }
-    }
-
-    @Override
-    public ServletOutputStream getOutputStream() throws IOException {
-      ServletOutputStream out = super.getOutputStream();
-      return new ServletOutputStream() {
-        @Override
-        public boolean isReady() {
-          return out.isReady();
-        }
-
-        @Override
-        public void setWriteListener(WriteListener l) {
-          out.setWriteListener(l);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-          out.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          out.write(b, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-          if (!upgrading()) {
-            out.flush();
-          }
-        }
-
-        @Override
-        public void close() throws IOException {
-          if (!upgrading()) {
-            out.close();
-          }
-        }
-      };
     }
   }
 
@@ -142,12 +76,6 @@ public final class PreviewFilter implements Filter {
     @Override
     public Enumeration<String> getHeaderNames() {
       return Collections.enumeration(Collections.list(super.getHeaderNames()).stream().filter(n -> !hidden(n)).toList());
-    }
-
-    /** Jetty says an upgrading request is async, then refuses its async context; the router asks both after the handler. */
-    @Override
-    public boolean isAsyncStarted() {
-      return getAttribute(PreviewProxy.UPGRADED) == null && super.isAsyncStarted();
     }
 
     @Override

@@ -38,10 +38,6 @@ public final class PreviewProxy implements AutoCloseable {
   static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(5);
   /** Request attribute holding a WebSocket upgrade's {@code Sec-WebSocket-Version}, hidden from the router by {@link PreviewFilter}. */
   static final String WS_VERSION = "warren.preview.wsVersion";
-  /** Request attribute set once the request was upgraded (see {@link PreviewFilter}). */
-  static final String UPGRADED = "warren.preview.upgraded";
-  /** Whether upgrades are relayed; off until the servlet upgrade works under the router (see {@link #serve}). */
-  static final boolean UPGRADES = false;
   private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "keep-alive", "proxy-connection", "proxy-authorization",
       "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "authorization", "cookie", "expect",
       "http2-settings", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-prefix", "x-forwarded-port");
@@ -69,13 +65,6 @@ public final class PreviewProxy implements AutoCloseable {
   public void serve(HttpServletRequest req, HttpServletResponse res, Target t, Tunnel.Binding binding)
       throws IOException, jakarta.servlet.ServletException {
     sandboxes.requireRunning(t.sandboxId(), "open port " + t.port());
-    if (upgradeAsked(req) != null && !UPGRADES) {
-      // the servlet upgrade below gets the app's 101 to the caller, but Jetty (ee10 12.1) then parses the caller's next
-      // bytes as a new HTTP request and the upgraded input ends at once; until that is solved, a clear refusal
-      // instead of a broken socket
-      throw new WarrenException(Problem.UNAVAILABLE, "WebSocket and other upgrades through the preview proxy are not available yet "
-          + "(Upgrade: " + req.getHeader("Upgrade") + "); plain HTTP to port " + t.port() + " works");
-    }
     String where = "port " + t.port() + " of sandbox " + t.sandboxId();
     SocketChannel ch;
     try {
@@ -102,11 +91,18 @@ public final class PreviewProxy implements AutoCloseable {
       toApp.flush();
       AppResponse answer = AppResponse.read(fromApp, where);
       if (answer.status() == 101 && upgrade != null) {
-        copyHeaders(answer, res, t.prefix());
-        Tunnel tunnel = req.upgrade(Tunnel.class);
-        req.setAttribute(UPGRADED, Boolean.TRUE);
+        // Jetty hands the caller's endpoint to the tunnel once the 101 is sent (how its own WebSockets upgrade)
+        org.eclipse.jetty.server.Request core = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(req);
+        java.util.concurrent.atomic.AtomicReference<Tunnel> self = new java.util.concurrent.atomic.AtomicReference<>();
+        Tunnel tunnel = new Tunnel(core.getConnectionMetaData().getConnection().getEndPoint(), core.getComponents().getExecutor(), ch,
+            fromApp, binding, () -> tunnels.remove(self.get()));
+        self.set(tunnel);
         tunnels.add(tunnel);
-        tunnel.attach(ch, fromApp, binding, () -> tunnels.remove(tunnel));
+        core.setAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, tunnel);
+        res.setStatus(101);
+        copyHeaders(answer, res, t.prefix());
+        res.setHeader("Connection", "Upgrade");
+        res.setHeader("Upgrade", answer.header("Upgrade").orElse(upgrade));
         handedOver = true;
         return;
       }

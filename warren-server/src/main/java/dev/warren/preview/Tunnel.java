@@ -1,42 +1,46 @@
 package dev.warren.preview;
 
-import jakarta.servlet.http.HttpUpgradeHandler;
-import jakarta.servlet.http.WebConnection;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * An upgraded connection (a WebSocket, after the app's 101) relayed byte for byte between the
- * caller and the app, one virtual thread per direction. Made by the servlet container when the
- * proxy calls {@code upgrade}, then {@link #attach attached} to the app's connection before the
- * container calls {@link #init}. A direction's normal end half-closes the other side; an error, or
- * {@link #close} (the URL or token revoked, the sandbox stopping), closes both. Each direction's
- * thread owns its streams; the flags are atomics.
+ * caller's connection and the app's: the caller's endpoint is handed to this connection by Jetty
+ * once the 101 is sent ({@code HttpStream.UPGRADE_CONNECTION_ATTRIBUTE}). Caller to app runs on
+ * Jetty's fill callbacks; app to caller on a virtual thread of its own. A direction's normal end
+ * half-closes the other side; an error, or {@link #close} (the URL or token revoked, the sandbox
+ * stopping), closes both. The flags are atomics; each direction owns its buffer.
  */
-public final class Tunnel implements HttpUpgradeHandler, AutoCloseable {
+public final class Tunnel extends AbstractConnection implements Connection.UpgradeTo, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
+  private static final int BUFFER = 64 * 1024;
 
-  private volatile SocketChannel app;
-  private volatile InputStream fromApp;
-  private volatile Binding binding;
-  private volatile Runnable ended = () -> {};
-  private volatile WebConnection caller;
+  private final SocketChannel app;
+  private final InputStream fromApp;
+  private final Binding binding;
+  private final Runnable ended;
+  private final ByteBuffer in = BufferUtil.allocate(BUFFER);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger running = new AtomicInteger(2);
 
-  /** What the tunnel belongs to: a sandbox, and the preview URL and token that opened it. */
+  /** What the tunnel belongs to: a sandbox port, and the preview URL (or null) and token that opened it. */
   public record Binding(String sandboxId, int port, String urlId, String minter) {}
 
-  /** Public for the container, which makes it by its no-argument constructor. */
-  public Tunnel() {}
-
-  void attach(SocketChannel app, InputStream fromApp, Binding binding, Runnable ended) {
+  Tunnel(EndPoint caller, Executor executor, SocketChannel app, InputStream fromApp, Binding binding, Runnable ended) {
+    super(caller, executor);
     this.app = app;
     this.fromApp = fromApp;
     this.binding = binding;
@@ -47,47 +51,81 @@ public final class Tunnel implements HttpUpgradeHandler, AutoCloseable {
     return binding;
   }
 
+  /** Bytes the caller sent after its request head, read already by the HTTP parser: they go to the app first. */
   @Override
-  public void init(WebConnection wc) {
-    this.caller = wc;
-    if (closed.get()) {
-      try {
-        wc.close();
-      } catch (Exception e) {
-        log.debug("closing a preview tunnel closed before it began: {}", e.toString());
-      }
-      return;
+  public void onUpgradeTo(ByteBuffer buffered) {
+    if (BufferUtil.hasContent(buffered)) {
+      BufferUtil.append(in, buffered);
     }
-    Thread.ofVirtual().name("preview-up-" + binding.sandboxId()).start(() -> pump(wc::getInputStream, () -> app.socket().getOutputStream(), true));
-    Thread.ofVirtual().name("preview-down-" + binding.sandboxId()).start(() -> pump(() -> fromApp, wc::getOutputStream, false));
   }
 
-  private interface Opener<T> {
-    T get() throws IOException;
+  @Override
+  public void onOpen() {
+    super.onOpen();
+    Thread.ofVirtual().name("preview-down-" + binding.sandboxId()).start(this::down);
+    if (BufferUtil.hasContent(in)) {
+      getExecutor().execute(this::onFillable);
+    } else {
+      fillInterested();
+    }
   }
 
-  private void pump(Opener<InputStream> from, Opener<OutputStream> to, boolean toApp) {
+  /** Caller to app: whatever the endpoint has, written out whole, until it has nothing more for now. */
+  @Override
+  public void onFillable() {
     try {
-      Bodies.all(from.get(), to.get());
-      if (toApp) {
-        app.shutdownOutput();
-      } else {
-        caller.getOutputStream().close();
+      while (true) {
+        if (BufferUtil.hasContent(in)) {
+          while (in.hasRemaining()) {
+            app.write(in);
+          }
+          BufferUtil.clear(in);
+        }
+        int n = getEndPoint().fill(in);
+        if (n == 0) {
+          fillInterested();
+          return;
+        }
+        if (n < 0) {
+          app.shutdownOutput();
+          done();
+          return;
+        }
       }
     } catch (IOException | RuntimeException e) {
-      if (!closed.get()) {
-        log.debug("preview tunnel to {} port {}: {}", binding.sandboxId(), binding.port(), e.toString());
-      }
-      close();
-    } finally {
-      if (running.decrementAndGet() == 0) {
-        close();
-      }
+      failed(e);
     }
   }
 
-  @Override
-  public void destroy() {
+  /** App to caller, on its own thread: each read written to the endpoint before the next. */
+  private void down() {
+    byte[] buf = new byte[BUFFER];
+    try {
+      for (int r; (r = fromApp.read(buf)) >= 0; ) {
+        Callback.Completable sent = new Callback.Completable();
+        getEndPoint().write(sent, ByteBuffer.wrap(buf, 0, r));
+        sent.get(60, TimeUnit.SECONDS);
+      }
+      getEndPoint().shutdownOutput();
+      done();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      failed(e);
+    }
+  }
+
+  private void done() {
+    if (running.decrementAndGet() == 0) {
+      close();
+    }
+  }
+
+  private void failed(Exception e) {
+    if (!closed.get()) {
+      log.debug("preview tunnel to {} port {}: {}", binding.sandboxId(), binding.port(), e.toString());
+    }
     close();
   }
 
@@ -98,21 +136,11 @@ public final class Tunnel implements HttpUpgradeHandler, AutoCloseable {
       return;
     }
     try {
-      SocketChannel a = app;
-      if (a != null) {
-        a.close();
-      }
+      app.close();
     } catch (IOException e) {
       log.debug("closing a preview tunnel's app side: {}", e.toString());
     }
-    try {
-      WebConnection c = caller;
-      if (c != null) {
-        c.close();
-      }
-    } catch (Exception e) {
-      log.debug("closing a preview tunnel's caller side: {}", e.toString());
-    }
+    getEndPoint().close();
     ended.run();
   }
 }

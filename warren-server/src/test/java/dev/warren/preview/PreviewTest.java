@@ -183,22 +183,31 @@ class PreviewTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("WebSocket relay: the 101 reaches the client, but Jetty (ee10 12.1, under Javalin) then parses the next "
-      + "bytes as a new HTTP request and the upgraded input ends at once; upgrades are refused with 503 until it is solved "
-      + "(PreviewProxy.UPGRADES)")
   void aWebSocketEchoesThroughThePreviewPathAndAMintedUrl() throws Exception {
     assertThat(echo(warren.base().resolve(path(8000, "/ws")).toString().replace("http:", "ws:"),
         Map.of("Authorization", "Bearer " + warren.token()))).isEqualTo("echo:ping");
-    String url = warren.post(path(8000, "/url"), "{\"access\": \"public\"}").json().path("url").asString();
+    Resp minted = warren.post(path(8000, "/url"), "{\"access\": \"public\"}");
+    String url = minted.json().path("url").asString();
     assertThat(echo(url.replace("http:", "ws:") + "ws", Map.of())).isEqualTo("echo:ping");
-  }
 
-  @Test
-  void aWebSocketUpgradeIsRefusedClearlyForNow() throws IOException {
-    String host = warren.base().getHost() + ":" + warren.base().getPort();
-    String answer = raw(host, path(8000, "/ws"), null, "Authorization: Bearer " + warren.token() + "\r\nConnection: Upgrade, close\r\n"
-        + "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
-    assertThat(answer).startsWith("HTTP/1.1 503").contains("not available yet");
+    // an open socket through a URL ends when the URL is revoked
+    CompletableFuture<String> ended = new CompletableFuture<>();
+    WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(URI.create(url.replace("http:", "ws:") + "ws"), new WebSocket.Listener() {
+      @Override
+      public CompletionStage<?> onClose(WebSocket w, int code, String reason) {
+        ended.complete("closed " + code);
+        return null;
+      }
+
+      @Override
+      public void onError(WebSocket w, Throwable error) {
+        ended.complete("error " + error);
+      }
+    }).get(20, TimeUnit.SECONDS);
+    assertThat(ended).isNotDone();
+    assertThat(warren.delete(path(8000, "/url/" + minted.json().path("id").asString())).status()).isEqualTo(204);
+    assertThat(ended.get(10, TimeUnit.SECONDS)).isNotNull();
+    ws.abort();
   }
 
   @Test
