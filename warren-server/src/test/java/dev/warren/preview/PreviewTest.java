@@ -145,6 +145,12 @@ class PreviewTest {
     assertThat(warren.send("GET", PreviewFilter.HOST_PATH + sbx + "/8000/hello", HttpRequest.BodyPublishers.noBody(), Map.of(), null)
         .status()).as("the preview host's internal path is no door on Warren's own host").isEqualTo(404);
 
+    HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(URI.create(url + "form")).POST(HttpRequest.BodyPublishers.ofString("a=1"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(posted.statusCode()).isEqualTo(200);
+    assertThat(java.nio.file.Files.readString(warren.logFile())).as("the controller's log").doesNotContain(secret.substring(4));
+    assertThat(warren.get("/v1/audit?limit=1000").text()).as("the audit trail").contains("/v1/previews/").doesNotContain(secret.substring(4));
+
     assertThat(warren.delete(path(8000, "/url/" + urlId)).status()).isEqualTo(204);
     assertThat(anonymous(url + "hello").statusCode()).isEqualTo(404);
     assertThat(raw("8000-" + sbx + "." + DOMAIN, "/hello", "warren_preview=" + secret)).startsWith("HTTP/1.1 404");
