@@ -97,6 +97,8 @@ public final class PreviewProxy implements AutoCloseable {
         Tunnel tunnel = new Tunnel(core.getConnectionMetaData().getConnection().getEndPoint(), core.getComponents().getExecutor(), ch,
             fromApp, binding, () -> tunnels.remove(self.get()));
         self.set(tunnel);
+        // a socket may stay quiet for long (the app pings, or not): no read timeout on the app's side
+        ch.socket().setSoTimeout(0);
         tunnels.add(tunnel);
         core.setAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, tunnel);
         res.setStatus(101);

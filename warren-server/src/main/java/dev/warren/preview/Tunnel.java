@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class Tunnel extends AbstractConnection implements Connection.UpgradeTo, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
   private static final int BUFFER = 64 * 1024;
+  /** How long the caller's side may be silent both ways before the tunnel closes (the server's HTTP idle timeout is far shorter). */
+  static final java.time.Duration IDLE = java.time.Duration.ofHours(1);
 
   private final SocketChannel app;
   private final InputStream fromApp;
@@ -62,6 +64,7 @@ public final class Tunnel extends AbstractConnection implements Connection.Upgra
   @Override
   public void onOpen() {
     super.onOpen();
+    getEndPoint().setIdleTimeout(IDLE.toMillis());
     Thread.ofVirtual().name("preview-down-" + binding.sandboxId()).start(this::down);
     if (BufferUtil.hasContent(in)) {
       getExecutor().execute(this::onFillable);
