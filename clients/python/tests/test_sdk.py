@@ -1,6 +1,9 @@
 """The Python SDK against a real Warren: WARREN_URL and WARREN_TOKEN (WarrenClientsTest sets them)."""
 import os
+import time
 import unittest
+import urllib.error
+import urllib.request
 import uuid
 
 from warren import ConflictError, InvalidInputError, NotFoundError, UnauthorizedError, Warren
@@ -48,6 +51,31 @@ class SandboxTest(unittest.TestCase):
             self.assertEqual(b"".join(job.follow()), b"tick-1\ntick-2\ntick-3\n")
             self.assertEqual(job.output(offset=7), b"tick-2\ntick-3\n")
             self.assertTrue(job.wait(30).ok)
+
+    def test_a_preview_url_opens_a_port_until_revoked(self):
+        with self.w.sandboxes.create() as sbx:
+            sbx.exec("mkdir -p /tmp/site && echo previewed > /tmp/site/index.html && cd /tmp/site && "
+                     "(nohup python3 -m http.server 8000 >/dev/null 2>&1 &) && echo started")
+            minted = sbx.mint_preview_url(8000, access="public", ttl=300)
+            self.assertEqual((minted["port"], minted["access"], minted["sandboxId"]), (8000, "public", sbx.id))
+            body, deadline = None, time.monotonic() + 30
+            while body is None and time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(minted["url"], timeout=30) as r:
+                        body = r.read().decode()
+                except urllib.error.HTTPError as e:
+                    self.assertEqual(e.code, 502)
+                    time.sleep(0.2)
+            self.assertIn("previewed", body)
+            self.assertEqual([u["id"] for u in sbx.preview_urls(8000)], [minted["id"]])
+            self.assertTrue(sbx.revoke_preview_url(8000, minted["id"]))
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(minted["url"], timeout=30)
+            self.assertEqual(e.exception.code, 404)
+            self.assertFalse(sbx.revoke_preview_url(8000, minted["id"]))
+            with self.assertRaises(InvalidInputError) as bad:
+                sbx.mint_preview_url(8000, access="everyone")
+            self.assertEqual(bad.exception.field, "access")
 
     def test_bad_input_and_a_bad_token_are_typed_errors_with_the_problem(self):
         with self.assertRaises(InvalidInputError) as e:

@@ -260,6 +260,21 @@ class Sandbox(Owned):
         self._info = SandboxInfo.of(self._http.request("POST", f"{self._path}/{what}").json())
         return self._info
 
+    def mint_preview_url(self, port: int, access: str = "token", ttl: int = 3600) -> Dict[str, Any]:
+        """A shareable URL of ``port`` of this sandbox: ``access`` "public" (anyone holding it) or "token" (with an API
+        token too), for ``ttl`` seconds (at most 7 days). Answers the server's JSON: ``id``, ``url`` (and ``hostUrl`` with a
+        preview domain), ``expiresAt``; the URL is shown only here. Not retried once sent (it would mint two)."""
+        return self._http.request("POST", f"{self._path}/ports/{int(port)}/url", json_body={"access": access, "ttlSeconds": int(ttl)},
+                                  retry="connect").json()
+
+    def preview_urls(self, port: int) -> List[Dict[str, Any]]:
+        """The preview URLs of ``port`` that still open (without their secrets)."""
+        return self._http.request("GET", f"{self._path}/ports/{int(port)}/url").json()["urls"]
+
+    def revoke_preview_url(self, port: int, url_id: str) -> bool:
+        """Revokes a preview URL; False when ``port`` has no such URL still open."""
+        return self._http.request("DELETE", f"{self._path}/ports/{int(port)}/url/{quote(url_id)}", ok=(404,)).status != 404
+
 
 
 class Sandboxes:

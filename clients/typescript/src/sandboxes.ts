@@ -28,6 +28,11 @@ export interface SandboxSpec {
   idleTimeoutSeconds?: number;
 }
 
+/** A shareable URL of one port of a sandbox; `url` and `hostUrl` carry its secret and come only with the mint. */
+export interface PreviewUrl {
+  id: string; sandboxId: string; port: number; access: 'public' | 'token'; createdAt: string; createdBy: string; expiresAt: string;
+  url?: string; hostUrl?: string;
+}
 export interface ExecOptions { cwd?: string; env?: Record<string, string>; stdin?: string; timeoutSeconds?: number }
 export interface ExecResult { exitCode: number; stdout: string; stderr: string; durationMs: number; timedOut: boolean; truncated: boolean }
 export interface FileEntry { name: string; type: 'file' | 'directory' | 'symlink' | 'other'; size: number; mode: string; modifiedAt: string }
@@ -184,6 +189,18 @@ export class Sandbox extends Owned {
     const i = await this.http.json('POST', `${this.path}/${what}`);
     this.info = i;
     return i;
+  }
+  /** A shareable URL of `port`: `public` (anyone holding it) or `token` (with an API token too), for `ttlSeconds` (at most 7 days). Not retried once sent. */
+  mintPreviewUrl(port: number, o: { access?: 'public' | 'token'; ttlSeconds?: number } = {}): Promise<PreviewUrl> {
+    return this.http.json('POST', `${this.path}/ports/${port}/url`, { json: defined({ access: o.access, ttlSeconds: o.ttlSeconds }), retry: 'connect' });
+  }
+  /** The preview URLs of `port` that still open (without their secrets). */
+  async previewUrls(port: number): Promise<PreviewUrl[]> {
+    return (await this.http.json('GET', `${this.path}/ports/${port}/url`)).urls;
+  }
+  /** Revokes a preview URL; false when `port` has no such URL still open. */
+  async revokePreviewUrl(port: number, urlId: string): Promise<boolean> {
+    return (await this.http.call('DELETE', `${this.path}/ports/${port}/url/${seg(urlId)}`, { ok: [404] })).status !== 404;
   }
 }
 

@@ -48,6 +48,29 @@ test('a session keeps its state and its output streams as it is written', async 
   }
 });
 
+test('a preview URL opens a port of the sandbox until it is revoked', async () => {
+  const sbx = await warren.sandboxes.create();
+  try {
+    await sbx.exec('mkdir -p /tmp/site && echo previewed > /tmp/site/index.html && cd /tmp/site && '
+      + '(nohup python3 -m http.server 8000 >/dev/null 2>&1 &) && echo started');
+    const minted = await sbx.mintPreviewUrl(8000, { access: 'public', ttlSeconds: 300 });
+    assert.deepEqual([minted.port, minted.access, minted.sandboxId], [8000, 'public', sbx.id]);
+    let res = await fetch(minted.url);
+    for (const deadline = Date.now() + 30_000; res.status !== 200 && Date.now() < deadline; res = await fetch(minted.url)) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /previewed/);
+    assert.deepEqual((await sbx.previewUrls(8000)).map((u) => u.id), [minted.id]);
+    assert.equal(await sbx.revokePreviewUrl(8000, minted.id), true);
+    assert.equal((await fetch(minted.url)).status, 404);
+    assert.equal(await sbx.revokePreviewUrl(8000, minted.id), false);
+    await assert.rejects(sbx.mintPreviewUrl(8000, { access: 'everyone' }), (e) => e instanceof InvalidInputError && e.field === 'access');
+  } finally {
+    await sbx[Symbol.asyncDispose]();
+  }
+});
+
 test('bad input and a bad token are typed errors carrying the problem', async () => {
   await assert.rejects(warren.sandboxes.create({ memoryMb: 1 }),
     (e) => e instanceof InvalidInputError && e.status === 400 && e.field === 'limits.memoryMb' && e.message.includes('limits.memoryMb'));

@@ -137,6 +137,8 @@ public final class Server implements AutoCloseable {
     apiTokens.onRevoke(webSessions::removeAllOf);
     dev.warren.web.Dashboard dashboard = new dev.warren.web.Dashboard(webSessions,
         t -> apiTokens.authenticate(t).map(dev.warren.api.ApiTokens.Actor::id), events);
+    dev.warren.preview.Previews previews = dev.warren.preview.Previews.open(config, store, sandboxes, runtime, apiTokens::active);
+    parts.push(previews);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     parts.push(metrics::close);
     api = new ApiServer(config, apiTokens, signed, sandboxes, shells, browsers, streams, egressLog, events,
@@ -145,7 +147,7 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    }, dashboard);
+    }, dashboard, previews);
     parts.push(api);
     steps.done("api");
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0

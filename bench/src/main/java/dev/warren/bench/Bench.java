@@ -140,6 +140,9 @@ public final class Bench {
         Report.note("skipped: the browser image is not built (./warren build browser, or any browser test builds it)");
       }
     }
+    if (options.runs("previews")) {
+      summary.failures.addAll(PreviewSection.run(w, cleanup).failures());
+    }
     if (options.runs("idle")) {
       summary.idle = IdleSection.run(w, options, cleanup);
       if (!summary.idle.errors().isEmpty()) {

@@ -62,7 +62,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   }
 
   static final String USAGE = """
-      usage: ./warren bench [all|sandboxes|floor|sessions|browsers|liveview|idle|soak|chaos] [flags]
+      usage: ./warren bench [all|sandboxes|floor|sessions|browsers|liveview|previews|idle|soak|chaos] [flags]
         all          every section below, in one run (the default)
         sandboxes    create-to-first-exec: sequential, then concurrent
         floor        the same sequence with plain crun (no Warren)
@@ -74,6 +74,8 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         liveview     live view of a 1280x720 browser session: frames per second while it animates,
                      page change to frame shown, first frame, sandbox restart to recovery
                      (needs the browser image; n/a without it)
+        previews     a sandbox port through the preview proxy beside the sandbox's address directly:
+                     p50 of a small GET (and what the proxy adds), MB/s of a 100 MB download
         idle         idle memory per sandbox, then delete all and check nothing is left
         soak         N clients for D seconds creating and deleting sandboxes, sessions, commands
                      and browsers; ops/s, failures, and host/controller counts before and after
@@ -110,12 +112,12 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       """;
 
   private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "browsers", "liveview", "idle", "soak",
-      "chaos");
+      "chaos", "previews");
 
   Options {
     if (!COMMANDS.contains(command)) {
-      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, browsers, liveview, idle, soak, "
-          + "chaos");
+      throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, browsers, liveview, previews, idle, "
+          + "soak, chaos");
     }
     check("--iterations", iterations, 1, 100_000);
     check("--warmup", warmup, 0, 1000);
@@ -196,6 +198,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       case "browsers" -> command.equals("all") || command.equals("browsers");
       case "liveview" -> command.equals("all") || command.equals("liveview");
       case "idle" -> command.equals("all") || command.equals("idle");
+      case "previews" -> command.equals("all") || command.equals("previews");
       case "soak" -> command.equals("soak");
       case "chaos" -> command.equals("chaos");
       default -> throw new IllegalArgumentException(section);
@@ -203,7 +206,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   }
 
   boolean needsWarren() {
-    return runs("sequential") || runs("sessions") || runs("browsers") || runs("liveview") || runs("idle") || runs("soak");
+    return runs("sequential") || runs("sessions") || runs("browsers") || runs("liveview") || runs("idle") || runs("soak") || runs("previews");
   }
 
   private static int number(List<String> args, int i, String flag) {

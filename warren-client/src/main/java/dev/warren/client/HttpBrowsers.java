@@ -82,7 +82,7 @@ final class HttpBrowsers implements Browsers {
 
   @Override
   public int deleteAll() {
-    return closeMany("/v1/browsers");
+    return closeMany("/v1/browsers?all=true");
   }
 
   /** The server closes one session after another, each saving its profile: allow for that. */

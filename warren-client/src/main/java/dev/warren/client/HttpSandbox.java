@@ -71,4 +71,38 @@ final class HttpSandbox extends HttpHandle<SandboxInfo> implements Sandbox {
     ensureOpen();
     return transport.sendJson(Call.get(path + "/egress?limit=" + limit), Wire::egressEvents);
   }
+
+  @Override
+  public PreviewUrl mintPreviewUrl(int port, PreviewUrl.Access access, Duration ttl) {
+    Objects.requireNonNull(access, "access");
+    Objects.requireNonNull(ttl, "ttl");
+    if (ttl.toSeconds() < 1) throw new IllegalArgumentException("ttl must be at least 1 s, got " + ttl);
+    ensureOpen();
+    // minting twice makes two URLs: retried only when the request never left
+    return transport.sendJson(Call.post(portPath(port) + "/url", Call.Retry.BEFORE_SEND)
+        .json(java.util.Map.of("access", access.wire(), "ttlSeconds", ttl.toSeconds())), Wire::previewUrl);
+  }
+
+  @Override
+  public List<PreviewUrl> previewUrls(int port) {
+    ensureOpen();
+    return transport.sendJson(Call.get(portPath(port) + "/url"), Wire::previewUrls);
+  }
+
+  @Override
+  public boolean revokePreviewUrl(int port, String urlId) {
+    Urls.id("preview URL", urlId);
+    ensureOpen();
+    try {
+      transport.send(Call.delete(portPath(port) + "/url/" + urlId));
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
+  private String portPath(int port) {
+    if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1-65535, got " + port);
+    return path + "/ports/" + port;
+  }
 }

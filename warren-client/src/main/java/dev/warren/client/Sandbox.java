@@ -54,6 +54,18 @@ public interface Sandbox extends AutoCloseable {
   /** Connections the egress proxy handled for this sandbox, newest first, at most {@code limit}. */
   List<EgressEvent> egressEvents(int limit);
 
+  /**
+   * Mints a shareable URL of {@code port} (1-65535) that opens that port of this sandbox only, for
+   * {@code ttl} (at most 7 days), until revoked, the sandbox deleted or the token revoked.
+   */
+  PreviewUrl mintPreviewUrl(int port, PreviewUrl.Access access, java.time.Duration ttl);
+
+  /** The preview URLs of {@code port} that still open (without their secrets). */
+  List<PreviewUrl> previewUrls(int port);
+
+  /** Revokes a preview URL of {@code port}; false when that port has no such URL still open. */
+  boolean revokePreviewUrl(int port, String urlId);
+
   /** Whether {@link #close()} deletes the sandbox. */
   boolean deletesOnClose();
 

@@ -122,6 +122,17 @@ final class Wire {
     }).toList();
   }
 
+  static PreviewUrl previewUrl(Object json) {
+    var f = JsonFields.of(json, "preview URL");
+    return new PreviewUrl(f.string("id"), f.string("sandboxId"), f.intValue("port"),
+        f.string("access").equals("public") ? PreviewUrl.Access.PUBLIC : PreviewUrl.Access.TOKEN, f.instant("createdAt"),
+        f.instant("expiresAt"), f.optString("url"), f.optString("hostUrl"));
+  }
+
+  static List<PreviewUrl> previewUrls(Object json) {
+    return JsonFields.of(json, "answer").list("urls").stream().map(Wire::previewUrl).toList();
+  }
+
   private static FileEntry.Type fileType(String wire) {
     return switch (wire) {
       case "file" -> FileEntry.Type.FILE;

@@ -41,6 +41,14 @@ final class AccessLog {
     this.metrics = metrics;
   }
 
+  /** A preview URL's secret in a path: the URL itself, never written to the log or the audit trail. */
+  private static final java.util.regex.Pattern PREVIEW_SECRET = java.util.regex.Pattern.compile("^/v1/previews/wpv\\.[^/]+");
+
+  /** The path as logged and audited: a preview URL's secret shown as {@code wpv.…}. */
+  static String shown(String path) {
+    return PREVIEW_SECRET.matcher(path).replaceFirst("/v1/previews/wpv.…");
+  }
+
   static String actorId(Context ctx) {
     ApiTokens.Actor a = ctx.attribute(ACTOR);
     return a == null ? "unauthenticated" : a.id();
@@ -59,7 +67,7 @@ final class AccessLog {
       return;
     }
     Optional<String> subject = subject(ctx, route, status);
-    LoggingEventBuilder line = access.atInfo().addKeyValue("method", method).addKeyValue("route", route).addKeyValue("path", ctx.path())
+    LoggingEventBuilder line = access.atInfo().addKeyValue("method", method).addKeyValue("route", route).addKeyValue("path", shown(ctx.path()))
         .addKeyValue("status", status).addKeyValue("ms", nanos / 1_000_000).addKeyValue("actor", actorId(ctx));
     subject.ifPresent(s -> line.addKeyValue("subject", s));
     ctx.pathParamMap().forEach((k, v) -> {
@@ -69,7 +77,7 @@ final class AccessLog {
     });
     line.log("call");
     if (MUTATING.contains(method)) {
-      audit.record(new AuditEntry(Ids.next("aud"), Instant.now(), actorId(ctx), method, route, ctx.path(), subject, status, nanos / 1_000_000));
+      audit.record(new AuditEntry(Ids.next("aud"), Instant.now(), actorId(ctx), method, route, shown(ctx.path()), subject, status, nanos / 1_000_000));
     }
   }
 
@@ -78,11 +86,11 @@ final class AccessLog {
     Long t0 = ctx.attribute(T0);
     long ms = t0 == null ? 0 : (System.nanoTime() - t0) / 1_000_000;
     Optional<String> subject = Optional.ofNullable(ctx.pathParamMap().get("id"));
-    LoggingEventBuilder line = access.atInfo().addKeyValue("method", "WS").addKeyValue("route", route).addKeyValue("path", ctx.path())
+    LoggingEventBuilder line = access.atInfo().addKeyValue("method", "WS").addKeyValue("route", route).addKeyValue("path", shown(ctx.path()))
         .addKeyValue("status", 101).addKeyValue("ms", ms).addKeyValue("actor", actorId(ctx));
     subject.ifPresent(s -> line.addKeyValue("subject", s));
     line.log("websocket");
-    audit.record(new AuditEntry(Ids.next("aud"), Instant.now(), actorId(ctx), "WS", route, ctx.path(), subject, 101, ms));
+    audit.record(new AuditEntry(Ids.next("aud"), Instant.now(), actorId(ctx), "WS", route, shown(ctx.path()), subject, 101, ms));
   }
 
   /** The sandbox, browser or token the call was about: from the path, else the id a create answered. */

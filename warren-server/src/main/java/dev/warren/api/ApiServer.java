@@ -46,7 +46,7 @@ public final class ApiServer implements AutoCloseable {
 
   public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
       dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
-      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard) {
+      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard, dev.warren.preview.Previews previews) {
     this.grace = config.shutdownGrace();
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
@@ -71,6 +71,8 @@ public final class ApiServer implements AutoCloseable {
     String self = listenOn.getAddress().isAnyLocalAddress() ? "127.0.0.1" : listenOn.getAddress().getHostAddress();
     this.mcp = new dev.warren.mcp.McpEndpoint(() -> java.net.URI.create("http://" + (self.contains(":") ? "[" + self + "]" : self) + ":" + port()),
         dev.warren.Version.CURRENT);
+    PreviewRoutes previewRoutes = new PreviewRoutes(sandboxes, previews, liveTokens.urls());
+    tokens.onRevoke(id -> previews.proxy().closeTunnels(b -> id.equals(b.minter())));
     ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
@@ -89,6 +91,8 @@ public final class ApiServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.http.maxRequestSize = MAX_JSON;
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler(MAX_HEADERS)));
+      cfg.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.ee10.servlet.FilterHolder(previews.filter()), "/*",
+          java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
       cfg.jetty.modifyHttpConfiguration(h -> {
         h.setRequestHeaderSize(MAX_HEADERS);
         h.setSendServerVersion(false);
@@ -114,6 +118,7 @@ public final class ApiServer implements AutoCloseable {
       r.get("/healthz", ctx -> Json.send(ctx, 200, Json.object().put("status", "ok")));
       r.get("/readyz", ctx -> ready(ctx, readiness));
       r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+      previewRoutes.register(r);
       sandboxRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);

@@ -37,7 +37,17 @@ final class BrowserRoutes {
       Json.send(ctx, 200, out);
     });
     r.delete("/v1/browsers", ctx -> {
-      int n = browsers.closeAll(Optional.ofNullable(ctx.queryParam("keyPrefix")).filter(p -> !p.isEmpty()), "deleted through the API");
+      Optional<String> prefix = Optional.ofNullable(ctx.queryParam("keyPrefix")).filter(p -> !p.isEmpty());
+      boolean all = "true".equals(ctx.queryParam("all"));
+      // a caller's empty variable must not close everyone's sessions: closing all is asked for by name
+      if (prefix.isEmpty() && !all) {
+        throw WarrenException.invalid("keyPrefix", "keyPrefix is missing or empty; give the prefix of the keys to close "
+            + "(e.g. agent-42:), or all=true to close every session");
+      }
+      if (prefix.isPresent() && all) {
+        throw WarrenException.invalid("keyPrefix", "give keyPrefix or all=true, not both");
+      }
+      int n = browsers.closeAll(prefix, "deleted through the API");
       Json.send(ctx, 200, Json.object().put("closed", n));
     });
     r.get("/v1/browsers/{id}", ctx -> Json.send(ctx, 200, json(ctx, browsers.get(ctx.pathParam("id")))));

@@ -34,6 +34,8 @@ final class Callers {
   /** WebSockets that check their token themselves, to refuse with a close code and a reason. */
   private static final Pattern SELF_CHECKED =
       Pattern.compile("^/v1/(browsers/brw_[0-9a-z]{26}/live|sandboxes/sbx_[0-9a-z]{26}/vnc)$");
+  /** Preview doors that decide themselves: a minted URL's secret may open them without an API token (see PreviewRoutes). */
+  private static final Pattern PREVIEW_PATH = Pattern.compile("^/v1/(previews|preview-hosts)/[^/]+(/.*)?$");
   /** What a live page with a control token may do besides its WebSocket: look at and hand back a handoff. */
   private static final Pattern HANDOFF_PATH =
       Pattern.compile("^/v1/browsers/(brw_[0-9a-z]{26})/handoffs/hnd_[0-9a-z]{26}(/complete)?$");
@@ -79,7 +81,7 @@ final class Callers {
     if (actor.isPresent()) {
       return actor.get();
     }
-    if (SELF_CHECKED.matcher(path).matches()) {
+    if (SELF_CHECKED.matcher(path).matches() || PREVIEW_PATH.matcher(path).matches()) {
       return null;
     }
     java.util.regex.Matcher m = BROWSER_PATH.matcher(path);

@@ -2,6 +2,7 @@ package dev.warren.browser;
 
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
+import dev.warren.net.EgressProxy;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
@@ -87,7 +88,12 @@ public final class BrowserActions {
     return nanos / 1_000_000;
   }
 
-  /** Loads {@code url} and waits for its load event (or DOMContentLoaded); returns {url, title}. */
+  /**
+   * Loads {@code url} and waits for its load event (or DOMContentLoaded); returns {url, title,
+   * status} (status: of the main document's answer, absent for about: and data: URLs). A page
+   * Warren's egress proxy answered instead of the site (a refusal) is a 409 naming the URL, the
+   * status and the proxy's reason.
+   */
   public ObjectNode navigate(String id, String url, boolean domContentLoaded, Duration timeout) {
     if (!url.matches("(?i)(https?|about|data):.*")) {
       throw WarrenException.invalid("url", "url must be http(s), about: or data:, got '" + url + "'");
@@ -96,18 +102,28 @@ public final class BrowserActions {
     try (PageSession p = page(id, timeout)) {
       long t1 = System.nanoTime();
       p.call("Page.enable", null, timeout);
+      p.call("Network.enable", null, timeout);
       long t2 = System.nanoTime();
       CompletableFuture<Void> loaded = new CompletableFuture<>();
       String event = domContentLoaded ? "Page.domContentEventFired" : "Page.loadEventFired";
+      java.util.Map<String, JsonNode> documents = new java.util.concurrent.ConcurrentHashMap<>();
       p.cdp().onEvent(e -> {
-        if (event.equals(e.path("method").asString()) && p.sessionId().equals(e.path("sessionId").asString())) {
+        if (!p.sessionId().equals(e.path("sessionId").asString())) {
+          return;
+        }
+        if (event.equals(e.path("method").asString())) {
           loaded.complete(null);
+        } else if ("Network.responseReceived".equals(e.path("method").asString()) && "Document".equals(e.path("params").path("type").asString())) {
+          documents.put(e.path("params").path("loaderId").asString(), e.path("params"));
         }
       });
       JsonNode r = p.call("Page.navigate", CdpClient.params().put("url", url), timeout);
       long t3 = System.nanoTime();
       if (r.hasNonNull("errorText")) {
-        throw new BrowserException(Problem.CONFLICT, "navigation to " + url + " failed: " + r.get("errorText").asString());
+        String error = r.get("errorText").asString();
+        throw new BrowserException(Problem.CONFLICT, "navigation to " + url + " failed: " + error
+            + (error.contains("TUNNEL_CONNECTION_FAILED") ? " (Warren's egress proxy refused the connection: is the host in the session's "
+                + "egress allow list? GET /v1/sandboxes/{sandboxId}/egress says)" : ""));
       }
       try {
         loaded.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -115,7 +131,17 @@ public final class BrowserActions {
         throw new BrowserException(Problem.CONFLICT, "the page at " + url + " did not finish loading within " + timeout.toSeconds() + " s");
       }
       long t4 = System.nanoTime();
-      JsonNode title = evaluateIn(p, "({url: location.href, title: document.title})", timeout);
+      JsonNode document = documents.get(r.path("loaderId").asString());
+      if (document != null && document.path("response").path("headers").propertyNames().stream()
+          .anyMatch(h -> h.equalsIgnoreCase(EgressProxy.ANSWERED_HEADER))) {
+        throw new BrowserException(Problem.CONFLICT, "Warren's egress proxy refused " + url + " (it answered "
+            + document.path("response").path("status").asInt() + " instead of the site): " + proxyReason(p, document, timeout)
+            + "; is the host in the session's egress allow list?");
+      }
+      ObjectNode title = (ObjectNode) evaluateIn(p, "({url: location.href, title: document.title})", timeout);
+      if (document != null) {
+        title.put("status", document.path("response").path("status").asInt());
+      }
       long t5 = System.nanoTime();
       if (t5 - t0 > SLOW_NANOS) {
         // slow to reach the page (Warren and Chromium: an overloaded host) is worth a warning; a slow site is not
@@ -128,7 +154,17 @@ public final class BrowserActions {
           log.info(m, args);
         }
       }
-      return (ObjectNode) title;
+      return title;
+    }
+  }
+
+  /** The text the egress proxy answered with (its reason), or a note that it could not be read. */
+  private static String proxyReason(PageSession p, JsonNode document, Duration timeout) {
+    try {
+      return p.call("Network.getResponseBody", CdpClient.params().put("requestId", document.path("requestId").asString()), timeout)
+          .path("body").asString().strip();
+    } catch (RuntimeException e) {
+      return "(its reason could not be read: " + e.getMessage() + ")";
     }
   }
 

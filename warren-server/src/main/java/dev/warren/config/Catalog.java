@@ -30,6 +30,9 @@ public final class Catalog {
       new Entry("WARREN_PUBLIC_URL", "", "API",
           "Where clients reach Warren, as http(s)://host[:port][/path], when a reverse proxy or TLS terminator is in front: the "
               + "CDP, live view and VNC URLs Warren hands out start with it (wss:// for https). Empty: the request's scheme and Host."),
+      new Entry("WARREN_PREVIEW_DOMAIN", "", "API",
+          "Domain (optionally :port) under which each sandbox port is also served on a host of its own, {port}-sbx-{id}.DOMAIN "
+              + "(needs a wildcard DNS name pointing at Warren). Empty: preview URLs are paths under WARREN_PUBLIC_URL only."),
       new Entry("WARREN_RATE_LIMIT", "1000/2000", "API",
           "API requests per second per token, then the burst (RATE or RATE/BURST; 0: no limit). Past it: 429 with Retry-After."),
       new Entry("WARREN_MIN_FREE_SPACE", "64m", "Files",

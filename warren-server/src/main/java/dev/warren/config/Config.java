@@ -44,7 +44,8 @@ public record Config(
     SeccompAllow seccompAllow,
     boolean reserveDisks,
     int diskPool,
-    int sessionQueueMax) {
+    int sessionQueueMax,
+    Optional<PreviewDomain> previewDomain) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -81,6 +82,7 @@ public record Config(
     Objects.requireNonNull(logging, "logging");
     Objects.requireNonNull(auditRetention, "auditRetention");
     Objects.requireNonNull(publicUrl, "publicUrl");
+    Objects.requireNonNull(previewDomain, "previewDomain");
     Objects.requireNonNull(egress, "egress");
     Objects.requireNonNull(seccompAllow, "seccompAllow");
     Objects.requireNonNull(runtime, "runtime");
@@ -168,7 +170,7 @@ public record Config(
         s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl), buildImages(s),
         EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE),
         allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64),
-        s.integer("WARREN_SESSION_QUEUE_MAX", 256, 1, 100_000));
+        s.integer("WARREN_SESSION_QUEUE_MAX", 256, 1, 100_000), s.get("WARREN_PREVIEW_DOMAIN").map(PreviewDomain::parse));
   }
 
   /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */
@@ -226,7 +228,8 @@ public record Config(
         + ", idleCheckInterval=" + idleCheckInterval + ", browserPool=" + browserPool + ", mirror=" + mirror + ", guards=" + guards
         + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
         + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow
-        + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + ", sessionQueueMax=" + sessionQueueMax + "]";
+        + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + ", sessionQueueMax=" + sessionQueueMax
+        + ", previewDomain=" + previewDomain.map(PreviewDomain::toString).orElse("") + "]";
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

@@ -15,6 +15,8 @@ public enum Problem {
   LIMIT_EXCEEDED(429, "limit-exceeded", "Limit exceeded"),
   /** The sandbox's own disk is full (its limits.diskMb or diskInodes): the host has room. */
   SANDBOX_DISK_FULL(507, "sandbox-disk-full", "Sandbox disk full"),
+  /** A sandbox's own server (a previewed port) did not answer, or answered something that is not HTTP. */
+  BAD_GATEWAY(502, "bad-gateway", "Bad gateway"),
   UNAVAILABLE(503, "runtime-unavailable", "Runtime unavailable"),
   SHUTTING_DOWN(503, "shutting-down", "Shutting down"),
   INTERNAL(500, "internal", "Internal error");

@@ -16,6 +16,8 @@ import java.util.function.Consumer;
  * idempotent and ends open connections.
  */
 public interface EgressProxy extends AutoCloseable {
+  /** Header of every answer the proxy writes itself (a refusal, an unreachable site), so a client can tell it from the site's. */
+  String ANSWERED_HEADER = "X-Warren-Egress-Proxy";
 
   /** Which sandbox sits behind a source address, and its policy; empty for unknown sources. */
   @FunctionalInterface

@@ -17,6 +17,7 @@ final class Responses {
         + "Content-Type: text/plain; charset=utf-8\r\n"
         + "Content-Length: " + body.length + "\r\n"
         + "Connection: close\r\n"
+        + EgressProxy.ANSWERED_HEADER + ": refused\r\n"
         + (status == 503 || status == 429 ? "Retry-After: 1\r\n" : "")
         + (status == 405 ? "Allow: CONNECT, GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n" : "")
         + "\r\n";

@@ -107,8 +107,20 @@ class ApiAuthTest {
         checked++;
         continue;
       }
+      if (pattern.startsWith("/v1/previews/") || pattern.startsWith("/v1/preview-hosts/")) {
+        // preview doors check a minted URL's secret themselves (PreviewTest): an unknown one opens nothing
+        assertThat(none.statusCode()).as("%s without a token", route).isEqualTo(404);
+        checked++;
+        continue;
+      }
       if (none.statusCode() != 401) {
         open.add(route);
+        continue;
+      }
+      if (method.equals("HEAD")) {
+        // a HEAD answer has no body to name the problem
+        assertThat(send(method, path, warren.token + "x").statusCode()).as(route + " with the token plus a character").isEqualTo(401);
+        checked++;
         continue;
       }
       assertUnauthorized(none, route + " without a token");

@@ -1,0 +1,218 @@
+package dev.warren.preview;
+
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.SandboxRuntimeException;
+import dev.warren.sandbox.SandboxService;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays one HTTP request to a port inside a running sandbox, over a fresh connection to
+ * {@code 127.0.0.1:port} in the sandbox's network namespace ({@link SandboxRuntime#connect}), and
+ * streams the answer back: bodies both ways are copied as they come, never held whole. An upgrade
+ * the app accepts (101, a WebSocket) becomes a {@link Tunnel}. Warren's credentials (Authorization,
+ * {@code warren_*} cookies, {@code ?token=}) are not passed on; {@code X-Forwarded-*} say where the
+ * request came from. Thread-safe: each call owns its connection; the open tunnels are a concurrent set.
+ */
+public final class PreviewProxy implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PreviewProxy.class);
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** How long the app may take to begin its answer, and to send the next bytes of it. */
+  static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(5);
+  /** Request attribute holding a WebSocket upgrade's {@code Sec-WebSocket-Version}, hidden from the router by {@link PreviewFilter}. */
+  static final String WS_VERSION = "warren.preview.wsVersion";
+  private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "keep-alive", "proxy-connection", "proxy-authorization",
+      "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "authorization", "cookie", "expect",
+      "http2-settings", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-prefix", "x-forwarded-port");
+  private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
+      "transfer-encoding", "upgrade", "content-length", "set-cookie", "location", "date", "server");
+
+  /** Where a request goes: a sandbox's port and the path on it (with its query), and the prefix the caller sees it under. */
+  public record Target(String sandboxId, int port, String path, String prefix) {}
+
+  private final SandboxService sandboxes;
+  private final SandboxRuntime runtime;
+  private final Set<Tunnel> tunnels = Collections.newSetFromMap(new ConcurrentHashMap<>());
+
+  public PreviewProxy(SandboxService sandboxes, SandboxRuntime runtime) {
+    this.sandboxes = sandboxes;
+    this.runtime = runtime;
+  }
+
+  /**
+   * Answers {@code req} with what the app answers.
+   *
+   * @throws WarrenException before anything is sent: 404 no such sandbox, 409 not running, 502 nothing listens on the port or
+   *     it does not answer HTTP
+   */
+  public void serve(HttpServletRequest req, HttpServletResponse res, Target t, Tunnel.Binding binding)
+      throws IOException, jakarta.servlet.ServletException {
+    sandboxes.requireRunning(t.sandboxId(), "open port " + t.port());
+    String where = "port " + t.port() + " of sandbox " + t.sandboxId();
+    SocketChannel ch;
+    try {
+      ch = runtime.connect(t.sandboxId(), t.port(), CONNECT_TIMEOUT);
+    } catch (SandboxRuntimeException e) {
+      throw new WarrenException(Problem.BAD_GATEWAY, "nothing accepts connections on " + where + " (" + e.getMessage()
+          + "); start a server listening on that port (on 0.0.0.0 or 127.0.0.1)", java.util.Optional.of("port"),
+          java.util.Map.of("port", t.port()), e);
+    }
+    boolean handedOver = false;
+    try {
+      ch.socket().setSoTimeout((int) ANSWER_TIMEOUT.toMillis());
+      ch.socket().setTcpNoDelay(true);
+      OutputStream toApp = new BufferedOutputStream(ch.socket().getOutputStream(), 64 * 1024);
+      InputStream fromApp = new BufferedInputStream(ch.socket().getInputStream(), 64 * 1024);
+      String upgrade = upgradeAsked(req);
+      boolean chunkedIn = upgrade == null && req.getContentLengthLong() < 0 && req.getHeader("Transfer-Encoding") != null;
+      toApp.write(head(req, t, upgrade, chunkedIn).getBytes(StandardCharsets.ISO_8859_1));
+      if (upgrade == null && req.getContentLengthLong() > 0) {
+        Bodies.exactly(req.getInputStream(), toApp, req.getContentLengthLong());
+      } else if (chunkedIn) {
+        Bodies.chunk(req.getInputStream(), toApp);
+      }
+      toApp.flush();
+      AppResponse answer = AppResponse.read(fromApp, where);
+      if (answer.status() == 101 && upgrade != null) {
+        // Jetty hands the caller's endpoint to the tunnel once the 101 is sent (how its own WebSockets upgrade)
+        org.eclipse.jetty.server.Request core = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(req);
+        java.util.concurrent.atomic.AtomicReference<Tunnel> self = new java.util.concurrent.atomic.AtomicReference<>();
+        Tunnel tunnel = new Tunnel(core.getConnectionMetaData().getConnection().getEndPoint(), core.getComponents().getExecutor(), ch,
+            fromApp, binding, () -> tunnels.remove(self.get()));
+        self.set(tunnel);
+        // a socket may stay quiet for long (the app pings, or not): no read timeout on the app's side
+        ch.socket().setSoTimeout(0);
+        tunnels.add(tunnel);
+        core.setAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, tunnel);
+        res.setStatus(101);
+        copyHeaders(answer, res, t.prefix());
+        res.setHeader("Connection", "Upgrade");
+        res.setHeader("Upgrade", answer.header("Upgrade").orElse(upgrade));
+        handedOver = true;
+        return;
+      }
+      res.setStatus(answer.status());
+      copyHeaders(answer, res, t.prefix());
+      if (req.getMethod().equals("HEAD") || answer.status() == 204 || answer.status() == 304 || answer.status() == 101) {
+        return;
+      }
+      OutputStream out = res.getOutputStream();
+      if (answer.chunked()) {
+        Bodies.dechunk(fromApp, out);
+      } else if (answer.header("Content-Length").isPresent()) {
+        long n = Long.parseLong(answer.header("Content-Length").get().strip());
+        res.setContentLengthLong(n);
+        Bodies.exactly(fromApp, out, n);
+      } else {
+        Bodies.all(fromApp, out);
+      }
+    } catch (NumberFormatException e) {
+      throw new WarrenException(Problem.BAD_GATEWAY, where + " sent a malformed Content-Length");
+    } finally {
+      if (!handedOver) {
+        ch.close();
+      }
+    }
+  }
+
+  /**
+   * The protocol asked for in {@code Upgrade} when {@code Connection} says upgrade; else null. An
+   * {@code h2c} offer (the JDK client makes one on every plain-http request) is not passed on: the
+   * answer is HTTP/1.1 either way.
+   */
+  private static String upgradeAsked(HttpServletRequest req) {
+    String connection = req.getHeader("Connection");
+    String upgrade = req.getHeader("Upgrade");
+    return connection != null && upgrade != null && connection.toLowerCase(Locale.ROOT).contains("upgrade")
+        && !upgrade.strip().equalsIgnoreCase("h2c") ? upgrade : null;
+  }
+
+  private static String head(HttpServletRequest req, Target t, String upgrade, boolean chunked) {
+    StringBuilder h = new StringBuilder(1024);
+    h.append(req.getMethod()).append(' ').append(t.path()).append(" HTTP/1.1\r\n");
+    h.append("Host: localhost:").append(t.port()).append("\r\n");
+    for (String name : Collections.list(req.getHeaderNames())) {
+      if (NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT))) {
+        continue;
+      }
+      for (String v : Collections.list(req.getHeaders(name))) {
+        h.append(name).append(": ").append(v).append("\r\n");
+      }
+    }
+    Object wsVersion = req.getAttribute(WS_VERSION);
+    if (wsVersion != null) {
+      h.append("Sec-WebSocket-Version: ").append(wsVersion).append("\r\n");
+    }
+    Cookies.toApp(String.join("; ", Collections.list(req.getHeaders("Cookie")))).ifPresent(c -> h.append("Cookie: ").append(c).append("\r\n"));
+    h.append("X-Forwarded-For: ").append(req.getRemoteAddr()).append("\r\n");
+    String proto = "https".equalsIgnoreCase(req.getHeader("X-Forwarded-Proto")) || req.isSecure() ? "https" : "http";
+    h.append("X-Forwarded-Proto: ").append(proto).append("\r\n");
+    if (req.getHeader("Host") != null) {
+      h.append("X-Forwarded-Host: ").append(req.getHeader("Host")).append("\r\n");
+    }
+    if (!t.prefix().isEmpty()) {
+      h.append("X-Forwarded-Prefix: ").append(t.prefix()).append("\r\n");
+    }
+    if (upgrade != null) {
+      h.append("Connection: Upgrade\r\nUpgrade: ").append(upgrade).append("\r\n");
+    } else {
+      h.append("Connection: close\r\n");
+      if (req.getContentLengthLong() >= 0) {
+        h.append("Content-Length: ").append(req.getContentLengthLong()).append("\r\n");
+      } else if (chunked) {
+        h.append("Transfer-Encoding: chunked\r\n");
+      }
+    }
+    return h.append("\r\n").toString();
+  }
+
+  private static void copyHeaders(AppResponse answer, HttpServletResponse res, String prefix) {
+    for (String[] f : answer.headers()) {
+      String name = f[0].toLowerCase(Locale.ROOT);
+      if (name.equals("set-cookie")) {
+        Cookies.fromApp(f[1], prefix).ifPresent(c -> res.addHeader("Set-Cookie", c));
+      } else if (name.equals("location")) {
+        res.setHeader("Location", Cookies.location(f[1], prefix));
+      } else if (!NOT_RETURNED.contains(name)) {
+        res.addHeader(f[0], f[1]);
+      }
+    }
+  }
+
+  /** Closes the open tunnels that {@code which} selects (a revoked URL's or token's, a stopping sandbox's). */
+  public void closeTunnels(Predicate<Tunnel.Binding> which) {
+    for (Tunnel t : tunnels) {
+      if (t.binding() != null && which.test(t.binding())) {
+        t.close();
+      }
+    }
+  }
+
+  /** How many upgraded connections are open (for tests and metrics). */
+  public int openTunnels() {
+    return tunnels.size();
+  }
+
+  @Override
+  public void close() {
+    closeTunnels(b -> true);
+    log.debug("preview proxy closed");
+  }
+}
