@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Relays one HTTP request to a port inside a running sandbox, over a fresh connection to
- * {@code 127.0.0.1:port} in the sandbox's network namespace ({@link SandboxRuntime#connect}), and
+ * {@code 127.0.0.1:port} in the sandbox's network namespace ({@link dev.warren.runtime.Guest#connect}), and
  * streams the answer back: bodies both ways are copied as they come, never held whole. An upgrade
  * the app accepts (101, a WebSocket) becomes a {@link Tunnel}. Warren's credentials (Authorization,
  * {@code warren_*} cookies, {@code ?token=}) are not passed on; {@code X-Forwarded-*} say where the
@@ -68,7 +68,7 @@ public final class PreviewProxy implements AutoCloseable {
     String where = "port " + t.port() + " of sandbox " + t.sandboxId();
     SocketChannel ch;
     try {
-      ch = runtime.connect(t.sandboxId(), t.port(), CONNECT_TIMEOUT);
+      ch = runtime.guest(t.sandboxId()).connect(t.port(), CONNECT_TIMEOUT);
     } catch (SandboxRuntimeException e) {
       throw new WarrenException(Problem.BAD_GATEWAY, "nothing accepts connections on " + where + " (" + e.getMessage()
           + "); start a server listening on that port (on 0.0.0.0 or 127.0.0.1)", java.util.Optional.of("port"),
