@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.warren.testing.TestWarren;
+import dev.warren.testing.WarrenFixture;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -17,20 +18,15 @@ import tools.jackson.databind.JsonNode;
  * these tests speak an unknown version.
  */
 class GuestProtocolTest {
+  @RegisterExtension
+  static final WarrenFixture fixture = WarrenFixture.plain();
   static TestWarren warren;
   static String sandbox;
 
   @BeforeAll
   static void start() {
-    warren = TestWarren.start();
+    warren = fixture.server();
     sandbox = warren.createSandbox("{}");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (warren != null) {
-      warren.close();
-    }
   }
 
   private static String stdout(String command) {

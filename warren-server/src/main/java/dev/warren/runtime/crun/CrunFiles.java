@@ -165,7 +165,13 @@ record CrunFiles(String sandboxId, Path rootfs, long rootUid, boolean sync) impl
         out.write(buf, 0, n);
       }
       if (sync) {
-        ch.force(false);
+        try {
+          ch.force(false);
+        } catch (IOException e) {
+          // the sandbox's own disk took the bytes, the host's disk under it could not (a full data
+          // directory): not the sandbox's disk full (507) but the host's trouble (503 naming it)
+          throw new GuestFileException(Kind.FAILED, "cannot write " + path + " through to the host's disk: " + e.getMessage(), e);
+        }
       }
       return written;
     } catch (IOException e) {
