@@ -44,7 +44,7 @@ final class BrowserApi {
 
   /** Closes every live session ({@code DELETE /v1/browsers}); returns how many. */
   int deleteAll() {
-    return api.delete("/v1/browsers", CREATE_T).expect(200).json().path("closed").asInt();
+    return api.delete("/v1/browsers?all=true", CREATE_T).expect(200).json().path("closed").asInt();
   }
 
   /** Ids of the live sessions. */

@@ -63,7 +63,7 @@ class BrowserDurabilityTest {
         // keyed reuse still finds it
         assertThat(create(warren, Map.of("key", "durable-" + i)).path("id").asString()).isEqualTo(id);
       }
-      warren.delete("/v1/browsers");
+      warren.delete("/v1/browsers?all=true");
     }
   }
 

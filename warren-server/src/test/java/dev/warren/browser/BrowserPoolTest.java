@@ -69,7 +69,7 @@ class BrowserPoolTest {
       assertThat(fromPool(warren, c.path("id").asString())).isFalse();
       assertThat(BrowserDurabilityTest.evaluate(pw, c.path("cdpUrl").asString(), "window.innerWidth")).isEqualTo("800");
 
-      assertThat(warren.delete("/v1/browsers").status()).isIn(200, 204);
+      assertThat(warren.delete("/v1/browsers?all=true").status()).isIn(200, 204);
       assertThat(warren.get("/v1/browsers").json().path("browsers").size()).isZero();
     }
   }

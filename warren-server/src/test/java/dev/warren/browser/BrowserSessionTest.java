@@ -41,7 +41,7 @@ class BrowserSessionTest {
       site.close();
     }
     if (warren != null) {
-      warren.delete("/v1/browsers");
+      warren.delete("/v1/browsers?all=true");
       warren.close();
     }
   }

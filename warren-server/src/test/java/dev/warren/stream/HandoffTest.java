@@ -40,7 +40,7 @@ class HandoffTest {
       site.close();
     }
     if (warren != null) {
-      warren.delete("/v1/browsers");
+      warren.delete("/v1/browsers?all=true");
       warren.close();
     }
   }

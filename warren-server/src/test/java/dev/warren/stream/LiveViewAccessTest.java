@@ -39,7 +39,7 @@ class LiveViewAccessTest {
   @AfterAll
   static void stop() {
     if (warren != null) {
-      warren.delete("/v1/browsers");
+      warren.delete("/v1/browsers?all=true");
       warren.close();
     }
   }

@@ -71,7 +71,7 @@ class LiveViewPageTest {
       site.close();
     }
     if (warren != null) {
-      warren.delete("/v1/browsers");
+      warren.delete("/v1/browsers?all=true");
       warren.close();
     }
   }
