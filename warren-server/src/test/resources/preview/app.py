@@ -6,6 +6,27 @@ import base64, hashlib, json, sys
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 
 BLOCK = bytes(i % 251 for i in range(251 * 256))
+# a page whose script tries what a hostile app would: read Warren's dashboard page (its CSRF value) and
+# call the API with the dashboard's session; #out says what it got
+PROBE = """<!doctype html><html><body><pre id="out">running</pre><script>
+(async () => {
+  const out = [];
+  let csrf = '';
+  try {
+    const r = await fetch('/', {credentials: 'include'});
+    const t = await r.text();
+    const m = t.match(/name="warren-csrf" content="([^"]+)"/);
+    csrf = m ? m[1] : '';
+    out.push('dashboard:' + r.status + (csrf ? ':csrf' : ''));
+  } catch (e) { out.push('dashboard:blocked'); }
+  try {
+    const r = await fetch('/v1/sandboxes', {credentials: 'include', headers: {'X-Warren-CSRF': csrf}});
+    out.push('api:' + r.status);
+  } catch (e) { out.push('api:blocked'); }
+  try { localStorage.setItem('k', 'v'); out.push('storage:ok'); } catch (e) { out.push('storage:blocked'); }
+  document.getElementById('out').textContent = out.join(' ');
+})();
+</script></body></html>"""
 
 
 class App(BaseHTTPRequestHandler):
@@ -37,6 +58,8 @@ class App(BaseHTTPRequestHandler):
                 self.wfile.write(chunk)
                 n -= len(chunk)
             return
+        if self.path.startswith("/probe.html"):
+            return self.reply(PROBE.encode(), "text/html")
         if self.path.startswith("/headers"):
             return self.reply(json.dumps({k.lower(): v for k, v in self.headers.items()}).encode(), "application/json")
         self.reply(("hello from the app at " + self.path).encode())

@@ -44,6 +44,17 @@ public final class PreviewProxy implements AutoCloseable {
   private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
       "transfer-encoding", "upgrade", "content-length", "set-cookie", "location", "date", "server");
 
+  /**
+   * Behind a path the app's pages share Warren's origin with the dashboard and the API: a script
+   * there could read the dashboard's page (its CSRF value) and call {@code /v1} with a logged-in
+   * human's session. This policy gives each such page an opaque origin of its own instead: its
+   * scripts run, its requests back to Warren are cross-site (the session's SameSite=Strict cookie
+   * stays home) and their answers unreadable. The price: no {@code document.cookie} or storage
+   * for the app's scripts there; a preview host ({@code WARREN_PREVIEW_DOMAIN}) is a real origin.
+   */
+  static final String OPAQUE_ORIGIN = "sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals "
+      + "allow-downloads allow-pointer-lock allow-presentation allow-top-navigation-by-user-activation";
+
   /** Where a request goes: a sandbox's port and the path on it (with its query), and the prefix the caller sees it under. */
   public record Target(String sandboxId, int port, String path, String prefix) {}
 
@@ -110,6 +121,9 @@ public final class PreviewProxy implements AutoCloseable {
       }
       res.setStatus(answer.status());
       copyHeaders(answer, res, t.prefix());
+      if (!t.prefix().isEmpty()) {
+        res.addHeader("Content-Security-Policy", OPAQUE_ORIGIN);
+      }
       if (req.getMethod().equals("HEAD") || answer.status() == 204 || answer.status() == 304 || answer.status() == 101) {
         return;
       }

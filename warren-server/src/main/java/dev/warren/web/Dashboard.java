@@ -26,6 +26,8 @@ import java.util.function.Function;
 public final class Dashboard implements Site {
   /** Header that must carry the session's CSRF value on every /v1 call made with the cookie. */
   public static final String CSRF_HEADER = "X-Warren-CSRF";
+  /** Where minted preview URLs are served (see {@code dev.warren.api.PreviewRoutes}). */
+  private static final String PREVIEWS = "/v1/previews/";
   /** How long a dashboard login lasts. */
   public static final Duration SESSION_TTL = Duration.ofHours(12);
   private static final Duration REFUSED_EVENT_EVERY = Duration.ofMinutes(1);
@@ -73,6 +75,11 @@ public final class Dashboard implements Site {
   @Override
   public boolean admits(Context ctx) {
     String path = ctx.path();
+    if (path.startsWith(PREVIEWS)) {
+      // a minted preview URL is its own credential (and a "token" one wants the API's): the
+      // session cookie a logged-in browser sends along neither opens nor refuses it
+      return false;
+    }
     if (path.startsWith("/v1/") || path.equals("/v1")) {
       if (upgrade(ctx)) {
         return admitsUpgrade(ctx);
