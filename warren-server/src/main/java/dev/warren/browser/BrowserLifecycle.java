@@ -34,6 +34,7 @@ final class BrowserLifecycle {
   private final Map<String, String> devtoolsPaths = new ConcurrentHashMap<>();
   private final List<Consumer<String>> closeListeners = new CopyOnWriteArrayList<>();
   private final List<BrowserListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<BrowserSession>> readyListeners = new CopyOnWriteArrayList<>();
 
   BrowserLifecycle(BrowserRepository repo, Profiles profiles, Events events) {
     this.repo = repo;
@@ -63,6 +64,22 @@ final class BrowserLifecycle {
 
   void addListener(BrowserListener listener) {
     listeners.add(listener);
+  }
+
+  /** Told of each session (a generation of it) stored ready, on the thread that stored it. */
+  void onReady(Consumer<BrowserSession> listener) {
+    readyListeners.add(listener);
+  }
+
+  /** {@code ready} (stored) is a session whose Chromium now answers: its watchers are told. */
+  void readied(BrowserSession ready) {
+    for (Consumer<BrowserSession> l : readyListeners) {
+      try {
+        l.accept(ready);
+      } catch (RuntimeException e) {
+        log.warn("ready listener failed for {}: {}", ready.id(), e.toString());
+      }
+    }
   }
 
   void touch(String id) {

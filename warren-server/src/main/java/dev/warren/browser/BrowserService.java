@@ -42,6 +42,8 @@ public final class BrowserService implements AutoCloseable {
   private final BrowserReaper reaper;
   private final BrowserPool pool;
   private final BrowserRelaunch relaunch;
+  private final Downloads downloads = new Downloads();
+  private final BrowserWatch watch;
 
   /** A live session and whether this call made it (201) or found it by key (200). */
   public record Created(BrowserSession session, boolean created) {}
@@ -61,6 +63,7 @@ public final class BrowserService implements AutoCloseable {
     this.reaper = new BrowserReaper(this, reapInterval);
     this.pool = new BrowserPool(this, poolSize);
     this.relaunch = new BrowserRelaunch(lifecycle, launcher, chromium, sandboxes);
+    this.watch = new BrowserWatch(lifecycle, chromium, downloads, (b, why) -> relaunch.recover(b.id(), b.generation(), why));
     sandboxes.addListener(relaunch);
   }
 
@@ -127,7 +130,7 @@ public final class BrowserService implements AutoCloseable {
     String key = spec.key().get();
     return keyLocks.locked("key:" + key, () -> new BrowserException(Problem.UNAVAILABLE, "another create of the browser with key " + key
         + " is still running after " + keyLocks.waitLimit().toSeconds() + " s; try again"), () -> {
-          Optional<BrowserSession> existing = repo.liveByKey(key);
+          Optional<BrowserSession> existing = repo.liveByKey(key).flatMap(b -> BrowserKeyed.usable(this, b));
           if (existing.isPresent()) {
             touch(existing.get().id());
             return new Created(existing.get(), false);
@@ -180,6 +183,11 @@ public final class BrowserService implements AutoCloseable {
 
   private Target target(String id, boolean probe) {
     BrowserSession b = get(id);
+    if (b.state() == BrowserState.STARTING) {
+      // a restart (after Chromium died, or asked for) is over in seconds: not a conflict to resolve, a moment to wait
+      throw new BrowserException(Problem.UNAVAILABLE, "browser session " + id + " is starting" + b.stateReason().map(r -> " (" + r + ")")
+          .orElse("") + "; try again in a few seconds", Map.of("state", b.state().wire()));
+    }
     if (b.state() != BrowserState.READY) {
       throw new BrowserException(Problem.CONFLICT, "browser session " + id + " is " + b.state().wire()
           + b.stateReason().map(r -> " (" + r + ")").orElse("") + (b.state() == BrowserState.CRASHED
@@ -190,8 +198,7 @@ public final class BrowserService implements AutoCloseable {
     String path = probe ? null : lifecycle.devtoolsPath(id).orElse(null);
     if (path == null) {
       DevtoolsHttp.Answer a = chromium.probe(s.id(), "/json/version", Duration.ofSeconds(5));
-      path = lifecycle.devtoolsAnswered(id, a.json().orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id
-          + " does not answer (" + a.failure() + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart")));
+      path = lifecycle.devtoolsAnswered(id, a.json().orElseThrow(() -> unreachable(b, a.failure())));
     }
     return new Target(s.id(), path);
   }
@@ -210,7 +217,22 @@ public final class BrowserService implements AutoCloseable {
    */
   public CdpClient cdp(String id, Duration timeout) {
     Target t = connectTarget(id);
-    return chromium.cdp(t.sandboxId(), t.browserPath(), timeout);
+    try {
+      return chromium.cdp(t.sandboxId(), t.browserPath(), timeout);
+    } catch (IllegalStateException e) {
+      watch.suspect(id);
+      throw e;
+    }
+  }
+
+  /**
+   * Chromium of a session stored ready does not answer: the watch judges it (and starts it again
+   * when it died); the caller is told so, in words, with a 503.
+   */
+  private BrowserException unreachable(BrowserSession b, String why) {
+    watch.suspect(b.id());
+    return new BrowserException(Problem.UNAVAILABLE, "Chromium of browser session " + b.id() + " does not answer on DevTools (" + why
+        + "); when it died, Warren starts it again: try again in a few seconds", Map.of("state", b.state().wire()));
   }
 
   /**
@@ -222,7 +244,11 @@ public final class BrowserService implements AutoCloseable {
   public DevtoolsSocket devtools(String id, Optional<String> path, Duration timeout, int maxMessage, DevtoolsSocket.Listener listener)
       throws java.io.IOException {
     Target t = connectTarget(id);
-    return chromium.socket(t.sandboxId(), path.orElse(t.browserPath()), timeout, maxMessage, listener);
+    try {
+      return chromium.socket(t.sandboxId(), path.orElse(t.browserPath()), timeout, maxMessage, listener);
+    } catch (java.io.IOException | IllegalStateException e) {
+      throw unreachable(get(id), e.getMessage());
+    }
   }
 
   /** What Chromium answered to a DevTools HTTP call: its status and body, unchanged. */
@@ -239,13 +265,32 @@ public final class BrowserService implements AutoCloseable {
       DevtoolsHttp.Raw r = chromium.call(t.sandboxId(), method, path, Duration.ofSeconds(10));
       return new DevtoolsReply(r.status(), r.body());
     } catch (java.io.IOException e) {
-      throw new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer " + method + " " + path + " (" + e.getMessage()
-          + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart", e);
+      throw unreachable(get(id), method + " " + path + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * A CDP client that set a download behaviour of its own left: Chromium dropped that behaviour
+   * with it, so downloads go to Warren's directory again.
+   */
+  public void restoreDownloads(String id) {
+    watch.allowDownloads(id);
   }
 
   public void touch(String id) {
     lifecycle.touch(id);
+  }
+
+  BrowserRelaunch relaunch() {
+    return relaunch;
+  }
+
+  BrowserWatch watch() {
+    return watch;
+  }
+
+  Downloads downloads() {
+    return downloads;
   }
 
   BrowserLifecycle lifecycle() {
@@ -343,12 +388,14 @@ public final class BrowserService implements AutoCloseable {
     return () -> {
       pool.close();
       reaper.close();
+      watch.close();
     };
   }
 
   @Override
   public void close() {
     reaper.close();
+    watch.close();
   }
 
   static void sleep(long ms) {
