@@ -136,11 +136,6 @@ final class BrowserLifecycle {
     ended(now, before.generation(), why);
   }
 
-  void markCrashed(BrowserSession b, String why) {
-    store(b.with(BrowserState.CRASHED, Optional.of(why)), b, why);
-    events.record("browser.crashed", b.id(), why);
-  }
-
   /** The sandbox of a live session was deleted from under it: the session is closed, its profile not saved. */
   void sandboxGone(BrowserSession b, String why) {
     BrowserSession closed = b.with(BrowserState.CLOSED, Optional.of(why));

@@ -1,7 +1,6 @@
 package dev.warren.browser;
 
 import dev.warren.error.Problem;
-import dev.warren.error.WarrenException;
 import dev.warren.events.Events;
 import dev.warren.runtime.Limits;
 import dev.warren.sandbox.Sandbox;
@@ -13,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Browser sessions: Chromium in a sandbox of its own (image {@code browser}), reused by caller
@@ -25,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * {@link BrowserLauncher}; restarts ({@link BrowserRelaunch}) use those two, not this class.
  */
 public final class BrowserService implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(BrowserService.class);
   static final String IMAGE = "browser";
   /** The label naming the browser session a sandbox belongs to. */
   public static final String LABEL = "warren.browser";
@@ -44,6 +40,7 @@ public final class BrowserService implements AutoCloseable {
   private final BrowserRelaunch relaunch;
   private final Downloads downloads = new Downloads();
   private final BrowserWatch watch;
+  private final BrowserClose closer;
 
   /** A live session and whether this call made it (201) or found it by key (200). */
   public record Created(BrowserSession session, boolean created) {}
@@ -64,6 +61,7 @@ public final class BrowserService implements AutoCloseable {
     this.pool = new BrowserPool(this, poolSize);
     this.relaunch = new BrowserRelaunch(lifecycle, launcher, chromium, sandboxes);
     this.watch = new BrowserWatch(lifecycle, chromium, downloads, (b, why) -> relaunch.recover(b.id(), b.generation(), why));
+    this.closer = new BrowserClose(lifecycle, launcher, sandboxes);
     sandboxes.addListener(relaunch);
   }
 
@@ -321,32 +319,7 @@ public final class BrowserService implements AutoCloseable {
 
   /** Closes a session: saves its profile when it writes one, removes its sandbox. Idempotent. */
   public void close(String id, String reason) {
-    BrowserSession b = get(id);
-    if (!b.state().live() && b.state() != BrowserState.CLOSING) {
-      return;
-    }
-    lifecycle.store(b.with(BrowserState.CLOSING, Optional.of(reason)), b, reason);
-    try {
-      if (b.profileWriter() && b.sandboxId().isPresent()) {
-        launcher.saveProfile(b);
-      }
-    } catch (RuntimeException e) {
-      log.warn("cannot save profile {} of {}: {}", b.spec().profile().orElse("?"), id, e.getMessage());
-      events.record("browser.profile-not-saved", id, e.getMessage());
-    } finally {
-      b.sandboxId().ifPresent(s -> {
-        try {
-          sandboxes.delete(s);
-        } catch (WarrenException e) {
-          if (e.problem() != Problem.NOT_FOUND) {
-            log.warn("cannot delete sandbox {} of browser {}: {}", s, id, e.getMessage());
-          }
-        }
-      });
-      lifecycle.released(b);
-      repo.update(b.with(BrowserState.CLOSED, Optional.of(reason)));
-      events.record("browser.closed", id, reason);
-    }
+    closer.close(get(id), reason);
   }
 
   /** Closes every live session, or those whose key starts with {@code keyPrefix}; returns how many. */
@@ -383,6 +356,8 @@ public final class BrowserService implements AutoCloseable {
   /** After a controller start: sessions whose sandbox is gone are closed; the rest are checked by the reaper. */
   public AutoCloseable open() {
     profiles.releaseStale(BrowserStartup.reconcile(this));
+    // sessions that outlived the last controller: their downloads are pointed at Warren's directory again, their death noticed
+    Thread.ofVirtual().name("browser-watch-adopted").start(() -> repo.live().forEach(watch::watch));
     reaper.start();
     pool.refill();
     return () -> {
