@@ -124,6 +124,21 @@ class BrowserTest(unittest.TestCase):
             bid = b.id
         self.assertEqual(self.w.browsers.get(bid).info.state, "closed")
 
+    def test_the_upload_action_fills_a_file_input_and_downloads_are_listed_and_fetched(self):
+        with self.w.browsers.create() as b:
+            b.actions.navigate("data:text/html,<input id=f type=file onchange=\"document.title = this.files[0].name + ':' + this.files[0].size\">")
+            up = b.actions.upload("#f", name="py.txt", content=b"from python")
+            self.assertEqual(up["size"], 11)
+            self.assertEqual(b.actions.evaluate("document.title"), "py.txt:11")
+            self.assertEqual(b.actions.upload("#f", path=up["path"])["name"], "py.txt")
+            self.assertEqual(b.downloads(), [])
+            # a file in the downloads directory is listed even when no download event named it
+            self.w.sandboxes.attach(b.info.sandbox_id).files.write("/var/lib/warren/browser/downloads/placed.bin", b"\x01\x02\x03")
+            self.assertEqual([(d["name"], d["size"], d["state"]) for d in b.downloads()], [("placed.bin", 3, "complete")])
+            self.assertEqual(b.download("placed.bin"), b"\x01\x02\x03")
+            with self.assertRaises(NotFoundError):
+                b.download("missing.bin")
+
 
 if __name__ == "__main__":
     unittest.main()

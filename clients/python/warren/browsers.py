@@ -1,6 +1,7 @@
 """Browser sessions (Chromium in a sandbox, driven over CDP or with simple actions), profiles and handoffs."""
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +57,21 @@ class Actions:
 
     def type(self, text: str, selector: Optional[str] = None, timeout: float = 30) -> None:
         self._do("type", {"selector": selector, "text": text}, timeout, retry="connect")
+
+    def upload(self, selector: str, path: Optional[str] = None, name: Optional[str] = None, content: Optional[bytes] = None,
+               timeout: float = 30) -> Dict[str, Any]:
+        """Fills a file input with a file in the browser's sandbox (path), or with content written there as name first.
+
+        Answers {selector, path, name, size} as the page sees the chosen file.
+        """
+        if (path is None) == (content is None):
+            raise ValueError("give path, or name and content")
+        body: Dict[str, Any] = {"selector": selector}
+        if path is not None:
+            body["path"] = path
+        else:
+            body["name"], body["content"] = name, base64.b64encode(content or b"").decode("ascii")
+        return self._do("upload", body, timeout).json()
 
     def evaluate(self, expression: str, timeout: float = 30) -> Any:
         return self._do("evaluate", {"expression": expression}, timeout, retry="connect").json()["value"]
@@ -131,6 +147,14 @@ class Browser(Owned):
         """A loopback DevTools root (``http://127.0.0.1:PORT``) for clients that take only a root URL
         (Puppeteer's browserURL); it answers this machine's user that asked, and closes with the session."""
         return self._http.request("POST", self._path + "/devtools-root").json()["browserUrl"]
+
+    def downloads(self) -> List[Dict[str, Any]]:
+        """The files the session's pages downloaded, oldest first: {name, size, url, state, startedAt}."""
+        return self._http.request("GET", self._path + "/downloads").json()["downloads"]
+
+    def download(self, name: str) -> bytes:
+        """The bytes of a download, by its name in downloads()."""
+        return self._http.request("GET", self._path + "/downloads/" + quote(name)).body
 
     def keepalive(self) -> BrowserInfo:
         self._info = BrowserInfo.of(self._http.request("POST", self._path + "/keepalive").json())

@@ -32,6 +32,12 @@ export interface BrowserSpec {
 }
 
 /** Simple actions on the session's first page, for callers that do not speak CDP. */
+/** What a file input took: the file's name and size as the page sees them, and its path in the browser's sandbox. */
+export interface UploadedFile { selector: string; path: string; name: string; size: number }
+
+/** A file the session's pages downloaded. */
+export interface DownloadInfo { name: string; size: number; url: string | null; state: 'in-progress' | 'complete' | 'canceled'; startedAt: string | null }
+
 export class Actions {
   private readonly base: string;
   constructor(private readonly http: Http, browserId: string) {
@@ -52,6 +58,11 @@ export class Actions {
   }
   async type(text: string, selector?: string, timeoutSeconds = 30): Promise<void> {
     await this.act('type', { text, selector }, timeoutSeconds, 'connect');
+  }
+  /** Fills a file input with a file in the browser's sandbox (`path`), or with `content` written there as `name` first. */
+  async upload(selector: string, file: { path: string } | { name: string; content: Uint8Array }, timeoutSeconds = 30): Promise<UploadedFile> {
+    const body = 'path' in file ? { selector, path: file.path } : { selector, name: file.name, content: Buffer.from(file.content).toString('base64') };
+    return (await this.act('upload', body, timeoutSeconds)).json() as Promise<UploadedFile>;
   }
   async evaluate<T = unknown>(expression: string, timeoutSeconds = 30): Promise<T> {
     return (await (await this.act('evaluate', { expression }, timeoutSeconds, 'connect')).json() as { value: T }).value;
@@ -121,6 +132,14 @@ export class Browser extends Owned {
   /** A loopback DevTools root (`http://127.0.0.1:PORT`) for Puppeteer's `browserURL`; it answers this machine's user that asked. */
   async devtoolsRoot(): Promise<string> {
     return (await this.http.json('POST', this.path + '/devtools-root')).browserUrl;
+  }
+  /** The files the session's pages downloaded, oldest first. */
+  async downloads(): Promise<DownloadInfo[]> {
+    return (await this.http.json('GET', this.path + '/downloads')).downloads;
+  }
+  /** The bytes of a download, by its name in `downloads()`. */
+  async download(name: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.http.call('GET', this.path + '/downloads/' + seg(name))).arrayBuffer());
   }
   async keepalive(): Promise<BrowserInfo> {
     const i = await this.http.json('POST', this.path + '/keepalive');

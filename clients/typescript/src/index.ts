@@ -14,7 +14,7 @@ import { Browsers, Profiles } from './browsers.js';
 
 export * from './errors.js';
 export * from './sandboxes.js';
-export { Actions, Browser, type BrowserInfo, Browsers, type BrowserSpec, Handoff, type HandoffInfo, type ProfileInfo, Profiles } from './browsers.js';
+export { Actions, Browser, type BrowserInfo, Browsers, type BrowserSpec, type DownloadInfo, Handoff, type HandoffInfo, type ProfileInfo, Profiles, type UploadedFile } from './browsers.js';
 export type { ClientOptions, Retry } from './http.js';
 
 export interface WarrenOptions extends ClientOptions {

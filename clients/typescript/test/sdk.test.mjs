@@ -107,3 +107,23 @@ test('a keyed browser is reused, its actions drive the page and a handoff is han
   }
   assert.equal((await warren.browsers.get(b.id)).info.state, 'closed');
 });
+
+test('the upload action fills a file input, and files in the downloads directory are listed and fetched', async () => {
+  const b = await warren.browsers.create({});
+  try {
+    await b.actions.navigate('data:text/html,<input id=f type=file onchange="document.title = this.files[0].name + \':\' + this.files[0].size">');
+    const up = await b.actions.upload('#f', { name: 'ts.txt', content: new TextEncoder().encode('from ts') });
+    assert.equal(up.size, 7);
+    assert.equal(await b.actions.evaluate('document.title'), 'ts.txt:7');
+    assert.equal((await b.actions.upload('#f', { path: up.path })).name, 'ts.txt');
+    assert.deepEqual(await b.downloads(), []);
+    // a file in the downloads directory is listed even when no download event named it
+    await warren.sandboxes.attach(b.info.sandboxId).files.write('/var/lib/warren/browser/downloads/placed.bin', new Uint8Array([1, 2, 3]));
+    const list = await b.downloads();
+    assert.deepEqual(list.map((d) => [d.name, d.size, d.state]), [['placed.bin', 3, 'complete']]);
+    assert.deepEqual([...(await b.download('placed.bin'))], [1, 2, 3]);
+    await assert.rejects(b.download('missing.bin'), NotFoundError);
+  } finally {
+    await b.close();
+  }
+});

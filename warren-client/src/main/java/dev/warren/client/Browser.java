@@ -72,6 +72,19 @@ public interface Browser extends AutoCloseable {
    */
   BrowserInfo restart();
 
+  /**
+   * The files the session's pages downloaded, oldest first (they land in the server's downloads
+   * directory of the session's sandbox).
+   */
+  java.util.List<DownloadInfo> downloads();
+
+  /**
+   * The bytes of a download, by its name in {@link #downloads()}.
+   *
+   * @throws NotFoundException when the session has no download of that name
+   */
+  byte[] download(String name);
+
   /** Whether {@link #close()} closes the session. */
   boolean deletesOnClose();
 

@@ -89,6 +89,32 @@ public interface BrowserActions {
   /** Inserts {@code text} into whatever element has the focus. */
   void typeIntoFocused(String text);
 
+  /**
+   * Fills the first file input ({@code <input type=file>}) the selector matches with a file that
+   * is already in the browser's sandbox (Chromium must be able to read it); the page gets its
+   * input and change events as from a user's choice.
+   *
+   * @throws InvalidInputException when there is no file at {@code sandboxPath} ({@code field()} is path)
+   * @throws ConflictException when nothing matched in time, or what matched is not a file input
+   */
+  UploadedFile upload(String selector, String sandboxPath, Duration timeout);
+
+  /** {@link #upload(String, String, Duration)} with {@link #DEFAULT_TIMEOUT}. */
+  default UploadedFile upload(String selector, String sandboxPath) {
+    return upload(selector, sandboxPath, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * Writes {@code content} as {@code fileName} into the browser's sandbox (at most 12 MiB; larger
+   * files go in with the sandbox's file API), then fills the file input with it.
+   */
+  UploadedFile upload(String selector, String fileName, byte[] content, Duration timeout);
+
+  /** {@link #upload(String, String, byte[], Duration)} with {@link #DEFAULT_TIMEOUT}. */
+  default UploadedFile upload(String selector, String fileName, byte[] content) {
+    return upload(selector, fileName, content, DEFAULT_TIMEOUT);
+  }
+
   /** Evaluates a JavaScript expression in the page; see {@link #evaluate(String, Duration)}. */
   default Object evaluate(String expression) {
     return evaluate(expression, DEFAULT_TIMEOUT);

@@ -78,6 +78,18 @@ final class BrowserWire {
     return new Navigation(f.optString("url").orElse(""), f.optString("title").orElse(""));
   }
 
+  static UploadedFile uploaded(Object json) {
+    var f = JsonFields.of(json, "upload");
+    return new UploadedFile(f.string("name"), f.longValue("size"), f.string("path"));
+  }
+
+  static List<DownloadInfo> downloads(Object json) {
+    return JsonFields.of(json, "answer").list("downloads").stream().map(item -> {
+      var f = JsonFields.of(item, "download");
+      return new DownloadInfo(f.string("name"), f.optLong("size").orElse(0L), f.optString("url"), f.string("state"));
+    }).toList();
+  }
+
   /** An action's body: its own members, then the timeout in whole seconds, rounded up. */
   static Map<String, Object> action(Map<String, Object> members, Duration timeout) {
     var body = new LinkedHashMap<>(members);

@@ -34,6 +34,20 @@ final class HttpBrowser extends HttpHandle<BrowserInfo> implements Browser {
   }
 
   @Override
+  public java.util.List<DownloadInfo> downloads() {
+    ensureOpen();
+    return transport.sendJson(Call.get(path + "/downloads"), BrowserWire::downloads);
+  }
+
+  @Override
+  public byte[] download(String name) {
+    java.util.Objects.requireNonNull(name, "name");
+    if (name.isEmpty() || name.contains("/")) throw new IllegalArgumentException("name must be a file name, got '" + name + "'");
+    ensureOpen();
+    return transport.send(Call.get(path + "/downloads/" + Urls.queryValue(name))).body();
+  }
+
+  @Override
   public BrowserInfo keepalive() {
     ensureOpen();
     return remember(transport.sendJson(Call.post(path + "/keepalive", Call.Retry.IDEMPOTENT), BrowserWire::browser));

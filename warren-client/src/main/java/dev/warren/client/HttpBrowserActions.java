@@ -56,6 +56,23 @@ final class HttpBrowserActions implements BrowserActions {
   }
 
   @Override
+  public UploadedFile upload(String selector, String sandboxPath, Duration timeout) {
+    Objects.requireNonNull(sandboxPath, "sandboxPath");
+    // choosing the same file again leaves the input as one choice would
+    var call = call("upload", Call.Retry.IDEMPOTENT, members("selector", selector(selector), "path", sandboxPath), timeout);
+    return transport.sendJson(call, BrowserWire::uploaded);
+  }
+
+  @Override
+  public UploadedFile upload(String selector, String fileName, byte[] content, Duration timeout) {
+    Objects.requireNonNull(fileName, "fileName");
+    Objects.requireNonNull(content, "content");
+    var call = call("upload", Call.Retry.IDEMPOTENT, members("selector", selector(selector), "name", fileName, "content",
+        java.util.Base64.getEncoder().encodeToString(content)), timeout);
+    return transport.sendJson(call, BrowserWire::uploaded);
+  }
+
+  @Override
   public Object evaluate(String expression, Duration timeout) {
     Objects.requireNonNull(expression, "expression");
     if (expression.isBlank()) throw new IllegalArgumentException("expression must not be blank");

@@ -8,15 +8,17 @@ import java.time.Duration;
 import java.util.Set;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code POST /v1/browsers/{id}/actions/{navigate,waitFor,click,type,evaluate,content,screenshot,pdf}}. */
+/** {@code POST /v1/browsers/{id}/actions/{navigate,waitFor,click,type,upload,evaluate,content,screenshot,pdf}}. */
 final class ActionRoutes {
   /** The actions, in the order docs/api.md lists them; an unknown one is answered with this list. */
-  static final java.util.List<String> NAMES = java.util.List.of("navigate", "waitFor", "click", "type", "evaluate", "content", "screenshot", "pdf");
+  static final java.util.List<String> NAMES = java.util.List.of("navigate", "waitFor", "click", "type", "upload", "evaluate", "content", "screenshot", "pdf");
 
   private final BrowserActions actions;
+  private final dev.warren.browser.BrowserUpload upload;
 
-  ActionRoutes(BrowserActions actions) {
+  ActionRoutes(BrowserActions actions, dev.warren.browser.BrowserUpload upload) {
     this.actions = actions;
+    this.upload = upload;
   }
 
   void register(RoutesConfig r) {
@@ -45,6 +47,22 @@ final class ActionRoutes {
       actions.type(id(ctx), b.string("selector"), b.string("text").orElseThrow(() -> WarrenException.invalid("text", "text is required")),
           timeout(b));
       Json.send(ctx, 200, Json.object().put("typed", true));
+    });
+    r.post(p + "upload", ctx -> {
+      Body b = Body.of(ctx, Set.of("selector", "path", "name", "content", "timeoutSeconds"));
+      String selector = selector(b);
+      java.util.Optional<String> path = b.string("path");
+      java.util.Optional<String> content = b.string("content");
+      if (path.isPresent() == content.isPresent()) {
+        throw WarrenException.invalid(path.isPresent() ? "content" : "path", "give path (a file in the browser's sandbox) or name and "
+            + "content (base64), not both");
+      }
+      String file = path.isPresent() ? path.get() : upload.store(id(ctx), b.string("name").orElseThrow(() -> WarrenException.invalid("name",
+          "name is required with content")), base64(content.get()));
+      if (path.isPresent() && b.string("name").isPresent()) {
+        throw WarrenException.invalid("name", "name goes with content; a path names its file itself");
+      }
+      Json.send(ctx, 200, upload.upload(id(ctx), selector, file, timeout(b)));
     });
     r.post(p + "evaluate", ctx -> {
       Body b = Body.of(ctx, Set.of("expression", "timeoutSeconds"));
@@ -82,6 +100,14 @@ final class ActionRoutes {
 
   private static String selector(Body b) {
     return b.string("selector").filter(s -> !s.isBlank()).orElseThrow(() -> WarrenException.invalid("selector", "selector is required"));
+  }
+
+  private static byte[] base64(String content) {
+    try {
+      return java.util.Base64.getMimeDecoder().decode(content);
+    } catch (IllegalArgumentException e) {
+      throw WarrenException.invalid("content", "content must be base64: " + e.getMessage());
+    }
   }
 
   private static Duration timeout(Body b) {

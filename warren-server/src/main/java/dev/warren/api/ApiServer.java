@@ -73,7 +73,8 @@ public final class ApiServer implements AutoCloseable {
         dev.warren.Version.CURRENT);
     PreviewRoutes previewRoutes = new PreviewRoutes(sandboxes, previews, liveTokens.urls());
     tokens.onRevoke(id -> previews.proxy().closeTunnels(b -> id.equals(b.minter())));
-    ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers));
+    dev.warren.browser.BrowserActions browserActions = new dev.warren.browser.BrowserActions(browsers);
+    ActionRoutes actionRoutes = new ActionRoutes(browserActions, new dev.warren.browser.BrowserUpload(browserActions, browsers));
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
     for (SandboxState st : SandboxState.values()) {

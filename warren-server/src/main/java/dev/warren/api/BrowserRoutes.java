@@ -21,9 +21,11 @@ final class BrowserRoutes {
   private final BrowserService browsers;
   private final SignedTokens signed;
   private final LiveTokens live;
+  private final dev.warren.browser.BrowserDownloads downloads;
 
   BrowserRoutes(BrowserService browsers, SignedTokens signed, LiveTokens live) {
     this.browsers = browsers;
+    this.downloads = new dev.warren.browser.BrowserDownloads(browsers);
     this.signed = signed;
     this.live = live;
   }
@@ -60,6 +62,20 @@ final class BrowserRoutes {
       String id = ctx.pathParam("id");
       browsers.target(id);
       Json.send(ctx, 200, json(ctx, browsers.get(id)));
+    });
+    r.get("/v1/browsers/{id}/downloads", ctx -> {
+      ObjectNode out = Json.object().put("directory", dev.warren.browser.Download.DIRECTORY);
+      ArrayNode arr = out.putArray("downloads");
+      for (dev.warren.browser.Download d : downloads.list(ctx.pathParam("id"))) {
+        arr.addObject().put("name", d.name()).put("size", d.size()).put("url", d.url().orElse(null)).put("state", d.state())
+            .put("startedAt", Json.time(d.startedAt()));
+      }
+      Json.send(ctx, 200, out);
+    });
+    r.get("/v1/browsers/{id}/downloads/{name}", ctx -> {
+      var in = downloads.open(ctx.pathParam("id"), ctx.pathParam("name"));
+      ctx.contentType("application/octet-stream").header("Content-Disposition", "attachment; filename*=UTF-8''"
+          + java.net.URLEncoder.encode(ctx.pathParam("name"), java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20")).result(in);
     });
     r.post("/v1/browsers/{id}/restart", ctx -> Json.send(ctx, 200, json(ctx, browsers.restart(ctx.pathParam("id")))));
     r.get("/v1/profiles", ctx -> {

@@ -1,6 +1,7 @@
 package dev.warren.api;
 
 import dev.warren.browser.BrowserService;
+import dev.warren.browser.ClientClose;
 import dev.warren.browser.DevtoolsSocket;
 import dev.warren.error.WarrenException;
 import io.javalin.config.RoutesConfig;
@@ -24,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * its clients are closed with a code and a reason instead of being left hanging. Frames from
  * Chromium are sent to the client on the DevTools connection's reader thread; frames from the
  * client are written to Chromium on the thread Javalin delivers them on.
+ *
+ * <p>A session is shared: a client's {@code Browser.close} (Puppeteer's {@code browser.close()})
+ * is answered here and closes that client's own targets and contexts and its socket, never
+ * Chromium ({@link CdpClientState}, {@link ClientClose}).
  */
 final class CdpProxy {
   private static final Logger log = LoggerFactory.getLogger(CdpProxy.class);
@@ -31,12 +36,14 @@ final class CdpProxy {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private final BrowserService browsers;
+  private final ClientClose clientClose;
   private final Map<String, Link> links = new ConcurrentHashMap<>();
 
   /** One client socket and its upstream to Chromium. */
   private static final class Link {
     final String browserId;
     final WsContext client;
+    final CdpClientState state = new CdpClientState();
     volatile DevtoolsSocket upstream;
 
     Link(String browserId, WsContext client) {
@@ -47,6 +54,7 @@ final class CdpProxy {
 
   CdpProxy(BrowserService browsers) {
     this.browsers = browsers;
+    this.clientClose = new ClientClose(browsers);
     browsers.onClose(id -> links.values().stream().filter(l -> l.browserId.equals(id)).forEach(l -> close(l, 1011,
         "browser session " + id + " " + browsers.get(id).state().wire() + browsers.get(id).stateReason().map(r -> ": " + r).orElse(""))));
   }
@@ -77,7 +85,9 @@ final class CdpProxy {
           link.upstream.close(1000, "client closed");
         }
       } catch (WarrenException e) {
-        close(link, e.problem().status() == 404 ? 4404 : e.problem().status() == 409 ? 4409 : 1011, e.getMessage());
+        int status = e.problem().status();
+        // 1013: try again later (a session starting, a Chromium being started again)
+        close(link, status == 404 ? 4404 : status == 409 ? 4409 : status == 503 ? 1013 : 1011, e.getMessage());
       } catch (IOException | RuntimeException e) {
         close(link, 1011, "cannot reach the browser: " + e.getMessage());
       }
@@ -86,7 +96,12 @@ final class CdpProxy {
       Link l = links.get(ctx.sessionId());
       if (l != null && l.upstream != null) {
         browsers.touch(l.browserId);
-        relay(l, () -> l.upstream.sendText(ctx.message()));
+        Optional<tools.jackson.databind.JsonNode> browserClose = l.state.fromClient(ctx.message());
+        if (browserClose.isPresent()) {
+          closeClient(l, browserClose.get());
+        } else {
+          relay(l, () -> l.upstream.sendText(ctx.message()));
+        }
       }
     });
     ws.onBinaryMessage(ctx -> {
@@ -101,13 +116,33 @@ final class CdpProxy {
       if (l != null && l.upstream != null) {
         l.upstream.close(1000, "client closed");
       }
+      if (l != null) {
+        left(l);
+      }
     });
     ws.onError(ctx -> {
       Link l = links.remove(ctx.sessionId());
       if (l != null && l.upstream != null) {
         l.upstream.abort();
       }
+      if (l != null) {
+        left(l);
+      }
     });
+  }
+
+  /**
+   * The client's {@code Browser.close}: answered as Chromium would, its socket closed, then its own
+   * targets and contexts closed (on a thread of its own: the client need not wait for them).
+   */
+  private void closeClient(Link l, tools.jackson.databind.JsonNode browserClose) {
+    try {
+      l.client.send(CdpClientState.answer(browserClose));
+    } catch (RuntimeException e) {
+      log.debug("answering Browser.close of a client of {}: {}", l.browserId, e.toString());
+    }
+    close(l, 1000, "Browser.close: this client's pages were closed; the shared browser goes on");
+    Thread.ofVirtual().name("cdp-client-close-" + l.browserId).start(() -> clientClose.close(l.browserId, l.state.targets, l.state.contexts));
   }
 
   private interface Send {
@@ -129,6 +164,15 @@ final class CdpProxy {
     if (up != null) {
       up.abort();
     }
+    left(l);
+  }
+
+  /** Once the client's DevTools connection has ended: a download behaviour it set went with it, Warren's comes back. */
+  private void left(Link l) {
+    DevtoolsSocket up = l.upstream;
+    if (up != null && l.state.setDownloads && l.state.restoring.compareAndSet(false, true)) {
+      up.endedFuture().thenRun(() -> browsers.restoreDownloads(l.browserId));
+    }
   }
 
   /** Chromium's side: whole messages go to the client as they arrive. */
@@ -142,6 +186,7 @@ final class CdpProxy {
     @Override
     public void text(String message) {
       browsers.touch(link.browserId);
+      link.state.fromBrowser(message);
       try {
         link.client.send(message);
       } catch (RuntimeException e) {

@@ -25,7 +25,7 @@ public final class BrowserActions {
   }
 
   /** A page of the session, attached for one action. */
-  private record PageSession(CdpClient cdp, String sessionId) implements AutoCloseable {
+  record PageSession(CdpClient cdp, String sessionId) implements AutoCloseable {
     /** CDP errors and timeouts become 409 problems that say which step failed and why. */
     JsonNode call(String method, ObjectNode params, Duration timeout) {
       try {
@@ -46,7 +46,7 @@ public final class BrowserActions {
    * timeout} the caller gave the action: a Chromium that just started on a busy host can take
    * seconds to answer, and that is not a failure the caller asked for.
    */
-  private PageSession page(String id, Duration timeout) {
+  PageSession page(String id, Duration timeout) {
     CdpClient cdp;
     try {
       cdp = browsers.cdp(id, timeout);
@@ -174,7 +174,7 @@ public final class BrowserActions {
     }
   }
 
-  private static JsonNode evaluateIn(PageSession p, String expression, Duration timeout) {
+  static JsonNode evaluateIn(PageSession p, String expression, Duration timeout) {
     JsonNode r = p.call("Runtime.evaluate", CdpClient.params().put("expression", expression).put("returnByValue", true)
         .put("awaitPromise", true), timeout);
     if (r.has("exceptionDetails")) {
@@ -191,7 +191,7 @@ public final class BrowserActions {
     }
   }
 
-  private static boolean waitIn(PageSession p, String selector, Duration timeout) {
+  static boolean waitIn(PageSession p, String selector, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     String js = "!!document.querySelector(" + quote(selector) + ")";
     do {

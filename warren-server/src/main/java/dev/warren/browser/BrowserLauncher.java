@@ -98,6 +98,7 @@ final class BrowserLauncher {
       log.debug("started {}{} in {}: sandbox {} ms, profile {} ms, Chromium to DevTools {} ms, recorded {} ms", id, pooled ? " (pooled)" : "",
           sandbox.id(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
       if (!pooled) {
+        lifecycle.readied(ready);
         lifecycle.touch(id);
         lifecycle.events().record("browser.created", id, spec.key().map(k -> "key " + k + ", ").orElse("") + "sandbox " + sandbox.id());
       }

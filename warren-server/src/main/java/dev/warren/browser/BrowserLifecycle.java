@@ -34,6 +34,7 @@ final class BrowserLifecycle {
   private final Map<String, String> devtoolsPaths = new ConcurrentHashMap<>();
   private final List<Consumer<String>> closeListeners = new CopyOnWriteArrayList<>();
   private final List<BrowserListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<BrowserSession>> readyListeners = new CopyOnWriteArrayList<>();
 
   BrowserLifecycle(BrowserRepository repo, Profiles profiles, Events events) {
     this.repo = repo;
@@ -63,6 +64,22 @@ final class BrowserLifecycle {
 
   void addListener(BrowserListener listener) {
     listeners.add(listener);
+  }
+
+  /** Told of each session (a generation of it) stored ready, on the thread that stored it. */
+  void onReady(Consumer<BrowserSession> listener) {
+    readyListeners.add(listener);
+  }
+
+  /** {@code ready} (stored) is a session whose Chromium now answers: its watchers are told. */
+  void readied(BrowserSession ready) {
+    for (Consumer<BrowserSession> l : readyListeners) {
+      try {
+        l.accept(ready);
+      } catch (RuntimeException e) {
+        log.warn("ready listener failed for {}: {}", ready.id(), e.toString());
+      }
+    }
   }
 
   void touch(String id) {
@@ -117,11 +134,6 @@ final class BrowserLifecycle {
   void store(BrowserSession now, BrowserSession before, String why) {
     repo.update(now);
     ended(now, before.generation(), why);
-  }
-
-  void markCrashed(BrowserSession b, String why) {
-    store(b.with(BrowserState.CRASHED, Optional.of(why)), b, why);
-    events.record("browser.crashed", b.id(), why);
   }
 
   /** The sandbox of a live session was deleted from under it: the session is closed, its profile not saved. */

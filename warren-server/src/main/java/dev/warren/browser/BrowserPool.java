@@ -63,6 +63,7 @@ final class BrowserPool implements AutoCloseable {
         service.lifecycle().devtoolsAnswered(p.id(), version.get());
         long t3 = System.nanoTime();
         service.sandboxes().setEgress(p.sandboxId().get(), spec.egress());
+        service.lifecycle().readied(claimed);
         long t4 = System.nanoTime();
         refill(REFILL_DELAY);
         log.debug("handed out {}: lookup {} ms, DevTools probe {} ms, claim {} ms, egress {} ms, refill started {} ms", p.id(),

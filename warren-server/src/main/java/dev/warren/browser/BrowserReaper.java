@@ -11,9 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes browser sessions idle past their timeout or older than their maximum lifetime, notices
- * Chromium that stopped answering (the session becomes {@code crashed}, with the reason), and
- * stores activity times. One virtual thread.
+ * Closes browser sessions idle past their timeout or older than their maximum lifetime, watches
+ * ready sessions that have no {@link BrowserWatch} yet (adopted at start-up), notices Chromium that
+ * stopped answering though its process lives (it is started again, with the reason), and stores
+ * activity times. One virtual thread.
  */
 final class BrowserReaper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserReaper.class);
@@ -60,6 +61,7 @@ final class BrowserReaper implements AutoCloseable {
             // only the time: a restart may be storing a new generation at this moment
             service.repository().touch(b.id(), last);
           }
+          service.watch().watch(b);
           check(b);
         }
       } catch (RuntimeException e) {
@@ -82,7 +84,13 @@ final class BrowserReaper implements AutoCloseable {
       // a relaunch between the probes is not a crash
       Optional<BrowserSession> now = service.repository().find(b.id());
       if (now.isPresent() && now.get().state() == BrowserState.READY && now.get().generation() == b.generation()) {
-        service.lifecycle().markCrashed(now.get(), "Chromium stopped answering on DevTools (it exited or crashed)");
+        Thread.ofVirtual().name("browser-recover-" + b.id()).start(() -> {
+          try {
+            service.relaunch().recover(b.id(), b.generation(), "Chromium stopped answering on DevTools (it hung, exited or crashed)");
+          } catch (RuntimeException e) {
+            log.warn("Chromium of {} stopped answering and could not be started again: {}", b.id(), e.getMessage());
+          }
+        });
       }
     }
   }

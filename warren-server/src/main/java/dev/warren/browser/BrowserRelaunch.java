@@ -55,6 +55,26 @@ final class BrowserRelaunch implements SandboxListener {
   }
 
   /**
+   * Starts Chromium again after it died under generation {@code dead} of the session: stored as
+   * the next generation, {@code starting} with {@code why}, then ready. Nothing is done when the
+   * session moved on meanwhile (another thread restarted or closed it): the session as it is now
+   * is answered.
+   */
+  BrowserSession recover(String id, long dead, String why) {
+    return locked(id, () -> {
+      BrowserSession b = lifecycle.get(id);
+      if (b.generation() != dead || !(b.state() == BrowserState.READY || b.state() == BrowserState.CRASHED)) {
+        return b;
+      }
+      Sandbox s = runningSandbox(b);
+      BrowserSession next = b.nextGeneration(BrowserState.STARTING, Optional.of(why + "; Warren is starting it again"));
+      lifecycle.store(next, b, why);
+      lifecycle.events().record("browser.crashed", id, why);
+      return relaunch(next, s, why, List.of());
+    });
+  }
+
+  /**
    * Saves the profile now (a clean exit of Chromium writes cookies and storage), then starts
    * Chromium again on the pages it had open. False when the session writes no profile.
    */
@@ -139,6 +159,7 @@ final class BrowserRelaunch implements SandboxListener {
     }
     BrowserSession ready = starting.readyNow();
     lifecycle.repository().update(ready);
+    lifecycle.readied(ready);
     lifecycle.touch(ready.id());
     lifecycle.events().record("browser.restarted", ready.id(), "generation " + ready.generation() + ": " + why);
     return ready;

@@ -1,7 +1,6 @@
 package dev.warren.browser;
 
 import dev.warren.error.Problem;
-import dev.warren.error.WarrenException;
 import dev.warren.events.Events;
 import dev.warren.runtime.Limits;
 import dev.warren.sandbox.Sandbox;
@@ -13,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Browser sessions: Chromium in a sandbox of its own (image {@code browser}), reused by caller
@@ -25,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * {@link BrowserLauncher}; restarts ({@link BrowserRelaunch}) use those two, not this class.
  */
 public final class BrowserService implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(BrowserService.class);
   static final String IMAGE = "browser";
   /** The label naming the browser session a sandbox belongs to. */
   public static final String LABEL = "warren.browser";
@@ -42,6 +38,9 @@ public final class BrowserService implements AutoCloseable {
   private final BrowserReaper reaper;
   private final BrowserPool pool;
   private final BrowserRelaunch relaunch;
+  private final Downloads downloads = new Downloads();
+  private final BrowserWatch watch;
+  private final BrowserClose closer;
 
   /** A live session and whether this call made it (201) or found it by key (200). */
   public record Created(BrowserSession session, boolean created) {}
@@ -61,6 +60,8 @@ public final class BrowserService implements AutoCloseable {
     this.reaper = new BrowserReaper(this, reapInterval);
     this.pool = new BrowserPool(this, poolSize);
     this.relaunch = new BrowserRelaunch(lifecycle, launcher, chromium, sandboxes);
+    this.watch = new BrowserWatch(lifecycle, chromium, downloads, (b, why) -> relaunch.recover(b.id(), b.generation(), why));
+    this.closer = new BrowserClose(lifecycle, launcher, sandboxes);
     sandboxes.addListener(relaunch);
   }
 
@@ -127,7 +128,7 @@ public final class BrowserService implements AutoCloseable {
     String key = spec.key().get();
     return keyLocks.locked("key:" + key, () -> new BrowserException(Problem.UNAVAILABLE, "another create of the browser with key " + key
         + " is still running after " + keyLocks.waitLimit().toSeconds() + " s; try again"), () -> {
-          Optional<BrowserSession> existing = repo.liveByKey(key);
+          Optional<BrowserSession> existing = repo.liveByKey(key).flatMap(b -> BrowserKeyed.usable(this, b));
           if (existing.isPresent()) {
             touch(existing.get().id());
             return new Created(existing.get(), false);
@@ -180,6 +181,11 @@ public final class BrowserService implements AutoCloseable {
 
   private Target target(String id, boolean probe) {
     BrowserSession b = get(id);
+    if (b.state() == BrowserState.STARTING) {
+      // a restart (after Chromium died, or asked for) is over in seconds: not a conflict to resolve, a moment to wait
+      throw new BrowserException(Problem.UNAVAILABLE, "browser session " + id + " is starting" + b.stateReason().map(r -> " (" + r + ")")
+          .orElse("") + "; try again in a few seconds", Map.of("state", b.state().wire()));
+    }
     if (b.state() != BrowserState.READY) {
       throw new BrowserException(Problem.CONFLICT, "browser session " + id + " is " + b.state().wire()
           + b.stateReason().map(r -> " (" + r + ")").orElse("") + (b.state() == BrowserState.CRASHED
@@ -190,8 +196,7 @@ public final class BrowserService implements AutoCloseable {
     String path = probe ? null : lifecycle.devtoolsPath(id).orElse(null);
     if (path == null) {
       DevtoolsHttp.Answer a = chromium.probe(s.id(), "/json/version", Duration.ofSeconds(5));
-      path = lifecycle.devtoolsAnswered(id, a.json().orElseThrow(() -> new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id
-          + " does not answer (" + a.failure() + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart")));
+      path = lifecycle.devtoolsAnswered(id, a.json().orElseThrow(() -> unreachable(b, a.failure())));
     }
     return new Target(s.id(), path);
   }
@@ -210,7 +215,22 @@ public final class BrowserService implements AutoCloseable {
    */
   public CdpClient cdp(String id, Duration timeout) {
     Target t = connectTarget(id);
-    return chromium.cdp(t.sandboxId(), t.browserPath(), timeout);
+    try {
+      return chromium.cdp(t.sandboxId(), t.browserPath(), timeout);
+    } catch (IllegalStateException e) {
+      watch.suspect(id);
+      throw e;
+    }
+  }
+
+  /**
+   * Chromium of a session stored ready does not answer: the watch judges it (and starts it again
+   * when it died); the caller is told so, in words, with a 503.
+   */
+  private BrowserException unreachable(BrowserSession b, String why) {
+    watch.suspect(b.id());
+    return new BrowserException(Problem.UNAVAILABLE, "Chromium of browser session " + b.id() + " does not answer on DevTools (" + why
+        + "); when it died, Warren starts it again: try again in a few seconds", Map.of("state", b.state().wire()));
   }
 
   /**
@@ -222,7 +242,11 @@ public final class BrowserService implements AutoCloseable {
   public DevtoolsSocket devtools(String id, Optional<String> path, Duration timeout, int maxMessage, DevtoolsSocket.Listener listener)
       throws java.io.IOException {
     Target t = connectTarget(id);
-    return chromium.socket(t.sandboxId(), path.orElse(t.browserPath()), timeout, maxMessage, listener);
+    try {
+      return chromium.socket(t.sandboxId(), path.orElse(t.browserPath()), timeout, maxMessage, listener);
+    } catch (java.io.IOException | IllegalStateException e) {
+      throw unreachable(get(id), e.getMessage());
+    }
   }
 
   /** What Chromium answered to a DevTools HTTP call: its status and body, unchanged. */
@@ -239,13 +263,32 @@ public final class BrowserService implements AutoCloseable {
       DevtoolsHttp.Raw r = chromium.call(t.sandboxId(), method, path, Duration.ofSeconds(10));
       return new DevtoolsReply(r.status(), r.body());
     } catch (java.io.IOException e) {
-      throw new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer " + method + " " + path + " (" + e.getMessage()
-          + "); if it stays so, restart it with POST /v1/browsers/" + id + "/restart", e);
+      throw unreachable(get(id), method + " " + path + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * A CDP client that set a download behaviour of its own left: Chromium dropped that behaviour
+   * with it, so downloads go to Warren's directory again.
+   */
+  public void restoreDownloads(String id) {
+    watch.allowDownloads(id);
   }
 
   public void touch(String id) {
     lifecycle.touch(id);
+  }
+
+  BrowserRelaunch relaunch() {
+    return relaunch;
+  }
+
+  BrowserWatch watch() {
+    return watch;
+  }
+
+  Downloads downloads() {
+    return downloads;
   }
 
   BrowserLifecycle lifecycle() {
@@ -276,32 +319,7 @@ public final class BrowserService implements AutoCloseable {
 
   /** Closes a session: saves its profile when it writes one, removes its sandbox. Idempotent. */
   public void close(String id, String reason) {
-    BrowserSession b = get(id);
-    if (!b.state().live() && b.state() != BrowserState.CLOSING) {
-      return;
-    }
-    lifecycle.store(b.with(BrowserState.CLOSING, Optional.of(reason)), b, reason);
-    try {
-      if (b.profileWriter() && b.sandboxId().isPresent()) {
-        launcher.saveProfile(b);
-      }
-    } catch (RuntimeException e) {
-      log.warn("cannot save profile {} of {}: {}", b.spec().profile().orElse("?"), id, e.getMessage());
-      events.record("browser.profile-not-saved", id, e.getMessage());
-    } finally {
-      b.sandboxId().ifPresent(s -> {
-        try {
-          sandboxes.delete(s);
-        } catch (WarrenException e) {
-          if (e.problem() != Problem.NOT_FOUND) {
-            log.warn("cannot delete sandbox {} of browser {}: {}", s, id, e.getMessage());
-          }
-        }
-      });
-      lifecycle.released(b);
-      repo.update(b.with(BrowserState.CLOSED, Optional.of(reason)));
-      events.record("browser.closed", id, reason);
-    }
+    closer.close(get(id), reason);
   }
 
   /** Closes every live session, or those whose key starts with {@code keyPrefix}; returns how many. */
@@ -338,17 +356,21 @@ public final class BrowserService implements AutoCloseable {
   /** After a controller start: sessions whose sandbox is gone are closed; the rest are checked by the reaper. */
   public AutoCloseable open() {
     profiles.releaseStale(BrowserStartup.reconcile(this));
+    // sessions that outlived the last controller: their downloads are pointed at Warren's directory again, their death noticed
+    Thread.ofVirtual().name("browser-watch-adopted").start(() -> repo.live().forEach(watch::watch));
     reaper.start();
     pool.refill();
     return () -> {
       pool.close();
       reaper.close();
+      watch.close();
     };
   }
 
   @Override
   public void close() {
     reaper.close();
+    watch.close();
   }
 
   static void sleep(long ms) {

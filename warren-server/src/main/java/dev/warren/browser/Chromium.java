@@ -24,19 +24,22 @@ final class Chromium {
   /** Chromium's uid and gid inside its sandbox: no passwd entry needed, its home and profile are its own. */
   static final int USER = 1000;
   static final String HOME = "/var/lib/warren/browser/home";
+  /** Where the files pages download land (Chromium's own, {@link #USER}'s; not part of the profile). */
+  static final String DOWNLOADS = "/var/lib/warren/browser/downloads";
   /** Runs the rest of a command line as {@link #USER}: no groups, no capabilities, no way back to root. */
   static final List<String> AS_USER = List.of("setpriv", "--reuid=" + USER, "--regid=" + USER, "--clear-groups", "--no-new-privs", "--");
   /**
    * Makes the home and profile directories {@link #USER}'s (a profile left by a Chromium that ran
    * as root, before Warren ran it as a user, is given to it whole), then runs its arguments as
-   * {@link #USER}. Arguments: home, profile, uid, then the command line.
+   * {@link #USER}. Arguments: home, profile, uid, downloads, then the command line.
    */
   private static final String LAUNCH = """
       set -e
-      home=$1 profile=$2 uid=$3
-      shift 3
+      home=$1 profile=$2 uid=$3 downloads=$4
+      shift 4
       if [ -d "$profile" ] && [ "$(stat -c %u "$profile")" != "$uid" ]; then chown -R "$uid:$uid" "$profile"; fi
       install -d -o "$uid" -g "$uid" -m 0700 "$home" "$profile"
+      install -d -o "$uid" -g "$uid" -m 0755 "$downloads"
       exec "$@"
       """;
 
@@ -92,7 +95,7 @@ final class Chromium {
       env.put("DISPLAY", ":99");
     }
     int[] extra = decorations[spec.headless() ? 0 : 1];
-    List<String> argv = new ArrayList<>(List.of("sh", "-c", LAUNCH, "launch", HOME, PROFILE_DIR, Integer.toString(USER)));
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", LAUNCH, "launch", HOME, PROFILE_DIR, Integer.toString(USER), DOWNLOADS));
     argv.addAll(AS_USER);
     argv.addAll(extra == null ? arguments(spec, proxy) : arguments(spec, proxy, extra[0], extra[1]));
     long chromium = runtime.guest(sandboxId).spawn(new ExecSpec(argv, env, Optional.empty(), new byte[0], Duration.ofSeconds(30), 0));

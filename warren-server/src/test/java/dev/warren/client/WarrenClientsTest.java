@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and the unmodified CDP and MCP clients from npm ({@code clients/interop}). They get {@code
  * WARREN_URL} and {@code WARREN_TOKEN}; their output is printed, and a failing suite fails here.
  */
-class WarrenClientsTest {
-  static final Path CLIENTS = Path.of(System.getProperty("user.dir")).resolveSibling("clients");
+public class WarrenClientsTest {
+  public static final Path CLIENTS = Path.of(System.getProperty("user.dir")).resolveSibling("clients");
 
   @RegisterExtension
   static final WarrenFixture warren = WarrenFixture.withBrowserImage();
@@ -45,12 +45,16 @@ class WarrenClientsTest {
     run(interop, List.of("node", "--test", "--test-concurrency=1", "test/"));
   }
 
-  /** Runs a command in {@code dir} with the server's URL and token; its output is printed; fails on a non-zero exit. */
   private static void run(Path dir, List<String> cmd) throws IOException, InterruptedException {
+    run(warren.server(), dir, cmd);
+  }
+
+  /** Runs a command in {@code dir} with {@code server}'s URL and token; its output is printed; fails on a non-zero exit. */
+  public static void run(dev.warren.testing.TestWarren server, Path dir, List<String> cmd) throws IOException, InterruptedException {
     Path out = Files.createTempFile("warren-clients-", ".log");
     try {
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
-      pb.environment().putAll(Map.of("WARREN_URL", warren.server().base().toString(), "WARREN_TOKEN", warren.server().token(), "PUPPETEER_SKIP_DOWNLOAD", "1",
+      pb.environment().putAll(Map.of("WARREN_URL", server.base().toString(), "WARREN_TOKEN", server.token(), "PUPPETEER_SKIP_DOWNLOAD", "1",
           "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1", "NO_COLOR", "1"));
       long t0 = System.nanoTime();
       Process p = pb.start();
