@@ -153,7 +153,7 @@ public final class Server implements AutoCloseable {
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0
     InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());
     InetSocketAddress apiAt = new InetSocketAddress(config.listen().getAddress(), api.port());
-    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes::egressClient, Set.of(apiAt, proxyAt), egressGuard, egressLog,
+    EgressProxy proxy = EgressProxy.start(proxyAt, sandboxes.egressClients(), Set.of(apiAt, proxyAt), egressGuard, egressLog,
         config.egress().maxConnectionsPerSandbox());
     parts.push(proxy);
     writeListenFile(config);

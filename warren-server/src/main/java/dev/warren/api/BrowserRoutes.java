@@ -96,10 +96,26 @@ final class BrowserRoutes {
     });
   }
 
+  /** {@code reach} beside {@code egress}: the sandboxes (and ports) the browser's pages may open, added to {@code egress.reach}. */
+  private static EgressPolicy reach(EgressPolicy egress, Body b) {
+    java.util.List<String> more = b.stringList("reach", 64).orElse(java.util.List.of());
+    if (more.isEmpty()) {
+      return egress;
+    }
+    java.util.List<String> all = new java.util.ArrayList<>(egress.reach());
+    more.stream().filter(r -> !all.contains(r)).forEach(all::add);
+    try {
+      return egress.withReach(all);
+    } catch (IllegalArgumentException e) {
+      throw WarrenException.invalid("reach", e.getMessage());
+    }
+  }
+
   private void create(Context ctx) {
     Body b = Body.of(ctx, Set.of("key", "profile", "profileReadOnly", "egress", "viewport", "headless", "idleTimeoutSeconds",
-        "maxLifetimeSeconds"));
-    EgressPolicy egress = b.object("egress", Set.of("allow", "upstreamProxy")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
+        "maxLifetimeSeconds", "reach"));
+    EgressPolicy asked = b.object("egress", Set.of("allow", "upstreamProxy", "reach")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
+    EgressPolicy egress = reach(asked, b);
     Optional<Body> viewport = b.object("viewport", Set.of("width", "height"));
     int width = viewport.flatMap(v -> v.integer("width", 100, 7680)).map(Long::intValue).orElse(1280);
     int height = viewport.flatMap(v -> v.integer("height", 100, 4320)).map(Long::intValue).orElse(720);

@@ -65,6 +65,8 @@ final class SandboxJson {
     var allow = e.putArray("allow");
     p.allow().forEach(allow::add);
     e.put("upstreamProxy", p.upstreamProxy().map(SandboxJson::mask).orElse(null));
+    var reach = e.putArray("reach");
+    p.reach().forEach(reach::add);
     return e;
   }
 

@@ -62,7 +62,7 @@ final class SandboxRoutes {
     Map<String, String> env = b.stringMap("env");
     Map<String, String> labels = b.stringMap("labels");
     Limits limits = limits(b.object("limits", Set.of("memoryMb", "pids", "cpus", "diskMb", "diskInodes")), d);
-    EgressPolicy egress = b.object("egress", Set.of("allow", "upstreamProxy")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
+    EgressPolicy egress = b.object("egress", Set.of("allow", "upstreamProxy", "reach")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
     Duration idle = b.integer("idleTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds).orElse(d.idleTimeout());
     Optional<Desktop> desktop = b.object("desktop", Set.of("width", "height")).map(o -> new Desktop(
         o.integer("width", 320, 3840).map(Long::intValue).orElse(1280), o.integer("height", 200, 2160).map(Long::intValue).orElse(720)));
@@ -102,10 +102,12 @@ final class SandboxRoutes {
         throw WarrenException.invalid("egress.upstreamProxy", "egress.upstreamProxy is not a URL: " + ex.getReason());
       }
     });
+    List<String> reach = e.stringList("reach", 64).orElse(List.of());
     try {
-      return new EgressPolicy(allow, upstream);
+      return new EgressPolicy(allow, upstream, reach);
     } catch (IllegalArgumentException ex) {
-      String field = ex.getMessage() != null && ex.getMessage().toLowerCase().contains("upstream") ? "egress.upstreamProxy" : "egress.allow";
+      String m = ex.getMessage() == null ? "" : ex.getMessage();
+      String field = m.contains("reach") ? "egress.reach" : m.toLowerCase().contains("upstream") ? "egress.upstreamProxy" : "egress.allow";
       throw WarrenException.invalid(field, ex.getMessage());
     }
   }

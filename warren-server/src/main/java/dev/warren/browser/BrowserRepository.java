@@ -127,6 +127,10 @@ final class BrowserRepository {
     var allow = n.putObject("egress").putArray("allow");
     s.egress().allow().forEach(allow::add);
     s.egress().upstreamProxy().ifPresent(u -> ((ObjectNode) n.get("egress")).put("upstreamProxy", u.toString()));
+    if (!s.egress().reach().isEmpty()) {
+      var reach = ((ObjectNode) n.get("egress")).putArray("reach");
+      s.egress().reach().forEach(reach::add);
+    }
     n.put("width", s.width()).put("height", s.height()).put("headless", s.headless());
     n.put("idleTimeoutSeconds", s.idleTimeout().toSeconds()).put("maxLifetimeSeconds", s.maxLifetime().toSeconds());
     return JSON.writeValueAsString(n);
@@ -136,11 +140,13 @@ final class BrowserRepository {
     JsonNode n = JSON.readTree(json);
     List<String> allow = new ArrayList<>();
     n.path("egress").path("allow").forEach(a -> allow.add(a.asString()));
+    List<String> reach = new ArrayList<>();
+    n.path("egress").path("reach").forEach(a -> reach.add(a.asString()));
     Optional<URI> up = n.path("egress").hasNonNull("upstreamProxy") ? Optional.of(URI.create(n.path("egress").path("upstreamProxy").asString()))
         : Optional.empty();
     return new BrowserSpec(Optional.ofNullable(n.hasNonNull("key") ? n.get("key").asString() : null),
         Optional.ofNullable(n.hasNonNull("profile") ? n.get("profile").asString() : null), n.path("profileReadOnly").asBoolean(),
-        new EgressPolicy(allow, up), n.path("width").asInt(), n.path("height").asInt(), n.path("headless").asBoolean(true),
+        new EgressPolicy(allow, up, reach), n.path("width").asInt(), n.path("height").asInt(), n.path("headless").asBoolean(true),
         Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()), Duration.ofSeconds(n.path("maxLifetimeSeconds").asLong()));
   }
 

@@ -19,11 +19,27 @@ import java.util.Optional;
  * IllegalArgumentException} whose message names the bad entry (with any proxy password masked), fit
  * to return to an API caller as a 400. {@link #toString()} masks the proxy password too.
  */
-public record EgressPolicy(List<String> allow, Optional<URI> upstreamProxy) {
+public record EgressPolicy(List<String> allow, Optional<URI> upstreamProxy, List<String> reach) {
 
   public static final EgressPolicy DENY_ALL = new EgressPolicy(List.of(), Optional.empty());
+  /** A sandbox's id alone (every port of it) or with one port: {@code sbx_…} or {@code sbx_…:3000}. */
+  private static final java.util.regex.Pattern REACH = java.util.regex.Pattern.compile("(sbx_[0-9a-z]{26})(?::([0-9]{1,5}))?");
+
+  /** A policy that reaches no other sandbox. */
+  public EgressPolicy(List<String> allow, Optional<URI> upstreamProxy) {
+    this(allow, upstreamProxy, List.of());
+  }
 
   public EgressPolicy {
+    Objects.requireNonNull(reach, "reach");
+    for (int i = 0; i < reach.size(); i++) {
+      java.util.regex.Matcher m = reach.get(i) == null ? null : REACH.matcher(reach.get(i));
+      if (m == null || !m.matches() || (m.group(2) != null && (Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535))) {
+        throw new IllegalArgumentException("egress reach entry #" + i + " must be a sandbox id, alone or with a port 1-65535 "
+            + "(sbx_…, sbx_…:3000), got '" + reach.get(i) + "'");
+      }
+    }
+    reach = List.copyOf(reach);
     Objects.requireNonNull(allow, "allow");
     for (int i = 0; i < allow.size(); i++) {
       if (allow.get(i) == null) {
@@ -36,6 +52,31 @@ public record EgressPolicy(List<String> allow, Optional<URI> upstreamProxy) {
     upstreamProxy.ifPresent(UpstreamProxy::parse);
   }
 
+  /**
+   * Whether this policy lets its sandbox open {@code port} of sandbox {@code sandboxId} (its
+   * {@code reach}); nothing else on Warren's networks is ever reachable.
+   */
+  public boolean reaches(String sandboxId, int port) {
+    for (String r : reach) {
+      if (r.equals(sandboxId) || r.equals(sandboxId + ":" + port)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The sandbox ids named in {@code reach}, each once. */
+  public java.util.Set<String> reachedSandboxes() {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    reach.forEach(r -> ids.add(r.contains(":") ? r.substring(0, r.indexOf(':')) : r));
+    return ids;
+  }
+
+  /** This policy with {@code reach} instead of its own. */
+  public EgressPolicy withReach(List<String> reach) {
+    return new EgressPolicy(allow, upstreamProxy, reach);
+  }
+
   /** The upstream proxy URL with its password replaced by {@code ***}, fit to show or log. */
   public Optional<String> maskedUpstreamProxy() {
     return upstreamProxy.map(UpstreamProxy::mask);
@@ -44,6 +85,6 @@ public record EgressPolicy(List<String> allow, Optional<URI> upstreamProxy) {
   @Override
   public String toString() {
     return "EgressPolicy[allow=" + allow + ", upstreamProxy="
-        + maskedUpstreamProxy().orElse("none") + "]";
+        + maskedUpstreamProxy().orElse("none") + ", reach=" + reach + "]";
   }
 }

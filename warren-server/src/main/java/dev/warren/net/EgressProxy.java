@@ -23,6 +23,26 @@ public interface EgressProxy extends AutoCloseable {
   @FunctionalInterface
   interface Clients {
     Optional<Client> lookup(InetAddress source);
+
+    /**
+     * What to do with a target that names another of Warren's sandboxes (by id, or by its address):
+     * its address when {@code from}'s policy reaches that port of it, a refusal saying why when it
+     * does not (or the sandbox does not run); empty for any other target, which the allow-list decides.
+     */
+    default Optional<Reach> reach(Client from, String host, int port) {
+      return Optional.empty();
+    }
+  }
+
+  /** A target that is a sandbox: where to connect, or why not. */
+  record Reach(InetAddress address, Optional<String> refused) {
+    public static Reach to(InetAddress address) {
+      return new Reach(address, Optional.empty());
+    }
+
+    public static Reach refusedBecause(String why) {
+      return new Reach(null, Optional.of(why));
+    }
   }
 
   record Client(String sandboxId, EgressPolicy policy) {}

@@ -105,13 +105,22 @@ final class Exchange {
     target = request.target();
     Client sandbox = who.orElseThrow(() -> new Refusal(403, UNKNOWN_SOURCE));
     EgressPolicy policy = sandbox.policy();
-    AllowList.Grant grant = AllowList.parse(policy.allow()).grant(target);
-    if (grant == AllowList.Grant.NONE) {
-      throw new Refusal(403, "egress not allowed by policy: " + target);
+    Optional<EgressProxy.Reach> reach = reach(sandbox);
+    Optional<UpstreamProxy> upstream = Optional.empty();
+    byte[] toClient;
+    if (reach.isPresent()) {
+      // another sandbox the policy's reach names: straight there, never through an upstream proxy
+      destination = proxy.destinations.connect(proxy, new InetAddress[] {reach.get().address()}, target.port(), target.toString());
+      toClient = new byte[0];
+    } else {
+      AllowList.Grant grant = AllowList.parse(policy.allow()).grant(target);
+      if (grant == AllowList.Grant.NONE) {
+        throw new Refusal(403, "egress not allowed by policy: " + target);
+      }
+      boolean publicOnly = grant == AllowList.Grant.PUBLIC;
+      upstream = policy.upstreamProxy().map(UpstreamProxy::parse);
+      toClient = upstream.isPresent() ? viaUpstream(upstream.get(), request, publicOnly) : direct(publicOnly);
     }
-    boolean publicOnly = grant == AllowList.Grant.PUBLIC;
-    Optional<UpstreamProxy> upstream = policy.upstreamProxy().map(UpstreamProxy::parse);
-    byte[] toClient = upstream.isPresent() ? viaUpstream(upstream.get(), request, publicOnly) : direct(publicOnly);
     byte[] toDestination = read.get().leftover();
     SecretFilter.Secret secret = SecretFilter.Secret.of(upstream);
     Relay.Plan plan;
@@ -136,6 +145,21 @@ final class Exchange {
       allowed = false;
       throw Refusal.silent(counts.failure().get());
     }
+  }
+
+  /** Where the target is when it names another of Warren's sandboxes that {@code from} may open; a 403 when it may not. */
+  private Optional<EgressProxy.Reach> reach(Client from) throws Refusal {
+    Optional<EgressProxy.Reach> r;
+    try {
+      r = proxy.clients.reach(from, target.host(), target.port());
+    } catch (RuntimeException e) {
+      log.warn("looking up the sandbox {} names failed", target, e);
+      throw new Refusal(500, "cannot look up " + target.host());
+    }
+    if (r.isPresent() && r.get().refused().isPresent()) {
+      throw new Refusal(403, r.get().refused().get());
+    }
+    return r;
   }
 
   private Optional<Client> lookup() throws Refusal {

@@ -75,7 +75,12 @@ public final class PreviewProxy implements AutoCloseable {
    */
   public void serve(HttpServletRequest req, HttpServletResponse res, Target t, Tunnel.Binding binding)
       throws IOException, jakarta.servlet.ServletException {
-    sandboxes.requireRunning(t.sandboxId(), "open port " + t.port());
+    if (sandboxes.runningAddress(t.sandboxId()).isPresent()) {
+      sandboxes.touch(t.sandboxId());
+    } else {
+      // the store says why not (404, 409), or that it runs after all
+      sandboxes.requireRunning(t.sandboxId(), "open port " + t.port());
+    }
     String where = "port " + t.port() + " of sandbox " + t.sandboxId();
     SocketChannel ch;
     try {

@@ -53,6 +53,7 @@ final class SandboxLifecycle {
   private final Events events;
   private final NamedLocks locks = new NamedLocks(Duration.ofSeconds(LOCK_WAIT_SECONDS));
   private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, String> addressById = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
   private final List<SandboxListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -125,11 +126,18 @@ final class SandboxLifecycle {
     return Optional.ofNullable(egressByAddress.get(address));
   }
 
+  /** The address of a sandbox while it runs (from its start or adoption to its stop), without the store. */
+  Optional<String> runningAddress(String id) {
+    return Optional.ofNullable(addressById.get(id));
+  }
+
   void registerEgress(Sandbox s) {
     egressByAddress.put(s.address(), new EgressProxy.Client(s.id(), s.spec().egress()));
+    addressById.put(s.id(), s.address());
   }
 
   private void unregisterEgress(Sandbox s) {
+    addressById.remove(s.id());
     egressByAddress.remove(s.address());
   }
 

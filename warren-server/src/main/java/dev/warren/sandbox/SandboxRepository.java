@@ -179,9 +179,20 @@ final class SandboxRepository {
     var allow = egress.putArray("allow");
     spec.egress().allow().forEach(allow::add);
     spec.egress().upstreamProxy().ifPresent(u -> egress.put("upstreamProxy", u.toString()));
+    if (!spec.egress().reach().isEmpty()) {
+      var reach = egress.putArray("reach");
+      spec.egress().reach().forEach(reach::add);
+    }
     n.put("idleTimeoutSeconds", spec.idleTimeout().toSeconds());
     spec.desktop().ifPresent(d -> n.putObject("desktop").put("width", d.width()).put("height", d.height()));
     return JSON.writeValueAsString(n);
+  }
+
+  /** The strings of a JSON array (none when it is missing). */
+  static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(a -> out.add(a.asString()));
+    return out;
   }
 
   static SandboxSpec spec(String image, String json) {
@@ -199,7 +210,7 @@ final class SandboxRepository {
         // sandboxes stored before disk limits have none: their changes stay in a plain directory
         new Limits(l.path("memoryMb").asInt(), l.path("pids").asInt(), l.path("cpus").asDouble(), l.hasNonNull("diskMb") ? l.path("diskMb").asInt() : Limits.NO_DISK,
             l.hasNonNull("diskInodes") ? l.path("diskInodes").asLong() : Limits.NO_DISK),
-        new EgressPolicy(allow, upstream), Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()),
+        new EgressPolicy(allow, upstream, strings(n.path("egress").path("reach"))), Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()),
         n.hasNonNull("desktop") ? Optional.of(new Desktop(n.path("desktop").path("width").asInt(), n.path("desktop").path("height").asInt()))
             : Optional.empty());
   }

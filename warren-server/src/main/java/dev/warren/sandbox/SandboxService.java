@@ -113,6 +113,11 @@ public final class SandboxService {
     return lifecycle.egressClient(source.getHostAddress());
   }
 
+  /** The egress proxy's view of the sandboxes: who connects, and which other sandboxes each may reach. */
+  public EgressProxy.Clients egressClients() {
+    return new SandboxDoors(lifecycle);
+  }
+
   // ---- create
 
   public Sandbox create(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
@@ -195,6 +200,11 @@ public final class SandboxService {
       egressGuard.checkUpstreamProxy(egress);
     } catch (IllegalArgumentException e) {
       throw SandboxException.invalidField("egress.upstreamProxy", e.getMessage());
+    }
+    for (String id : egress.reachedSandboxes()) {
+      if (repo.find(id).filter(s -> s.state() != SandboxState.DELETING).isEmpty()) {
+        throw SandboxException.invalidField("egress.reach", "egress.reach names sandbox " + id + ", which does not exist");
+      }
     }
   }
 
@@ -378,6 +388,15 @@ public final class SandboxService {
       }
       return updated;
     });
+  }
+
+  /**
+   * The address of a sandbox that runs, known in memory (no store read: for doors on the hot path
+   * such as the preview proxy); empty when it does not run, or is not known to (use {@link
+   * #requireRunning} for the reason).
+   */
+  public Optional<String> runningAddress(String id) {
+    return lifecycle.runningAddress(id);
   }
 
   public void touch(String id) {
