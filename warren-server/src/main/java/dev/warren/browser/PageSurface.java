@@ -31,12 +31,14 @@ final class PageSurface implements Surface {
     this.timeout = timeout;
     JsonNode vp;
     try {
-      vp = page.call("Page.getLayoutMetrics", null, timeout).path("cssVisualViewport");
+      // the viewport with its scrollbars (Page.getLayoutMetrics leaves them out; screenshots have them)
+      vp = page.call("Runtime.evaluate", CdpClient.params().put("expression", "({w: innerWidth, h: innerHeight})").put("returnByValue", true),
+          timeout).path("result").path("value");
     } catch (RuntimeException e) {
       page.close();
       throw e;
     }
-    this.size = new Scale.Size((int) Math.round(vp.path("clientWidth").asDouble()), (int) Math.round(vp.path("clientHeight").asDouble()));
+    this.size = new Scale.Size(Math.max(1, vp.path("w").asInt()), Math.max(1, vp.path("h").asInt()));
   }
 
   @Override
