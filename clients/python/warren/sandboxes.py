@@ -260,6 +260,11 @@ class Sandbox(Owned):
         self._info = SandboxInfo.of(self._http.request("POST", f"{self._path}/{what}").json())
         return self._info
 
+    def desktop(self) -> "Computer":
+        """Computer use on this sandbox's desktop (created with ``desktop``)."""
+        from .computer import Computer
+        return Computer(self._http, f"{self._path}/desktop/actions")
+
     def mint_preview_url(self, port: int, access: str = "token", ttl: int = 3600) -> Dict[str, Any]:
         """A shareable URL of ``port`` of this sandbox: ``access`` "public" (anyone holding it) or "token" (with an API
         token too), for ``ttl`` seconds (at most 7 days). Answers the server's JSON: ``id``, ``url`` (and ``hostUrl`` with a

@@ -14,6 +14,7 @@ import { Browsers, Profiles } from './browsers.js';
 
 export * from './errors.js';
 export * from './sandboxes.js';
+export { Computer, type ComputerAction, type ComputerResults } from './computer.js';
 export { Actions, Browser, type BrowserInfo, Browsers, type BrowserSpec, Handoff, type HandoffInfo, type ProfileInfo, Profiles } from './browsers.js';
 export type { ClientOptions, Retry } from './http.js';
 

@@ -1,3 +1,4 @@
+import { Computer } from './computer.js';
 import { abs, defined, type Http, Owned, seg } from './http.js';
 import { NotFoundError } from './errors.js';
 
@@ -171,6 +172,10 @@ export class Sandbox extends Owned {
     super(http, `/v1/sandboxes/${seg(id)}`, owns);
     this.files = new Files(http, id);
     this.sessions = new Sessions(http, id);
+  }
+  /** Computer use on this sandbox's desktop (created with `desktop`). */
+  desktop(): Computer {
+    return new Computer(this.http, `${this.path}/desktop/actions`);
   }
   async refresh(): Promise<SandboxInfo> {
     const i = await this.http.json('GET', this.path);
