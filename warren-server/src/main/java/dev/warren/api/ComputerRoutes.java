@@ -13,8 +13,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Base64;
 import java.util.Optional;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -39,7 +37,7 @@ final class ComputerRoutes {
 
   void register(RoutesConfig r) {
     r.post("/v1/sandboxes/{id}/desktop/actions", ctx -> {
-      ActionParser.Request req = ActionParser.parse(body(ctx));
+      ActionParser.Request req = ActionParser.parse(Body.tree(ctx));
       String id = ctx.pathParam("id");
       // a headed browser draws on its sandbox's desktop: its handoff holds that desktop too
       for (BrowserSession b : browsers.list()) {
@@ -50,27 +48,11 @@ final class ComputerRoutes {
       send(ctx, desktops.run(id, req));
     });
     r.post("/v1/browsers/{id}/actions", ctx -> {
-      ActionParser.Request req = ActionParser.parse(body(ctx));
+      ActionParser.Request req = ActionParser.parse(Body.tree(ctx));
       String id = browsers.get(ctx.pathParam("id")).id();
       handoffs.refuseAgentInput(id);
       send(ctx, pages.run(id, req));
     });
-  }
-
-  private static JsonNode body(Context ctx) {
-    byte[] raw = ctx.bodyAsBytes();
-    if (raw.length == 0) {
-      return null;
-    }
-    try {
-      return Json.MAPPER.readTree(raw);
-    } catch (JacksonException e) {
-      Optional<String> twice = Json.duplicateKey(e);
-      if (twice.isPresent()) {
-        throw WarrenException.invalid(twice.get(), "the body names '" + twice.get() + "' twice; give each field once");
-      }
-      throw WarrenException.invalid("body", "the body is not valid JSON: " + e.getOriginalMessage());
-    }
   }
 
   private static void send(Context ctx, ComputerRunner.Outcome o) {
