@@ -196,7 +196,7 @@ test('sandbox_desktop_actions clicks a Tk app on a desktop sandbox and returns s
 button .b -text Press -background blue -activebackground blue -command { . configure -background red }
 place .b -x 50 -y 50 -width 200 -height 100
 `;
-    json(await call('file_write', { sandboxId: sbx.id, path: '/tmp/app.tcl', content: app }));
+    assert.match(text(await call('file_write', { sandboxId: sbx.id, path: '/tmp/app.tcl', content: app })), /wrote/);
     assert.equal(json(await call('sandbox_exec', { sandboxId: sbx.id, command: 'DISPLAY=:99 setsid -f wish /tmp/app.tcl >/tmp/wish.log 2>&1' })).exitCode, 0);
     const args = { sandboxId: sbx.id };
     const before = await awaitScreen(call, 'sandbox_desktop_actions', args, "the app's white window", (i) => i.rgb(10, 10) === 0xffffff);
