@@ -6,7 +6,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ._http import Owned, Transport, quote
 from .errors import NotFoundError
@@ -289,8 +289,9 @@ class Sandboxes:
     def create(self, image: Optional[str] = None, env: Optional[Mapping[str, str]] = None, labels: Optional[Mapping[str, str]] = None,
                memory_mb: Optional[int] = None, cpus: Optional[float] = None, pids: Optional[int] = None,
                allow_egress: Optional[Sequence[str]] = None, upstream_proxy: Optional[str] = None,
-               idle_timeout: Optional[int] = None) -> Sandbox:
-        """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key."""
+               idle_timeout: Optional[int] = None, desktop: Optional[Tuple[int, int]] = None) -> Sandbox:
+        """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. ``desktop=(width,
+        height)`` gives it a virtual display (an image with Xvfb and x11vnc, e.g. ``browser``) for ``sandbox.desktop()``."""
         body: Dict[str, Any] = {k: v for k, v in {"image": image, "env": dict(env) if env else None,
                                                   "labels": dict(labels) if labels else None, "idleTimeoutSeconds": idle_timeout}.items()
                                 if v is not None}
@@ -299,6 +300,8 @@ class Sandboxes:
             body["limits"] = limits
         if allow_egress is not None or upstream_proxy is not None:
             body["egress"] = {"allow": list(allow_egress or []), **({"upstreamProxy": upstream_proxy} if upstream_proxy else {})}
+        if desktop is not None:
+            body["desktop"] = {"width": int(desktop[0]), "height": int(desktop[1])}
         j = self._http.request("POST", "/v1/sandboxes", json_body=body, retry="idempotent").json()
         return Sandbox(self._http, SandboxInfo.of(j), owns=True)
 
