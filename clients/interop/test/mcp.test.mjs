@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { api, base, token, page } from '../lib/warren.mjs';
+import { readPng } from '../lib/png.mjs';
 
 async function connect(bearer = token) {
   const client = new Client({ name: 'warren-interop-test', version: '1.0.0' });
@@ -30,9 +31,9 @@ test('the tools are listed with descriptions and schemas', async () => {
   try {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['browser_click', 'browser_close', 'browser_content', 'browser_create', 'browser_evaluate',
+    assert.deepEqual(names, ['browser_click', 'browser_close', 'browser_computer_actions', 'browser_content', 'browser_create', 'browser_evaluate',
       'browser_extract_text', 'browser_handoff', 'browser_navigate', 'browser_screenshot', 'browser_type', 'file_list', 'file_read',
-      'file_write', 'sandbox_create', 'sandbox_delete', 'sandbox_exec', 'sandbox_list', 'session_create', 'session_output', 'session_run']);
+      'file_write', 'sandbox_create', 'sandbox_delete', 'sandbox_desktop_actions', 'sandbox_exec', 'sandbox_list', 'session_create', 'session_output', 'session_run']);
     for (const t of tools) {
       assert.ok(t.description.length > 40, `${t.name} has a description a model can use`);
       assert.equal(t.inputSchema.type, 'object');
@@ -125,6 +126,92 @@ test('the browser tools drive a page, return a screenshot as an image, and a han
     assert.match(progress[0].message, /waiting for a person .*\/live\/browsers\/brw_/);
   } finally {
     assert.match(text(await call('browser_close', { browserId: b.id })), /closed/);
+    await client.close();
+  }
+});
+
+// computer use: the same action list on a page and on a desktop; screenshots come back as images, the rest as text
+const images = (r) => {
+  assert.ok(!r.isError, `tool error: ${text(r)}`);
+  return r.content.filter((c) => c.type === 'image').map((c) => {
+    assert.equal(c.mimeType, 'image/png');
+    return readPng(c.data);
+  });
+};
+const CLICK_THEN_LOOK = [{ action: 'click', x: 150, y: 100 }, { action: 'wait', ms: 300 }, { action: 'screenshot' }];
+
+/** Screenshots through the tool until one shows what is wanted (an app repaints after the input reaches it; 10 s at most). */
+async function awaitScreen(call, tool, args, what, wanted) {
+  let last;
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    [last] = images(await call(tool, { ...args, actions: [{ action: 'screenshot' }] }));
+    if (wanted(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`the screen never showed ${what} within 10 s; pixel at 10,10 is ${last.rgb(10, 10).toString(16)}`);
+}
+
+test('browser_computer_actions clicks a page by coordinates and returns screenshots as images', async () => {
+  const client = await connect();
+  const call = (name, args) => client.callTool({ name, arguments: args });
+  const b = json(await call('browser_create', { width: 800, height: 600 }));
+  try {
+    const html = "<body style='margin:0;background:#fff'><button style='position:absolute;left:50px;top:50px;width:200px;height:100px' "
+      + "onclick=\"document.body.style.background='#f00'\">Press</button></body>";
+    json(await call('browser_navigate', { browserId: b.id, url: 'data:text/html,' + encodeURIComponent(html) }));
+    const [before] = images(await call('browser_computer_actions', { browserId: b.id, actions: [{ action: 'screenshot' }] }));
+    assert.deepEqual([before.width, before.height, before.rgb(10, 10)], [800, 600, 0xffffff]);
+
+    const clicked = await call('browser_computer_actions', { browserId: b.id, actions: [...CLICK_THEN_LOOK, { action: 'cursor_position' }] });
+    const [after] = images(clicked);
+    assert.equal(after.rgb(10, 10), 0xff0000, 'the click turned the page red');
+    const summary = JSON.parse(text(clicked));
+    assert.deepEqual(summary.results.map((r) => r.action), ['click', 'wait', 'screenshot', 'cursor_position']);
+    assert.deepEqual([summary.results[2].image, summary.results[2].data, summary.results[3].x, summary.results[3].y], [1, undefined, 150, 100]);
+
+    const [half] = images(await call('browser_computer_actions', { browserId: b.id, screen: { width: 400, height: 300 }, actions: [{ action: 'screenshot' }] }));
+    assert.deepEqual([half.width, half.height], [400, 300]);
+
+    const outside = await call('browser_computer_actions', { browserId: b.id, actions: [{ action: 'click', x: 5000, y: 10 }] });
+    assert.equal(outside.isError, true);
+    assert.match(text(outside), /400 invalid-input: .*\(field actions\[0\]\.x\)/);
+    const none = await call('browser_computer_actions', { browserId: b.id, actions: [] });
+    assert.equal(none.isError, true);
+    assert.match(text(none), /actions/);
+  } finally {
+    assert.match(text(await call('browser_close', { browserId: b.id })), /closed/);
+    await client.close();
+  }
+});
+
+test('sandbox_desktop_actions clicks a Tk app on a desktop sandbox and returns screenshots as images', async () => {
+  const client = await connect();
+  const call = (name, args) => client.callTool({ name, arguments: args });
+  const sbx = json(await call('sandbox_create', { image: 'browser', desktop: { width: 800, height: 600 } }));
+  try {
+    assert.deepEqual([sbx.desktop.width, sbx.desktop.height], [800, 600]);
+    // a white 400x300 window at the top left with a blue button at 50,50 200x100 that turns it red (no window manager)
+    const app = `wm geometry . 400x300+0+0
+. configure -background white
+button .b -text Press -background blue -activebackground blue -command { . configure -background red }
+place .b -x 50 -y 50 -width 200 -height 100
+`;
+    assert.match(text(await call('file_write', { sandboxId: sbx.id, path: '/tmp/app.tcl', content: app })), /wrote/);
+    assert.equal(json(await call('sandbox_exec', { sandboxId: sbx.id, command: 'DISPLAY=:99 setsid -f wish /tmp/app.tcl >/tmp/wish.log 2>&1' })).exitCode, 0);
+    const args = { sandboxId: sbx.id };
+    const before = await awaitScreen(call, 'sandbox_desktop_actions', args, "the app's white window", (i) => i.rgb(10, 10) === 0xffffff);
+    assert.deepEqual([before.width, before.height], [800, 600]);
+
+    const [clicked] = images(await call('sandbox_desktop_actions', { ...args, actions: CLICK_THEN_LOOK }));
+    const after = clicked.rgb(10, 10) === 0xff0000 ? clicked
+      : await awaitScreen(call, 'sandbox_desktop_actions', args, 'the window turned red', (i) => i.rgb(10, 10) === 0xff0000);
+    assert.equal(after.rgb(10, 10), 0xff0000);
+
+    const bad = await call('sandbox_desktop_actions', { ...args, actions: [{ action: 'key' }] });
+    assert.equal(bad.isError, true);
+    assert.match(text(bad), /400 invalid-input: .*\(field actions\[0\]\.keys\)/);
+  } finally {
+    assert.match(text(await call('sandbox_delete', { sandboxId: sbx.id })), /deleted/);
     await client.close();
   }
 });

@@ -8,10 +8,14 @@ import uuid
 
 from warren import ConflictError, InvalidInputError, NotFoundError, UnauthorizedError, Warren
 
+from .png import read_png
+
 PAGE = "data:text/html," + "<title>py</title><h1 id=h>hello</h1><input id=q><button id=go onclick=\"h.textContent=q.value\">go</button>"
 
 
-class SandboxTest(unittest.TestCase):
+class WarrenTest(unittest.TestCase):
+    """One client per test class, on WARREN_URL with WARREN_TOKEN."""
+
     @classmethod
     def setUpClass(cls):
         cls.w = Warren(os.environ["WARREN_URL"], os.environ["WARREN_TOKEN"])
@@ -20,6 +24,8 @@ class SandboxTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.w.close()
 
+
+class SandboxTest(WarrenTest):
     def test_a_sandbox_runs_commands_holds_files_and_is_deleted_with_its_handle(self):
         label = str(uuid.uuid4())
         with self.w.sandboxes.create(labels={"test": label}, memory_mb=256, env={"GREETING": "hi"}) as sbx:
@@ -89,15 +95,7 @@ class SandboxTest(unittest.TestCase):
         self.assertEqual(self.w.health()["status"], "ready")
 
 
-class BrowserTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.w = Warren(os.environ["WARREN_URL"], os.environ["WARREN_TOKEN"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.w.close()
-
+class BrowserTest(WarrenTest):
     def test_a_keyed_browser_is_reused_and_its_actions_drive_the_page(self):
         key = f"py-{uuid.uuid4()}"
         with self.w.browsers.create(key=key) as b:
@@ -138,6 +136,36 @@ class BrowserTest(unittest.TestCase):
             self.assertEqual(b.download("placed.bin"), b"\x01\x02\x03")
             with self.assertRaises(NotFoundError):
                 b.download("missing.bin")
+
+
+# a button at 50,50 200x100 that turns the page red
+BUTTON_PAGE = ("data:text/html,<body style='margin:0;background:%23fff'><button style='position:absolute;left:50px;top:50px;width:200px;"
+               "height:100px' onclick=\"document.body.style.background='%23f00'\">Press</button></body>")
+
+
+class ComputerTest(WarrenTest):
+    def test_a_click_by_coordinates_changes_the_pages_next_screenshot(self):
+        with self.w.browsers.create(width=640, height=360) as b:
+            b.actions.navigate(BUTTON_PAGE)
+            page = b.computer()
+            before = read_png(page.screenshot())
+            self.assertEqual((before.width, before.height, before.rgb(10, 10)), (640, 360, 0xFFFFFF))
+            page.click(150, 100)
+            page.wait(100)
+            self.assertEqual(read_png(page.screenshot()).rgb(10, 10), 0xFF0000)
+            self.assertEqual(page.cursor_position(), (150, 100))
+            half = page.scaled_to(320, 180)
+            self.assertEqual(read_png(half.screenshot())[:2], (320, 180))
+            self.assertEqual(half.cursor_position(), (75, 50))
+            with self.assertRaises(InvalidInputError) as e:
+                page.click(5000, 10)
+            self.assertEqual(e.exception.field, "actions[0].x")
+
+    def test_a_desktop_sandbox_answers_a_screenshot_of_its_display(self):
+        with self.w.sandboxes.create(image="browser", desktop=(320, 240)) as sbx:
+            self.assertEqual((sbx.info.raw["desktop"]["width"], sbx.info.raw["desktop"]["height"]), (320, 240))
+            shot = read_png(sbx.desktop().screenshot())
+            self.assertEqual((shot.width, shot.height), (320, 240))
 
 
 if __name__ == "__main__":

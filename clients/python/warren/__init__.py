@@ -10,12 +10,13 @@ import os
 from typing import Any, Dict, Optional
 
 from ._http import Transport
+from .computer import Computer
 from .browsers import Actions, Browser, BrowserInfo, Browsers, Handoff, Profiles
 from .errors import (ConflictError, InvalidInputError, LimitExceededError, NotFoundError, UnauthorizedError, UnavailableError,
                      WarrenError)
 from .sandboxes import Command, CommandResult, ExecResult, FileEntry, Files, Sandbox, SandboxInfo, Sandboxes, Session, Sessions
 
-__all__ = ["Warren", "Sandbox", "SandboxInfo", "Sandboxes", "ExecResult", "FileEntry", "Files", "Session", "Sessions", "Command",
+__all__ = ["Warren", "Computer", "Sandbox", "SandboxInfo", "Sandboxes", "ExecResult", "FileEntry", "Files", "Session", "Sessions", "Command",
            "CommandResult", "Browser", "BrowserInfo", "Browsers", "Actions", "Handoff", "Profiles", "WarrenError", "InvalidInputError",
            "UnauthorizedError", "NotFoundError", "ConflictError", "LimitExceededError", "UnavailableError"]
 __version__ = "0.1.0"

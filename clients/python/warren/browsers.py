@@ -127,6 +127,11 @@ class Browser(Owned):
         self._path = f"/v1/browsers/{quote(self.id)}"
         self.actions = Actions(http, self.id)
 
+    def computer(self) -> "Computer":
+        """Computer use on the session's page: the same actions by coordinates as on a desktop."""
+        from .computer import Computer
+        return Computer(self._http, f"{self._path}/actions")
+
     @property
     def info(self) -> BrowserInfo:
         return self._info or self.refresh()

@@ -6,7 +6,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ._http import Owned, Transport, quote
 from .errors import NotFoundError
@@ -260,6 +260,11 @@ class Sandbox(Owned):
         self._info = SandboxInfo.of(self._http.request("POST", f"{self._path}/{what}").json())
         return self._info
 
+    def desktop(self) -> "Computer":
+        """Computer use on this sandbox's desktop (created with ``desktop``)."""
+        from .computer import Computer
+        return Computer(self._http, f"{self._path}/desktop/actions")
+
     def mint_preview_url(self, port: int, access: str = "token", ttl: int = 3600) -> Dict[str, Any]:
         """A shareable URL of ``port`` of this sandbox: ``access`` "public" (anyone holding it) or "token" (with an API
         token too), for ``ttl`` seconds (at most 7 days). Answers the server's JSON: ``id``, ``url`` (and ``hostUrl`` with a
@@ -284,8 +289,9 @@ class Sandboxes:
     def create(self, image: Optional[str] = None, env: Optional[Mapping[str, str]] = None, labels: Optional[Mapping[str, str]] = None,
                memory_mb: Optional[int] = None, cpus: Optional[float] = None, pids: Optional[int] = None,
                allow_egress: Optional[Sequence[str]] = None, upstream_proxy: Optional[str] = None,
-               idle_timeout: Optional[int] = None) -> Sandbox:
-        """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key."""
+               idle_timeout: Optional[int] = None, desktop: Optional[Tuple[int, int]] = None) -> Sandbox:
+        """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. ``desktop=(width,
+        height)`` gives it a virtual display (an image with Xvfb and x11vnc, e.g. ``browser``) for ``sandbox.desktop()``."""
         body: Dict[str, Any] = {k: v for k, v in {"image": image, "env": dict(env) if env else None,
                                                   "labels": dict(labels) if labels else None, "idleTimeoutSeconds": idle_timeout}.items()
                                 if v is not None}
@@ -294,6 +300,8 @@ class Sandboxes:
             body["limits"] = limits
         if allow_egress is not None or upstream_proxy is not None:
             body["egress"] = {"allow": list(allow_egress or []), **({"upstreamProxy": upstream_proxy} if upstream_proxy else {})}
+        if desktop is not None:
+            body["desktop"] = {"width": int(desktop[0]), "height": int(desktop[1])}
         j = self._http.request("POST", "/v1/sandboxes", json_body=body, retry="idempotent").json()
         return Sandbox(self._http, SandboxInfo.of(j), owns=True)
 

@@ -1,3 +1,4 @@
+import { Computer } from './computer.js';
 import { defined, type Http, Owned, seg, sleep } from './http.js';
 import { NotFoundError } from './errors.js';
 
@@ -117,6 +118,10 @@ export class Browser extends Owned {
   constructor(http: Http, readonly id: string, public info: BrowserInfo | undefined, owns: boolean, readonly reused = false) {
     super(http, `/v1/browsers/${seg(id)}`, owns);
     this.actions = new Actions(http, id);
+  }
+  /** Computer use on the session's page: the same actions by coordinates as on a desktop. */
+  computer(): Computer {
+    return new Computer(this.http, `${this.path}/actions`);
   }
   async refresh(): Promise<BrowserInfo> {
     const i = await this.http.json('GET', this.path);

@@ -15,6 +15,7 @@ import { Browsers, Profiles } from './browsers.js';
 export * from './errors.js';
 export * from './sandboxes.js';
 export { Actions, Browser, type BrowserInfo, Browsers, type BrowserSpec, type DownloadInfo, Handoff, type HandoffInfo, type ProfileInfo, Profiles, type UploadedFile } from './browsers.js';
+export { Computer, type ComputerAction, type ComputerResults } from './computer.js';
 export type { ClientOptions, Retry } from './http.js';
 
 export interface WarrenOptions extends ClientOptions {

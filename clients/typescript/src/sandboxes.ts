@@ -1,3 +1,4 @@
+import { Computer } from './computer.js';
 import { abs, defined, type Http, Owned, seg } from './http.js';
 import { NotFoundError } from './errors.js';
 
@@ -12,6 +13,8 @@ export interface SandboxInfo {
   limits: { memoryMb: number; pids: number; cpus: number };
   /** Set when the sandbox belongs to a browser session (close the browser instead). */
   browserId: string | null;
+  /** The virtual display, when it was created with one (`vncPath` is where the live view reaches its VNC server). */
+  desktop?: { width: number; height: number; vncPath: string } | null;
   createdAt: string;
   [field: string]: unknown;
 }
@@ -26,6 +29,8 @@ export interface SandboxSpec {
   allowEgress?: string[];
   upstreamProxy?: string;
   idleTimeoutSeconds?: number;
+  /** A virtual display of this size (an image with Xvfb and x11vnc, e.g. `browser`), driven with `sandbox.desktop()`. */
+  desktop?: { width: number; height: number };
 }
 
 /** A shareable URL of one port of a sandbox; `url` and `hostUrl` carry its secret and come only with the mint. */
@@ -172,6 +177,10 @@ export class Sandbox extends Owned {
     this.files = new Files(http, id);
     this.sessions = new Sessions(http, id);
   }
+  /** Computer use on this sandbox's desktop (created with `desktop`). */
+  desktop(): Computer {
+    return new Computer(this.http, `${this.path}/desktop/actions`);
+  }
   async refresh(): Promise<SandboxInfo> {
     const i = await this.http.json('GET', this.path);
     this.info = i;
@@ -209,7 +218,8 @@ export class Sandboxes {
   /** Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. */
   async create(spec: SandboxSpec = {}): Promise<Sandbox> {
     const limits = defined({ memoryMb: spec.memoryMb, cpus: spec.cpus, pids: spec.pids });
-    const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds });
+    const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds,
+      desktop: spec.desktop });
     if (Object.keys(limits).length) body.limits = limits;
     if (spec.allowEgress || spec.upstreamProxy) body.egress = defined({ allow: spec.allowEgress ?? [], upstreamProxy: spec.upstreamProxy });
     const j: SandboxInfo = await this.http.json('POST', '/v1/sandboxes', { json: body, retry: 'idempotent' });

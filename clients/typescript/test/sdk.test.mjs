@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ConflictError, InvalidInputError, NotFoundError, UnauthorizedError, Warren } from '../dist/index.js';
+import { readPng } from '../../interop/lib/png.mjs';
 
 const warren = new Warren({ url: process.env.WARREN_URL, token: process.env.WARREN_TOKEN });
 const PAGE = 'data:text/html,' + encodeURIComponent('<title>ts</title><h1 id=h>hello</h1><input id=q><button id=go onclick="h.textContent=q.value">go</button>');
@@ -125,5 +126,41 @@ test('the upload action fills a file input, and files in the downloads directory
     await assert.rejects(b.download('missing.bin'), NotFoundError);
   } finally {
     await b.close();
+  }
+});
+
+// a button at 50,50 200x100 that turns the page red
+const BUTTON_PAGE = 'data:text/html,' + encodeURIComponent("<body style='margin:0;background:#fff'><button style='position:absolute;left:50px;"
+  + "top:50px;width:200px;height:100px' onclick=\"document.body.style.background='#f00'\">Press</button></body>");
+
+test('a click by coordinates changes the page\'s next screenshot', async () => {
+  const b = await warren.browsers.create({ width: 640, height: 360 });
+  try {
+    await b.actions.navigate(BUTTON_PAGE);
+    const page = b.computer();
+    const before = readPng(await page.screenshot());
+    assert.deepEqual([before.width, before.height, before.rgb(10, 10)], [640, 360, 0xffffff]);
+    await page.click(150, 100);
+    await page.wait(100);
+    assert.equal(readPng(await page.screenshot()).rgb(10, 10), 0xff0000);
+    assert.deepEqual(await page.cursorPosition(), { x: 150, y: 100 });
+    const half = page.scaledTo(320, 180);
+    const small = readPng(await half.screenshot());
+    assert.deepEqual([small.width, small.height], [320, 180]);
+    assert.deepEqual(await half.cursorPosition(), { x: 75, y: 50 });
+    await assert.rejects(page.click(5000, 10), (e) => e instanceof InvalidInputError && e.field === 'actions[0].x');
+  } finally {
+    await b.close();
+  }
+});
+
+test('a desktop sandbox answers a screenshot of its display', async () => {
+  const sbx = await warren.sandboxes.create({ image: 'browser', desktop: { width: 320, height: 240 } });
+  try {
+    assert.deepEqual([sbx.info.desktop.width, sbx.info.desktop.height], [320, 240]);
+    const shot = readPng(await sbx.desktop().screenshot());
+    assert.deepEqual([shot.width, shot.height], [320, 240]);
+  } finally {
+    await sbx.close();
   }
 });

@@ -110,6 +110,7 @@ public final class Server implements AutoCloseable {
     dev.warren.stream.Desktops desktops = new dev.warren.stream.Desktops(runtime, events);
     sandboxes.addListener(desktops);
     dev.warren.stream.VncProxy vnc = new dev.warren.stream.VncProxy(sandboxes, runtime);
+    dev.warren.computer.DesktopComputer desktopComputer = new dev.warren.computer.DesktopComputer(sandboxes, runtime);
     dev.warren.browser.BrowserService browsers = new dev.warren.browser.BrowserService(sandboxes, runtime, store, events,
         config.dataDir().resolve("profiles"), proxyUrl, new dev.warren.runtime.Limits(2048, 4096, 2.0,
             config.sandboxDefaults().diskMb(), dev.warren.runtime.Limits.defaultInodes(config.sandboxDefaults().diskMb())), config.idleCheckInterval(),
@@ -147,7 +148,7 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    }, dashboard, previews);
+    }, dashboard, previews, desktopComputer);
     parts.push(api);
     steps.done("api");
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0

@@ -57,6 +57,9 @@ public interface Browser extends AutoCloseable {
   /** Simple actions on the session's first page, for callers that do not speak CDP. */
   BrowserActions actions();
 
+  /** Computer use on the session's page: the same actions by coordinates as on a desktop. */
+  Computer computer();
+
   /**
    * Counts as activity, pushing the idle timeout back, without doing anything else.
    *

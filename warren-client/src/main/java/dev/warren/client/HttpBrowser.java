@@ -48,6 +48,11 @@ final class HttpBrowser extends HttpHandle<BrowserInfo> implements Browser {
   }
 
   @Override
+  public Computer computer() {
+    return new HttpComputer(transport, path + "/actions", this::ensureOpen, java.util.Optional.empty());
+  }
+
+  @Override
   public BrowserInfo keepalive() {
     ensureOpen();
     return remember(transport.sendJson(Call.post(path + "/keepalive", Call.Retry.IDEMPOTENT), BrowserWire::browser));

@@ -1,7 +1,6 @@
 package dev.warren.client;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +27,7 @@ final class HttpBrowserActions implements BrowserActions {
     Objects.requireNonNull(until, "until");
     String wire = until == WaitUntil.LOAD ? "load" : "domcontentloaded";
     // loading the same URL again leaves the page as one load would
-    var call = call("navigate", Call.Retry.IDEMPOTENT, members("url", url, "waitUntil", wire), timeout);
+    var call = call("navigate", Call.Retry.IDEMPOTENT, Json.members("url", url, "waitUntil", wire), timeout);
     return transport.sendJson(call, BrowserWire::navigation);
   }
 
@@ -46,7 +45,7 @@ final class HttpBrowserActions implements BrowserActions {
   @Override
   public void type(String selector, String text, Duration timeout) {
     Objects.requireNonNull(text, "text");
-    transport.send(call("type", Call.Retry.BEFORE_SEND, members("selector", selector(selector), "text", text), timeout));
+    transport.send(call("type", Call.Retry.BEFORE_SEND, Json.members("selector", selector(selector), "text", text), timeout));
   }
 
   @Override
@@ -59,7 +58,7 @@ final class HttpBrowserActions implements BrowserActions {
   public UploadedFile upload(String selector, String sandboxPath, Duration timeout) {
     Objects.requireNonNull(sandboxPath, "sandboxPath");
     // choosing the same file again leaves the input as one choice would
-    var call = call("upload", Call.Retry.IDEMPOTENT, members("selector", selector(selector), "path", sandboxPath), timeout);
+    var call = call("upload", Call.Retry.IDEMPOTENT, Json.members("selector", selector(selector), "path", sandboxPath), timeout);
     return transport.sendJson(call, BrowserWire::uploaded);
   }
 
@@ -67,7 +66,7 @@ final class HttpBrowserActions implements BrowserActions {
   public UploadedFile upload(String selector, String fileName, byte[] content, Duration timeout) {
     Objects.requireNonNull(fileName, "fileName");
     Objects.requireNonNull(content, "content");
-    var call = call("upload", Call.Retry.IDEMPOTENT, members("selector", selector(selector), "name", fileName, "content",
+    var call = call("upload", Call.Retry.IDEMPOTENT, Json.members("selector", selector(selector), "name", fileName, "content",
         java.util.Base64.getEncoder().encodeToString(content)), timeout);
     return transport.sendJson(call, BrowserWire::uploaded);
   }
@@ -104,13 +103,6 @@ final class HttpBrowserActions implements BrowserActions {
     return Call.post(path + action, retry)
         .json(BrowserWire.action(members, timeout))
         .timeout(Duration.ofSeconds(BrowserWire.seconds(timeout)).plus(MARGIN));
-  }
-
-  /** Members in the order given, so that a body reads the same on every call. */
-  private static Map<String, Object> members(Object... namesAndValues) {
-    var members = new LinkedHashMap<String, Object>();
-    for (int i = 0; i < namesAndValues.length; i += 2) members.put((String) namesAndValues[i], namesAndValues[i + 1]);
-    return members;
   }
 
   private static String selector(String selector) {

@@ -101,6 +101,11 @@ final class HttpSandbox extends HttpHandle<SandboxInfo> implements Sandbox {
     }
   }
 
+  @Override
+  public Computer desktop() {
+    return new HttpComputer(transport, path + "/desktop/actions", this::ensureOpen, java.util.Optional.empty());
+  }
+
   private String portPath(int port) {
     if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1-65535, got " + port);
     return path + "/ports/" + port;

@@ -43,6 +43,13 @@ final class Json {
   }
 
   /** Writes a value as compact JSON text. */
+  /** A JSON object's members in the order given, so that a body reads the same on every call. */
+  static java.util.Map<String, Object> members(Object... namesAndValues) {
+    var members = new java.util.LinkedHashMap<String, Object>();
+    for (int i = 0; i < namesAndValues.length; i += 2) members.put((String) namesAndValues[i], namesAndValues[i + 1]);
+    return members;
+  }
+
   static String write(Object value) {
     var out = new StringBuilder();
     write(value, out);

@@ -66,6 +66,9 @@ public interface Sandbox extends AutoCloseable {
   /** Revokes a preview URL of {@code port}; false when that port has no such URL still open. */
   boolean revokePreviewUrl(int port, String urlId);
 
+  /** Computer use on this sandbox's desktop (it must have been created with one). */
+  Computer desktop();
+
   /** Whether {@link #close()} deletes the sandbox. */
   boolean deletesOnClose();
 

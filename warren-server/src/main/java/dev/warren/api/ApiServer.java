@@ -46,7 +46,8 @@ public final class ApiServer implements AutoCloseable {
 
   public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
       dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
-      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard, dev.warren.preview.Previews previews) {
+      dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard, dev.warren.preview.Previews previews,
+      dev.warren.computer.DesktopComputer desktops) {
     this.grace = config.shutdownGrace();
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
@@ -73,8 +74,9 @@ public final class ApiServer implements AutoCloseable {
         dev.warren.Version.CURRENT);
     PreviewRoutes previewRoutes = new PreviewRoutes(sandboxes, previews, liveTokens.urls());
     tokens.onRevoke(id -> previews.proxy().closeTunnels(b -> id.equals(b.minter())));
-    dev.warren.browser.BrowserActions browserActions = new dev.warren.browser.BrowserActions(browsers);
-    ActionRoutes actionRoutes = new ActionRoutes(browserActions, new dev.warren.browser.BrowserUpload(browserActions, browsers));
+    ActionRoutes actionRoutes = new ActionRoutes(new dev.warren.browser.BrowserActions(browsers), new dev.warren.browser.BrowserUpload(browsers));
+    ComputerRoutes computerRoutes = new ComputerRoutes(desktops,
+        new dev.warren.browser.BrowserComputer(browsers), browsers, streams.handoffs());
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
     metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
     for (SandboxState st : SandboxState.values()) {
@@ -151,6 +153,7 @@ public final class ApiServer implements AutoCloseable {
       ptyRoutes.register(r);
       browserRoutes.register(r);
       actionRoutes.register(r);
+      computerRoutes.register(r);
       cdpProxy.register(r);
       cdpDiscovery.register(r);
       devtoolsRoots.register(r);

@@ -27,20 +27,7 @@ final class Body {
   }
 
   static Body of(Context ctx, Set<String> allowed) {
-    byte[] raw = ctx.bodyAsBytes();
-    if (raw.length == 0) {
-      return new Body(Json.object(), "").allow(allowed);
-    }
-    JsonNode n;
-    try {
-      n = Json.MAPPER.readTree(raw);
-    } catch (JacksonException e) {
-      Optional<String> twice = Json.duplicateKey(e);
-      if (twice.isPresent()) {
-        throw WarrenException.invalid(twice.get(), "the body names '" + twice.get() + "' twice; give each field once");
-      }
-      throw WarrenException.invalid("body", "the body is not valid JSON: " + e.getOriginalMessage());
-    }
+    JsonNode n = tree(ctx);
     if (n == null || n.isMissingNode() || n.isNull()) {
       return new Body(Json.object(), "").allow(allowed);
     }
@@ -48,6 +35,23 @@ final class Body {
       throw WarrenException.invalid("body", "the body must be a JSON object");
     }
     return new Body(o, "").allow(allowed);
+  }
+
+  /** The body as JSON of any shape, null when empty; invalid JSON and duplicate keys refused naming them. */
+  static JsonNode tree(Context ctx) {
+    byte[] raw = ctx.bodyAsBytes();
+    if (raw.length == 0) {
+      return null;
+    }
+    try {
+      return Json.MAPPER.readTree(raw);
+    } catch (JacksonException e) {
+      Optional<String> twice = Json.duplicateKey(e);
+      if (twice.isPresent()) {
+        throw WarrenException.invalid(twice.get(), "the body names '" + twice.get() + "' twice; give each field once");
+      }
+      throw WarrenException.invalid("body", "the body is not valid JSON: " + e.getOriginalMessage());
+    }
   }
 
   /** An object without fields, for a member that was left out. */

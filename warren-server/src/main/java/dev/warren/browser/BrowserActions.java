@@ -24,63 +24,6 @@ public final class BrowserActions {
     this.browsers = browsers;
   }
 
-  /** A page of the session, attached for one action. */
-  record PageSession(CdpClient cdp, String sessionId) implements AutoCloseable {
-    /** CDP errors and timeouts become 409 problems that say which step failed and why. */
-    JsonNode call(String method, ObjectNode params, Duration timeout) {
-      try {
-        return cdp.call(method, params, Optional.of(sessionId), timeout);
-      } catch (IllegalStateException e) {
-        throw failed(method, e);
-      }
-    }
-
-    @Override
-    public void close() {
-      cdp.close();
-    }
-  }
-
-  /**
-   * A DevTools connection attached to the page in front. Each step may take the whole {@code
-   * timeout} the caller gave the action: a Chromium that just started on a busy host can take
-   * seconds to answer, and that is not a failure the caller asked for.
-   */
-  PageSession page(String id, Duration timeout) {
-    CdpClient cdp;
-    try {
-      cdp = browsers.cdp(id, timeout);
-    } catch (IllegalStateException e) {
-      throw new BrowserException(Problem.UNAVAILABLE, "Chromium of " + id + " does not answer on DevTools within " + timeout.toSeconds()
-          + " s; if it stays so, restart it with POST /v1/browsers/" + id + "/restart", e);
-    }
-    try {
-      String target = null;
-      for (JsonNode info : cdp.call("Target.getTargets", null, timeout).path("targetInfos")) {
-        if (info.path("type").asString().equals("page")) {
-          target = info.path("targetId").asString();
-          break;
-        }
-      }
-      if (target == null) {
-        target = cdp.call("Target.createTarget", CdpClient.params().put("url", "about:blank"), timeout).path("targetId").asString();
-      }
-      String session = cdp.call("Target.attachToTarget", CdpClient.params().put("targetId", target).put("flatten", true),
-          timeout).path("sessionId").asString();
-      return new PageSession(cdp, session);
-    } catch (RuntimeException e) {
-      cdp.close();
-      throw failed("attach to a page", e);
-    }
-  }
-
-  private static BrowserException failed(String what, RuntimeException e) {
-    if (e instanceof BrowserException b) {
-      return b;
-    }
-    return new BrowserException(Problem.CONFLICT, "cannot " + what + ": " + e.getMessage(), e);
-  }
-
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BrowserActions.class);
   private static final long SLOW_NANOS = 2_000_000_000L;
 
@@ -99,7 +42,7 @@ public final class BrowserActions {
       throw WarrenException.invalid("url", "url must be http(s), about: or data:, got '" + url + "'");
     }
     long t0 = System.nanoTime();
-    try (PageSession p = page(id, timeout)) {
+    try (PageSession p = PageSession.open(browsers, id, timeout)) {
       long t1 = System.nanoTime();
       p.call("Page.enable", null, timeout);
       p.call("Network.enable", null, timeout);
@@ -169,7 +112,7 @@ public final class BrowserActions {
   }
 
   public JsonNode evaluate(String id, String expression, Duration timeout) {
-    try (PageSession p = page(id, timeout)) {
+    try (PageSession p = PageSession.open(browsers, id, timeout)) {
       return evaluateIn(p, expression, timeout);
     }
   }
@@ -186,7 +129,7 @@ public final class BrowserActions {
 
   /** Waits until {@code selector} matches an element; false after {@code timeout}. */
   public boolean waitFor(String id, String selector, Duration timeout) {
-    try (PageSession p = page(id, timeout)) {
+    try (PageSession p = PageSession.open(browsers, id, timeout)) {
       return waitIn(p, selector, timeout);
     }
   }
@@ -205,7 +148,7 @@ public final class BrowserActions {
 
   /** Clicks the centre of the first element matching {@code selector}, as a user would. */
   public void click(String id, String selector, Duration timeout) {
-    try (PageSession p = page(id, timeout)) {
+    try (PageSession p = PageSession.open(browsers, id, timeout)) {
       if (!waitIn(p, selector, timeout)) {
         throw new BrowserException(Problem.CONFLICT, "no element matches " + selector + " within " + timeout.toSeconds() + " s");
       }
@@ -223,7 +166,7 @@ public final class BrowserActions {
 
   /** Focuses the element (when a selector is given) and types {@code text} into it. */
   public void type(String id, Optional<String> selector, String text, Duration timeout) {
-    try (PageSession p = page(id, timeout)) {
+    try (PageSession p = PageSession.open(browsers, id, timeout)) {
       if (selector.isPresent()) {
         if (!waitIn(p, selector.get(), timeout)) {
           throw new BrowserException(Problem.CONFLICT, "no element matches " + selector.get() + " within " + timeout.toSeconds() + " s");
@@ -240,14 +183,14 @@ public final class BrowserActions {
   }
 
   public byte[] screenshot(String id, boolean fullPage, Duration timeout) {
-    try (PageSession p = page(id, timeout)) {
+    try (PageSession p = PageSession.open(browsers, id, timeout)) {
       ObjectNode params = CdpClient.params().put("format", "png").put("captureBeyondViewport", fullPage);
       return Base64.getDecoder().decode(p.call("Page.captureScreenshot", params, timeout).path("data").asString());
     }
   }
 
   public byte[] pdf(String id, Duration timeout) {
-    try (PageSession p = page(id, timeout)) {
+    try (PageSession p = PageSession.open(browsers, id, timeout)) {
       return Base64.getDecoder().decode(p.call("Page.printToPDF", CdpClient.params().put("printBackground", true), timeout)
           .path("data").asString());
     } catch (BrowserException e) {

@@ -21,11 +21,9 @@ public final class BrowserUpload {
   /** Bytes sent with the action travel as base64 in a JSON body (at most 16 MiB): larger files go in with the file API. */
   static final long MAX_BYTES = 12L << 20;
 
-  private final BrowserActions actions;
   private final BrowserService browsers;
 
-  public BrowserUpload(BrowserActions actions, BrowserService browsers) {
-    this.actions = actions;
+  public BrowserUpload(BrowserService browsers) {
     this.browsers = browsers;
   }
 
@@ -47,7 +45,7 @@ public final class BrowserUpload {
     if (size < 0) {
       throw WarrenException.invalid("path", "no file at " + path + " in the browser's sandbox");
     }
-    try (BrowserActions.PageSession p = actions.page(id, timeout)) {
+    try (PageSession p = PageSession.open(browsers, id, timeout)) {
       if (!BrowserActions.waitIn(p, selector, timeout)) {
         throw new BrowserException(Problem.CONFLICT, "no element matches " + selector + " within " + timeout.toSeconds() + " s");
       }

@@ -21,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Warren as an MCP server: Streamable HTTP at {@code /mcp}, the official Java SDK's servlet
  * transport called from Javalin's routes, so the API's own gate (bearer token or named token, rate
  * limit, audit, drain at shutdown) runs first. The tools ({@link SandboxTools}, {@link
- * BrowserTools}) call the HTTP API over loopback with the caller's token. Tool handlers run on the
+ * BrowserTools}, {@link ComputerTools}) call the HTTP API over loopback with the caller's token. Tool handlers run on the
  * request's virtual thread ({@code immediateExecution}): blocking is fine. The SDK's server is built
  * once, by {@link #warmUp} or the first call, whichever comes first (under a lock; read without one
  * once built). Close once, at shutdown.
@@ -89,13 +89,16 @@ public final class McpEndpoint implements AutoCloseable {
     LoopbackApi loopback = new LoopbackApi(api);
     List<ToolDef> tools = new ArrayList<>(SandboxTools.all(loopback));
     tools.addAll(BrowserTools.all(loopback));
+    tools.addAll(ComputerTools.all(loopback));
     McpSyncServer server = McpServer.sync(transport).serverInfo("warren", version).jsonMapper(json).immediateExecution(true)
         .requestTimeout(Duration.ofMinutes(10))
         .instructions("""
             Warren runs isolated Linux sandboxes and Chromium browsers for you. Create a sandbox (sandbox_create), run \
             commands in it (sandbox_exec, or session_create + session_run for a shell whose state persists), read and \
             write its files, and delete it when done. Browsers: browser_create, then navigate, click, type, read text, \
-            take screenshots; browser_handoff asks a person to take over (a login) and waits for them.""")
+            take screenshots; browser_handoff asks a person to take over (a login) and waits for them. For computer use by \
+            coordinates (screenshot, click at x,y, type, keys), browser_computer_actions drives a browser's page and \
+            sandbox_desktop_actions the desktop of a sandbox created with one.""")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
         .tools(tools.stream().map(ToolDef::spec).toList())
         .build();

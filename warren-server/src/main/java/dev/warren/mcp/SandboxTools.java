@@ -30,9 +30,10 @@ final class SandboxTools {
               "cpus": {"type": "number", "exclusiveMinimum": 0, "description": "CPU limit in cores (default 1)."},
               "pids": {"type": "integer", "minimum": 1, "description": "Process limit (default 512)."},
               "allowEgress": {"type": "array", "items": {"type": "string"}, "description": "Hosts it may reach, as host, host:port or *.domain (e.g. 'pypi.org:443', '*.github.com'). Default: none."},
-              "idleTimeoutSeconds": {"type": "integer", "minimum": 0, "description": "Stopped after this long without API activity (0 = never; default 1800)."}
+              "idleTimeoutSeconds": {"type": "integer", "minimum": 0, "description": "Stopped after this long without API activity (0 = never; default 1800)."},
+              "desktop": {"type": "object", "properties": {"width": {"type": "integer"}, "height": {"type": "integer"}}, "description": "A virtual display of this size, to drive with sandbox_desktop_actions (needs an image with Xvfb and x11vnc, e.g. 'browser')."}
             }, "additionalProperties": false}""", false, false, c -> {
-          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "image", "env", "labels", "idleTimeoutSeconds");
+          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "image", "env", "labels", "idleTimeoutSeconds", "desktop");
           ObjectNode limits = c.copy(LoopbackApi.JSON.createObjectNode(), "memoryMb", "cpus", "pids");
           if (!limits.isEmpty()) {
             body.set("limits", limits);
@@ -148,7 +149,7 @@ final class SandboxTools {
   /** What a model needs of a sandbox. */
   static ObjectNode brief(JsonNode s) {
     ObjectNode o = LoopbackApi.JSON.createObjectNode();
-    for (String f : List.of("id", "state", "stateReason", "image", "labels", "limits", "egress", "createdAt", "browserId")) {
+    for (String f : List.of("id", "state", "stateReason", "image", "labels", "limits", "egress", "createdAt", "browserId", "desktop")) {
       if (s.has(f)) {
         o.set(f, s.get(f));
       }

@@ -83,6 +83,21 @@ public final class Handoffs implements BrowserListener {
     return repo.open(browserId);
   }
 
+  /**
+   * Refuses an agent's input (computer-use actions) while a handoff of the session is open: the
+   * human it asked for has, or is about to take, the controls. A 409 naming the handoff.
+   */
+  public void refuseAgentInput(String browserId) {
+    Optional<Handoff> open = repo.open(browserId);
+    if (open.isPresent()) {
+      Handoff h = open.get();
+      throw new StreamException(Problem.CONFLICT, "browser session " + browserId + " is handed off to a human: handoff " + h.id() + " is "
+          + h.state().wire() + " (" + h.reason() + "); the agent's input is refused until the human hands back (POST /v1/browsers/"
+          + browserId + "/handoffs/" + h.id() + "/complete) or the handoff is cancelled", Map.of("handoff", h.id(), "handoffState",
+          h.state().wire()));
+    }
+  }
+
   public List<Handoff> list(Optional<String> state, Optional<String> browserId, int limit) {
     return repo.list(state, browserId, limit);
   }

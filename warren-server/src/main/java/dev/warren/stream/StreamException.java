@@ -8,4 +8,8 @@ public class StreamException extends WarrenException {
   StreamException(Problem problem, String message) {
     super(problem, message);
   }
+
+  StreamException(Problem problem, String message, java.util.Map<String, Object> extra) {
+    super(problem, message, java.util.Optional.empty(), extra, null);
+  }
 }
