@@ -1,5 +1,12 @@
-import { abs, defined, type Http, Owned, seg } from './http.js';
+import { abs, defined, egressBody, type Http, Owned, seg } from './http.js';
 import { NotFoundError } from './errors.js';
+
+/**
+ * What a sandbox (or a browser session's pages) may reach through Warren's egress proxy: `allow` host
+ * patterns, an `upstreamProxy` (its password shown as `***`), and `reach`, other sandboxes whose apps it
+ * may open on purpose (`sbx_…:3000` one port, `sbx_…` every port), at `http://sbx_…:3000/` or their address.
+ */
+export interface EgressPolicy { allow: string[]; upstreamProxy: string | null; reach: string[] }
 
 export interface SandboxInfo {
   id: string;
@@ -10,6 +17,7 @@ export interface SandboxInfo {
   address: string | null;
   labels: Record<string, string>;
   limits: { memoryMb: number; pids: number; cpus: number };
+  egress: EgressPolicy;
   /** Set when the sandbox belongs to a browser session (close the browser instead). */
   browserId: string | null;
   createdAt: string;
@@ -25,6 +33,8 @@ export interface SandboxSpec {
   pids?: number;
   allowEgress?: string[];
   upstreamProxy?: string;
+  /** Other sandboxes whose apps this one may open: `sbx_…:3000` (one port) or `sbx_…` (every port); sent as `egress.reach`. */
+  reach?: string[];
   idleTimeoutSeconds?: number;
 }
 
@@ -211,7 +221,8 @@ export class Sandboxes {
     const limits = defined({ memoryMb: spec.memoryMb, cpus: spec.cpus, pids: spec.pids });
     const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds });
     if (Object.keys(limits).length) body.limits = limits;
-    if (spec.allowEgress || spec.upstreamProxy) body.egress = defined({ allow: spec.allowEgress ?? [], upstreamProxy: spec.upstreamProxy });
+    const egress = egressBody(spec);
+    if (egress) body.egress = egress;
     const j: SandboxInfo = await this.http.json('POST', '/v1/sandboxes', { json: body, retry: 'idempotent' });
     return new Sandbox(this.http, j.id, j, true);
   }
