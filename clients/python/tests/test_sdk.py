@@ -83,6 +83,16 @@ class SandboxTest(WarrenTest):
                 sbx.mint_preview_url(8000, access="everyone")
             self.assertEqual(bad.exception.field, "access")
 
+    def test_a_sandbox_created_with_reach_to_another_shows_it_and_a_bad_entry_names_the_field(self):
+        with self.w.sandboxes.create() as app, self.w.sandboxes.create(reach=[app.id + ":8000"]) as caller:
+            self.assertEqual(caller.info.reach, [app.id + ":8000"])
+            self.assertEqual(self.w.sandboxes.get(caller.id).info.reach, [app.id + ":8000"])
+            self.assertEqual(caller.info.raw["egress"]["allow"], [])
+            self.assertEqual(app.info.reach, [])
+            with self.assertRaises(InvalidInputError) as bad:
+                self.w.sandboxes.create(reach=["10.0.0.1:80"])
+            self.assertEqual(bad.exception.field, "egress.reach")
+
     def test_bad_input_and_a_bad_token_are_typed_errors_with_the_problem(self):
         with self.assertRaises(InvalidInputError) as e:
             self.w.sandboxes.create(memory_mb=1)

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ._http import Owned, Transport, quote
 from .errors import NotFoundError
-from .sandboxes import parse_time
+from .sandboxes import egress_body, egress_reach, parse_time
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,14 @@ class BrowserInfo:
     live_control_url: Optional[str] = field(repr=False)
     state_reason: Optional[str] = None
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+    reach: List[str] = field(default_factory=list)
+    """egress.reach: the sandboxes (``sbx_…`` or ``sbx_…:3000``) whose apps the session's pages may open."""
 
     @staticmethod
     def of(j: Dict[str, Any]) -> "BrowserInfo":
         return BrowserInfo(j["id"], j.get("key"), j["state"], j.get("sandboxId"), j.get("generation", 0), parse_time(j["createdAt"]),
-                           j.get("cdpUrl"), j.get("cdpDiscoveryUrl"), j.get("liveViewUrl"), j.get("liveControlUrl"), j.get("stateReason"), j)
+                           j.get("cdpUrl"), j.get("cdpDiscoveryUrl"), j.get("liveViewUrl"), j.get("liveControlUrl"), j.get("stateReason"), j,
+                           reach=egress_reach(j))
 
 
 class Actions:
@@ -181,14 +184,18 @@ class Browsers:
     def create(self, key: Optional[str] = None, profile: Optional[str] = None, profile_read_only: bool = False,
                allow_egress: Optional[Sequence[str]] = None, upstream_proxy: Optional[str] = None, width: Optional[int] = None,
                height: Optional[int] = None, headless: Optional[bool] = None, idle_timeout: Optional[int] = None,
-               max_lifetime: Optional[int] = None) -> Browser:
-        """Starts a browser (or answers the live session holding ``key``: ``reused`` is then True)."""
+               max_lifetime: Optional[int] = None, reach: Optional[Sequence[str]] = None) -> Browser:
+        """Starts a browser (or answers the live session holding ``key``: ``reused`` is then True).
+
+        ``reach`` names the sandboxes whose apps the pages may open (``sbx_…:3000`` one port, ``sbx_…`` every port),
+        e.g. the app an agent serves in its own sandbox, at ``http://sbx_…:3000/``; it goes in ``egress.reach``."""
         body: Dict[str, Any] = {k: v for k, v in {"key": key, "profile": profile, "headless": headless, "idleTimeoutSeconds": idle_timeout,
                                                   "maxLifetimeSeconds": max_lifetime}.items() if v is not None}
         if profile_read_only:
             body["profileReadOnly"] = True
-        if allow_egress is not None or upstream_proxy is not None:
-            body["egress"] = {"allow": list(allow_egress or []), **({"upstreamProxy": upstream_proxy} if upstream_proxy else {})}
+        egress = egress_body(allow_egress, upstream_proxy, reach)
+        if egress:
+            body["egress"] = egress
         if width or height:
             body["viewport"] = {k: v for k, v in {"width": width, "height": height}.items() if v}
         r = self._http.request("POST", "/v1/browsers", json_body=body, retry="idempotent")

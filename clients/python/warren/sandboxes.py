@@ -17,6 +17,25 @@ def parse_time(v: Optional[str]) -> Optional[datetime]:
     return None if v is None else datetime.fromisoformat(v.replace("Z", "+00:00"))
 
 
+def egress_body(allow: Optional[Sequence[str]], upstream_proxy: Optional[str], reach: Optional[Sequence[str]]) -> Optional[Dict[str, Any]]:
+    """The ``egress`` member of a create body, or None when every part is left out (the server denies all)."""
+    if allow is None and upstream_proxy is None and not reach:
+        return None
+    if isinstance(reach, str):
+        raise TypeError("reach must be a list of sandbox ids (sbx_… or sbx_…:port), not a string")
+    egress: Dict[str, Any] = {"allow": list(allow or [])}
+    if upstream_proxy:
+        egress["upstreamProxy"] = upstream_proxy
+    if reach:
+        egress["reach"] = list(reach)
+    return egress
+
+
+def egress_reach(j: Mapping[str, Any]) -> List[str]:
+    """An answer's ``egress.reach``; servers before reach leave it out."""
+    return list((j.get("egress") or {}).get("reach") or [])
+
+
 @dataclass(frozen=True)
 class SandboxInfo:
     id: str
@@ -30,11 +49,14 @@ class SandboxInfo:
     state_reason: Optional[str] = None
     browser_id: Optional[str] = None
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+    reach: List[str] = field(default_factory=list)
+    """egress.reach: the other sandboxes (``sbx_…`` or ``sbx_…:3000``) whose apps this one may open."""
 
     @staticmethod
     def of(j: Mapping[str, Any]) -> "SandboxInfo":
         return SandboxInfo(j["id"], j["state"], j["image"], j.get("generation", 0), j.get("address"), dict(j.get("labels") or {}),
-                           dict(j.get("limits") or {}), parse_time(j["createdAt"]), j.get("stateReason"), j.get("browserId"), dict(j))
+                           dict(j.get("limits") or {}), parse_time(j["createdAt"]), j.get("stateReason"), j.get("browserId"), dict(j),
+                           reach=egress_reach(j))
 
 
 @dataclass(frozen=True)
@@ -289,17 +311,22 @@ class Sandboxes:
     def create(self, image: Optional[str] = None, env: Optional[Mapping[str, str]] = None, labels: Optional[Mapping[str, str]] = None,
                memory_mb: Optional[int] = None, cpus: Optional[float] = None, pids: Optional[int] = None,
                allow_egress: Optional[Sequence[str]] = None, upstream_proxy: Optional[str] = None,
-               idle_timeout: Optional[int] = None, desktop: Optional[Tuple[int, int]] = None) -> Sandbox:
+               idle_timeout: Optional[int] = None, desktop: Optional[Tuple[int, int]] = None,
+               reach: Optional[Sequence[str]] = None) -> Sandbox:
         """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. ``desktop=(width,
-        height)`` gives it a virtual display (an image with Xvfb and x11vnc, e.g. ``browser``) for ``sandbox.desktop()``."""
+        height)`` gives it a virtual display (an image with Xvfb and x11vnc, e.g. ``browser``) for ``sandbox.desktop()``.
+
+        ``reach`` names other sandboxes whose apps this one may open (``sbx_…:3000`` one port, ``sbx_…`` every port),
+        at ``http://sbx_…:3000/`` or their address; it goes in ``egress.reach``."""
         body: Dict[str, Any] = {k: v for k, v in {"image": image, "env": dict(env) if env else None,
                                                   "labels": dict(labels) if labels else None, "idleTimeoutSeconds": idle_timeout}.items()
                                 if v is not None}
         limits = {k: v for k, v in {"memoryMb": memory_mb, "cpus": cpus, "pids": pids}.items() if v is not None}
         if limits:
             body["limits"] = limits
-        if allow_egress is not None or upstream_proxy is not None:
-            body["egress"] = {"allow": list(allow_egress or []), **({"upstreamProxy": upstream_proxy} if upstream_proxy else {})}
+        egress = egress_body(allow_egress, upstream_proxy, reach)
+        if egress:
+            body["egress"] = egress
         if desktop is not None:
             body["desktop"] = {"width": int(desktop[0]), "height": int(desktop[1])}
         j = self._http.request("POST", "/v1/sandboxes", json_body=body, retry="idempotent").json()

@@ -1,6 +1,7 @@
 import { Computer } from './computer.js';
-import { defined, type Http, Owned, seg, sleep } from './http.js';
+import { defined, egressBody, type Http, Owned, seg, sleep } from './http.js';
 import { NotFoundError } from './errors.js';
+import type { EgressPolicy } from './sandboxes.js';
 
 export interface BrowserInfo {
   id: string;
@@ -10,6 +11,7 @@ export interface BrowserInfo {
   sandboxId: string | null;
   generation: number;
   createdAt: string;
+  egress: EgressPolicy;
   /** CDP WebSocket URL with a token signed for one hour (a credential): Playwright connectOverCDP, Puppeteer browserWSEndpoint. */
   cdpUrl: string | null;
   /** The DevTools HTTP root with the token: Playwright connectOverCDP without headers. */
@@ -25,6 +27,8 @@ export interface BrowserSpec {
   profileReadOnly?: boolean;
   allowEgress?: string[];
   upstreamProxy?: string;
+  /** Sandboxes whose apps the pages may open, e.g. the agent's own at `http://sbx_…:3000/`: `sbx_…:3000` or `sbx_…`; sent as `egress.reach`. */
+  reach?: string[];
   width?: number;
   height?: number;
   headless?: boolean;
@@ -167,7 +171,8 @@ export class Browsers {
   async create(spec: BrowserSpec = {}): Promise<Browser> {
     const body: Record<string, unknown> = defined({ key: spec.key, profile: spec.profile, profileReadOnly: spec.profileReadOnly, headless: spec.headless,
       idleTimeoutSeconds: spec.idleTimeoutSeconds, maxLifetimeSeconds: spec.maxLifetimeSeconds });
-    if (spec.allowEgress || spec.upstreamProxy) body.egress = defined({ allow: spec.allowEgress ?? [], upstreamProxy: spec.upstreamProxy });
+    const egress = egressBody(spec);
+    if (egress) body.egress = egress;
     if (spec.width || spec.height) body.viewport = defined({ width: spec.width, height: spec.height });
     const res = await this.http.call('POST', '/v1/browsers', { json: body, retry: 'idempotent' });
     const j = (await res.json()) as BrowserInfo;

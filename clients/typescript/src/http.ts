@@ -119,6 +119,12 @@ export function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** The `egress` member of a create body, or undefined when every part is left out (the server denies all). */
+export function egressBody(spec: { allowEgress?: string[]; upstreamProxy?: string; reach?: string[] }): Record<string, unknown> | undefined {
+  if (!spec.allowEgress && !spec.upstreamProxy && !spec.reach?.length) return undefined;
+  return defined({ allow: spec.allowEgress ?? [], upstreamProxy: spec.upstreamProxy, reach: spec.reach?.length ? spec.reach : undefined });
+}
+
 /** A handle that may own what it names: `close()` then deletes it (already gone is fine); `await using` calls it. */
 export abstract class Owned {
   protected closed = false;

@@ -1,6 +1,13 @@
 import { Computer } from './computer.js';
-import { abs, defined, type Http, Owned, seg } from './http.js';
+import { abs, defined, egressBody, type Http, Owned, seg } from './http.js';
 import { NotFoundError } from './errors.js';
+
+/**
+ * What a sandbox (or a browser session's pages) may reach through Warren's egress proxy: `allow` host
+ * patterns, an `upstreamProxy` (its password shown as `***`), and `reach`, other sandboxes whose apps it
+ * may open on purpose (`sbx_…:3000` one port, `sbx_…` every port), at `http://sbx_…:3000/` or their address.
+ */
+export interface EgressPolicy { allow: string[]; upstreamProxy: string | null; reach: string[] }
 
 export interface SandboxInfo {
   id: string;
@@ -11,6 +18,7 @@ export interface SandboxInfo {
   address: string | null;
   labels: Record<string, string>;
   limits: { memoryMb: number; pids: number; cpus: number };
+  egress: EgressPolicy;
   /** Set when the sandbox belongs to a browser session (close the browser instead). */
   browserId: string | null;
   /** The virtual display, when it was created with one (`vncPath` is where the live view reaches its VNC server). */
@@ -28,6 +36,8 @@ export interface SandboxSpec {
   pids?: number;
   allowEgress?: string[];
   upstreamProxy?: string;
+  /** Other sandboxes whose apps this one may open: `sbx_…:3000` (one port) or `sbx_…` (every port); sent as `egress.reach`. */
+  reach?: string[];
   idleTimeoutSeconds?: number;
   /** A virtual display of this size (an image with Xvfb and x11vnc, e.g. `browser`), driven with `sandbox.desktop()`. */
   desktop?: { width: number; height: number };
@@ -221,7 +231,8 @@ export class Sandboxes {
     const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds,
       desktop: spec.desktop });
     if (Object.keys(limits).length) body.limits = limits;
-    if (spec.allowEgress || spec.upstreamProxy) body.egress = defined({ allow: spec.allowEgress ?? [], upstreamProxy: spec.upstreamProxy });
+    const egress = egressBody(spec);
+    if (egress) body.egress = egress;
     const j: SandboxInfo = await this.http.json('POST', '/v1/sandboxes', { json: body, retry: 'idempotent' });
     return new Sandbox(this.http, j.id, j, true);
   }

@@ -72,6 +72,23 @@ test('a preview URL opens a port of the sandbox until it is revoked', async () =
   }
 });
 
+test('a sandbox created with reach to another shows it in its egress, and a bad entry names the field', async () => {
+  const app = await warren.sandboxes.create();
+  try {
+    const caller = await warren.sandboxes.create({ reach: [`${app.id}:8000`] });
+    try {
+      assert.deepEqual(caller.info.egress, { allow: [], upstreamProxy: null, reach: [`${app.id}:8000`] });
+      assert.deepEqual((await warren.sandboxes.get(caller.id)).info.egress.reach, [`${app.id}:8000`]);
+      assert.deepEqual(app.info.egress.reach, []);
+    } finally {
+      await caller[Symbol.asyncDispose]();
+    }
+    await assert.rejects(warren.sandboxes.create({ reach: ['10.0.0.1:80'] }), (e) => e instanceof InvalidInputError && e.field === 'egress.reach');
+  } finally {
+    await app[Symbol.asyncDispose]();
+  }
+});
+
 test('bad input and a bad token are typed errors carrying the problem', async () => {
   await assert.rejects(warren.sandboxes.create({ memoryMb: 1 }),
     (e) => e instanceof InvalidInputError && e.status === 400 && e.field === 'limits.memoryMb' && e.message.includes('limits.memoryMb'));

@@ -18,6 +18,7 @@ import java.util.Optional;
  *     .key("agent-42:run-7")                 // a live session with this key is answered again
  *     .profile("shop-login")                 // start from it; saved back when the session ends
  *     .allowEgress("shop.example.com:443")
+ *     .reach("sbx_01jd6x0000000000000000000b:3000") // the agent's app, at http://sbx_…:3000/
  *     .viewport(1920, 1080)
  *     .idleTimeout(Duration.ofMinutes(10))
  *     .build()
@@ -87,6 +88,7 @@ public record BrowserSpec(
     private boolean profileReadOnly;
     private final List<String> allow = new ArrayList<>();
     private String upstreamProxy;
+    private final List<String> reach = new ArrayList<>();
     private Viewport viewport;
     private boolean headless = true;
     private Duration idleTimeout;
@@ -129,6 +131,16 @@ public record BrowserSpec(
       return this;
     }
 
+    /**
+     * Adds other sandboxes whose apps the browser's pages may open, {@code sbx_…:3000} (one port) or
+     * {@code sbx_…} (every port), at {@code http://sbx_…:3000/} or the sandbox's address; see
+     * {@link EgressPolicy}.
+     */
+    public Builder reach(String... sandboxes) {
+      for (String r : Objects.requireNonNull(sandboxes, "sandboxes")) reach.add(Objects.requireNonNull(r, "sandbox"));
+      return this;
+    }
+
     public Builder viewport(int width, int height) {
       this.viewport = new Viewport(width, height);
       return this;
@@ -154,7 +166,7 @@ public record BrowserSpec(
 
     public BrowserSpec build() {
       return new BrowserSpec(Optional.ofNullable(key), Optional.ofNullable(profile), profileReadOnly,
-          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy)), Optional.ofNullable(viewport), headless,
+          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(viewport), headless,
           Optional.ofNullable(idleTimeout), Optional.ofNullable(maxLifetime));
     }
   }

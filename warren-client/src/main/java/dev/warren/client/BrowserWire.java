@@ -15,13 +15,7 @@ final class BrowserWire {
     spec.key().ifPresent(k -> body.put("key", k));
     spec.profile().ifPresent(p -> body.put("profile", p));
     if (spec.profileReadOnly()) body.put("profileReadOnly", true);
-    EgressPolicy egress = spec.egress();
-    if (!egress.allow().isEmpty() || egress.upstreamProxy().isPresent()) {
-      var policy = new LinkedHashMap<String, Object>();
-      policy.put("allow", egress.allow());
-      egress.upstreamProxy().ifPresent(p -> policy.put("upstreamProxy", p));
-      body.put("egress", policy);
-    }
+    Wire.egress(spec.egress()).ifPresent(e -> body.put("egress", e));
     spec.viewport().ifPresent(v -> body.put("viewport", Map.of("width", v.width(), "height", v.height())));
     if (!spec.headless()) body.put("headless", false);
     spec.idleTimeout().ifPresent(d -> body.put("idleTimeoutSeconds", d.toSeconds()));
@@ -34,9 +28,7 @@ final class BrowserWire {
     var viewport = f.optObject("viewport")
         .map(v -> new Viewport(v.intValue("width"), v.intValue("height")))
         .orElse(Viewport.DEFAULT);
-    var egress = f.optObject("egress")
-        .map(e -> new EgressPolicy(e.stringList("allow"), e.optString("upstreamProxy")))
-        .orElse(EgressPolicy.DENY_ALL);
+    var egress = Wire.egress(f);
     return new BrowserInfo(f.string("id"), f.optString("key"), BrowserState.fromWire(f.string("state")),
         f.optString("stateReason"), f.optString("sandboxId"), f.optString("profile"), f.bool("profileReadOnly", false),
         viewport, f.bool("headless", true), egress,

@@ -11,11 +11,15 @@ import java.util.Optional;
  * {@code example.com:443} or {@code *}; an empty list denies everything (the server's default).
  * {@code upstreamProxy} is an {@code http://[user:password@]host:port} URL the proxy forwards
  * allowed traffic through; the server never returns its password (answers show {@code ***}), and
- * {@link #toString()} hides it too.
+ * {@link #toString()} hides it too. {@code reach} names other sandboxes whose apps this one may open
+ * on purpose, {@code sbx_…} (every port) or {@code sbx_…:3000} (one port), by the sandbox's id as the
+ * host or by its address; sandboxes reach no other sandbox otherwise, and reach is one-way. The
+ * server checks the entries' syntax and that the sandboxes exist, answering
+ * {@link InvalidInputException} naming {@code egress.reach}.
  */
-public record EgressPolicy(List<String> allow, Optional<String> upstreamProxy) {
+public record EgressPolicy(List<String> allow, Optional<String> upstreamProxy, List<String> reach) {
 
-  /** Nothing allowed, no upstream proxy. */
+  /** Nothing allowed, no upstream proxy, no other sandbox. */
   public static final EgressPolicy DENY_ALL = new EgressPolicy(List.of(), Optional.empty());
 
   public EgressPolicy {
@@ -25,6 +29,20 @@ public record EgressPolicy(List<String> allow, Optional<String> upstreamProxy) {
     }
     Objects.requireNonNull(upstreamProxy, "upstreamProxy");
     upstreamProxy.ifPresent(EgressPolicy::checkProxy);
+    reach = List.copyOf(Objects.requireNonNull(reach, "reach"));
+    for (String entry : reach) {
+      if (entry.isBlank()) throw new IllegalArgumentException("egress reach entries must not be blank");
+    }
+  }
+
+  /** A policy that reaches no other sandbox. */
+  public EgressPolicy(List<String> allow, Optional<String> upstreamProxy) {
+    this(allow, upstreamProxy, List.of());
+  }
+
+  /** This policy with {@code reach} instead of its own, e.g. {@code List.of("sbx_…:3000")}. */
+  public EgressPolicy withReach(List<String> reach) {
+    return new EgressPolicy(allow, upstreamProxy, reach);
   }
 
   private static void checkProxy(String url) {
@@ -36,7 +54,8 @@ public record EgressPolicy(List<String> allow, Optional<String> upstreamProxy) {
 
   @Override
   public String toString() {
-    return "EgressPolicy[allow=" + allow + ", upstreamProxy=" + upstreamProxy.map(EgressPolicy::masked) + "]";
+    return "EgressPolicy[allow=" + allow + ", upstreamProxy=" + upstreamProxy.map(EgressPolicy::masked)
+        + ", reach=" + reach + "]";
   }
 
   /** {@code http://user:secret@host} becomes {@code http://user:***@host}. */

@@ -69,6 +69,7 @@ public record SandboxSpec(
     private Limits limits = Limits.DEFAULT;
     private final List<String> allow = new ArrayList<>();
     private String upstreamProxy;
+    private final List<String> reach = new ArrayList<>();
     private Duration idleTimeout;
 
     private Builder() {}
@@ -143,6 +144,16 @@ public record SandboxSpec(
       return this;
     }
 
+    /**
+     * Adds other sandboxes whose apps the sandbox may open, {@code sbx_…:3000} (one port) or
+     * {@code sbx_…} (every port), at {@code http://sbx_…:3000/} or the sandbox's address; see
+     * {@link EgressPolicy}.
+     */
+    public Builder reach(String... sandboxes) {
+      for (String r : Objects.requireNonNull(sandboxes, "sandboxes")) reach.add(Objects.requireNonNull(r, "sandbox"));
+      return this;
+    }
+
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
       return this;
@@ -150,7 +161,7 @@ public record SandboxSpec(
 
     public SandboxSpec build() {
       return new SandboxSpec(Optional.ofNullable(image), env, labels, limits,
-          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy)), Optional.ofNullable(idleTimeout));
+          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(idleTimeout));
     }
   }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -25,13 +26,7 @@ final class Wire {
     spec.limits().diskMb().ifPresent(v -> limits.put("diskMb", v));
     spec.limits().diskInodes().ifPresent(v -> limits.put("diskInodes", v));
     if (!limits.isEmpty()) body.put("limits", limits);
-    EgressPolicy egress = spec.egress();
-    if (!egress.allow().isEmpty() || egress.upstreamProxy().isPresent()) {
-      var policy = new LinkedHashMap<String, Object>();
-      policy.put("allow", egress.allow());
-      egress.upstreamProxy().ifPresent(p -> policy.put("upstreamProxy", p));
-      body.put("egress", policy);
-    }
+    egress(spec.egress()).ifPresent(e -> body.put("egress", e));
     spec.idleTimeout().ifPresent(d -> body.put("idleTimeoutSeconds", d.toSeconds()));
     return body;
   }
@@ -45,9 +40,7 @@ final class Wire {
         l.optInt("diskMb").map(OptionalInt::of).orElse(OptionalInt.empty()),
         l.optLong("diskInodes").map(OptionalLong::of).orElse(OptionalLong.empty())))
         .orElse(Limits.DEFAULT);
-    var egress = f.optObject("egress")
-        .map(e -> new EgressPolicy(e.stringList("allow"), e.optString("upstreamProxy")))
-        .orElse(EgressPolicy.DENY_ALL);
+    var egress = egress(f);
     return new SandboxInfo(f.string("id"), SandboxState.fromWire(f.string("state")), f.optString("stateReason"),
         f.string("image"), f.optString("imageDigest"), f.longValue("generation"), f.optString("address"),
         f.stringMap("env"), f.stringMap("labels"), limits, egress,
@@ -55,6 +48,23 @@ final class Wire {
         f.optSeconds("idleTimeoutSeconds").filter(d -> !d.isZero()),
         f.instant("createdAt"),
         f.optInstant("startedAt"), f.optInstant("stoppedAt"), f.optInstant("lastActivityAt"));
+  }
+
+  /** A policy's members as sandboxes and browsers take them; empty for {@link EgressPolicy#DENY_ALL}'s equal. */
+  static Optional<Map<String, Object>> egress(EgressPolicy egress) {
+    if (egress.allow().isEmpty() && egress.upstreamProxy().isEmpty() && egress.reach().isEmpty()) return Optional.empty();
+    var policy = new LinkedHashMap<String, Object>();
+    policy.put("allow", egress.allow());
+    egress.upstreamProxy().ifPresent(p -> policy.put("upstreamProxy", p));
+    if (!egress.reach().isEmpty()) policy.put("reach", egress.reach());
+    return Optional.of(policy);
+  }
+
+  /** The {@code egress} member of a sandbox or browser answer; servers before reach leave it out. */
+  static EgressPolicy egress(JsonFields answer) {
+    return answer.optObject("egress")
+        .map(e -> new EgressPolicy(e.stringList("allow"), e.optString("upstreamProxy"), e.stringList("reach")))
+        .orElse(EgressPolicy.DENY_ALL);
   }
 
   static List<SandboxInfo> sandboxes(Object json) {

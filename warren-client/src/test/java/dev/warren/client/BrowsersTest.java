@@ -38,7 +38,7 @@ class BrowsersTest {
     return """
         {"id":"%s","key":"agent-42:run-7","state":"%s","stateReason":null,"sandboxId":"sbx_1","profile":"shop",
          "profileReadOnly":true,"viewport":{"width":800,"height":600},"headless":false,
-         "egress":{"allow":["example.com:443"],"upstreamProxy":"http://u:***@proxy:3128"},
+         "egress":{"allow":["example.com:443"],"upstreamProxy":"http://u:***@proxy:3128","reach":["sbx_01jd6x0000000000000000000b:3000"]},
          "idleTimeoutSeconds":0,"maxLifetimeSeconds":3600,"generation":2,"createdAt":"2026-11-22T10:15:30.123Z",
          "startedAt":"2026-11-22T10:15:31Z","closedAt":null,"lastActivityAt":"2026-11-22T10:16:00Z",
          "cdpUrl":"ws://h:1/v1/browsers/%s/cdp?token=secret","cdpHttpUrl":"http://h:1/v1/browsers/%s",
@@ -50,7 +50,7 @@ class BrowsersTest {
   void specArrivesAsTheServerNamesItsFieldsAndTheAnswerDecodes() {
     server.enqueue(json(201, browserJson("ready")));
     var spec = BrowserSpec.builder().key("agent-42:run-7").profileReadOnly("shop").allowEgress("example.com:443")
-        .upstreamProxy("http://u:p@proxy:3128").viewport(800, 600).headless(false)
+        .upstreamProxy("http://u:p@proxy:3128").reach("sbx_01jd6x0000000000000000000b:3000").viewport(800, 600).headless(false)
         .idleTimeout(Duration.ZERO).maxLifetime(Duration.ofHours(1)).build();
 
     try (Browser b = warren.browsers().create(spec)) {
@@ -58,7 +58,8 @@ class BrowsersTest {
       BrowserInfo info = b.info();
       assertThat(info).isEqualTo(new BrowserInfo(ID, Optional.of("agent-42:run-7"), BrowserState.READY, Optional.empty(),
           Optional.of("sbx_1"), Optional.of("shop"), true, new Viewport(800, 600), false,
-          new EgressPolicy(List.of("example.com:443"), Optional.of("http://u:***@proxy:3128")), Optional.empty(),
+          new EgressPolicy(List.of("example.com:443"), Optional.of("http://u:***@proxy:3128"), List.of("sbx_01jd6x0000000000000000000b:3000")),
+          Optional.empty(),
           Optional.of(Duration.ofHours(1)), 2, Instant.parse("2026-11-22T10:15:30.123Z"),
           Optional.of(Instant.parse("2026-11-22T10:15:31Z")), Optional.empty(), Instant.parse("2026-11-22T10:16:00Z"),
           Optional.of("ws://h:1/v1/browsers/" + ID + "/cdp?token=secret"), Optional.of("http://h:1/v1/browsers/" + ID),
@@ -70,7 +71,7 @@ class BrowsersTest {
     assertThat(create.path()).isEqualTo("/v1/browsers");
     assertThat(create.json()).isEqualTo(Json.parse("""
         {"key":"agent-42:run-7","profile":"shop","profileReadOnly":true,
-         "egress":{"allow":["example.com:443"],"upstreamProxy":"http://u:p@proxy:3128"},
+         "egress":{"allow":["example.com:443"],"upstreamProxy":"http://u:p@proxy:3128","reach":["sbx_01jd6x0000000000000000000b:3000"]},
          "viewport":{"width":800,"height":600},"headless":false,"idleTimeoutSeconds":0,"maxLifetimeSeconds":3600}"""));
     assertThat(server.requests().get(1).method() + " " + server.requests().get(1).path()).isEqualTo("DELETE /v1/browsers/" + ID);
   }

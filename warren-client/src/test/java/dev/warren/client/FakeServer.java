@@ -68,7 +68,7 @@ final class FakeServer implements AutoCloseable {
         {"id":"%s","state":"%s","stateReason":null,"image":"base","imageDigest":"sha256:abc",
          "generation":%d,"address":"10.201.0.2","env":{"FOO":"bar"},"labels":{"agent":"a42"},
          "limits":{"memoryMb":512,"pids":256,"cpus":1.0},
-         "egress":{"allow":["example.com:443"],"upstreamProxy":"http://u:***@proxy:3128"},
+         "egress":{"allow":["example.com:443"],"upstreamProxy":"http://u:***@proxy:3128","reach":["sbx_01jd6x0000000000000000000b:3000"]},
          "idleTimeoutSeconds":1800,"createdAt":"2026-11-22T10:15:30.123Z",
          "startedAt":"2026-11-22T10:15:30.456Z","stoppedAt":null,"lastActivityAt":"2026-11-22T10:16:00Z",
          "someFutureField":{"x":[1,2]}}

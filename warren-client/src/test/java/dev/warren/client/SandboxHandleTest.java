@@ -53,6 +53,7 @@ class SandboxHandleTest {
     assertThat(info.limits()).isEqualTo(Limits.of(512, 256, 1.0));
     assertThat(info.egress().allow()).containsExactly("example.com:443");
     assertThat(info.egress().upstreamProxy()).contains("http://u:***@proxy:3128");
+    assertThat(info.egress().reach()).containsExactly("sbx_01jd6x0000000000000000000b:3000");
     assertThat(info.idleTimeout()).contains(Duration.ofMinutes(30));
     assertThat(info.createdAt()).isEqualTo(Instant.parse("2026-11-22T10:15:30.123Z"));
     assertThat(info.stoppedAt()).isEmpty();

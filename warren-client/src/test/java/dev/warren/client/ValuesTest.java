@@ -22,19 +22,32 @@ class ValuesTest {
         .image("base").env("FOO", "bar").label("agent", "a42")
         .memoryMb(512).pids(256).cpus(1.0)
         .allowEgress("example.com:443", "*.pypi.org").upstreamProxy("http://u:p@proxy:3128")
+        .reach("sbx_01jd6x0000000000000000000b:3000", "sbx_01jd6x0000000000000000000c")
         .idleTimeout(Duration.ofMinutes(30))
         .build();
 
     assertThat(Json.write(Wire.spec(spec))).isEqualTo("""
         {"image":"base","env":{"FOO":"bar"},"labels":{"agent":"a42"},\
         "limits":{"memoryMb":512,"pids":256,"cpus":1.0},\
-        "egress":{"allow":["example.com:443","*.pypi.org"],"upstreamProxy":"http://u:p@proxy:3128"},\
+        "egress":{"allow":["example.com:443","*.pypi.org"],"upstreamProxy":"http://u:p@proxy:3128",\
+        "reach":["sbx_01jd6x0000000000000000000b:3000","sbx_01jd6x0000000000000000000c"]},\
         "idleTimeoutSeconds":1800}""");
   }
 
   @Test
   void defaultSpecSendsAnEmptyObject() {
     assertThat(Json.write(Wire.spec(SandboxSpec.defaults()))).isEqualTo("{}");
+  }
+
+  @Test
+  void reachAloneSendsAnEgressThatAllowsNoHostAndOlderAnswersReachNothing() {
+    var spec = SandboxSpec.builder().reach("sbx_01jd6x0000000000000000000b").build();
+    assertThat(Json.write(Wire.spec(spec)))
+        .isEqualTo("{\"egress\":{\"allow\":[],\"reach\":[\"sbx_01jd6x0000000000000000000b\"]}}");
+    var older = Wire.egress(JsonFields.of(Json.parse("{\"egress\":{\"allow\":[\"*\"],\"upstreamProxy\":null}}"), "sandbox"));
+    assertThat(older).isEqualTo(new EgressPolicy(List.of("*"), Optional.empty()));
+    assertThat(older.reach()).isEmpty();
+    assertThat(older.withReach(List.of("sbx_01jd6x0000000000000000000b")).reach()).containsExactly("sbx_01jd6x0000000000000000000b");
   }
 
   @Test
@@ -49,6 +62,7 @@ class ValuesTest {
     assertThatThrownBy(() -> SandboxSpec.builder().upstreamProxy("socks5://u:pw@h:1").build())
         .hasMessageContaining("socks5://u:***@h:1")
         .hasMessageNotContaining("pw");
+    assertThatThrownBy(() -> SandboxSpec.builder().reach(" ").build()).hasMessage("egress reach entries must not be blank");
     assertThatThrownBy(() -> SandboxSpec.builder().image(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("image");
   }
