@@ -2,31 +2,26 @@ package dev.warren.preview;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warren.testing.PreviewApp;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.TestWarren.Resp;
-import java.io.InputStream;
+import dev.warren.testing.WarrenFixture;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /** {@code GET /v1/sandboxes/{id}/ports} through a real controller and a sandbox running {@code preview/app.py}. */
 class ListeningPortsApiTest {
+  @RegisterExtension
+  static final WarrenFixture fixture = WarrenFixture.plain();
   static TestWarren warren;
 
   @BeforeAll
-  static void start() {
-    warren = TestWarren.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (warren != null) {
-      warren.close();
-    }
+  static void server() {
+    warren = fixture.server();
   }
 
   static List<Integer> ports(Resp r) {
@@ -42,19 +37,10 @@ class ListeningPortsApiTest {
     Resp before = warren.get(ports);
     assertThat(before.status()).as(before.toString()).isEqualTo(200);
     assertThat(ports(before)).doesNotContain(8000, 8001);
-    byte[] app;
-    try (InputStream in = ListeningPortsApiTest.class.getResourceAsStream("/preview/app.py")) {
-      app = in.readAllBytes();
-    }
-    assertThat(warren.put("/v1/sandboxes/" + sbx + "/files?path=/tmp/app.py", app).status()).isEqualTo(204);
-    warren.exec(sbx, "for p in 8001 8000; do nohup python3 /tmp/app.py $p >/tmp/app-$p.log 2>&1 & done; echo started");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    PreviewApp.start(warren, sbx, 8001, 8000);
+    // both answer through their doors, so both listen
     Resp listed = warren.get(ports);
-    while (!ports(listed).containsAll(List.of(8000, 8001))) {
-      assertThat(System.nanoTime()).as("both apps listen within 60 s: %s", listed).isLessThan(deadline);
-      Thread.sleep(100);
-      listed = warren.get(ports);
-    }
+    assertThat(ports(listed)).as(listed.toString()).contains(8000, 8001);
     assertThat(ports(listed)).as("sorted, one entry per port").isSorted().doesNotHaveDuplicates();
     JsonNode p8000 = null;
     for (JsonNode p : listed.json().path("ports")) {
