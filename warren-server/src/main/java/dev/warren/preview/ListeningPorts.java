@@ -28,6 +28,14 @@ public final class ListeningPorts {
   private static final String LISTEN = "0A";
   private static final int MAX_OUTPUT = 4 * 1024 * 1024;
 
+  /** Which of two sockets on one port to show: the one a preview (which connects to 127.0.0.1) reaches. */
+  private static final Comparator<Port> RANK = Comparator.comparingInt(p -> switch (p.address()) {
+    case "0.0.0.0" -> 0;
+    case "::" -> 1;
+    case "127.0.0.1" -> 2;
+    default -> 3;
+  });
+
   /**
    * One listening port.
    *
@@ -99,14 +107,6 @@ public final class ListeningPorts {
     }
     return new ArrayList<>(byPort.values());
   }
-
-  /** Which of two sockets on one port to show: the one a preview (which connects to 127.0.0.1) reaches. */
-  private static final Comparator<Port> RANK = Comparator.comparingInt(p -> switch (p.address()) {
-    case "0.0.0.0" -> 0;
-    case "::" -> 1;
-    case "127.0.0.1" -> 2;
-    default -> 3;
-  });
 
   /** The kernel prints each 32-bit word of an address in the host's byte order, as hex. */
   private static Optional<String> address(String hex) {

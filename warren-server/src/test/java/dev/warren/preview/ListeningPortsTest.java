@@ -2,7 +2,17 @@ package dev.warren.preview;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warren.browser.BrowserService;
+import dev.warren.net.EgressPolicy;
+import dev.warren.runtime.Limits;
+import dev.warren.sandbox.Desktop;
+import dev.warren.sandbox.Sandbox;
+import dev.warren.sandbox.SandboxSpec;
+import dev.warren.sandbox.SandboxState;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -56,5 +66,26 @@ class ListeningPortsTest {
            1: 00000000000000000000000000000000:0BB8 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0
         """;
     assertThat(ListeningPorts.parse(both)).containsExactly(port(3000, "::", "ipv6"));
+  }
+
+  static Sandbox sandbox(Map<String, String> labels, Optional<Desktop> desktop) {
+    SandboxSpec spec = new SandboxSpec("base", Map.of(), labels, new Limits(256, 100, 0.5, Limits.NO_DISK, Limits.NO_DISK),
+        new EgressPolicy(List.of(), Optional.empty()), Duration.ZERO, desktop);
+    Instant now = Instant.now();
+    return new Sandbox("sbx_a", SandboxState.RUNNING, Optional.empty(), spec, "sha256:abc", 1, 0, "10.200.0.2", now, Optional.of(now),
+        Optional.empty(), now);
+  }
+
+  @Test
+  void vncAndDevtoolsAreWarrensOnlyInSandboxesWhereWarrenRunsThem() {
+    Sandbox plain = sandbox(Map.of(), Optional.empty());
+    Sandbox desktop = sandbox(Map.of(), Optional.of(new Desktop(1280, 720)));
+    Sandbox browser = sandbox(Map.of(BrowserService.LABEL, "brw_x"), Optional.empty());
+    assertThat(ListeningPorts.warrensUse(plain, 5900)).isEmpty();
+    assertThat(ListeningPorts.warrensUse(plain, 9222)).isEmpty();
+    assertThat(ListeningPorts.warrensUse(desktop, 5900)).contains("vnc");
+    assertThat(ListeningPorts.warrensUse(desktop, 8000)).isEmpty();
+    assertThat(ListeningPorts.warrensUse(browser, 9222)).contains("devtools");
+    assertThat(ListeningPorts.warrensUse(browser, 5900)).isEmpty();
   }
 }
