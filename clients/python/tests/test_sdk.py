@@ -73,6 +73,8 @@ class SandboxTest(WarrenTest):
                     self.assertEqual(e.code, 502)
                     time.sleep(0.2)
             self.assertIn("previewed", body)
+            listed = [p for p in sbx.ports() if p["port"] == 8000]
+            self.assertEqual([(p["path"], p["warren"]) for p in listed], [(f"/v1/sandboxes/{sbx.id}/ports/8000/", False)])
             self.assertEqual([u["id"] for u in sbx.preview_urls(8000)], [minted["id"]])
             self.assertTrue(sbx.revoke_preview_url(8000, minted["id"]))
             with self.assertRaises(urllib.error.HTTPError) as e:

@@ -287,6 +287,12 @@ class Sandbox(Owned):
         from .computer import Computer
         return Computer(self._http, f"{self._path}/desktop/actions")
 
+    def ports(self) -> List[Dict[str, Any]]:
+        """The TCP ports something listens on in this sandbox now, sorted, one per port: ``port``, ``address``, ``family``
+        ("ipv4"/"ipv6"), ``path`` (opens it with the API token), ``warren`` (True for Warren's own listeners, whose
+        ``service`` says what they are: "vnc", "devtools")."""
+        return self._http.request("GET", f"{self._path}/ports").json()["ports"]
+
     def mint_preview_url(self, port: int, access: str = "token", ttl: int = 3600) -> Dict[str, Any]:
         """A shareable URL of ``port`` of this sandbox: ``access`` "public" (anyone holding it) or "token" (with an API
         token too), for ``ttl`` seconds (at most 7 days). Answers the server's JSON: ``id``, ``url`` (and ``hostUrl`` with a

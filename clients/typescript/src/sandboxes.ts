@@ -48,6 +48,8 @@ export interface PreviewUrl {
   id: string; sandboxId: string; port: number; access: 'public' | 'token'; createdAt: string; createdBy: string; expiresAt: string;
   url?: string; hostUrl?: string;
 }
+/** A TCP port something listens on in a sandbox; `service` names Warren's own listeners (`warren: true`). */
+export interface ListeningPort { port: number; address: string; family: 'ipv4' | 'ipv6'; path: string; warren: boolean; service?: string }
 export interface ExecOptions { cwd?: string; env?: Record<string, string>; stdin?: string; timeoutSeconds?: number }
 export interface ExecResult { exitCode: number; stdout: string; stderr: string; durationMs: number; timedOut: boolean; truncated: boolean }
 export interface FileEntry { name: string; type: 'file' | 'directory' | 'symlink' | 'other'; size: number; mode: string; modifiedAt: string }
@@ -208,6 +210,10 @@ export class Sandbox extends Owned {
     const i = await this.http.json('POST', `${this.path}/${what}`);
     this.info = i;
     return i;
+  }
+  /** The TCP ports something listens on in this sandbox now, sorted, one per port. */
+  async ports(): Promise<ListeningPort[]> {
+    return (await this.http.json('GET', `${this.path}/ports`)).ports;
   }
   /** A shareable URL of `port`: `public` (anyone holding it) or `token` (with an API token too), for `ttlSeconds` (at most 7 days). Not retried once sent. */
   mintPreviewUrl(port: number, o: { access?: 'public' | 'token'; ttlSeconds?: number } = {}): Promise<PreviewUrl> {

@@ -62,6 +62,8 @@ test('a preview URL opens a port of the sandbox until it is revoked', async () =
     }
     assert.equal(res.status, 200);
     assert.match(await res.text(), /previewed/);
+    assert.deepEqual((await sbx.ports()).filter((p) => p.port === 8000).map((p) => [p.path, p.warren]),
+      [[`/v1/sandboxes/${sbx.id}/ports/8000/`, false]]);
     assert.deepEqual((await sbx.previewUrls(8000)).map((u) => u.id), [minted.id]);
     assert.equal(await sbx.revokePreviewUrl(8000, minted.id), true);
     assert.equal((await fetch(minted.url)).status, 404);

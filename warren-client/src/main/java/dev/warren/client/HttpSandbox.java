@@ -73,6 +73,12 @@ final class HttpSandbox extends HttpHandle<SandboxInfo> implements Sandbox {
   }
 
   @Override
+  public List<ListeningPort> ports() {
+    ensureOpen();
+    return transport.sendJson(Call.get(path + "/ports"), Wire::listeningPorts);
+  }
+
+  @Override
   public PreviewUrl mintPreviewUrl(int port, PreviewUrl.Access access, Duration ttl) {
     Objects.requireNonNull(access, "access");
     Objects.requireNonNull(ttl, "ttl");

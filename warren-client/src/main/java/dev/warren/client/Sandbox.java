@@ -55,6 +55,12 @@ public interface Sandbox extends AutoCloseable {
   List<EgressEvent> egressEvents(int limit);
 
   /**
+   * The TCP ports something listens on in this sandbox now, one entry per port, sorted; Warren's own
+   * listeners (a desktop's VNC server, a browser's DevTools) are marked {@link ListeningPort#warren}.
+   */
+  List<ListeningPort> ports();
+
+  /**
    * Mints a shareable URL of {@code port} (1-65535) that opens that port of this sandbox only, for
    * {@code ttl} (at most 7 days), until revoked, the sandbox deleted or the token revoked.
    */

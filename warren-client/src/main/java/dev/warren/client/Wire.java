@@ -143,6 +143,14 @@ final class Wire {
     return JsonFields.of(json, "answer").list("urls").stream().map(Wire::previewUrl).toList();
   }
 
+  static List<ListeningPort> listeningPorts(Object json) {
+    return JsonFields.of(json, "answer").list("ports").stream().map(p -> {
+      var f = JsonFields.of(p, "port");
+      return new ListeningPort(f.intValue("port"), f.string("address"), f.string("family"), f.string("path"), f.bool("warren", false),
+          f.optString("service"));
+    }).toList();
+  }
+
   private static FileEntry.Type fileType(String wire) {
     return switch (wire) {
       case "file" -> FileEntry.Type.FILE;

@@ -3,6 +3,7 @@ package dev.warren.api;
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
 import dev.warren.http.PublicUrls;
+import dev.warren.preview.ListeningPorts;
 import dev.warren.preview.PreviewFilter;
 import dev.warren.preview.PreviewHosts;
 import dev.warren.preview.PreviewProxy;
@@ -21,7 +22,8 @@ import java.util.Set;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Preview doors of a sandbox's ports. {@code /v1/sandboxes/{id}/ports/{port}/…} proxies with the
+ * Preview doors of a sandbox's ports. {@code GET /v1/sandboxes/{id}/ports} lists what listens in it;
+ * {@code /v1/sandboxes/{id}/ports/{port}/…} proxies with the
  * caller's API token; {@code POST|GET /v1/sandboxes/{id}/ports/{port}/url} and {@code DELETE …/url/{urlId}}
  * mint, list and revoke shareable URLs, served at {@code /v1/previews/{secret}/…} and, with a
  * preview domain, on the port's own host (the secret presented once as {@code ?warren_preview=},
@@ -40,6 +42,7 @@ final class PreviewRoutes {
   private final PreviewProxy proxy;
   private final PreviewHosts hosts;
   private final PublicUrls publicUrls;
+  private final ListeningPorts listening;
 
   PreviewRoutes(SandboxService sandboxes, Previews previews, PublicUrls publicUrls) {
     this.sandboxes = sandboxes;
@@ -47,9 +50,12 @@ final class PreviewRoutes {
     this.proxy = previews.proxy();
     this.hosts = previews.hosts();
     this.publicUrls = publicUrls;
+    this.listening = new ListeningPorts(sandboxes);
   }
 
   void register(RoutesConfig r) {
+    // its own path: /ports has no {port} segment, so the doors below never match it
+    r.get("/v1/sandboxes/{id}/ports", this::listening);
     r.post("/v1/sandboxes/{id}/ports/{port}/url", this::mint);
     r.get("/v1/sandboxes/{id}/ports/{port}/url", ctx -> {
       String id = sandboxes.get(ctx.pathParam("id")).id();
@@ -76,6 +82,17 @@ final class PreviewRoutes {
       r.addHttpHandler(m, path, h);
       r.addHttpHandler(m, path + "/<tail>", h);
     }
+  }
+
+  private void listening(Context ctx) {
+    String id = ctx.pathParam("id");
+    var list = Json.MAPPER.createArrayNode();
+    for (ListeningPorts.Port p : listening.of(id)) {
+      ObjectNode o = list.addObject().put("port", p.port()).put("address", p.address()).put("family", p.family())
+          .put("path", "/v1/sandboxes/" + id + "/ports/" + p.port() + "/").put("warren", p.warren().isPresent());
+      p.warren().ifPresent(w -> o.put("service", w));
+    }
+    Json.send(ctx, 200, Json.object().set("ports", list));
   }
 
   private void mint(Context ctx) {

@@ -25,6 +25,8 @@ public final class BrowserService implements AutoCloseable {
   static final String IMAGE = "browser";
   /** The label naming the browser session a sandbox belongs to. */
   public static final String LABEL = "warren.browser";
+  /** Where Chromium's DevTools listens in its sandbox, on the sandbox's loopback: Warren's door, not the user's. */
+  public static final int DEVTOOLS_PORT = Chromium.DEVTOOLS_PORT;
 
   private final SandboxService sandboxes;
   private final BrowserRepository repo;

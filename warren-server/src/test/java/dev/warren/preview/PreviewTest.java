@@ -2,6 +2,7 @@ package dev.warren.preview;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warren.testing.PreviewApp;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.TestWarren.Resp;
 import java.io.IOException;
@@ -42,17 +43,7 @@ class PreviewTest {
   static void start() throws Exception {
     warren = TestWarren.start(Map.of("WARREN_PREVIEW_DOMAIN", DOMAIN));
     sbx = warren.createSandbox("{}");
-    byte[] app;
-    try (InputStream in = PreviewTest.class.getResourceAsStream("/preview/app.py")) {
-      app = in.readAllBytes();
-    }
-    assertThat(warren.put("/v1/sandboxes/" + sbx + "/files?path=/tmp/app.py", app).status()).isEqualTo(204);
-    warren.exec(sbx, "for p in 8000 8001; do nohup python3 /tmp/app.py $p >/tmp/app-$p.log 2>&1 & done; echo started");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (warren.get(path(8000, "/ready")).status() != 200 || warren.get(path(8001, "/ready")).status() != 200) {
-      assertThat(System.nanoTime()).as("the app answers within 60 s: %s", warren.get(path(8000, "/ready"))).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    PreviewApp.start(warren, sbx, 8000, 8001);
   }
 
   @AfterAll

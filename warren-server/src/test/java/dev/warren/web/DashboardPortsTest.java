@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
+import dev.warren.testing.PreviewApp;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.TestWarren.Resp;
-import java.io.InputStream;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,22 +25,34 @@ class DashboardPortsTest {
   @BeforeAll
   static void app() throws Exception {
     sbx = f.warren.createSandbox("{}");
-    byte[] app;
-    try (InputStream in = DashboardPortsTest.class.getResourceAsStream("/preview/app.py")) {
-      app = in.readAllBytes();
-    }
-    assertThat(f.warren.put("/v1/sandboxes/" + sbx + "/files?path=/tmp/app.py", app).status()).isEqualTo(204);
-    f.warren.exec(sbx, "nohup python3 /tmp/app.py 8000 >/tmp/app.log 2>&1 & echo started");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (f.warren.get("/v1/sandboxes/" + sbx + "/ports/8000/ready").status() != 200) {
-      assertThat(System.nanoTime()).as("the app answers within 60 s").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    PreviewApp.start(f.warren, sbx, 8000);
   }
 
   @AfterAll
   static void stop() {
     f.close();
+  }
+
+  @Test
+  void thePortsTabListsTheAppAndOpenOpensItInANewTab() {
+    try (BrowserContext ctx = f.context()) {
+      Page page = f.loggedIn(ctx);
+      page.navigate(f.url("/#/sandboxes/" + sbx + "/ports"));
+      page.waitForSelector("#ports tr[data-port='8000']");
+      assertThat(page.textContent("#ports tr[data-port='8000']")).contains("8000").contains("0.0.0.0");
+      Page opened = ctx.waitForPage(() -> page.click("#ports tr[data-port='8000'] button.open-port"));
+      opened.waitForLoadState();
+      assertThat(opened.textContent("body")).isEqualTo("hello from the app at /");
+      assertThat(opened.url()).as("a minted URL on the address the browser reached Warren at").startsWith(f.url("/v1/previews/"));
+      assertThat(opened.evaluate("() => window.opener")).as("opened without an opener").isNull();
+      // the link stays on the dashboard, with its expiry
+      assertThat(page.textContent("#ports tr[data-port='8000'] .minted")).contains(f.url("/v1/previews/")).contains("until");
+      // Copy link mints another URL and shows it
+      page.click("#ports tr[data-port='8000'] button.copy-port");
+      page.waitForFunction("() => /^(Copied|Link) /.test(document.querySelector(\"#ports tr[data-port='8000'] .minted\").textContent)");
+      assertThat(page.textContent("#ports tr[data-port='8000'] .minted")).contains(f.url("/v1/previews/"));
+      opened.close();
+    }
   }
 
   @Test

@@ -1,4 +1,4 @@
-// The dashboard's router: #/sandboxes, #/sandboxes/{id}[/sessions/{sid}[/commands/{cid}]|/terminal|/desktop],
+// The dashboard's router: #/sandboxes, #/sandboxes/{id}[/sessions/{sid}[/commands/{cid}]|/terminal|/ports|/desktop],
 // #/browsers[/{id}], #/events. Each view mounts into #view and returns {stop()}; leaving a view stops
 // its polling, streams and sockets.
 import { sandboxesView } from './sandboxes.js';
@@ -9,7 +9,7 @@ import { startHandoffs } from './handoffs.js';
 
 const routes = [
   [/^#\/sandboxes\/?$/, () => sandboxesView],
-  [/^#\/sandboxes\/([\w-]+)(?:\/(sessions|terminal|desktop))?(?:\/([\w-]+))?(?:\/commands\/([\w-]+))?\/?$/, () => sandboxView],
+  [/^#\/sandboxes\/([\w-]+)(?:\/(sessions|terminal|ports|desktop))?(?:\/([\w-]+))?(?:\/commands\/([\w-]+))?\/?$/, () => sandboxView],
   [/^#\/browsers\/?$/, () => browsersView],
   [/^#\/browsers\/([\w-]+)\/?$/, () => browserView],
   [/^#\/events\/?$/, () => eventsView],

@@ -1,11 +1,13 @@
 // One sandbox: its header (state, limits, actions) refreshed every 1.5 s, and tabs: overview,
-// sessions (their jobs and a job's output), terminal, desktop (when the sandbox has one).
+// sessions (their jobs and a job's output), terminal, ports (what listens, opened through preview
+// URLs), desktop (when the sandbox has one).
 import { h, fill, age, time, stateBadge, labels, poll } from './dom.js';
 import { get, enc } from './api.js';
 import { sandboxActions, limitsText } from './sandboxes.js';
 import { sessionsPanel, sessionPanel } from './sessions.js';
 import { mountTerminal } from './terminal.js';
 import { mountDesktop } from './desktop.js';
+import { portsPanel } from './ports.js';
 
 export function sandboxView(root, [id, tab, sid, cid]) {
   const head = h('div', { class: 'sandbox-head' });
@@ -20,7 +22,7 @@ export function sandboxView(root, [id, tab, sid, cid]) {
   const renderTabs = () => {
     const link = (t, label) => h('a', { href: `#/sandboxes/${id}` + (t ? '/' + t : ''), class: (tab || '') === t ? 'active' : '' }, label);
     fill(tabs, link('', 'Overview'), link('sessions', 'Sessions'), link('terminal', 'Terminal'),
-      sandbox?.desktop ? link('desktop', 'Desktop') : '');
+      link('ports', 'Ports'),       sandbox?.desktop ? link('desktop', 'Desktop') : '');
   };
 
   const refresh = async () => {
@@ -52,6 +54,7 @@ export function sandboxView(root, [id, tab, sid, cid]) {
   if (tab === 'sessions' && !sid) stops.push(sessionsPanel(body, id));
   else if (tab === 'sessions') stops.push(sessionPanel(body, id, sid, cid));
   else if (tab === 'terminal') stops.push(mountTerminal(body, id));
+  else if (tab === 'ports') stops.push(portsPanel(body, id));
   const timer = poll(refresh, 1500);
   stops.push(timer);
   return { stop: () => stops.forEach((s) => s.stop()), gone: () => gone };
