@@ -97,8 +97,10 @@ final class PreviewRoutes {
 
   private void mint(Context ctx) {
     Body b = Body.of(ctx, Set.of("ttlSeconds", "access"));
-    String id = sandboxes.get(ctx.pathParam("id")).id();
+    dev.warren.sandbox.Sandbox s = sandboxes.get(ctx.pathParam("id"));
+    String id = s.id();
     int port = port(ctx.pathParam("port"));
+    PreviewProxy.requireAppPort(s, port);
     Duration ttl = b.integer("ttlSeconds", 1, PreviewUrls.MAX_TTL.toSeconds()).map(Duration::ofSeconds).orElse(PreviewUrls.DEFAULT_TTL);
     String a = b.string("access").orElse("token");
     PreviewUrl.Access access = PreviewUrl.Access.of(a)

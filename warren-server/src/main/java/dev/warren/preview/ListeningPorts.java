@@ -66,12 +66,16 @@ public final class ListeningPorts {
     return parse(out).stream().map(p -> new Port(p.port(), p.address(), p.family(), warrensUse(s, p.port()))).toList();
   }
 
-  /** Warren's own listeners: the VNC server of a sandbox with a desktop, DevTools in a browser session's sandbox. */
+  /**
+   * Warren's own listeners: the VNC server of a sandbox with a desktop or of a browser session's
+   * sandbox (a headed Chromium draws on one), DevTools in a browser session's sandbox.
+   */
   static Optional<String> warrensUse(Sandbox s, int port) {
-    if (port == Desktop.VNC_PORT && s.spec().desktop().isPresent()) {
+    boolean browser = s.spec().labels().containsKey(BrowserService.LABEL);
+    if (port == Desktop.VNC_PORT && (s.spec().desktop().isPresent() || browser)) {
       return Optional.of("vnc");
     }
-    if (port == BrowserService.DEVTOOLS_PORT && s.spec().labels().containsKey(BrowserService.LABEL)) {
+    if (port == BrowserService.DEVTOOLS_PORT && browser) {
       return Optional.of("devtools");
     }
     return Optional.empty();

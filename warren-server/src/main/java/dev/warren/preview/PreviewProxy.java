@@ -4,6 +4,7 @@ import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.runtime.SandboxRuntimeException;
+import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
@@ -75,12 +77,11 @@ public final class PreviewProxy implements AutoCloseable {
    */
   public void serve(HttpServletRequest req, HttpServletResponse res, Target t, Tunnel.Binding binding)
       throws IOException, jakarta.servlet.ServletException {
-    if (sandboxes.runningAddress(t.sandboxId()).isPresent()) {
-      sandboxes.touch(t.sandboxId());
-    } else {
-      // the store says why not (404, 409), or that it runs after all
-      sandboxes.requireRunning(t.sandboxId(), "open port " + t.port());
-    }
+    Optional<Sandbox> known = sandboxes.running(t.sandboxId());
+    // the store says why not (404, 409), or that it runs after all
+    Sandbox s = known.orElseGet(() -> sandboxes.requireRunning(t.sandboxId(), "open port " + t.port()));
+    requireAppPort(s, t.port());
+    sandboxes.touch(t.sandboxId());
     String where = "port " + t.port() + " of sandbox " + t.sandboxId();
     SocketChannel ch;
     try {
@@ -148,6 +149,22 @@ public final class PreviewProxy implements AutoCloseable {
       if (!handedOver) {
         ch.close();
       }
+    }
+  }
+
+  /**
+   * Refuses (403) a port where Warren itself listens inside the sandbox: Chromium's DevTools and
+   * the desktop's VNC server answer the controller alone, through the browser and live-view APIs
+   * that check who asks; a preview door (above all a public URL) would hand them to anyone.
+   */
+  public static void requireAppPort(Sandbox s, int port) {
+    Optional<String> warrens = ListeningPorts.warrensUse(s, port);
+    if (warrens.isPresent()) {
+      String via = warrens.get().equals("devtools") ? "Chromium's DevTools: use the browser's CDP endpoints (/v1/browsers/{id}/cdp, "
+          + "/v1/browsers/{id}/json/version), which check who asks" : "the desktop's VNC server: use the live view (/v1/sandboxes/"
+          + s.id() + "/vnc or a signed live-view URL)";
+      throw new WarrenException(Problem.FORBIDDEN, "port " + port + " of " + s.id() + " is Warren's own, never a preview door: it is " + via,
+          Optional.of("port"), java.util.Map.of("port", port), null);
     }
   }
 

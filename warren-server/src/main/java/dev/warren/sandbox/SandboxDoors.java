@@ -42,7 +42,7 @@ final class SandboxDoors implements EgressProxy.Clients {
       return Optional.of(Reach.refusedBecause(host + ":" + port + " is Warren sandbox " + id + ", which this sandbox's egress.reach does not "
           + "name (add \"" + id + ":" + port + "\" or \"" + id + "\" to reach)"));
     }
-    Optional<String> address = lifecycle.runningAddress(id);
+    Optional<String> address = lifecycle.running(id).map(Sandbox::address);
     if (address.isEmpty()) {
       return Optional.of(Reach.refusedBecause("sandbox " + id + " is not running (or does not exist); start it, then try again"));
     }

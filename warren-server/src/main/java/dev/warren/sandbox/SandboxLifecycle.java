@@ -53,7 +53,7 @@ final class SandboxLifecycle {
   private final Events events;
   private final NamedLocks locks = new NamedLocks(Duration.ofSeconds(LOCK_WAIT_SECONDS));
   private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, String> addressById = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Sandbox> runningById = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
   private final List<SandboxListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -126,18 +126,18 @@ final class SandboxLifecycle {
     return Optional.ofNullable(egressByAddress.get(address));
   }
 
-  /** The address of a sandbox while it runs (from its start or adoption to its stop), without the store. */
-  Optional<String> runningAddress(String id) {
-    return Optional.ofNullable(addressById.get(id));
+  /** A sandbox while it runs (from its start or adoption to its stop), as it was then, without the store. */
+  Optional<Sandbox> running(String id) {
+    return Optional.ofNullable(runningById.get(id));
   }
 
   void registerEgress(Sandbox s) {
     egressByAddress.put(s.address(), new EgressProxy.Client(s.id(), s.spec().egress()));
-    addressById.put(s.id(), s.address());
+    runningById.put(s.id(), s);
   }
 
   private void unregisterEgress(Sandbox s) {
-    addressById.remove(s.id());
+    runningById.remove(s.id());
     egressByAddress.remove(s.address());
   }
 

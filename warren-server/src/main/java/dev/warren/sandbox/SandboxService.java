@@ -391,12 +391,12 @@ public final class SandboxService {
   }
 
   /**
-   * The address of a sandbox that runs, known in memory (no store read: for doors on the hot path
-   * such as the preview proxy); empty when it does not run, or is not known to (use {@link
-   * #requireRunning} for the reason).
+   * A sandbox that runs, known in memory (no store read: for doors on the hot path such as the
+   * preview proxy), as it was when it started; empty when it does not run, or is not known to
+   * (use {@link #requireRunning} for the reason).
    */
-  public Optional<String> runningAddress(String id) {
-    return lifecycle.runningAddress(id);
+  public Optional<Sandbox> running(String id) {
+    return lifecycle.running(id);
   }
 
   public void touch(String id) {

@@ -158,6 +158,21 @@ class BrowserDoorsTest {
   }
 
   @Test
+  void previewDoorsNeverOpenWarrensOwnListeners() {
+    // a token holder drives the browser anyway; a public preview URL of DevTools would hand it to whoever holds the link
+    var devtools = warren.get("/v1/sandboxes/" + browserSandbox + "/ports/9222/json/version");
+    assertThat(devtools.status()).as(devtools.toString()).isEqualTo(403);
+    assertThat(devtools.json().path("detail").asString()).contains("DevTools").contains("/v1/browsers/");
+    var minted = warren.post("/v1/sandboxes/" + browserSandbox + "/ports/9222/url", "{\"access\": \"public\"}");
+    assertThat(minted.status()).as(minted.toString()).isEqualTo(403);
+    var browserVnc = warren.get("/v1/sandboxes/" + browserSandbox + "/ports/5900/");
+    assertThat(browserVnc.status()).as(browserVnc.toString()).isEqualTo(403);
+    var desktopVnc = warren.post("/v1/sandboxes/" + desktop + "/ports/5900/url", "{}");
+    assertThat(desktopVnc.status()).as(desktopVnc.toString()).isEqualTo(403);
+    assertThat(desktopVnc.json().path("detail").asString()).contains("VNC");
+  }
+
+  @Test
   void chromiumRunsAsAnUnprivilegedUserWithoutCapabilities() {
     String status = stdout(warren, browserSandbox, "for p in /proc/[0-9]*; do a=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case \"$a\" in "
         + "/usr/lib/chromium/chromium*) grep -hE '^(Pid|Uid|Gid|Groups|CapEff|CapPrm|NoNewPrivs):' $p/status; echo \"Args: $a\"; echo --;; "
