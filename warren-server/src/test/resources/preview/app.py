@@ -1,7 +1,7 @@
 # A small web app for the preview tests, run inside a sandbox with the base image's python3:
 # GET /big?n=N streams N bytes (byte k is k % 251), GET /headers answers the request's headers as
 # JSON, POST answers the body's length and SHA-256, GET /ws is a WebSocket echo ("echo:" + text),
-# anything else answers a greeting and sets the cookie appsid.
+# GET /conn answers the client's port (which connection asked), anything else answers a greeting and sets the cookie appsid.
 import base64, hashlib, json, sys
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 
@@ -58,6 +58,8 @@ class App(BaseHTTPRequestHandler):
                 self.wfile.write(chunk)
                 n -= len(chunk)
             return
+        if self.path.startswith("/conn"):
+            return self.reply(str(self.client_address[1]).encode())
         if self.path.startswith("/probe.html"):
             return self.reply(PROBE.encode(), "text/html")
         if self.path.startswith("/headers"):
@@ -117,4 +119,5 @@ class App(BaseHTTPRequestHandler):
                 self.wfile.flush()
 
 
-ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), App).serve_forever()
+# argv: port [address to listen on, default every address]
+ThreadingHTTPServer((sys.argv[2] if len(sys.argv) > 2 else "0.0.0.0", int(sys.argv[1])), App).serve_forever()

@@ -16,6 +16,13 @@ import java.util.Optional;
 record AppResponse(int status, List<String[]> headers) {
   static final int MAX_HEAD = 64 * 1024;
 
+  /** The app closed the connection before the first byte of an answer (a kept connection it had just closed, or a crash): 502. */
+  static final class NoAnswer extends WarrenException {
+    NoAnswer(String message) {
+      super(Problem.BAD_GATEWAY, message);
+    }
+  }
+
   Optional<String> header(String name) {
     return headers.stream().filter(h -> h[0].equalsIgnoreCase(name)).map(h -> h[1]).findFirst();
   }
@@ -42,9 +49,11 @@ record AppResponse(int status, List<String[]> headers) {
         } catch (SocketTimeoutException e) {
           throw new WarrenException(Problem.BAD_GATEWAY, where + " did not answer in time");
         }
+        if (b < 0 && total == 0) {
+          throw new NoAnswer(where + " closed the connection without an answer");
+        }
         if (b < 0) {
-          throw new WarrenException(Problem.BAD_GATEWAY, where + " closed the connection " + (total == 0 ? "without an answer"
-              : "in the middle of its answer's head"));
+          throw new WarrenException(Problem.BAD_GATEWAY, where + " closed the connection in the middle of its answer's head");
         }
         if (++total > MAX_HEAD) {
           throw new WarrenException(Problem.BAD_GATEWAY, where + " sent a response head larger than " + MAX_HEAD / 1024 + " KiB");

@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Relays one HTTP request to a port inside a running sandbox, over a fresh connection to
- * {@code 127.0.0.1:port} in the sandbox's network namespace ({@link dev.warren.runtime.Guest#connect}), and
+ * Relays one HTTP request to a port inside a running sandbox, over a fresh connection to the app
+ * (its sandbox's address, or {@code 127.0.0.1:port} in the sandbox's network namespace: {@link AppSockets}), and
  * streams the answer back: bodies both ways are copied as they come, never held whole. An upgrade
  * the app accepts (101, a WebSocket) becomes a {@link Tunnel}. Warren's credentials (Authorization,
  * {@code warren_*} cookies, {@code ?token=}) are not passed on; {@code X-Forwarded-*} say where the
@@ -40,6 +40,7 @@ public final class PreviewProxy implements AutoCloseable {
   static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(5);
   /** Request attribute holding a WebSocket upgrade's {@code Sec-WebSocket-Version}, hidden from the router by {@link PreviewFilter}. */
   static final String WS_VERSION = "warren.preview.wsVersion";
+  private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
   private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "keep-alive", "proxy-connection", "proxy-authorization",
       "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "authorization", "cookie", "expect",
       "http2-settings", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-prefix", "x-forwarded-port");
@@ -61,12 +62,12 @@ public final class PreviewProxy implements AutoCloseable {
   public record Target(String sandboxId, int port, String path, String prefix) {}
 
   private final SandboxService sandboxes;
-  private final SandboxRuntime runtime;
+  private final AppSockets sockets;
   private final Set<Tunnel> tunnels = Collections.newSetFromMap(new ConcurrentHashMap<>());
 
   public PreviewProxy(SandboxService sandboxes, SandboxRuntime runtime) {
     this.sandboxes = sandboxes;
-    this.runtime = runtime;
+    this.sockets = new AppSockets(runtime);
   }
 
   /**
@@ -83,30 +84,28 @@ public final class PreviewProxy implements AutoCloseable {
     requireAppPort(s, t.port());
     sandboxes.touch(t.sandboxId());
     String where = "port " + t.port() + " of sandbox " + t.sandboxId();
-    SocketChannel ch;
-    try {
-      ch = runtime.guest(t.sandboxId()).connect(t.port(), CONNECT_TIMEOUT);
-    } catch (SandboxRuntimeException e) {
-      throw new WarrenException(Problem.BAD_GATEWAY, "nothing accepts connections on " + where + " (" + e.getMessage()
-          + "); start a server listening on that port (on 0.0.0.0 or 127.0.0.1)", java.util.Optional.of("port"),
-          java.util.Map.of("port", t.port()), e);
-    }
+    String upgrade = upgradeAsked(req);
+    boolean chunkedIn = upgrade == null && req.getContentLengthLong() < 0 && req.getHeader("Transfer-Encoding") != null;
+    // a GET, HEAD or OPTIONS without a body may go on a kept connection, and be sent again on a new one if that had just closed
+    boolean bodiless = upgrade == null && !chunkedIn && req.getContentLengthLong() <= 0 && SAFE.contains(req.getMethod());
+    byte[] head = head(req, t, upgrade, chunkedIn, bodiless).getBytes(StandardCharsets.ISO_8859_1);
+    AppSockets.Conn c = open(s, t.port(), where, bodiless);
     boolean handedOver = false;
+    boolean complete = false;
     try {
-      ch.socket().setSoTimeout((int) ANSWER_TIMEOUT.toMillis());
-      ch.socket().setTcpNoDelay(true);
-      OutputStream toApp = new BufferedOutputStream(ch.socket().getOutputStream(), 64 * 1024);
-      InputStream fromApp = new BufferedInputStream(ch.socket().getInputStream(), 64 * 1024);
-      String upgrade = upgradeAsked(req);
-      boolean chunkedIn = upgrade == null && req.getContentLengthLong() < 0 && req.getHeader("Transfer-Encoding") != null;
-      toApp.write(head(req, t, upgrade, chunkedIn).getBytes(StandardCharsets.ISO_8859_1));
-      if (upgrade == null && req.getContentLengthLong() > 0) {
-        Bodies.exactly(req.getInputStream(), toApp, req.getContentLengthLong());
-      } else if (chunkedIn) {
-        Bodies.chunk(req.getInputStream(), toApp);
+      AppResponse answer;
+      try {
+        answer = ask(c, head, req, upgrade, chunkedIn, where);
+      } catch (IOException | AppResponse.NoAnswer e) {
+        if (!c.reused) {
+          throw e;
+        }
+        AppSockets.close(c.channel);
+        c = open(s, t.port(), where, false);
+        answer = ask(c, head, req, upgrade, chunkedIn, where);
       }
-      toApp.flush();
-      AppResponse answer = AppResponse.read(fromApp, where);
+      SocketChannel ch = c.channel;
+      InputStream fromApp = c.in;
       if (answer.status() == 101 && upgrade != null) {
         // Jetty hands the caller's endpoint to the tunnel once the 101 is sent (how its own WebSockets upgrade)
         org.eclipse.jetty.server.Request core = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(req);
@@ -130,7 +129,9 @@ public final class PreviewProxy implements AutoCloseable {
       if (!t.prefix().isEmpty()) {
         res.addHeader("Content-Security-Policy", OPAQUE_ORIGIN);
       }
+      boolean keep = bodiless && !answer.header("Connection").map(v -> v.toLowerCase(Locale.ROOT).contains("close")).orElse(false);
       if (req.getMethod().equals("HEAD") || answer.status() == 204 || answer.status() == 304 || answer.status() == 101) {
+        complete = keep && answer.status() != 101;
         return;
       }
       OutputStream out = res.getOutputStream();
@@ -142,14 +143,43 @@ public final class PreviewProxy implements AutoCloseable {
         Bodies.exactly(fromApp, out, n);
       } else {
         Bodies.all(fromApp, out);
+        keep = false;
       }
+      complete = keep;
     } catch (NumberFormatException e) {
       throw new WarrenException(Problem.BAD_GATEWAY, where + " sent a malformed Content-Length");
     } finally {
-      if (!handedOver) {
-        ch.close();
+      if (complete) {
+        sockets.release(c, true);
+      } else if (!handedOver) {
+        AppSockets.close(c.channel);
       }
     }
+  }
+
+  /** A connection to the app, kept or new; 502 naming the port when nothing accepts one. */
+  private AppSockets.Conn open(Sandbox s, int port, String where, boolean mayReuse) throws IOException {
+    try {
+      return sockets.open(s, port, CONNECT_TIMEOUT, mayReuse);
+    } catch (SandboxRuntimeException e) {
+      throw new WarrenException(Problem.BAD_GATEWAY, "nothing accepts connections on " + where + " (" + e.getMessage()
+          + "); start a server listening on that port (on 0.0.0.0 or 127.0.0.1)", java.util.Optional.of("port"),
+          java.util.Map.of("port", port), e);
+    }
+  }
+
+  /** Sends the request's head (and body) on {@code c} and reads the app's answer head. */
+  private static AppResponse ask(AppSockets.Conn c, byte[] head, HttpServletRequest req, String upgrade, boolean chunkedIn, String where)
+      throws IOException {
+    c.channel.socket().setSoTimeout((int) ANSWER_TIMEOUT.toMillis());
+    c.out.write(head);
+    if (upgrade == null && req.getContentLengthLong() > 0) {
+      Bodies.exactly(req.getInputStream(), c.out, req.getContentLengthLong());
+    } else if (chunkedIn) {
+      Bodies.chunk(req.getInputStream(), c.out);
+    }
+    c.out.flush();
+    return AppResponse.read(c.in, where);
   }
 
   /**
@@ -180,7 +210,7 @@ public final class PreviewProxy implements AutoCloseable {
         && !upgrade.strip().equalsIgnoreCase("h2c") ? upgrade : null;
   }
 
-  private static String head(HttpServletRequest req, Target t, String upgrade, boolean chunked) {
+  private static String head(HttpServletRequest req, Target t, String upgrade, boolean chunked, boolean keepAlive) {
     StringBuilder h = new StringBuilder(1024);
     h.append(req.getMethod()).append(' ').append(t.path()).append(" HTTP/1.1\r\n");
     h.append("Host: localhost:").append(t.port()).append("\r\n");
@@ -209,7 +239,9 @@ public final class PreviewProxy implements AutoCloseable {
     if (upgrade != null) {
       h.append("Connection: Upgrade\r\nUpgrade: ").append(upgrade).append("\r\n");
     } else {
-      h.append("Connection: close\r\n");
+      if (!keepAlive) {
+        h.append("Connection: close\r\n");
+      }
       if (req.getContentLengthLong() >= 0) {
         h.append("Content-Length: ").append(req.getContentLengthLong()).append("\r\n");
       } else if (chunked) {
@@ -249,6 +281,7 @@ public final class PreviewProxy implements AutoCloseable {
   @Override
   public void close() {
     closeTunnels(b -> true);
+    sockets.close();
     log.debug("preview proxy closed");
   }
 }

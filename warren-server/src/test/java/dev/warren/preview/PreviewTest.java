@@ -76,6 +76,41 @@ class PreviewTest {
   }
 
   @Test
+  void anAppListeningOnTheSandboxsLoopbackAloneIsReachedToo() throws Exception {
+    warren.exec(sbx, "nohup python3 /tmp/app.py 8003 127.0.0.1 >/tmp/app-8003.log 2>&1 & echo started");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Resp r;
+    while ((r = warren.get(path(8003, "/hello"))).status() != 200) {
+      assertThat(System.nanoTime()).as("the loopback app answers within 60 s: %s", r).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    assertThat(r.text()).isEqualTo("hello from the app at /hello");
+    // again, now that Warren knows that port answers on loopback alone
+    assertThat(warren.get(path(8003, "/hello")).text()).isEqualTo("hello from the app at /hello");
+  }
+
+  @Test
+  void requestsWithoutABodyShareAConnectionAndOneTheAppClosedIsReplacedUnseen() throws Exception {
+    String first = warren.get(path(8000, "/conn")).text();
+    assertThat(warren.get(path(8000, "/conn")).text()).as("the second GET came on the connection the first left open").isEqualTo(first);
+    // a POST never goes on a kept connection
+    Resp post = warren.send("POST", path(8000, "/conn"), HttpRequest.BodyPublishers.ofString("x"), Map.of(), warren.token());
+    assertThat(post.status()).isEqualTo(200);
+    // the app restarts: the connection Warren kept is closed at its end, and the next GET gets a new one
+    warren.exec(sbx, "nohup python3 /tmp/app.py 8004 >/tmp/app-8004.log 2>&1 & echo $! > /tmp/app-8004.pid");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (warren.get(path(8004, "/ready")).status() != 200) {
+      assertThat(System.nanoTime()).as("the app answers within 60 s").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    String before = warren.get(path(8004, "/conn")).text();
+    warren.exec(sbx, "kill $(cat /tmp/app-8004.pid); sleep 0.5; nohup python3 /tmp/app.py 8004 >/tmp/app-8004.log 2>&1 & sleep 1; echo again");
+    Resp after = warren.get(path(8004, "/conn"));
+    assertThat(after.status()).as(after.toString()).isEqualTo(200);
+    assertThat(after.text()).isNotEqualTo(before);
+  }
+
+  @Test
   void badPortUnknownSandboxAndNothingListeningAreClearProblems() {
     Resp bad = warren.get(path(70000, "/"));
     assertThat(bad.status()).isEqualTo(400);
