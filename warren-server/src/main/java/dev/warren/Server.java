@@ -57,6 +57,17 @@ public final class Server implements AutoCloseable {
 
   private void boot(Config config) {
     BootSteps steps = new BootSteps();
+    if (config.jdbcUrl().startsWith("jdbc:sqlite:")) {
+      // SQLite's native library is unpacked and loaded on first use, a few hundred milliseconds of a
+      // restart that nothing before the store needs: done beside the host's checks
+      Thread.ofPlatform().daemon().name("warren-sqlite-load").start(() -> {
+        try {
+          org.sqlite.SQLiteJDBCLoader.initialize();
+        } catch (Exception | LinkageError e) {
+          // the store's first connection fails again, with its message
+        }
+      });
+    }
     parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
     Components host = Components.open(config);
     parts.push(host);

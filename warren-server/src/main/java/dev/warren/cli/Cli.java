@@ -25,7 +25,28 @@ public final class Cli implements Runnable {
   }
 
   public static int run(String... args) {
+    if (args.length == 1 && args[0].equals("serve")) {
+      // how a supervisor restarts a killed controller: without building the command line (a third
+      // of a second of picocli reading annotations, which the start-up cache cannot keep)
+      try {
+        return new ServeCommand().call();
+      } catch (Exception e) {
+        return exitCode(e, new java.io.PrintWriter(System.err, true));
+      }
+    }
     return commandLine(args).execute(args);
+  }
+
+  /** What a command that threw {@code e} exits with, after saying why on {@code err}. */
+  static int exitCode(Exception e, java.io.PrintWriter err) {
+    err.println("warren: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+    if (e instanceof ConfigException) {
+      return 2;
+    }
+    if (e instanceof dev.warren.ops.DataLock.AlreadyRunning) {
+      return 3;
+    }
+    return 1;
   }
 
   /**
@@ -45,18 +66,7 @@ public final class Cli implements Runnable {
       // everything after the sandbox id is the command, its options included (warren sandbox exec sbx_… uname -a)
       sandbox.getSubcommands().get("exec").setStopAtPositional(true);
     }
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof ConfigException) {
-        cmd.getErr().println("warren: " + e.getMessage());
-        return 2;
-      }
-      if (e instanceof dev.warren.ops.DataLock.AlreadyRunning) {
-        cmd.getErr().println("warren: " + e.getMessage());
-        return 3;
-      }
-      cmd.getErr().println("warren: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-      return 1;
-    });
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> exitCode(e, cmd.getErr()));
     return cl;
   }
 

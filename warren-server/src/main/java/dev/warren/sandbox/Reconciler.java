@@ -55,16 +55,28 @@ final class Reconciler {
   }
 
   Report run() {
+    // the store's rows are read (and their specs parsed) while the runtime looks at the host
+    java.util.concurrent.FutureTask<java.util.List<Sandbox>> rows = new java.util.concurrent.FutureTask<>(repo::all);
+    Thread.ofPlatform().name("reconcile-rows").start(rows);
     Map<String, Observed> seen = new HashMap<>();
     for (Observed o : runtime.observe()) {
       seen.put(o.id(), o);
+    }
+    java.util.List<Sandbox> stored;
+    try {
+      stored = rows.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the sandboxes of the store", e);
     }
     AtomicInteger orphans = new AtomicInteger();
     // sandboxes are independent: what needs the runtime (undo, finish, release) runs side by side,
     // so that a restart with several creates in flight is not held up by each one in turn
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       Semaphore permits = new Semaphore(PARALLEL);
-      for (Sandbox s : repo.all()) {
+      for (Sandbox s : stored) {
         Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
         if (s.state() == SandboxState.RUNNING && o.map(Observed::running).orElse(false)) {
           adopt(s);
