@@ -155,7 +155,7 @@ class ExternalKillTest {
   }
 
   @Test
-  void chromiumKilledByTheHostIsReportedCrashedAndARestartBringsItBack() throws Exception {
+  void chromiumKilledByTheHostIsStartedAgainInPlaceByItself() throws Exception {
     FaultResult r = Faults.chromiumKilled(System.out::println);
     r.print(System.out::println);
     assertThat(r.failures()).isEmpty();
