@@ -135,7 +135,7 @@ final class AppSockets implements AutoCloseable {
       return null;
     }
     for (Conn c; (c = q.pollFirst()) != null; ) {
-      if (System.nanoTime() - c.idleSince < IDLE_FOR.toNanos() && open(c.channel)) {
+      if (System.nanoTime() - c.idleSince < IDLE_FOR.toNanos() && stillOpen(c.channel)) {
         c.reused = true;
         return c;
       }
@@ -145,7 +145,7 @@ final class AppSockets implements AutoCloseable {
   }
 
   /** Whether the app's end is still open: nothing to read yet (a closed end reads -1; bytes nobody asked for spoil it). */
-  private static boolean open(SocketChannel ch) {
+  private static boolean stillOpen(SocketChannel ch) {
     try {
       ch.configureBlocking(false);
       int n = ch.read(ByteBuffer.allocate(1));

@@ -17,7 +17,6 @@ import dev.warren.runtime.SandboxRuntimeException;
 import dev.warren.runtime.StartSpec;
 import dev.warren.store.Store;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashSet;
@@ -106,11 +105,6 @@ public final class SandboxService {
 
   public List<Sandbox> list(Map<String, String> labels, Optional<SandboxState> state) {
     return repo.list(labels, state).stream().filter(s -> s.state() != SandboxState.DELETING).toList();
-  }
-
-  /** The policy of the sandbox behind a source address (for the egress proxy). */
-  public Optional<EgressProxy.Client> egressClient(InetAddress source) {
-    return lifecycle.egressClient(source.getHostAddress());
   }
 
   /** The egress proxy's view of the sandboxes: who connects, and which other sandboxes each may reach. */
