@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 final class BrowserWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserWatch.class);
   private static final Duration CONNECT = Duration.ofSeconds(5);
+  /** How long a Chromium alive but not answering is left before the watch tries again. */
+  private static final Duration SLOW_RETRY = Duration.ofSeconds(2);
 
   private record Watch(long generation, CdpClient cdp) {}
 
@@ -115,8 +117,9 @@ final class BrowserWatch implements AutoCloseable {
   }
 
   /**
-   * The watched generation lost its connection: if it is still the session's, ready, and Chromium
-   * does not answer, it is dead and recovered; if Chromium answers, the watch is made again.
+   * The watched generation lost its connection: if it is still the session's, ready, and nothing
+   * listens on DevTools any more, Chromium is dead and recovered; if Chromium answers, or listens
+   * without answering yet (alive but slow), the watch is made again (then, after a pause).
    */
   private void judge(BrowserSession watched, String why) {
     if (closed) {
@@ -127,9 +130,24 @@ final class BrowserWatch implements AutoCloseable {
     if (now.isEmpty()) {
       return;
     }
-    if (chromium.version(now.get().sandboxId().orElseThrow(), Duration.ofSeconds(2)).isPresent()) {
+    String sandbox = now.get().sandboxId().orElseThrow();
+    if (chromium.version(sandbox, Duration.ofSeconds(2)).isPresent()) {
       log.debug("the watch of {} ended ({}) but Chromium answers: watching it again", watched.id(), why);
       watch(now.get());
+      return;
+    }
+    if (chromium.listening(sandbox, Duration.ofSeconds(2))) {
+      // alive but not answering (a loaded host, a page hogging it, a stopped process): restarting it would throw away
+      // its pages under its clients; it is watched again once it answers, and one that stays hung is the reaper's
+      log.info("Chromium of {} does not answer ({}) but is alive: waiting for it", watched.id(), why);
+      Thread.ofVirtual().name("browser-watch-" + watched.id()).start(() -> {
+        try {
+          Thread.sleep(SLOW_RETRY);
+        } catch (InterruptedException e) {
+          return;
+        }
+        lifecycle.repository().find(watched.id()).filter(b -> b.generation() == watched.generation()).ifPresent(this::watch);
+      });
       return;
     }
     try {

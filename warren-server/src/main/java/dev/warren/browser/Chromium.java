@@ -217,6 +217,19 @@ final class Chromium {
     }
   }
 
+  /**
+   * Whether anything listens on DevTools in the sandbox: a connection is accepted. Chromium's
+   * listening socket goes with its process, so a refusal means it is gone; an accepted connection
+   * that is not answered means it is alive but busy, stopped or hung.
+   */
+  boolean listening(String sandboxId, Duration timeout) {
+    try (java.nio.channels.SocketChannel ch = runtime.guest(sandboxId).connect(DEVTOOLS_PORT, timeout)) {
+      return true;
+    } catch (SandboxRuntimeException | java.io.IOException e) {
+      return false;
+    }
+  }
+
   /** {@code /json/version} of the browser, or empty when it does not answer. */
   Optional<JsonNode> version(String sandboxId, Duration timeout) {
     return get(sandboxId, "/json/version", timeout);

@@ -172,7 +172,41 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
     return true;
   }
 
+  /** How many times a screencast that cannot start is tried while its session stays ready (a loaded host answers late). */
+  private static final int SCREENCAST_TRIES = 3;
+
   private void openScreencast(Channel ch, BrowserSession b) {
+    for (int attempt = 1;; attempt++) {
+      RuntimeException failed = tryScreencast(ch, b);
+      if (failed == null) {
+        return;
+      }
+      BrowserSession now = browsers.get(b.id());
+      boolean same = now.generation() == ch.generation() && now.state() == BrowserState.READY;
+      if (same && attempt < SCREENCAST_TRIES && !ch.isClosed()) {
+        log.info("cannot start the screencast of {} generation {} (try {} of {}): {}", b.id(), b.generation(), attempt, SCREENCAST_TRIES,
+            failed.getMessage());
+        try {
+          Thread.sleep(500L * attempt);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        continue;
+      }
+      log.info("cannot start the screencast of {} generation {}: {}", b.id(), b.generation(), failed.getMessage());
+      channels.remove(b.id(), ch);
+      if (now.generation() > ch.generation() && now.state().live()) {
+        end(ch, CloseCode.GENERATION_CHANGED, generationChanged(b.id(), ch.generation(), now.generation(), "restarted"));
+      } else {
+        end(ch, CloseCode.NOT_RUNNING, "cannot start the screencast of " + b.id() + ": " + failed.getMessage());
+      }
+      return;
+    }
+  }
+
+  /** Opens the channel's screencast; the failure, or null when it started (or the channel no longer wants it). */
+  private RuntimeException tryScreencast(Channel ch, BrowserSession b) {
     try {
       Optional<String> front = browsers.devtoolsJson(b.id(), "/json/list").flatMap(list -> {
         for (JsonNode n : list) {
@@ -188,15 +222,9 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
       } else {
         log.info("screencast of {} generation {} started", b.id(), b.generation());
       }
+      return null;
     } catch (RuntimeException e) {
-      log.info("cannot start the screencast of {} generation {}: {}", b.id(), b.generation(), e.getMessage());
-      channels.remove(b.id(), ch);
-      BrowserSession now = browsers.get(b.id());
-      if (now.generation() > ch.generation() && now.state().live()) {
-        end(ch, CloseCode.GENERATION_CHANGED, generationChanged(b.id(), ch.generation(), now.generation(), "restarted"));
-      } else {
-        end(ch, CloseCode.NOT_RUNNING, "cannot start the screencast of " + b.id() + ": " + e.getMessage());
-      }
+      return e;
     }
   }
 

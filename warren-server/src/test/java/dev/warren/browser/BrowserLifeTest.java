@@ -93,6 +93,42 @@ class BrowserLifeTest {
     }
   }
 
+  /**
+   * A Chromium that is alive but slow (a loaded host, a page hogging it) is not a dead one: a call
+   * that times out meanwhile is a 503, and the session comes back as it was, the same generation
+   * with its pages, instead of being restarted under its clients and live viewers.
+   */
+  @Test
+  void aChromiumSlowToAnswerIsWaitedForNotRestarted() throws Exception {
+    TestWarren w = warren.server();
+    String key = "life-slow-" + System.nanoTime();
+    JsonNode b = create(key);
+    String id = b.path("id").asString();
+    String sandbox = b.path("sandboxId").asString();
+    try {
+      long generation = b.path("generation").asLong();
+      JsonNode stopped = w.exec(sandbox, "kill -STOP $(pgrep -o -x chromium)");
+      assertThat(stopped.path("exitCode").asInt()).as(stopped.toString()).isZero();
+      try {
+        // DevTools accepts the connection but does not answer: the API says so (503) and the watch is told
+        Resp slow = w.get("/v1/browsers/" + id + "/json/version");
+        assertThat(slow.status()).as(slow.toString()).isEqualTo(503);
+        Thread.sleep(2500);
+      } finally {
+        JsonNode resumed = w.exec(sandbox, "kill -CONT $(pgrep -o -x chromium)");
+        assertThat(resumed.path("exitCode").asInt()).as(resumed.toString()).isZero();
+      }
+      Thread.sleep(4000);
+      JsonNode now = w.get("/v1/browsers/" + id).json();
+      assertThat(now.path("state").asString()).as(now.toString()).isEqualTo("ready");
+      assertThat(now.path("generation").asLong()).as("restarted though alive: %s", now).isEqualTo(generation);
+      Resp eval = w.post("/v1/browsers/" + id + "/actions/evaluate", TestWarren.json(Map.of("expression", "6 * 7")));
+      assertThat(eval.status()).as(eval.toString()).isEqualTo(200);
+    } finally {
+      w.delete("/v1/browsers/" + id);
+    }
+  }
+
   private static JsonNode create(String key) {
     Resp r = warren.server().post("/v1/browsers", TestWarren.json(Map.of("key", key)));
     assertThat(r.status()).as(r.toString()).isIn(200, 201);
