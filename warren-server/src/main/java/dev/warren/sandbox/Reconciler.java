@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * controller. It adopts the running sandboxes itself; every other sandbox that needs the runtime
  * (killing, unmounting, removing a network: hundreds of milliseconds) is reconciled in the
  * background, by a virtual thread of its own ({@link #PARALLEL} at a time) that takes the
- * sandbox's lock first: {@code run} returns once all those locks are held, so an API call on such
+ * sandbox's lock first: {@code run} returns once all those locks are held (and the leftovers
+ * unknown to the store are removed), so an API call on such
  * a sandbox waits for it like for any operation, and reads wait until it is at rest
  * ({@link SandboxLifecycle#settling}). An interrupted create's row says deleting, and its
  * Idempotency-Key is forgotten, before {@code run} returns. The future it returns completes, with
@@ -60,7 +61,7 @@ final class Reconciler {
   private final AtomicInteger stopped = new AtomicInteger();
   private final AtomicInteger deleted = new AtomicInteger();
   private final AtomicInteger undone = new AtomicInteger();
-  private final AtomicInteger orphans = new AtomicInteger();
+  private final AtomicInteger orphansRemoved = new AtomicInteger();
   private final Semaphore permits = new Semaphore(PARALLEL);
 
   Reconciler(SandboxLifecycle lifecycle) {
@@ -122,22 +123,27 @@ final class Reconciler {
         try (var held = lifecycle.hold(id)) {
           locked.countDown();
           try {
-            limited(() -> reconcileOrFail(p.s(), p.o()));
+            limited(permits, () -> reconcileOrFail(p.s(), p.o()));
           } finally {
             lifecycle.settled(id);
           }
         }
       }));
     }
+    // leftovers unknown to the store (a store restored from a backup) are rare, and no lock keeps a
+    // client from them (their ids are in no row): removed before the API starts, beside the rest
+    List<CompletableFuture<Void>> orphans = new ArrayList<>();
+    Semaphore orphanPermits = new Semaphore(PARALLEL);
     for (Observed o : seen.values()) {
-      work.add(inBackground("reconcile-orphan", () -> limited(() -> removeOrphan(o))));
+      orphans.add(inBackground("reconcile-orphan", () -> limited(orphanPermits, () -> removeOrphan(o))));
     }
     awaitLocks(locked);
+    CompletableFuture.allOf(orphans.toArray(CompletableFuture[]::new)).join();
     return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).handle((ok, e) -> {
       if (e != null) {
         log.warn("the reconciliation in the background ended with an error: {}", e.toString());
       }
-      Report r = new Report(adopted.get(), failed.get(), stopped.get(), deleted.get(), undone.get(), orphans.get());
+      Report r = new Report(adopted.get(), failed.get(), stopped.get(), deleted.get(), undone.get(), orphansRemoved.get());
       log.info("reconciled: {} adopted, {} failed, {} stopped, {} deletions finished, {} interrupted creates undone, {} leftovers removed",
           r.adopted(), r.failed(), r.stopped(), r.deleted(), r.undone(), r.orphansRemoved());
       return r;
@@ -174,13 +180,13 @@ final class Reconciler {
     try {
       lifecycle.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
       runtime.destroy(o.id());
-      orphans.incrementAndGet();
+      orphansRemoved.incrementAndGet();
     } catch (RuntimeException e) {
       log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
     }
   }
 
-  private void limited(Runnable work) {
+  private static void limited(Semaphore permits, Runnable work) {
     try {
       permits.acquire();
     } catch (InterruptedException e) {
