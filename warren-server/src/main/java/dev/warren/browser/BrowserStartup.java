@@ -102,7 +102,8 @@ final class BrowserStartup {
 
   /** Sandboxes made for a browser session that is closed or was never recorded (a create undone midway). */
   private static void deleteSandboxesWithoutSession(BrowserService service) {
-    for (Sandbox s : service.sandboxes().list(Map.of(), Optional.empty())) {
+    // as stored: one that a restart's reconciliation still settles is deleted once it is at rest (see deleteSandbox)
+    for (Sandbox s : service.sandboxes().listAsStored(Map.of())) {
       String owner = s.spec().labels().get(BrowserService.LABEL);
       if (owner == null) {
         continue;
@@ -115,6 +116,15 @@ final class BrowserStartup {
   }
 
   private static void deleteSandbox(BrowserService service, String sandboxId) {
+    if (service.sandboxes().settling(sandboxId)) {
+      // its delete waits for the reconciliation in the background: the controller's start does not
+      Thread.ofVirtual().name("browser-sandbox-delete").start(() -> deleteNow(service, sandboxId));
+    } else {
+      deleteNow(service, sandboxId);
+    }
+  }
+
+  private static void deleteNow(BrowserService service, String sandboxId) {
     try {
       service.sandboxes().delete(sandboxId);
     } catch (WarrenException e) {

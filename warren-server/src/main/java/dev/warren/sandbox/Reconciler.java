@@ -2,12 +2,15 @@ package dev.warren.sandbox;
 
 import dev.warren.runtime.Observed;
 import dev.warren.runtime.SandboxRuntime;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,14 +31,25 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Releasing means whatever the sandbox still runs is killed and what the runtime holds for it
  * (its container record, mounts, network, cgroups) is removed (see the runtime's stop). Leftovers carrying this
- * instance's labels but unknown to the store are removed. Called once, before the API accepts
- * requests, on the thread that starts the controller; the sandboxes that need the runtime are
- * reconciled side by side on virtual threads ({@link #PARALLEL} at once), each by one thread.
+ * instance's labels but unknown to the store are removed.
+ *
+ * <p>{@link #run} is called once, before the API accepts requests, on the thread that starts the
+ * controller. It adopts the running sandboxes itself; every other sandbox that needs the runtime
+ * (killing, unmounting, removing a network: hundreds of milliseconds) is reconciled in the
+ * background, by a virtual thread of its own ({@link #PARALLEL} at a time) that takes the
+ * sandbox's lock first: {@code run} returns once all those locks are held (and the leftovers
+ * unknown to the store are removed), so an API call on such
+ * a sandbox waits for it like for any operation, and reads wait until it is at rest
+ * ({@link SandboxLifecycle#settling}). An interrupted create's row says deleting, and its
+ * Idempotency-Key is forgotten, before {@code run} returns. The future it returns completes, with
+ * the summary, when the background work is over.
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
   /** Sandboxes whose runtime work (containers, network, mounts) runs at once at start-up. */
   private static final int PARALLEL = 8;
+  /** How long {@link #run} waits for its threads to hold the locks nobody else can hold yet. */
+  private static final long LOCKS_WAIT_SECONDS = 30;
 
   record Report(int adopted, int failed, int stopped, int deleted, int undone, int orphansRemoved) {}
 
@@ -47,6 +61,8 @@ final class Reconciler {
   private final AtomicInteger stopped = new AtomicInteger();
   private final AtomicInteger deleted = new AtomicInteger();
   private final AtomicInteger undone = new AtomicInteger();
+  private final AtomicInteger orphansRemoved = new AtomicInteger();
+  private final Semaphore permits = new Semaphore(PARALLEL);
 
   Reconciler(SandboxLifecycle lifecycle) {
     this.lifecycle = lifecycle;
@@ -54,15 +70,16 @@ final class Reconciler {
     this.repo = lifecycle.repository();
   }
 
-  Report run() {
+  /** Adopts what runs and starts the rest in the background; the future completes when that is over. */
+  CompletableFuture<Report> run() {
     // the store's rows are read (and their specs parsed) while the runtime looks at the host
-    java.util.concurrent.FutureTask<java.util.List<Sandbox>> rows = new java.util.concurrent.FutureTask<>(repo::all);
+    java.util.concurrent.FutureTask<List<Sandbox>> rows = new java.util.concurrent.FutureTask<>(repo::all);
     Thread.ofPlatform().name("reconcile-rows").start(rows);
     Map<String, Observed> seen = new HashMap<>();
     for (Observed o : runtime.observe()) {
       seen.put(o.id(), o);
     }
-    java.util.List<Sandbox> stored;
+    List<Sandbox> stored;
     try {
       stored = rows.get();
     } catch (java.util.concurrent.ExecutionException e) {
@@ -71,43 +88,102 @@ final class Reconciler {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading the sandboxes of the store", e);
     }
-    AtomicInteger orphans = new AtomicInteger();
-    // sandboxes are independent: what needs the runtime (undo, finish, release) runs side by side,
-    // so that a restart with several creates in flight is not held up by each one in turn
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Semaphore permits = new Semaphore(PARALLEL);
-      for (Sandbox s : stored) {
-        Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
-        if (s.state() == SandboxState.RUNNING && o.map(Observed::running).orElse(false)) {
-          adopt(s);
-          continue;
+    record Pending(Sandbox s, Optional<Observed> o) {}
+    List<Pending> background = new ArrayList<>();
+    for (Sandbox s : stored) {
+      Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
+      switch (s.state()) {
+        case RUNNING, STARTING -> {
+          if (o.map(Observed::running).orElse(false)) {
+            adopt(s);
+          } else {
+            background.add(new Pending(s, o));
+          }
         }
-        pool.submit(() -> limited(permits, () -> {
-          try {
-            reconcile(s, o);
-          } catch (RuntimeException e) {
-            log.warn("cannot reconcile {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
-            repo.update(s.with(SandboxState.FAILED, Optional.of("reconciliation failed: " + e.getMessage() + "; delete it, or start it again")));
-            failed.incrementAndGet();
+        case STOPPED, FAILED -> {
+          if (o.map(Observed::holdsResources).orElse(false)) {
+            background.add(new Pending(s, o));
           }
-        }));
-      }
-      for (Observed o : seen.values()) {
-        pool.submit(() -> limited(permits, () -> {
-          try {
-            lifecycle.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
-            runtime.destroy(o.id());
-            orphans.incrementAndGet();
-          } catch (RuntimeException e) {
-            log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
-          }
-        }));
+        }
+        case CREATING -> {
+          // the 201 is sent after the row says running: nobody was told of this one, and a retry makes it anew from now on
+          repo.interruptCreate(s.id(), "its create was interrupted by a controller restart");
+          background.add(new Pending(s, o));
+        }
+        case STOPPING, DELETING -> background.add(new Pending(s, o));
       }
     }
-    Report r = new Report(adopted.get(), failed.get(), stopped.get(), deleted.get(), undone.get(), orphans.get());
-    log.info("reconciled: {} adopted, {} failed, {} stopped, {} deletions finished, {} interrupted creates undone, {} leftovers removed",
-        r.adopted(), r.failed(), r.stopped(), r.deleted(), r.undone(), r.orphansRemoved());
-    return r;
+    CountDownLatch locked = new CountDownLatch(background.size());
+    List<CompletableFuture<Void>> work = new ArrayList<>();
+    for (Pending p : background) {
+      String id = p.s().id();
+      // lists wait for the rows whose state changes: a deleting row is not shown, a stopped one stays stopped
+      lifecycle.settling(id, java.util.EnumSet.of(SandboxState.RUNNING, SandboxState.STARTING, SandboxState.STOPPING).contains(p.s().state()));
+      work.add(inBackground("reconcile-" + id, () -> {
+        try (var held = lifecycle.hold(id)) {
+          locked.countDown();
+          try {
+            limited(permits, () -> reconcileOrFail(p.s(), p.o()));
+          } finally {
+            lifecycle.settled(id);
+          }
+        }
+      }));
+    }
+    // leftovers unknown to the store (a store restored from a backup) are rare, and no lock keeps a
+    // client from them (their ids are in no row): removed before the API starts, beside the rest
+    List<CompletableFuture<Void>> orphans = new ArrayList<>();
+    Semaphore orphanPermits = new Semaphore(PARALLEL);
+    for (Observed o : seen.values()) {
+      orphans.add(inBackground("reconcile-orphan", () -> limited(orphanPermits, () -> removeOrphan(o))));
+    }
+    awaitLocks(locked);
+    CompletableFuture.allOf(orphans.toArray(CompletableFuture[]::new)).join();
+    return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).handle((ok, e) -> {
+      if (e != null) {
+        log.warn("the reconciliation in the background ended with an error: {}", e.toString());
+      }
+      Report r = new Report(adopted.get(), failed.get(), stopped.get(), deleted.get(), undone.get(), orphansRemoved.get());
+      log.info("reconciled: {} adopted, {} failed, {} stopped, {} deletions finished, {} interrupted creates undone, {} leftovers removed",
+          r.adopted(), r.failed(), r.stopped(), r.deleted(), r.undone(), r.orphansRemoved());
+      return r;
+    });
+  }
+
+  private static CompletableFuture<Void> inBackground(String name, Runnable work) {
+    return CompletableFuture.runAsync(work, r -> Thread.ofVirtual().name(name).start(r));
+  }
+
+  private static void awaitLocks(CountDownLatch locked) {
+    try {
+      if (!locked.await(LOCKS_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the reconciler's threads did not take the locks of " + locked.getCount()
+            + " sandboxes within " + LOCKS_WAIT_SECONDS + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the reconciler took the locks of the sandboxes it settles", e);
+    }
+  }
+
+  private void reconcileOrFail(Sandbox s, Optional<Observed> o) {
+    try {
+      reconcile(s, o);
+    } catch (RuntimeException e) {
+      log.warn("cannot reconcile {} ({}): {}", s.id(), s.state().wire(), e.getMessage());
+      repo.update(s.with(SandboxState.FAILED, Optional.of("reconciliation failed: " + e.getMessage() + "; delete it, or start it again")));
+      failed.incrementAndGet();
+    }
+  }
+
+  private void removeOrphan(Observed o) {
+    try {
+      lifecycle.events().record("sandbox.orphan-removed", o.id(), "not in the store: " + o);
+      runtime.destroy(o.id());
+      orphansRemoved.incrementAndGet();
+    } catch (RuntimeException e) {
+      log.warn("cannot remove leftover sandbox {}: {}", o.id(), e.getMessage());
+    }
   }
 
   private static void limited(Semaphore permits, Runnable work) {
@@ -125,7 +201,6 @@ final class Reconciler {
   }
 
   private void reconcile(Sandbox s, Optional<Observed> o) {
-    boolean running = o.map(Observed::running).orElse(false);
     switch (s.state()) {
       case CREATING -> {
         // the 201 is sent after the row says running: nobody was told of this one
@@ -133,9 +208,8 @@ final class Reconciler {
         undone.incrementAndGet();
       }
       case RUNNING, STARTING -> {
-        if (running) {
-          adopt(s);
-        } else if (s.state() == SandboxState.STARTING) {
+        // one whose container runs was adopted before the API started
+        if (s.state() == SandboxState.STARTING) {
           lifecycle.finishStop(s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
               "sandbox.start-interrupted");
           stopped.incrementAndGet();

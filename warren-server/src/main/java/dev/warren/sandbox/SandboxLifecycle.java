@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  *       are bounded ({@link #LOCK_WAIT_SECONDS}, then 409); a lock ({@link NamedLocks}) exists only
  *       while somebody holds or waits on it. Methods named {@code …Locked} and the
  *       {@code mark…}/{@code finish…}/{@code undo…} transitions require the caller to hold the
- *       sandbox's lock (the reconciler is the only thread that runs before the API accepts calls,
- *       and may run them without it).
+ *       sandbox's lock. The reconciler takes the locks of the sandboxes it settles in the background
+ *       before the API accepts calls, and marks them {@link #settling}: reads of those
+ *       ({@link SandboxService#get}, {@link SandboxService#list}) wait until they are at rest, so
+ *       no client sees a state a restart left behind.
  *   <li>Listeners are told on the thread making the transition, under the sandbox's lock; a
  *       listener that throws is logged and does not stop the transition.
  *   <li>The egress registry (address → policy) is written by transitions under the lock and read
@@ -56,6 +58,11 @@ final class SandboxLifecycle {
   private final ConcurrentHashMap<String, Sandbox> runningById = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
   private final List<SandboxListener> listeners = new CopyOnWriteArrayList<>();
+  /** Sandboxes a restart's reconciliation still works on, in the background, under their locks (see {@link Reconciler}). */
+  private final ConcurrentHashMap<String, Settling> settling = new ConcurrentHashMap<>();
+
+  /** A sandbox being reconciled: whether its row shows (a deleted one does not), and when it is done. */
+  private record Settling(boolean shown, java.util.concurrent.CompletableFuture<Void> done) {}
 
   SandboxLifecycle(SandboxRepository repo, SandboxRuntime runtime, Events events) {
     this.repo = repo;
@@ -94,6 +101,57 @@ final class SandboxLifecycle {
   /** Takes the lock of a sandbox being created, before its row exists; the caller closes it. */
   NamedLocks.Held hold(String id) {
     return locks.hold(id);
+  }
+
+  // ---- a restart's reconciliation in the background
+
+  /**
+   * Marks {@code id} as being reconciled after a restart until {@link #settled}; {@code shown}: its
+   * row is one that lists show (not deleting). Called by the reconciler before the API starts.
+   */
+  void settling(String id, boolean shown) {
+    settling.put(id, new Settling(shown, new java.util.concurrent.CompletableFuture<>()));
+  }
+
+  /** The reconciliation of {@code id} is over (its row at rest or gone); called before its lock is released. */
+  void settled(String id) {
+    Settling s = settling.remove(id);
+    if (s != null) {
+      s.done().complete(null);
+    }
+  }
+
+  boolean isSettling(String id) {
+    return settling.containsKey(id);
+  }
+
+  /** Waits, at most {@link #LOCK_WAIT_SECONDS}, until a restart's reconciliation of {@code id} is over, if it is going on. */
+  void awaitSettled(String id) {
+    Settling s = settling.get(id);
+    if (s != null) {
+      await(s.done(), "sandbox " + id + " is");
+    }
+  }
+
+  /** Waits, at most {@link #LOCK_WAIT_SECONDS}, until every row a list would show is at rest again. */
+  void awaitShownSettled() {
+    var shown = settling.values().stream().filter(Settling::shown).map(Settling::done).toArray(java.util.concurrent.CompletableFuture[]::new);
+    if (shown.length > 0) {
+      await(java.util.concurrent.CompletableFuture.allOf(shown), shown.length + (shown.length == 1 ? " sandbox is" : " sandboxes are"));
+    }
+  }
+
+  private static void await(java.util.concurrent.CompletableFuture<?> done, String what) {
+    try {
+      done.get(LOCK_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new SandboxException(Problem.CONFLICT, what + " still being reconciled after a controller restart; try again");
+    } catch (java.util.concurrent.ExecutionException e) {
+      // the reconciliation completes its futures normally only
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException(Problem.UNAVAILABLE, "interrupted while waiting: " + what + " being reconciled after a controller restart");
+    }
   }
 
   // ---- listeners, egress, activity

@@ -131,6 +131,19 @@ final class SandboxRepository {
     });
   }
 
+  /**
+   * Marks an interrupted create as being deleted, {@code reason} saying why, and forgets its
+   * Idempotency-Key at once: a retry with the key makes the sandbox anew while the rest of its
+   * undoing goes on.
+   */
+  void interruptCreate(String id, String reason) {
+    store.write(h -> {
+      h.createUpdate("UPDATE sandboxes SET state = 'deleting', state_reason = :reason, updated_at = :updated WHERE id = :id")
+          .bind("id", id).bind("reason", reason).bind("updated", System.currentTimeMillis()).execute();
+      return h.createUpdate("DELETE FROM idempotency_keys WHERE resource_id = :id").bind("id", id).execute();
+    });
+  }
+
   void delete(String id) {
     store.write(h -> {
       h.createUpdate("DELETE FROM sandbox_labels WHERE sandbox_id = :id").bind("id", id).execute();

@@ -68,12 +68,14 @@ public final class SandboxService {
   }
 
   /**
-   * Reconciles the store with what runs, then starts the idle reaper and the watcher that notices
-   * sandboxes killed from outside. Called once at start-up, before the API accepts requests;
-   * returns what the caller closes to stop both.
+   * Reconciles the store with what runs (the running sandboxes adopted now, the rest finished in
+   * the background under their locks: see {@link Reconciler}), then starts the idle reaper and the
+   * watcher that notices sandboxes killed from outside. Called once at start-up, before the API
+   * accepts requests; returns what the caller closes to stop both (it waits, bounded, for the
+   * background reconciliation first, so that it does not outlive the store).
    */
   public AutoCloseable open() {
-    new Reconciler(lifecycle).run();
+    java.util.concurrent.CompletableFuture<Reconciler.Report> reconciled = new Reconciler(lifecycle).run();
     IdleReaper reaper = new IdleReaper(lifecycle, config.idleCheckInterval());
     reaper.start();
     SandboxWatcher watcher = new SandboxWatcher(lifecycle);
@@ -81,6 +83,11 @@ public final class SandboxService {
     return () -> {
       watcher.close();
       reaper.close();
+      try {
+        reconciled.get(SandboxLifecycle.LOCK_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        log.warn("closing while the reconciliation in the background is not over: {}", e.toString());
+      }
     };
   }
 
@@ -96,15 +103,36 @@ public final class SandboxService {
 
   // ---- queries
 
+  /**
+   * A sandbox, not deleting. One that a restart's reconciliation still settles in the background
+   * is answered once it is at rest (a wait bounded like a lock's); the others at once.
+   */
   public Sandbox get(String id) {
     if (!Ids.looksLike("sbx", id)) {
       throw SandboxException.notFound(id);
     }
+    lifecycle.awaitSettled(id);
     return repo.find(id).filter(s -> s.state() != SandboxState.DELETING).orElseThrow(() -> SandboxException.notFound(id));
   }
 
+  /** The sandboxes (not deleting); waits, bounded, until none shows a state a restart left behind. */
   public List<Sandbox> list(Map<String, String> labels, Optional<SandboxState> state) {
+    lifecycle.awaitShownSettled();
     return repo.list(labels, state).stream().filter(s -> s.state() != SandboxState.DELETING).toList();
+  }
+
+  /**
+   * The sandboxes (not deleting) as stored now, without waiting: some may be in a state a restart
+   * left, still being settled in the background ({@link #settling}). For start-up work that acts
+   * on each through the operations here, which wait for its lock.
+   */
+  public List<Sandbox> listAsStored(Map<String, String> labels) {
+    return repo.list(labels, Optional.empty()).stream().filter(s -> s.state() != SandboxState.DELETING).toList();
+  }
+
+  /** Whether a restart's reconciliation still works on the sandbox {@code id} in the background (an operation on it waits). */
+  public boolean settling(String id) {
+    return lifecycle.isSettling(id);
   }
 
   /** The egress proxy's view of the sandboxes: who connects, and which other sandboxes each may reach. */

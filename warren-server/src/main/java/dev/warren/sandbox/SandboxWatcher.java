@@ -42,7 +42,8 @@ final class SandboxWatcher implements AutoCloseable {
       if (task.closed()) {
         return;
       }
-      if (!gone(s.id())) {
+      // a restart's reconciliation settles it (under its lock): no need to wait for it here
+      if (lifecycle.isSettling(s.id()) || !gone(s.id())) {
         continue;
       }
       try {

@@ -248,8 +248,9 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     int attached = 0;
     for (ShellSession s : repo.live()) {
       try {
-        Sandbox sandbox = sandboxes.get(s.sandboxId());
-        if (sandbox.state() != SandboxState.RUNNING || sandbox.generation() != s.generation()) {
+        // the running sandboxes were adopted before this: one not known to run is stopped, or being settled in the background
+        Optional<Sandbox> sandbox = sandboxes.running(s.sandboxId());
+        if (sandbox.isEmpty() || sandbox.get().generation() != s.generation()) {
           end(s, "its sandbox restarted or stopped while the controller was down");
           continue;
         }

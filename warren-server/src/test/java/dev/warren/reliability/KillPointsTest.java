@@ -336,4 +336,32 @@ class KillPointsTest {
     assertThat(seconds).isLessThan(5);
     assertThat(HostState.leftoversOf(warren, id)).isEmpty();
   }
+
+  @Test
+  void aRestartAnswersAndRunsCommandsWhileAnInterruptedCreateIsUndoneInTheBackgroundAndAGetOfItWaitsForTheEnd() throws Exception {
+    String running = warren.createSandbox("{}");
+    crun.hold("start");
+    CompletableFuture<Resp> create = answerMayBeLost(() -> warren.post("/v1/sandboxes", "{}"));
+    String interrupted = heldSandbox();
+    warren.stopProcess(true);
+    crun.killHeld();
+    // the undo's `crun delete` of the interrupted create waits: its reconciliation goes on in the background
+    crun.hold("delete");
+    warren.relaunch();
+    create.get(1, TimeUnit.MINUTES);
+    crun.awaitHeld(Duration.ofSeconds(60));
+
+    assertThat(warren.get("/readyz").status()).as("ready while the undo is held").isEqualTo(200);
+    assertThat(warren.exec(running, "echo fine").path("stdout").asString()).as("a command in the adopted sandbox").isEqualTo("fine\n");
+    CompletableFuture<Resp> get = async(() -> warren.get("/v1/sandboxes/" + interrupted));
+    Thread.sleep(500);
+    assertThat(get).as("a GET of the sandbox being undone waits for its end").isNotDone();
+
+    crun.release();
+    Resp answer = get.get(30, TimeUnit.SECONDS);
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(404);
+    assertThat(HostState.leftoversOf(warren, interrupted)).as("what is left of %s once GET answered", interrupted).isEmpty();
+    assertThat(warren.get("/v1/events?subject=" + interrupted).json().path("events").toString()).contains("sandbox.create-interrupted");
+    assertThat(warren.delete("/v1/sandboxes/" + running).status()).isEqualTo(204);
+  }
 }
