@@ -33,7 +33,8 @@ test('the tools are listed with descriptions and schemas', async () => {
     const names = tools.map((t) => t.name).sort();
     assert.deepEqual(names, ['browser_click', 'browser_close', 'browser_computer_actions', 'browser_content', 'browser_create', 'browser_evaluate',
       'browser_extract_text', 'browser_handoff', 'browser_navigate', 'browser_screenshot', 'browser_type', 'file_list', 'file_read',
-      'file_write', 'sandbox_create', 'sandbox_delete', 'sandbox_desktop_actions', 'sandbox_exec', 'sandbox_list', 'session_create', 'session_output', 'session_run']);
+      'file_write', 'sandbox_create', 'sandbox_delete', 'sandbox_desktop_actions', 'sandbox_exec', 'sandbox_list', 'sandbox_ports',
+      'sandbox_preview_url', 'session_create', 'session_output', 'session_run']);
     for (const t of tools) {
       assert.ok(t.description.length > 40, `${t.name} has a description a model can use`);
       assert.equal(t.inputSchema.type, 'object');
@@ -83,6 +84,50 @@ test('the sandbox, file and session tools work, and an error is a tool error wit
     await client.close();
   }
   await assert.rejects(api('GET', `/v1/sandboxes/${sbx.id}`), /404/);
+});
+
+test("an agent's dev loop over MCP: its app's port is listed, a link opens it, and a browser with reach loads it", async () => {
+  const client = await connect();
+  const call = (name, args) => client.callTool({ name, arguments: args });
+  const sbx = json(await call('sandbox_create', {}));
+  let browser;
+  try {
+    assert.match(text(await call('file_write', { sandboxId: sbx.id, path: '/tmp/app/index.html', content: '<title>the app</title><h1>hello from the app</h1>' })),
+      /wrote/);
+    json(await call('sandbox_exec', { sandboxId: sbx.id, command: 'cd /tmp/app && (nohup python3 -m http.server 3000 >/dev/null 2>&1 &)' }));
+    let port;
+    for (const deadline = Date.now() + 15_000; !port && Date.now() < deadline;) {
+      port = json(await call('sandbox_ports', { sandboxId: sbx.id })).ports.find((p) => p.port === 3000);
+      if (!port) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(port, 'port 3000 is listed once the app listens');
+    assert.equal(port.warren, false);
+    assert.equal(port.path, `/v1/sandboxes/${sbx.id}/ports/3000/`);
+
+    // a public link opens without a token
+    const link = json(await call('sandbox_preview_url', { sandboxId: sbx.id, port: 3000, access: 'public', ttlSeconds: 600 }));
+    assert.match(link.url, /\/v1\/previews\/wpv\./);
+    assert.equal(link.access, 'public');
+    const res = await fetch(link.url);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /hello from the app/);
+    const refused = await call('sandbox_preview_url', { sandboxId: sbx.id, port: 70000 });
+    assert.equal(refused.isError, true);
+
+    // a browser allowed to reach the sandbox's port loads the app by the sandbox's id as host name
+    browser = json(await call('browser_create', { reach: [`${sbx.id}:3000`] }));
+    const nav = json(await call('browser_navigate', { browserId: browser.id, url: `http://${sbx.id}:3000/` }));
+    assert.equal(nav.title, 'the app');
+    assert.match(text(await call('browser_extract_text', { browserId: browser.id })), /hello from the app/);
+
+    const bad = await call('sandbox_create', { reach: ['sbx_nope'] });
+    assert.equal(bad.isError, true);
+    assert.match(text(bad), /400 invalid-input: .*egress\.reach/);
+  } finally {
+    if (browser) await call('browser_close', { browserId: browser.id });
+    await call('sandbox_delete', { sandboxId: sbx.id });
+    await client.close();
+  }
 });
 
 test('the browser tools drive a page, return a screenshot as an image, and a handoff reports progress until handed back', async () => {

@@ -35,6 +35,9 @@ final class AccessLog {
 
   private final Audit audit;
   private final PrometheusMeterRegistry metrics;
+  /** Routes are the API's templates; paths nothing routes are bounded by {@link #MAX_TIMERS}. */
+  private static final int MAX_TIMERS = 2000;
+  private final Map<TimerKey, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
   AccessLog(Audit audit, PrometheusMeterRegistry metrics) {
     this.audit = audit;
@@ -49,6 +52,23 @@ final class AccessLog {
     return PREVIEW_SECRET.matcher(path).replaceFirst("/v1/previews/wpv.…");
   }
 
+  /** The request timer of a method, route and status, registered once: the lookup on every call was a builder and a tag sort. */
+  private Timer timer(String method, String route, int status) {
+    Timer t = timers.get(new TimerKey(method, route, status));
+    if (t != null) {
+      return t;
+    }
+    if (timers.size() >= MAX_TIMERS) {
+      // paths nothing routes (a scanner's) would make a series each: past the bound they share one
+      route = "{other}";
+    }
+    String shownRoute = route;
+    return timers.computeIfAbsent(new TimerKey(method, shownRoute, status), k -> Timer.builder("warren_http_requests").tag("method", method)
+        .tag("route", shownRoute).tag("status", Integer.toString(status)).register(metrics));
+  }
+
+  private record TimerKey(String method, String route, int status) {}
+
   static String actorId(Context ctx) {
     ApiTokens.Actor a = ctx.attribute(ACTOR);
     return a == null ? "unauthenticated" : a.id();
@@ -61,8 +81,7 @@ final class AccessLog {
     String route = matched == null ? ApiServer.routeOf(ctx.path()) : matched.path;
     String method = ctx.method().name();
     int status = ctx.statusCode();
-    Timer.builder("warren_http_requests").tag("method", method).tag("route", route).tag("status", Integer.toString(status))
-        .register(metrics).record(Duration.ofNanos(nanos));
+    timer(method, route, status).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     if (!ctx.path().startsWith("/v1/")) {
       return;
     }

@@ -24,16 +24,18 @@ final class BrowserTools {
             Starts Chromium in a sandbox of its own (about a second) and returns its id. With a key, a live session \
             with that key is returned instead of a new one, so an agent can come back to the same browser across \
             steps. A profile keeps cookies and logins between sessions. The browser reaches only the hosts in \
-            allowEgress. liveViewUrl lets a person watch it; cdpUrl is for Playwright or Puppeteer.""", """
+            allowEgress, and the sandboxes' apps in reach (an agent's dev server, say). liveViewUrl lets a person \
+            watch it; cdpUrl is for Playwright or Puppeteer.""", """
             {"type": "object", "properties": {
               "key": {"type": "string", "description": "Reuse key, e.g. 'agent-42:run-7'."},
               "profile": {"type": "string", "description": "Named profile to load and save (cookies, storage)."},
               "allowEgress": {"type": "array", "items": {"type": "string"}, "description": "Hosts it may open, as host, host:port or *.domain (e.g. 'example.com:443'). Default: none."},
+              "reach": {"type": "array", "items": {"type": "string"}, "description": "Sandboxes whose apps it may open, as 'sbx_…' (every port) or 'sbx_…:3000'; the page opens http://sbx_…:3000/. Default: none."},
               "headless": {"type": "boolean", "description": "false runs a headed Chromium on a virtual display (default true)."},
               "width": {"type": "integer", "minimum": 100, "description": "Viewport width (default 1280)."},
               "height": {"type": "integer", "minimum": 100, "description": "Viewport height (default 720)."}
             }, "additionalProperties": false}""", false, false, c -> {
-          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "key", "profile", "headless");
+          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "key", "profile", "headless", "reach");
           if (c.args().has("allowEgress")) {
             body.putObject("egress").set("allow", c.args().get("allowEgress"));
           }

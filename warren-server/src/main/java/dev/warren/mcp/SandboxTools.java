@@ -30,6 +30,7 @@ final class SandboxTools {
               "cpus": {"type": "number", "exclusiveMinimum": 0, "description": "CPU limit in cores (default 1)."},
               "pids": {"type": "integer", "minimum": 1, "description": "Process limit (default 512)."},
               "allowEgress": {"type": "array", "items": {"type": "string"}, "description": "Hosts it may reach, as host, host:port or *.domain (e.g. 'pypi.org:443', '*.github.com'). Default: none."},
+              "reach": {"type": "array", "items": {"type": "string"}, "description": "Other sandboxes it may connect to through the proxy, as 'sbx_…' (every port) or 'sbx_…:3000'; it opens http://sbx_…:3000/. Default: none."},
               "idleTimeoutSeconds": {"type": "integer", "minimum": 0, "description": "Stopped after this long without API activity (0 = never; default 1800)."},
               "desktop": {"type": "object", "properties": {"width": {"type": "integer"}, "height": {"type": "integer"}}, "description": "A virtual display of this size, to drive with sandbox_desktop_actions (needs an image with Xvfb and x11vnc, e.g. 'browser')."}
             }, "additionalProperties": false}""", false, false, c -> {
@@ -38,8 +39,9 @@ final class SandboxTools {
           if (!limits.isEmpty()) {
             body.set("limits", limits);
           }
-          if (c.args().has("allowEgress")) {
-            body.putObject("egress").set("allow", c.args().get("allowEgress"));
+          egress(c, body.putObject("egress"));
+          if (body.path("egress").isEmpty()) {
+            body.remove("egress");
           }
           return ToolDef.json(brief(api.call(c.authorization(), "POST", "/v1/sandboxes", body, CALL).json()));
         }),
@@ -69,6 +71,29 @@ final class SandboxTools {
           ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "command", "cwd", "env", "stdin", "timeoutSeconds");
           Duration t = Duration.ofSeconds(c.args().path("timeoutSeconds").asLong(60));
           return ToolDef.json(api.call(c.authorization(), "POST", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/exec", body, t).json());
+        }),
+        new ToolDef("sandbox_ports", "List a sandbox's listening ports", """
+            Lists the TCP ports something listens on in a running sandbox (a dev server an agent started, say), with the             address it listens on and the path that opens it through Warren. Entries with warren=true are Warren's own             (DevTools, VNC) and never open as previews. To give a person a link, use sandbox_preview_url.""", """
+            {"type": "object", "properties": {%s}, "required": ["sandboxId"], "additionalProperties": false}""".formatted(SBX), true, false,
+            c -> ToolDef.json(api.call(c.authorization(), "GET", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/ports", null, CALL).json())),
+        new ToolDef("sandbox_preview_url", "Make a link to a sandbox's port", """
+            Mints a URL that opens a web app listening on a port of a sandbox (HTTP and WebSocket), for a person or             another program: with access 'public' anyone holding the link opens it until it expires; with 'token'             the caller must also send an API token. Returns url and expiresAt.""", """
+            {"type": "object", "properties": {
+              %s,
+              "port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "The port the app listens on, e.g. 3000."},
+              "ttlSeconds": {"type": "integer", "minimum": 1, "maximum": 604800, "description": "How long the link opens (default 3600)."},
+              "access": {"type": "string", "enum": ["public", "token"], "description": "Who may open it (default 'token')."}
+            }, "required": ["sandboxId", "port"], "additionalProperties": false}""".formatted(SBX), false, false, c -> {
+          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "ttlSeconds", "access");
+          JsonNode u = api.call(c.authorization(), "POST", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/ports/" + c.args().path("port").asInt()
+              + "/url", body, CALL).json();
+          ObjectNode out = LoopbackApi.JSON.createObjectNode();
+          for (String f : List.of("id", "sandboxId", "port", "access", "expiresAt", "url", "hostUrl")) {
+            if (u.has(f)) {
+              out.set(f, u.get(f));
+            }
+          }
+          return ToolDef.json(out);
         }),
         new ToolDef("sandbox_delete", "Delete a sandbox", "Deletes a sandbox and everything in it (its files, processes and sessions).", """
             {"type": "object", "properties": {%s}, "required": ["sandboxId"], "additionalProperties": false}""".formatted(SBX), false, true, c -> {
@@ -144,6 +169,16 @@ final class SandboxTools {
               .put("offset", Long.parseLong(a.header("X-Warren-Offset"))).put("nextOffset", Long.parseLong(a.header("X-Warren-Next-Offset")))
               .put("state", a.header("X-Warren-Command-State")));
         }));
+  }
+
+  /** The tools' {@code allowEgress} and {@code reach} as the API's egress policy. */
+  static void egress(ToolDef.Call c, ObjectNode egress) {
+    if (c.args().has("allowEgress")) {
+      egress.set("allow", c.args().get("allowEgress"));
+    }
+    if (c.args().has("reach")) {
+      egress.set("reach", c.args().get("reach"));
+    }
   }
 
   /** What a model needs of a sandbox. */
