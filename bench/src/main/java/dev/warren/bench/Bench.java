@@ -141,7 +141,7 @@ public final class Bench {
       }
     }
     if (options.runs("previews")) {
-      summary.failures.addAll(PreviewSection.run(w, cleanup).failures());
+      summary.failures.addAll(PreviewSection.run(cleanup).failures());
     }
     if (options.runs("idle")) {
       summary.idle = IdleSection.run(w, options, cleanup);

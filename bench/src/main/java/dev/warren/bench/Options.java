@@ -206,7 +206,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   }
 
   boolean needsWarren() {
-    return runs("sequential") || runs("sessions") || runs("browsers") || runs("liveview") || runs("idle") || runs("soak") || runs("previews");
+    return runs("sequential") || runs("sessions") || runs("browsers") || runs("liveview") || runs("idle") || runs("soak");
   }
 
   private static int number(List<String> args, int i, String flag) {

@@ -1,5 +1,6 @@
 package dev.warren.bench;
 
+import dev.warren.testing.TestWarren;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,11 +19,14 @@ import java.util.Optional;
  * throughput of a large download (MB/s). Targets from issue 15: at most 1 ms added at p50, at
  * least 50 % of the direct throughput. The latency is measured twice: over the first requests
  * (a cold JIT on both sides of the proxy, shown for what it is) and, for the verdict, after
- * {@link #WARMUP} requests of each path, the steady state a running agent's app sees.
+ * {@link #WARMUP} requests of each path, the steady state a running agent's app sees. The
+ * controller is a process of its own, as deployed, not the bench's in-process one: on a small host
+ * a client sharing the controller's JVM (its carrier threads, its collector) inflates the proxied
+ * path alone. Direct and proxied requests alternate, so that both see the same moments.
  */
 final class PreviewSection {
   static final int REQUESTS = 300;
-  static final int WARMUP = 1000;
+  static final int WARMUP = 3000;
   static final int COLD = 100;
   static final int DOWNLOAD_MB = 100;
   static final int DOWNLOADS = 3;
@@ -37,44 +41,44 @@ final class PreviewSection {
 
   private PreviewSection() {}
 
-  static Result run(BenchWarren w, Cleanup cleanup) throws InterruptedException {
+  static Result run(Cleanup cleanup) throws InterruptedException {
     Report.title("Preview proxy: a sandbox's port through Warren, beside the sandbox's address directly");
+    Report.note("the controller runs as its own process, as deployed (warren serve, logging each call): the client's JVM shares nothing "
+        + "with it; direct and proxied requests alternate, so both see the same moments of the host");
     List<String> failures = new ArrayList<>();
-    ApiClient api = ApiClient.open(w);
-    cleanup.push("the previews section's HTTP client", api);
-    var created = api.post("/v1/sandboxes", "{}", T).expect(201).json();
-    String id = created.path("id").asString();
+    TestWarren w = TestWarren.start();
+    cleanup.push("the previews section's controller", w);
+    String id = w.createSandbox("{}");
     java.util.concurrent.atomic.AtomicBoolean deleted = new java.util.concurrent.atomic.AtomicBoolean();
     AutoCloseable sandbox = () -> {
       if (deleted.compareAndSet(false, true)) {
-        api.delete("/v1/sandboxes/" + id, T);
+        w.delete("/v1/sandboxes/" + id);
       }
     };
     cleanup.push("the previews section's sandbox " + id, sandbox);
     try {
-      String address = created.path("address").asString();
+      String address = w.get("/v1/sandboxes/" + id).json().path("address").asString();
       byte[] app;
       try (InputStream in = PreviewSection.class.getResourceAsStream("/preview/app.py")) {
         app = in.readAllBytes();
       }
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-      HttpResponse<String> put = http.send(HttpRequest.newBuilder(w.baseUri().resolve("/v1/sandboxes/" + id + "/files?path=/tmp/app.py"))
-          .header("Authorization", "Bearer " + w.token()).PUT(HttpRequest.BodyPublishers.ofByteArray(app)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (put.statusCode() != 204) {
-        throw new IllegalStateException("uploading the app answered " + put.statusCode() + ": " + put.body());
+      TestWarren.Resp put = w.put("/v1/sandboxes/" + id + "/files?path=/tmp/app.py", app);
+      if (put.status() != 204) {
+        throw new IllegalStateException("uploading the app answered " + put);
       }
-      api.post("/v1/sandboxes/" + id + "/exec", ApiClient.field("command", "nohup python3 /tmp/app.py 8000 >/dev/null 2>&1 & echo started"), T)
-          .expect(200);
-      String proxied = w.baseUri() + "/v1/sandboxes/" + id + "/ports/8000";
+      w.exec(id, "nohup python3 /tmp/app.py 8000 >/dev/null 2>&1 & echo started");
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+      String proxied = w.base() + "/v1/sandboxes/" + id + "/ports/8000";
       String direct = "http://" + address + ":8000";
       waitFor(http, direct + "/ready", Optional.empty());
       waitFor(http, proxied + "/ready", Optional.of(w.token()));
-      Stats dCold = latency(http, direct + "/hello", Optional.empty(), "direct, first " + COLD, 0, COLD);
-      Stats pCold = latency(http, proxied + "/hello", Optional.of(w.token()), "proxy, first " + COLD, 0, COLD);
-      Stats d = latency(http, direct + "/hello", Optional.empty(), "direct " + address + ":8000", WARMUP, REQUESTS);
-      Stats p = latency(http, proxied + "/hello", Optional.of(w.token()), "through the preview proxy", WARMUP, REQUESTS);
-      Stats api0 = latency(http, w.baseUri() + "/v1/sandboxes/" + id, Optional.of(w.token()), "for scale: GET /v1/sandboxes/{id}", WARMUP,
+      Stats[] cold = alternating(http, direct + "/hello", proxied + "/hello", w.token(), "first " + COLD, 0, COLD);
+      Stats[] warm = alternating(http, direct + "/hello", proxied + "/hello", w.token(), "after " + WARMUP, WARMUP, REQUESTS);
+      Stats dCold = cold[0];
+      Stats pCold = cold[1];
+      Stats d = warm[0];
+      Stats p = warm[1];
+      Stats api0 = latency(http, w.base() + "/v1/sandboxes/" + id, Optional.of(w.token()), "for scale: GET /v1/sandboxes/{id}", WARMUP,
           REQUESTS);
       double dMBs = throughput(http, direct + "/big?n=" + DOWNLOAD_MB * 1_000_000L, Optional.empty());
       double pMBs = throughput(http, proxied + "/big?n=" + DOWNLOAD_MB * 1_000_000L, Optional.of(w.token()));
@@ -98,16 +102,43 @@ final class PreviewSection {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("preview section: " + e.getMessage(), e);
     } finally {
-      // once interrupted, the shutdown hook deletes the sandbox with this client: leave both to it
+      // once interrupted, the shutdown hook deletes the sandbox and stops the controller: leave both to it
       if (!cleanup.aborted()) {
         try {
           sandbox.close();
         } catch (Exception e) {
           failures.add("deleting the previews section's sandbox " + id + ": " + e.getMessage());
         }
-        api.close();
+        w.close();
       }
     }
+  }
+
+  /** The direct and the proxied URL asked in turn, {@code warmup} pairs unrecorded first: [direct, proxied]. */
+  private static Stats[] alternating(HttpClient http, String direct, String proxied, String token, String when, int warmup, int requests)
+      throws java.io.IOException, InterruptedException {
+    Stats.Series d = new Stats.Series("direct, " + when);
+    Stats.Series p = new Stats.Series("proxy, " + when);
+    for (int i = 0; i < warmup + requests; i++) {
+      long dn = once(http, direct, Optional.empty());
+      long pn = once(http, proxied, Optional.of(token));
+      if (i >= warmup) {
+        d.add(dn);
+        p.add(pn);
+      }
+    }
+    return new Stats[] {d.stats(), p.stats()};
+  }
+
+  /** One GET that must answer 200, timed in nanoseconds. */
+  private static long once(HttpClient http, String url, Optional<String> token) throws java.io.IOException, InterruptedException {
+    long t0 = System.nanoTime();
+    HttpResponse<byte[]> r = http.send(get(url, token), HttpResponse.BodyHandlers.ofByteArray());
+    long t1 = System.nanoTime();
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException(url + " answered " + r.statusCode());
+    }
+    return t1 - t0;
   }
 
   private static HttpRequest get(String url, Optional<String> token) {
@@ -138,14 +169,9 @@ final class PreviewSection {
       throws java.io.IOException, InterruptedException {
     Stats.Series s = new Stats.Series(name);
     for (int i = 0; i < warmup + requests; i++) {
-      long t0 = System.nanoTime();
-      HttpResponse<byte[]> r = http.send(get(url, token), HttpResponse.BodyHandlers.ofByteArray());
-      long t1 = System.nanoTime();
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException(url + " answered " + r.statusCode());
-      }
+      long n = once(http, url, token);
       if (i >= warmup) {
-        s.add(t1 - t0);
+        s.add(n);
       }
     }
     return s.stats();

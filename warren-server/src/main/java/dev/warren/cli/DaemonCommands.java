@@ -55,7 +55,11 @@ final class DaemonCommands {
       dev.warren.ops.DataPermissions.restrictUmask();
       Config config = CliConfig.load();
       LogSetup.configure(new Config.Logging("WARN", Optional.empty(), config.logging().maxTotalBytes(), config.logging().retention()));
-      return new Supervisor(config, Optional.ofNullable(pidFile), System.out).run();
+      try {
+        return new Supervisor(config, Optional.ofNullable(pidFile), System.out).run();
+      } finally {
+        LogSetup.stop();
+      }
     }
   }
 }

@@ -39,7 +39,14 @@ final class ServeCommand implements Callable<Integer> {
       return 0;
     }
     LogSetup.configure(config.logging());
-    Server server = Server.start(config);
+    Server server;
+    try {
+      server = Server.start(config);
+    } catch (Throwable e) {
+      // the lines saying why are still queued for the log's writer: written out before the process exits
+      LogSetup.stop();
+      throw e;
+    }
     if (server.tokens().created()) {
       // the token is shown only to a person at a terminal: redirected output (a background Warren's, a service's) ends up in log files
       java.io.Console console = System.console();
@@ -51,6 +58,7 @@ final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
+      LogSetup.stop();
       stopped.countDown();
     }, "warren-shutdown"));
     stopped.await();

@@ -128,6 +128,7 @@ public final class Supervisor {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    dev.warren.log.LogSetup.stop();
   }
 
   private boolean sleep(Duration d) {
