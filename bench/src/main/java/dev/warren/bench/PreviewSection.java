@@ -47,15 +47,15 @@ final class PreviewSection {
         + "with it; direct and proxied requests alternate, so both see the same moments of the host");
     List<String> failures = new ArrayList<>();
     TestWarren w = TestWarren.start();
-    cleanup.push("the previews section's controller", w);
-    String id = w.createSandbox("{}");
-    java.util.concurrent.atomic.AtomicBoolean deleted = new java.util.concurrent.atomic.AtomicBoolean();
-    AutoCloseable sandbox = () -> {
-      if (deleted.compareAndSet(false, true)) {
-        w.delete("/v1/sandboxes/" + id);
+    // stopped once: at the end of the section, or by the shutdown hook (which deletes its sandboxes and tears it down)
+    java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+    AutoCloseable controller = () -> {
+      if (stopped.compareAndSet(false, true)) {
+        w.close();
       }
     };
-    cleanup.push("the previews section's sandbox " + id, sandbox);
+    cleanup.push("the previews section's controller", controller);
+    String id = w.createSandbox("{}");
     try {
       String address = w.get("/v1/sandboxes/" + id).json().path("address").asString();
       byte[] app;
@@ -104,12 +104,15 @@ final class PreviewSection {
     } finally {
       // once interrupted, the shutdown hook deletes the sandbox and stops the controller: leave both to it
       if (!cleanup.aborted()) {
-        try {
-          sandbox.close();
-        } catch (Exception e) {
-          failures.add("deleting the previews section's sandbox " + id + ": " + e.getMessage());
+        TestWarren.Resp deleted = w.delete("/v1/sandboxes/" + id);
+        if (deleted.status() != 204) {
+          failures.add("deleting the previews section's sandbox " + id + ": " + deleted);
         }
-        w.close();
+        try {
+          controller.close();
+        } catch (Exception e) {
+          failures.add("stopping the previews section's controller: " + e.getMessage());
+        }
       }
     }
   }

@@ -6,7 +6,6 @@ import dev.warren.error.Ids;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -32,11 +31,11 @@ final class AccessLog {
   private static final Pattern CREATED_ID = Pattern.compile("^\\{\"id\":\"((sbx|brw|tok)_[0-9a-z]{26})\"");
   private static final Pattern PATH_ID = Pattern.compile("/v1/[a-z]+/((sbx|brw|tok)_[0-9a-z]{26})(/|$)");
   private static final Set<String> CREATES = Set.of("/v1/sandboxes", "/v1/browsers", "/v1/tokens");
+  /** Routes are the API's templates; past this many timers, paths nothing routes (a scanner's) share the route {@code {other}}. */
+  private static final int MAX_TIMERS = 2000;
 
   private final Audit audit;
   private final PrometheusMeterRegistry metrics;
-  /** Routes are the API's templates; paths nothing routes are bounded by {@link #MAX_TIMERS}. */
-  private static final int MAX_TIMERS = 2000;
   private final Map<TimerKey, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
   AccessLog(Audit audit, PrometheusMeterRegistry metrics) {
@@ -54,17 +53,14 @@ final class AccessLog {
 
   /** The request timer of a method, route and status, registered once: the lookup on every call was a builder and a tag sort. */
   private Timer timer(String method, String route, int status) {
-    Timer t = timers.get(new TimerKey(method, route, status));
+    TimerKey key = new TimerKey(method, route, status);
+    Timer t = timers.get(key);
     if (t != null) {
       return t;
     }
-    if (timers.size() >= MAX_TIMERS) {
-      // paths nothing routes (a scanner's) would make a series each: past the bound they share one
-      route = "{other}";
-    }
-    String shownRoute = route;
-    return timers.computeIfAbsent(new TimerKey(method, shownRoute, status), k -> Timer.builder("warren_http_requests").tag("method", method)
-        .tag("route", shownRoute).tag("status", Integer.toString(status)).register(metrics));
+    TimerKey kept = timers.size() < MAX_TIMERS ? key : new TimerKey(method, "{other}", status);
+    return timers.computeIfAbsent(kept, k -> Timer.builder("warren_http_requests").tag("method", k.method()).tag("route", k.route())
+        .tag("status", Integer.toString(k.status())).register(metrics));
   }
 
   private record TimerKey(String method, String route, int status) {}

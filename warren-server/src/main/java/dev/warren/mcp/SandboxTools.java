@@ -39,9 +39,12 @@ final class SandboxTools {
           if (!limits.isEmpty()) {
             body.set("limits", limits);
           }
-          egress(c, body.putObject("egress"));
-          if (body.path("egress").isEmpty()) {
-            body.remove("egress");
+          ObjectNode egress = c.copy(LoopbackApi.JSON.createObjectNode(), "reach");
+          if (c.args().has("allowEgress")) {
+            egress.set("allow", c.args().get("allowEgress"));
+          }
+          if (!egress.isEmpty()) {
+            body.set("egress", egress);
           }
           return ToolDef.json(brief(api.call(c.authorization(), "POST", "/v1/sandboxes", body, CALL).json()));
         }),
@@ -87,13 +90,7 @@ final class SandboxTools {
           ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "ttlSeconds", "access");
           JsonNode u = api.call(c.authorization(), "POST", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/ports/" + c.args().path("port").asInt()
               + "/url", body, CALL).json();
-          ObjectNode out = LoopbackApi.JSON.createObjectNode();
-          for (String f : List.of("id", "sandboxId", "port", "access", "expiresAt", "url", "hostUrl")) {
-            if (u.has(f)) {
-              out.set(f, u.get(f));
-            }
-          }
-          return ToolDef.json(out);
+          return ToolDef.json(pick(u, List.of("id", "sandboxId", "port", "access", "expiresAt", "url", "hostUrl")));
         }),
         new ToolDef("sandbox_delete", "Delete a sandbox", "Deletes a sandbox and everything in it (its files, processes and sessions).", """
             {"type": "object", "properties": {%s}, "required": ["sandboxId"], "additionalProperties": false}""".formatted(SBX), false, true, c -> {
@@ -171,22 +168,17 @@ final class SandboxTools {
         }));
   }
 
-  /** The tools' {@code allowEgress} and {@code reach} as the API's egress policy. */
-  static void egress(ToolDef.Call c, ObjectNode egress) {
-    if (c.args().has("allowEgress")) {
-      egress.set("allow", c.args().get("allowEgress"));
-    }
-    if (c.args().has("reach")) {
-      egress.set("reach", c.args().get("reach"));
-    }
-  }
-
   /** What a model needs of a sandbox. */
   static ObjectNode brief(JsonNode s) {
+    return pick(s, List.of("id", "state", "stateReason", "image", "labels", "limits", "egress", "createdAt", "browserId", "desktop"));
+  }
+
+  /** The {@code fields} of {@code answer} that it has. */
+  private static ObjectNode pick(JsonNode answer, List<String> fields) {
     ObjectNode o = LoopbackApi.JSON.createObjectNode();
-    for (String f : List.of("id", "state", "stateReason", "image", "labels", "limits", "egress", "createdAt", "browserId", "desktop")) {
-      if (s.has(f)) {
-        o.set(f, s.get(f));
+    for (String f : fields) {
+      if (answer.has(f)) {
+        o.set(f, answer.get(f));
       }
     }
     return o;
