@@ -1,7 +1,6 @@
 package dev.warren;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.StringJoiner;
 
 /**
@@ -17,12 +16,27 @@ final class BootSteps {
   private long last = t0;
 
   BootSteps() {
-    ProcessHandle.current().info().startInstant().ifPresent(started -> {
-      long ms = Duration.between(started, Instant.now()).toMillis();
-      if (ms >= 0 && ms < 600_000) {
-        steps.add("jvm " + ms + " ms");
-      }
-    });
+    sinceProcessStart().filter(ms -> ms >= 0 && ms < 600_000).ifPresent(ms -> steps.add("jvm " + ms + " ms"));
+  }
+
+  /**
+   * Milliseconds since this process started, to 10 ms: its start in clock ticks since boot
+   * ({@code /proc/self/stat}, field 22, 100 a second) against the time since boot
+   * ({@code /proc/uptime}). Not {@link ProcessHandle.Info#startInstant()}: that adds the ticks to
+   * the boot time in whole seconds, so it is off by up to a second.
+   */
+  static java.util.Optional<Long> sinceProcessStart() {
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+      // the fields after the command name, which may hold spaces and ends at the last ')': state is field 3
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long startTicks = Long.parseLong(f[22 - 3]);
+      String uptime = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/uptime"));
+      long upMs = Math.round(Double.parseDouble(uptime.substring(0, uptime.indexOf(' '))) * 1000);
+      return java.util.Optional.of(upMs - startTicks * 10);
+    } catch (java.io.IOException | RuntimeException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /** Ends the step {@code name} now. */

@@ -26,8 +26,8 @@ public final class Main {
   private static void warmUp() {
     Thread.ofPlatform().daemon().name("warren-warm-up").start(() -> {
       try {
-        Class.forName("dev.warren.host.Syscalls");
-      } catch (ClassNotFoundException | LinkageError e) {
+        dev.warren.host.Syscalls.bindFirstCalls();
+      } catch (RuntimeException | LinkageError e) {
         // the same initialisation fails again, with its message, where the controller needs it
       }
     });

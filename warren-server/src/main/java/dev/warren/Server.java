@@ -76,8 +76,7 @@ public final class Server implements AutoCloseable {
     SandboxRuntime runtime = host.runtime();
     // the runtime's checks (tools, mounts, network, calls a killed controller left) run beside the
     // opening of the store: neither needs the other, and both wait on other processes and the disk
-    java.util.concurrent.FutureTask<Void> runtimeInit = new java.util.concurrent.FutureTask<>(runtime::init, null);
-    Thread.ofPlatform().name("warren-runtime-init").start(runtimeInit);
+    dev.warren.host.Beside<Void> runtimeInit = dev.warren.host.Beside.run("warren-runtime-init", runtime::init);
     Store store;
     try {
       // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
@@ -87,14 +86,10 @@ public final class Server implements AutoCloseable {
       steps.done("store");
     } catch (RuntimeException e) {
       // the runtime's work is over before anything is closed; the store's failure is the one told
-      try {
-        awaitInit(runtimeInit);
-      } catch (RuntimeException | Error other) {
-        e.addSuppressed(other);
-      }
+      runtimeInit.joinAfter(e);
       throw e;
     }
-    awaitInit(runtimeInit);
+    runtimeInit.join();
     steps.done("runtime");
     dev.warren.audit.Audit audit = new dev.warren.audit.Audit(store, config.auditRetention());
     parts.push(audit);
@@ -176,24 +171,6 @@ public final class Server implements AutoCloseable {
         + ", bridge " + instance.bridge() + " " + instance.subnet() + " (" + steps + ")", steps.total());
     log.info("started in {} ms: {}", steps.total().toMillis(), steps);
     this.events = events;
-  }
-
-  /** Waits for the runtime's {@link SandboxRuntime#init()}, throwing what it threw. */
-  private static void awaitInit(java.util.concurrent.FutureTask<Void> init) {
-    try {
-      init.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while the runtime started", e);
-    }
   }
 
   /** Records the address actually bound (port 0 picks one) for the CLI and for tools. */

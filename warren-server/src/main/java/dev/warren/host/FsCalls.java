@@ -5,7 +5,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * File and filesystem system calls the JDK lacks (statvfs with inode counts, sparse-file seeks,
@@ -16,30 +15,25 @@ public final class FsCalls {
   public static final int SEEK_DATA = 3;
   public static final int SEEK_HOLE = 4;
 
-  private static final MethodHandle STATVFS = Syscalls.fn("statvfs",
+  private static final Downcall STATVFS = Syscalls.fn("statvfs",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), false);
-  private static final MethodHandle STAT = Syscalls.fn("stat",
+  private static final Downcall STAT = Syscalls.fn("stat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), false);
-  private static final MethodHandle LSEEK = Syscalls.fn("lseek",
+  private static final Downcall LSEEK = Syscalls.fn("lseek",
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle FTRUNCATE = Syscalls.fn("ftruncate",
+  private static final Downcall FTRUNCATE = Syscalls.fn("ftruncate",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), false);
-  private static final MethodHandle FALLOCATE = Syscalls.fn("fallocate",
+  private static final Downcall FALLOCATE = Syscalls.fn("fallocate",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
       false);
-  private static final MethodHandle COPY_FILE_RANGE = Syscalls.fn("copy_file_range",
+  private static final Downcall COPY_FILE_RANGE = Syscalls.fn("copy_file_range",
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
           ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle IOCTL = ioctl();
+  private static final Downcall IOCTL = new Downcall("ioctl",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+      Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
 
   private FsCalls() {}
-
-  private static MethodHandle ioctl() {
-    Linker linker = Linker.nativeLinker();
-    return linker.downcallHandle(linker.defaultLookup().find("ioctl").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
-        Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
-  }
 
   /**
    * What statvfs(3) says of a filesystem, in bytes and inodes.
@@ -61,7 +55,7 @@ public final class FsCalls {
       MemorySegment st = a.allocate(Syscalls.STATE);
       // struct statvfs on 64-bit Linux: eleven unsigned longs, then spare ints
       MemorySegment buf = a.allocate(112, 8);
-      if ((int) STATVFS.invokeExact(st, a.allocateFrom(path), buf) < 0) {
+      if ((int) STATVFS.handle().invokeExact(st, a.allocateFrom(path), buf) < 0) {
         throw Syscalls.fail("statvfs", path, st);
       }
       long frsize = buf.get(ValueLayout.JAVA_LONG, 8);
@@ -80,7 +74,7 @@ public final class FsCalls {
       MemorySegment st = a.allocate(Syscalls.STATE);
       // struct stat is 144 (x86_64) or 128 (arm64) bytes; st_blocks is at offset 64 on both
       MemorySegment buf = a.allocate(160, 8);
-      if ((int) STAT.invokeExact(st, a.allocateFrom(path), buf) < 0) {
+      if ((int) STAT.handle().invokeExact(st, a.allocateFrom(path), buf) < 0) {
         throw Syscalls.fail("stat", path, st);
       }
       return buf.get(ValueLayout.JAVA_LONG, 64) * 512;
@@ -95,7 +89,7 @@ public final class FsCalls {
   public static long lseek(int fd, long offset, int whence) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(Syscalls.STATE);
-      long r = (long) LSEEK.invokeExact(st, fd, offset, whence);
+      long r = (long) LSEEK.handle().invokeExact(st, fd, offset, whence);
       if (r < 0) {
         SyscallException e = Syscalls.fail("lseek", "fd " + fd, st);
         if (e.errno() == Syscalls.ENXIO) {
@@ -114,7 +108,7 @@ public final class FsCalls {
   public static void ftruncate(int fd, long size) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(Syscalls.STATE);
-      if ((int) FTRUNCATE.invokeExact(st, fd, size) < 0) {
+      if ((int) FTRUNCATE.handle().invokeExact(st, fd, size) < 0) {
         throw Syscalls.fail("ftruncate", "fd " + fd, st);
       }
     } catch (SyscallException e) {
@@ -128,7 +122,7 @@ public final class FsCalls {
   public static void fallocate(int fd, long offset, long length) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(Syscalls.STATE);
-      if ((int) FALLOCATE.invokeExact(st, fd, 0, offset, length) < 0) {
+      if ((int) FALLOCATE.handle().invokeExact(st, fd, 0, offset, length) < 0) {
         throw Syscalls.fail("fallocate", "fd " + fd, st);
       }
     } catch (SyscallException e) {
@@ -148,7 +142,7 @@ public final class FsCalls {
       offOut.set(ValueLayout.JAVA_LONG, 0, offset);
       long left = length;
       while (left > 0) {
-        long n = (long) COPY_FILE_RANGE.invokeExact(st, in, offIn, out, offOut, left, 0);
+        long n = (long) COPY_FILE_RANGE.handle().invokeExact(st, in, offIn, out, offOut, left, 0);
         if (n < 0) {
           throw Syscalls.fail("copy_file_range", "fd " + in + " -> fd " + out, st);
         }
@@ -168,7 +162,7 @@ public final class FsCalls {
   public static int ioctl(int fd, long request, MemorySegment arg, String what) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(Syscalls.STATE);
-      int r = (int) IOCTL.invokeExact(st, fd, request, arg);
+      int r = (int) IOCTL.handle().invokeExact(st, fd, request, arg);
       if (r < 0) {
         throw Syscalls.fail("ioctl", what, st);
       }

@@ -6,9 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -51,75 +49,79 @@ public final class Syscalls {
   private static final long SYS_MOVE_MOUNT = 429;
   private static final long SYS_MOUNT_SETATTR = 442;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
   static final StructLayout STATE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
 
-  private static final MethodHandle SYSCALL = LINKER.downcallHandle(
-      LIBC.find("syscall").orElseThrow(),
+  private static final Downcall SYSCALL = new Downcall("syscall",
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
           ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
       CAPTURE, Linker.Option.firstVariadicArg(1));
-  private static final MethodHandle OPENAT = fn("openat",
+  private static final Downcall OPENAT = fn("openat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
       true);
-  private static final MethodHandle CLOSE = fn("close",
+  private static final Downcall CLOSE = fn("close",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle MOUNT = fn("mount",
+  private static final Downcall MOUNT = fn("mount",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
           ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), false);
-  private static final MethodHandle UMOUNT2 = fn("umount2",
+  private static final Downcall UMOUNT2 = fn("umount2",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle FCHOWN = fn("fchown",
+  private static final Downcall FCHOWN = fn("fchown",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle FCHMOD = fn("fchmod",
+  private static final Downcall FCHMOD = fn("fchmod",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle MKDIRAT = fn("mkdirat",
+  private static final Downcall MKDIRAT = fn("mkdirat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle UNLINKAT = fn("unlinkat",
+  private static final Downcall UNLINKAT = fn("unlinkat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle RENAMEAT = fn("renameat",
+  private static final Downcall RENAMEAT = fn("renameat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), false);
-  private static final MethodHandle MKNODAT = fn("mknodat",
+  private static final Downcall MKNODAT = fn("mknodat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), false);
-  private static final MethodHandle FCHOWNAT = fn("fchownat",
+  private static final Downcall FCHOWNAT = fn("fchownat",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
           ValueLayout.JAVA_INT), false);
-  private static final MethodHandle WRITE = fn("write",
+  private static final Downcall WRITE = fn("write",
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
-  private static final MethodHandle INOTIFY_INIT1 = fn("inotify_init1",
+  private static final Downcall INOTIFY_INIT1 = fn("inotify_init1",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle INOTIFY_ADD_WATCH = fn("inotify_add_watch",
+  private static final Downcall INOTIFY_ADD_WATCH = fn("inotify_add_watch",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle INOTIFY_RM_WATCH = fn("inotify_rm_watch",
+  private static final Downcall INOTIFY_RM_WATCH = fn("inotify_rm_watch",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle READ = fn("read",
+  private static final Downcall READ = fn("read",
       FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
-  private static final MethodHandle POLL = fn("poll",
+  private static final Downcall POLL = fn("poll",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle SETNS = fn("setns",
+  private static final Downcall SETNS = fn("setns",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle KILL = fn("kill",
+  private static final Downcall KILL = fn("kill",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
-  private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
+  private static final Downcall STRERROR = new Downcall("strerror",
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-  private static final MethodHandle UMASK = LINKER.downcallHandle(LIBC.find("umask").orElseThrow(),
+  private static final Downcall UMASK = new Downcall("umask",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
   private Syscalls() {}
 
-  static MethodHandle fn(String name, FunctionDescriptor d, boolean variadicAfter3) {
-    MemorySegment sym = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc lacks " + name));
-    return variadicAfter3
-        ? LINKER.downcallHandle(sym, d, CAPTURE, Linker.Option.firstVariadicArg(3))
-        : LINKER.downcallHandle(sym, d, CAPTURE);
+  /**
+   * Binds the calls a controller's start makes first (its first native call also loads the linker,
+   * the larger part of the cost): for a thread that warms up beside the start's other work.
+   */
+  public static void bindFirstCalls() {
+    OPENAT.handle();
+    CLOSE.handle();
+  }
+
+  /** The C library's {@code name}, setting errno in a {@link #STATE} segment passed first; bound at its first call. */
+  static Downcall fn(String name, FunctionDescriptor d, boolean variadicAfter3) {
+    return variadicAfter3 ? new Downcall(name, d, CAPTURE, Linker.Option.firstVariadicArg(3)) : new Downcall(name, d, CAPTURE);
   }
 
   public static String strerror(int errno) {
     try {
-      MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+      MemorySegment p = (MemorySegment) STRERROR.handle().invokeExact(errno);
       return p.reinterpret(256).getString(0);
     } catch (Throwable t) {
       return "errno " + errno;
@@ -132,7 +134,7 @@ public final class Syscalls {
    */
   public static int umask(int mask) {
     try {
-      return (int) UMASK.invokeExact(mask);
+      return (int) UMASK.handle().invokeExact(mask);
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }
@@ -145,7 +147,7 @@ public final class Syscalls {
 
   private static long syscall(MemorySegment st, long nr, long a1, long a2, long a3, long a4, long a5) {
     try {
-      return (long) SYSCALL.invokeExact(st, nr, a1, a2, a3, a4, a5);
+      return (long) SYSCALL.handle().invokeExact(st, nr, a1, a2, a3, a4, a5);
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }
@@ -154,7 +156,7 @@ public final class Syscalls {
   public static int openat(int dirfd, String path, int flags, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      int fd = (int) OPENAT.invokeExact(st, dirfd, a.allocateFrom(path), flags | O_CLOEXEC, mode);
+      int fd = (int) OPENAT.handle().invokeExact(st, dirfd, a.allocateFrom(path), flags | O_CLOEXEC, mode);
       if (fd < 0) {
         throw fail("openat", path, st);
       }
@@ -192,7 +194,7 @@ public final class Syscalls {
     }
     try (Arena a = Arena.ofConfined()) {
       // errors from close(2) on Linux still release the descriptor; there is nothing to retry
-      int ignored = (int) CLOSE.invokeExact(a.allocate(STATE), fd);
+      int ignored = (int) CLOSE.handle().invokeExact(a.allocate(STATE), fd);
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }
@@ -201,7 +203,7 @@ public final class Syscalls {
   public static void fchown(int fd, int uid, int gid) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) FCHOWN.invokeExact(st, fd, uid, gid) < 0) {
+      if ((int) FCHOWN.handle().invokeExact(st, fd, uid, gid) < 0) {
         throw fail("fchown", "fd " + fd, st);
       }
     } catch (SyscallException e) {
@@ -214,7 +216,7 @@ public final class Syscalls {
   public static void fchmod(int fd, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) FCHMOD.invokeExact(st, fd, mode) < 0) {
+      if ((int) FCHMOD.handle().invokeExact(st, fd, mode) < 0) {
         throw fail("fchmod", "fd " + fd, st);
       }
     } catch (SyscallException e) {
@@ -227,7 +229,7 @@ public final class Syscalls {
   public static void mkdirat(int dirfd, String name, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) MKDIRAT.invokeExact(st, dirfd, a.allocateFrom(name), mode) < 0) {
+      if ((int) MKDIRAT.handle().invokeExact(st, dirfd, a.allocateFrom(name), mode) < 0) {
         throw fail("mkdirat", name, st);
       }
     } catch (SyscallException e) {
@@ -240,7 +242,7 @@ public final class Syscalls {
   public static void unlinkat(int dirfd, String name, int flags) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) UNLINKAT.invokeExact(st, dirfd, a.allocateFrom(name), flags) < 0) {
+      if ((int) UNLINKAT.handle().invokeExact(st, dirfd, a.allocateFrom(name), flags) < 0) {
         throw fail("unlinkat", name, st);
       }
     } catch (SyscallException e) {
@@ -253,7 +255,7 @@ public final class Syscalls {
   public static void renameat(int olddirfd, String oldname, int newdirfd, String newname) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) RENAMEAT.invokeExact(st, olddirfd, a.allocateFrom(oldname), newdirfd, a.allocateFrom(newname)) < 0) {
+      if ((int) RENAMEAT.handle().invokeExact(st, olddirfd, a.allocateFrom(oldname), newdirfd, a.allocateFrom(newname)) < 0) {
         throw fail("renameat", oldname + " -> " + newname, st);
       }
     } catch (SyscallException e) {
@@ -274,7 +276,7 @@ public final class Syscalls {
   public static void mknodat(int dirfd, String name, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) MKNODAT.invokeExact(st, dirfd, a.allocateFrom(name), mode, 0L) < 0) {
+      if ((int) MKNODAT.handle().invokeExact(st, dirfd, a.allocateFrom(name), mode, 0L) < 0) {
         throw fail("mknodat", name, st);
       }
     } catch (SyscallException e) {
@@ -287,7 +289,7 @@ public final class Syscalls {
   public static void fchownat(int dirfd, String name, int uid, int gid, int flags) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) FCHOWNAT.invokeExact(st, dirfd, a.allocateFrom(name), uid, gid, flags) < 0) {
+      if ((int) FCHOWNAT.handle().invokeExact(st, dirfd, a.allocateFrom(name), uid, gid, flags) < 0) {
         throw fail("fchownat", name, st);
       }
     } catch (SyscallException e) {
@@ -304,7 +306,7 @@ public final class Syscalls {
       MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
       long off = 0;
       while (off < data.length) {
-        long n = (long) WRITE.invokeExact(st, fd, buf.asSlice(off), (long) data.length - off);
+        long n = (long) WRITE.handle().invokeExact(st, fd, buf.asSlice(off), (long) data.length - off);
         if (n < 0) {
           throw fail("write", "fd " + fd, st);
         }
@@ -320,7 +322,7 @@ public final class Syscalls {
   public static int inotifyInit() {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      int fd = (int) INOTIFY_INIT1.invokeExact(st, O_CLOEXEC);
+      int fd = (int) INOTIFY_INIT1.handle().invokeExact(st, O_CLOEXEC);
       if (fd < 0) {
         throw fail("inotify_init1", "", st);
       }
@@ -336,7 +338,7 @@ public final class Syscalls {
   public static int inotifyAddWatch(int fd, String path, int mask) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      int wd = (int) INOTIFY_ADD_WATCH.invokeExact(st, fd, a.allocateFrom(path), mask);
+      int wd = (int) INOTIFY_ADD_WATCH.handle().invokeExact(st, fd, a.allocateFrom(path), mask);
       if (wd < 0) {
         throw fail("inotify_add_watch", path, st);
       }
@@ -350,7 +352,7 @@ public final class Syscalls {
 
   public static void inotifyRmWatch(int fd, int wd) {
     try (Arena a = Arena.ofConfined()) {
-      int ignored = (int) INOTIFY_RM_WATCH.invokeExact(a.allocate(STATE), fd, wd);
+      int ignored = (int) INOTIFY_RM_WATCH.handle().invokeExact(a.allocate(STATE), fd, wd);
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }
@@ -364,7 +366,7 @@ public final class Syscalls {
   public static void setns(int fd, int nstype) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) SETNS.invokeExact(st, fd, nstype) < 0) {
+      if ((int) SETNS.handle().invokeExact(st, fd, nstype) < 0) {
         throw fail("setns", "fd " + fd, st);
       }
     } catch (SyscallException e) {
@@ -377,7 +379,7 @@ public final class Syscalls {
   /** kill(2); false when the process does not exist (or may not be signalled). */
   public static boolean kill(long pid, int signal) {
     try (Arena a = Arena.ofConfined()) {
-      return (int) KILL.invokeExact(a.allocate(STATE), (int) pid, signal) == 0;
+      return (int) KILL.handle().invokeExact(a.allocate(STATE), (int) pid, signal) == 0;
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }
@@ -391,7 +393,7 @@ public final class Syscalls {
       MemorySegment pfd = a.allocate(8, 4);
       pfd.set(ValueLayout.JAVA_INT, 0, fd);
       pfd.set(ValueLayout.JAVA_SHORT, 4, (short) 1);
-      int r = (int) POLL.invokeExact(st, pfd, 1L, timeoutMillis);
+      int r = (int) POLL.handle().invokeExact(st, pfd, 1L, timeoutMillis);
       return r > 0;
     } catch (Throwable t) {
       throw new IllegalStateException(t);
@@ -402,7 +404,7 @@ public final class Syscalls {
   public static long read(int fd, MemorySegment buf) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      long n = (long) READ.invokeExact(st, fd, buf, buf.byteSize());
+      long n = (long) READ.handle().invokeExact(st, fd, buf, buf.byteSize());
       return n < 0 ? -(int) ERRNO.get(st, 0L) : n;
     } catch (Throwable t) {
       throw new IllegalStateException(t);
@@ -414,7 +416,7 @@ public final class Syscalls {
       MemorySegment st = a.allocate(STATE);
       MemorySegment type = fstype == null ? MemorySegment.NULL : a.allocateFrom(fstype);
       MemorySegment options = data == null ? MemorySegment.NULL : a.allocateFrom(data);
-      int r = (int) MOUNT.invokeExact(st, a.allocateFrom(source), a.allocateFrom(target), type, flags, options);
+      int r = (int) MOUNT.handle().invokeExact(st, a.allocateFrom(source), a.allocateFrom(target), type, flags, options);
       if (r < 0) {
         throw fail("mount", fstype + " on " + target, st);
       }
@@ -428,7 +430,7 @@ public final class Syscalls {
   public static void umount(String target, int flags) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
-      if ((int) UMOUNT2.invokeExact(st, a.allocateFrom(target), flags) < 0) {
+      if ((int) UMOUNT2.handle().invokeExact(st, a.allocateFrom(target), flags) < 0) {
         throw fail("umount2", target, st);
       }
     } catch (SyscallException e) {

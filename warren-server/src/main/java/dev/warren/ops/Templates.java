@@ -87,6 +87,8 @@ final class Templates {
         Environment=WARREN_CONFIG=%s
         ExecStart=%s serve
         WorkingDirectory=/
+        # what the controller makes is its own (it sets this umask itself too, before its first file)
+        UMask=0077
         # SIGTERM drains the API (WARREN_SHUTDOWN_GRACE) and leaves sandboxes running. Sandboxes are
         # detached processes that must outlive the controller: only the controller is signalled.
         KillMode=process

@@ -21,10 +21,10 @@ final class JdbiStore implements Store {
   private final Jdbi jdbi;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private JdbiStore(String kind, HikariDataSource pool) {
+  private JdbiStore(String kind, HikariDataSource pool, Jdbi jdbi) {
     this.kind = kind;
     this.pool = pool;
-    this.jdbi = Jdbi.create(pool);
+    this.jdbi = jdbi;
   }
 
   static Store open(Config config) {
@@ -59,13 +59,16 @@ final class JdbiStore implements Store {
       hc.addDataSourceProperty("loginTimeout", seconds);
     }
     HikariDataSource pool = new HikariDataSource(hc);
+    // Jdbi's set-up needs no connection (a tenth of a second of a restart): made beside the schema's check
+    dev.warren.host.Beside<Jdbi> jdbi = dev.warren.host.Beside.compute("warren-store-jdbi", () -> Jdbi.create(pool));
     try {
       Schema.migrate(pool, kind, where(config), java.util.Optional.empty());
       if (kind.equals("sqlite")) {
         restrict(Path.of(url.substring("jdbc:sqlite:".length())));
       }
-      return new JdbiStore(kind, pool);
+      return new JdbiStore(kind, pool, jdbi.join());
     } catch (RuntimeException e) {
+      jdbi.joinAfter(e);
       pool.close();
       throw e;
     }

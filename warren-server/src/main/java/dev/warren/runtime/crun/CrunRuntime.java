@@ -90,6 +90,18 @@ final class CrunRuntime implements SandboxRuntime {
 
   @Override
   public void init() {
+    // the network's checks run tools of their own (ip, nft) and touch nothing of crun's: beside them
+    dev.warren.host.Beside<Void> networkInit = dev.warren.host.Beside.run("warren-network-init", network::init);
+    try {
+      initCrun();
+    } catch (RuntimeException | Error e) {
+      networkInit.joinAfter(e);
+      throw e;
+    }
+    networkInit.join();
+  }
+
+  private void initCrun() {
     try {
       Tool.check(List.of(crun, "--version"), Duration.ofSeconds(10));
     } catch (ToolException e) {
@@ -121,7 +133,6 @@ final class CrunRuntime implements SandboxRuntime {
           ended.size(), ended);
     }
     disks.init();
-    network.init();
     maxFiles = Math.min(16384, HostChecks.hardNoFile());
   }
 

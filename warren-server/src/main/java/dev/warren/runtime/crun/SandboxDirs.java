@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * mount point and its device note are root's alone (0600, 0700, 0600).
  */
 record SandboxDirs(Path root) {
+  /** The file-type bits of st_mode, and the type of a symbolic link. */
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFLNK = 0120000;
+
   /** The upper directory of a sandbox without a disk of its own (made before disk limits). */
   Path upper() {
     return root.resolve("upper");
@@ -129,11 +133,19 @@ record SandboxDirs(Path root) {
 
   /** Sets the owner ({@code -1}: leave it) and mode of {@code p}, which must not be a symbolic link. */
   private static void set(Path p, long uid, int mode, List<String> changed) throws IOException {
-    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(p)) {
+    // one lstat for type, owner and mode: this runs over every sandbox at every start
+    java.util.Map<String, Object> attrs;
+    try {
+      attrs = Files.readAttributes(p, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
       return;
     }
-    int owner = (int) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    int was = (int) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    int full = (int) attrs.get("mode");
+    if ((full & S_IFMT) == S_IFLNK) {
+      return;
+    }
+    int owner = (int) attrs.get("uid");
+    int was = full & 07777;
     if (uid >= 0 && owner != uid) {
       Syscalls.fchownat(Syscalls.AT_FDCWD, p.toString(), (int) uid, (int) uid, Syscalls.AT_SYMLINK_NOFOLLOW);
     }
@@ -144,4 +156,5 @@ record SandboxDirs(Path root) {
       changed.add(p + " " + owner + " " + FileModes.octal(was) + " -> " + (uid >= 0 ? uid : owner) + " " + FileModes.octal(mode));
     }
   }
+
 }
