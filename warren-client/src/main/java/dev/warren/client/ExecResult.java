@@ -25,10 +25,12 @@ import java.util.Objects;
  * @param stderrTruncated whether standard error was cut
  * @param stdoutSize how many bytes the command wrote to standard output (more than {@code stdoutRaw} when cut)
  * @param stderrSize how many bytes the command wrote to standard error
+ * @param resumed whether the sandbox was paused and this call resumed it first
  */
 public record ExecResult(
     int exitCode, String stdout, String stderr, Duration duration, boolean timedOut, boolean truncated,
-    byte[] stdoutRaw, byte[] stderrRaw, boolean stdoutTruncated, boolean stderrTruncated, long stdoutSize, long stderrSize) {
+    byte[] stdoutRaw, byte[] stderrRaw, boolean stdoutTruncated, boolean stderrTruncated, long stdoutSize, long stderrSize,
+    boolean resumed) {
 
   public ExecResult {
     Objects.requireNonNull(stdout, "stdout");
@@ -36,6 +38,13 @@ public record ExecResult(
     Objects.requireNonNull(duration, "duration");
     stdoutRaw = Objects.requireNonNull(stdoutRaw, "stdoutRaw").clone();
     stderrRaw = Objects.requireNonNull(stderrRaw, "stderrRaw").clone();
+  }
+
+  /** A result that did not resume its sandbox (what servers before pausing answered). */
+  public ExecResult(int exitCode, String stdout, String stderr, Duration duration, boolean timedOut, boolean truncated,
+      byte[] stdoutRaw, byte[] stderrRaw, boolean stdoutTruncated, boolean stderrTruncated, long stdoutSize, long stderrSize) {
+    this(exitCode, stdout, stderr, duration, timedOut, truncated, stdoutRaw, stderrRaw, stdoutTruncated, stderrTruncated, stdoutSize,
+        stderrSize, false);
   }
 
   /** A result of text output (what servers before base64 output answered). */
@@ -65,18 +74,18 @@ public record ExecResult(
     return o instanceof ExecResult r && exitCode == r.exitCode && stdout.equals(r.stdout) && stderr.equals(r.stderr)
         && duration.equals(r.duration) && timedOut == r.timedOut && truncated == r.truncated && Arrays.equals(stdoutRaw, r.stdoutRaw)
         && Arrays.equals(stderrRaw, r.stderrRaw) && stdoutTruncated == r.stdoutTruncated && stderrTruncated == r.stderrTruncated
-        && stdoutSize == r.stdoutSize && stderrSize == r.stderrSize;
+        && stdoutSize == r.stdoutSize && stderrSize == r.stderrSize && resumed == r.resumed;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(exitCode, stdout, stderr, duration, timedOut, truncated, Arrays.hashCode(stdoutRaw), Arrays.hashCode(stderrRaw),
-        stdoutTruncated, stderrTruncated, stdoutSize, stderrSize);
+        stdoutTruncated, stderrTruncated, stdoutSize, stderrSize, resumed);
   }
 
   @Override
   public String toString() {
     return "ExecResult[exitCode=" + exitCode + ", stdout=" + stdout + ", stderr=" + stderr + ", duration=" + duration + ", timedOut="
-        + timedOut + ", truncated=" + truncated + ", stdoutSize=" + stdoutSize + ", stderrSize=" + stderrSize + "]";
+        + timedOut + ", truncated=" + truncated + ", stdoutSize=" + stdoutSize + ", stderrSize=" + stderrSize + ", resumed=" + resumed + "]";
   }
 }

@@ -59,9 +59,19 @@ final class HttpSandbox extends HttpHandle<SandboxInfo> implements Sandbox {
     return lifecycle("restart");
   }
 
+  @Override
+  public SandboxInfo pause() {
+    return lifecycle("pause");
+  }
+
+  @Override
+  public SandboxInfo resume() {
+    return lifecycle("resume");
+  }
+
   private SandboxInfo lifecycle(String action) {
     ensureOpen();
-    // Stop, start and restart are idempotent on the server, so they are retried like reads.
+    // Stop, start, restart, pause and resume are idempotent on the server, so they are retried like reads.
     return remember(transport.sendJson(Call.post(path + "/" + action, Call.Retry.IDEMPOTENT), Wire::sandbox));
   }
 

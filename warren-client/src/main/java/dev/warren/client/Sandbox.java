@@ -51,6 +51,19 @@ public interface Sandbox extends AutoCloseable {
   /** Stop, then start. */
   SandboxInfo restart();
 
+  /**
+   * Freezes every process (memory, open files, address and sessions kept; no CPU used):
+   * {@link SandboxState#PAUSED}. A no-op on a paused sandbox; a {@link ConflictException} when it is
+   * not running.
+   */
+  SandboxInfo pause();
+
+  /**
+   * Thaws a paused sandbox; its processes go on where they were. A no-op on a running one. Any exec,
+   * file or session call resumes a paused sandbox too ({@link ExecResult#resumed()} says so).
+   */
+  SandboxInfo resume();
+
   /** Connections the egress proxy handled for this sandbox, newest first, at most {@code limit}. */
   List<EgressEvent> egressEvents(int limit);
 

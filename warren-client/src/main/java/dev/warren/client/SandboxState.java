@@ -12,6 +12,8 @@ public enum SandboxState {
   CREATING,
   STARTING,
   RUNNING,
+  /** Its processes are frozen, its memory and files kept: {@link Sandbox#resume()}, or any exec, file or session call, thaws it. */
+  PAUSED,
   STOPPING,
   STOPPED,
   FAILED,

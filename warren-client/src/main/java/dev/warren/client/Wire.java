@@ -90,7 +90,7 @@ final class Wire {
     return new ExecResult(f.intValue("exitCode"), text(f, "stdout", out), text(f, "stderr", err),
         f.optMillis("durationMs").orElse(Duration.ZERO), f.bool("timedOut", false), truncated, out, err,
         f.bool("stdoutTruncated", truncated), f.bool("stderrTruncated", truncated), f.optLong("stdoutBytes").orElse((long) out.length),
-        f.optLong("stderrBytes").orElse((long) err.length));
+        f.optLong("stderrBytes").orElse((long) err.length), f.bool("resumed", false));
   }
 
   /** A stream of an exec answer as bytes: base64 when {@code <stream>Encoding} says so, else the string's UTF-8. */

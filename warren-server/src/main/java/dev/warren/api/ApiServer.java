@@ -60,7 +60,7 @@ public final class ApiServer implements AutoCloseable {
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
-    ShellRoutes shellRoutes = new ShellRoutes(shells, drain, tokens::active);
+    ShellRoutes shellRoutes = new ShellRoutes(shells, sandboxes, drain, tokens::active);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
     EventRoutes eventRoutes = new EventRoutes(sandboxes, egressLog, events);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());

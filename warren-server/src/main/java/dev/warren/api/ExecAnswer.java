@@ -80,8 +80,11 @@ final class ExecAnswer {
     return (n + 2) / 3 * 4;
   }
 
-  /** Writes the whole answer (200, JSON) for {@code r}; {@code oomMessage} is set when the kernel killed for memory. */
-  static void send(Context ctx, ExecResult r, String oomMessage) {
+  /**
+   * Writes the whole answer (200, JSON) for {@code r}; {@code oomMessage} is set when the kernel
+   * killed for memory; {@code resumed}: the sandbox was paused and the call resumed it.
+   */
+  static void send(Context ctx, ExecResult r, String oomMessage, boolean resumed) {
     Part[] parts = plan(r.stdout(), r.stderr(), MAX_OUTPUT);
     boolean cut = r.truncated() || parts[0].cut() || parts[1].cut();
     ctx.status(200).contentType("application/json");
@@ -102,6 +105,7 @@ final class ExecAnswer {
       g.writeNumberProperty("stdoutBytes", Math.max(r.stdoutSize(), r.stdout().length));
       g.writeNumberProperty("stderrBytes", Math.max(r.stderrSize(), r.stderr().length));
       g.writeBooleanProperty("oomKilled", r.oomKilled());
+      g.writeBooleanProperty("resumed", resumed);
       if (oomMessage != null) {
         g.writeStringProperty("message", oomMessage);
       }

@@ -9,7 +9,10 @@ import java.io.InputStream;
 import java.util.Optional;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code /v1/sandboxes/{id}/files}: upload, download, list, mkdir, delete. */
+/**
+ * {@code /v1/sandboxes/{id}/files}: upload, download, list, mkdir, delete. Each resumes a paused
+ * sandbox first unless {@code ?resume=false} (then 409); the list says {@code resumed}.
+ */
 final class FileRoutes {
   private final SandboxService sandboxes;
   private final long maxUpload;
@@ -25,7 +28,7 @@ final class FileRoutes {
     r.delete("/v1/sandboxes/{id}/files", this::delete);
     r.get("/v1/sandboxes/{id}/files/list", this::list);
     r.post("/v1/sandboxes/{id}/files/mkdir", ctx -> {
-      sandboxes.files(ctx.pathParam("id")).mkdirs(path(ctx));
+      sandboxes.files(ctx.pathParam("id"), SandboxRoutes.resume(ctx)).mkdirs(path(ctx));
       ctx.status(204);
     });
   }
@@ -54,7 +57,7 @@ final class FileRoutes {
     if (declared > maxUpload) {
       throw new WarrenException(dev.warren.error.Problem.TOO_LARGE, "upload of " + declared + " bytes is over the limit of " + maxUpload + " bytes");
     }
-    SandboxFiles files = sandboxes.files(ctx.pathParam("id"));
+    SandboxFiles files = sandboxes.files(ctx.pathParam("id"), SandboxRoutes.resume(ctx));
     try (InputStream in = ctx.bodyInputStream()) {
       files.write(path, in, maxUpload, mode);
     } catch (java.io.IOException e) {
@@ -65,7 +68,7 @@ final class FileRoutes {
 
   private void download(Context ctx) {
     String path = path(ctx);
-    SandboxFiles files = sandboxes.files(ctx.pathParam("id"));
+    SandboxFiles files = sandboxes.files(ctx.pathParam("id"), SandboxRoutes.resume(ctx));
     InputStream in = files.read(path);
     long size = files.size(path);
     if (size >= 0) {
@@ -77,19 +80,23 @@ final class FileRoutes {
   private void delete(Context ctx) {
     String path = path(ctx);
     String id = ctx.pathParam("id");
+    SandboxFiles files = sandboxes.files(id, SandboxRoutes.resume(ctx));
     if ("true".equals(ctx.queryParam("recursive"))) {
-      sandboxes.files(id);
       sandboxes.deleteTree(id, path);
     } else {
-      sandboxes.files(id).delete(path);
+      files.delete(path);
     }
     ctx.status(204);
   }
 
   private void list(Context ctx) {
+    String id = ctx.pathParam("id");
+    String path = path(ctx);
+    boolean resumed = sandboxes.ready(id, "list the files of", SandboxRoutes.resume(ctx)).resumed();
     ObjectNode out = Json.object();
     var arr = out.putArray("entries");
-    for (dev.warren.runtime.GuestFiles.Entry e : sandboxes.files(ctx.pathParam("id")).list(path(ctx))) {
+    out.put("resumed", resumed);
+    for (dev.warren.runtime.GuestFiles.Entry e : sandboxes.files(id).list(path)) {
       arr.addObject().put("name", e.name()).put("type", e.type()).put("size", e.size()).put("mode", e.mode())
           .put("modifiedAt", Json.time(e.modifiedAt()));
     }

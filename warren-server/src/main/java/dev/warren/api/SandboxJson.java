@@ -33,6 +33,8 @@ final class SandboxJson {
     l.put("diskInodes", limits.hasDisk() ? limits.diskInodes() : null);
     n.set("egress", egress(s.spec().egress()));
     n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
+    n.put("idleAction", s.spec().idleAction().wire());
+    n.put("pausedTimeoutSeconds", s.spec().pausedTimeout().toSeconds());
     s.spec().desktop().ifPresentOrElse(d -> n.set("desktop", desktop(s.id(), d)), () -> n.putNull("desktop"));
     n.put("createdAt", Json.time(s.createdAt()));
     n.put("startedAt", Json.time(s.startedAt()));

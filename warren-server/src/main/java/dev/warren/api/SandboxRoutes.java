@@ -7,6 +7,7 @@ import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.Limits;
 import dev.warren.sandbox.Desktop;
+import dev.warren.sandbox.IdleAction;
 import dev.warren.sandbox.Sandbox;
 import dev.warren.sandbox.SandboxService;
 import dev.warren.sandbox.SandboxSpec;
@@ -24,7 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code /v1/sandboxes}: create, list, get, stop, start, restart, delete, exec. */
+/** {@code /v1/sandboxes}: create, list, get, stop, start, restart, pause, resume, delete, exec. */
 final class SandboxRoutes {
   static final long MAX_EXEC_TIMEOUT = 86_400;
 
@@ -53,10 +54,38 @@ final class SandboxRoutes {
       ctx.status(204);
     });
     r.post("/v1/sandboxes/{id}/exec", this::exec);
+    r.post("/v1/sandboxes/{id}/pause", ctx -> {
+      String id = ctx.pathParam("id");
+      Sandbox s = sandboxes.get(id);
+      String browser = s.spec().labels().get(dev.warren.browser.BrowserService.LABEL);
+      if (browser != null) {
+        // its CDP clients and the browser service expect Chromium to answer: a browser is closed, not paused
+        throw new WarrenException(dev.warren.error.Problem.CONFLICT, "sandbox " + id + " runs browser session " + browser
+            + ", which cannot be paused; close the browser (DELETE /v1/browsers/" + browser + ") when it is no longer needed");
+      }
+      Json.send(ctx, 200, SandboxJson.of(sandboxes.pause(id)));
+    });
+    r.post("/v1/sandboxes/{id}/resume", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.resume(ctx.pathParam("id")))));
+  }
+
+  /**
+   * The {@code resume} query parameter of a call that works inside a sandbox: true (the default)
+   * lets the call resume a paused sandbox first, false answers 409 instead.
+   */
+  static boolean resume(Context ctx) {
+    String v = ctx.queryParam("resume");
+    if (v == null || v.equals("true")) {
+      return true;
+    }
+    if (v.equals("false")) {
+      return false;
+    }
+    throw WarrenException.invalid("resume", "resume must be true or false, got '" + Queries.shown(v) + "'");
   }
 
   private void create(Context ctx) {
-    Body b = Body.of(ctx, Set.of("image", "env", "labels", "limits", "egress", "idleTimeoutSeconds", "desktop"));
+    Body b = Body.of(ctx, Set.of("image", "env", "labels", "limits", "egress", "idleTimeoutSeconds", "idleAction", "pausedTimeoutSeconds",
+        "desktop"));
     Config.SandboxDefaults d = config.sandboxDefaults();
     String image = b.string("image").orElse(d.image());
     Map<String, String> env = b.stringMap("env");
@@ -66,8 +95,12 @@ final class SandboxRoutes {
     Duration idle = b.integer("idleTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds).orElse(d.idleTimeout());
     Optional<Desktop> desktop = b.object("desktop", Set.of("width", "height")).map(o -> new Desktop(
         o.integer("width", 320, 3840).map(Long::intValue).orElse(1280), o.integer("height", 200, 2160).map(Long::intValue).orElse(720)));
+    IdleAction idleAction = b.string("idleAction").map(a -> IdleAction.parse(a).orElseThrow(() -> WarrenException.invalid("idleAction",
+        "idleAction must be \"stop\" or \"pause\", got '" + Queries.shown(a) + "'"))).orElseGet(() -> IdleAction.parse(d.idleAction()).orElseThrow());
+    Duration pausedTimeout = b.integer("pausedTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds)
+        .orElse(d.pausedTimeout());
     Optional<IdempotencyKey> key = idempotencyKey(ctx);
-    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop), key);
+    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop, idleAction, pausedTimeout), key);
     ctx.header("Location", "/v1/sandboxes/" + s.id());
     Json.send(ctx, 201, SandboxJson.of(s));
   }
@@ -126,7 +159,7 @@ final class SandboxRoutes {
       try {
         return SandboxState.parse(s);
       } catch (IllegalArgumentException e) {
-        throw WarrenException.invalid("state", "state must be one of creating, starting, running, stopping, stopped, failed; got '"
+        throw WarrenException.invalid("state", "state must be one of creating, starting, running, paused, stopping, stopped, failed; got '"
             + Queries.shown(s) + "'");
       }
     });
@@ -163,8 +196,10 @@ final class SandboxRoutes {
     long timeout = b.integer("timeoutSeconds", 1, MAX_EXEC_TIMEOUT).orElse(300L);
     List<String> program = argv.orElseGet(() -> List.of("/bin/sh", "-c", command.get()));
     // each stream is read up to the answer's whole budget: an encoded byte is never smaller than a raw one
-    ExecResult r = sandboxes.exec(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout), ExecAnswer.MAX_OUTPUT));
+    SandboxService.Executed done = sandboxes.exec(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout), ExecAnswer.MAX_OUTPUT),
+        resume(ctx));
+    ExecResult r = done.result();
     ExecAnswer.send(ctx, r, r.oomKilled()
-        ? "killed by the sandbox's memory limit of " + sandboxes.get(id).spec().limits().memoryMb() + " MiB" : null);
+        ? "killed by the sandbox's memory limit of " + sandboxes.get(id).spec().limits().memoryMb() + " MiB" : null, done.resumed());
   }
 }

@@ -26,13 +26,15 @@ final class ShellRoutes {
   static final long MAX_WAIT_SECONDS = 3600;
 
   private final ShellService shells;
+  private final dev.warren.sandbox.SandboxService sandboxes;
   private final Commands commands;
   private final Drain drain;
   /** Whether what a token (by id) opened still counts: a followed stream ends when its token is revoked. */
   private final java.util.function.Predicate<String> active;
 
-  ShellRoutes(ShellService shells, Drain drain, java.util.function.Predicate<String> active) {
+  ShellRoutes(ShellService shells, dev.warren.sandbox.SandboxService sandboxes, Drain drain, java.util.function.Predicate<String> active) {
     this.shells = shells;
+    this.sandboxes = sandboxes;
     this.drain = drain;
     this.active = active;
     this.commands = shells.commands();
@@ -110,9 +112,11 @@ final class ShellRoutes {
     boolean keepOpen = b.bool("keepStdinOpen").orElse(false);
     String id = ctx.pathParam("id");
     String sid = ctx.pathParam("sid");
+    // a paused sandbox is resumed before the command reaches its shell (or 409 with resume=false)
+    boolean resumed = sandboxes.ready(id, "run a session command in", SandboxRoutes.resume(ctx)).resumed();
     ShellCommand c = commands.submit(id, sid, command, stdin, keepOpen, timeout, wait);
     ctx.header("Location", "/v1/sandboxes/" + id + "/sessions/" + sid + "/commands/" + c.id());
-    Json.send(ctx, c.state().done() ? 200 : 202, withOutput(c));
+    Json.send(ctx, c.state().done() ? 200 : 202, withOutput(c).put("resumed", resumed));
   }
 
   private ObjectNode withOutput(ShellCommand c) {

@@ -80,6 +80,11 @@ public final class Catalog {
               + "takes one instead of attaching and mounting a disk. Each holds a loop device and a mount."),
       new Entry("WARREN_IDLE_TIMEOUT", "30m", "Sandboxes",
           "A sandbox with no API activity and no CPU use for this long is stopped (0: never). Per sandbox: idleTimeoutSeconds."),
+      new Entry("WARREN_IDLE_ACTION", "stop", "Sandboxes",
+          "What the idle timeout does: stop (processes end, files stay) or pause (processes frozen in memory, resumed by the next call). "
+              + "Per sandbox: idleAction."),
+      new Entry("WARREN_PAUSED_TIMEOUT", "0", "Sandboxes",
+          "A paused sandbox with no API activity for this long is stopped, freeing its memory (0: never). Per sandbox: pausedTimeoutSeconds."),
       new Entry("WARREN_IDLE_CHECK_INTERVAL", "15s", "Sandboxes", "How often idleness is checked."),
       new Entry("WARREN_BROWSER_POOL", "0", "Sandboxes", "Headless browsers kept started and ready to hand out (0..64)."),
       new Entry("WARREN_BUILD_IMAGES", "", "Sandboxes",

@@ -60,11 +60,21 @@ public record Config(
    * Settings a caller may leave out of a sandbox create, and the limits' bounds.
    *
    * @param diskMb size of a sandbox's disk ({@code WARREN_DEFAULT_DISK_MB}); its inodes follow from it
+   * @param idleAction what an idle sandbox's timeout does, {@code stop} or {@code pause} ({@code WARREN_IDLE_ACTION})
+   * @param pausedTimeout a paused sandbox idle this long is stopped, zero never ({@code WARREN_PAUSED_TIMEOUT})
    */
-  public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout, int diskMb) {
+  public record SandboxDefaults(String image, int memoryMb, int pids, double cpus, Duration idleTimeout, int diskMb, String idleAction,
+      Duration pausedTimeout) {
     public SandboxDefaults {
       Objects.requireNonNull(image, "image");
       Objects.requireNonNull(idleTimeout, "idleTimeout");
+      Objects.requireNonNull(pausedTimeout, "pausedTimeout");
+      if (!"stop".equals(idleAction) && !"pause".equals(idleAction)) {
+        throw new ConfigException("WARREN_IDLE_ACTION: expected stop or pause, got '" + idleAction + "'");
+      }
+      if (pausedTimeout.compareTo(Duration.ofDays(30)) > 0) {
+        throw new ConfigException("WARREN_PAUSED_TIMEOUT: must be at most 30 days, got " + pausedTimeout.toSeconds() + " s");
+      }
     }
   }
 
@@ -139,7 +149,9 @@ public record Config(
         s.integer("WARREN_DEFAULT_PIDS", 512, 8, 1_000_000),
         s.decimal("WARREN_DEFAULT_CPUS", 1.0, 0.01, 1024),
         s.duration("WARREN_IDLE_TIMEOUT", Duration.ofMinutes(30)),
-        s.integer("WARREN_DEFAULT_DISK_MB", 10240, 16, 1_048_576));
+        s.integer("WARREN_DEFAULT_DISK_MB", 10240, 16, 1_048_576),
+        s.string("WARREN_IDLE_ACTION", "stop"),
+        s.duration("WARREN_PAUSED_TIMEOUT", Duration.ZERO));
     String allocation = s.string("WARREN_DISK_ALLOCATION", "sparse");
     if (!allocation.equals("sparse") && !allocation.equals("reserved")) {
       throw new ConfigException("WARREN_DISK_ALLOCATION: expected sparse or reserved, got '" + allocation + "'");

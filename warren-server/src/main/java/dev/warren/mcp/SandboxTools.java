@@ -97,6 +97,16 @@ final class SandboxTools {
           api.call(c.authorization(), "DELETE", "/v1/sandboxes/" + enc(c.string("sandboxId")), null, CALL);
           return ToolDef.text("deleted " + c.string("sandboxId"));
         }),
+        new ToolDef("sandbox_pause", "Pause a sandbox", """
+            Freezes every process of a running sandbox: its memory, files, sessions and address are kept and it uses no CPU. \
+            Any later sandbox_exec, file or session call resumes it first; sandbox_resume does so explicitly.""", """
+            {"type": "object", "properties": {%s}, "required": ["sandboxId"], "additionalProperties": false}""".formatted(SBX), false, false,
+            c -> ToolDef.json(brief(api.call(c.authorization(), "POST", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/pause", null, CALL)
+                .json()))),
+        new ToolDef("sandbox_resume", "Resume a sandbox", "Thaws a paused sandbox: its processes go on where they were. A running one is left as it is.", """
+            {"type": "object", "properties": {%s}, "required": ["sandboxId"], "additionalProperties": false}""".formatted(SBX), false, false,
+            c -> ToolDef.json(brief(api.call(c.authorization(), "POST", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/resume", null, CALL)
+                .json()))),
         new ToolDef("file_read", "Read a file", "Reads a file in a sandbox. Text comes back as is; other bytes as base64 (said so).", """
             {"type": "object", "properties": {%s, "path": {"type": "string", "description": "Absolute path in the sandbox."}},
              "required": ["sandboxId", "path"], "additionalProperties": false}""".formatted(SBX), true, false, c -> {

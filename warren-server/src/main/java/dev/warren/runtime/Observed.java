@@ -13,8 +13,9 @@ import java.util.Optional;
  */
 public record Observed(String id, Optional<String> containerStatus, Optional<Long> initPid, boolean rootMounted, boolean netns, boolean stateDir,
     boolean cgroups) {
+  /** Its container runs; its processes may be frozen ({@code paused}: see {@link SandboxRuntime#paused}). */
   public boolean running() {
-    return containerStatus.map(s -> s.equals("running")).orElse(false);
+    return containerStatus.map(s -> s.equals("running") || s.equals("paused")).orElse(false);
   }
 
   /** Whether anything but its files is left: what a stopped sandbox must not hold. */

@@ -41,10 +41,29 @@ public interface SandboxRuntime extends AutoCloseable {
   /** {@link #stop} and removes the sandbox's files. Idempotent. */
   void destroy(String id);
 
+  /**
+   * Freezes every process of the running sandbox {@code id}: they keep their memory, open files and
+   * connections and use no CPU until {@link #resume}. Returns once all are frozen. Idempotent. Only
+   * runtimes that declare {@link Capability#PAUSE}; the others refuse.
+   */
+  default void pause(String id) {
+    throw new SandboxRuntimeException("the runtime " + name() + " cannot pause sandboxes");
+  }
+
+  /** Thaws what {@link #pause} froze. Idempotent: a sandbox that is not frozen (or not running) is left as it is. */
+  default void resume(String id) {
+    throw new SandboxRuntimeException("the runtime " + name() + " cannot resume sandboxes");
+  }
+
+  /** Whether the sandbox's processes are frozen now (false for a runtime without {@link Capability#PAUSE}). */
+  default boolean paused(String id) {
+    return false;
+  }
+
   /** Sandboxes of this instance the host shows: containers, mounts, namespaces, state dirs. */
   List<Observed> observe();
 
-  /** The running sandbox {@code id}, if its container is running. */
+  /** The running sandbox {@code id}, if its container is running (its processes may be frozen: {@link #paused}). */
   Optional<RunningSandbox> running(String id);
 
   /**

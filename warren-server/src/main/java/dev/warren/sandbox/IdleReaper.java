@@ -5,16 +5,19 @@ import dev.warren.runtime.Usage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stops sandboxes idle past their timeout. Activity is any API call on the sandbox and any CPU
- * its processes use beyond a trickle (so a long build is never stopped mid-task). Also persists
- * activity times so a restarted controller keeps counting from the right moment. One virtual
- * thread; {@code close()} stops it.
+ * Stops or pauses sandboxes idle past their timeout (per sandbox {@code idleAction}), and stops
+ * paused sandboxes idle past their {@code pausedTimeout}. Activity is any API call on the sandbox
+ * and any CPU its processes use beyond a trickle (so a long build is never stopped mid-task); a
+ * pause counts as activity, so a paused sandbox's second timeout runs from its pause or its last
+ * call, whichever is later. Also persists activity times so a restarted controller keeps counting
+ * from the right moment. One virtual thread; {@code close()} stops it.
  */
 final class IdleReaper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IdleReaper.class);
@@ -38,7 +41,7 @@ final class IdleReaper implements AutoCloseable {
 
   void sweep(Instant now) {
     Map<String, Instant> activity = lifecycle.activity();
-    for (Sandbox s : running()) {
+    for (Sandbox s : in(SandboxState.RUNNING)) {
       Optional<Usage> usage = lifecycle.runtime().usage(s.id());
       if (usage.isPresent()) {
         Long before = lastCpu.put(s.id(), usage.get().cpuNanos());
@@ -53,34 +56,57 @@ final class IdleReaper implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("cannot store activity times: {}", e.getMessage());
     }
-    for (Sandbox s : running()) {
+    for (Sandbox s : in(SandboxState.RUNNING)) {
       Duration timeout = s.spec().idleTimeout();
-      if (timeout.isZero()) {
-        continue;
-      }
-      Instant last = snapshot.getOrDefault(s.id(), s.lastActivityAt());
-      if (last.plus(timeout).isBefore(now)) {
-        String reason = "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds " + timeout.toSeconds() + ")";
-        try {
-          lifecycle.locked(s.id(), () -> {
-            Sandbox current = lifecycle.repository().find(s.id()).orElseThrow(() -> SandboxException.notFound(s.id()));
-            Instant latest = activity.getOrDefault(s.id(), current.lastActivityAt());
-            if (current.state() == SandboxState.RUNNING && latest.plus(timeout).isBefore(Instant.now())) {
-              lifecycle.stopLocked(current, "idle-stopped", Optional.of(reason));
-            }
-            return null;
-          });
-          lastCpu.remove(s.id());
-        } catch (RuntimeException e) {
-          log.warn("cannot stop idle sandbox {}: {}", s.id(), e.getMessage());
+      boolean pause = s.spec().idleAction() == IdleAction.PAUSE;
+      idle(s, SandboxState.RUNNING, timeout, snapshot, now, current -> {
+        String reason = "idle for " + Duration.between(last(current, activity), Instant.now()).toSeconds() + " s (idleTimeoutSeconds "
+            + timeout.toSeconds() + ")";
+        if (pause) {
+          lifecycle.pauseLocked(current, Optional.of(reason));
+        } else {
+          lifecycle.stopLocked(current, "idle-stopped", Optional.of(reason));
         }
-      }
+      });
+    }
+    for (Sandbox s : in(SandboxState.PAUSED)) {
+      Duration timeout = s.spec().pausedTimeout();
+      idle(s, SandboxState.PAUSED, timeout, snapshot, now, current -> lifecycle.stopLocked(current, "idle-stopped", Optional.of(
+          "paused and idle for " + Duration.between(last(current, activity), Instant.now()).toSeconds() + " s (pausedTimeoutSeconds "
+              + timeout.toSeconds() + ")")));
     }
     lastCpu.keySet().retainAll(activity.keySet());
   }
 
-  private java.util.List<Sandbox> running() {
-    return lifecycle.repository().list(Map.of(), Optional.of(SandboxState.RUNNING));
+  /**
+   * Applies {@code action} to {@code s} when it has been idle past {@code timeout} (zero: never),
+   * looked at again under its lock: a call may have come, or its state changed, meanwhile.
+   */
+  private void idle(Sandbox s, SandboxState state, Duration timeout, Map<String, Instant> snapshot, Instant now,
+      java.util.function.Consumer<Sandbox> action) {
+    if (timeout.isZero() || !snapshot.getOrDefault(s.id(), s.lastActivityAt()).plus(timeout).isBefore(now)) {
+      return;
+    }
+    try {
+      lifecycle.locked(s.id(), () -> {
+        Sandbox current = lifecycle.repository().find(s.id()).orElseThrow(() -> SandboxException.notFound(s.id()));
+        if (current.state() == state && last(current, lifecycle.activity()).plus(timeout).isBefore(Instant.now())) {
+          action.accept(current);
+        }
+        return null;
+      });
+      lastCpu.remove(s.id());
+    } catch (RuntimeException e) {
+      log.warn("cannot {} idle sandbox {}: {}", state == SandboxState.RUNNING ? s.spec().idleAction().wire() : "stop", s.id(), e.getMessage());
+    }
+  }
+
+  private static Instant last(Sandbox s, Map<String, Instant> activity) {
+    return activity.getOrDefault(s.id(), s.lastActivityAt());
+  }
+
+  private List<Sandbox> in(SandboxState state) {
+    return lifecycle.repository().list(Map.of(), Optional.of(state));
   }
 
   @Override

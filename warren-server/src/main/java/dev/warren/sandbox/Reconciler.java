@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * "What a restart does with each sandbox"):
  * <ul>
  *   <li>{@code running}: adopted when its container runs, else {@code failed} with the reason;
+ *   <li>{@code paused}: adopted when its container runs (frozen or not), else {@code failed}; the
+ *       row is the truth for the freezer, set to match it ({@link SandboxLifecycle#adopt}): a
+ *       controller killed in the middle of a pause ends paused when the row was written, running
+ *       when not; one killed in the middle of a resume likewise;
  *   <li>{@code creating}: a create nobody was answered (the answer follows the row saying
  *       running), undone: every trace removed, the row and its Idempotency-Key deleted, so that the
  *       client's retry with the same key makes the sandbox anew, once;
@@ -93,7 +97,7 @@ final class Reconciler {
     for (Sandbox s : stored) {
       Optional<Observed> o = Optional.ofNullable(seen.remove(s.id()));
       switch (s.state()) {
-        case RUNNING, STARTING -> {
+        case RUNNING, STARTING, PAUSED -> {
           if (o.map(Observed::running).orElse(false)) {
             adopt(s);
           } else {
@@ -118,7 +122,7 @@ final class Reconciler {
     for (Pending p : background) {
       String id = p.s().id();
       // lists wait for the rows whose state changes: a deleting row is not shown, a stopped one stays stopped
-      lifecycle.settling(id, java.util.EnumSet.of(SandboxState.RUNNING, SandboxState.STARTING, SandboxState.STOPPING).contains(p.s().state()));
+      lifecycle.settling(id, java.util.EnumSet.of(SandboxState.RUNNING, SandboxState.STARTING, SandboxState.PAUSED, SandboxState.STOPPING).contains(p.s().state()));
       work.add(inBackground("reconcile-" + id, () -> {
         try (var held = lifecycle.hold(id)) {
           locked.countDown();
@@ -207,7 +211,7 @@ final class Reconciler {
         lifecycle.undoCreate(s, "the controller stopped while creating it; undone (a retry with the same Idempotency-Key makes it anew)");
         undone.incrementAndGet();
       }
-      case RUNNING, STARTING -> {
+      case RUNNING, STARTING, PAUSED -> {
         // one whose container runs was adopted before the API started
         if (s.state() == SandboxState.STARTING) {
           lifecycle.finishStop(s, "its start (generation " + s.generation() + ") was interrupted by a controller restart; start it again",
@@ -239,7 +243,20 @@ final class Reconciler {
   }
 
   private void adopt(Sandbox s) {
-    lifecycle.adopt(s);
+    try {
+      lifecycle.adopt(s);
+    } catch (RuntimeException e) {
+      // its freezer could not be set to match its row: it runs, so it is adopted as running and says why
+      log.warn("cannot set the freezer of {} to match its row ({}): {}", s.id(), s.state().wire(), e.getMessage());
+      if (s.state() != SandboxState.PAUSED) {
+        throw e;
+      }
+      Sandbox running = new Sandbox(s.id(), SandboxState.RUNNING, Optional.of("its pause could not be restored after a controller restart: "
+          + e.getMessage()), s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(), s.createdAt(), s.startedAt(), s.stoppedAt(),
+          s.lastActivityAt());
+      repo.update(running);
+      lifecycle.adopt(running);
+    }
     adopted.incrementAndGet();
   }
 }

@@ -218,8 +218,28 @@ final class SandboxLifecycle {
     fireStarted(running);
   }
 
-  /** Takes over a sandbox found running at start-up: stored as running, its egress and activity known again. */
+  /**
+   * Takes over a sandbox found running at start-up: stored as running (or paused), its egress and
+   * activity known again. The row is the truth for the freezer: a paused row's processes are frozen
+   * (a pause a restart interrupted between its row and its freeze is finished), every other row's
+   * are thawed (a resume interrupted between its row and its thaw is finished; a pause that failed
+   * and was being undone is undone).
+   */
   void adopt(Sandbox s) {
+    boolean frozen = runtime.paused(s.id());
+    if (s.state() == SandboxState.PAUSED) {
+      if (!frozen) {
+        runtime.pause(s.id());
+        events.record("sandbox.paused", s.id(), "its pause was finished after a controller restart");
+      }
+      egressByAddress.put(s.address(), new EgressProxy.Client(s.id(), s.spec().egress()));
+      activity.put(s.id(), s.lastActivityAt());
+      return;
+    }
+    if (frozen) {
+      runtime.resume(s.id());
+      events.record("sandbox.resumed", s.id(), "its row says " + s.state().wire() + ": thawed after a controller restart");
+    }
     Sandbox r = s.state() == SandboxState.RUNNING ? s
         : new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
             s.createdAt(), Optional.of(s.startedAt().orElse(Instant.now())), Optional.empty(), s.lastActivityAt());
@@ -230,6 +250,88 @@ final class SandboxLifecycle {
     activity.put(r.id(), r.lastActivityAt());
   }
 
+  /**
+   * Freezes a running sandbox: its row says paused first, then its processes are frozen; a freeze
+   * that fails thaws them and the row says running again. The pause counts as activity (a paused
+   * sandbox's {@code pausedTimeout} runs from it). Paused sandboxes are not {@link #running}: a
+   * door that finds none goes through the service, which resumes it.
+   */
+  Sandbox pauseLocked(Sandbox s, Optional<String> reason) {
+    if (s.state() == SandboxState.PAUSED) {
+      return s;
+    }
+    if (s.state() != SandboxState.RUNNING) {
+      throw SandboxException.wrongState(s, "pause", "only a running sandbox can be paused"
+          + (s.state() == SandboxState.STOPPED || s.state() == SandboxState.FAILED ? "; start it first (POST /v1/sandboxes/" + s.id() + "/start)" : ""));
+    }
+    long t0 = System.nanoTime();
+    Instant now = Instant.now();
+    Sandbox paused = new Sandbox(s.id(), SandboxState.PAUSED, reason, s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
+        s.createdAt(), s.startedAt(), s.stoppedAt(), now);
+    repo.update(paused);
+    runningById.remove(s.id());
+    try {
+      runtime.pause(s.id());
+    } catch (RuntimeException e) {
+      try {
+        runtime.resume(s.id());
+        repo.update(s);
+        runningById.put(s.id(), s);
+      } catch (RuntimeException undo) {
+        // the row says paused: the next restart's reconciliation freezes it to match
+        e.addSuppressed(undo);
+      }
+      throw SandboxService.asSandboxException("pause", s.id(), e);
+    }
+    activity.put(s.id(), now);
+    events.record("sandbox.paused", s.id(), reason.orElse("generation " + s.generation()), Duration.ofNanos(System.nanoTime() - t0));
+    return paused;
+  }
+
+  /**
+   * Thaws a paused sandbox: its row says running first, then its processes are thawed (a thaw that
+   * fails leaves the row paused again). {@code why} is recorded with the event.
+   */
+  Sandbox resumeLocked(Sandbox s, String why) {
+    if (s.state() == SandboxState.RUNNING) {
+      return s;
+    }
+    if (s.state() != SandboxState.PAUSED) {
+      throw SandboxException.wrongState(s, "resume", "only a paused sandbox can be resumed"
+          + (s.state() == SandboxState.STOPPED || s.state() == SandboxState.FAILED ? "; start it instead (POST /v1/sandboxes/" + s.id() + "/start)" : ""));
+    }
+    long t0 = System.nanoTime();
+    Instant now = Instant.now();
+    Sandbox running = new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(), s.slot(),
+        s.address(), s.createdAt(), s.startedAt(), s.stoppedAt(), now);
+    repo.update(running);
+    try {
+      runtime.resume(s.id());
+    } catch (RuntimeException e) {
+      try {
+        repo.update(s);
+      } catch (RuntimeException undo) {
+        e.addSuppressed(undo);
+      }
+      throw SandboxService.asSandboxException("resume", s.id(), e);
+    }
+    registerEgress(running);
+    activity.put(s.id(), now);
+    events.record("sandbox.resumed", s.id(), why, Duration.ofNanos(System.nanoTime() - t0));
+    return running;
+  }
+
+  /** Thaws a paused sandbox about to be stopped or deleted, so its listeners find it as a running one (best effort: its end kills frozen processes too). */
+  private void thawForEnd(Sandbox s) {
+    if (s.state() == SandboxState.PAUSED) {
+      try {
+        runtime.resume(s.id());
+      } catch (RuntimeException e) {
+        log.warn("cannot thaw paused sandbox {} before ending it (its processes are killed frozen): {}", s.id(), e.getMessage());
+      }
+    }
+  }
+
   Sandbox stopLocked(Sandbox s, String verb, Optional<String> reason) {
     if (s.state() == SandboxState.STOPPED) {
       return s;
@@ -238,6 +340,7 @@ final class SandboxLifecycle {
       throw SandboxException.wrongState(s, "stop", "it is being deleted");
     }
     repo.update(s.with(SandboxState.STOPPING, reason));
+    thawForEnd(s);
     unregisterEgress(s);
     fireStopping(s.with(SandboxState.STOPPING, reason));
     try {
@@ -292,6 +395,7 @@ final class SandboxLifecycle {
 
   void deleteLocked(Sandbox s) {
     repo.update(s.with(SandboxState.DELETING, Optional.empty()));
+    thawForEnd(s);
     unregisterEgress(s);
     fireStopping(s.with(SandboxState.DELETING, Optional.empty()));
     activity.remove(s.id());

@@ -197,6 +197,8 @@ final class SandboxRepository {
       spec.egress().reach().forEach(reach::add);
     }
     n.put("idleTimeoutSeconds", spec.idleTimeout().toSeconds());
+    n.put("idleAction", spec.idleAction().wire());
+    n.put("pausedTimeoutSeconds", spec.pausedTimeout().toSeconds());
     spec.desktop().ifPresent(d -> n.putObject("desktop").put("width", d.width()).put("height", d.height()));
     return JSON.writeValueAsString(n);
   }
@@ -225,6 +227,8 @@ final class SandboxRepository {
             l.hasNonNull("diskInodes") ? l.path("diskInodes").asLong() : Limits.NO_DISK),
         new EgressPolicy(allow, upstream, strings(n.path("egress").path("reach"))), Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()),
         n.hasNonNull("desktop") ? Optional.of(new Desktop(n.path("desktop").path("width").asInt(), n.path("desktop").path("height").asInt()))
-            : Optional.empty());
+            : Optional.empty(),
+        // sandboxes stored before pausing were stopped when idle
+        IdleAction.parse(n.path("idleAction").asString("stop")).orElse(IdleAction.STOP), Duration.ofSeconds(n.path("pausedTimeoutSeconds").asLong()));
   }
 }

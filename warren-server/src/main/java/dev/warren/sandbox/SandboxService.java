@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * lock, held in {@link SandboxLifecycle} together with the transitions the background parts
  * ({@link Reconciler}, {@link IdleReaper}, {@link SandboxWatcher}) share with this class; different
  * sandboxes proceed in parallel. This class owns creating and starting (images, indexes and addresses, the
- * environment) and the work inside a running sandbox (exec, files).
+ * environment) and the work inside a running sandbox (exec, files), which resumes a paused one
+ * first unless the caller opts out ({@link #ready}).
  */
 public final class SandboxService {
   private static final Logger log = LoggerFactory.getLogger(SandboxService.class);
@@ -146,6 +147,9 @@ public final class SandboxService {
     checkEgress(spec.egress());
     if (spec.limits().hasDisk() && !runtime.capabilities().contains(dev.warren.runtime.Capability.DISK_LIMITS)) {
       throw SandboxException.invalidField("limits.diskMb", "the runtime " + runtime.name() + " has no per-sandbox disks; leave limits.diskMb out");
+    }
+    if (spec.idleAction() == IdleAction.PAUSE && !runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE)) {
+      throw SandboxException.invalidField("idleAction", "the runtime " + runtime.name() + " cannot pause sandboxes; use idleAction \"stop\"");
     }
     Image image = image(spec.image());
     if (spec.desktop().isPresent()) {
@@ -303,6 +307,10 @@ public final class SandboxService {
       case RUNNING -> {
         return s;
       }
+      case PAUSED -> {
+        // running is what a start asks for: its processes go on where they were
+        return lifecycle.resumeLocked(s, "resumed by a start");
+      }
       case STOPPED, FAILED -> {
         // fall through to boot
       }
@@ -331,7 +339,7 @@ public final class SandboxService {
   public Sandbox restart(String id) {
     return lifecycle.locked(id, () -> {
       Sandbox s = get(id);
-      if (s.state() == SandboxState.RUNNING) {
+      if (s.state() == SandboxState.RUNNING || s.state() == SandboxState.PAUSED) {
         s = lifecycle.stopLocked(s, "stopped", Optional.of(SandboxLifecycle.RESTARTING));
       }
       return startLocked(s);
@@ -345,20 +353,80 @@ public final class SandboxService {
     });
   }
 
+  /**
+   * Freezes every process of a running sandbox (memory, open files, address and sessions kept, no
+   * CPU used); a paused one is answered as it is. 409 for any other state, or when the runtime
+   * cannot pause.
+   */
+  public Sandbox pause(String id) {
+    requirePause(id);
+    return lifecycle.locked(id, () -> lifecycle.pauseLocked(get(id), Optional.empty()));
+  }
+
+  /** Thaws a paused sandbox; a running one is answered as it is. 409 for any other state. */
+  public Sandbox resume(String id) {
+    requirePause(id);
+    return lifecycle.locked(id, () -> lifecycle.resumeLocked(get(id), "resumed"));
+  }
+
+  private void requirePause(String id) {
+    if (!runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE)) {
+      throw new SandboxException(Problem.CONFLICT, "cannot pause or resume sandbox " + id + ": the runtime " + runtime.name()
+          + " cannot freeze sandboxes; stop it instead (POST /v1/sandboxes/" + id + "/stop)");
+    }
+  }
+
   // ---- work inside
 
-  /** A running sandbox, or 409 saying what state it is in. Counts as activity. */
+  /** A sandbox ready for work inside: running, and whether this call had to resume it. */
+  public record Ready(Sandbox sandbox, boolean resumed) {}
+
+  /**
+   * A running sandbox, or 409 saying what state it is in; a paused one is resumed first
+   * (auto-resume). Counts as activity.
+   */
   public Sandbox requireRunning(String id, String action) {
+    return ready(id, action, true).sandbox();
+  }
+
+  /**
+   * A running sandbox for {@code action}, or 409 saying what state it is in. A paused one is
+   * resumed first when {@code resume}, else 409 saying it is paused (a caller's {@code resume=false}).
+   * The common case, a running sandbox, costs one read of its row and takes no lock. Counts as activity.
+   */
+  public Ready ready(String id, String action, boolean resume) {
     Sandbox s = get(id);
+    boolean resumed = false;
+    if (s.state() == SandboxState.PAUSED) {
+      if (!resume) {
+        throw SandboxException.wrongState(s, action, "resume it first (POST /v1/sandboxes/" + id
+            + "/resume), or leave out resume=false to let this call resume it");
+      }
+      Ready r = lifecycle.locked(id, () -> {
+        Sandbox now = get(id);
+        return now.state() == SandboxState.PAUSED ? new Ready(lifecycle.resumeLocked(now, "resumed to " + action + " it"), true) : new Ready(now, false);
+      });
+      s = r.sandbox();
+      resumed = r.resumed();
+    }
     if (s.state() != SandboxState.RUNNING) {
       throw SandboxException.wrongState(s, action, "start it first (POST /v1/sandboxes/" + id + "/start)");
     }
     touch(id);
-    return s;
+    return new Ready(s, resumed);
   }
 
   public ExecResult exec(String id, ExecSpec spec) {
-    Sandbox s = requireRunning(id, "run a command in");
+    return exec(id, spec, true).result();
+  }
+
+  /** What an exec answered, and whether the sandbox had to be resumed for it. */
+  public record Executed(ExecResult result, boolean resumed) {}
+
+  /** Runs a command in the sandbox; a paused one is resumed first when {@code resume}, else 409. */
+  public Executed exec(String id, ExecSpec spec, boolean resume) {
+    Ready ready = ready(id, "run a command in", resume);
+    Sandbox s = ready.sandbox();
     try {
       // the sandbox's own environment is in its processes already; spec.env() adds to it
       ExecResult r = runtime.guest(id).exec(spec);
@@ -367,21 +435,26 @@ public final class SandboxService {
         events.record("sandbox.oom-kill", id, "a process of `" + String.join(" ", spec.argv()) + "` was killed by the memory limit of "
             + s.spec().limits().memoryMb() + " MiB");
       }
-      return r;
+      return new Executed(r, ready.resumed());
     } catch (SandboxRuntimeException e) {
       throw asSandboxException("exec in", id, e);
     }
   }
 
-  /** The files of a running sandbox. Counts as activity. */
+  /** The files of a running sandbox (a paused one is resumed). Counts as activity. */
   public SandboxFiles files(String id) {
-    Sandbox s = requireRunning(id, "access the files of");
+    return files(id, true);
+  }
+
+  /** The files of a running sandbox; a paused one is resumed first when {@code resume}, else 409. Counts as activity. */
+  public SandboxFiles files(String id, boolean resume) {
+    Sandbox s = ready(id, "access the files of", resume).sandbox();
     return new SandboxFiles(id, runtime.guest(id).files(), s.spec().limits());
   }
 
-  /** Resource use of a running sandbox; empty when it is not running. */
+  /** Resource use of a running or paused sandbox; empty when it is neither. */
   public Optional<dev.warren.runtime.Usage> usage(Sandbox s) {
-    return s.state() == SandboxState.RUNNING ? runtime.usage(s.id()) : Optional.empty();
+    return s.state() == SandboxState.RUNNING || s.state() == SandboxState.PAUSED ? runtime.usage(s.id()) : Optional.empty();
   }
 
   /** Deletes a directory tree by running rm inside the sandbox, where it cannot reach anything else. */

@@ -16,10 +16,12 @@ import java.util.regex.Pattern;
  *
  * @param desktop a virtual display with a VNC server, started with the sandbox (the image must have
  *     Xvfb and x11vnc)
+ * @param idleAction what happens once it is idle for {@code idleTimeout}: stopped or paused
+ * @param pausedTimeout a paused sandbox idle this long is stopped, freeing its memory (zero: never)
  */
 public record SandboxSpec(
     String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress, Duration idleTimeout,
-    Optional<Desktop> desktop) {
+    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout) {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
@@ -32,6 +34,8 @@ public record SandboxSpec(
     Objects.requireNonNull(egress, "egress");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(desktop, "desktop");
+    Objects.requireNonNull(idleAction, "idleAction");
+    Objects.requireNonNull(pausedTimeout, "pausedTimeout");
     if (!IMAGE.matcher(image).matches()) {
       throw WarrenException.invalid("image", "image must be a recipe name like 'base', got '" + image + "'");
     }
@@ -57,11 +61,21 @@ public record SandboxSpec(
     if (idleTimeout.isNegative() || idleTimeout.compareTo(MAX_IDLE) > 0) {
       throw WarrenException.invalid("idleTimeoutSeconds", "idleTimeoutSeconds must be between 0 (never) and " + MAX_IDLE.toSeconds() + ", got " + idleTimeout.toSeconds());
     }
+    if (pausedTimeout.isNegative() || pausedTimeout.compareTo(MAX_IDLE) > 0) {
+      throw WarrenException.invalid("pausedTimeoutSeconds", "pausedTimeoutSeconds must be between 0 (never) and " + MAX_IDLE.toSeconds()
+          + ", got " + pausedTimeout.toSeconds());
+    }
     env = java.util.Collections.unmodifiableMap(env);
     labels = java.util.Collections.unmodifiableMap(labels);
   }
 
-  /** A spec without a desktop. */
+  /** A spec stopped when idle, never stopped for being paused. */
+  public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Duration idleTimeout, Optional<Desktop> desktop) {
+    this(image, env, labels, limits, egress, idleTimeout, desktop, IdleAction.STOP, Duration.ZERO);
+  }
+
+  /** A spec without a desktop, stopped when idle. */
   public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
       Duration idleTimeout) {
     this(image, env, labels, limits, egress, idleTimeout, Optional.empty());
@@ -69,7 +83,7 @@ public record SandboxSpec(
 
   /** The same spec with another egress policy. */
   public SandboxSpec withEgress(EgressPolicy egress) {
-    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop);
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout);
   }
 
   static void validateEnv(String field, String name, String value) {

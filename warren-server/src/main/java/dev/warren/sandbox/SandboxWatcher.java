@@ -38,7 +38,10 @@ final class SandboxWatcher implements AutoCloseable {
 
   void sweep() {
     settleStranded();
-    for (Sandbox s : lifecycle.repository().list(Map.of(), Optional.of(SandboxState.RUNNING))) {
+    // a paused sandbox's frozen processes are still in its cgroup: one whose cgroup empties died like a running one
+    java.util.List<Sandbox> live = new java.util.ArrayList<>(lifecycle.repository().list(Map.of(), Optional.of(SandboxState.RUNNING)));
+    live.addAll(lifecycle.repository().list(Map.of(), Optional.of(SandboxState.PAUSED)));
+    for (Sandbox s : live) {
       if (task.closed()) {
         return;
       }
@@ -50,7 +53,7 @@ final class SandboxWatcher implements AutoCloseable {
         lifecycle.locked(s.id(), () -> {
           // looked again under the lock: a stop or restart may have happened meanwhile
           Optional<Sandbox> now = lifecycle.repository().find(s.id());
-          if (now.isPresent() && now.get().state() == SandboxState.RUNNING && now.get().generation() == s.generation()
+          if (now.isPresent() && now.get().state() == s.state() && now.get().generation() == s.generation()
               && gone(s.id()) && lifecycle.runtime().running(s.id()).isEmpty()) {
             lifecycle.markDied(now.get(), "its processes ended without Warren stopping it (its init was killed from outside, "
                 + "e.g. by `crun kill` or kill -9, or by the host's OOM killer)");

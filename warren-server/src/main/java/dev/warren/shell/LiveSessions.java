@@ -32,8 +32,9 @@ final class LiveSessions {
   /** The live side of a ready session, or 409 when it has ended. Counts as activity of its sandbox. */
   LiveSession live(String sandboxId, String id) {
     LiveSession attached = live.get(id);
-    if (attached != null && !attached.closed() && attached.sandboxId.equals(sandboxId)) {
-      // attached sessions are closed before their sandbox stops, so this one's sandbox runs
+    if (attached != null && !attached.closed() && attached.sandboxId.equals(sandboxId) && sandboxes.running(sandboxId).isPresent()) {
+      // attached sessions are closed before their sandbox stops, so this one's sandbox runs (a paused
+      // one is not known as running: it goes the long way below, which resumes it)
       sandboxes.touch(sandboxId);
       return attached;
     }

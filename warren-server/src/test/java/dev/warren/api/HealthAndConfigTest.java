@@ -46,6 +46,8 @@ class HealthAndConfigTest {
       "WARREN_DB_URL       | jdbc:mysql://x/y     | WARREN_DB_URL: expected jdbc:sqlite:",
       "WARREN_MAX_SANDBOXES| -3                   | WARREN_MAX_SANDBOXES: must be between 1 and 1024",
       "WARREN_IDLE_TIMEOUT | soon                 | WARREN_IDLE_TIMEOUT: expected a duration",
+      "WARREN_IDLE_ACTION  | hibernate            | WARREN_IDLE_ACTION: expected stop or pause, got 'hibernate'",
+      "WARREN_PAUSED_TIMEOUT | 60d                | WARREN_PAUSED_TIMEOUT: must be at most 30 days",
       "WARREN_SUBNET       | 10.0.0.0/30          | WARREN_SUBNET: prefix must be between /8 and /24",
       "WARREN_RATE_LIMIT   | fast                 | WARREN_RATE_LIMIT: expected RATE or RATE/BURST",
       "WARREN_RATE_LIMIT   | 10/0                 | WARREN_RATE_LIMIT: the burst must be between 1 and",

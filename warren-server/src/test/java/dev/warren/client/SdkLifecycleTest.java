@@ -47,6 +47,25 @@ class SdkLifecycleTest {
   }
 
   @Test
+  void pausedSandboxIsResumedByItsNextExecWhichSaysSo() {
+    try (Sandbox sbx = warren.sandboxes().create()) {
+      sbx.exec("echo kept > /workspace/f");
+      assertThat(sbx.pause().state()).isEqualTo(SandboxState.PAUSED);
+      assertThat(sbx.pause().state()).isEqualTo(SandboxState.PAUSED);
+      assertThat(sbx.refresh().state()).isEqualTo(SandboxState.PAUSED);
+      ExecResult r = sbx.exec("cat /workspace/f");
+      assertThat(r.stdout()).isEqualTo("kept\n");
+      assertThat(r.resumed()).isTrue();
+      assertThat(sbx.refresh().state()).isEqualTo(SandboxState.RUNNING);
+      assertThat(sbx.exec("true").resumed()).isFalse();
+      sbx.pause();
+      assertThat(sbx.resume().state()).isEqualTo(SandboxState.RUNNING);
+      sbx.stop();
+      assertThatThrownBy(sbx::pause).isInstanceOf(ConflictException.class).hasMessageContaining("start it first");
+    }
+  }
+
+  @Test
   void createdSandboxRunsCommandsAndIsDeletedOnClose() {
     String id;
     try (Sandbox sbx = warren.sandboxes().create()) {

@@ -83,6 +83,49 @@ public final class HostState {
     }
   }
 
+  /**
+   * Whether the kernel holds the sandbox's processes frozen, read as an operator would: v1's
+   * {@code freezer.state} says {@code FROZEN}, or v2's {@code cgroup.events} says {@code frozen 1}.
+   */
+  public static boolean frozen(String sandboxId) {
+    for (String dir : cgroupsOf(sandboxId)) {
+      Path d = Path.of(dir);
+      try {
+        if (Files.exists(d.resolve("freezer.state"))) {
+          return Files.readString(d.resolve("freezer.state")).strip().equals("FROZEN");
+        }
+        if (Files.exists(d.resolve("cgroup.events"))) {
+          return Files.readAllLines(d.resolve("cgroup.events")).contains("frozen 1");
+        }
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** CPU time the sandbox's processes used so far, in nanoseconds, from its cgroup ({@code cpuacct.usage} or {@code cpu.stat}). */
+  public static long cpuNanos(String sandboxId) {
+    for (String dir : cgroupsOf(sandboxId)) {
+      Path d = Path.of(dir);
+      try {
+        if (Files.exists(d.resolve("cpuacct.usage"))) {
+          return Long.parseLong(Files.readString(d.resolve("cpuacct.usage")).strip());
+        }
+        if (Files.exists(d.resolve("cpu.stat")) && !Files.exists(d.resolve("cpu.cfs_quota_us"))) {
+          for (String l : Files.readAllLines(d.resolve("cpu.stat"))) {
+            if (l.startsWith("usage_usec ")) {
+              return Long.parseLong(l.substring(11).strip()) * 1000;
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    throw new IllegalStateException("sandbox " + sandboxId + " has no CPU accounting cgroup: " + cgroupsOf(sandboxId));
+  }
+
   /** Host processes whose environment names the sandbox (every sandbox process carries it). */
   public static List<Long> processesOf(String sandboxId) {
     byte[] needle = ("WARREN_SANDBOX_ID=" + sandboxId).getBytes();

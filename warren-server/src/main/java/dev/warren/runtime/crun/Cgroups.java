@@ -2,6 +2,7 @@ package dev.warren.runtime.crun;
 
 import dev.warren.host.Instance;
 import dev.warren.host.Syscalls;
+import dev.warren.runtime.SandboxRuntimeException;
 import dev.warren.runtime.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +18,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Reads and cleans up a sandbox's cgroups, in v1 (per-controller trees) or v2 (unified) layout.
+ * Reads, freezes and cleans up a sandbox's cgroups, in v1 (per-controller trees) or v2 (unified)
+ * layout. On the hybrid hosts Warren runs on the freezer is v1's {@code freezer} hierarchy (crun's
+ * containers live there, since crun runs in a mount namespace that hides the empty v2 tree).
  * Stateless: every call reads the cgroup filesystem afresh; safe from any thread.
  */
 final class Cgroups {
@@ -136,6 +139,63 @@ final class Cgroups {
       }
     }
     return left;
+  }
+
+  /**
+   * Freezes every process of the sandbox (cgroup v1 {@code freezer.state}, v2 {@code cgroup.freeze})
+   * and waits, at most {@code wait}, until the kernel says all are frozen: a task busy in the kernel
+   * is frozen only when it leaves it. Past the wait the sandbox is thawed again and the call fails.
+   * Idempotent.
+   */
+  void freeze(String id, Duration wait) {
+    Path f = freezer(id).orElseThrow(() -> new SandboxRuntimeException("sandbox " + id + " has no freezer cgroup (it is not running)"));
+    long deadline = System.nanoTime() + wait.toNanos();
+    for (int i = 0; ; i++) {
+      if (!v2 && i % 50 == 49) {
+        // v1 misses a task forked while the group is freezing, and may stay FREEZING: a short thaw lets it settle (runc does the same)
+        writeOrFail(f, "THAWED", id);
+        sleep(10);
+      }
+      // v1: writing FROZEN again freezes the tasks the last write missed
+      writeOrFail(f, v2 ? "1" : "FROZEN", id);
+      if (frozen(id)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        writeOrFail(f, v2 ? "0" : "THAWED", id);
+        throw new SandboxRuntimeException("the processes of " + id + " were not all frozen within " + wait.toMillis()
+            + " ms (one is busy in the kernel); it was thawed again, try again");
+      }
+      sleep(1);
+    }
+  }
+
+  /** Thaws the sandbox's processes; idempotent, and nothing to do when it has no freezer cgroup (it is gone). */
+  void thaw(String id) {
+    Optional<Path> f = freezer(id);
+    if (f.isPresent()) {
+      writeOrFail(f.get(), v2 ? "0" : "THAWED", id);
+    }
+  }
+
+  /** Whether the sandbox's processes are frozen now (v1: {@code FROZEN}; v2: {@code frozen 1} in {@code cgroup.events}). */
+  boolean frozen(String id) {
+    try {
+      if (v2) {
+        return Files.readAllLines(ROOT.resolve(rel(id)).resolve("cgroup.events")).contains("frozen 1");
+      }
+      return Files.readString(ROOT.resolve("freezer").resolve(rel(id)).resolve("freezer.state")).strip().equals("FROZEN");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void writeOrFail(Path file, String value, String id) {
+    try {
+      Files.writeString(file, value);
+    } catch (IOException e) {
+      throw new SandboxRuntimeException("cannot write " + value + " to " + file + " for sandbox " + id + ": " + e.getMessage(), e);
+    }
   }
 
   /** The freezer's control file of the sandbox's cgroup, when it has one. */

@@ -49,6 +49,11 @@ final class ContainerEnd {
 
   /** Ends the container and every process in the sandbox's cgroups; the cgroups themselves stay (see {@link #removeCgroups}). */
   void end(String id) {
+    if (cgroups.frozen(id)) {
+      // a paused sandbox: its processes are SIGKILLed while frozen and die as they thaw, before running
+      // another instruction, so crun's delete below finds them gone instead of waiting on frozen ones
+      cgroups.killAll(id, KILL_WAIT);
+    }
     RuntimeException crunFailed = null;
     try {
       deleteRecorded(id);
