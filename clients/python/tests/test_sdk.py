@@ -48,6 +48,27 @@ class SandboxTest(WarrenTest):
         self.assertIsNone(self.w.sandboxes.get(sid))
         self.assertFalse(self.w.sandboxes.delete(sid))
 
+    def test_a_paused_sandbox_stands_still_until_its_next_exec_resumes_it(self):
+        with self.w.sandboxes.create(idle_action="pause", paused_timeout=600) as sbx:
+            self.assertEqual((sbx.info.raw["idleAction"], sbx.info.raw["pausedTimeoutSeconds"]), ("pause", 600))
+            sbx.exec("echo kept > /tmp/n")
+            self.assertEqual(sbx.pause().state, "paused")
+            self.assertEqual(self.w.sandboxes.get(sbx.id).info.state, "paused")
+            self.assertEqual(sbx.pause().state, "paused")
+            r = sbx.exec("cat /tmp/n")
+            self.assertEqual((r.stdout, r.resumed), ("kept\n", True))
+            self.assertEqual(self.w.sandboxes.get(sbx.id).info.state, "running")
+            self.assertFalse(sbx.exec("true").resumed)
+            sbx.pause()
+            self.assertEqual(sbx.resume().state, "running")
+            sbx.stop()
+            with self.assertRaises(ConflictError) as e:
+                sbx.pause()
+            self.assertIn("start it first", e.exception.detail)
+        with self.assertRaises(InvalidInputError) as e:
+            self.w.sandboxes.create(idle_action="sleep")
+        self.assertIn("idleAction", e.exception.detail)
+
     def test_a_session_keeps_its_state_and_streams_output(self):
         with self.w.sandboxes.create() as sbx, sbx.sessions.create(cwd="/tmp") as sh:
             sh.run("mkdir -p a && cd a && export X=42")

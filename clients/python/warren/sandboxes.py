@@ -67,6 +67,8 @@ class ExecResult:
     duration_ms: int
     timed_out: bool = False
     truncated: bool = False
+    resumed: bool = False
+    """The sandbox was paused and this command resumed it first."""
 
     @property
     def ok(self) -> bool:
@@ -267,7 +269,7 @@ class Sandbox(Owned):
                                        "timeoutSeconds": None if timeout is None else int(timeout)}.items() if v is not None})
         j = self._http.request("POST", self._path + "/exec", json_body=body, retry="connect", timeout=(timeout or 60) + 30).json()
         return ExecResult(j["exitCode"], j.get("stdout", ""), j.get("stderr", ""), j.get("durationMs", 0), bool(j.get("timedOut")),
-                          bool(j.get("truncated")))
+                          bool(j.get("truncated")), bool(j.get("resumed")))
 
     def stop(self) -> SandboxInfo:
         return self._lifecycle("stop")
@@ -277,6 +279,14 @@ class Sandbox(Owned):
 
     def restart(self) -> SandboxInfo:
         return self._lifecycle("restart")
+
+    def pause(self) -> SandboxInfo:
+        """Freezes every process (memory, files, address and sessions kept, no CPU used) until ``resume()``, or until
+        the next exec, session command or file call, which resumes it first."""
+        return self._lifecycle("pause")
+
+    def resume(self) -> SandboxInfo:
+        return self._lifecycle("resume")
 
     def _lifecycle(self, what: str) -> SandboxInfo:
         self._info = SandboxInfo.of(self._http.request("POST", f"{self._path}/{what}").json())
@@ -318,14 +328,19 @@ class Sandboxes:
                memory_mb: Optional[int] = None, cpus: Optional[float] = None, pids: Optional[int] = None,
                allow_egress: Optional[Sequence[str]] = None, upstream_proxy: Optional[str] = None,
                idle_timeout: Optional[int] = None, desktop: Optional[Tuple[int, int]] = None,
-               reach: Optional[Sequence[str]] = None) -> Sandbox:
+               reach: Optional[Sequence[str]] = None, idle_action: Optional[str] = None,
+               paused_timeout: Optional[int] = None) -> Sandbox:
         """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. ``desktop=(width,
         height)`` gives it a virtual display (an image with Xvfb and x11vnc, e.g. ``browser``) for ``sandbox.desktop()``.
 
         ``reach`` names other sandboxes whose apps this one may open (``sbx_…:3000`` one port, ``sbx_…`` every port),
-        at ``http://sbx_…:3000/`` or their address; it goes in ``egress.reach``."""
+        at ``http://sbx_…:3000/`` or their address; it goes in ``egress.reach``.
+
+        ``idle_action="pause"`` pauses the sandbox after ``idle_timeout`` seconds without use instead of stopping it;
+        ``paused_timeout`` then stops one left paused that long."""
         body: Dict[str, Any] = {k: v for k, v in {"image": image, "env": dict(env) if env else None,
-                                                  "labels": dict(labels) if labels else None, "idleTimeoutSeconds": idle_timeout}.items()
+                                                  "labels": dict(labels) if labels else None, "idleTimeoutSeconds": idle_timeout,
+                                                  "idleAction": idle_action, "pausedTimeoutSeconds": paused_timeout}.items()
                                 if v is not None}
         limits = {k: v for k, v in {"memoryMb": memory_mb, "cpus": cpus, "pids": pids}.items() if v is not None}
         if limits:

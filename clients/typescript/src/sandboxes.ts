@@ -11,7 +11,7 @@ export interface EgressPolicy { allow: string[]; upstreamProxy: string | null; r
 
 export interface SandboxInfo {
   id: string;
-  state: 'creating' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+  state: 'creating' | 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'failed';
   stateReason: string | null;
   image: string;
   generation: number;
@@ -39,6 +39,10 @@ export interface SandboxSpec {
   /** Other sandboxes whose apps this one may open: `sbx_…:3000` (one port) or `sbx_…` (every port); sent as `egress.reach`. */
   reach?: string[];
   idleTimeoutSeconds?: number;
+  /** What an idle sandbox becomes after `idleTimeoutSeconds`: `stop` (the default setting) or `pause` (memory and sessions kept). */
+  idleAction?: 'stop' | 'pause';
+  /** A sandbox paused this long (seconds) is stopped; 0 never. */
+  pausedTimeoutSeconds?: number;
   /** A virtual display of this size (an image with Xvfb and x11vnc, e.g. `browser`), driven with `sandbox.desktop()`. */
   desktop?: { width: number; height: number };
 }
@@ -51,7 +55,11 @@ export interface PreviewUrl {
 /** A TCP port something listens on in a sandbox; `service` names Warren's own listeners (`warren: true`). */
 export interface ListeningPort { port: number; address: string; family: 'ipv4' | 'ipv6'; path: string; warren: boolean; service?: string }
 export interface ExecOptions { cwd?: string; env?: Record<string, string>; stdin?: string; timeoutSeconds?: number }
-export interface ExecResult { exitCode: number; stdout: string; stderr: string; durationMs: number; timedOut: boolean; truncated: boolean }
+export interface ExecResult {
+  exitCode: number; stdout: string; stderr: string; durationMs: number; timedOut: boolean; truncated: boolean;
+  /** The sandbox was paused and this command resumed it first. */
+  resumed?: boolean;
+}
 export interface FileEntry { name: string; type: 'file' | 'directory' | 'symlink' | 'other'; size: number; mode: string; modifiedAt: string }
 export interface CommandResult {
   id: string;
@@ -206,6 +214,9 @@ export class Sandbox extends Owned {
   stop(): Promise<SandboxInfo> { return this.lifecycle('stop'); }
   start(): Promise<SandboxInfo> { return this.lifecycle('start'); }
   restart(): Promise<SandboxInfo> { return this.lifecycle('restart'); }
+  /** Freezes every process (memory, files, address and sessions kept, no CPU used) until `resume()`, or until the next exec, session command or file call, which resumes it first. */
+  pause(): Promise<SandboxInfo> { return this.lifecycle('pause'); }
+  resume(): Promise<SandboxInfo> { return this.lifecycle('resume'); }
   private async lifecycle(what: string): Promise<SandboxInfo> {
     const i = await this.http.json('POST', `${this.path}/${what}`);
     this.info = i;
@@ -235,7 +246,7 @@ export class Sandboxes {
   async create(spec: SandboxSpec = {}): Promise<Sandbox> {
     const limits = defined({ memoryMb: spec.memoryMb, cpus: spec.cpus, pids: spec.pids });
     const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds,
-      desktop: spec.desktop });
+      idleAction: spec.idleAction, pausedTimeoutSeconds: spec.pausedTimeoutSeconds, desktop: spec.desktop });
     if (Object.keys(limits).length) body.limits = limits;
     const egress = egressBody(spec);
     if (egress) body.egress = egress;

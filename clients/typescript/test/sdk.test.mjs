@@ -30,6 +30,27 @@ test('a sandbox runs commands, holds files and is deleted with its owning handle
   assert.equal(await warren.sandboxes.delete(sbx.id), false);
 });
 
+test('a paused sandbox stands still until its next exec resumes it, which says so', async () => {
+  const sbx = await warren.sandboxes.create({ idleAction: 'pause', pausedTimeoutSeconds: 600 });
+  try {
+    assert.deepEqual([sbx.info.idleAction, sbx.info.pausedTimeoutSeconds], ['pause', 600]);
+    await sbx.exec('echo kept > /tmp/n');
+    assert.equal((await sbx.pause()).state, 'paused');
+    assert.equal((await warren.sandboxes.get(sbx.id)).info.state, 'paused');
+    const r = await sbx.exec('cat /tmp/n');
+    assert.deepEqual([r.stdout, r.resumed], ['kept\n', true]);
+    assert.equal((await warren.sandboxes.get(sbx.id)).info.state, 'running');
+    assert.equal((await sbx.exec('true')).resumed, false);
+    await sbx.pause();
+    assert.equal((await sbx.resume()).state, 'running');
+    await sbx.stop();
+    await assert.rejects(sbx.pause(), (e) => e instanceof ConflictError && e.detail.includes('start it first'));
+  } finally {
+    await sbx[Symbol.asyncDispose]();
+  }
+  await assert.rejects(warren.sandboxes.create({ idleAction: 'sleep' }), (e) => e instanceof InvalidInputError && e.detail.includes('idleAction'));
+});
+
 test('a session keeps its state and its output streams as it is written', async () => {
   const sbx = await warren.sandboxes.create();
   try {
