@@ -165,6 +165,7 @@ public final class Server implements AutoCloseable {
     parts.push(proxy);
     writeListenFile(config);
     steps.done("proxy");
+    sandboxes.serving();
     images.start(config.buildImages());
     events.record("controller.started", null, "Warren " + dev.warren.Version.CURRENT + " " + instance.name() + " on "
         + config.listen().getAddress().getHostAddress() + ":" + api.port() + ", data " + config.dataDir() + ", store " + store.kind()

@@ -44,7 +44,11 @@ import org.slf4j.LoggerFactory;
  * sandbox's lock first: {@code run} returns once all those locks are held (and the leftovers
  * unknown to the store are removed), so an API call on such
  * a sandbox waits for it like for any operation, and reads wait until it is at rest
- * ({@link SandboxLifecycle#settling}). An interrupted create's row says deleting, and its
+ * ({@link SandboxLifecycle#settling}). The threads holding those locks begin their work once the
+ * controller serves ({@code serving} completes), or as soon as an operation or a read waits for
+ * one ({@link SandboxLifecycle#wanted}): the rest of the start (shells, browsers, the API) does
+ * not share the host's CPUs and the store with it, and what the start itself does to such a
+ * sandbox (closing a browser whose sandbox was being deleted) does not wait for the start's end. An interrupted create's row says deleting, and its
  * Idempotency-Key is forgotten, before {@code run} returns. The future it returns completes, with
  * the summary, when the background work is over.
  */
@@ -68,8 +72,11 @@ final class Reconciler {
   private final AtomicInteger orphansRemoved = new AtomicInteger();
   private final Semaphore permits = new Semaphore(PARALLEL);
 
-  Reconciler(SandboxLifecycle lifecycle) {
+  private final CompletableFuture<Void> serving;
+
+  Reconciler(SandboxLifecycle lifecycle, CompletableFuture<Void> serving) {
     this.lifecycle = lifecycle;
+    this.serving = serving;
     this.runtime = lifecycle.runtime();
     this.repo = lifecycle.repository();
   }
@@ -126,6 +133,8 @@ final class Reconciler {
       work.add(inBackground("reconcile-" + id, () -> {
         try (var held = lifecycle.hold(id)) {
           locked.countDown();
+          // begun once the controller serves, or at once when an operation or a read on it waits (one made by the start itself too)
+          CompletableFuture.anyOf(serving, lifecycle.wanted(id)).join();
           try {
             limited(permits, () -> reconcileOrFail(p.s(), p.o()));
           } finally {

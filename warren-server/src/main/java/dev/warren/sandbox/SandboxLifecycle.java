@@ -61,8 +61,13 @@ final class SandboxLifecycle {
   /** Sandboxes a restart's reconciliation still works on, in the background, under their locks (see {@link Reconciler}). */
   private final ConcurrentHashMap<String, Settling> settling = new ConcurrentHashMap<>();
 
-  /** A sandbox being reconciled: whether its row shows (a deleted one does not), and when it is done. */
-  private record Settling(boolean shown, java.util.concurrent.CompletableFuture<Void> done) {}
+  /**
+   * A sandbox being reconciled: whether its row shows (a deleted one does not), when it is done,
+   * and when an operation or a read wanted it (its reconciliation then begins even before the
+   * controller serves).
+   */
+  private record Settling(boolean shown, java.util.concurrent.CompletableFuture<Void> done,
+      java.util.concurrent.CompletableFuture<Void> wanted) {}
 
   SandboxLifecycle(SandboxRepository repo, SandboxRuntime runtime, Events events) {
     this.repo = repo;
@@ -90,6 +95,7 @@ final class SandboxLifecycle {
 
   /** Runs {@code work} under the sandbox's lock, waiting at most {@link #LOCK_WAIT_SECONDS} for it (409 past that). */
   <T> T locked(String id, Supplier<T> work) {
+    want(id);
     return locks.locked(id, () -> new SandboxException(Problem.CONFLICT, "sandbox " + id + " is busy with another operation; try again"), work);
   }
 
@@ -110,7 +116,20 @@ final class SandboxLifecycle {
    * row is one that lists show (not deleting). Called by the reconciler before the API starts.
    */
   void settling(String id, boolean shown) {
-    settling.put(id, new Settling(shown, new java.util.concurrent.CompletableFuture<>()));
+    settling.put(id, new Settling(shown, new java.util.concurrent.CompletableFuture<>(), new java.util.concurrent.CompletableFuture<>()));
+  }
+
+  /** Completes when something waits for the sandbox {@code id} a restart's reconciliation holds (done at once when none does). */
+  java.util.concurrent.CompletableFuture<Void> wanted(String id) {
+    Settling s = settling.get(id);
+    return s == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : s.wanted();
+  }
+
+  private void want(String id) {
+    Settling s = settling.get(id);
+    if (s != null) {
+      s.wanted().complete(null);
+    }
   }
 
   /** The reconciliation of {@code id} is over (its row at rest or gone); called before its lock is released. */
@@ -129,12 +148,14 @@ final class SandboxLifecycle {
   void awaitSettled(String id) {
     Settling s = settling.get(id);
     if (s != null) {
+      s.wanted().complete(null);
       await(s.done(), "sandbox " + id + " is");
     }
   }
 
   /** Waits, at most {@link #LOCK_WAIT_SECONDS}, until every row a list would show is at rest again. */
   void awaitShownSettled() {
+    settling.values().stream().filter(Settling::shown).forEach(st -> st.wanted().complete(null));
     var shown = settling.values().stream().filter(Settling::shown).map(Settling::done).toArray(java.util.concurrent.CompletableFuture[]::new);
     if (shown.length > 0) {
       await(java.util.concurrent.CompletableFuture.allOf(shown), shown.length + (shown.length == 1 ? " sandbox is" : " sandboxes are"));

@@ -53,6 +53,8 @@ public final class SandboxService {
   private final Events events;
   private final dev.warren.net.EgressGuard egressGuard;
   private final SandboxLifecycle lifecycle;
+  /** Completed once the controller serves (or closes): the background reconciliation waits for it. */
+  private final java.util.concurrent.CompletableFuture<Void> serving = new java.util.concurrent.CompletableFuture<>();
   private final ReentrantLock allocation = new ReentrantLock();
 
   public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
@@ -76,7 +78,7 @@ public final class SandboxService {
    * background reconciliation first, so that it does not outlive the store).
    */
   public AutoCloseable open() {
-    java.util.concurrent.CompletableFuture<Reconciler.Report> reconciled = new Reconciler(lifecycle).run();
+    java.util.concurrent.CompletableFuture<Reconciler.Report> reconciled = new Reconciler(lifecycle, serving).run();
     IdleReaper reaper = new IdleReaper(lifecycle, config.idleCheckInterval());
     reaper.start();
     SandboxWatcher watcher = new SandboxWatcher(lifecycle);
@@ -84,12 +86,23 @@ public final class SandboxService {
     return () -> {
       watcher.close();
       reaper.close();
+      // a start that failed before it served: what the reconciliation holds is finished before the store closes
+      serving.complete(null);
       try {
         reconciled.get(SandboxLifecycle.LOCK_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
         log.warn("closing while the reconciliation in the background is not over: {}", e.toString());
       }
     };
+  }
+
+  /**
+   * Tells the reconciliation {@link #open} left in the background that the controller serves: it
+   * finishes the interrupted operations now, no longer competing with the start for CPUs and the
+   * store (their sandboxes stay locked meanwhile, so a call on one waits for it).
+   */
+  public void serving() {
+    serving.complete(null);
   }
 
   /** Whether a sandbox a listener is told is stopping will start again at once (a restart). */
