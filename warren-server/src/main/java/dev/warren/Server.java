@@ -58,10 +58,11 @@ public final class Server implements AutoCloseable {
   private void boot(Config config) {
     BootSteps steps = new BootSteps();
     if (config.jdbcUrl().startsWith("jdbc:sqlite:")) {
-      // SQLite's native library is unpacked and loaded on first use, a few hundred milliseconds of a
-      // restart that nothing before the store needs: done beside the host's checks
+      // SQLite's native library is loaded on first use, a few hundred milliseconds of a restart that
+      // nothing before the store needs: done beside the host's checks
       Thread.ofPlatform().daemon().name("warren-sqlite-load").start(() -> {
         try {
+          dev.warren.store.SqliteLibrary.unpackOnce(config.dataDir().resolve("native"));
           org.sqlite.SQLiteJDBCLoader.initialize();
         } catch (Exception | LinkageError e) {
           // the store's first connection fails again, with its message

@@ -34,6 +34,22 @@ public final class Beside<T> {
     return new Beside<>(task);
   }
 
+  /**
+   * Runs {@code step} on a thread named {@code name} while this thread runs {@code own}, and returns
+   * once both are over; throws what {@code own} threw (with what {@code step} threw added), else
+   * what {@code step} threw.
+   */
+  public static void alongside(String name, Runnable step, Runnable own) {
+    Beside<Void> side = run(name, step);
+    try {
+      own.run();
+    } catch (RuntimeException | Error e) {
+      side.joinAfter(e);
+      throw e;
+    }
+    side.join();
+  }
+
   /** Waits for the step to end; returns its result or throws what it threw (an unchecked exception or error as it was). */
   public T join() {
     try {

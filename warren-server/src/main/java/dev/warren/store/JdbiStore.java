@@ -60,7 +60,13 @@ final class JdbiStore implements Store {
     }
     HikariDataSource pool = new HikariDataSource(hc);
     // Jdbi's set-up needs no connection (a tenth of a second of a restart): made beside the schema's check
-    dev.warren.host.Beside<Jdbi> jdbi = dev.warren.host.Beside.compute("warren-store-jdbi", () -> Jdbi.create(pool));
+    dev.warren.host.Beside<Jdbi> jdbi = dev.warren.host.Beside.compute("warren-store-jdbi", () -> {
+      Jdbi j = Jdbi.create(pool);
+      // no templates (<name>) in the store's SQL, and parameters found by a scan, not Jdbi's ANTLR lexer (see NamedParameters)
+      j.getConfig(org.jdbi.v3.core.statement.SqlStatements.class).setSqlParser(new NamedParameters())
+          .setTemplateEngine((template, ctx) -> template);
+      return j;
+    });
     try {
       Schema.migrate(pool, kind, where(config), java.util.Optional.empty());
       if (kind.equals("sqlite")) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warren.testing.HostState;
 import dev.warren.testing.TestWarren;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,8 @@ class HundredRestartsTest {
       assertThat(hostBefore.values()).allMatch(n -> n == 1);
       System.out.println("resources: " + before);
 
+      // the SQLite driver unpacks its native library into /tmp by default, a new copy per start, never removed after a kill
+      long tmpLibraries = sqliteCopiesInTmp();
       List<Long> startMillis = new ArrayList<>();
       int kills = 0;
       long t0 = System.nanoTime();
@@ -72,6 +75,8 @@ class HundredRestartsTest {
         }
       }
       double total = (System.nanoTime() - t0) / 1e9;
+      assertThat(sqliteCopiesInTmp()).as("copies of SQLite's native library in %s after %d restarts", System.getProperty("java.io.tmpdir"), RESTARTS)
+          .isEqualTo(tmpLibraries);
       List<Long> sorted = startMillis.stream().sorted().toList();
       System.out.printf("%d restarts (%d SIGTERM, %d kill -9) in %.1f s; start (launch to listening) p50 %d ms, p90 %d ms, max %d ms, sum %.1f s%n",
           RESTARTS, RESTARTS - kills, kills, total, sorted.get(sorted.size() / 2), sorted.get((int) (sorted.size() * 0.9)),
@@ -98,6 +103,12 @@ class HundredRestartsTest {
       String log = Files.readString(warren.logFile());
       assertThat(log).doesNotContain("unexpected error").doesNotContain(" ERROR ");
       warren.delete("/v1/browsers/" + brw);
+    }
+  }
+
+  static long sqliteCopiesInTmp() throws java.io.IOException {
+    try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files.filter(p -> p.getFileName().toString().startsWith("sqlite-") && p.getFileName().toString().endsWith("libsqlitejdbc.so")).count();
     }
   }
 

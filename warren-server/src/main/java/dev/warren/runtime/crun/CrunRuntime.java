@@ -93,14 +93,7 @@ final class CrunRuntime implements SandboxRuntime {
   @Override
   public void init() {
     // the network's checks run tools of their own (ip, nft) and touch nothing of crun's: beside them
-    dev.warren.host.Beside<Void> networkInit = dev.warren.host.Beside.run("warren-network-init", network::init);
-    try {
-      initCrun();
-    } catch (RuntimeException | Error e) {
-      networkInit.joinAfter(e);
-      throw e;
-    }
-    networkInit.join();
+    dev.warren.host.Beside.alongside("warren-network-init", network::init, this::initCrun);
   }
 
   private void initCrun() {
@@ -121,11 +114,17 @@ final class CrunRuntime implements SandboxRuntime {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
     HostChecks.checkTraversable(sandboxesDir);
-    try {
-      SandboxDirs.secureAll(sandboxesDir, slot -> Uids.rootUid(instance, slot));
-    } catch (IOException e) {
-      throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
-    }
+    // every sandbox directory's owners and modes (a dozen files each, hundreds of sandboxes): beside the steps below, which do not read them
+    dev.warren.host.Beside.alongside("warren-sandbox-dirs", () -> {
+      try {
+        SandboxDirs.secureAll(sandboxesDir, slot -> Uids.rootUid(instance, slot));
+      } catch (IOException e) {
+        throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
+      }
+    }, this::initTools);
+  }
+
+  private void initTools() {
     Helpers.install(helpersDir);
     seccomp = Seccomp.filter(seccompAllow.syscalls());
     mountNs.init();
