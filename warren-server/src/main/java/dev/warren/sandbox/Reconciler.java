@@ -84,21 +84,12 @@ final class Reconciler {
   /** Adopts what runs and starts the rest in the background; the future completes when that is over. */
   CompletableFuture<Report> run() {
     // the store's rows are read (and their specs parsed) while the runtime looks at the host
-    java.util.concurrent.FutureTask<List<Sandbox>> rows = new java.util.concurrent.FutureTask<>(repo::all);
-    Thread.ofPlatform().name("reconcile-rows").start(rows);
+    dev.warren.host.Beside<List<Sandbox>> rows = dev.warren.host.Beside.compute("reconcile-rows", repo::all);
     Map<String, Observed> seen = new HashMap<>();
     for (Observed o : runtime.observe()) {
       seen.put(o.id(), o);
     }
-    List<Sandbox> stored;
-    try {
-      stored = rows.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while reading the sandboxes of the store", e);
-    }
+    List<Sandbox> stored = rows.join();
     record Pending(Sandbox s, Optional<Observed> o) {}
     List<Pending> background = new ArrayList<>();
     for (Sandbox s : stored) {
@@ -260,9 +251,7 @@ final class Reconciler {
       if (s.state() != SandboxState.PAUSED) {
         throw e;
       }
-      Sandbox running = new Sandbox(s.id(), SandboxState.RUNNING, Optional.of("its pause could not be restored after a controller restart: "
-          + e.getMessage()), s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(), s.createdAt(), s.startedAt(), s.stoppedAt(),
-          s.lastActivityAt());
+      Sandbox running = s.with(SandboxState.RUNNING, Optional.of("its pause could not be restored after a controller restart: " + e.getMessage()));
       repo.update(running);
       lifecycle.adopt(running);
     }

@@ -34,4 +34,9 @@ public record Sandbox(
   public Sandbox with(SandboxState s, Optional<String> reason) {
     return new Sandbox(id, s, reason, spec, imageDigest, generation, slot, address, createdAt, startedAt, stoppedAt, lastActivityAt);
   }
+
+  /** The same sandbox, last active at {@code at}. */
+  public Sandbox activeAt(Instant at) {
+    return new Sandbox(id, state, stateReason, spec, imageDigest, generation, slot, address, createdAt, startedAt, stoppedAt, at);
+  }
 }

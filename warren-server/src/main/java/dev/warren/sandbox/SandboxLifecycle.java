@@ -287,8 +287,7 @@ final class SandboxLifecycle {
     }
     long t0 = System.nanoTime();
     Instant now = Instant.now();
-    Sandbox paused = new Sandbox(s.id(), SandboxState.PAUSED, reason, s.spec(), s.imageDigest(), s.generation(), s.slot(), s.address(),
-        s.createdAt(), s.startedAt(), s.stoppedAt(), now);
+    Sandbox paused = s.with(SandboxState.PAUSED, reason).activeAt(now);
     repo.update(paused);
     runningById.remove(s.id());
     try {
@@ -323,8 +322,7 @@ final class SandboxLifecycle {
     }
     long t0 = System.nanoTime();
     Instant now = Instant.now();
-    Sandbox running = new Sandbox(s.id(), SandboxState.RUNNING, Optional.empty(), s.spec(), s.imageDigest(), s.generation(), s.slot(),
-        s.address(), s.createdAt(), s.startedAt(), s.stoppedAt(), now);
+    Sandbox running = s.with(SandboxState.RUNNING, Optional.empty()).activeAt(now);
     repo.update(running);
     try {
       runtime.resume(s.id());
