@@ -97,11 +97,19 @@ final class CrunRuntime implements SandboxRuntime {
   }
 
   private void initCrun() {
+    // crun's own check (a process started and waited for, 70-140 ms under load) beside the steps below, none of which runs crun
+    dev.warren.host.Beside.alongside("warren-crun-check", this::checkCrun, this::initDirs);
+  }
+
+  private void checkCrun() {
     try {
       Tool.check(List.of(crun, "--version"), Duration.ofSeconds(10));
     } catch (ToolException e) {
       throw new RuntimeUnavailableException("crun is not usable (" + e.getMessage() + "); install the Debian package crun (./warren up does) or set WARREN_CRUN", e);
     }
+  }
+
+  private void initDirs() {
     for (String tool : List.of("unshare", "nsenter")) {
       if (!Files.isExecutable(Path.of("/usr/bin", tool))) {
         throw new RuntimeUnavailableException(tool + " is missing; install util-linux");
@@ -127,14 +135,20 @@ final class CrunRuntime implements SandboxRuntime {
   private void initTools() {
     Helpers.install(helpersDir);
     seccomp = Seccomp.filter(seccompAllow.syscalls());
-    mountNs.init();
+    // the calls a killed controller left running are found among all the host's processes (each one's command line read): beside the namespace and disks
+    dev.warren.host.Beside.alongside("warren-crun-calls", this::endInFlightCalls, () -> {
+      mountNs.init();
+      disks.init();
+    });
+    maxFiles = Math.min(16384, HostChecks.hardNoFile());
+  }
+
+  private void endInFlightCalls() {
     List<String> ended = InFlightCalls.endAll(crunRoot);
     if (!ended.isEmpty()) {
       log.warn("ended {} crun calls of the previous controller, killed while they ran (what they made is reconciled next): {}",
           ended.size(), ended);
     }
-    disks.init();
-    maxFiles = Math.min(16384, HostChecks.hardNoFile());
   }
 
   @Override
@@ -324,11 +338,19 @@ final class CrunRuntime implements SandboxRuntime {
 
   @Override
   public List<Observed> observe() {
-    Tool.Result r = Tool.run(crunArgv(List.of("list", "--format", "json")), CRUN_TIMEOUT);
+    var list = dev.warren.host.Beside.compute("crun-list", () -> Tool.run(crunArgv(List.of("list", "--format", "json")), CRUN_TIMEOUT));
+    Census.Host host;
+    try {
+      host = Census.Host.read(sandboxesDir, disks.held(), network.attached(), cgroups.ids());
+    } catch (RuntimeException e) {
+      list.joinAfter(e);
+      throw e;
+    }
+    Tool.Result r = list.join();
     if (!r.ok()) {
       throw new RuntimeUnavailableException("crun list failed: " + r.stderr().strip());
     }
-    return Census.of(r.stdout(), sandboxesDir, disks.held(), network.attached(), cgroups.ids());
+    return Census.of(r.stdout(), host);
   }
 
   @Override

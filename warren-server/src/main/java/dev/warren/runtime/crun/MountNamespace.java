@@ -56,14 +56,17 @@ final class MountNamespace {
   }
 
   static boolean hybridCgroups() {
-    Optional<MountInfo> root = mountAt("/sys/fs/cgroup");
-    Optional<MountInfo> unified = mountAt("/sys/fs/cgroup/unified");
+    return hybridCgroups(MountInfo.self());
+  }
+
+  private static boolean hybridCgroups(List<MountInfo> mounts) {
+    Optional<MountInfo> root = mountAt(mounts, "/sys/fs/cgroup");
+    Optional<MountInfo> unified = mountAt(mounts, "/sys/fs/cgroup/unified");
     return root.map(m -> m.fsType().equals("tmpfs")).orElse(false)
         && unified.map(m -> m.fsType().equals("cgroup2")).orElse(false);
   }
 
-  private static Optional<MountInfo> mountAt(String point) {
-    List<MountInfo> all = MountInfo.self();
+  private static Optional<MountInfo> mountAt(List<MountInfo> all, String point) {
     for (int i = all.size() - 1; i >= 0; i--) {
       if (all.get(i).mountPoint().equals(point)) {
         return Optional.of(all.get(i));
@@ -80,13 +83,15 @@ final class MountNamespace {
     } catch (IOException e) {
       throw new RuntimeUnavailableException("cannot create " + runDir + " or " + sandboxesDir + ": " + e.getMessage(), e);
     }
-    needed = hybridCgroups();
+    // read once: with hundreds of sandboxes it has thousands of lines (their disks, rootfs, namespaces)
+    List<MountInfo> mounts = MountInfo.self();
+    needed = hybridCgroups(mounts);
     if (!needed) {
       return;
     }
-    boolean sharedOk = MountInfo.self().stream()
+    boolean sharedOk = mounts.stream()
         .anyMatch(m -> m.mountPoint().equals(sandboxesDir.toString()) && m.shared());
-    boolean nsOk = MountInfo.self().stream()
+    boolean nsOk = mounts.stream()
         .anyMatch(m -> m.mountPoint().equals(nsFile.toString()) && m.fsType().equals("nsfs"));
     if (sharedOk && nsOk) {
       return;
