@@ -104,10 +104,8 @@ public final class Server implements AutoCloseable {
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
     ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
-    parts.push(sandboxes.open());
-    steps.done("sandboxes");
-    shells.recover();
-    steps.done("sessions");
+    // everything the API's routes need is made before the sandboxes are reconciled (which emits
+    // nothing to listeners until the controller serves), so that the routes are made beside that
     tokens = Tokens.load(config.dataDir());
     dev.warren.api.ApiTokens apiTokens = new dev.warren.api.ApiTokens(tokens, store);
     // a signed URL dies with the API token that minted it
@@ -127,8 +125,39 @@ public final class Server implements AutoCloseable {
     dev.warren.stream.LiveStreams streams = new dev.warren.stream.LiveStreams(new dev.warren.stream.LiveViews(store, browsers, handoffs),
         handoffs, vnc);
     parts.push(streams);
-    parts.push(browsers.open());
-    steps.done("browsers");
+    dev.warren.web.WebSessions webSessions = dev.warren.web.WebSessions.load(config.dataDir(), dev.warren.web.Dashboard.SESSION_TTL);
+    // a revoked token's dashboard logins end with it (the sockets they opened close through the API's TokenSockets)
+    apiTokens.onRevoke(webSessions::removeAllOf);
+    dev.warren.web.Dashboard dashboard = new dev.warren.web.Dashboard(webSessions,
+        t -> apiTokens.authenticate(t).map(dev.warren.api.ApiTokens.Actor::id), events);
+    dev.warren.preview.Previews previews = dev.warren.preview.Previews.open(config, store, sandboxes, runtime, apiTokens::active);
+    parts.push(previews);
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    parts.push(metrics::close);
+    // the routes (a few hundred milliseconds of cold code) are made while the sandboxes, sessions and
+    // browsers are reconciled; nothing listens until start() below
+    dev.warren.host.Beside<ApiServer> routes = dev.warren.host.Beside.compute("warren-api-routes", () -> new ApiServer(config, apiTokens,
+        signed, sandboxes, shells, browsers, streams, egressLog, events, audit, metrics, () -> {
+      Map<String, Optional<String>> checks = new LinkedHashMap<>();
+      checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
+      checks.put("runtime", runtime.problem());
+      return checks;
+    }, dashboard, previews, desktopComputer));
+    try {
+      parts.push(sandboxes.open());
+      steps.done("sandboxes");
+      shells.recover();
+      steps.done("sessions");
+      parts.push(browsers.open());
+      steps.done("browsers");
+    } catch (RuntimeException | Error e) {
+      routes.joinAfter(e);
+      throw e;
+    }
+    api = routes.join();
+    parts.push(api);
+    api.start();
+    steps.done("api");
     // the sandboxes adopted now may have doors an older Warren left open: DevTools and VNC on the sandbox's address
     Thread.ofVirtual().name("close-old-doors").start(() -> {
       for (dev.warren.sandbox.Sandbox s : sandboxes.list(Map.of(), Optional.of(dev.warren.sandbox.SandboxState.RUNNING))) {
@@ -140,24 +169,6 @@ public final class Server implements AutoCloseable {
         }
       }
     });
-    dev.warren.web.WebSessions webSessions = dev.warren.web.WebSessions.load(config.dataDir(), dev.warren.web.Dashboard.SESSION_TTL);
-    // a revoked token's dashboard logins end with it (the sockets they opened close through the API's TokenSockets)
-    apiTokens.onRevoke(webSessions::removeAllOf);
-    dev.warren.web.Dashboard dashboard = new dev.warren.web.Dashboard(webSessions,
-        t -> apiTokens.authenticate(t).map(dev.warren.api.ApiTokens.Actor::id), events);
-    dev.warren.preview.Previews previews = dev.warren.preview.Previews.open(config, store, sandboxes, runtime, apiTokens::active);
-    parts.push(previews);
-    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    parts.push(metrics::close);
-    api = new ApiServer(config, apiTokens, signed, sandboxes, shells, browsers, streams, egressLog, events,
-        audit, metrics, () -> {
-      Map<String, Optional<String>> checks = new LinkedHashMap<>();
-      checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
-      checks.put("runtime", runtime.problem());
-      return checks;
-    }, dashboard, previews, desktopComputer);
-    parts.push(api);
-    steps.done("api");
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0
     InetSocketAddress proxyAt = new InetSocketAddress(network.gateway(), config.proxyPort());
     InetSocketAddress apiAt = new InetSocketAddress(config.listen().getAddress(), api.port());

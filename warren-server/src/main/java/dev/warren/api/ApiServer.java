@@ -40,6 +40,8 @@ public final class ApiServer implements AutoCloseable {
   private final java.time.Duration grace;
   private final DevtoolsRoots devtoolsRoots;
   private final dev.warren.mcp.McpEndpoint mcp;
+  private final InetSocketAddress listen;
+  private volatile boolean started;
 
   /** Readiness checks by name; each returns empty when fine, else the problem. */
   public interface Readiness extends Supplier<Map<String, Optional<String>>> {}
@@ -181,8 +183,16 @@ public final class ApiServer implements AutoCloseable {
       r.error(405, ctx -> Json.problem(ctx, Problem.NOT_FOUND, "method " + ctx.method().name() + " is not allowed on " + ctx.path(),
           Optional.empty(), Map.of()));
     });
-    InetSocketAddress listen = config.listen();
+    this.listen = config.listen();
+  }
+
+  /**
+   * Starts listening. The routes are made by the constructor (the larger part of the API's start),
+   * which may run beside the rest of the controller's start; nothing is served before this call.
+   */
+  public void start() {
     app.start(listen.getAddress().getHostAddress(), listen.getPort());
+    started = true;
     log.info("API listening on http://{}:{}", listen.getAddress().getHostAddress(), app.port());
     mcp.warmUp();
   }
@@ -232,6 +242,9 @@ public final class ApiServer implements AutoCloseable {
       streams.close();
       devtoolsRoots.close();
       mcp.close();
+      if (!started) {
+        return;
+      }
       try {
         drain.run(app, grace);
       } catch (RuntimeException e) {
