@@ -57,6 +57,7 @@ final class SandboxLifecycle {
   private final ConcurrentHashMap<String, EgressProxy.Client> egressByAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Sandbox> runningById = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> activity = new ConcurrentHashMap<>();
+  private final PauseClock pauseClock = new PauseClock();
   private final List<SandboxListener> listeners = new CopyOnWriteArrayList<>();
   /** Sandboxes a restart's reconciliation still works on, in the background, under their locks (see {@link Reconciler}). */
   private final ConcurrentHashMap<String, Settling> settling = new ConcurrentHashMap<>();
@@ -255,6 +256,8 @@ final class SandboxLifecycle {
       }
       egressByAddress.put(s.address(), new EgressProxy.Client(s.id(), s.spec().egress()));
       activity.put(s.id(), s.lastActivityAt());
+      // the pause counts as activity: the row's last activity is when it began
+      pauseClock.pausedAt(s.id(), s.lastActivityAt());
       return;
     }
     if (frozen) {
@@ -304,6 +307,7 @@ final class SandboxLifecycle {
       throw SandboxService.asSandboxException("pause", s.id(), e);
     }
     activity.put(s.id(), now);
+    pauseClock.paused(s.id());
     events.record("sandbox.paused", s.id(), reason.orElse("generation " + s.generation()), Duration.ofNanos(System.nanoTime() - t0));
     return paused;
   }
@@ -336,8 +340,18 @@ final class SandboxLifecycle {
     }
     registerEgress(running);
     activity.put(s.id(), now);
+    pauseClock.resumed(s.id());
     events.record("sandbox.resumed", s.id(), why, Duration.ofNanos(System.nanoTime() - t0));
     return running;
+  }
+
+  /** Nanoseconds {@code id} has spent paused while this controller ran (and in the pause it was found in at start-up). */
+  long pausedNanos(String id) {
+    return pauseClock.pausedNanos(id);
+  }
+
+  boolean pausedNow(String id) {
+    return pauseClock.isPaused(id);
   }
 
   /** Thaws a paused sandbox about to be stopped or deleted, so its listeners find it as a running one (best effort: its end kills frozen processes too). */
@@ -373,6 +387,7 @@ final class SandboxLifecycle {
         s.address(), s.createdAt(), s.startedAt(), Optional.of(now), s.lastActivityAt());
     repo.update(stopped);
     activity.remove(s.id());
+    pauseClock.forget(s.id());
     events.record("sandbox." + verb, s.id(), reason.orElse("generation " + s.generation()));
     return stopped;
   }
@@ -389,6 +404,7 @@ final class SandboxLifecycle {
     unregisterEgress(s);
     fireStopping(failed);
     activity.remove(s.id());
+    pauseClock.forget(s.id());
     try {
       runtime.stop(s.id());
     } catch (RuntimeException e) {
@@ -418,6 +434,7 @@ final class SandboxLifecycle {
     unregisterEgress(s);
     fireStopping(s.with(SandboxState.DELETING, Optional.empty()));
     activity.remove(s.id());
+    pauseClock.forget(s.id());
     try {
       runtime.destroy(s.id());
     } catch (SandboxRuntimeException e) {

@@ -18,6 +18,7 @@ import dev.warren.runtime.StartSpec;
 import dev.warren.store.Store;
 import java.net.Inet4Address;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -380,6 +381,19 @@ public final class SandboxService {
   public Sandbox resume(String id) {
     requirePause(id);
     return lifecycle.locked(id, () -> lifecycle.resumeLocked(get(id), "resumed"));
+  }
+
+  /**
+   * Time {@code id} has spent paused so far (this controller's view: pauses since it started, and
+   * the one it found at start-up), so that what counts running time leaves it out.
+   */
+  public Duration pausedTime(String id) {
+    return Duration.ofNanos(lifecycle.pausedNanos(id));
+  }
+
+  /** Whether {@code id} is paused now (by this controller's record of its pauses and resumes). */
+  public boolean pausedNow(String id) {
+    return lifecycle.pausedNow(id);
   }
 
   private void requirePause(String id) {

@@ -47,9 +47,21 @@ final class CommandQueue {
   private final int queueMax;
   private final Workers workers = new Workers();
   private final StdinFeeds stdins = new StdinFeeds(workers);
+  private final PausedTime paused;
+
+  /** How long a sandbox has been paused in all, and whether it is now (SandboxService's record). */
+  interface PausedTime {
+    Duration pausedTime(String sandboxId);
+
+    boolean pausedNow(String sandboxId);
+  }
+
+  /** While the sandbox stays paused, a due timeout looks again after at least this long. */
+  private static final long PAUSED_RECHECK_MS = 1000;
 
   CommandQueue(ShellRepository repo, SandboxRuntime runtime, Events events, ScheduledExecutorService timers, LiveSessions sessions,
-      Waits waits, int queueMax) {
+      Waits waits, int queueMax, PausedTime paused) {
+    this.paused = paused;
     this.repo = repo;
     this.runtime = runtime;
     this.events = events;
@@ -102,6 +114,7 @@ final class CommandQueue {
         }
       }
       t = new Tracker(id, seq, sync ? CommandPhase.SUBMITTING : CommandPhase.STORED);
+      t.pausedAtStartNanos = paused.pausedTime(ls.sandboxId).toNanos();
       if (!sync) {
         repo.insert(c);
       }
@@ -363,10 +376,24 @@ final class CommandQueue {
     return current(ls, id).orElse(signalled);
   }
 
-  /** The command outlived its timeout: kill what it started, then interrupt, then replace the shell. */
+  /**
+   * The command outlived its timeout: kill what it started, then interrupt, then replace the shell.
+   * Time its sandbox spent paused does not count: a timeout due while the sandbox is paused, or
+   * after it was, is put off by the paused time not yet added (so a command paused for hours is
+   * not killed, and loses no session state, when it resumes).
+   */
   private void expire(LiveSession ls, String id) {
     Tracker t = ls.trackers.get(id);
     if (t == null || t.done.isDone() || ls.closed()) {
+      return;
+    }
+    long pausedSince = paused.pausedTime(ls.sandboxId).toNanos() - t.pausedAtStartNanos;
+    long owed = pausedSince - t.pausedCreditedNanos;
+    boolean pausedNow = paused.pausedNow(ls.sandboxId);
+    if (owed > 0 || pausedNow) {
+      t.pausedCreditedNanos = pausedSince;
+      long delayMs = Math.max(TimeUnit.NANOSECONDS.toMillis(owed), pausedNow ? PAUSED_RECHECK_MS : 1);
+      scheduleExpiry(ls, id, delayMs);
       return;
     }
     ShellCommand timedOut = Optional.ofNullable(ls.inflight.get(id)).map(c -> c.signalled("TIMEOUT")).orElse(null);

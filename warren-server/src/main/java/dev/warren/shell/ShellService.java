@@ -59,7 +59,17 @@ public final class ShellService implements SandboxListener, AutoCloseable {
     this.repo = new ShellRepository(store);
     this.events = events;
     this.live = new LiveSessions(repo, sandboxes);
-    this.queue = new CommandQueue(repo, runtime, events, timers, live, waits, queueMax);
+    this.queue = new CommandQueue(repo, runtime, events, timers, live, waits, queueMax, new CommandQueue.PausedTime() {
+      @Override
+      public Duration pausedTime(String sandboxId) {
+        return sandboxes.pausedTime(sandboxId);
+      }
+
+      @Override
+      public boolean pausedNow(String sandboxId) {
+        return sandboxes.pausedNow(sandboxId);
+      }
+    });
     this.commands = new Commands(live, queue, repo);
     this.terminals = new Terminals(sandboxes, runtime);
     sandboxes.addListener(this);

@@ -19,6 +19,12 @@ final class Tracker {
   final CompletableFuture<ShellCommand> done = new CompletableFuture<>();
   /** Set by whoever records the end, so that it is recorded once. */
   final AtomicInteger recording = new AtomicInteger();
+  /**
+   * Paused time of the sandbox when the command was handed over, and the paused time since then
+   * already added to its timeout: the timeout counts running time only (see CommandQueue#expire).
+   */
+  volatile long pausedAtStartNanos;
+  volatile long pausedCreditedNanos;
 
   Tracker(String id, long seq, CommandPhase phase) {
     this.id = id;

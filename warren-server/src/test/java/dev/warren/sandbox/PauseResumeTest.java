@@ -121,6 +121,41 @@ class PauseResumeTest {
   }
 
   @Test
+  void aSessionCommandsTimeoutLeavesOutThePausedTime() throws Exception {
+    TestWarren warren = fixture.server();
+    String id = warren.createSandbox("{}");
+    String sid = warren.post("/v1/sandboxes/" + id + "/sessions", "{}").json().path("id").asString();
+    String commands = "/v1/sandboxes/" + id + "/sessions/" + sid + "/commands";
+    warren.post(commands, "{\"command\": \"export KEPT=yes\"}");
+
+    // paused for longer than its whole timeout: the command is not killed, the session keeps its state
+    String cid = warren.post(commands, "{\"command\": \"sleep 1; echo survived\", \"async\": true, \"timeoutSeconds\": 2}").json()
+        .path("id").asString();
+    pause(warren, id);
+    Thread.sleep(4000);
+    assertThat(warren.post("/v1/sandboxes/" + id + "/resume", null).json().path("state").asString()).isEqualTo("running");
+    JsonNode done = warren.get(commands + "/" + cid + "?wait=20").json();
+    assertThat(done.path("state").asString()).isEqualTo("finished");
+    assertThat(done.path("timedOut").asBoolean()).as("%s", done).isFalse();
+    assertThat(done.path("exitCode").asInt()).isZero();
+    assertThat(done.path("stdout").asString()).isEqualTo("survived\n");
+    assertThat(warren.post(commands, "{\"command\": \"echo $KEPT\"}").json().path("stdout").asString()).isEqualTo("yes\n");
+
+    // the timeout still ends a command that runs too long, later by the time it spent paused
+    long t0 = System.nanoTime();
+    String slow = warren.post(commands, "{\"command\": \"sleep 60\", \"async\": true, \"timeoutSeconds\": 2}").json().path("id").asString();
+    pause(warren, id);
+    Thread.sleep(2500);
+    warren.post("/v1/sandboxes/" + id + "/resume", null);
+    JsonNode ended = warren.get(commands + "/" + slow + "?wait=30").json();
+    double took = (System.nanoTime() - t0) / 1e9;
+    assertThat(ended.path("timedOut").asBoolean()).as("%s", ended).isTrue();
+    assertThat(took).as("seconds to its timeout: 2 running plus 2.5 paused").isBetween(4.4, 20.0);
+    assertThat(warren.post(commands, "{\"command\": \"echo $KEPT\"}").json().path("stdout").asString()).isEqualTo("yes\n");
+    warren.delete("/v1/sandboxes/" + id);
+  }
+
+  @Test
   void stopAndDeleteOfAPausedSandboxLeaveNothingBehind() {
     TestWarren warren = fixture.server();
     String stopped = warren.createSandbox("{}");
