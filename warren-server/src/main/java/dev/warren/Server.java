@@ -101,10 +101,13 @@ public final class Server implements AutoCloseable {
     EgressLog egressLog = new EgressLog(store, config.egress());
     parts.push(egressLog);
     EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
-    sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
+    dev.warren.sandbox.SnapshotBases snapshotBases = dev.warren.snapshot.SnapshotService.bases(store, config.dataDir().resolve("layers"));
+    sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard, snapshotBases);
+    dev.warren.snapshot.SnapshotService snapshots = dev.warren.snapshot.SnapshotService.over(snapshotBases, sandboxes, runtime, events);
     ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
     parts.push(sandboxes.open());
+    parts.push(snapshots.open(java.time.Duration.ofMinutes(1)));
     steps.done("sandboxes");
     shells.recover();
     steps.done("sessions");
@@ -155,7 +158,7 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    }, dashboard, previews, desktopComputer);
+    }, dashboard, previews, desktopComputer, Optional.of(snapshots));
     parts.push(api);
     steps.done("api");
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0

@@ -60,6 +60,26 @@ public interface SandboxRuntime extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Copies the changes of the running sandbox {@code id} (what it wrote, changed and deleted over
+   * its lower layers) into {@code target}, a directory that must not exist yet, as a layer another
+   * sandbox's root filesystem can stack ({@link StartSpec#lowers}): owners as the sandbox sees them,
+   * deletions and replaced directories kept. The caller freezes the sandbox around it for a
+   * consistent copy. Returns the rest of the work, which needs only the copy: the caller runs it
+   * once the sandbox is thawed. Only runtimes that declare {@link Capability#FILESYSTEM_SNAPSHOT}.
+   */
+  default Runnable captureLayer(String id, java.nio.file.Path target) {
+    throw new SandboxRuntimeException("the runtime " + name() + " cannot snapshot the files of sandboxes");
+  }
+
+  /**
+   * Merges the layers {@code lowers} (top first, an image's rootfs last) into one layer at
+   * {@code target} (which must not exist yet) that stands alone: what a sandbox over them sees.
+   */
+  default void flattenLayers(List<java.nio.file.Path> lowers, java.nio.file.Path target) {
+    throw new SandboxRuntimeException("the runtime " + name() + " cannot flatten layers");
+  }
+
   /** Sandboxes of this instance the host shows: containers, mounts, namespaces, state dirs. */
   List<Observed> observe();
 
