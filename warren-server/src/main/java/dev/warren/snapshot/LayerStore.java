@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -32,21 +31,14 @@ import java.util.stream.Stream;
  * sorted, numeric-owner POSIX archive of the tree. Stateless apart from the directory; callers
  * serialise renames and removals ({@link SnapshotCatalog}).
  */
-final class LayerStore {
+record LayerStore(Path dir) {
   static final String TMP = ".tmp-";
   private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(30);
-
-  private final Path dir;
-
-  LayerStore(Path dir) {
-    this.dir = dir;
-  }
 
   /** Creates the directory (root's, 0700) or gives it that owner and mode. */
   void init() {
     try {
-      Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      dev.warren.host.FileModes.privateDirectory(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the snapshot layers directory " + dir, e);
     }
