@@ -61,15 +61,25 @@ public interface SandboxRuntime extends AutoCloseable {
   }
 
   /**
-   * Copies the changes of the running sandbox {@code id} (what it wrote, changed and deleted over
-   * its lower layers) into {@code target}, a directory that must not exist yet, as a layer another
-   * sandbox's root filesystem can stack ({@link StartSpec#lowers}): owners as the sandbox sees them,
-   * deletions and replaced directories kept. The caller freezes the sandbox around it for a
-   * consistent copy. Returns the rest of the work, which needs only the copy: the caller runs it
-   * once the sandbox is thawed. Only runtimes that declare {@link Capability#FILESYSTEM_SNAPSHOT}.
+   * Begins copying the changes of the running sandbox {@code id} (what it wrote, changed and deleted
+   * over its lower layers) into {@code target}, a directory that must not exist yet, as a layer
+   * another sandbox's root filesystem can stack ({@link StartSpec#lowers}): owners as the sandbox
+   * sees them, deletions and replaced directories kept. This first copy runs while the sandbox
+   * goes on; the caller then freezes it and calls {@link LayerCapture#settle}, which makes the copy
+   * exactly what the sandbox holds at that moment, then thaws it and calls
+   * {@link LayerCapture#finish}. Only runtimes that declare {@link Capability#FILESYSTEM_SNAPSHOT}.
    */
-  default Runnable captureLayer(String id, java.nio.file.Path target) {
+  default LayerCapture captureLayer(String id, java.nio.file.Path target) {
     throw new SandboxRuntimeException("the runtime " + name() + " cannot snapshot the files of sandboxes");
+  }
+
+  /** A copy of a sandbox's changes under way ({@link #captureLayer}); each step called once, in order, by one thread. */
+  interface LayerCapture {
+    /** Brings the copy up to date with the sandbox, which the caller holds frozen. */
+    void settle();
+
+    /** The rest, which needs only the copy (the sandbox may run again). */
+    void finish();
   }
 
   /**

@@ -160,34 +160,42 @@ public final class SnapshotService {
     long t0 = System.nanoTime();
     String id = Ids.next("snap");
     Path copy = catalog.layers.temporary(id, "");
-    long[] frozenNanos = new long[1];
-    Runnable[] finish = new Runnable[1];
-    Snapshot making = sandboxes.frozen(sandboxId, "snapshot", s -> {
-      long f0 = System.nanoTime();
-      Optional<Snapshot> parent = s.spec().snapshot().map(catalog.repo::find).flatMap(p -> p);
-      int depth = parent.map(p -> p.depth() + 1).orElse(1);
-      boolean flatten = depth > MAX_DEPTH;
-      Snapshot row = new Snapshot(id, name, Snapshot.State.CREATING, origin, sandboxId, s.spec().image(), s.imageDigest(),
-          parent.map(Snapshot::id), flatten, flatten ? 1 : depth, Optional.empty(), 0, labels, Instant.now());
-      try {
-        catalog.repo.insert(row);
-      } catch (RuntimeException e) {
-        if (name.isPresent() && catalog.repo.nameTaken(name.get())) {
-          throw new SnapshotException(Problem.CONFLICT, "a snapshot is called '" + name.get() + "' already; choose another name or delete it", e);
-        }
-        throw e;
-      }
-      try {
-        finish[0] = runtime.captureLayer(sandboxId, copy);
-      } catch (RuntimeException e) {
-        undo(row, copy, e);
-        throw e;
-      }
-      frozenNanos[0] = System.nanoTime() - f0;
-      return row;
-    });
+    Sandbox source = sandboxes.get(sandboxId);
+    if (source.state() != dev.warren.sandbox.SandboxState.RUNNING && source.state() != dev.warren.sandbox.SandboxState.PAUSED) {
+      // checked again, under its lock, once it is frozen
+      throw new SnapshotException(Problem.CONFLICT, "cannot snapshot sandbox " + sandboxId + ": it is " + source.state().wire()
+          + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
+    }
+    Optional<Snapshot> parent = source.spec().snapshot().map(catalog.repo::find).flatMap(p -> p);
+    int depth = parent.map(p -> p.depth() + 1).orElse(1);
+    boolean flatten = depth > MAX_DEPTH;
+    Snapshot making = new Snapshot(id, name, Snapshot.State.CREATING, origin, sandboxId, source.spec().image(), source.imageDigest(),
+        parent.map(Snapshot::id), flatten, flatten ? 1 : depth, Optional.empty(), 0, labels, Instant.now());
+    // stored before the first byte is copied: a copy without its row is a leftover the next start removes
     try {
-      finish[0].run();
+      catalog.repo.insert(making);
+    } catch (RuntimeException e) {
+      if (name.isPresent() && catalog.repo.nameTaken(name.get())) {
+        throw new SnapshotException(Problem.CONFLICT, "a snapshot is called '" + name.get() + "' already; choose another name or delete it", e);
+      }
+      throw e;
+    }
+    long frozenNanos;
+    try {
+      // copied while the sandbox runs, then brought up to date while it is frozen: it stands still for the changes since
+      SandboxRuntime.LayerCapture capture = runtime.captureLayer(sandboxId, copy);
+      long f0 = System.nanoTime();
+      sandboxes.frozen(sandboxId, "snapshot", s -> {
+        capture.settle();
+        return s;
+      });
+      frozenNanos = System.nanoTime() - f0;
+      capture.finish();
+    } catch (RuntimeException e) {
+      undo(making, copy, e);
+      throw e;
+    }
+    try {
       Path layer = copy;
       if (making.flattened()) {
         // the changes over the parent's layers and image, merged into one tree that stands alone
@@ -209,7 +217,7 @@ public final class SnapshotService {
       }
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       events.record("snapshot.created", id, "of " + sandboxId + ", " + ready.sizeBytes() + " bytes, depth " + ready.depth()
-          + (ready.flattened() ? " (flattened)" : "") + ", frozen " + frozenNanos[0] / 1_000_000 + " ms", took);
+          + (ready.flattened() ? " (flattened)" : "") + ", frozen " + frozenNanos / 1_000_000 + " ms", took);
       return ready;
     } catch (RuntimeException e) {
       undo(making, copy, e);
@@ -265,6 +273,11 @@ public final class SnapshotService {
     }
     SandboxSpec.checkLabels(labels);
     Sandbox source = sandboxes.get(sandboxId);
+    if (source.state() != dev.warren.sandbox.SandboxState.RUNNING && source.state() != dev.warren.sandbox.SandboxState.PAUSED) {
+      // checked again, under its lock, once it is frozen
+      throw new SnapshotException(Problem.CONFLICT, "cannot snapshot sandbox " + sandboxId + ": it is " + source.state().wire()
+          + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
+    }
     Snapshot snap = take(sandboxId, Optional.empty(), Map.of(), Snapshot.FORK);
     SandboxSpec spec = source.spec().fromSnapshot(snap.id(), labels);
     return new Fork(snap, new ForkCreates(sandboxes, spec, count).run());

@@ -76,7 +76,6 @@ class SnapshotKillTest {
     CompletableFuture<TestWarren.Resp> call = answerMayBeLost("/v1/sandboxes/" + id + "/snapshots", "{\"name\": \"interrupted\"}");
     Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
         .until(() -> SnapshotTest.entries(layers).stream().anyMatch(e -> e.startsWith(".tmp-")));
-    assertThat(HostState.frozen(id)).as("frozen while its files are copied").isTrue();
     warren.kill9AndRestart();
     assertThat(call.get()).as("the snapshot's answer, lost with the controller").isNull();
 

@@ -210,6 +210,34 @@ class SnapshotTest {
   }
 
   @Test
+  void snapshotOfASandboxWritingAllTheWhileIsOneMomentOfIt() throws Exception {
+    TestWarren warren = fixture.server();
+    String id = warren.createSandbox("{}");
+    // enough to copy that the sandbox goes on writing while it is copied
+    warren.exec(id, "mkdir -p /workspace/c && dd if=/dev/urandom of=/workspace/big bs=1M count=100 status=none");
+    // at every moment: /workspace/c holds n, or n-1 and n, and /workspace/last says n-1 or n
+    warren.exec(id, "nohup sh -c 'i=0; while :; do i=$((i+1)); echo $i > /workspace/c/$i; rm -f /workspace/c/$((i-1)); "
+        + "echo $i > /workspace/last.t && mv /workspace/last.t /workspace/last; done' >/dev/null 2>&1 &");
+    Thread.sleep(300);
+    JsonNode snap = warren.post("/v1/sandboxes/" + id + "/snapshots", "{}").json();
+    String last = stdout(warren, id, "cat /workspace/last");
+    String copy = warren.createSandbox("{\"snapshot\": \"" + snap.path("id").asString() + "\"}");
+    String[] seen = stdout(warren, copy, "ls /workspace/c | sort -n | tr '\\n' ' '; echo; cat /workspace/last").split("\n");
+    long[] files = java.util.Arrays.stream(seen[0].trim().split(" ")).mapToLong(Long::parseLong).toArray();
+    long n = files[files.length - 1];
+    assertThat(files.length).as("files %s", seen[0]).isBetween(1, 2);
+    if (files.length == 2) {
+      assertThat(files[0]).isEqualTo(n - 1);
+    }
+    assertThat(Long.parseLong(seen[1].trim())).as("last, with files %s", seen[0]).isBetween(n - 1, n);
+    assertThat(n).as("the loop ran before and after the snapshot").isGreaterThan(10).isLessThan(Long.parseLong(last.trim()));
+    for (String s : List.of(copy, id)) {
+      warren.delete("/v1/sandboxes/" + s);
+    }
+    assertThat(warren.delete("/v1/snapshots/" + snap.path("id").asString()).status()).isEqualTo(204);
+  }
+
+  @Test
   void badInputIsRefusedNamingTheField() {
     TestWarren warren = fixture.server();
     assertField(warren.post("/v1/sandboxes", "{\"snapshot\": \"snap_01NOSUCHSNAPSHOT0000000000\"}"), 400, "snapshot");

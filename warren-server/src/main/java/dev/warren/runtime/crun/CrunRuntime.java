@@ -379,7 +379,7 @@ final class CrunRuntime implements SandboxRuntime {
   }
 
   @Override
-  public Runnable captureLayer(String id, Path target) {
+  public LayerCapture captureLayer(String id, Path target) {
     SandboxDirs dirs = dirs(id);
     if (!RootFs.mounted(dirs)) {
       throw new SandboxRuntimeException("sandbox " + id + " is not running: its root filesystem is not mounted");
