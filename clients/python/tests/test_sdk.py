@@ -69,6 +69,34 @@ class SandboxTest(WarrenTest):
             self.w.sandboxes.create(idle_action="sleep")
         self.assertIn("idleAction", e.exception.detail)
 
+    def test_a_snapshot_starts_sandboxes_and_forks_go_their_own_way(self):
+        name = "py-" + uuid.uuid4().hex[:12]
+        with self.w.sandboxes.create() as sbx:
+            sbx.exec("echo v1 > /tmp/f")
+            snap = sbx.snapshot(name=name)
+            self.assertRegex(snap["id"], r"^snap_")
+            self.assertEqual((snap["name"], snap["memory"], snap["depth"]), (name, False, 1))
+            a, b = sbx.fork(2, labels={"try": "py"})
+            with a, b:
+                self.assertEqual(a.info.labels["try"], "py")
+                a.exec("echo a > /tmp/f")
+                self.assertEqual((a.exec("cat /tmp/f").stdout, b.exec("cat /tmp/f").stdout), ("a\n", "v1\n"))
+        with self.w.sandboxes.create(snapshot=name) as copy:
+            self.assertEqual(copy.exec("cat /tmp/f").stdout, "v1\n")
+            self.assertEqual(copy.info.raw["snapshot"], snap["id"])
+            with self.assertRaises(ConflictError):
+                self.w.snapshots.delete(name)
+        self.assertEqual(self.w.snapshots.get(name)["id"], snap["id"])
+        self.assertIn(snap["id"], [s["id"] for s in self.w.snapshots.list()])
+        self.assertTrue(self.w.snapshots.delete(name))
+        self.assertFalse(self.w.snapshots.delete(name))
+        with self.assertRaises(InvalidInputError) as e:
+            self.w.sandboxes.create(snapshot=name)
+        self.assertIn("snapshot", e.exception.detail)
+        with self.w.sandboxes.create() as sbx, self.assertRaises(InvalidInputError) as e:
+            sbx.fork(0)
+        self.assertIn("count", e.exception.detail)
+
     def test_a_session_keeps_its_state_and_streams_output(self):
         with self.w.sandboxes.create() as sbx, sbx.sessions.create(cwd="/tmp") as sh:
             sh.run("mkdir -p a && cd a && export X=42")

@@ -14,9 +14,10 @@ from .computer import Computer
 from .browsers import Actions, Browser, BrowserInfo, Browsers, Handoff, Profiles
 from .errors import (ConflictError, InvalidInputError, LimitExceededError, NotFoundError, UnauthorizedError, UnavailableError,
                      WarrenError)
-from .sandboxes import Command, CommandResult, ExecResult, FileEntry, Files, Sandbox, SandboxInfo, Sandboxes, Session, Sessions
+from .sandboxes import (Command, CommandResult, ExecResult, FileEntry, Files, Sandbox, SandboxInfo, Sandboxes, Session, Sessions,
+                        Snapshots)
 
-__all__ = ["Warren", "Computer", "Sandbox", "SandboxInfo", "Sandboxes", "ExecResult", "FileEntry", "Files", "Session", "Sessions", "Command",
+__all__ = ["Warren", "Computer", "Sandbox", "SandboxInfo", "Sandboxes", "ExecResult", "FileEntry", "Files", "Session", "Sessions", "Snapshots", "Command",
            "CommandResult", "Browser", "BrowserInfo", "Browsers", "Actions", "Handoff", "Profiles", "WarrenError", "InvalidInputError",
            "UnauthorizedError", "NotFoundError", "ConflictError", "LimitExceededError", "UnavailableError"]
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ class Warren:
         self.sandboxes = Sandboxes(self._http)
         self.browsers = Browsers(self._http)
         self.profiles = Profiles(self._http)
+        self.snapshots = Snapshots(self._http)
 
     def health(self) -> Dict[str, Any]:
         """``/readyz``: ``{"status": "ready"|…, "checks": {…}}`` (a server that is not ready answers too)."""

@@ -288,6 +288,22 @@ class Sandbox(Owned):
     def resume(self) -> SandboxInfo:
         return self._lifecycle("resume")
 
+    def snapshot(self, name: Optional[str] = None, labels: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+        """Saves this sandbox's files (frozen for the copy, then thawed) as a read-only snapshot, answered as the server's
+        JSON (``id``, ``name``, ``depth``, ``sizeBytes``, ``memory: false``…). Processes and memory are not saved.
+        Not retried once sent (it would take two)."""
+        body = {k: v for k, v in {"name": name, "labels": dict(labels) if labels else None}.items() if v is not None}
+        return self._http.request("POST", f"{self._path}/snapshots", json_body=body, retry="connect").json()
+
+    def fork(self, count: int, labels: Optional[Mapping[str, str]] = None) -> List["Sandbox"]:
+        """Snapshots this sandbox and makes ``count`` (1..50) sandboxes from that state, all or none: owning handles
+        (closing one deletes that sandbox). Running processes are not copied."""
+        body: Dict[str, Any] = {"count": int(count)}
+        if labels:
+            body["labels"] = dict(labels)
+        j = self._http.request("POST", f"{self._path}/fork", json_body=body, retry="connect", timeout=300).json()
+        return [Sandbox(self._http, SandboxInfo.of(s), owns=True) for s in j["sandboxes"]]
+
     def _lifecycle(self, what: str) -> SandboxInfo:
         self._info = SandboxInfo.of(self._http.request("POST", f"{self._path}/{what}").json())
         return self._info
@@ -329,7 +345,7 @@ class Sandboxes:
                allow_egress: Optional[Sequence[str]] = None, upstream_proxy: Optional[str] = None,
                idle_timeout: Optional[int] = None, desktop: Optional[Tuple[int, int]] = None,
                reach: Optional[Sequence[str]] = None, idle_action: Optional[str] = None,
-               paused_timeout: Optional[int] = None) -> Sandbox:
+               paused_timeout: Optional[int] = None, snapshot: Optional[str] = None) -> Sandbox:
         """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. ``desktop=(width,
         height)`` gives it a virtual display (an image with Xvfb and x11vnc, e.g. ``browser``) for ``sandbox.desktop()``.
 
@@ -337,10 +353,14 @@ class Sandboxes:
         at ``http://sbx_…:3000/`` or their address; it goes in ``egress.reach``.
 
         ``idle_action="pause"`` pauses the sandbox after ``idle_timeout`` seconds without use instead of stopping it;
-        ``paused_timeout`` then stops one left paused that long."""
+        ``paused_timeout`` then stops one left paused that long.
+
+        ``snapshot`` (an id or name) starts it from a snapshot's files (``sandbox.snapshot()``); the image is then the
+        snapshot's."""
         body: Dict[str, Any] = {k: v for k, v in {"image": image, "env": dict(env) if env else None,
                                                   "labels": dict(labels) if labels else None, "idleTimeoutSeconds": idle_timeout,
-                                                  "idleAction": idle_action, "pausedTimeoutSeconds": paused_timeout}.items()
+                                                  "idleAction": idle_action, "pausedTimeoutSeconds": paused_timeout,
+                                                  "snapshot": snapshot}.items()
                                 if v is not None}
         limits = {k: v for k, v in {"memoryMb": memory_mb, "cpus": cpus, "pids": pids}.items() if v is not None}
         if limits:
@@ -374,3 +394,24 @@ def _abs(path: str) -> str:
     if not path.startswith("/"):
         raise ValueError(f"path must be absolute inside the sandbox, got {path!r}")
     return path
+
+
+class Snapshots:
+    """Snapshots of sandboxes' files (``sandbox.snapshot()``), as the server's JSON."""
+
+    def __init__(self, http: Transport):
+        self._http = http
+
+    def list(self, labels: Optional[Mapping[str, str]] = None) -> List[Dict[str, Any]]:
+        q = {"label": [f"{k}={v}" for k, v in (labels or {}).items()] or None}
+        return self._http.request("GET", "/v1/snapshots", query=q).json()["snapshots"]
+
+    def get(self, id_or_name: str) -> Optional[Dict[str, Any]]:
+        try:
+            return self._http.request("GET", f"/v1/snapshots/{quote(id_or_name)}").json()
+        except NotFoundError:
+            return None
+
+    def delete(self, id_or_name: str) -> bool:
+        """Deletes a snapshot; False when there is none. ConflictError while a sandbox from it exists."""
+        return self._http.request("DELETE", f"/v1/snapshots/{quote(id_or_name)}", ok=(404,)).status != 404

@@ -9,7 +9,7 @@
  * ```
  */
 import { type ClientOptions, Http } from './http.js';
-import { Sandboxes } from './sandboxes.js';
+import { Sandboxes, Snapshots } from './sandboxes.js';
 import { Browsers, Profiles } from './browsers.js';
 
 export * from './errors.js';
@@ -30,6 +30,7 @@ export class Warren {
   readonly sandboxes: Sandboxes;
   readonly browsers: Browsers;
   readonly profiles: Profiles;
+  readonly snapshots: Snapshots;
   private readonly http: Http;
 
   constructor(o: WarrenOptions = {}) {
@@ -39,6 +40,7 @@ export class Warren {
     this.sandboxes = new Sandboxes(this.http);
     this.browsers = new Browsers(this.http);
     this.profiles = new Profiles(this.http);
+    this.snapshots = new Snapshots(this.http);
   }
 
   /** `/readyz`: `{status, checks}`; a server that is not ready answers too. */

@@ -14,6 +14,8 @@ export interface SandboxInfo {
   state: 'creating' | 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'failed';
   stateReason: string | null;
   image: string;
+  /** The snapshot it was made from (`snap_…`), or null. */
+  snapshot: string | null;
   generation: number;
   address: string | null;
   labels: Record<string, string>;
@@ -45,6 +47,27 @@ export interface SandboxSpec {
   pausedTimeoutSeconds?: number;
   /** A virtual display of this size (an image with Xvfb and x11vnc, e.g. `browser`), driven with `sandbox.desktop()`. */
   desktop?: { width: number; height: number };
+  /** Start from the files of this snapshot (id or name, from `sandbox.snapshot()`); the image is then the snapshot's. */
+  snapshot?: string;
+}
+
+/** A snapshot of a sandbox's files (docs/api.md, "Snapshots and forks"); containers keep no memory (`memory: false`). */
+export interface SnapshotInfo {
+  id: string;
+  name: string | null;
+  /** `api` (kept until deleted) or `fork` (removed once no sandbox uses it). */
+  origin: 'api' | 'fork';
+  sandboxId: string;
+  image: string;
+  parentSnapshot: string | null;
+  depth: number;
+  maxDepth: number;
+  flattened: boolean;
+  layer: string;
+  sizeBytes: number;
+  memory: false;
+  labels: Record<string, string>;
+  createdAt: string;
 }
 
 /** A shareable URL of one port of a sandbox; `url` and `hostUrl` carry its secret and come only with the mint. */
@@ -217,6 +240,15 @@ export class Sandbox extends Owned {
   /** Freezes every process (memory, files, address and sessions kept, no CPU used) until `resume()`, or until the next exec, session command or file call, which resumes it first. */
   pause(): Promise<SandboxInfo> { return this.lifecycle('pause'); }
   resume(): Promise<SandboxInfo> { return this.lifecycle('resume'); }
+  /** Saves this sandbox's files (frozen for the copy, then thawed) as a read-only snapshot. Not retried once sent. */
+  snapshot(o: { name?: string; labels?: Record<string, string> } = {}): Promise<SnapshotInfo> {
+    return this.http.json('POST', `${this.path}/snapshots`, { json: defined({ name: o.name, labels: o.labels }), retry: 'connect' });
+  }
+  /** Snapshots this sandbox and makes `count` (1..50) sandboxes from that state, all or none: owning handles. Processes are not copied. */
+  async fork(count: number, labels?: Record<string, string>): Promise<Sandbox[]> {
+    const j = await this.http.json('POST', `${this.path}/fork`, { json: defined({ count, labels }), retry: 'connect', timeoutMs: 300_000 });
+    return j.sandboxes.map((s: SandboxInfo) => new Sandbox(this.http, s.id, s, true));
+  }
   private async lifecycle(what: string): Promise<SandboxInfo> {
     const i = await this.http.json('POST', `${this.path}/${what}`);
     this.info = i;
@@ -246,7 +278,7 @@ export class Sandboxes {
   async create(spec: SandboxSpec = {}): Promise<Sandbox> {
     const limits = defined({ memoryMb: spec.memoryMb, cpus: spec.cpus, pids: spec.pids });
     const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds,
-      idleAction: spec.idleAction, pausedTimeoutSeconds: spec.pausedTimeoutSeconds, desktop: spec.desktop });
+      idleAction: spec.idleAction, pausedTimeoutSeconds: spec.pausedTimeoutSeconds, desktop: spec.desktop, snapshot: spec.snapshot });
     if (Object.keys(limits).length) body.limits = limits;
     const egress = egressBody(spec);
     if (egress) body.egress = egress;
@@ -272,5 +304,26 @@ export class Sandboxes {
   }
   async delete(id: string): Promise<boolean> {
     return (await this.http.call('DELETE', `/v1/sandboxes/${seg(id)}`, { ok: [404] })).status !== 404;
+  }
+}
+
+/** Snapshots of sandboxes' files (`sandbox.snapshot()`). */
+export class Snapshots {
+  constructor(private readonly http: Http) {}
+  async list(labels: Record<string, string> = {}): Promise<SnapshotInfo[]> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    return (await this.http.json('GET', '/v1/snapshots', { query: { label: label.length ? label : undefined } })).snapshots;
+  }
+  async get(idOrName: string): Promise<SnapshotInfo | undefined> {
+    try {
+      return await this.http.json('GET', `/v1/snapshots/${seg(idOrName)}`);
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+  /** Deletes a snapshot; false when there is none. A ConflictError while a sandbox from it exists. */
+  async delete(idOrName: string): Promise<boolean> {
+    return (await this.http.call('DELETE', `/v1/snapshots/${seg(idOrName)}`, { ok: [404] })).status !== 404;
   }
 }

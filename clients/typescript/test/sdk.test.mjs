@@ -51,6 +51,43 @@ test('a paused sandbox stands still until its next exec resumes it, which says s
   await assert.rejects(warren.sandboxes.create({ idleAction: 'sleep' }), (e) => e instanceof InvalidInputError && e.detail.includes('idleAction'));
 });
 
+test('a snapshot starts sandboxes and forks go their own way', async () => {
+  const name = `ts-${Date.now().toString(36)}`;
+  const sbx = await warren.sandboxes.create();
+  let snap;
+  try {
+    await sbx.exec('echo v1 > /tmp/f');
+    snap = await sbx.snapshot({ name });
+    assert.match(snap.id, /^snap_/);
+    assert.deepEqual([snap.name, snap.memory, snap.depth], [name, false, 1]);
+    const [a, b] = await sbx.fork(2, { try: 'ts' });
+    try {
+      assert.equal(a.info.labels.try, 'ts');
+      await a.exec('echo a > /tmp/f');
+      assert.deepEqual([(await a.exec('cat /tmp/f')).stdout, (await b.exec('cat /tmp/f')).stdout], ['a\n', 'v1\n']);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    await assert.rejects(sbx.fork(0), (e) => e instanceof InvalidInputError && e.detail.includes('count'));
+  } finally {
+    await sbx.close();
+  }
+  const copy = await warren.sandboxes.create({ snapshot: name });
+  try {
+    assert.equal((await copy.exec('cat /tmp/f')).stdout, 'v1\n');
+    assert.equal(copy.info.snapshot, snap.id);
+    await assert.rejects(warren.snapshots.delete(name), (e) => e instanceof ConflictError);
+  } finally {
+    await copy.close();
+  }
+  assert.equal((await warren.snapshots.get(name)).id, snap.id);
+  assert.ok((await warren.snapshots.list()).some((s) => s.id === snap.id));
+  assert.equal(await warren.snapshots.delete(name), true);
+  assert.equal(await warren.snapshots.delete(name), false);
+  await assert.rejects(warren.sandboxes.create({ snapshot: name }), (e) => e instanceof InvalidInputError && e.detail.includes('snapshot'));
+});
+
 test('a session keeps its state and its output streams as it is written', async () => {
   const sbx = await warren.sandboxes.create();
   try {

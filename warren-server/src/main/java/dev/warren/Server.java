@@ -101,7 +101,9 @@ public final class Server implements AutoCloseable {
     EgressLog egressLog = new EgressLog(store, config.egress());
     parts.push(egressLog);
     EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
-    sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
+    dev.warren.sandbox.SnapshotBases snapshotBases = dev.warren.snapshot.SnapshotService.bases(store, config.dataDir().resolve("layers"));
+    sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard, snapshotBases);
+    dev.warren.snapshot.SnapshotService snapshots = dev.warren.snapshot.SnapshotService.over(snapshotBases, sandboxes, runtime, events);
     ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
     // everything the API's routes need is made before the sandboxes are reconciled (which emits
@@ -142,14 +144,27 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    }, dashboard, previews, desktopComputer));
+    }, dashboard, previews, desktopComputer, Optional.of(snapshots)));
+    dev.warren.host.Beside<AutoCloseable> snapshotsOpen = null;
     try {
       parts.push(sandboxes.open());
+      // the snapshots' start-up work (copies a killed controller left running, found among all the
+      // host's processes; rows and layers left half made) needs the sandboxes' rows only: beside the rest
+      snapshotsOpen = dev.warren.host.Beside.compute("warren-snapshots-open", () -> snapshots.open(java.time.Duration.ofMinutes(1)));
       steps.done("sandboxes");
       shells.recover();
       steps.done("sessions");
       parts.push(browsers.open());
       steps.done("browsers");
+    } catch (RuntimeException | Error e) {
+      if (snapshotsOpen != null) {
+        snapshotsOpen.joinAfter(e);
+      }
+      routes.joinAfter(e);
+      throw e;
+    }
+    try {
+      parts.push(snapshotsOpen.join());
     } catch (RuntimeException | Error e) {
       routes.joinAfter(e);
       throw e;

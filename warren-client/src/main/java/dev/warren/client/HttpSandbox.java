@@ -69,6 +69,28 @@ final class HttpSandbox extends HttpHandle<SandboxInfo> implements Sandbox {
     return lifecycle("resume");
   }
 
+  @Override
+  public SnapshotInfo snapshot(String name) {
+    ensureOpen();
+    var body = new java.util.LinkedHashMap<String, Object>();
+    if (name != null) body.put("name", HttpSnapshots.ref(name));
+    // two snapshots from a retried call would be two layers: retried only when the request never left
+    return transport.sendJson(Call.post(path + "/snapshots", Call.Retry.BEFORE_SEND).json(body), SnapshotInfo::fromJson);
+  }
+
+  @Override
+  public List<Sandbox> fork(int count, java.util.Map<String, String> labels) {
+    Objects.requireNonNull(labels, "labels");
+    if (count < 1 || count > 50) throw new IllegalArgumentException("count must be between 1 and 50, got " + count);
+    ensureOpen();
+    var body = new java.util.LinkedHashMap<String, Object>();
+    body.put("count", count);
+    if (!labels.isEmpty()) body.put("labels", labels);
+    return transport.sendJson(Call.post(path + "/fork", Call.Retry.BEFORE_SEND).json(body).timeout(Duration.ofMinutes(5)),
+        json -> JsonFields.of(json, "fork").list("sandboxes").stream()
+            .map(Wire::sandbox).map(info -> (Sandbox) new HttpSandbox(transport, info.id(), info, true)).toList());
+  }
+
   private SandboxInfo lifecycle(String action) {
     ensureOpen();
     // Stop, start, restart, pause and resume are idempotent on the server, so they are retried like reads.

@@ -14,6 +14,7 @@ import java.util.Optional;
  * {@link #builder()}; the record itself is immutable and validated.
  *
  * @param idleTimeout stop the sandbox after this long without activity; whole seconds, at least 1 s
+ * @param snapshot the snapshot (id or name) whose files the sandbox starts from; its image is the snapshot's
  */
 public record SandboxSpec(
     Optional<String> image,
@@ -21,7 +22,8 @@ public record SandboxSpec(
     Map<String, String> labels,
     Limits limits,
     EgressPolicy egress,
-    Optional<Duration> idleTimeout) {
+    Optional<Duration> idleTimeout,
+    Optional<String> snapshot) {
 
   public SandboxSpec {
     Objects.requireNonNull(image, "image");
@@ -36,11 +38,19 @@ public record SandboxSpec(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(egress, "egress");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(snapshot, "snapshot");
+    snapshot.ifPresent(HttpSnapshots::ref);
     idleTimeout.ifPresent(d -> {
       if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.toNanosPart() != 0) {
         throw new IllegalArgumentException("idleTimeout must be whole seconds and at least 1 s, got " + d);
       }
     });
+  }
+
+  /** A spec from its image alone. */
+  public SandboxSpec(Optional<String> image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Optional<Duration> idleTimeout) {
+    this(image, env, labels, limits, egress, idleTimeout, Optional.empty());
   }
 
   /** A spec with every default. */
@@ -64,6 +74,7 @@ public record SandboxSpec(
   /** Collects a {@link SandboxSpec}; not thread-safe, use one per spec. */
   public static final class Builder {
     private String image;
+    private String snapshot;
     private final Map<String, String> env = new LinkedHashMap<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private Limits limits = Limits.DEFAULT;
@@ -154,6 +165,12 @@ public record SandboxSpec(
       return this;
     }
 
+    /** Starts from the files of this snapshot (id or name) instead of the image's alone. */
+    public Builder snapshot(String snapshot) {
+      this.snapshot = HttpSnapshots.ref(snapshot);
+      return this;
+    }
+
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
       return this;
@@ -161,7 +178,7 @@ public record SandboxSpec(
 
     public SandboxSpec build() {
       return new SandboxSpec(Optional.ofNullable(image), env, labels, limits,
-          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(idleTimeout));
+          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(idleTimeout), Optional.ofNullable(snapshot));
     }
   }
 }

@@ -43,6 +43,9 @@ public interface Warren extends AutoCloseable {
   /** Named browser profiles: list, read, export, delete. */
   Profiles profiles();
 
+  /** Snapshots of sandboxes' files. */
+  Snapshots snapshots();
+
   /**
    * Asks {@code /healthz} and {@code /readyz}. A server that is alive but not ready answers
    * {@code ready = false} with its checks rather than throwing.

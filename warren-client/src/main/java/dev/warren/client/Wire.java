@@ -28,6 +28,7 @@ final class Wire {
     if (!limits.isEmpty()) body.put("limits", limits);
     egress(spec.egress()).ifPresent(e -> body.put("egress", e));
     spec.idleTimeout().ifPresent(d -> body.put("idleTimeoutSeconds", d.toSeconds()));
+    spec.snapshot().ifPresent(s -> body.put("snapshot", s));
     return body;
   }
 

@@ -18,6 +18,7 @@ final class SandboxJson {
     n.put("stateReason", s.stateReason().orElse(null));
     n.put("image", s.spec().image());
     n.put("imageDigest", s.imageDigest());
+    n.put("snapshot", s.spec().snapshot().orElse(null));
     n.put("generation", s.generation());
     n.put("address", s.address());
     ObjectNode env = n.putObject("env");

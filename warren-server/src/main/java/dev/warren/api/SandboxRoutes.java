@@ -85,9 +85,11 @@ final class SandboxRoutes {
 
   private void create(Context ctx) {
     Body b = Body.of(ctx, Set.of("image", "env", "labels", "limits", "egress", "idleTimeoutSeconds", "idleAction", "pausedTimeoutSeconds",
-        "desktop"));
+        "desktop", "snapshot"));
     Config.SandboxDefaults d = config.sandboxDefaults();
-    String image = b.string("image").orElse(d.image());
+    Optional<String> snapshot = b.string("snapshot");
+    // a sandbox from a snapshot runs the snapshot's image
+    String image = b.string("image").orElseGet(() -> snapshot.map(sandboxes::imageOfSnapshot).orElse(d.image()));
     Map<String, String> env = b.stringMap("env");
     Map<String, String> labels = b.stringMap("labels");
     Limits limits = limits(b.object("limits", Set.of("memoryMb", "pids", "cpus", "diskMb", "diskInodes")), d);
@@ -100,7 +102,7 @@ final class SandboxRoutes {
     Duration pausedTimeout = b.integer("pausedTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds)
         .orElse(d.pausedTimeout());
     Optional<IdempotencyKey> key = idempotencyKey(ctx);
-    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop, idleAction, pausedTimeout), key);
+    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop, idleAction, pausedTimeout, snapshot), key);
     ctx.header("Location", "/v1/sandboxes/" + s.id());
     Json.send(ctx, 201, SandboxJson.of(s));
   }

@@ -30,6 +30,12 @@ public final class FileModes {
     return mode;
   }
 
+  /** Creates {@code dir} (and its parents) unless it exists, and gives it mode 0700: its owner's alone. */
+  public static void privateDirectory(java.nio.file.Path dir) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Files.setPosixFilePermissions(dir, permissions(0700));
+  }
+
   /** {@code mode} as four octal digits. */
   public static String octal(int mode) {
     return String.format("%04o", mode);

@@ -32,9 +32,10 @@ final class SandboxTools {
               "allowEgress": {"type": "array", "items": {"type": "string"}, "description": "Hosts it may reach, as host, host:port or *.domain (e.g. 'pypi.org:443', '*.github.com'). Default: none."},
               "reach": {"type": "array", "items": {"type": "string"}, "description": "Other sandboxes it may connect to through the proxy, as 'sbx_…' (every port) or 'sbx_…:3000'; it opens http://sbx_…:3000/. Default: none."},
               "idleTimeoutSeconds": {"type": "integer", "minimum": 0, "description": "Stopped after this long without API activity (0 = never; default 1800)."},
-              "desktop": {"type": "object", "properties": {"width": {"type": "integer"}, "height": {"type": "integer"}}, "description": "A virtual display of this size, to drive with sandbox_desktop_actions (needs an image with Xvfb and x11vnc, e.g. 'browser')."}
+              "desktop": {"type": "object", "properties": {"width": {"type": "integer"}, "height": {"type": "integer"}}, "description": "A virtual display of this size, to drive with sandbox_desktop_actions (needs an image with Xvfb and x11vnc, e.g. 'browser')."},
+              "snapshot": {"type": "string", "description": "Start from the files of this snapshot (id or name, from sandbox_snapshot) instead of the image's alone."}
             }, "additionalProperties": false}""", false, false, c -> {
-          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "image", "env", "labels", "idleTimeoutSeconds", "desktop");
+          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "image", "env", "labels", "idleTimeoutSeconds", "desktop", "snapshot");
           ObjectNode limits = c.copy(LoopbackApi.JSON.createObjectNode(), "memoryMb", "cpus", "pids");
           if (!limits.isEmpty()) {
             body.set("limits", limits);
@@ -107,6 +108,27 @@ final class SandboxTools {
             {"type": "object", "properties": {%s}, "required": ["sandboxId"], "additionalProperties": false}""".formatted(SBX), false, false,
             c -> ToolDef.json(brief(api.call(c.authorization(), "POST", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/resume", null, CALL)
                 .json()))),
+        new ToolDef("sandbox_snapshot", "Snapshot a sandbox's files", """
+            Saves the files of a running sandbox (everything it changed over its image) as a read-only snapshot; new sandboxes \
+            start from it with sandbox_create snapshot=<id or name>. Processes and memory are not saved.""", """
+            {"type": "object", "properties": {%s, "name": {"type": "string", "description": "A unique name to find it by (letters, digits, '.', '_', '-')."}},
+             "required": ["sandboxId"], "additionalProperties": false}""".formatted(SBX), false, false,
+            c -> ToolDef.json(api.call(c.authorization(), "POST", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/snapshots",
+                c.copy(LoopbackApi.JSON.createObjectNode(), "name"), CALL).json())),
+        new ToolDef("sandbox_fork", "Fork a sandbox", """
+            Makes count new sandboxes (1-50) that start with exactly the files this one has now, to try several approaches \
+            from the same point; each then changes independently. Running processes are not copied. Delete each when done.""", """
+            {"type": "object", "properties": {%s, "count": {"type": "integer", "minimum": 1, "maximum": 50, "description": "How many sandboxes to make."},
+             "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Labels added to each new sandbox."}},
+             "required": ["sandboxId", "count"], "additionalProperties": false}""".formatted(SBX), false, false, c -> {
+          JsonNode fork = api.call(c.authorization(), "POST", "/v1/sandboxes/" + enc(c.string("sandboxId")) + "/fork",
+              c.copy(LoopbackApi.JSON.createObjectNode(), "count", "labels"), CALL).json();
+          ObjectNode out = LoopbackApi.JSON.createObjectNode();
+          out.put("snapshot", fork.path("snapshot").path("id").asString());
+          var arr = out.putArray("sandboxes");
+          fork.path("sandboxes").forEach(s -> arr.add(brief(s)));
+          return ToolDef.json(out);
+        }),
         new ToolDef("file_read", "Read a file", "Reads a file in a sandbox. Text comes back as is; other bytes as base64 (said so).", """
             {"type": "object", "properties": {%s, "path": {"type": "string", "description": "Absolute path in the sandbox."}},
              "required": ["sandboxId", "path"], "additionalProperties": false}""".formatted(SBX), true, false, c -> {

@@ -41,7 +41,11 @@ public final class DataPermissions {
       PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
   private static final Set<PosixFilePermission> TRAVERSE_ONLY = EnumSet.of(PosixFilePermission.GROUP_READ,
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
-  private static final Set<String> NOT_SECRET = Set.of("sandboxes", "helpers");
+  /**
+   * Not walked: sandboxes' and snapshot layers' trees hold the modes their sandboxes gave their files
+   * (each directory secures its own top: the sandboxes' dirs, and {@code layers/}, 0700).
+   */
+  private static final Set<String> NOT_SECRET = Set.of("sandboxes", "helpers", "layers");
   private static final int MAX_NAMED = 40;
 
   private DataPermissions() {}

@@ -10,5 +10,7 @@ public enum Capability {
   /** Freezing a sandbox's processes and thawing them again. */
   PAUSE,
   /** Saving a running sandbox's memory and restoring it later. */
-  SNAPSHOT
+  SNAPSHOT,
+  /** Capturing a sandbox's files as a read-only layer other sandboxes start from ({@link SandboxRuntime#captureLayer}). */
+  FILESYSTEM_SNAPSHOT
 }

@@ -60,6 +60,36 @@ public interface SandboxRuntime extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Begins copying the changes of the running sandbox {@code id} (what it wrote, changed and deleted
+   * over its lower layers) into {@code target}, a directory that must not exist yet, as a layer
+   * another sandbox's root filesystem can stack ({@link StartSpec#lowers}): owners as the sandbox
+   * sees them, deletions and replaced directories kept. This first copy runs while the sandbox
+   * goes on; the caller then freezes it and calls {@link LayerCapture#settle}, which makes the copy
+   * exactly what the sandbox holds at that moment, then thaws it and calls
+   * {@link LayerCapture#finish}. Only runtimes that declare {@link Capability#FILESYSTEM_SNAPSHOT}.
+   */
+  default LayerCapture captureLayer(String id, java.nio.file.Path target) {
+    throw new SandboxRuntimeException("the runtime " + name() + " cannot snapshot the files of sandboxes");
+  }
+
+  /** A copy of a sandbox's changes under way ({@link #captureLayer}); each step called once, in order, by one thread. */
+  interface LayerCapture {
+    /** Brings the copy up to date with the sandbox, which the caller holds frozen. */
+    void settle();
+
+    /** The rest, which needs only the copy (the sandbox may run again). */
+    void finish();
+  }
+
+  /**
+   * Merges the layers {@code lowers} (top first, an image's rootfs last) into one layer at
+   * {@code target} (which must not exist yet) that stands alone: what a sandbox over them sees.
+   */
+  default void flattenLayers(List<java.nio.file.Path> lowers, java.nio.file.Path target) {
+    throw new SandboxRuntimeException("the runtime " + name() + " cannot flatten layers");
+  }
+
   /** Sandboxes of this instance the host shows: containers, mounts, namespaces, state dirs. */
   List<Observed> observe();
 

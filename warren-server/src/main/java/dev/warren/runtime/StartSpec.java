@@ -12,14 +12,26 @@ import java.util.Objects;
  * @param slot the sandbox's index in this instance, unique while it exists: its address derives
  *     from it, and the runtime may allot by it what it needs (a uid range, an interface name)
  * @param env the full environment of the sandbox's processes (caller env, Warren's variables, proxy)
+ * @param lowers the read-only layers of its root filesystem, top first: the image's rootfs alone, or
+ *     a snapshot's layers over it (see {@link SandboxRuntime#captureLayer})
  */
 public record StartSpec(
-    String id, Image image, int slot, Inet4Address address, long generation, Map<String, String> env, Limits limits) {
+    String id, Image image, int slot, Inet4Address address, long generation, Map<String, String> env, Limits limits,
+    java.util.List<java.nio.file.Path> lowers) {
   public StartSpec {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(limits, "limits");
     env = Map.copyOf(env);
+    lowers = java.util.List.copyOf(lowers);
+    if (lowers.isEmpty()) {
+      throw new IllegalArgumentException("a root filesystem needs at least one lower layer");
+    }
+  }
+
+  /** A sandbox whose root filesystem is its image alone. */
+  public StartSpec(String id, Image image, int slot, Inet4Address address, long generation, Map<String, String> env, Limits limits) {
+    this(id, image, slot, address, generation, env, limits, java.util.List.of(image.rootfs()));
   }
 }

@@ -200,6 +200,7 @@ final class SandboxRepository {
     n.put("idleAction", spec.idleAction().wire());
     n.put("pausedTimeoutSeconds", spec.pausedTimeout().toSeconds());
     spec.desktop().ifPresent(d -> n.putObject("desktop").put("width", d.width()).put("height", d.height()));
+    spec.snapshot().ifPresent(id -> n.put("snapshot", id));
     return JSON.writeValueAsString(n);
   }
 
@@ -229,6 +230,7 @@ final class SandboxRepository {
         n.hasNonNull("desktop") ? Optional.of(new Desktop(n.path("desktop").path("width").asInt(), n.path("desktop").path("height").asInt()))
             : Optional.empty(),
         // sandboxes stored before pausing were stopped when idle
-        IdleAction.parse(n.path("idleAction").asString("stop")).orElse(IdleAction.STOP), Duration.ofSeconds(n.path("pausedTimeoutSeconds").asLong()));
+        IdleAction.parse(n.path("idleAction").asString("stop")).orElse(IdleAction.STOP), Duration.ofSeconds(n.path("pausedTimeoutSeconds").asLong()),
+        n.hasNonNull("snapshot") ? Optional.of(n.path("snapshot").asString()) : Optional.empty());
   }
 }

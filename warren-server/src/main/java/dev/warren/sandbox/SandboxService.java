@@ -57,9 +57,17 @@ public final class SandboxService {
   /** Completed once the controller serves (or closes): the background reconciliation waits for it. */
   private final java.util.concurrent.CompletableFuture<Void> serving = new java.util.concurrent.CompletableFuture<>();
   private final ReentrantLock allocation = new ReentrantLock();
+  private final SnapshotBases snapshots;
 
   public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
       dev.warren.net.EgressGuard egressGuard) {
+    this(config, store, runtime, network, images, events, egressGuard, SnapshotBases.NONE);
+  }
+
+  /** Sandboxes that may start from the snapshots of {@code snapshots}. */
+  public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
+      dev.warren.net.EgressGuard egressGuard, SnapshotBases snapshots) {
+    this.snapshots = snapshots;
     this.config = config;
     this.egressGuard = egressGuard;
     this.store = store;
@@ -165,7 +173,46 @@ public final class SandboxService {
     if (spec.idleAction() == IdleAction.PAUSE && !runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE)) {
       throw SandboxException.invalidField("idleAction", "the runtime " + runtime.name() + " cannot pause sandboxes; use idleAction \"stop\"");
     }
-    Image image = image(spec.image());
+    try (SnapshotBases.Lease base = spec.snapshot().map(snapshots::lease).orElse(null)) {
+      Image image;
+      if (base == null) {
+        image = image(spec.image());
+      } else {
+        spec = fromSnapshot(spec, base.base());
+        image = snapshotImage(base.base());
+      }
+      return create(spec, image, idempotencyKey);
+    }
+  }
+
+  /** The spec naming the snapshot by its id; 400 naming {@code image} when the caller asked for another image than the snapshot's. */
+  private static SandboxSpec fromSnapshot(SandboxSpec spec, SnapshotBases.Base base) {
+    if (!spec.image().equals(base.imageName())) {
+      throw SandboxException.invalidField("image", "snapshot " + base.snapshotId() + " is of image " + base.imageName() + ", not "
+          + spec.image() + "; leave image out");
+    }
+    return spec.fromSnapshot(base.snapshotId(), Map.of());
+  }
+
+  private Image snapshotImage(SnapshotBases.Base base) {
+    return images.find(base.imageName(), base.imageDigest()).orElseThrow(() -> new SandboxException(Problem.IMAGE_NOT_BUILT,
+        "snapshot " + base.snapshotId() + " was made over image " + base.imageName() + " " + base.imageDigest() + ", which is no longer on disk"));
+  }
+
+  /** The rootfs of the image {@code name} at {@code digest}; 422 when it is no longer on disk. */
+  public java.nio.file.Path imageRootfs(String name, String digest) {
+    return images.find(name, digest).orElseThrow(() -> new SandboxException(Problem.IMAGE_NOT_BUILT,
+        "image " + name + " " + digest + " is no longer on disk")).rootfs();
+  }
+
+  /** The image a sandbox from the snapshot {@code idOrName} runs: the snapshot's (400 naming {@code snapshot} when there is none). */
+  public String imageOfSnapshot(String idOrName) {
+    try (SnapshotBases.Lease base = snapshots.lease(idOrName)) {
+      return base.base().imageName();
+    }
+  }
+
+  private Sandbox create(SandboxSpec spec, Image image, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);
     }
@@ -274,8 +321,10 @@ public final class SandboxService {
   /** Starts generation {@code s.generation()} and stores it as running. Caller holds the lock. */
   private Sandbox boot(Sandbox s, Image image, String verb) {
     long t0 = System.nanoTime();
+    List<java.nio.file.Path> lowers = s.spec().snapshot().map(snapshots::base).map(b -> b.lowers(image.rootfs()))
+        .orElse(List.of(image.rootfs()));
     StartSpec start = new StartSpec(s.id(), image, s.slot(), (Inet4Address) network.address(s.slot()), s.generation(),
-        environment(s), s.spec().limits());
+        environment(s), s.spec().limits(), lowers);
     runtime.start(start);
     Instant now = Instant.now();
     // the address follows the slot on this instance's subnet (a restored store may carry another host's)
@@ -401,6 +450,31 @@ public final class SandboxService {
       throw new SandboxException(Problem.CONFLICT, "cannot pause or resume sandbox " + id + ": the runtime " + runtime.name()
           + " cannot freeze sandboxes; stop it instead (POST /v1/sandboxes/" + id + "/stop)");
     }
+  }
+
+  /**
+   * Runs {@code work} on the running or paused sandbox {@code id} with its lock held and its
+   * processes frozen, so that its files hold still (a paused one stays paused; a running one is
+   * thawed after, also when {@code work} fails). 409 in any other state.
+   */
+  public <T> T frozen(String id, String action, java.util.function.Function<Sandbox, T> work) {
+    return lifecycle.locked(id, () -> {
+      Sandbox s = get(id);
+      if (s.state() != SandboxState.RUNNING && s.state() != SandboxState.PAUSED) {
+        throw SandboxException.wrongState(s, action, "start it first (POST /v1/sandboxes/" + id + "/start)");
+      }
+      boolean thaw = s.state() == SandboxState.RUNNING;
+      if (thaw) {
+        runtime.pause(id);
+      }
+      try {
+        return work.apply(s);
+      } finally {
+        if (thaw) {
+          runtime.resume(id);
+        }
+      }
+    });
   }
 
   // ---- work inside

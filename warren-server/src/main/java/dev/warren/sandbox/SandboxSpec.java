@@ -18,14 +18,17 @@ import java.util.regex.Pattern;
  *     Xvfb and x11vnc)
  * @param idleAction what happens once it is idle for {@code idleTimeout}: stopped or paused
  * @param pausedTimeout a paused sandbox idle this long is stopped, freeing its memory (zero: never)
+ * @param snapshot the snapshot (id, or name as the caller gave it) whose files it starts from, over its image
  */
 public record SandboxSpec(
     String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress, Duration idleTimeout,
-    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout) {
+    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout, Optional<String> snapshot) {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
   private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  /** A snapshot id or name (names are {@code [A-Za-z0-9][A-Za-z0-9._-]{0,63}}). */
+  private static final Pattern SNAPSHOT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   public static final Duration MAX_IDLE = Duration.ofDays(30);
 
   public SandboxSpec {
@@ -36,6 +39,7 @@ public record SandboxSpec(
     Objects.requireNonNull(desktop, "desktop");
     Objects.requireNonNull(idleAction, "idleAction");
     Objects.requireNonNull(pausedTimeout, "pausedTimeout");
+    Objects.requireNonNull(snapshot, "snapshot");
     if (!IMAGE.matcher(image).matches()) {
       throw WarrenException.invalid("image", "image must be a recipe name like 'base', got '" + image + "'");
     }
@@ -47,17 +51,7 @@ public record SandboxSpec(
     for (var e : env.entrySet()) {
       validateEnv("env", e.getKey(), e.getValue());
     }
-    if (labels.size() > 64) {
-      throw WarrenException.invalid("labels", "at most 64 labels, got " + labels.size());
-    }
-    for (var e : labels.entrySet()) {
-      if (!LABEL_KEY.matcher(e.getKey()).matches()) {
-        throw WarrenException.invalid("labels." + e.getKey(), "label names are 1-128 letters, digits, '.', '_', '-' or '/', got '" + e.getKey() + "'");
-      }
-      if (e.getValue() == null || e.getValue().length() > 256 || e.getValue().contains("\n")) {
-        throw WarrenException.invalid("labels." + e.getKey(), "label values are single-line strings of at most 256 characters");
-      }
-    }
+    checkLabels(labels);
     if (idleTimeout.isNegative() || idleTimeout.compareTo(MAX_IDLE) > 0) {
       throw WarrenException.invalid("idleTimeoutSeconds", "idleTimeoutSeconds must be between 0 (never) and " + MAX_IDLE.toSeconds() + ", got " + idleTimeout.toSeconds());
     }
@@ -65,8 +59,25 @@ public record SandboxSpec(
       throw WarrenException.invalid("pausedTimeoutSeconds", "pausedTimeoutSeconds must be between 0 (never) and " + MAX_IDLE.toSeconds()
           + ", got " + pausedTimeout.toSeconds());
     }
+    if (snapshot.isPresent() && !SNAPSHOT.matcher(snapshot.get()).matches()) {
+      throw WarrenException.invalid("snapshot", "snapshot must be a snapshot id (snap_…) or name, got '"
+          + snapshot.get().substring(0, Math.min(80, snapshot.get().length())) + "'");
+    }
     env = java.util.Collections.unmodifiableMap(env);
     labels = java.util.Collections.unmodifiableMap(labels);
+  }
+
+  /** A spec starting from its image alone. */
+  public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Duration idleTimeout, Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout) {
+    this(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, Optional.empty());
+  }
+
+  /** The same spec starting from the snapshot {@code snapshotId} (of this spec's image), with {@code labels} added. */
+  public SandboxSpec fromSnapshot(String snapshotId, Map<String, String> moreLabels) {
+    Map<String, String> all = new TreeMap<>(labels);
+    all.putAll(moreLabels);
+    return new SandboxSpec(image, env, all, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, Optional.of(snapshotId));
   }
 
   /** A spec stopped when idle, never stopped for being paused. */
@@ -83,7 +94,22 @@ public record SandboxSpec(
 
   /** The same spec with another egress policy. */
   public SandboxSpec withEgress(EgressPolicy egress) {
-    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout);
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot);
+  }
+
+  /** Refuses (400 naming the label) labels that are not short {@code k=v} strings: the rules of sandbox labels, also for snapshots'. */
+  public static void checkLabels(Map<String, String> labels) {
+    if (labels.size() > 64) {
+      throw WarrenException.invalid("labels", "at most 64 labels, got " + labels.size());
+    }
+    for (var e : labels.entrySet()) {
+      if (!LABEL_KEY.matcher(e.getKey()).matches()) {
+        throw WarrenException.invalid("labels." + e.getKey(), "label names are 1-128 letters, digits, '.', '_', '-' or '/', got '" + e.getKey() + "'");
+      }
+      if (e.getValue() == null || e.getValue().length() > 256 || e.getValue().contains("\n")) {
+        throw WarrenException.invalid("labels." + e.getKey(), "label values are single-line strings of at most 256 characters");
+      }
+    }
   }
 
   static void validateEnv(String field, String name, String value) {

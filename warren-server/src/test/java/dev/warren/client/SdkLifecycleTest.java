@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Sandboxes driven through SDK handles: ownership, spec fields, queries, stop/start/restart, idle stop. */
+/** Sandboxes driven through SDK handles: ownership, spec fields, queries, stop/start/restart, idle stop, snapshots and forks. */
 class SdkLifecycleTest {
   static TestWarren server;
   static Warren warren;
@@ -44,6 +44,38 @@ class SdkLifecycleTest {
     try (var s = server; var w = warren) {
       // closed in reverse order: client, server
     }
+  }
+
+  @Test
+  void snapshotStartsSandboxesAndForksGoTheirOwnWay() {
+    SnapshotInfo snap;
+    try (Sandbox source = warren.sandboxes().create()) {
+      source.exec("echo v1 > /workspace/f");
+      snap = source.snapshot("sdk-snap");
+      assertThat(snap.id()).startsWith("snap_");
+      assertThat(snap.name()).contains("sdk-snap");
+      assertThat(snap.origin()).isEqualTo("api");
+      assertThat(snap.depth()).isEqualTo(1);
+      List<Sandbox> forks = source.fork(2, Map.of("try", "sdk"));
+      try (Sandbox a = forks.get(0); Sandbox b = forks.get(1)) {
+        assertThat(a.info().labels()).containsEntry("try", "sdk");
+        a.exec("echo a > /workspace/f");
+        assertThat(b.exec("cat /workspace/f").stdout()).isEqualTo("v1\n");
+        assertThat(a.exec("cat /workspace/f").stdout()).isEqualTo("a\n");
+      }
+    }
+    try (Sandbox copy = warren.sandboxes().create(SandboxSpec.builder().snapshot("sdk-snap").build())) {
+      assertThat(copy.exec("cat /workspace/f").stdout()).isEqualTo("v1\n");
+      assertThatThrownBy(() -> warren.snapshots().delete(snap.id())).isInstanceOf(ConflictException.class).hasMessageContaining(copy.id());
+    }
+    assertThat(warren.snapshots().get("sdk-snap")).map(SnapshotInfo::id).contains(snap.id());
+    assertThat(warren.snapshots().list()).extracting(SnapshotInfo::id).containsExactly(snap.id());
+    assertThat(warren.snapshots().delete("sdk-snap")).isTrue();
+    assertThat(warren.snapshots().delete("sdk-snap")).isFalse();
+    assertThat(warren.snapshots().get(snap.id())).isEmpty();
+    assertThatThrownBy(() -> warren.sandboxes().create(SandboxSpec.builder().snapshot("sdk-snap").build()))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("snapshot");
+    assertThatThrownBy(() -> SandboxSpec.builder().snapshot("no spaces")).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

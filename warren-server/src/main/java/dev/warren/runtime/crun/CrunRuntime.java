@@ -219,7 +219,7 @@ final class CrunRuntime implements SandboxRuntime {
       Files.createDirectories(dirs.root());
       dirs.secure(rootUid);
       Files.writeString(dirs.slotFile(), spec.slot() + "\n");
-      RootFs.mount(id, spec.image().rootfs(), dirs, layer, usernsFd);
+      RootFs.mount(id, spec.lowers(), dirs, layer, usernsFd);
       agents.attach(id, rootUid);
       RootFs.writeEtc(spec, dirs, network.gateway());
       Files.createDirectories(dirs.bundle());
@@ -377,7 +377,7 @@ final class CrunRuntime implements SandboxRuntime {
 
   @Override
   public java.util.Set<Capability> capabilities() {
-    return java.util.EnumSet.of(Capability.DISK_LIMITS, Capability.PAUSE);
+    return java.util.EnumSet.of(Capability.DISK_LIMITS, Capability.PAUSE, Capability.FILESYSTEM_SNAPSHOT);
   }
 
   /**
@@ -398,6 +398,21 @@ final class CrunRuntime implements SandboxRuntime {
   @Override
   public boolean paused(String id) {
     return cgroups.frozen(id);
+  }
+
+  @Override
+  public LayerCapture captureLayer(String id, Path target) {
+    SandboxDirs dirs = dirs(id);
+    if (!RootFs.mounted(dirs)) {
+      throw new SandboxRuntimeException("sandbox " + id + " is not running: its root filesystem is not mounted");
+    }
+    Path upper = Files.exists(dirs.diskImage()) ? dirs.disk().resolve("upper") : dirs.upper();
+    return Layers.capture(id, upper, target, rootUidOf(id));
+  }
+
+  @Override
+  public void flattenLayers(List<Path> lowers, Path target) {
+    Layers.flatten(lowers, target);
   }
 
   Execs execs() {

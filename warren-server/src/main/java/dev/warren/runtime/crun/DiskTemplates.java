@@ -48,8 +48,7 @@ final class DiskTemplates {
 
   void init() {
     try {
-      Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      dev.warren.host.FileModes.privateDirectory(dir);
     } catch (IOException e) {
       throw new RuntimeUnavailableException("cannot create the disk template directory " + dir + ": " + e.getMessage(), e);
     }

@@ -1,15 +1,8 @@
 package dev.warren.runtime.crun;
 
-import dev.warren.host.Syscalls;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * crun calls a previous controller of this instance left running when it was killed: the child
@@ -28,27 +21,7 @@ final class InFlightCalls {
 
   /** SIGKILLs the lifecycle calls on {@code crunRoot} and waits for them to end; returns them, described. */
   static List<String> endAll(Path crunRoot) {
-    List<String> ended = new ArrayList<>();
-    List<Long> pids = new ArrayList<>();
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
-        long pid = Long.parseLong(p.getFileName().toString());
-        String[] argv = argv(p);
-        if (pid != ProcessHandle.current().pid() && isLifecycleCall(argv, crunRoot.toString())) {
-          Syscalls.kill(pid, 9);
-          pids.add(pid);
-          ended.add(pid + " (" + String.join(" ", Arrays.copyOfRange(argv, 0, Math.min(argv.length, 6))) + " …)");
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot list /proc: " + e.getMessage(), e);
-    }
-    for (long pid : pids) {
-      for (int i = 0; i < 100 && !ProcStat.ended(pid); i++) {
-        sleep(10);
-      }
-    }
-    return ended;
+    return dev.warren.host.LeftoverProcesses.endAll(argv -> isLifecycleCall(argv, crunRoot.toString()), ProcStat::ended);
   }
 
   /** {@code … --root <crunRoot> <lifecycle verb> …}: crun itself, or a wrapper given the same arguments. */
@@ -59,22 +32,5 @@ final class InFlightCalls {
       }
     }
     return false;
-  }
-
-  private static String[] argv(Path proc) {
-    try {
-      String s = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
-      return s.isEmpty() ? new String[0] : s.split("\0");
-    } catch (IOException e) {
-      return new String[0];
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

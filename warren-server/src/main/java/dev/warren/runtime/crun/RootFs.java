@@ -33,9 +33,15 @@ final class RootFs {
     return new DiskLimit.Layer(dirs.upper(), dirs.work());
   }
 
-  static void mount(String sandboxId, Path image, SandboxDirs dirs, DiskLimit.Layer layer, int usernsFd) {
+  /** Mounts the overlay of {@code lowers} (top first: snapshot layers, then the image), each idmapped, under the sandbox's upper layer. */
+  static void mount(String sandboxId, java.util.List<Path> lowers, SandboxDirs dirs, DiskLimit.Layer layer, int usernsFd) {
+    if (lowers.size() > SandboxDirs.MAX_LOWERS) {
+      throw new SandboxRuntimeException("sandbox " + sandboxId + " would stack " + lowers.size() + " layers; at most " + SandboxDirs.MAX_LOWERS);
+    }
     try {
-      Files.createDirectories(dirs.lower());
+      for (int i = 0; i < lowers.size(); i++) {
+        Files.createDirectories(dirs.lower(i));
+      }
       Files.createDirectories(dirs.rootfs());
     } catch (IOException e) {
       throw new SandboxRuntimeException("cannot prepare the directories of " + sandboxId + ": " + e.getMessage(), e);
@@ -43,31 +49,39 @@ final class RootFs {
     if (MountInfo.isMountPoint(dirs.rootfs())) {
       return;
     }
-    String lower = dirs.lower().toString();
+    StringBuilder lowerdir = new StringBuilder();
     try {
-      if (!MountInfo.isMountPoint(dirs.lower())) {
-        Syscalls.idmappedBind(image.toString(), lower, usernsFd);
+      for (int i = 0; i < lowers.size(); i++) {
+        String lower = dirs.lower(i).toString();
+        if (!MountInfo.isMountPoint(dirs.lower(i))) {
+          Syscalls.idmappedBind(lowers.get(i).toString(), lower, usernsFd);
+        }
+        lowerdir.append(i == 0 ? "" : ":").append(escape(lower));
       }
-      String opts = "lowerdir=" + escape(lower) + ",upperdir=" + escape(layer.upper().toString())
+      String opts = "lowerdir=" + lowerdir + ",upperdir=" + escape(layer.upper().toString())
           + ",workdir=" + escape(layer.work().toString());
       Syscalls.mount("warren-" + sandboxId, dirs.rootfs().toString(), "overlay", 0, opts);
     } catch (SyscallException e) {
-      throw new SandboxRuntimeException("cannot mount the root filesystem of " + sandboxId + " from " + image + ": " + e.getMessage(), e);
+      throw new SandboxRuntimeException("cannot mount the root filesystem of " + sandboxId + " from " + lowers + ": " + e.getMessage(), e);
     } finally {
-      // the overlay holds its own reference to the idmapped tree; the attached copy is not needed
-      try {
-        if (MountInfo.isMountPoint(dirs.lower())) {
-          Syscalls.umount(lower, Syscalls.MNT_DETACH);
+      // the overlay holds its own reference to each idmapped tree; the attached copies are not needed
+      for (int i = 0; i < lowers.size(); i++) {
+        try {
+          if (MountInfo.isMountPoint(dirs.lower(i))) {
+            Syscalls.umount(dirs.lower(i).toString(), Syscalls.MNT_DETACH);
+          }
+        } catch (SyscallException ignored) {
+          // left for unmount() to retry
         }
-      } catch (SyscallException ignored) {
-        // left for unmount() to retry
       }
     }
   }
 
   static void unmount(String sandboxId, SandboxDirs dirs) {
     detach(sandboxId, dirs.rootfs());
-    detach(sandboxId, dirs.lower());
+    for (int i = 0; i < SandboxDirs.MAX_LOWERS; i++) {
+      detach(sandboxId, dirs.lower(i));
+    }
   }
 
   /** Lazily unmounts whatever is mounted at {@code p}, each of several stacked mounts, and what is under them. */
@@ -96,7 +110,7 @@ final class RootFs {
     }
   }
 
-  private static String escape(String path) {
+  static String escape(String path) {
     if (path.contains(",") || path.contains(":")) {
       throw new SandboxRuntimeException("overlay paths must not contain ',' or ':': " + path);
     }

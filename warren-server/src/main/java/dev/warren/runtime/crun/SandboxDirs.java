@@ -54,8 +54,16 @@ record SandboxDirs(Path root) {
     return root.resolve("disk.dev");
   }
 
+  /** The most read-only layers a root filesystem stacks (an image and snapshot layers over it). */
+  static final int MAX_LOWERS = 16;
+
   Path lower() {
     return root.resolve("lower");
+  }
+
+  /** Where the {@code i}th lower layer (0: the top) is attached while the overlay is mounted. */
+  Path lower(int i) {
+    return i == 0 ? lower() : root.resolve("lower" + i);
   }
 
   Path rootfs() {

@@ -1,0 +1,285 @@
+package dev.warren.snapshot;
+
+import dev.warren.error.Ids;
+import dev.warren.error.Problem;
+import dev.warren.error.WarrenException;
+import dev.warren.events.Events;
+import dev.warren.runtime.Capability;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.sandbox.Sandbox;
+import dev.warren.sandbox.SandboxService;
+import dev.warren.sandbox.SandboxSpec;
+import dev.warren.sandbox.SnapshotBases;
+import dev.warren.store.Store;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Snapshots of sandboxes' files and forks. A snapshot is taken with the sandbox frozen (its lock
+ * held): its row is stored saying {@code creating}, its changes are copied into a temporary
+ * directory; once thawed, the copy is digested and renamed to its digest and the row says
+ * {@code ready}. A controller killed in between leaves a row and a copy that {@link #open} removes
+ * at the next start, so a snapshot is complete or absent. Thread-safe.
+ */
+public final class SnapshotService {
+  /** The most snapshot layers a sandbox stacks over its image; a snapshot one deeper is flattened into one layer. */
+  public static final int MAX_DEPTH = 8;
+  public static final int MAX_FORK = 50;
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Logger log = LoggerFactory.getLogger(SnapshotService.class);
+
+  private final SnapshotCatalog catalog;
+  private final SandboxService sandboxes;
+  private final SandboxRuntime runtime;
+  private final Events events;
+
+  private SnapshotService(SnapshotCatalog catalog, SandboxService sandboxes, SandboxRuntime runtime, Events events) {
+    this.catalog = catalog;
+    this.sandboxes = sandboxes;
+    this.runtime = runtime;
+    this.events = events;
+  }
+
+  /** The snapshots of the store {@code store} with their layers in {@code layersDir}, for the sandbox service to start sandboxes from. */
+  public static SnapshotBases bases(Store store, Path layersDir) {
+    return new SnapshotCatalog(new SnapshotRepository(store), new LayerStore(layersDir));
+  }
+
+  /** The operations on the snapshots of {@code bases} (made by {@link #bases}). */
+  public static SnapshotService over(SnapshotBases bases, SandboxService sandboxes, SandboxRuntime runtime, Events events) {
+    return new SnapshotService((SnapshotCatalog) bases, sandboxes, runtime, events);
+  }
+
+  /**
+   * Reconciles the store with the layers directory, once, before the API serves: snapshots a
+   * killed controller left {@code creating} are removed with their copies, and layers no snapshot
+   * names (a copy renamed just before the kill) are removed; a snapshot whose layer is missing is
+   * reported. Returns what the caller closes to stop the periodic collection of fork snapshots.
+   */
+  public AutoCloseable open(Duration collectEvery) {
+    catalog.layers.init();
+    List<String> ended = catalog.layers.endLeftoverCopies();
+    if (!ended.isEmpty()) {
+      log.warn("ended {} copies of snapshot layers the previous controller left running when it was killed: {}", ended.size(), ended);
+    }
+    for (Snapshot s : catalog.repo.all()) {
+      if (s.state() == Snapshot.State.CREATING) {
+        catalog.repo.delete(s.id());
+        events.record("snapshot.undone", s.id(), "the controller stopped while it was being taken of " + s.sandboxId() + "; removed");
+        log.warn("snapshot {} of {} was interrupted by a controller restart; removed", s.id(), s.sandboxId());
+      } else if (!java.nio.file.Files.isDirectory(catalog.layers.path(s.layer().orElseThrow()))) {
+        log.error("snapshot {} names layer {}, which is not in {}: sandboxes from it cannot start", s.id(), s.layer().get(),
+            catalog.layers.path(""));
+      }
+    }
+    try {
+      collect();
+    } catch (RuntimeException e) {
+      // the controller serves anyway; the next collection tries again
+      log.error("cannot remove the snapshot layers and copies nothing uses: {}", e.getMessage(), e);
+    }
+    dev.warren.host.PeriodicTask task = new dev.warren.host.PeriodicTask("snapshot-collector", collectEvery, log,
+        "collecting unused fork snapshots", this::collect);
+    task.start();
+    return task;
+  }
+
+  /**
+   * Removes fork snapshots that no sandbox and no snapshot uses any more, then layers no snapshot
+   * names and copies of no snapshot being taken.
+   */
+  public void collect() {
+    List<Sandbox> all = sandboxes.listAsStored(Map.of());
+    catalog.refs.lock();
+    try {
+      List<Snapshot> snapshots = catalog.repo.all();
+      for (Snapshot s : snapshots) {
+        if (s.origin().equals(Snapshot.FORK) && s.state() == Snapshot.State.READY && users(s, all).isEmpty()
+            && catalog.repo.stackedOn(s.id()).isEmpty() && !catalog.leased(s.id())) {
+          catalog.repo.delete(s.id());
+          events.record("snapshot.collected", s.id(), "the snapshot of fork of " + s.sandboxId() + " is used by no sandbox any more");
+        }
+      }
+      snapshots = catalog.repo.all();
+      java.util.Set<String> keep = new java.util.HashSet<>();
+      java.util.Set<String> making = new java.util.HashSet<>();
+      snapshots.forEach(s -> s.layer().ifPresentOrElse(keep::add, () -> making.add(s.id())));
+      List<String> removed = catalog.layers.sweep(keep, making);
+      if (!removed.isEmpty()) {
+        log.info("removed {} snapshot layers or copies nothing uses: {}", removed.size(), removed);
+      }
+    } finally {
+      catalog.refs.unlock();
+    }
+  }
+
+  private static List<String> users(Snapshot s, List<Sandbox> all) {
+    return all.stream().filter(x -> x.spec().snapshot().filter(s.id()::equals).isPresent()).map(Sandbox::id).toList();
+  }
+
+  /** The snapshots (fork snapshots no longer used are collected first). */
+  public List<Snapshot> list(Map<String, String> labels) {
+    collect();
+    return catalog.repo.all().stream().filter(s -> s.state() == Snapshot.State.READY)
+        .filter(s -> labels.entrySet().stream().allMatch(e -> e.getValue().equals(s.labels().get(e.getKey())))).toList();
+  }
+
+  public Snapshot get(String idOrName) {
+    return catalog.require(idOrName);
+  }
+
+  /**
+   * Takes a snapshot of the running or paused sandbox {@code sandboxId}: 201-worthy when it returns,
+   * its row and layer in place. 409 for a sandbox in another state or a name in use.
+   */
+  public Snapshot create(String sandboxId, Optional<String> name, Map<String, String> labels) {
+    name.ifPresent(n -> {
+      if (!NAME.matcher(n).matches() || n.startsWith("snap_")) {
+        throw WarrenException.invalid("name", "snapshot names are 1-64 letters, digits, '.', '_' or '-', not starting with snap_; got '"
+            + SnapshotException.shown(n) + "'");
+      }
+      if (catalog.repo.nameTaken(n)) {
+        throw new SnapshotException(Problem.CONFLICT, "a snapshot is called '" + n + "' already; choose another name or delete it");
+      }
+    });
+    SandboxSpec.checkLabels(labels);
+    return take(sandboxId, name, labels, Snapshot.API);
+  }
+
+  private Snapshot take(String sandboxId, Optional<String> name, Map<String, String> labels, String origin) {
+    if (!runtime.capabilities().contains(Capability.FILESYSTEM_SNAPSHOT)) {
+      throw new SnapshotException(Problem.CONFLICT, "the runtime " + runtime.name() + " cannot snapshot sandboxes' files");
+    }
+    long t0 = System.nanoTime();
+    String id = Ids.next("snap");
+    Path copy = catalog.layers.temporary(id, "");
+    Sandbox source = sandboxes.get(sandboxId);
+    if (source.state() != dev.warren.sandbox.SandboxState.RUNNING && source.state() != dev.warren.sandbox.SandboxState.PAUSED) {
+      // checked again, under its lock, once it is frozen
+      throw new SnapshotException(Problem.CONFLICT, "cannot snapshot sandbox " + sandboxId + ": it is " + source.state().wire()
+          + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
+    }
+    Optional<Snapshot> parent = source.spec().snapshot().map(catalog.repo::find).flatMap(p -> p);
+    int depth = parent.map(p -> p.depth() + 1).orElse(1);
+    boolean flatten = depth > MAX_DEPTH;
+    Snapshot making = new Snapshot(id, name, Snapshot.State.CREATING, origin, sandboxId, source.spec().image(), source.imageDigest(),
+        parent.map(Snapshot::id), flatten, flatten ? 1 : depth, Optional.empty(), 0, labels, Instant.now());
+    // stored before the first byte is copied: a copy without its row is a leftover the next start removes
+    try {
+      catalog.repo.insert(making);
+    } catch (RuntimeException e) {
+      if (name.isPresent() && catalog.repo.nameTaken(name.get())) {
+        throw new SnapshotException(Problem.CONFLICT, "a snapshot is called '" + name.get() + "' already; choose another name or delete it", e);
+      }
+      throw e;
+    }
+    long frozenNanos;
+    try {
+      // copied while the sandbox runs, then brought up to date while it is frozen: it stands still for the changes since
+      SandboxRuntime.LayerCapture capture = runtime.captureLayer(sandboxId, copy);
+      long f0 = System.nanoTime();
+      sandboxes.frozen(sandboxId, "snapshot", s -> {
+        capture.settle();
+        return s;
+      });
+      frozenNanos = System.nanoTime() - f0;
+      capture.finish();
+    } catch (RuntimeException e) {
+      undo(making, copy, e);
+      throw e;
+    }
+    try {
+      Path layer = copy;
+      if (making.flattened()) {
+        // the changes over the parent's layers and image, merged into one tree that stands alone
+        layer = catalog.layers.temporary(id, "-flat");
+        List<Path> lowers = new java.util.ArrayList<>(List.of(copy));
+        SnapshotBases.Base parentBase = catalog.base(making.parentId().get());
+        lowers.addAll(parentBase.lowers(sandboxes.imageRootfs(making.image(), making.imageDigest())));
+        runtime.flattenLayers(lowers, layer);
+        catalog.layers.remove(copy);
+      }
+      String digest = LayerStore.digest(layer);
+      Snapshot ready = making.ready(digest, LayerStore.size(layer));
+      catalog.refs.lock();
+      try {
+        catalog.layers.install(layer, digest);
+        catalog.repo.markReady(ready);
+      } finally {
+        catalog.refs.unlock();
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      events.record("snapshot.created", id, "of " + sandboxId + ", " + ready.sizeBytes() + " bytes, depth " + ready.depth()
+          + (ready.flattened() ? " (flattened)" : "") + ", frozen " + frozenNanos / 1_000_000 + " ms", took);
+      return ready;
+    } catch (RuntimeException e) {
+      undo(making, copy, e);
+      catalog.layers.remove(catalog.layers.temporary(id, "-flat"));
+      throw e;
+    }
+  }
+
+  /** Removes the row and the copy of a snapshot that could not be taken; what fails too goes on {@code cause}. */
+  private void undo(Snapshot row, Path copy, RuntimeException cause) {
+    try {
+      catalog.layers.remove(copy);
+      catalog.repo.delete(row.id());
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  /** Deletes a snapshot; 409 while a sandbox was made from it or a snapshot stacks on it. Its layer goes when no snapshot names it. */
+  public void delete(String idOrName) {
+    Snapshot s = catalog.require(idOrName);
+    List<Sandbox> all = sandboxes.listAsStored(Map.of());
+    catalog.refs.lock();
+    try {
+      List<String> users = users(s, all);
+      if (!users.isEmpty() || catalog.leased(s.id())) {
+        throw new SnapshotException(Problem.CONFLICT, "snapshot " + s.id() + " is in use by sandboxes " + (users.isEmpty() ? "being created" : users)
+            + "; delete them first");
+      }
+      List<String> stacked = catalog.repo.stackedOn(s.id());
+      if (!stacked.isEmpty()) {
+        throw new SnapshotException(Problem.CONFLICT, "snapshots " + stacked + " stack on snapshot " + s.id() + "; delete them first");
+      }
+      catalog.repo.delete(s.id());
+    } finally {
+      catalog.refs.unlock();
+    }
+    events.record("snapshot.deleted", s.id(), s.name().orElse(""));
+    collect();
+  }
+
+  /** What a fork made: the snapshot its sandboxes start from, and the sandboxes. */
+  public record Fork(Snapshot snapshot, List<Sandbox> sandboxes) {}
+
+  /**
+   * Snapshots the sandbox {@code sandboxId} and creates {@code count} sandboxes from it, each with
+   * the source's spec and {@code labels} added. All or none: when one cannot be created, those made
+   * are deleted and the error is thrown. The snapshot is collected once none of them uses it.
+   */
+  public Fork fork(String sandboxId, int count, Map<String, String> labels) {
+    if (count < 1 || count > MAX_FORK) {
+      throw WarrenException.invalid("count", "count must be between 1 and " + MAX_FORK + ", got " + count);
+    }
+    SandboxSpec.checkLabels(labels);
+    Sandbox source = sandboxes.get(sandboxId);
+    if (source.state() != dev.warren.sandbox.SandboxState.RUNNING && source.state() != dev.warren.sandbox.SandboxState.PAUSED) {
+      // checked again, under its lock, once it is frozen
+      throw new SnapshotException(Problem.CONFLICT, "cannot snapshot sandbox " + sandboxId + ": it is " + source.state().wire()
+          + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
+    }
+    Snapshot snap = take(sandboxId, Optional.empty(), Map.of(), Snapshot.FORK);
+    SandboxSpec spec = source.spec().fromSnapshot(snap.id(), labels);
+    return new Fork(snap, new ForkCreates(sandboxes, spec, count).run());
+  }
+}
