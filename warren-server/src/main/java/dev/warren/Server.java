@@ -102,6 +102,10 @@ public final class Server implements AutoCloseable {
     parts.push(egressLog);
     EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
+    dev.warren.volume.VolumeService volumes = new dev.warren.volume.VolumeService(store, runtime.volumes(), events);
+    // before the sandboxes are adopted or started again: the volumes they name are mounted on the host
+    log.info("volumes reconciled: {}", volumes.reconcile());
+    steps.done("volumes");
     ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
     parts.push(sandboxes.open());
@@ -155,7 +159,7 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    }, dashboard, previews, desktopComputer);
+    }, dashboard, previews, desktopComputer, volumes);
     parts.push(api);
     steps.done("api");
     // the proxy refuses the API's actual address, known only now when WARREN_LISTEN asked for port 0

@@ -47,7 +47,7 @@ public final class ApiServer implements AutoCloseable {
   public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
       dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
       dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard, dev.warren.preview.Previews previews,
-      dev.warren.computer.DesktopComputer desktops) {
+      dev.warren.computer.DesktopComputer desktops, dev.warren.volume.VolumeService volumes) {
     this.grace = config.shutdownGrace();
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
@@ -59,6 +59,7 @@ public final class ApiServer implements AutoCloseable {
     HandoffRoutes handoffRoutes = new HandoffRoutes(streams.handoffs(), liveTokens);
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
+    VolumeRoutes volumeRoutes = new VolumeRoutes(volumes);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells, sandboxes, drain, tokens::active);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
@@ -123,6 +124,7 @@ public final class ApiServer implements AutoCloseable {
       r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
       previewRoutes.register(r);
       sandboxRoutes.register(r);
+      volumeRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);
       auditRoutes.register(r);

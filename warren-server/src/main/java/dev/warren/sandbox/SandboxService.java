@@ -164,6 +164,9 @@ public final class SandboxService {
     if (spec.idleAction() == IdleAction.PAUSE && !runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE)) {
       throw SandboxException.invalidField("idleAction", "the runtime " + runtime.name() + " cannot pause sandboxes; use idleAction \"stop\"");
     }
+    if (!spec.volumes().isEmpty() && runtime.volumes().isEmpty()) {
+      throw SandboxException.invalidField("volumes", "the runtime " + runtime.name() + " has no volumes; leave volumes out");
+    }
     Image image = image(spec.image());
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);
@@ -274,7 +277,7 @@ public final class SandboxService {
   private Sandbox boot(Sandbox s, Image image, String verb) {
     long t0 = System.nanoTime();
     StartSpec start = new StartSpec(s.id(), image, s.slot(), (Inet4Address) network.address(s.slot()), s.generation(),
-        environment(s), s.spec().limits());
+        environment(s), s.spec().limits(), s.spec().volumes());
     runtime.start(start);
     Instant now = Instant.now();
     // the address follows the slot on this instance's subnet (a restored store may carry another host's)

@@ -4,6 +4,9 @@ import dev.warren.error.WarrenException;
 import dev.warren.net.EgressPolicy;
 import dev.warren.runtime.Limits;
 import java.time.Duration;
+import dev.warren.runtime.VolumeMount;
+import dev.warren.volume.VolumePaths;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,10 +21,12 @@ import java.util.regex.Pattern;
  *     Xvfb and x11vnc)
  * @param idleAction what happens once it is idle for {@code idleTimeout}: stopped or paused
  * @param pausedTimeout a paused sandbox idle this long is stopped, freeing its memory (zero: never)
+ * @param volumes the volumes mounted into it, checked by {@link VolumePaths} (the volumes' existence and
+ *     their one writer are checked when its row is written)
  */
 public record SandboxSpec(
     String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress, Duration idleTimeout,
-    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout) {
+    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout, List<VolumeMount> volumes) {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
@@ -36,6 +41,7 @@ public record SandboxSpec(
     Objects.requireNonNull(desktop, "desktop");
     Objects.requireNonNull(idleAction, "idleAction");
     Objects.requireNonNull(pausedTimeout, "pausedTimeout");
+    Objects.requireNonNull(volumes, "volumes");
     if (!IMAGE.matcher(image).matches()) {
       throw WarrenException.invalid("image", "image must be a recipe name like 'base', got '" + image + "'");
     }
@@ -67,6 +73,14 @@ public record SandboxSpec(
     }
     env = java.util.Collections.unmodifiableMap(env);
     labels = java.util.Collections.unmodifiableMap(labels);
+    VolumePaths.check(volumes);
+    volumes = VolumePaths.normalized(volumes);
+  }
+
+  /** A spec without volumes. */
+  public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Duration idleTimeout, Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout) {
+    this(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, List.of());
   }
 
   /** A spec stopped when idle, never stopped for being paused. */
@@ -83,7 +97,7 @@ public record SandboxSpec(
 
   /** The same spec with another egress policy. */
   public SandboxSpec withEgress(EgressPolicy egress) {
-    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout);
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, volumes);
   }
 
   static void validateEnv(String field, String name, String value) {

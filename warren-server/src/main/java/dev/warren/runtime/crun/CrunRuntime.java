@@ -57,6 +57,7 @@ final class CrunRuntime implements SandboxRuntime {
   private final Execs execs;
   private final ContainerEnd ends;
   private final DiskLimit disks;
+  private final Ext4Volumes volumes;
   private final SeccompAllow seccompAllow;
   private volatile Seccomp.Filter seccomp;
   private final NetnsDialer dialer = new NetnsDialer();
@@ -82,6 +83,8 @@ final class CrunRuntime implements SandboxRuntime {
     this.execs = new Execs(this::crunArgv, cgroups);
     this.ends = new ContainerEnd(crunRoot, this::crunArgv, cgroups, CRUN_TIMEOUT);
     this.disks = new Ext4Disks(sandboxesDir, sandboxesDir.resolveSibling("disk-templates"), diskPolicy);
+    this.volumes = new Ext4Volumes(sandboxesDir.resolveSibling("volumes"), sandboxesDir.resolveSibling("disk-templates"),
+        diskPolicy.keepFreeBytes());
     this.agents = new Agents(this::dirs, this::rootUidOf, this::watch, id -> this.disks.nearlyFull(dirs(id)), execs, cgroups);
   }
 
@@ -134,6 +137,7 @@ final class CrunRuntime implements SandboxRuntime {
           ended.size(), ended);
     }
     disks.init();
+    volumes.init();
     maxFiles = Math.min(16384, HostChecks.hardNoFile());
   }
 
@@ -206,11 +210,12 @@ final class CrunRuntime implements SandboxRuntime {
       dirs.secure(rootUid);
       Files.writeString(dirs.slotFile(), spec.slot() + "\n");
       RootFs.mount(id, spec.image().rootfs(), dirs, layer, usernsFd);
+      List<OciSpec.Bind> binds = VolumeBinds.attach(id, dirs, spec.volumes(), volumes, usernsFd, rootUid);
       agents.attach(id, rootUid);
       RootFs.writeEtc(spec, dirs, network.gateway());
       Files.createDirectories(dirs.bundle());
       Files.writeString(dirs.bundle().resolve("config.json"),
-          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp));
+          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp, binds));
       Files.deleteIfExists(dirs.pidFile());
       dirs.secure(rootUid);
       long t2 = System.nanoTime();
@@ -290,6 +295,7 @@ final class CrunRuntime implements SandboxRuntime {
         () -> agents.close(id),
         () -> ends.end(id),
         () -> network.detach(id, slot, address),
+        () -> VolumeBinds.detach(id, dirs(id)),
         () -> RootFs.unmount(id, dirs(id)),
         () -> disks.close(id, dirs(id)),
         () -> ends.removeCgroups(id)
@@ -354,6 +360,11 @@ final class CrunRuntime implements SandboxRuntime {
   }
 
   @Override
+  public Optional<dev.warren.runtime.HostVolumes> volumes() {
+    return Optional.of(volumes);
+  }
+
+  @Override
   public java.util.Set<Capability> capabilities() {
     return java.util.EnumSet.of(Capability.DISK_LIMITS, Capability.PAUSE);
   }
@@ -395,7 +406,9 @@ final class CrunRuntime implements SandboxRuntime {
   }
 
   GuestFiles files(String id) {
-    return new CrunFiles(id, dirs(id).rootfs(), rootUidOf(id), Files.exists(dirs(id).diskImage()));
+    GuestFiles root = new CrunFiles(id, dirs(id).rootfs(), rootUidOf(id), Files.exists(dirs(id).diskImage()));
+    List<VolumeBinds.Mounted> mounted = VolumeBinds.mounted(dirs(id), volumes);
+    return mounted.isEmpty() ? root : new VolumeFiles(id, root, mounted);
   }
 
   java.nio.channels.SocketChannel connect(String id, int port, Duration timeout) {
@@ -414,6 +427,7 @@ final class CrunRuntime implements SandboxRuntime {
       throw new SandboxRuntimeException("cannot uninstall: sandboxes still exist: " + left);
     }
     disks.uninstall();
+    volumes.unmountAll();
     network.remove();
     mountNs.remove();
     cgroups.removeParents();
