@@ -104,8 +104,9 @@ public final class Server implements AutoCloseable {
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard);
     dev.warren.volume.VolumeService volumes = new dev.warren.volume.VolumeService(store, runtime.volumes(), events);
     // before the sandboxes are adopted or started again: the volumes they name are mounted on the host
-    log.info("volumes reconciled: {}", volumes.reconcile());
-    steps.done("volumes");
+    long volumesT0 = System.nanoTime();
+    String reconciled = volumes.reconcile();
+    log.info("volumes reconciled in {} ms: {}", (System.nanoTime() - volumesT0) / 1_000_000, reconciled);
     ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
     parts.push(sandboxes.open());

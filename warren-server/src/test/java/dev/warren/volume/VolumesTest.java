@@ -3,13 +3,18 @@ package dev.warren.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warren.testing.TestWarren;
+import dev.warren.testing.WarrenCli;
 import dev.warren.testing.WarrenFixture;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
@@ -168,6 +173,49 @@ class VolumesTest {
     assertThat(w.exec(next, "cat /k2/k").path("stdout").asString()).isEqualTo("kept\n");
     w.delete("/v1/sandboxes/" + next);
     assertThat(w.delete("/v1/volumes/keep").status()).isEqualTo(204);
+  }
+
+  @Test
+  void aBackupHoldsTheVolumesAndARestoreBringsThemBack() throws Exception {
+    TestWarren w = fixture.server();
+    assertThat(createVolume(w, "saved", 32).status()).isEqualTo(201);
+    String id = w.createSandbox(volumes("saved", "/saved", false));
+    w.exec(id, "echo saved > /saved/s && chown 1000:1000 /saved/s && dd if=/dev/urandom of=/saved/r bs=1M count=4 2>/dev/null && md5sum /saved/r");
+    String sum = w.exec(id, "md5sum < /saved/r").path("stdout").asString();
+    Path tmp = Files.createTempDirectory("warren-volume-backup");
+    Path backup = tmp.resolve("backup.zip");
+    try {
+      // taken while the sandbox still has the volume mounted read-write
+      WarrenCli.Result r = WarrenCli.run(w.env(), "backup", backup.toString());
+      assertThat(r.code()).as("%s", r).isZero();
+      try (ZipFile z = new ZipFile(backup.toFile())) {
+        assertThat(z.stream().map(ZipEntry::getName).toList()).contains("files/volumes/saved/volume.img", "store/volumes.jsonl",
+            "store/volume_mounts.jsonl");
+      }
+      assertThat(w.exec(id, "echo after > /saved/a && cat /saved/a").path("stdout").asString()).as("thawed after the backup").isEqualTo("after\n");
+      w.delete("/v1/sandboxes/" + id);
+      assertThat(w.delete("/v1/volumes/saved").status()).isEqualTo(204);
+
+      Path fresh = TestWarren.newDataDir();
+      Map<String, String> env = new HashMap<>(Map.of("WARREN_DATA", fresh.toString(), "WARREN_IMAGES", TestWarren.IMAGES.toString()));
+      WarrenCli.Result restored = WarrenCli.run(env, "restore", backup.toString());
+      assertThat(restored.code()).as("%s", restored).isZero();
+      Path image = fresh.resolve("volumes/saved/volume.img");
+      assertThat(Files.size(image)).isEqualTo(32L << 20);
+      String du = TestWarren.run("du", "-B1", image.toString()).split("\\s+")[0];
+      assertThat(Long.parseLong(du)).as("restored sparse").isLessThan(16L << 20);
+      try (TestWarren b = TestWarren.startOn(fresh, Map.of())) {
+        assertThat(b.get("/v1/volumes/saved").json().path("mountedBy").get(0).path("sandboxId").asString()).isEqualTo(id);
+        // the restored sandbox's processes are not on this instance; deleting it frees the volume
+        b.delete("/v1/sandboxes/" + id);
+        String next = b.createSandbox(volumes("saved", "/v", false));
+        assertThat(b.exec(next, "cat /v/s; stat -c %u /v/s; md5sum < /v/r").path("stdout").asString()).isEqualTo("saved\n1000\n" + sum);
+        b.delete("/v1/sandboxes/" + next);
+        assertThat(b.delete("/v1/volumes/saved").status()).isEqualTo(204);
+      }
+    } finally {
+      new ProcessBuilder("rm", "-rf", tmp.toString()).start().waitFor();
+    }
   }
 
   @Test
