@@ -15,9 +15,10 @@ from .browsers import Actions, Browser, BrowserInfo, Browsers, Handoff, Profiles
 from .errors import (ConflictError, InvalidInputError, LimitExceededError, NotFoundError, UnauthorizedError, UnavailableError,
                      WarrenError)
 from .sandboxes import Command, CommandResult, ExecResult, FileEntry, Files, Sandbox, SandboxInfo, Sandboxes, Session, Sessions
+from .volumes import Volumes
 
 __all__ = ["Warren", "Computer", "Sandbox", "SandboxInfo", "Sandboxes", "ExecResult", "FileEntry", "Files", "Session", "Sessions", "Command",
-           "CommandResult", "Browser", "BrowserInfo", "Browsers", "Actions", "Handoff", "Profiles", "WarrenError", "InvalidInputError",
+           "CommandResult", "Volumes", "Browser", "BrowserInfo", "Browsers", "Actions", "Handoff", "Profiles", "WarrenError", "InvalidInputError",
            "UnauthorizedError", "NotFoundError", "ConflictError", "LimitExceededError", "UnavailableError"]
 __version__ = "0.1.0"
 
@@ -34,6 +35,7 @@ class Warren:
         self.sandboxes = Sandboxes(self._http)
         self.browsers = Browsers(self._http)
         self.profiles = Profiles(self._http)
+        self.volumes = Volumes(self._http)
 
     def health(self) -> Dict[str, Any]:
         """``/readyz``: ``{"status": "ready"|…, "checks": {…}}`` (a server that is not ready answers too)."""

@@ -11,11 +11,13 @@
 import { type ClientOptions, Http } from './http.js';
 import { Sandboxes } from './sandboxes.js';
 import { Browsers, Profiles } from './browsers.js';
+import { Volumes } from './volumes.js';
 
 export * from './errors.js';
 export * from './sandboxes.js';
 export { Actions, Browser, type BrowserInfo, Browsers, type BrowserSpec, type DownloadInfo, Handoff, type HandoffInfo, type ProfileInfo, Profiles, type UploadedFile } from './browsers.js';
 export { Computer, type ComputerAction, type ComputerResults } from './computer.js';
+export { type VolumeInfo, type VolumeMount, Volumes } from './volumes.js';
 export type { ClientOptions, Retry } from './http.js';
 
 export interface WarrenOptions extends ClientOptions {
@@ -30,6 +32,7 @@ export class Warren {
   readonly sandboxes: Sandboxes;
   readonly browsers: Browsers;
   readonly profiles: Profiles;
+  readonly volumes: Volumes;
   private readonly http: Http;
 
   constructor(o: WarrenOptions = {}) {
@@ -39,6 +42,7 @@ export class Warren {
     this.sandboxes = new Sandboxes(this.http);
     this.browsers = new Browsers(this.http);
     this.profiles = new Profiles(this.http);
+    this.volumes = new Volumes(this.http);
   }
 
   /** `/readyz`: `{status, checks}`; a server that is not ready answers too. */

@@ -1,4 +1,5 @@
 import { Computer } from './computer.js';
+import type { VolumeMount } from './volumes.js';
 import { abs, defined, egressBody, type Http, Owned, seg } from './http.js';
 import { NotFoundError } from './errors.js';
 
@@ -45,6 +46,8 @@ export interface SandboxSpec {
   pausedTimeoutSeconds?: number;
   /** A virtual display of this size (an image with Xvfb and x11vnc, e.g. `browser`), driven with `sandbox.desktop()`. */
   desktop?: { width: number; height: number };
+  /** Volumes mounted into it (`warren.volumes`), e.g. `[{ name: 'cache', path: '/root/.cache' }]`. */
+  volumes?: VolumeMount[];
 }
 
 /** A shareable URL of one port of a sandbox; `url` and `hostUrl` carry its secret and come only with the mint. */
@@ -246,7 +249,7 @@ export class Sandboxes {
   async create(spec: SandboxSpec = {}): Promise<Sandbox> {
     const limits = defined({ memoryMb: spec.memoryMb, cpus: spec.cpus, pids: spec.pids });
     const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds,
-      idleAction: spec.idleAction, pausedTimeoutSeconds: spec.pausedTimeoutSeconds, desktop: spec.desktop });
+      idleAction: spec.idleAction, pausedTimeoutSeconds: spec.pausedTimeoutSeconds, desktop: spec.desktop, volumes: spec.volumes });
     if (Object.keys(limits).length) body.limits = limits;
     const egress = egressBody(spec);
     if (egress) body.egress = egress;

@@ -11,12 +11,14 @@ final class HttpWarren implements Warren {
   private final HttpSandboxes sandboxes;
   private final HttpBrowsers browsers;
   private final HttpProfiles profiles;
+  private final HttpVolumes volumes;
 
   HttpWarren(ClientConfig config) {
     this.transport = new HttpTransport(config);
     this.sandboxes = new HttpSandboxes(transport);
     this.browsers = new HttpBrowsers(transport);
     this.profiles = new HttpProfiles(transport);
+    this.volumes = new HttpVolumes(transport);
   }
 
   @Override
@@ -27,6 +29,11 @@ final class HttpWarren implements Warren {
   @Override
   public Browsers browsers() {
     return browsers;
+  }
+
+  @Override
+  public Volumes volumes() {
+    return volumes;
   }
 
   @Override

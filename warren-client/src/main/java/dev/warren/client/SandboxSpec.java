@@ -14,6 +14,7 @@ import java.util.Optional;
  * {@link #builder()}; the record itself is immutable and validated.
  *
  * @param idleTimeout stop the sandbox after this long without activity; whole seconds, at least 1 s
+ * @param volumes volumes mounted into it, in order; each volume and each path once
  */
 public record SandboxSpec(
     Optional<String> image,
@@ -21,7 +22,8 @@ public record SandboxSpec(
     Map<String, String> labels,
     Limits limits,
     EgressPolicy egress,
-    Optional<Duration> idleTimeout) {
+    Optional<Duration> idleTimeout,
+    List<VolumeMount> volumes) {
 
   public SandboxSpec {
     Objects.requireNonNull(image, "image");
@@ -41,6 +43,17 @@ public record SandboxSpec(
         throw new IllegalArgumentException("idleTimeout must be whole seconds and at least 1 s, got " + d);
       }
     });
+    volumes = List.copyOf(Objects.requireNonNull(volumes, "volumes"));
+    if (volumes.stream().map(VolumeMount::name).distinct().count() < volumes.size()
+        || volumes.stream().map(VolumeMount::path).distinct().count() < volumes.size()) {
+      throw new IllegalArgumentException("each volume and each path may be given once, got " + volumes);
+    }
+  }
+
+  /** A spec without volumes. */
+  public SandboxSpec(Optional<String> image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Optional<Duration> idleTimeout) {
+    this(image, env, labels, limits, egress, idleTimeout, List.of());
   }
 
   /** A spec with every default. */
@@ -71,6 +84,7 @@ public record SandboxSpec(
     private String upstreamProxy;
     private final List<String> reach = new ArrayList<>();
     private Duration idleTimeout;
+    private final List<VolumeMount> volumes = new ArrayList<>();
 
     private Builder() {}
 
@@ -159,9 +173,15 @@ public record SandboxSpec(
       return this;
     }
 
+    /** Mounts the volume {@code name} at {@code path}, read-write (one sandbox at a time) or read-only. */
+    public Builder volume(String name, String path, boolean readOnly) {
+      volumes.add(new VolumeMount(name, path, readOnly));
+      return this;
+    }
+
     public SandboxSpec build() {
       return new SandboxSpec(Optional.ofNullable(image), env, labels, limits,
-          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(idleTimeout));
+          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(idleTimeout), volumes);
     }
   }
 }

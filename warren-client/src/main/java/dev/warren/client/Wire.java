@@ -28,6 +28,15 @@ final class Wire {
     if (!limits.isEmpty()) body.put("limits", limits);
     egress(spec.egress()).ifPresent(e -> body.put("egress", e));
     spec.idleTimeout().ifPresent(d -> body.put("idleTimeoutSeconds", d.toSeconds()));
+    if (!spec.volumes().isEmpty()) {
+      body.put("volumes", spec.volumes().stream().map(v -> {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("name", v.name());
+        m.put("path", v.path());
+        m.put("readOnly", v.readOnly());
+        return m;
+      }).toList());
+    }
     return body;
   }
 
