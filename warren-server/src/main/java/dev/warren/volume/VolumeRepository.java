@@ -106,6 +106,14 @@ public final class VolumeRepository {
     }
   }
 
+  /**
+   * Forgets mounts whose sandbox row is gone (a teardown empties the sandboxes table, and SQLite does
+   * not cascade); returns how many.
+   */
+  int releaseOrphans() {
+    return store.writeOne(h -> h.createUpdate("DELETE FROM volume_mounts WHERE sandbox_id NOT IN (SELECT id FROM sandboxes)").execute());
+  }
+
   /** Forgets the mounts of sandbox {@code sandboxId}, in the caller's transaction (SQLite does not cascade). */
   public static void release(Handle h, String sandboxId) {
     h.createUpdate("DELETE FROM volume_mounts WHERE sandbox_id = :id").bind("id", sandboxId).execute();

@@ -107,7 +107,7 @@ public final class VolumeService {
   /**
    * At start-up, before the API serves: removes the files of volumes without a row (a create or a
    * delete a killed controller left half done), mounts the others on the host where they are not
-   * (after a reboot), and reports rows whose files are gone (they stay, shown with {@code missing},
+   * (after a reboot), forgets mounts of sandboxes that have no row, and reports rows whose files are gone (they stay, shown with {@code missing},
    * until deleted). Returns what it did, for the log.
    */
   public String reconcile() {
@@ -115,6 +115,10 @@ public final class VolumeService {
       return "no volumes in this runtime";
     }
     HostVolumes h = host.get();
+    int orphans = repo.releaseOrphans();
+    if (orphans > 0) {
+      log.warn("forgot {} volume mounts of sandboxes the store no longer has", orphans);
+    }
     Set<String> rows = new HashSet<>();
     repo.all().forEach(r -> rows.add(r.name()));
     int removed = 0;

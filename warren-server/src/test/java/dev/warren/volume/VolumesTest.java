@@ -8,6 +8,7 @@ import dev.warren.client.Sandbox;
 import dev.warren.client.SandboxSpec;
 import dev.warren.client.VolumeInfo;
 import dev.warren.client.Warren;
+import dev.warren.testing.HostUser;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.WarrenCli;
 import dev.warren.testing.WarrenFixture;
@@ -41,6 +42,14 @@ class VolumesTest {
 
   private static TestWarren.Resp createVolume(TestWarren w, String name, int sizeMb) {
     return w.post("/v1/volumes", "{\"name\": \"" + name + "\", \"sizeMb\": " + sizeMb + "}");
+  }
+
+  /** A new 32 MiB volume and a sandbox that mounts it read-write at {@code path} and has run {@code command}. */
+  private static String writer(TestWarren w, String volume, String path, String command) {
+    assertThat(createVolume(w, volume, 32).status()).isEqualTo(201);
+    String id = w.createSandbox(volumes(volume, path, false));
+    assertThat(w.exec(id, command).path("exitCode").asInt()).isZero();
+    return id;
   }
 
   @Test
@@ -77,6 +86,14 @@ class VolumesTest {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("cache/volume.img")))).isEqualTo("rw-------");
     assertThat(Files.getAttribute(dir.resolve("cache/mnt/f"), "unix:uid")).isEqualTo(1234);
     assertThat(Files.getAttribute(dir.resolve("cache/mnt/r"), "unix:uid")).isEqualTo(0);
+    for (Path p : List.of(dir.resolve("cache/mnt/r"), dir.resolve("cache/volume.img"))) {
+      HostUser.Result denied = HostUser.run(List.of("cat", p.toString()), java.time.Duration.ofSeconds(10));
+      assertThat(denied.exitCode()).as("a host user reads %s: %s", p, denied).isNotZero();
+      assertThat(denied.stderr()).contains("Permission denied");
+    }
+    // a sandbox that does not name the volume has nothing of it
+    assertThat(w.exec(plain, "ls -A /root/.cache 2>&1; grep -c ' /root/.cache ' /proc/self/mountinfo").path("stdout").asString())
+        .doesNotContain("f\n").endsWith("0\n");
 
     assertThat(w.delete("/v1/sandboxes/" + a).status()).isEqualTo(204);
     assertThat(w.delete("/v1/sandboxes/" + other).status()).isEqualTo(204);
@@ -176,9 +193,7 @@ class VolumesTest {
   @Test
   void volumesSurviveAKilledControllerAndLeftoversAreRemoved() throws Exception {
     TestWarren w = fixture.server();
-    assertThat(createVolume(w, "keep", 32).status()).isEqualTo(201);
-    String id = w.createSandbox(volumes("keep", "/keep", false));
-    w.exec(id, "echo kept > /keep/k");
+    String id = writer(w, "keep", "/keep", "echo kept > /keep/k");
     // what a create killed before its row leaves: files without a row
     Path orphan = w.dataDir().resolve("volumes/orphan");
     Files.createDirectories(orphan);
@@ -199,9 +214,7 @@ class VolumesTest {
   @Test
   void aBackupHoldsTheVolumesAndARestoreBringsThemBack() throws Exception {
     TestWarren w = fixture.server();
-    assertThat(createVolume(w, "saved", 32).status()).isEqualTo(201);
-    String id = w.createSandbox(volumes("saved", "/saved", false));
-    w.exec(id, "echo saved > /saved/s && chown 1000:1000 /saved/s && dd if=/dev/urandom of=/saved/r bs=1M count=4 2>/dev/null && md5sum /saved/r");
+    String id = writer(w, "saved", "/saved", "echo saved > /saved/s && chown 1000:1000 /saved/s && dd if=/dev/urandom of=/saved/r bs=1M count=4");
     String sum = w.exec(id, "md5sum < /saved/r").path("stdout").asString();
     Path tmp = Files.createTempDirectory("warren-volume-backup");
     Path backup = tmp.resolve("backup.zip");
