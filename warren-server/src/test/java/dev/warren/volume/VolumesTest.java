@@ -198,8 +198,17 @@ class VolumesTest {
     Path orphan = w.dataDir().resolve("volumes/orphan");
     Files.createDirectories(orphan);
     Files.writeString(orphan.resolve("volume.img"), "x");
-    w.kill9AndRestart();
+    w.stopProcess(true);
+    // what a teardown leaves on SQLite (which does not cascade): the mount of a sandbox whose row is gone, here a writer
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + w.dataDir().resolve("warren.db")); var st = c.createStatement()) {
+      st.executeUpdate("INSERT INTO volume_mounts (sandbox_id, volume_name, path, read_only) VALUES ('sbx_gone', 'ghost', '/g', 0)");
+    }
+    w.relaunch();
     assertThat(orphan).doesNotExist();
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + w.dataDir().resolve("warren.db")); var st = c.createStatement();
+         var rs = st.executeQuery("SELECT COUNT(*) FROM volume_mounts WHERE sandbox_id = 'sbx_gone'")) {
+      assertThat(rs.next() && rs.getInt(1) == 0).as("the mount of a sandbox the store no longer has is forgotten").isTrue();
+    }
     assertThat(w.exec(id, "cat /keep/k").path("stdout").asString()).isEqualTo("kept\n");
     JsonNode listed = w.get("/v1/volumes").json().path("volumes");
     assertThat(listed.size()).isEqualTo(1);
