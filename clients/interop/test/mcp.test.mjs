@@ -34,7 +34,8 @@ test('the tools are listed with descriptions and schemas', async () => {
     assert.deepEqual(names, ['browser_click', 'browser_close', 'browser_computer_actions', 'browser_content', 'browser_create', 'browser_evaluate',
       'browser_extract_text', 'browser_handoff', 'browser_navigate', 'browser_screenshot', 'browser_type', 'file_list', 'file_read',
       'file_write', 'sandbox_create', 'sandbox_delete', 'sandbox_desktop_actions', 'sandbox_exec', 'sandbox_fork', 'sandbox_list', 'sandbox_pause', 'sandbox_ports',
-      'sandbox_preview_url', 'sandbox_resume', 'sandbox_snapshot', 'session_create', 'session_output', 'session_run']);
+      'sandbox_preview_url', 'sandbox_resume', 'sandbox_snapshot', 'session_create', 'session_output', 'session_run', 'volume_create', 'volume_delete',
+      'volume_list']);
     for (const t of tools) {
       assert.ok(t.description.length > 40, `${t.name} has a description a model can use`);
       assert.equal(t.inputSchema.type, 'object');

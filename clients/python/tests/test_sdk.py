@@ -96,6 +96,25 @@ class SandboxTest(WarrenTest):
         with self.w.sandboxes.create() as sbx, self.assertRaises(InvalidInputError) as e:
             sbx.fork(0)
         self.assertIn("count", e.exception.detail)
+    def test_a_volume_keeps_files_across_sandboxes_and_has_one_writer(self):
+        name = "py-" + uuid.uuid4().hex[:12]
+        self.assertEqual(self.w.volumes.create(name, 32)["sizeMb"], 32)
+        with self.w.sandboxes.create(volumes=[{"name": name, "path": "/v"}]) as sbx:
+            sbx.exec("echo kept > /v/f")
+            self.assertEqual([h["sandboxId"] for h in self.w.volumes.get(name)["mountedBy"]], [sbx.id])
+            with self.assertRaises(ConflictError):
+                self.w.sandboxes.create(volumes=[{"name": name, "path": "/v"}])
+            with self.assertRaises(ConflictError):
+                self.w.volumes.delete(name)
+        with self.w.sandboxes.create(volumes=[{"name": name, "path": "/data", "readOnly": True}]) as sbx:
+            self.assertEqual(sbx.exec("cat /data/f").stdout, "kept\n")
+        with self.assertRaises(InvalidInputError) as e:
+            self.w.sandboxes.create(volumes=[{"name": name, "path": "/proc"}])
+        self.assertEqual(e.exception.field, "volumes[0].path")
+        self.assertIn(name, [v["name"] for v in self.w.volumes.list()])
+        self.assertTrue(self.w.volumes.delete(name))
+        self.assertIsNone(self.w.volumes.get(name))
+        self.assertFalse(self.w.volumes.delete(name))
 
     def test_a_session_keeps_its_state_and_streams_output(self):
         with self.w.sandboxes.create() as sbx, sbx.sessions.create(cwd="/tmp") as sh:

@@ -16,9 +16,10 @@ from .errors import (ConflictError, InvalidInputError, LimitExceededError, NotFo
                      WarrenError)
 from .sandboxes import (Command, CommandResult, ExecResult, FileEntry, Files, Sandbox, SandboxInfo, Sandboxes, Session, Sessions,
                         Snapshots)
+from .volumes import Volumes
 
 __all__ = ["Warren", "Computer", "Sandbox", "SandboxInfo", "Sandboxes", "ExecResult", "FileEntry", "Files", "Session", "Sessions", "Snapshots", "Command",
-           "CommandResult", "Browser", "BrowserInfo", "Browsers", "Actions", "Handoff", "Profiles", "WarrenError", "InvalidInputError",
+           "CommandResult", "Volumes", "Browser", "BrowserInfo", "Browsers", "Actions", "Handoff", "Profiles", "WarrenError", "InvalidInputError",
            "UnauthorizedError", "NotFoundError", "ConflictError", "LimitExceededError", "UnavailableError"]
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ class Warren:
         self.browsers = Browsers(self._http)
         self.profiles = Profiles(self._http)
         self.snapshots = Snapshots(self._http)
+        self.volumes = Volumes(self._http)
 
     def health(self) -> Dict[str, Any]:
         """``/readyz``: ``{"status": "ready"|…, "checks": {…}}`` (a server that is not ready answers too)."""

@@ -345,7 +345,8 @@ class Sandboxes:
                allow_egress: Optional[Sequence[str]] = None, upstream_proxy: Optional[str] = None,
                idle_timeout: Optional[int] = None, desktop: Optional[Tuple[int, int]] = None,
                reach: Optional[Sequence[str]] = None, idle_action: Optional[str] = None,
-               paused_timeout: Optional[int] = None, snapshot: Optional[str] = None) -> Sandbox:
+               paused_timeout: Optional[int] = None, snapshot: Optional[str] = None,
+               volumes: Optional[Sequence[Mapping[str, Any]]] = None) -> Sandbox:
         """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. ``desktop=(width,
         height)`` gives it a virtual display (an image with Xvfb and x11vnc, e.g. ``browser``) for ``sandbox.desktop()``.
 
@@ -356,7 +357,9 @@ class Sandboxes:
         ``paused_timeout`` then stops one left paused that long.
 
         ``snapshot`` (an id or name) starts it from a snapshot's files (``sandbox.snapshot()``); the image is then the
-        snapshot's."""
+        snapshot's.
+
+        ``volumes=[{"name": "cache", "path": "/root/.cache", "readOnly": False}]`` mounts volumes (``warren.volumes``)."""
         body: Dict[str, Any] = {k: v for k, v in {"image": image, "env": dict(env) if env else None,
                                                   "labels": dict(labels) if labels else None, "idleTimeoutSeconds": idle_timeout,
                                                   "idleAction": idle_action, "pausedTimeoutSeconds": paused_timeout,
@@ -370,6 +373,8 @@ class Sandboxes:
             body["egress"] = egress
         if desktop is not None:
             body["desktop"] = {"width": int(desktop[0]), "height": int(desktop[1])}
+        if volumes:
+            body["volumes"] = [dict(v) for v in volumes]
         j = self._http.request("POST", "/v1/sandboxes", json_body=body, retry="idempotent").json()
         return Sandbox(self._http, SandboxInfo.of(j), owns=True)
 

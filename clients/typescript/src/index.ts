@@ -11,11 +11,13 @@
 import { type ClientOptions, Http } from './http.js';
 import { Sandboxes, Snapshots } from './sandboxes.js';
 import { Browsers, Profiles } from './browsers.js';
+import { Volumes } from './volumes.js';
 
 export * from './errors.js';
 export * from './sandboxes.js';
 export { Actions, Browser, type BrowserInfo, Browsers, type BrowserSpec, type DownloadInfo, Handoff, type HandoffInfo, type ProfileInfo, Profiles, type UploadedFile } from './browsers.js';
 export { Computer, type ComputerAction, type ComputerResults } from './computer.js';
+export { type VolumeInfo, type VolumeMount, Volumes } from './volumes.js';
 export type { ClientOptions, Retry } from './http.js';
 
 export interface WarrenOptions extends ClientOptions {
@@ -31,6 +33,7 @@ export class Warren {
   readonly browsers: Browsers;
   readonly profiles: Profiles;
   readonly snapshots: Snapshots;
+  readonly volumes: Volumes;
   private readonly http: Http;
 
   constructor(o: WarrenOptions = {}) {
@@ -41,6 +44,7 @@ export class Warren {
     this.browsers = new Browsers(this.http);
     this.profiles = new Profiles(this.http);
     this.snapshots = new Snapshots(this.http);
+    this.volumes = new Volumes(this.http);
   }
 
   /** `/readyz`: `{status, checks}`; a server that is not ready answers too. */

@@ -1,4 +1,5 @@
 import { Computer } from './computer.js';
+import type { VolumeMount } from './volumes.js';
 import { abs, defined, egressBody, type Http, Owned, seg } from './http.js';
 import { NotFoundError } from './errors.js';
 
@@ -49,6 +50,8 @@ export interface SandboxSpec {
   desktop?: { width: number; height: number };
   /** Start from the files of this snapshot (id or name, from `sandbox.snapshot()`); the image is then the snapshot's. */
   snapshot?: string;
+  /** Volumes mounted into it (`warren.volumes`), e.g. `[{ name: 'cache', path: '/root/.cache' }]`. */
+  volumes?: VolumeMount[];
 }
 
 /** A snapshot of a sandbox's files (docs/api.md, "Snapshots and forks"); containers keep no memory (`memory: false`). */
@@ -278,7 +281,8 @@ export class Sandboxes {
   async create(spec: SandboxSpec = {}): Promise<Sandbox> {
     const limits = defined({ memoryMb: spec.memoryMb, cpus: spec.cpus, pids: spec.pids });
     const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds,
-      idleAction: spec.idleAction, pausedTimeoutSeconds: spec.pausedTimeoutSeconds, desktop: spec.desktop, snapshot: spec.snapshot });
+      idleAction: spec.idleAction, pausedTimeoutSeconds: spec.pausedTimeoutSeconds, desktop: spec.desktop, snapshot: spec.snapshot,
+      volumes: spec.volumes });
     if (Object.keys(limits).length) body.limits = limits;
     const egress = egressBody(spec);
     if (egress) body.egress = egress;

@@ -30,6 +30,31 @@ test('a sandbox runs commands, holds files and is deleted with its owning handle
   assert.equal(await warren.sandboxes.delete(sbx.id), false);
 });
 
+test('a volume keeps files across sandboxes, has one writer and is deleted once free', async () => {
+  const name = `ts-${randomUUID().slice(0, 12)}`;
+  assert.equal((await warren.volumes.create(name, 32)).sizeMb, 32);
+  const writer = await warren.sandboxes.create({ volumes: [{ name, path: '/v' }] });
+  try {
+    await writer.exec('echo kept > /v/f');
+    assert.deepEqual((await warren.volumes.get(name)).mountedBy.map((h) => h.sandboxId), [writer.id]);
+    await assert.rejects(warren.sandboxes.create({ volumes: [{ name, path: '/v' }] }), (e) => e instanceof ConflictError);
+    await assert.rejects(warren.volumes.delete(name), (e) => e instanceof ConflictError);
+  } finally {
+    await writer[Symbol.asyncDispose]();
+  }
+  const reader = await warren.sandboxes.create({ volumes: [{ name, path: '/data', readOnly: true }] });
+  try {
+    assert.equal((await reader.exec('cat /data/f')).stdout, 'kept\n');
+  } finally {
+    await reader[Symbol.asyncDispose]();
+  }
+  await assert.rejects(warren.sandboxes.create({ volumes: [{ name, path: '/proc' }] }),
+    (e) => e instanceof InvalidInputError && e.field === 'volumes[0].path');
+  assert.ok((await warren.volumes.list()).some((v) => v.name === name));
+  assert.equal(await warren.volumes.delete(name), true);
+  assert.equal(await warren.volumes.get(name), undefined);
+});
+
 test('a paused sandbox stands still until its next exec resumes it, which says so', async () => {
   const sbx = await warren.sandboxes.create({ idleAction: 'pause', pausedTimeoutSeconds: 600 });
   try {

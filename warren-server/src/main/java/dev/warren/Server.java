@@ -104,6 +104,11 @@ public final class Server implements AutoCloseable {
     dev.warren.sandbox.SnapshotBases snapshotBases = dev.warren.snapshot.SnapshotService.bases(store, config.dataDir().resolve("layers"));
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard, snapshotBases);
     dev.warren.snapshot.SnapshotService snapshots = dev.warren.snapshot.SnapshotService.over(snapshotBases, sandboxes, runtime, events);
+    dev.warren.volume.VolumeService volumes = new dev.warren.volume.VolumeService(store, runtime.volumes(), events);
+    // before the sandboxes are adopted or started again: the volumes they name are mounted on the host
+    long volumesT0 = System.nanoTime();
+    String reconciled = volumes.reconcile();
+    log.info("volumes reconciled in {} ms: {}", (System.nanoTime() - volumesT0) / 1_000_000, reconciled);
     ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
     // everything the API's routes need is made before the sandboxes are reconciled (which emits
@@ -144,7 +149,7 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    }, dashboard, previews, desktopComputer, Optional.of(snapshots)));
+    }, dashboard, previews, desktopComputer, Optional.of(snapshots), volumes));
     dev.warren.host.Beside<AutoCloseable> snapshotsOpen = null;
     try {
       parts.push(sandboxes.open());

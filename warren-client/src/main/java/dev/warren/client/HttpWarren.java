@@ -12,6 +12,7 @@ final class HttpWarren implements Warren {
   private final HttpBrowsers browsers;
   private final HttpProfiles profiles;
   private final HttpSnapshots snapshots;
+  private final HttpVolumes volumes;
 
   HttpWarren(ClientConfig config) {
     this.transport = new HttpTransport(config);
@@ -19,6 +20,7 @@ final class HttpWarren implements Warren {
     this.browsers = new HttpBrowsers(transport);
     this.profiles = new HttpProfiles(transport);
     this.snapshots = new HttpSnapshots(transport);
+    this.volumes = new HttpVolumes(transport);
   }
 
   @Override
@@ -34,6 +36,11 @@ final class HttpWarren implements Warren {
   @Override
   public Snapshots snapshots() {
     return snapshots;
+  }
+
+  @Override
+  public Volumes volumes() {
+    return volumes;
   }
 
   @Override

@@ -9,12 +9,15 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What to create: image, environment, labels, limits, egress policy and idle timeout. Every part
+ * What to create: image (or snapshot), environment, labels, limits, egress policy, volumes and idle policy. Every part
  * is optional; the server fills in defaults (image {@code base}, no egress). Build one with
  * {@link #builder()}; the record itself is immutable and validated.
  *
  * @param idleTimeout stop the sandbox after this long without activity; whole seconds, at least 1 s
  * @param snapshot the snapshot (id or name) whose files the sandbox starts from; its image is the snapshot's
+ * @param volumes volumes mounted into it, in order; each volume and each path once
+ * @param idleAction what the idle timeout does to it: stop (the server's default, {@code WARREN_IDLE_ACTION}) or pause
+ * @param pausedTimeout stop it once it has stayed paused this long (whole seconds; zero: never); the server's default otherwise
  */
 public record SandboxSpec(
     Optional<String> image,
@@ -23,7 +26,10 @@ public record SandboxSpec(
     Limits limits,
     EgressPolicy egress,
     Optional<Duration> idleTimeout,
-    Optional<String> snapshot) {
+    Optional<String> snapshot,
+    List<VolumeMount> volumes,
+    Optional<IdleAction> idleAction,
+    Optional<Duration> pausedTimeout) {
 
   public SandboxSpec {
     Objects.requireNonNull(image, "image");
@@ -45,12 +51,37 @@ public record SandboxSpec(
         throw new IllegalArgumentException("idleTimeout must be whole seconds and at least 1 s, got " + d);
       }
     });
+    Objects.requireNonNull(idleAction, "idleAction");
+    Objects.requireNonNull(pausedTimeout, "pausedTimeout");
+    pausedTimeout.ifPresent(d -> {
+      if (d.isNegative() || d.toNanosPart() != 0) {
+        throw new IllegalArgumentException("pausedTimeout must be whole seconds and not negative, got " + d);
+      }
+    });
+    volumes = List.copyOf(Objects.requireNonNull(volumes, "volumes"));
+    if (volumes.stream().map(VolumeMount::name).distinct().count() < volumes.size()
+        || volumes.stream().map(VolumeMount::path).distinct().count() < volumes.size()) {
+      throw new IllegalArgumentException("each volume and each path may be given once, got " + volumes);
+    }
   }
 
-  /** A spec from its image alone. */
+  /** A spec from its image alone: no snapshot, no volumes, the server's idle action and paused timeout. */
   public SandboxSpec(Optional<String> image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
       Optional<Duration> idleTimeout) {
-    this(image, env, labels, limits, egress, idleTimeout, Optional.empty());
+    this(image, env, labels, limits, egress, idleTimeout, Optional.empty(), List.of(), Optional.empty(), Optional.empty());
+  }
+
+  /** What the idle timeout does to a sandbox (docs/api.md, "Pause and resume"). */
+  public enum IdleAction {
+    /** Its processes end; its files stay (the server's default unless {@code WARREN_IDLE_ACTION} says otherwise). */
+    STOP,
+    /** Its processes are frozen in memory; the next call resumes them. */
+    PAUSE;
+
+    /** As the API spells it. */
+    public String wire() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   /** A spec with every default. */
@@ -82,6 +113,9 @@ public record SandboxSpec(
     private String upstreamProxy;
     private final List<String> reach = new ArrayList<>();
     private Duration idleTimeout;
+    private final List<VolumeMount> volumes = new ArrayList<>();
+    private IdleAction idleAction;
+    private Duration pausedTimeout;
 
     private Builder() {}
 
@@ -176,9 +210,28 @@ public record SandboxSpec(
       return this;
     }
 
+    /** What the idle timeout does: {@link IdleAction#PAUSE} keeps its memory and sessions, and the next call resumes it. */
+    public Builder idleAction(IdleAction idleAction) {
+      this.idleAction = Objects.requireNonNull(idleAction, "idleAction");
+      return this;
+    }
+
+    /** Stops the sandbox once it has stayed paused this long, freeing its memory ({@link Duration#ZERO}: never). */
+    public Builder pausedTimeout(Duration pausedTimeout) {
+      this.pausedTimeout = Objects.requireNonNull(pausedTimeout, "pausedTimeout");
+      return this;
+    }
+
+    /** Mounts the volume {@code name} at {@code path}, read-write (one sandbox at a time) or read-only. */
+    public Builder volume(String name, String path, boolean readOnly) {
+      volumes.add(new VolumeMount(name, path, readOnly));
+      return this;
+    }
+
     public SandboxSpec build() {
       return new SandboxSpec(Optional.ofNullable(image), env, labels, limits,
-          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(idleTimeout), Optional.ofNullable(snapshot));
+          new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(idleTimeout), Optional.ofNullable(snapshot),
+          volumes, Optional.ofNullable(idleAction), Optional.ofNullable(pausedTimeout));
     }
   }
 }

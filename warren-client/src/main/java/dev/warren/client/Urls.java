@@ -8,6 +8,7 @@ final class Urls {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
   private static final Pattern PROFILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  private static final Pattern VOLUME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   private Urls() {}
@@ -44,6 +45,16 @@ final class Urls {
     if (name == null) throw new NullPointerException("profile name");
     if (!PROFILE.matcher(name).matches()) {
       throw new IllegalArgumentException("profile name must be 1-128 letters, digits, '.', '_' or '-', starting with a"
+          + " letter or digit, got '" + name + "'");
+    }
+    return name;
+  }
+
+  /** Checks a volume name before it becomes a path segment (the server's own rule). */
+  static String volume(String name) {
+    if (name == null) throw new NullPointerException("volume name");
+    if (!VOLUME.matcher(name).matches()) {
+      throw new IllegalArgumentException("volume name must be 1-64 lower-case letters, digits, '.', '_' or '-', starting with a"
           + " letter or digit, got '" + name + "'");
     }
     return name;

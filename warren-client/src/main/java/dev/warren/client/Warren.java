@@ -46,6 +46,9 @@ public interface Warren extends AutoCloseable {
   /** Snapshots of sandboxes' files. */
   Snapshots snapshots();
 
+  /** Volumes: filesystems that outlive sandboxes; create, list, get, delete. */
+  Volumes volumes();
+
   /**
    * Asks {@code /healthz} and {@code /readyz}. A server that is alive but not ready answers
    * {@code ready = false} with its checks rather than throwing.

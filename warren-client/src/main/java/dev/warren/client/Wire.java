@@ -29,6 +29,17 @@ final class Wire {
     egress(spec.egress()).ifPresent(e -> body.put("egress", e));
     spec.idleTimeout().ifPresent(d -> body.put("idleTimeoutSeconds", d.toSeconds()));
     spec.snapshot().ifPresent(s -> body.put("snapshot", s));
+    if (!spec.volumes().isEmpty()) {
+      body.put("volumes", spec.volumes().stream().map(v -> {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("name", v.name());
+        m.put("path", v.path());
+        m.put("readOnly", v.readOnly());
+        return m;
+      }).toList());
+    }
+    spec.idleAction().ifPresent(a -> body.put("idleAction", a.wire()));
+    spec.pausedTimeout().ifPresent(d -> body.put("pausedTimeoutSeconds", d.toSeconds()));
     return body;
   }
 

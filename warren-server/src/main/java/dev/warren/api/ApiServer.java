@@ -49,7 +49,8 @@ public final class ApiServer implements AutoCloseable {
   public ApiServer(Config config, ApiTokens tokens, SignedTokens signed, SandboxService sandboxes, dev.warren.shell.ShellService shells,
       dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
       dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard, dev.warren.preview.Previews previews,
-      dev.warren.computer.DesktopComputer desktops, java.util.Optional<dev.warren.snapshot.SnapshotService> snapshots) {
+      dev.warren.computer.DesktopComputer desktops, java.util.Optional<dev.warren.snapshot.SnapshotService> snapshots,
+      dev.warren.volume.VolumeService volumes) {
     this.grace = config.shutdownGrace();
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
@@ -62,6 +63,7 @@ public final class ApiServer implements AutoCloseable {
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
     java.util.Optional<SnapshotRoutes> snapshotRoutes = snapshots.map(SnapshotRoutes::new);
+    VolumeRoutes volumeRoutes = new VolumeRoutes(volumes);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells, sandboxes, drain, tokens::active);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
@@ -127,6 +129,7 @@ public final class ApiServer implements AutoCloseable {
       previewRoutes.register(r);
       sandboxRoutes.register(r);
       snapshotRoutes.ifPresent(sr -> sr.register(r));
+      volumeRoutes.register(r);
       fileRoutes.register(r);
       shellRoutes.register(r);
       auditRoutes.register(r);

@@ -200,4 +200,26 @@ final class Body {
     }
     return Optional.of(new Body(o, prefix + name + ".").allow(allowed));
   }
+
+  /** An array of objects, each with only {@code allowed} fields, their fields named {@code name[i].field}; empty when absent. */
+  List<Body> objectList(String name, int maxItems, Set<String> allowed) {
+    JsonNode v = get(name);
+    if (v == null) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw WarrenException.invalid(prefix + name, prefix + name + " must be an array of objects");
+    }
+    if (v.size() > maxItems) {
+      throw WarrenException.invalid(prefix + name, prefix + name + " has at most " + maxItems + " items, got " + v.size());
+    }
+    List<Body> out = new java.util.ArrayList<>();
+    for (int i = 0; i < v.size(); i++) {
+      if (!(v.get(i) instanceof ObjectNode o)) {
+        throw WarrenException.invalid(prefix + name + "[" + i + "]", prefix + name + "[" + i + "] must be an object");
+      }
+      out.add(new Body(o, prefix + name + "[" + i + "].").allow(allowed));
+    }
+    return out;
+  }
 }

@@ -37,6 +37,8 @@ final class SandboxJson {
     n.put("idleAction", s.spec().idleAction().wire());
     n.put("pausedTimeoutSeconds", s.spec().pausedTimeout().toSeconds());
     s.spec().desktop().ifPresentOrElse(d -> n.set("desktop", desktop(s.id(), d)), () -> n.putNull("desktop"));
+    var volumes = n.putArray("volumes");
+    s.spec().volumes().forEach(v -> volumes.addObject().put("name", v.name()).put("path", v.path()).put("readOnly", v.readOnly()));
     n.put("createdAt", Json.time(s.createdAt()));
     n.put("startedAt", Json.time(s.startedAt()));
     n.put("stoppedAt", Json.time(s.stoppedAt()));

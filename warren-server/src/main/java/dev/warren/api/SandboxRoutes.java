@@ -6,6 +6,7 @@ import dev.warren.net.EgressPolicy;
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.Limits;
+import dev.warren.runtime.VolumeMount;
 import dev.warren.sandbox.Desktop;
 import dev.warren.sandbox.IdleAction;
 import dev.warren.sandbox.Sandbox;
@@ -85,7 +86,7 @@ final class SandboxRoutes {
 
   private void create(Context ctx) {
     Body b = Body.of(ctx, Set.of("image", "env", "labels", "limits", "egress", "idleTimeoutSeconds", "idleAction", "pausedTimeoutSeconds",
-        "desktop", "snapshot"));
+        "desktop", "snapshot", "volumes"));
     Config.SandboxDefaults d = config.sandboxDefaults();
     Optional<String> snapshot = b.string("snapshot");
     // a sandbox from a snapshot runs the snapshot's image
@@ -102,9 +103,23 @@ final class SandboxRoutes {
     Duration pausedTimeout = b.integer("pausedTimeoutSeconds", 0, SandboxSpec.MAX_IDLE.toSeconds()).map(Duration::ofSeconds)
         .orElse(d.pausedTimeout());
     Optional<IdempotencyKey> key = idempotencyKey(ctx);
-    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop, idleAction, pausedTimeout, snapshot), key);
+    List<VolumeMount> volumes = volumeMounts(b);
+    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop, idleAction, pausedTimeout, snapshot, volumes), key);
     ctx.header("Location", "/v1/sandboxes/" + s.id());
     Json.send(ctx, 201, SandboxJson.of(s));
+  }
+
+  private static List<VolumeMount> volumeMounts(Body b) {
+    List<Body> given = b.objectList("volumes", dev.warren.volume.VolumePaths.MAX_MOUNTS, Set.of("name", "path", "readOnly"));
+    List<VolumeMount> out = new java.util.ArrayList<>();
+    for (int i = 0; i < given.size(); i++) {
+      Body v = given.get(i);
+      String field = "volumes[" + i + "].";
+      out.add(new VolumeMount(v.string("name").orElseThrow(() -> WarrenException.invalid(field + "name", field + "name is required")),
+          v.string("path").orElseThrow(() -> WarrenException.invalid(field + "path", field + "path is required")),
+          v.bool("readOnly").orElse(false)));
+    }
+    return out;
   }
 
   private static Limits limits(Optional<Body> given, Config.SandboxDefaults d) {

@@ -43,6 +43,7 @@ public final class Syscalls {
   private static final int OPEN_TREE_CLONE = 1;
   private static final int MOVE_MOUNT_F_EMPTY_PATH = 0x4;
   private static final long MOUNT_ATTR_IDMAP = 0x100000;
+  private static final long MOUNT_ATTR_RDONLY = 0x1;
 
   private static final long SYS_OPENAT2 = 437;
   private static final long SYS_OPEN_TREE = 428;
@@ -446,6 +447,11 @@ public final class Syscalls {
    * namespace {@code usernsFd}. open_tree + mount_setattr(MOUNT_ATTR_IDMAP) + move_mount.
    */
   public static void idmappedBind(String source, String target, int usernsFd) {
+    idmappedBind(source, target, usernsFd, false);
+  }
+
+  /** {@link #idmappedBind(String, String, int)}, read-only when {@code readOnly} (MOUNT_ATTR_RDONLY on every mount of the copy). */
+  public static void idmappedBind(String source, String target, int usernsFd, boolean readOnly) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(STATE);
       long tree = syscall(st, SYS_OPEN_TREE, AT_FDCWD, a.allocateFrom(source).address(),
@@ -455,7 +461,7 @@ public final class Syscalls {
       }
       try {
         MemorySegment attr = a.allocate(32);
-        attr.set(ValueLayout.JAVA_LONG, 0, MOUNT_ATTR_IDMAP);
+        attr.set(ValueLayout.JAVA_LONG, 0, MOUNT_ATTR_IDMAP | (readOnly ? MOUNT_ATTR_RDONLY : 0));
         attr.set(ValueLayout.JAVA_LONG, 24, usernsFd);
         MemorySegment empty = a.allocateFrom("");
         if (syscall(st, SYS_MOUNT_SETATTR, tree, empty.address(), AT_EMPTY_PATH | AT_RECURSIVE, attr.address(), 32) < 0) {

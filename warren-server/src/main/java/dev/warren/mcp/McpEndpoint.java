@@ -90,6 +90,7 @@ public final class McpEndpoint implements AutoCloseable {
     List<ToolDef> tools = new ArrayList<>(SandboxTools.all(loopback));
     tools.addAll(BrowserTools.all(loopback));
     tools.addAll(ComputerTools.all(loopback));
+    tools.addAll(VolumeTools.all(loopback));
     McpSyncServer server = McpServer.sync(transport).serverInfo("warren", version).jsonMapper(json).immediateExecution(true)
         .requestTimeout(Duration.ofMinutes(10))
         .instructions("""

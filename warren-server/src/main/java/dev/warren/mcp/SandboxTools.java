@@ -33,9 +33,10 @@ final class SandboxTools {
               "reach": {"type": "array", "items": {"type": "string"}, "description": "Other sandboxes it may connect to through the proxy, as 'sbx_…' (every port) or 'sbx_…:3000'; it opens http://sbx_…:3000/. Default: none."},
               "idleTimeoutSeconds": {"type": "integer", "minimum": 0, "description": "Stopped after this long without API activity (0 = never; default 1800)."},
               "desktop": {"type": "object", "properties": {"width": {"type": "integer"}, "height": {"type": "integer"}}, "description": "A virtual display of this size, to drive with sandbox_desktop_actions (needs an image with Xvfb and x11vnc, e.g. 'browser')."},
-              "snapshot": {"type": "string", "description": "Start from the files of this snapshot (id or name, from sandbox_snapshot) instead of the image's alone."}
+              "snapshot": {"type": "string", "description": "Start from the files of this snapshot (id or name, from sandbox_snapshot) instead of the image's alone."},
+              "volumes": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "path": {"type": "string"}, "readOnly": {"type": "boolean"}}, "required": ["name", "path"]}, "description": "Volumes (volume_create) to mount, as {name, path, readOnly}; one sandbox may mount a volume read-write at a time."}
             }, "additionalProperties": false}""", false, false, c -> {
-          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "image", "env", "labels", "idleTimeoutSeconds", "desktop", "snapshot");
+          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "image", "env", "labels", "idleTimeoutSeconds", "desktop", "snapshot", "volumes");
           ObjectNode limits = c.copy(LoopbackApi.JSON.createObjectNode(), "memoryMb", "cpus", "pids");
           if (!limits.isEmpty()) {
             body.set("limits", limits);
@@ -202,7 +203,7 @@ final class SandboxTools {
 
   /** What a model needs of a sandbox. */
   static ObjectNode brief(JsonNode s) {
-    return pick(s, List.of("id", "state", "stateReason", "image", "labels", "limits", "egress", "createdAt", "browserId", "desktop"));
+    return pick(s, List.of("id", "state", "stateReason", "image", "labels", "limits", "egress", "createdAt", "browserId", "desktop", "volumes"));
   }
 
   /** The {@code fields} of {@code answer} that it has. */

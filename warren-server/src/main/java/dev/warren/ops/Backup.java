@@ -27,10 +27,10 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code warren backup FILE}: a consistent copy of the store, taken online (one read-only
  * transaction: a snapshot on SQLite in WAL mode, REPEATABLE READ on PostgreSQL, so the controller
- * keeps serving and writing), plus the API token, the signing secret and the saved browser
- * profiles, in one zip file (mode 0600: it holds secrets). {@code manifest.json} says which Warren
- * and schema version made it and when. Sandbox file systems and golden images are not part of a
- * backup.
+ * keeps serving and writing), plus the API token, the signing secret, the saved browser
+ * profiles and the volumes, in one zip file (mode 0600: it holds secrets). {@code manifest.json}
+ * says which Warren and schema version made it and when. Sandbox file systems and golden images are
+ * not part of a backup. See {@link VolumeImages} for how a volume in use is copied.
  */
 public final class Backup {
   static final int FORMAT = 1;
@@ -51,6 +51,7 @@ public final class Backup {
         manifest.put("format", FORMAT).put("warrenVersion", Version.CURRENT).put("createdAt", Instant.now().toString());
         store(config, zip, manifest);
         files(config, zip, manifest);
+        VolumeImages.backup(config.dataDir(), zip, (ArrayNode) manifest.get("files"), volumeNames(manifest));
         zip.putNextEntry(new ZipEntry("manifest.json"));
         zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
         zip.closeEntry();
@@ -97,6 +98,14 @@ public final class Backup {
         for (String t : StoreDump.tables(c)) {
           zip.putNextEntry(new ZipEntry("store/" + t + ".jsonl"));
           tables.put(t, StoreDump.dump(c, t, zip));
+          if (t.equalsIgnoreCase("volumes")) {
+            ArrayNode names = manifest.putArray("volumeNames");
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT name FROM volumes ORDER BY name")) {
+              while (rs.next()) {
+                names.add(rs.getString(1));
+              }
+            }
+          }
           zip.closeEntry();
           order.add(t);
         }
@@ -137,6 +146,13 @@ public final class Backup {
       }
       files.add(name);
     }
+  }
+
+  /** The volumes in the store's snapshot (read back from the dump just written): those, and no other, are backed up. */
+  private static List<String> volumeNames(ObjectNode manifest) {
+    List<String> names = new ArrayList<>();
+    manifest.path("volumeNames").forEach(n -> names.add(n.asString()));
+    return names;
   }
 
   private static void deleteQuietly(Path p) {

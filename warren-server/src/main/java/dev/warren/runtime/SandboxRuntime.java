@@ -105,6 +105,11 @@ public interface SandboxRuntime extends AutoCloseable {
   /** cgroup figures of a running sandbox, and its disk's when it has one of its own. */
   Optional<Usage> usage(String id);
 
+  /** Where this runtime keeps volumes; empty when it has none (then no sandbox may name one). */
+  default Optional<HostVolumes> volumes() {
+    return Optional.empty();
+  }
+
   /** What this runtime offers beyond the lifecycle and the {@link Guest}. */
   java.util.Set<Capability> capabilities();
 

@@ -2,6 +2,7 @@ package dev.warren.runtime;
 
 import dev.warren.image.Image;
 import java.net.Inet4Address;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,24 +15,26 @@ import java.util.Objects;
  * @param env the full environment of the sandbox's processes (caller env, Warren's variables, proxy)
  * @param lowers the read-only layers of its root filesystem, top first: the image's rootfs alone, or
  *     a snapshot's layers over it (see {@link SandboxRuntime#captureLayer})
+ * @param volumes the volumes mounted into it, in the order given at create
  */
 public record StartSpec(
     String id, Image image, int slot, Inet4Address address, long generation, Map<String, String> env, Limits limits,
-    java.util.List<java.nio.file.Path> lowers) {
+    List<java.nio.file.Path> lowers, List<VolumeMount> volumes) {
   public StartSpec {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(limits, "limits");
     env = Map.copyOf(env);
-    lowers = java.util.List.copyOf(lowers);
+    lowers = List.copyOf(lowers);
     if (lowers.isEmpty()) {
       throw new IllegalArgumentException("a root filesystem needs at least one lower layer");
     }
+    volumes = List.copyOf(volumes);
   }
 
-  /** A sandbox whose root filesystem is its image alone. */
+  /** A sandbox whose root filesystem is its image alone, without volumes. */
   public StartSpec(String id, Image image, int slot, Inet4Address address, long generation, Map<String, String> env, Limits limits) {
-    this(id, image, slot, address, generation, env, limits, java.util.List.of(image.rootfs()));
+    this(id, image, slot, address, generation, env, limits, List.of(image.rootfs()), List.of());
   }
 }

@@ -107,6 +107,7 @@ final class SandboxRepository {
       h.createUpdate("INSERT INTO sandbox_labels (sandbox_id, name, value) VALUES (:id, :n, :v)")
           .bind("id", s.id()).bind("n", e.getKey()).bind("v", e.getValue()).execute();
     }
+    dev.warren.volume.VolumeRepository.claim(h, s.id(), s.spec().volumes());
   }
 
   /** Writes the life-cycle columns of {@code s}; returns it. */
@@ -147,6 +148,7 @@ final class SandboxRepository {
   void delete(String id) {
     store.write(h -> {
       h.createUpdate("DELETE FROM sandbox_labels WHERE sandbox_id = :id").bind("id", id).execute();
+      dev.warren.volume.VolumeRepository.release(h, id);
       h.createUpdate("DELETE FROM idempotency_keys WHERE resource_id = :id").bind("id", id).execute();
       return h.createUpdate("DELETE FROM sandboxes WHERE id = :id").bind("id", id).execute();
     });
@@ -201,6 +203,10 @@ final class SandboxRepository {
     n.put("pausedTimeoutSeconds", spec.pausedTimeout().toSeconds());
     spec.desktop().ifPresent(d -> n.putObject("desktop").put("width", d.width()).put("height", d.height()));
     spec.snapshot().ifPresent(id -> n.put("snapshot", id));
+    if (!spec.volumes().isEmpty()) {
+      var volumes = n.putArray("volumes");
+      spec.volumes().forEach(v -> volumes.addObject().put("name", v.name()).put("path", v.path()).put("readOnly", v.readOnly()));
+    }
     return JSON.writeValueAsString(n);
   }
 
@@ -231,6 +237,13 @@ final class SandboxRepository {
             : Optional.empty(),
         // sandboxes stored before pausing were stopped when idle
         IdleAction.parse(n.path("idleAction").asString("stop")).orElse(IdleAction.STOP), Duration.ofSeconds(n.path("pausedTimeoutSeconds").asLong()),
-        n.hasNonNull("snapshot") ? Optional.of(n.path("snapshot").asString()) : Optional.empty());
+        n.hasNonNull("snapshot") ? Optional.of(n.path("snapshot").asString()) : Optional.empty(), volumes(n.path("volumes")));
+  }
+
+  private static List<dev.warren.runtime.VolumeMount> volumes(JsonNode array) {
+    List<dev.warren.runtime.VolumeMount> out = new ArrayList<>();
+    array.forEach(v -> out.add(new dev.warren.runtime.VolumeMount(v.path("name").asString(), v.path("path").asString(),
+        v.path("readOnly").asBoolean())));
+    return out;
   }
 }

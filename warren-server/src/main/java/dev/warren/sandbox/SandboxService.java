@@ -173,6 +173,9 @@ public final class SandboxService {
     if (spec.idleAction() == IdleAction.PAUSE && !runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE)) {
       throw SandboxException.invalidField("idleAction", "the runtime " + runtime.name() + " cannot pause sandboxes; use idleAction \"stop\"");
     }
+    if (!spec.volumes().isEmpty() && runtime.volumes().isEmpty()) {
+      throw SandboxException.invalidField("volumes", "the runtime " + runtime.name() + " has no volumes; leave volumes out");
+    }
     try (SnapshotBases.Lease base = spec.snapshot().map(snapshots::lease).orElse(null)) {
       Image image;
       if (base == null) {
@@ -324,7 +327,7 @@ public final class SandboxService {
     List<java.nio.file.Path> lowers = s.spec().snapshot().map(snapshots::base).map(b -> b.lowers(image.rootfs()))
         .orElse(List.of(image.rootfs()));
     StartSpec start = new StartSpec(s.id(), image, s.slot(), (Inet4Address) network.address(s.slot()), s.generation(),
-        environment(s), s.spec().limits(), lowers);
+        environment(s), s.spec().limits(), lowers, s.spec().volumes());
     runtime.start(start);
     Instant now = Instant.now();
     // the address follows the slot on this instance's subnet (a restored store may carry another host's)

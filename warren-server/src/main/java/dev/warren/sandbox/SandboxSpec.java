@@ -4,6 +4,9 @@ import dev.warren.error.WarrenException;
 import dev.warren.net.EgressPolicy;
 import dev.warren.runtime.Limits;
 import java.time.Duration;
+import dev.warren.runtime.VolumeMount;
+import dev.warren.volume.VolumePaths;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,10 +22,12 @@ import java.util.regex.Pattern;
  * @param idleAction what happens once it is idle for {@code idleTimeout}: stopped or paused
  * @param pausedTimeout a paused sandbox idle this long is stopped, freeing its memory (zero: never)
  * @param snapshot the snapshot (id, or name as the caller gave it) whose files it starts from, over its image
+ * @param volumes the volumes mounted into it, checked by {@link VolumePaths} (the volumes' existence and
+ *     their one writer are checked when its row is written)
  */
 public record SandboxSpec(
     String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress, Duration idleTimeout,
-    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout, Optional<String> snapshot) {
+    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout, Optional<String> snapshot, List<VolumeMount> volumes) {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
@@ -40,6 +45,7 @@ public record SandboxSpec(
     Objects.requireNonNull(idleAction, "idleAction");
     Objects.requireNonNull(pausedTimeout, "pausedTimeout");
     Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(volumes, "volumes");
     if (!IMAGE.matcher(image).matches()) {
       throw WarrenException.invalid("image", "image must be a recipe name like 'base', got '" + image + "'");
     }
@@ -65,19 +71,21 @@ public record SandboxSpec(
     }
     env = java.util.Collections.unmodifiableMap(env);
     labels = java.util.Collections.unmodifiableMap(labels);
+    VolumePaths.check(volumes);
+    volumes = VolumePaths.normalized(volumes);
   }
 
-  /** A spec starting from its image alone. */
+  /** A spec starting from its image alone, without volumes. */
   public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
       Duration idleTimeout, Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout) {
-    this(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, Optional.empty());
+    this(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, Optional.empty(), List.of());
   }
 
   /** The same spec starting from the snapshot {@code snapshotId} (of this spec's image), with {@code labels} added. */
   public SandboxSpec fromSnapshot(String snapshotId, Map<String, String> moreLabels) {
     Map<String, String> all = new TreeMap<>(labels);
     all.putAll(moreLabels);
-    return new SandboxSpec(image, env, all, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, Optional.of(snapshotId));
+    return new SandboxSpec(image, env, all, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, Optional.of(snapshotId), volumes);
   }
 
   /** A spec stopped when idle, never stopped for being paused. */
@@ -94,7 +102,12 @@ public record SandboxSpec(
 
   /** The same spec with another egress policy. */
   public SandboxSpec withEgress(EgressPolicy egress) {
-    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot);
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes);
+  }
+
+  /** The same spec with these volumes instead of its own. */
+  public SandboxSpec withVolumes(List<VolumeMount> volumes) {
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes);
   }
 
   /** Refuses (400 naming the label) labels that are not short {@code k=v} strings: the rules of sandbox labels, also for snapshots'. */

@@ -279,7 +279,9 @@ public final class SnapshotService {
           + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
     }
     Snapshot snap = take(sandboxId, Optional.empty(), Map.of(), Snapshot.FORK);
-    SandboxSpec spec = source.spec().fromSnapshot(snap.id(), labels);
+    // a volume has one writer: the forks keep the source's read-only volumes, not its read-write ones
+    SandboxSpec spec = source.spec().fromSnapshot(snap.id(), labels)
+        .withVolumes(source.spec().volumes().stream().filter(dev.warren.runtime.VolumeMount::readOnly).toList());
     return new Fork(snap, new ForkCreates(sandboxes, spec, count).run());
   }
 }

@@ -98,6 +98,45 @@ class SandboxStoreTest {
       assertThat(repo.all()).extracting(Sandbox::id).containsExactly("sbx_b");
     }
 
+    static Sandbox withVolumes(Sandbox s, List<dev.warren.runtime.VolumeMount> volumes) {
+      SandboxSpec p = s.spec();
+      return new Sandbox(s.id(), s.state(), s.stateReason(), p.withVolumes(volumes), s.imageDigest(), s.generation(), s.slot(), s.address(),
+          s.createdAt(), s.startedAt(), s.stoppedAt(), s.lastActivityAt());
+    }
+
+    @Test
+    void volumeMountsRoundTripHaveOneWriterAndAreReleasedWithTheirSandbox() {
+      store.writeOne(h -> h.createUpdate("INSERT INTO volumes (name, size_mb, created_at) VALUES ('v', 32, 0)").execute());
+      Sandbox a = withVolumes(sandbox("sbx_a", 0, Map.of()), List.of(new dev.warren.runtime.VolumeMount("v", "/data", false)));
+      store.write(h -> {
+        repo.insert(h, a);
+        return null;
+      });
+      assertThat(repo.find("sbx_a").orElseThrow().spec().volumes()).isEqualTo(a.spec().volumes());
+      // a second writer is refused by the check, and by the database itself under it
+      Sandbox b = withVolumes(sandbox("sbx_b", 1, Map.of()), List.of(new dev.warren.runtime.VolumeMount("v", "/data", false)));
+      assertThatThrownBy(() -> store.write(h -> {
+        repo.insert(h, b);
+        return null;
+      })).hasMessageContaining("sbx_a");
+      assertThatThrownBy(() -> store.write(h -> h.createUpdate("INSERT INTO sandboxes (id, state, image, image_digest, generation, slot, "
+          + "address, spec, created_at, last_activity_at, updated_at) VALUES ('sbx_x', 'creating', 'base', 'd', 1, 9, '10.200.0.99', '{}', 0, 0, 0)")
+          .execute() + h.createUpdate("INSERT INTO volume_mounts (sandbox_id, volume_name, path, read_only) VALUES ('sbx_x', 'v', '/d', 0)")
+          .execute())).isInstanceOf(RuntimeException.class);
+      assertThatThrownBy(() -> store.write(h -> {
+        repo.insert(h, withVolumes(sandbox("sbx_c", 2, Map.of()), List.of(new dev.warren.runtime.VolumeMount("nope", "/n", true))));
+        return null;
+      })).hasMessageContaining("volumes[0].name");
+      store.write(h -> {
+        repo.insert(h, withVolumes(b, List.of(new dev.warren.runtime.VolumeMount("v", "/data", true))));
+        return null;
+      });
+      repo.delete("sbx_a");
+      int mounts = store.read(h -> h.createQuery("SELECT COUNT(*) FROM volume_mounts WHERE read_only = 0").mapTo(Integer.class).one());
+      assertThat(mounts).isZero();
+      assertThat(repo.all()).extracting(Sandbox::id).contains("sbx_b").doesNotContain("sbx_a", "sbx_c");
+    }
+
     @Test
     void slotsAndAddressesAreUniqueAndAFailedWriteChangesNothing() {
       store.write(h -> {

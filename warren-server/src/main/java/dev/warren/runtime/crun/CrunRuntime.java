@@ -57,6 +57,7 @@ final class CrunRuntime implements SandboxRuntime {
   private final Execs execs;
   private final ContainerEnd ends;
   private final DiskLimit disks;
+  private final Ext4Volumes volumes;
   private final SeccompAllow seccompAllow;
   private volatile Seccomp.Filter seccomp;
   private final NetnsDialer dialer = new NetnsDialer();
@@ -82,6 +83,8 @@ final class CrunRuntime implements SandboxRuntime {
     this.execs = new Execs(this::crunArgv, cgroups);
     this.ends = new ContainerEnd(crunRoot, this::crunArgv, cgroups, CRUN_TIMEOUT);
     this.disks = new Ext4Disks(sandboxesDir, sandboxesDir.resolveSibling("disk-templates"), diskPolicy);
+    this.volumes = new Ext4Volumes(sandboxesDir.resolveSibling("volumes"), sandboxesDir.resolveSibling("disk-templates"),
+        diskPolicy.keepFreeBytes());
     this.agents = new Agents(this::dirs, this::rootUidOf, this::watch, id -> this.disks.nearlyFull(dirs(id)), execs, cgroups);
   }
 
@@ -139,6 +142,7 @@ final class CrunRuntime implements SandboxRuntime {
     dev.warren.host.Beside.alongside("warren-crun-calls", this::endInFlightCalls, () -> {
       mountNs.init();
       disks.init();
+      volumes.init();
     });
     maxFiles = Math.min(16384, HostChecks.hardNoFile());
   }
@@ -220,11 +224,14 @@ final class CrunRuntime implements SandboxRuntime {
       dirs.secure(rootUid);
       Files.writeString(dirs.slotFile(), spec.slot() + "\n");
       RootFs.mount(id, spec.lowers(), dirs, layer, usernsFd);
+      long tVolumes = System.nanoTime();
+      List<OciSpec.Bind> binds = VolumeBinds.attach(id, dirs, spec.volumes(), volumes, usernsFd, rootUid);
+      tVolumes = System.nanoTime() - tVolumes;
       agents.attach(id, rootUid);
       RootFs.writeEtc(spec, dirs, network.gateway());
       Files.createDirectories(dirs.bundle());
       Files.writeString(dirs.bundle().resolve("config.json"),
-          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp));
+          OciSpec.build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp, binds));
       Files.deleteIfExists(dirs.pidFile());
       dirs.secure(rootUid);
       long t2 = System.nanoTime();
@@ -243,8 +250,8 @@ final class CrunRuntime implements SandboxRuntime {
       long t4 = System.nanoTime();
       Tool.run(crunArgv(List.of("start", id)), CRUN_TIMEOUT).orThrow();
       long t5 = System.nanoTime();
-      log.debug("started {} gen {}: userns {} ms, disk {} ms, rootfs {} ms, create {} ms, network {} ms, start {} ms", id,
-          spec.generation(), ms(t1 - t0), ms(tDisk - t1), ms(t2 - tDisk), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
+      log.debug("started {} gen {}: userns {} ms, disk {} ms, rootfs {} ms (volumes {} ms), create {} ms, network {} ms, start {} ms", id,
+          spec.generation(), ms(t1 - t0), ms(tDisk - t1), ms(t2 - tDisk), ms(tVolumes), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
       return new RunningSandbox(id, pid);
     } catch (IOException | RuntimeException e) {
       SandboxRuntimeException failure = e instanceof SandboxRuntimeException s ? s
@@ -304,6 +311,7 @@ final class CrunRuntime implements SandboxRuntime {
         () -> agents.close(id),
         () -> ends.end(id),
         () -> network.detach(id, slot, address),
+        () -> VolumeBinds.detach(id, dirs(id)),
         () -> RootFs.unmount(id, dirs(id)),
         () -> disks.close(id, dirs(id)),
         () -> ends.removeCgroups(id)
@@ -376,6 +384,11 @@ final class CrunRuntime implements SandboxRuntime {
   }
 
   @Override
+  public Optional<dev.warren.runtime.HostVolumes> volumes() {
+    return Optional.of(volumes);
+  }
+
+  @Override
   public java.util.Set<Capability> capabilities() {
     return java.util.EnumSet.of(Capability.DISK_LIMITS, Capability.PAUSE, Capability.FILESYSTEM_SNAPSHOT);
   }
@@ -432,7 +445,9 @@ final class CrunRuntime implements SandboxRuntime {
   }
 
   GuestFiles files(String id) {
-    return new CrunFiles(id, dirs(id).rootfs(), rootUidOf(id), Files.exists(dirs(id).diskImage()));
+    GuestFiles root = new CrunFiles(id, dirs(id).rootfs(), rootUidOf(id), Files.exists(dirs(id).diskImage()));
+    List<VolumeBinds.Mounted> mounted = VolumeBinds.mounted(dirs(id), volumes);
+    return mounted.isEmpty() ? root : new VolumeFiles(id, root, mounted);
   }
 
   java.nio.channels.SocketChannel connect(String id, int port, Duration timeout) {
@@ -451,6 +466,7 @@ final class CrunRuntime implements SandboxRuntime {
       throw new SandboxRuntimeException("cannot uninstall: sandboxes still exist: " + left);
     }
     disks.uninstall();
+    volumes.unmountAll();
     network.remove();
     mountNs.remove();
     cgroups.removeParents();

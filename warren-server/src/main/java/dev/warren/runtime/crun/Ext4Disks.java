@@ -43,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Ext4Disks implements DiskLimit {
   private static final Logger log = LoggerFactory.getLogger(Ext4Disks.class);
-  private static final long MS_NOSUID = 2;
-  private static final long MS_NODEV = 4;
   private static final String IMAGE = "disk.img";
   /** How long closing waits for the kernel to let go of a disk's loop device after the unmount. */
   private static final Duration RELEASE_WAIT = Duration.ofSeconds(2);
@@ -194,16 +192,15 @@ final class Ext4Disks implements DiskLimit {
     String options = policy.reserve() ? "noinit_itable" : "noinit_itable,discard";
     if (live.isPresent()) {
       try {
-        Syscalls.mount(live.get(), mnt.toString(), "ext4", MS_NOSUID | MS_NODEV, options);
+        LoopMount.mountDevice(live.get(), mnt, options);
         return;
       } catch (SyscallException e) {
         // the device was let go of meanwhile: attach the image afresh
         log.debug("disk of {} not mounted from {}: {}", id, live.get(), e.getMessage());
       }
     }
-    try (LoopDevices.Attached loop = LoopDevices.attach(dirs.diskImage())) {
-      Files.writeString(dirs.diskDevice(), loop.device() + "\n");
-      Syscalls.mount(loop.device(), mnt.toString(), "ext4", MS_NOSUID | MS_NODEV, options);
+    try {
+      LoopMount.attachAndMount(dirs.diskImage(), mnt, dirs.diskDevice(), options);
     } catch (IOException | SyscallException e) {
       throw new SandboxRuntimeException("cannot mount the disk of " + id + " (" + dirs.diskImage() + "): " + e.getMessage(), e);
     }
@@ -242,12 +239,7 @@ final class Ext4Disks implements DiskLimit {
 
   /** The loop device still attached to the sandbox's image, if any. */
   private static Optional<String> device(SandboxDirs dirs) {
-    try {
-      String dev = Files.readString(dirs.diskDevice()).strip();
-      return LoopDevices.backingFile(dev).filter(f -> f.equals(dirs.diskImage().toString())).map(f -> dev);
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    return LoopMount.device(dirs.diskDevice(), dirs.diskImage());
   }
 
   @Override

@@ -31,8 +31,17 @@ final class OciSpec {
 
   private OciSpec() {}
 
+  /** A directory of the host bind-mounted at {@code destination} inside the sandbox (nosuid, nodev). */
+  record Bind(String destination, Path source, boolean readOnly) {}
+
   static String build(StartSpec spec, Instance instance, SandboxDirs dirs, Path helpersDir, long rootUid, long maxFiles,
       Seccomp.Filter seccomp) {
+    return build(spec, instance, dirs, helpersDir, rootUid, maxFiles, seccomp, List.of());
+  }
+
+  /** The config with {@code volumes} bound last, over what the image has at their paths. */
+  static String build(StartSpec spec, Instance instance, SandboxDirs dirs, Path helpersDir, long rootUid, long maxFiles,
+      Seccomp.Filter seccomp, List<Bind> volumes) {
     ObjectNode root = JSON.createObjectNode();
     root.put("ociVersion", "1.0.2");
     ObjectNode process = root.putObject("process");
@@ -73,6 +82,7 @@ final class OciSpec {
     bind(mounts, "/etc/hostname", dirs.etc().resolve("hostname"), true);
     bind(mounts, "/etc/resolv.conf", dirs.etc().resolve("resolv.conf"), true);
     bind(mounts, "/.warren", helpersDir, true);
+    volumes.forEach(v -> bind(mounts, v.destination(), v.source(), v.readOnly()));
 
     ObjectNode linux = root.putObject("linux");
     ArrayNode ns = linux.putArray("namespaces");
