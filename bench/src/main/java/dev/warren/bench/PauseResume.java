@@ -82,7 +82,7 @@ final class PauseResume {
       long t0 = System.nanoTime();
       resume();
       long t1 = System.nanoTime();
-      sleep(HOLD);
+      Cleanup.sleep(HOLD);
       long t2 = System.nanoTime();
       pause();
       long t3 = System.nanoTime();
@@ -207,15 +207,6 @@ final class PauseResume {
       return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     } catch (IOException e) {
       return 0;
-    }
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Cleanup.Aborted();
     }
   }
 }

@@ -2,29 +2,29 @@ package dev.warren.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.SequencedSet;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The state section's calls, raw HTTP through one {@link ApiClient} (the snapshot calls are not in
- * the SDK everywhere yet), remembering every sandbox and snapshot they made until they deleted it.
+ * The state section's calls, raw HTTP through one {@link ApiClient} (the Java SDK of this branch has no
+ * snapshot calls), remembering every sandbox and snapshot they made until they deleted it.
  * {@link #close()} deletes what is left, sandboxes first (a snapshot is 409 while a sandbox made from
  * it exists); the shutdown hook calls it on Ctrl-C. Idempotent.
  *
- * <p>Thread-safe: the sets of ids are guarded by a lock, the requests go one at a time per caller.
+ * <p>Thread-safe: the sets of ids are concurrent (the shutdown hook may close it while the section
+ * runs), the requests go one at a time per caller.
  */
 final class StateApi implements AutoCloseable {
   static final Duration CALL_T = Duration.ofMinutes(2);
 
   private final ApiClient api;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final SequencedSet<String> sandboxes = new LinkedHashSet<>();
-  private final SequencedSet<String> snapshots = new LinkedHashSet<>();
-  private boolean closed;
+  private final Set<String> sandboxes = ConcurrentHashMap.newKeySet();
+  private final Set<String> snapshots = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   StateApi(ApiClient api) {
     this.api = api;
@@ -33,7 +33,7 @@ final class StateApi implements AutoCloseable {
   /** {@code POST /v1/sandboxes} with this body, to its 201; the sandbox's id. */
   String create(String body) {
     String id = api.post("/v1/sandboxes", body, CALL_T).expect(201).json().path("id").asString();
-    track(sandboxes, id);
+    sandboxes.add(id);
     return id;
   }
 
@@ -77,14 +77,14 @@ final class StateApi implements AutoCloseable {
   /** {@code DELETE} of the sandbox, to its 204. */
   void delete(String id) {
     api.delete(path(id), CALL_T).expect(204);
-    untrack(sandboxes, id);
+    sandboxes.remove(id);
   }
 
   /** {@code POST …/snapshots} as it is answered (the caller decides what a 404 means); a 201's snapshot is tracked. */
   ApiClient.Answer snapshot(String id, String name) {
     ApiClient.Answer a = api.post(path(id) + "/snapshots", ApiClient.field("name", name), CALL_T);
     if (a.status() == 201) {
-      track(snapshots, snapshotId(a.json(), a));
+      snapshots.add(snapshotId(a.json(), a));
     }
     return a;
   }
@@ -95,7 +95,7 @@ final class StateApi implements AutoCloseable {
     if (a.status() != 404) {
       a.expect(204);
     }
-    untrack(snapshots, id);
+    snapshots.remove(id);
   }
 
   /** {@code POST …/fork} to its 201; the sandboxes made (a JSON array, or an object with {@code sandboxes}), all tracked. */
@@ -105,8 +105,8 @@ final class StateApi implements AutoCloseable {
     JsonNode list = body.isArray() ? body : body.path("sandboxes");
     List<String> ids = new ArrayList<>();
     list.forEach(s -> ids.add(s.path("id").asString()));
-    ids.forEach(s -> track(sandboxes, s));
-    Optional.ofNullable(body.get("snapshot")).filter(JsonNode::isObject).ifPresent(s -> track(snapshots, snapshotId(s, a)));
+    sandboxes.addAll(ids);
+    Optional.ofNullable(body.get("snapshot")).filter(JsonNode::isObject).ifPresent(s -> snapshots.add(snapshotId(s, a)));
     if (ids.size() != count || ids.stream().anyMatch(String::isEmpty)) {
       throw new IllegalStateException("POST " + a.path() + " with count " + count + " answered " + ids.size() + " sandbox ids: " + body);
     }
@@ -117,13 +117,6 @@ final class StateApi implements AutoCloseable {
   Optional<Integer> listed(String path, String field) {
     ApiClient.Answer a = api.get(path, CALL_T);
     return a.status() == 200 ? Optional.of(a.json().path(field).size()) : Optional.empty();
-  }
-
-  /** The sandboxes and snapshots made and not deleted yet. */
-  List<String> left() {
-    List<String> out = new ArrayList<>(copy(sandboxes));
-    out.addAll(copy(snapshots));
-    return out;
   }
 
   static String path(String sandbox) {
@@ -138,45 +131,21 @@ final class StateApi implements AutoCloseable {
     return id;
   }
 
-  private void track(SequencedSet<String> set, String id) {
-    lock.lock();
-    try {
-      set.add(id);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void untrack(SequencedSet<String> set, String id) {
-    lock.lock();
-    try {
-      set.remove(id);
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** Deletes the sandboxes, then the snapshots, still tracked; the first failure is thrown, the others suppressed. */
   @Override
   public void close() {
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    } finally {
-      lock.unlock();
+    if (!closed.compareAndSet(false, true)) {
+      return;
     }
     RuntimeException failure = null;
-    for (String id : copy(sandboxes)) {
+    for (String id : List.copyOf(sandboxes)) {
       try {
         delete(id);
       } catch (RuntimeException e) {
         failure = BenchWarren.add(failure, e);
       }
     }
-    for (String id : copy(snapshots)) {
+    for (String id : List.copyOf(snapshots)) {
       try {
         deleteSnapshot(id);
       } catch (RuntimeException e) {
@@ -185,15 +154,6 @@ final class StateApi implements AutoCloseable {
     }
     if (failure != null) {
       throw failure;
-    }
-  }
-
-  private List<String> copy(SequencedSet<String> set) {
-    lock.lock();
-    try {
-      return List.copyOf(set);
-    } finally {
-      lock.unlock();
     }
   }
 }
