@@ -13,7 +13,7 @@ import java.util.Arrays;
  * concurrent), the plain-crun floor on the same image, shell sessions (round trip, throughput,
  * streaming output), browser sessions (create-to-CDP-ready cold and warm beside Chromium on the
  * host, idle memory, concurrent page loads), the live view of a browser session and idle memory per
- * sandbox, against a Warren controller started in this JVM on a temporary data directory; the
+ * sandbox, pause/resume, snapshots and forks, against a Warren controller started in this JVM on a temporary data directory; the
  * chaos run ({@code chaos}) against a controller in a child process that it kills; prints a table
  * per section and a summary of the targets. Everything it makes is removed at the end, also on
  * failure or Ctrl-C. Run as root.
@@ -148,6 +148,10 @@ public final class Bench {
       if (!summary.idle.errors().isEmpty()) {
         summary.failures.add("idle section: " + summary.idle.errors().getFirst());
       }
+    }
+    if (options.runs("state")) {
+      summary.state = StateSection.run(w, dir, options, cleanup);
+      summary.failures.addAll(summary.state.failures());
     }
     if (options.runs("soak")) {
       summary.soak = SoakSection.run(w, options, cleanup);

@@ -147,7 +147,8 @@ final class BenchWarren implements AutoCloseable {
     }
   }
 
-  private static RuntimeException add(RuntimeException first, RuntimeException next) {
+  /** {@code first} with {@code next} suppressed in it, or {@code next} when there is no first failure yet. */
+  static RuntimeException add(RuntimeException first, RuntimeException next) {
     if (first == null) {
       return next;
     }

@@ -130,6 +130,16 @@ final class Cleanup {
     return clean;
   }
 
+  /** Sleeps; an interrupt is the run's abort ({@link Aborted}), the interrupt flag kept. */
+  static void sleep(Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Aborted();
+    }
+  }
+
   private void drain() {
     long deadline = System.nanoTime() + DRAIN.toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {

@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
@@ -28,7 +31,8 @@ import tools.jackson.databind.node.ObjectNode;
  * cgroup2 hierarchy (hybrid hosts only); the containers' directory is a shared mount made before
  * it, so overlays mounted here reach crun. Everything lives under {@code dir}, with crun's own
  * {@code --root} and cgroups under {@code /warren-bench/}; {@link #close()} removes it all.
- * One iteration at a time; not thread-safe.
+ * One iteration at a time; not thread-safe, except that {@link #close()} may come from the
+ * shutdown hook (the set of paused containers, which it thaws before deleting them, is concurrent).
  */
 final class CrunFloor implements AutoCloseable {
   static final String CGROUP_PARENT = "warren-bench";
@@ -41,6 +45,7 @@ final class CrunFloor implements AutoCloseable {
   private final Path crunRoot;
   private final Path image;
   private final boolean hybrid;
+  private final Set<String> paused = ConcurrentHashMap.newKeySet();
   private ObjectNode template;
   private boolean closed;
 
@@ -82,35 +87,16 @@ final class CrunFloor implements AutoCloseable {
 
   /** Mount, configure, run, exec {@code true}, delete, unmount; cleans up after itself on failure. */
   Iteration iterate(String id) {
-    Path c = containers.resolve(id);
-    Path rootfs = c.resolve("rootfs");
-    Path bundle = c.resolve("bundle");
     try {
       long t0 = System.nanoTime();
-      for (String d : List.of("upper", "work", "rootfs", "bundle")) {
-        Files.createDirectories(c.resolve(d));
-      }
-      Syscalls.mount("warren-bench-" + id, rootfs.toString(), "overlay", 0,
-          "lowerdir=" + image + ",upperdir=" + c.resolve("upper") + ",workdir=" + c.resolve("work"));
-      Files.writeString(bundle.resolve("config.json"), config(id, rootfs));
-      Process p = new ProcessBuilder(crun(List.of("run", "--detach", "--bundle", bundle.toString(), id)))
-          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(bundle.resolve("crun.log").toFile()))
-          .redirectErrorStream(true).start();
-      if (!p.waitFor(T.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IllegalStateException("crun run " + id + " failed: " + Files.readString(bundle.resolve("crun.log")).strip());
-      }
+      start(id, OptionalDouble.empty());
       long t1 = System.nanoTime();
-      Tool.run(crun(List.of("exec", id, "true")), T).orThrow();
+      exec(id, List.of("true"));
       long t2 = System.nanoTime();
       remove(id);
       long t3 = System.nanoTime();
       return new Iteration(t1 - t0, t2 - t1, t3 - t2);
-    } catch (IOException | RuntimeException | InterruptedException e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
+    } catch (RuntimeException e) {
       IllegalStateException failure = new IllegalStateException("plain crun iteration " + id + ": " + e.getMessage(), e);
       try {
         remove(id);
@@ -121,19 +107,87 @@ final class CrunFloor implements AutoCloseable {
     }
   }
 
-  private String config(String id, Path rootfs) {
+  /**
+   * Mounts the overlay, writes the config and runs container {@code id} detached, with a CFS quota of
+   * {@code cpus} cores when given (else {@code crun spec}'s defaults: no limit); {@link #remove} takes
+   * it down again, as does {@link #close()}.
+   */
+  void start(String id, OptionalDouble cpus) {
+    Path c = containers.resolve(id);
+    Path rootfs = c.resolve("rootfs");
+    Path bundle = c.resolve("bundle");
+    try {
+      for (String d : List.of("upper", "work", "rootfs", "bundle")) {
+        Files.createDirectories(c.resolve(d));
+      }
+      Syscalls.mount("warren-bench-" + id, rootfs.toString(), "overlay", 0,
+          "lowerdir=" + image + ",upperdir=" + c.resolve("upper") + ",workdir=" + c.resolve("work"));
+      Files.writeString(bundle.resolve("config.json"), config(id, rootfs, cpus));
+      Process p = new ProcessBuilder(crun(List.of("run", "--detach", "--bundle", bundle.toString(), id)))
+          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(bundle.resolve("crun.log").toFile()))
+          .redirectErrorStream(true).start();
+      if (!p.waitFor(T.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException("crun run " + id + " failed: " + Files.readString(bundle.resolve("crun.log")).strip());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("starting plain crun container " + id, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting plain crun container " + id, e);
+    }
+  }
+
+  /** {@code crun exec <id> argv…}, to its end; throws with its stderr when it fails. */
+  void exec(String id, List<String> argv) {
+    List<String> args = new ArrayList<>(List.of("exec", id));
+    args.addAll(argv);
+    Tool.run(crun(args), T).orThrow();
+  }
+
+  /** {@code crun pause <id>}: freezes the container's cgroup. {@link #remove} resumes it before deleting it. */
+  void pause(String id) {
+    paused.add(id);
+    Tool.run(crun(List.of("pause", id)), T).orThrow();
+  }
+
+  /** {@code crun resume <id>}. */
+  void resume(String id) {
+    Tool.run(crun(List.of("resume", id)), T).orThrow();
+    paused.remove(id);
+  }
+
+  /** The host pids of the container's processes ({@code crun ps}). */
+  List<Long> pids(String id) {
+    List<Long> out = new ArrayList<>();
+    JSON.readTree(Tool.run(crun(List.of("ps", "--format", "json", id)), T).orThrow().stdout()).forEach(n -> out.add(n.asLong()));
+    return out;
+  }
+
+  private String config(String id, Path rootfs, OptionalDouble cpus) {
     ObjectNode spec = template.deepCopy();
     ObjectNode process = (ObjectNode) spec.get("process");
     process.put("terminal", false);
     process.putArray("args").add("/usr/bin/tini").add("-s").add("--").add("/bin/sleep").add("infinity");
     ((ObjectNode) spec.get("root")).put("path", rootfs.toString()).put("readonly", false);
     spec.put("hostname", id);
-    ((ObjectNode) spec.get("linux")).put("cgroupsPath", "/" + CGROUP_PARENT + "/" + id);
+    ObjectNode linux = (ObjectNode) spec.get("linux");
+    linux.put("cgroupsPath", "/" + CGROUP_PARENT + "/" + id);
+    if (cpus.isPresent()) {
+      long period = 100_000;
+      ObjectNode resources = linux.has("resources") ? (ObjectNode) linux.get("resources") : linux.putObject("resources");
+      resources.putObject("cpu").put("period", period).put("quota", Math.round(cpus.getAsDouble() * period));
+    }
     return JSON.writeValueAsString(spec);
   }
 
-  /** Deletes the container, unmounts its rootfs and removes its directory; each step tolerates "already gone". */
-  private void remove(String id) {
+  /** Deletes the container (thawed first if paused), unmounts its rootfs and removes its directory; each step tolerates "already gone". */
+  void remove(String id) {
+    if (paused.remove(id) && Files.exists(crunRoot.resolve(id))) {
+      // a kill is not delivered to a frozen process: thaw it so that delete --force ends it
+      Tool.run(crun(List.of("resume", id)), T);
+    }
     if (Files.exists(crunRoot.resolve(id))) {
       Tool.run(crun(List.of("delete", "--force", id)), T).orThrow();
     }

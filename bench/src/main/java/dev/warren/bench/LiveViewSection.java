@@ -214,11 +214,6 @@ final class LiveViewSection {
   }
 
   private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Cleanup.Aborted();
-    }
+    Cleanup.sleep(Duration.ofMillis(ms));
   }
 }

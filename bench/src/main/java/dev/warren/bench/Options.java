@@ -9,7 +9,7 @@ import java.util.Set;
  * flag and the bad value.
  *
  * @param command {@code all}, {@code sandboxes} (sequential and concurrent), {@code floor}, {@code sessions}, {@code browsers},
- *     {@code liveview}, {@code idle} or {@code soak}
+ *     {@code liveview}, {@code idle}, {@code state}, {@code soak} or {@code chaos}
  * @param iterations measured create-to-first-exec iterations, for Warren and for the crun floor
  * @param warmup iterations run first and not counted
  * @param concurrency sandboxes created at once in the concurrent section
@@ -62,7 +62,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   }
 
   static final String USAGE = """
-      usage: ./warren bench [all|sandboxes|floor|sessions|browsers|liveview|previews|idle|soak|chaos] [flags]
+      usage: ./warren bench [all|sandboxes|floor|sessions|browsers|liveview|previews|idle|state|soak|chaos] [flags]
         all          every section below, in one run (the default)
         sandboxes    create-to-first-exec: sequential, then concurrent
         floor        the same sequence with plain crun (no Warren)
@@ -77,6 +77,10 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
         previews     a sandbox port through the preview proxy beside the sandbox's address directly:
                      p50 of a small GET (and what the proxy adds), MB/s of a 100 MB download
         idle         idle memory per sandbox, then delete all and check nothing is left
+        state        pause/resume p50 of an idle and a busy sandbox beside crun pause/resume;
+                     snapshot of 100 MB in 5,000 files beside cp -a, create from snapshot beside
+                     create from image, fork of 10 beside 10 creates (~1-2 min; snapshots n/a when
+                     the server has none)
         soak         N clients for D seconds creating and deleting sandboxes, sessions, commands
                      and browsers; ops/s, failures, and host/controller counts before and after
                      (not part of 'all')
@@ -112,12 +116,12 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       """;
 
   private static final Set<String> COMMANDS = Set.of("all", "sandboxes", "floor", "sessions", "browsers", "liveview", "idle", "soak",
-      "chaos", "previews");
+      "chaos", "previews", "state");
 
   Options {
     if (!COMMANDS.contains(command)) {
       throw new UsageException("unknown command '" + command + "'; expected one of all, sandboxes, floor, sessions, browsers, liveview, previews, idle, "
-          + "soak, chaos");
+          + "state, soak, chaos");
     }
     check("--iterations", iterations, 1, 100_000);
     check("--warmup", warmup, 0, 1000);
@@ -199,6 +203,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
       case "liveview" -> command.equals("all") || command.equals("liveview");
       case "idle" -> command.equals("all") || command.equals("idle");
       case "previews" -> command.equals("all") || command.equals("previews");
+      case "state" -> command.equals("all") || command.equals("state");
       case "soak" -> command.equals("soak");
       case "chaos" -> command.equals("chaos");
       default -> throw new IllegalArgumentException(section);
@@ -206,7 +211,7 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   }
 
   boolean needsWarren() {
-    return runs("sequential") || runs("sessions") || runs("browsers") || runs("liveview") || runs("idle") || runs("soak");
+    return runs("sequential") || runs("sessions") || runs("browsers") || runs("liveview") || runs("idle") || runs("state") || runs("soak");
   }
 
   private static int number(List<String> args, int i, String flag) {

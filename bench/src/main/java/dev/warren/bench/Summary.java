@@ -11,7 +11,7 @@ import java.util.Locale;
  * command in a warm shell session at most 3 ms through the HTTP API and at least 3× faster than a
  * fresh {@code crun exec}; browser sessions: create-to-CDP-ready p50 at most 1 s cold and 100 ms
  * from the warm pool, at most 200 MiB PSS per idle session, concurrent sessions fully
- * independent. Sections that did not run are {@code null} and their targets are
+ * independent; sandbox state: see {@link StateVerdicts}. Sections that did not run are {@code null} and their targets are
  * reported as not measured.
  */
 final class Summary {
@@ -37,6 +37,7 @@ final class Summary {
   LiveViewSection.Result liveview;
   BrowserSection.Result browsers;
   ChaosSection.Result chaos;
+  StateSection.Result state;
   List<String> teardownRemnants;
   final List<String> failures = new ArrayList<>();
 
@@ -87,6 +88,9 @@ final class Summary {
     }
     if (browsers != null) {
       verdicts.addAll(BrowserVerdicts.of(browsers));
+    }
+    if (state != null) {
+      verdicts.addAll(StateVerdicts.of(state));
     }
     if (soak != null) {
       verdicts.addAll(soakVerdicts(soak));
