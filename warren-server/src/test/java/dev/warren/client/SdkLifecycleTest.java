@@ -309,6 +309,25 @@ class SdkLifecycleTest {
   }
 
   @Test
+  void idleActionPauseFreezesAnIdleSandboxAndItsPausedTimeoutThenStopsIt() {
+    assertThatThrownBy(() -> SandboxSpec.builder().pausedTimeout(Duration.ofMillis(1500)).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pausedTimeout");
+    try (Sandbox sbx = warren.sandboxes().create(SandboxSpec.builder().idleTimeout(Duration.ofSeconds(2))
+        .idleAction(SandboxSpec.IdleAction.PAUSE).pausedTimeout(Duration.ofSeconds(3)).build())) {
+      sbx.exec("echo kept > /workspace/f");
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .until(() -> sbx.refresh().state() != SandboxState.RUNNING);
+      assertThat(sbx.info().state()).isEqualTo(SandboxState.PAUSED);
+      assertThat(HostState.frozen(sbx.id())).isTrue();
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .until(() -> sbx.refresh().state() == SandboxState.STOPPED);
+      assertThat(HostState.processesOf(sbx.id())).isEmpty();
+      assertThat(sbx.start().state()).isEqualTo(SandboxState.RUNNING);
+      assertThat(sbx.exec("cat /workspace/f").stdout()).isEqualTo("kept\n");
+    }
+  }
+
+  @Test
   void sandboxWithoutAnIdleTimeoutReportsNone() {
     // the SDK cannot ask for "never" (idleTimeout is at least 1 s), so make one through the API
     String id = server.createSandbox("{\"idleTimeoutSeconds\": 0}");
