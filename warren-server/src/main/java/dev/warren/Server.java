@@ -150,26 +150,13 @@ public final class Server implements AutoCloseable {
       checks.put("runtime", runtime.problem());
       return checks;
     }, dashboard, previews, desktopComputer, Optional.of(snapshots), volumes));
-    dev.warren.host.Beside<AutoCloseable> snapshotsOpen = null;
     try {
       parts.push(sandboxes.open());
-      // the snapshots' start-up work (copies a killed controller left running, found among all the
-      // host's processes; rows and layers left half made) needs the sandboxes' rows only: beside the rest
-      snapshotsOpen = dev.warren.host.Beside.compute("warren-snapshots-open", () -> snapshots.open(java.time.Duration.ofMinutes(1)));
       steps.done("sandboxes");
       shells.recover();
       steps.done("sessions");
       parts.push(browsers.open());
       steps.done("browsers");
-    } catch (RuntimeException | Error e) {
-      if (snapshotsOpen != null) {
-        snapshotsOpen.joinAfter(e);
-      }
-      routes.joinAfter(e);
-      throw e;
-    }
-    try {
-      parts.push(snapshotsOpen.join());
     } catch (RuntimeException | Error e) {
       routes.joinAfter(e);
       throw e;
@@ -198,6 +185,9 @@ public final class Server implements AutoCloseable {
     writeListenFile(config);
     steps.done("proxy");
     sandboxes.serving();
+    // the snapshots' start-up work (copies a killed controller left running, found among all the host's
+    // processes; rows and layers left half made) once the controller serves; calls on snapshots wait for it
+    parts.push(snapshots.openInBackground(java.time.Duration.ofMinutes(1)));
     images.start(config.buildImages());
     events.record("controller.started", null, "Warren " + dev.warren.Version.CURRENT + " " + instance.name() + " on "
         + config.listen().getAddress().getHostAddress() + ":" + api.port() + ", data " + config.dataDir() + ", store " + store.kind()

@@ -39,6 +39,10 @@ public final class SnapshotService {
   private final SandboxService sandboxes;
   private final SandboxRuntime runtime;
   private final Events events;
+  /** Completed once {@link #open} has removed what a killed controller left half made; every call waits for it. */
+  private final java.util.concurrent.CompletableFuture<Void> opened = new java.util.concurrent.CompletableFuture<>();
+  /** How long a call waits for the start-up work of {@link #open} before answering 503. */
+  private static final Duration OPEN_WAIT = Duration.ofSeconds(30);
 
   private SnapshotService(SnapshotCatalog catalog, SandboxService sandboxes, SandboxRuntime runtime, Events events) {
     this.catalog = catalog;
@@ -58,27 +62,33 @@ public final class SnapshotService {
   }
 
   /**
-   * Reconciles the store with the layers directory, once, before the API serves: snapshots a
+   * Reconciles the store with the layers directory, once at start-up (see {@link #openInBackground}): snapshots a
    * killed controller left {@code creating} are removed with their copies, and layers no snapshot
    * names (a copy renamed just before the kill) are removed; a snapshot whose layer is missing is
    * reported. Returns what the caller closes to stop the periodic collection of fork snapshots.
    */
   public AutoCloseable open(Duration collectEvery) {
-    catalog.layers.init();
-    List<String> ended = catalog.layers.endLeftoverCopies();
-    if (!ended.isEmpty()) {
-      log.warn("ended {} copies of snapshot layers the previous controller left running when it was killed: {}", ended.size(), ended);
-    }
-    for (Snapshot s : catalog.repo.all()) {
-      if (s.state() == Snapshot.State.CREATING) {
-        catalog.repo.delete(s.id());
-        events.record("snapshot.undone", s.id(), "the controller stopped while it was being taken of " + s.sandboxId() + "; removed");
-        log.warn("snapshot {} of {} was interrupted by a controller restart; removed", s.id(), s.sandboxId());
-      } else if (!java.nio.file.Files.isDirectory(catalog.layers.path(s.layer().orElseThrow()))) {
-        log.error("snapshot {} names layer {}, which is not in {}: sandboxes from it cannot start", s.id(), s.layer().get(),
-            catalog.layers.path(""));
+    try {
+      catalog.layers.init();
+      List<String> ended = catalog.layers.endLeftoverCopies();
+      if (!ended.isEmpty()) {
+        log.warn("ended {} copies of snapshot layers the previous controller left running when it was killed: {}", ended.size(), ended);
       }
+      for (Snapshot s : catalog.repo.all()) {
+        if (s.state() == Snapshot.State.CREATING) {
+          catalog.repo.delete(s.id());
+          events.record("snapshot.undone", s.id(), "the controller stopped while it was being taken of " + s.sandboxId() + "; removed");
+          log.warn("snapshot {} of {} was interrupted by a controller restart; removed", s.id(), s.sandboxId());
+        } else if (!java.nio.file.Files.isDirectory(catalog.layers.path(s.layer().orElseThrow()))) {
+          log.error("snapshot {} names layer {}, which is not in {}: sandboxes from it cannot start", s.id(), s.layer().get(),
+              catalog.layers.path(""));
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      opened.completeExceptionally(e);
+      throw e;
     }
+    opened.complete(null);
     try {
       collect();
     } catch (RuntimeException e) {
@@ -92,10 +102,49 @@ public final class SnapshotService {
   }
 
   /**
+   * {@link #open} on a thread of its own (a restart's start-up does not wait for it: it looks at
+   * every process of the host for copies a killed controller left running); calls on snapshots
+   * wait for its first part, up to {@link #OPEN_WAIT}. The caller closes what this returns.
+   */
+  public AutoCloseable openInBackground(Duration collectEvery) {
+    java.util.concurrent.atomic.AtomicReference<AutoCloseable> collector = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread t = Thread.ofVirtual().name("snapshots-open").start(() -> {
+      try {
+        collector.set(open(collectEvery));
+      } catch (RuntimeException e) {
+        log.error("cannot check the snapshots after the start (calls on snapshots answer 503): {}", e.getMessage(), e);
+      }
+    });
+    return () -> {
+      t.join(OPEN_WAIT);
+      AutoCloseable c = collector.get();
+      if (c != null) {
+        c.close();
+      }
+    };
+  }
+
+  /** Waits for {@link #open}'s removal of what a killed controller left; 503 when it failed or takes too long. */
+  private void awaitOpen() {
+    try {
+      opened.get(OPEN_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new SnapshotException(Problem.UNAVAILABLE, "the snapshots are still being checked after the controller's start; try again in a moment");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new SnapshotException(Problem.UNAVAILABLE, "the snapshots could not be checked after the controller's start ("
+          + e.getCause().getMessage() + "); see the controller's log");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SnapshotException(Problem.UNAVAILABLE, "interrupted while waiting for the snapshots' start-up check");
+    }
+  }
+
+  /**
    * Removes fork snapshots that no sandbox and no snapshot uses any more, then layers no snapshot
    * names and copies of no snapshot being taken.
    */
   public void collect() {
+    awaitOpen();
     List<Sandbox> all = sandboxes.listAsStored(Map.of());
     catalog.refs.lock();
     try {
@@ -132,6 +181,7 @@ public final class SnapshotService {
   }
 
   public Snapshot get(String idOrName) {
+    awaitOpen();
     return catalog.require(idOrName);
   }
 
@@ -140,6 +190,7 @@ public final class SnapshotService {
    * its row and layer in place. 409 for a sandbox in another state or a name in use.
    */
   public Snapshot create(String sandboxId, Optional<String> name, Map<String, String> labels) {
+    awaitOpen();
     name.ifPresent(n -> {
       if (!NAME.matcher(n).matches() || n.startsWith("snap_")) {
         throw WarrenException.invalid("name", "snapshot names are 1-64 letters, digits, '.', '_' or '-', not starting with snap_; got '"
@@ -238,6 +289,7 @@ public final class SnapshotService {
 
   /** Deletes a snapshot; 409 while a sandbox was made from it or a snapshot stacks on it. Its layer goes when no snapshot names it. */
   public void delete(String idOrName) {
+    awaitOpen();
     Snapshot s = catalog.require(idOrName);
     List<Sandbox> all = sandboxes.listAsStored(Map.of());
     catalog.refs.lock();
@@ -268,6 +320,7 @@ public final class SnapshotService {
    * are deleted and the error is thrown. The snapshot is collected once none of them uses it.
    */
   public Fork fork(String sandboxId, int count, Map<String, String> labels) {
+    awaitOpen();
     if (count < 1 || count > MAX_FORK) {
       throw WarrenException.invalid("count", "count must be between 1 and " + MAX_FORK + ", got " + count);
     }
