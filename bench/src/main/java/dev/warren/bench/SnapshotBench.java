@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * Snapshots and forks through the API: a snapshot of a workspace of {@link #FILES} files of
  * {@link #FILE_BYTES} bytes (100 MiB) beside {@code cp -a} of the same tree on the data directory's
- * filesystem; create-from-snapshot beside create-from-image (create to first exec answered,
+ * filesystem, and out of a loop-mounted ext4 image (as a sandbox's disk is) into it; create-from-snapshot beside create-from-image (create to first exec answered,
  * interleaved); a fork of {@link #FORK} beside as many sequential creates. The results are checked:
  * a sandbox from the snapshot has the workspace byte for byte, a fork makes {@link #FORK} sandboxes
  * that have its files. When the server has no snapshots (404 or 405 to the first snapshot call),
@@ -43,13 +43,16 @@ final class SnapshotBench {
    * @param snapshot {@code POST …/snapshots} of the workspace, to its 201
    * @param sizeBytes the first snapshot's {@code sizeBytes}, when its body has one
    * @param copy {@code cp -a} of the same tree on the host
+   * @param loopCopy {@code cp -a} of the same tree out of a loop-mounted ext4 image (where a
+   *     sandbox's files are, on its disk) into the host's filesystem: the copy a snapshot makes
    */
   record Result(Optional<String> unavailable, Optional<Stats> snapshot, OptionalLong sizeBytes, Optional<Stats> copy,
-      Optional<Latencies> fromImage, Optional<Latencies> fromSnapshot, OptionalLong forkNanos, OptionalLong sequentialNanos) {
+      Optional<Stats> loopCopy, Optional<Latencies> fromImage, Optional<Latencies> fromSnapshot, OptionalLong forkNanos,
+      OptionalLong sequentialNanos) {
 
     static Result unavailable(String why) {
       return new Result(Optional.of(why), Optional.empty(), OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-          OptionalLong.empty(), OptionalLong.empty());
+          Optional.empty(), OptionalLong.empty(), OptionalLong.empty());
     }
   }
 
@@ -97,13 +100,25 @@ final class SnapshotBench {
 
     Path tree = dir.resolve("src");
     writeTree(tree);
+    // the same tree on a loop-mounted ext4 image, as a sandbox's files are on its disk
+    Path disk = dir.resolve("floor-disk.img");
+    Path mnt = dir.resolve("floor-disk");
     List<Long> snapshots = new ArrayList<>(List.of(firstCall.nanos()));
     List<Long> copies = new ArrayList<>();
+    List<Long> loopCopies = new ArrayList<>();
     try {
+      Tool.run(List.of("truncate", "-s", "512M", disk.toString()), CP_T).orThrow();
+      Tool.run(List.of("mkfs.ext4", "-q", "-F", disk.toString()), CP_T).orThrow();
+      Files.createDirectories(mnt);
+      Tool.run(List.of("mount", "-o", "loop", disk.toString(), mnt.toString()), CP_T).orThrow();
+      Tool.run(List.of("cp", "-a", tree.toString(), mnt.resolve("src").toString()), CP_T).orThrow();
       for (int i = 0; i < SNAPSHOTS; i++) {
         budget.check();
         Path copy = dir.resolve("copy-" + i);
         copies.add(op(cleanup, () -> timed(() -> Tool.run(List.of("cp", "-a", tree.toString(), copy.toString()), CP_T).orThrow())).nanos());
+        CrunFloor.deleteTree(copy);
+        loopCopies.add(op(cleanup, () -> timed(() -> Tool.run(List.of("cp", "-a", mnt.resolve("src").toString(), copy.toString()), CP_T)
+            .orThrow())).nanos());
         CrunFloor.deleteTree(copy);
         if (i > 0) {
           String name = "bench-state-" + (i + 1);
@@ -113,12 +128,24 @@ final class SnapshotBench {
           api.deleteSnapshot(a.value().json().path("id").asString());
         }
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make the loop-mounted floor disk at " + mnt, e);
     } finally {
       CrunFloor.deleteTree(tree);
+      if (Files.isDirectory(mnt)) {
+        Tool.run(List.of("umount", mnt.toString()), CP_T);
+        CrunFloor.deleteTree(mnt);
+      }
+      try {
+        Files.deleteIfExists(disk);
+      } catch (IOException e) {
+        Report.note("cannot remove " + disk + ": " + e.getMessage());
+      }
     }
     Stats snap = Stats.of("POST …/snapshots", snapshots);
     Stats copy = Stats.of("cp -a (host, same filesystem)", copies);
-    Report.latencies(List.of(snap, copy));
+    Stats loopCopy = Stats.of("cp -a (loop ext4 -> host)", loopCopies);
+    Report.latencies(List.of(snap, copy, loopCopy));
 
     budget.check();
     String digestFrom = op(cleanup, () -> {
@@ -152,7 +179,7 @@ final class SnapshotBench {
     api.delete(source);
     api.deleteSnapshot(snapshot);
     // the fork's own snapshot: deleted by StateApi.close with the rest, or already collected (404)
-    return new Result(Optional.empty(), Optional.of(snap), size, Optional.of(copy), Optional.of(li), Optional.of(ls),
+    return new Result(Optional.empty(), Optional.of(snap), size, Optional.of(copy), Optional.of(loopCopy), Optional.of(li), Optional.of(ls),
         OptionalLong.of(fork), OptionalLong.of(sequential));
   }
 

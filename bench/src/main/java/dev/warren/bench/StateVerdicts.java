@@ -39,9 +39,10 @@ final class StateVerdicts {
     } else {
       SnapshotBench.Result x = s.get();
       Stats snap = x.snapshot().orElseThrow();
-      verdicts.add(Summary.verdict(snap.p50() <= TARGET_SNAPSHOT_MS, snapshot, Summary.fmt("%.0f ms (n=%d; size %s; cp -a floor %.0f ms)",
+      verdicts.add(Summary.verdict(snap.p50() <= TARGET_SNAPSHOT_MS, snapshot, Summary.fmt(
+          "%.0f ms (n=%d; size %s; cp -a floor %.0f ms on the host, %.0f ms out of a loop disk)",
           snap.p50(), snap.n(), x.sizeBytes().isPresent() ? Report.mib(x.sizeBytes().getAsLong()) + " MiB" : "not given",
-          x.copy().map(Stats::p50).orElse(Double.NaN))));
+          x.copy().map(Stats::p50).orElse(Double.NaN), x.loopCopy().map(Stats::p50).orElse(Double.NaN))));
       double image = x.fromImage().orElseThrow().total().p50();
       double snapshotP50 = x.fromSnapshot().orElseThrow().total().p50();
       double ratio = snapshotP50 / image;
