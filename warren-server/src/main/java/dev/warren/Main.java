@@ -42,6 +42,14 @@ public final class Main {
       System.setProperty("jdk.virtualThreadScheduler.parallelism",
           Integer.toString(Math.max(8, Runtime.getRuntime().availableProcessors())));
     }
+    // the logging backend named instead of looked for among the class path's services (every start,
+    // before anything logs), without SLF4J saying so on standard error
+    if (System.getProperty("slf4j.provider") == null) {
+      System.setProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider");
+      if (System.getProperty("slf4j.internal.verbosity") == null) {
+        System.setProperty("slf4j.internal.verbosity", "WARN");
+      }
+    }
     // idle HTTP connections to sandboxes (Chromium's DevTools) are dropped after 10 s instead of
     // 20 minutes: the sandbox behind an address may be gone, and its address given to another
     if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {

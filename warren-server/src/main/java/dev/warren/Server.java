@@ -70,19 +70,29 @@ public final class Server implements AutoCloseable {
       });
     }
     parts.push(dev.warren.ops.DataLock.acquire(config.dataDir()));
-    Components host = Components.open(config);
+    // the store opens beside everything up to the reconciliation: the host's parts (instance,
+    // network, runtime) and then the runtime's checks (tools, mounts, network, calls a killed
+    // controller left); none needs another, and all wait on other processes and the disk
+    dev.warren.host.Beside<Store> opening = dev.warren.host.Beside.compute("warren-store-open", () -> {
+      // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
+      dev.warren.ops.DataPermissions.repair(config);
+      return Store.open(config);
+    });
+    Components host;
+    try {
+      host = Components.open(config);
+    } catch (RuntimeException | Error e) {
+      closeAfter(opening, e);
+      throw e;
+    }
     parts.push(host);
     steps.done("host");
     instance = host.instance();
     SandboxRuntime runtime = host.runtime();
-    // the runtime's checks (tools, mounts, network, calls a killed controller left) run beside the
-    // opening of the store: neither needs the other, and both wait on other processes and the disk
     dev.warren.host.Beside<Void> runtimeInit = dev.warren.host.Beside.run("warren-runtime-init", runtime::init);
     Store store;
     try {
-      // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
-      dev.warren.ops.DataPermissions.repair(config);
-      store = Store.open(config);
+      store = opening.join();
       parts.push(store);
       steps.done("store");
     } catch (RuntimeException e) {
@@ -105,10 +115,14 @@ public final class Server implements AutoCloseable {
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard, snapshotBases);
     dev.warren.snapshot.SnapshotService snapshots = dev.warren.snapshot.SnapshotService.over(snapshotBases, sandboxes, runtime, events);
     dev.warren.volume.VolumeService volumes = new dev.warren.volume.VolumeService(store, runtime.volumes(), events);
-    // before the sandboxes are adopted or started again: the volumes they name are mounted on the host
-    long volumesT0 = System.nanoTime();
-    String reconciled = volumes.reconcile();
-    log.info("volumes reconciled in {} ms: {}", (System.nanoTime() - volumesT0) / 1_000_000, reconciled);
+    // the volumes sandboxes name are mounted on the host before any is started again (by the
+    // recovery of sessions and browsers, or once the controller serves): beside the adoption of
+    // running sandboxes, whose containers hold their own mounts
+    dev.warren.host.Beside<String> volumesReconciled = dev.warren.host.Beside.compute("warren-volumes", () -> {
+      long t0 = System.nanoTime();
+      String reconciled = volumes.reconcile();
+      return "volumes reconciled in " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + reconciled;
+    });
     ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
     parts.push(shells);
     // everything the API's routes need is made before the sandboxes are reconciled (which emits
@@ -152,6 +166,8 @@ public final class Server implements AutoCloseable {
     }, dashboard, previews, desktopComputer, Optional.of(snapshots), volumes));
     try {
       parts.push(sandboxes.open());
+      // before the sessions and browsers, whose recovery may start a sandbox that names a volume
+      log.info(volumesReconciled.join());
       steps.done("sandboxes");
       shells.recover();
       steps.done("sessions");
@@ -159,6 +175,7 @@ public final class Server implements AutoCloseable {
       steps.done("browsers");
     } catch (RuntimeException | Error e) {
       routes.joinAfter(e);
+      volumesReconciled.joinAfter(e);
       throw e;
     }
     api = routes.join();
@@ -194,6 +211,15 @@ public final class Server implements AutoCloseable {
         + ", bridge " + instance.bridge() + " " + instance.subnet() + " (" + steps + ")", steps.total());
     log.info("started in {} ms: {}", steps.total().toMillis(), steps);
     this.events = events;
+  }
+
+  /** After the host's parts failed with {@code failure}: the store opened beside them is closed, what its opening threw added to {@code failure}. */
+  private static void closeAfter(dev.warren.host.Beside<Store> opening, Throwable failure) {
+    try {
+      opening.join().close();
+    } catch (RuntimeException | Error other) {
+      failure.addSuppressed(other);
+    }
   }
 
   /** Records the address actually bound (port 0 picks one) for the CLI and for tools. */

@@ -75,7 +75,7 @@ final class ChaosSection {
   private static void startupCache(List<String> errors) {
     try {
       java.nio.file.Path cache = dev.warren.ops.AotCache.train(dev.warren.ops.AotCache.thisClassPath(), dev.warren.ops.AotCache.thisJava(),
-          Report::note);
+          java.util.Optional.of(BenchWarren.IMAGES), Report::note);
       Report.note("controllers start from the start-up cache " + cache.getFileName());
     } catch (RuntimeException e) {
       errors.add("start-up cache: " + e.getMessage());

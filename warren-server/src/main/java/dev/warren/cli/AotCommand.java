@@ -15,7 +15,9 @@ final class AotCommand implements Callable<Integer> {
       System.err.println("warren aot: the class path is not one jar (" + cp + "); run it from warren.jar");
       return 2;
     }
-    System.out.println(AotCache.train(cp, AotCache.thisJava(), System.out::println));
+    // the configured images (only read): the training restarts a controller with sandboxes of the base image
+    java.util.Optional<java.nio.file.Path> images = java.util.Optional.of(CliConfig.load().imagesDir());
+    System.out.println(AotCache.train(cp, AotCache.thisJava(), images, System.out::println));
     return 0;
   }
 }

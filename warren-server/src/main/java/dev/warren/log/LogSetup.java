@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@link #stop()} writes out what is queued.
  */
 public final class LogSetup {
-  private static final Map<String, Level> QUIET = Map.of("com.zaxxer.hikari", Level.WARN, "org.flywaydb", Level.WARN,
+  static final Map<String, Level> QUIET = Map.of("com.zaxxer.hikari", Level.WARN, "org.flywaydb", Level.WARN,
       "org.eclipse.jetty", Level.WARN, "io.javalin", Level.WARN);
 
   /**

@@ -96,13 +96,25 @@ public final class AotCache {
     return Path.of(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
   }
 
+  /** {@link #train(List, Path, Optional, Consumer)} without sandboxes: only the start of an empty controller is trained. */
+  public static Path train(List<Path> classpath, Path java, Consumer<String> progress) {
+    return train(classpath, java, Optional.empty(), progress);
+  }
+
   /**
    * Trains the cache of {@code classpath} and {@code java} unless it exists; returns where it is.
    * Needs root (the throwaway controller makes its bridge and namespaces like any other).
    *
+   * <p>With {@code images} (a directory of built golden images, only read), the training is the
+   * restart the cache is for: a first throwaway controller makes two sandboxes, one with a shell
+   * session, and is killed (SIGKILL); the controller that writes the cache adopts them, runs a
+   * command in each way, and stops. Then the classes, lambdas and profiles of adoption, exec and
+   * sessions come from the cache as well, not only those of an empty start. Without a base image
+   * there the training goes on without sandboxes and says so.
+   *
    * @throws IllegalStateException naming the step that failed; what the training made is removed
    */
-  public static Path train(List<Path> classpath, Path java, Consumer<String> progress) {
+  public static Path train(List<Path> classpath, Path java, Optional<Path> images, Consumer<String> progress) {
     Path cache = cacheFor(classpath, java).orElseThrow(() -> new IllegalStateException(
         "no ahead-of-time cache for a class path that is not one jar: " + classpath));
     if (Files.isRegularFile(cache)) {
@@ -118,22 +130,27 @@ public final class AotCache {
     } catch (IOException e) {
       throw new IllegalStateException("cannot make a directory for the training: " + e.getMessage(), e);
     }
-    Map<String, String> env = Map.of("WARREN_DATA", tmp.resolve("data").toString(), "WARREN_IMAGES", tmp.resolve("images").toString(),
+    Map<String, String> env = Map.of("WARREN_DATA", tmp.resolve("data").toString(),
+        "WARREN_IMAGES", images.orElse(tmp.resolve("images")).toString(),
         "WARREN_LISTEN", "127.0.0.1:0", "WARREN_BUILD_IMAGES", "", "WARREN_LOG_DIR", "off", "WARREN_DISK_POOL", "0",
         "WARREN_CONFIG", tmp.resolve("none.conf").toString());
     Process p = null;
     try {
       Files.writeString(tmp.resolve("none.conf"), "");
       Files.deleteIfExists(part);
-      progress.accept("training the start-up cache " + cache.getFileName() + " (a throwaway controller starts and stops once, ~30 s)");
-      List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-XX:AOTCacheOutput=" + part,
-          "-cp", String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()), "dev.warren.Main", "serve"));
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("console.log").toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-      pb.environment().keySet().removeIf(k -> k.startsWith("WARREN_") || k.startsWith("JAVA_TOOL") || k.startsWith("JDK_JAVA"));
-      pb.environment().putAll(env);
-      p = pb.start();
-      if (!exercise(tmp.resolve("data"), p)) {
+      progress.accept("training the start-up cache " + cache.getFileName() + (images.isPresent()
+          ? " (a throwaway controller makes two sandboxes and is killed, a second one adopts them and stops, ~30 s)"
+          : " (a throwaway controller starts and stops once, ~30 s)"));
+      Optional<Training> made = Optional.empty();
+      if (images.isPresent()) {
+        p = controller(java, classpath, Optional.empty(), env, tmp.resolve("console-1.log"));
+        made = prepare(tmp.resolve("data"), p, progress);
+        // what the cache is for: the restart after a kill
+        p.destroyForcibly().waitFor();
+        p = null;
+      }
+      p = controller(java, classpath, Optional.of(part), env, tmp.resolve("console.log"));
+      if (!exercise(tmp.resolve("data"), p, made)) {
         throw new IllegalStateException("the training controller was not ready within " + READY.toSeconds() + " s"
             + (p.isAlive() ? "" : " (it exited with " + p.exitValue() + ")") + ": " + tail(tmp.resolve("console.log")));
       }
@@ -157,10 +174,11 @@ public final class AotCache {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while training the start-up cache", e);
     } finally {
-      if (p != null && p.isAlive()) {
-        p.destroyForcibly();
-      }
       try {
+        if (p != null && p.isAlive()) {
+          // the teardown below needs the data directory's lock it holds
+          p.destroyForcibly().waitFor(WRITE.toMillis(), TimeUnit.MILLISECONDS);
+        }
         Files.deleteIfExists(part);
         if (Files.exists(tmp.resolve("data").resolve("instance"))) {
           Teardown.run(Config.from(env));
@@ -168,13 +186,84 @@ public final class AotCache {
         deleteTree(tmp);
       } catch (IOException | RuntimeException e) {
         progress.accept("could not remove everything the training made under " + tmp + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        progress.accept("interrupted while removing what the training made under " + tmp);
       }
     }
   }
 
-  /** Waits for the controller's {@code /readyz}, then reads a few routes with its token, as a client would; false if never ready. */
-  private static boolean exercise(Path data, Process p) throws IOException, InterruptedException {
+  /** A throwaway controller ({@code serve}) writing the cache to {@code output} when it exits, if given; its output to {@code console}. */
+  private static Process controller(Path java, List<Path> classpath, Optional<Path> output, Map<String, String> env, Path console)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED"));
+    output.ifPresent(o -> cmd.add("-XX:AOTCacheOutput=" + o));
+    cmd.addAll(List.of("-cp", String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()), "dev.warren.Main", "serve"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().keySet().removeIf(k -> k.startsWith("WARREN_") || k.startsWith("JAVA_TOOL") || k.startsWith("JDK_JAVA"));
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /** The sandbox and shell session the first controller made for the second to adopt. */
+  private record Training(String sandbox, String session) {}
+
+  /**
+   * Makes two sandboxes of the base image, one with a shell session, on the first controller;
+   * empty (said on {@code progress}) when it is not ready or cannot make them (no base image).
+   */
+  private static Optional<Training> prepare(Path data, Process p, Consumer<String> progress) throws IOException, InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    Optional<URI> base = ready(http, data, p);
+    if (base.isEmpty()) {
+      progress.accept("the training goes on without sandboxes: its first controller was not ready");
+      return Optional.empty();
+    }
+    String token = Files.readString(data.resolve("token")).strip();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> r = call(http, base.get(), token, "POST", "/v1/sandboxes", "{\"labels\": {\"warren\": \"aot-training\"}}");
+      if (r.statusCode() != 201) {
+        progress.accept("the training goes on without sandboxes: creating one answered " + r.statusCode() + " " + r.body());
+        return Optional.empty();
+      }
+      ids.add(field(r.body(), "id"));
+    }
+    HttpResponse<String> s = call(http, base.get(), token, "POST", "/v1/sandboxes/" + ids.getFirst() + "/sessions", "{}");
+    if (s.statusCode() != 201) {
+      progress.accept("the training goes on without a shell session: creating one answered " + s.statusCode() + " " + s.body());
+      return Optional.empty();
+    }
+    return Optional.of(new Training(ids.getFirst(), field(s.body(), "id")));
+  }
+
+  /** Waits for the controller's {@code /readyz}, then calls a few routes with its token, as a client would; false if never ready. */
+  private static boolean exercise(Path data, Process p, Optional<Training> made) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    Optional<URI> ready = ready(http, data, p);
+    if (ready.isEmpty()) {
+      return false;
+    }
+    URI base = ready.get();
+    String token = Files.readString(data.resolve("token")).strip();
+    for (String path : List.of("/v1/sandboxes", "/v1/browsers", "/v1/images", "/v1/events", "/metrics", "/healthz")) {
+      http.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token).build(),
+          HttpResponse.BodyHandlers.discarding());
+    }
+    if (made.isPresent()) {
+      String sbx = "/v1/sandboxes/" + made.get().sandbox();
+      for (int i = 0; i < 20; i++) {
+        call(http, base, token, "POST", sbx + "/exec", "{\"command\": \"echo trained\"}");
+        call(http, base, token, "POST", sbx + "/sessions/" + made.get().session() + "/commands", "{\"command\": \"echo trained\"}");
+        call(http, base, token, "GET", sbx, null);
+      }
+    }
+    return true;
+  }
+
+  /** The controller's address once its {@code /readyz} answers 200; empty if it exits or is not ready within {@link #READY}. */
+  private static Optional<URI> ready(HttpClient http, Path data, Process p) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + READY.toNanos();
     URI base = null;
     while (System.nanoTime() < deadline && p.isAlive()) {
@@ -191,14 +280,26 @@ public final class AotCache {
       Thread.sleep(50);
     }
     if (base == null || !p.isAlive() || System.nanoTime() >= deadline) {
-      return false;
+      return Optional.empty();
     }
-    String token = Files.readString(data.resolve("token")).strip();
-    for (String path : List.of("/v1/sandboxes", "/v1/browsers", "/v1/images", "/v1/events", "/metrics", "/healthz")) {
-      http.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token).build(),
-          HttpResponse.BodyHandlers.discarding());
+    return Optional.of(base);
+  }
+
+  private static HttpResponse<String> call(HttpClient http, URI base, String token, String method, String path, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token)
+        .timeout(Duration.ofSeconds(60));
+    b = body == null ? b.GET() : b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The string field {@code name} of a JSON object's top level (the training reads ids only). */
+  private static String field(String json, String name) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + name + " in the training controller's answer: " + json);
     }
-    return true;
+    return m.group(1);
   }
 
   private static void removeOthers(Path cache) throws IOException {

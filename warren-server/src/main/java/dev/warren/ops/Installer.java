@@ -77,15 +77,15 @@ public final class Installer {
       Files.setPosixFilePermissions(jar(plan.prefix()), PosixFilePermissions.fromString("rw-r--r--"));
       write(launcher(plan.prefix()), Templates.launcher(plan.java(), jar(plan.prefix()), plan.config()), "rwxr-xr-x");
       out.println((upgrade ? "replaced " : "installed ") + jar(plan.prefix()) + " and its launcher " + launcher(plan.prefix()));
+      Config config = configuration();
       if (AotCache.cacheFor(List.of(jar(plan.prefix())), plan.java()).isPresent()) {
         try {
-          AotCache.train(List.of(jar(plan.prefix())), plan.java(), out::println);
+          AotCache.train(List.of(jar(plan.prefix())), plan.java(), java.util.Optional.of(config.imagesDir()), out::println);
         } catch (RuntimeException e) {
           out.println("the start-up cache was not trained (" + e.getMessage() + "); Warren starts, only slower; retry with: "
               + launcher(plan.prefix()) + " aot");
         }
       }
-      Config config = configuration();
       if (!Files.exists(config.dataDir())) {
         Files.createDirectories(config.dataDir());
         Files.setPosixFilePermissions(config.dataDir(), PosixFilePermissions.fromString("rwx--x--x"));
