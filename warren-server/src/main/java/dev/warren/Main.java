@@ -27,6 +27,7 @@ public final class Main {
     Thread.ofPlatform().daemon().name("warren-warm-up").start(() -> {
       try {
         dev.warren.host.Syscalls.bindFirstCalls();
+        dev.warren.host.CompilerPriority.lower();
       } catch (RuntimeException | LinkageError e) {
         // the same initialisation fails again, with its message, where the controller needs it
       }

@@ -210,6 +210,7 @@ public final class Server implements AutoCloseable {
         + config.listen().getAddress().getHostAddress() + ":" + api.port() + ", data " + config.dataDir() + ", store " + store.kind()
         + ", bridge " + instance.bridge() + " " + instance.subnet() + " (" + steps + ")", steps.total());
     log.info("started in {} ms: {}", steps.total().toMillis(), steps);
+    dev.warren.host.CompilerPriority.restore();
     this.events = events;
   }
 

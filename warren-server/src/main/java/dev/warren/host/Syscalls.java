@@ -99,6 +99,8 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final Downcall KILL = fn("kill",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+  private static final Downcall SETPRIORITY = fn("setpriority",
+      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final Downcall STRERROR = new Downcall("strerror",
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
   private static final Downcall UMASK = new Downcall("umask",
@@ -136,6 +138,20 @@ public final class Syscalls {
   public static int umask(int mask) {
     try {
       return (int) UMASK.handle().invokeExact(mask);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** setpriority(2) with {@code PRIO_PROCESS} of one thread ({@code tid}): its nice value, -20..19 (lowering it needs root). */
+  public static void setThreadNice(int tid, int nice) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      if ((int) SETPRIORITY.handle().invokeExact(st, 0, tid, nice) != 0) {
+        throw fail("setpriority", "thread " + tid, st);
+      }
+    } catch (SyscallException e) {
+      throw e;
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }
