@@ -97,7 +97,9 @@ final class Reconciler {
       switch (s.state()) {
         case RUNNING, STARTING, PAUSED -> {
           if (o.map(Observed::running).orElse(false)) {
-            adopt(s);
+            // crun list read each container's freezer (cgroup.freeze: what was asked of it, so a freeze
+            // a kill interrupted counts as one): no second read per sandbox
+            adopt(s, o.get().containerStatus().orElse("").equals("paused"));
           } else {
             background.add(new Pending(s, o));
           }
@@ -242,9 +244,9 @@ final class Reconciler {
     }
   }
 
-  private void adopt(Sandbox s) {
+  private void adopt(Sandbox s, boolean frozen) {
     try {
-      lifecycle.adopt(s);
+      lifecycle.adopt(s, frozen);
     } catch (RuntimeException e) {
       // its freezer could not be set to match its row: it runs, so it is adopted as running and says why
       log.warn("cannot set the freezer of {} to match its row ({}): {}", s.id(), s.state().wire(), e.getMessage());
@@ -253,7 +255,7 @@ final class Reconciler {
       }
       Sandbox running = s.with(SandboxState.RUNNING, Optional.of("its pause could not be restored after a controller restart: " + e.getMessage()));
       repo.update(running);
-      lifecycle.adopt(running);
+      lifecycle.adopt(running, runtime.paused(running.id()));
     }
     adopted.incrementAndGet();
   }

@@ -245,10 +245,9 @@ final class SandboxLifecycle {
    * activity known again. The row is the truth for the freezer: a paused row's processes are frozen
    * (a pause a restart interrupted between its row and its freeze is finished), every other row's
    * are thawed (a resume interrupted between its row and its thaw is finished; a pause that failed
-   * and was being undone is undone).
+   * and was being undone is undone). {@code frozen}: whether its processes are frozen now.
    */
-  void adopt(Sandbox s) {
-    boolean frozen = runtime.paused(s.id());
+  void adopt(Sandbox s, boolean frozen) {
     if (s.state() == SandboxState.PAUSED) {
       if (!frozen) {
         runtime.pause(s.id());
