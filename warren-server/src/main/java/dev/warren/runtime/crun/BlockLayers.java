@@ -47,6 +47,14 @@ final class BlockLayers {
     if (!MountInfo.isMountPoint(dirs.disk())) {
       throw new SandboxRuntimeException("cannot capture the disk of " + id + ": it is not mounted at " + dirs.disk());
     }
+    // checked before the sandbox is frozen: a copy that fills the host's disk would fail anyway, and others with it
+    long needed = FsCalls.allocatedBytes(dirs.diskImage().toString());
+    long free = FsCalls.statvfs(target.getParent().toString()).availableBytes();
+    if (needed > free) {
+      throw new SandboxRuntimeException("cannot capture the disk of " + id, new dev.warren.host.NoSpaceException("a snapshot of sandbox " + id
+          + " copies the " + dev.warren.host.DiskSpace.human(needed) + " its disk holds, but only " + dev.warren.host.DiskSpace.human(free)
+          + " is free in " + target.getParent() + "; delete snapshots or sandboxes, or free space on the host"));
+    }
     return new SandboxRuntime.LayerCapture() {
       @Override
       public void settle() {
