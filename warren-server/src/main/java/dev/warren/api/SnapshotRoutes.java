@@ -73,7 +73,8 @@ final class SnapshotRoutes {
     n.put("depth", s.depth());
     n.put("maxDepth", SnapshotService.MAX_DEPTH);
     n.put("flattened", s.flattened());
-    n.put("layer", s.layer().map(l -> "sha256:" + l).orElse(null));
+    // an image layer is named after the snapshot it was captured for; a tree layer by its content
+    n.put("layer", s.layer().map(l -> l.endsWith(".img") ? l.substring(0, l.length() - ".img".length()) : "sha256:" + l).orElse(null));
     n.put("sizeBytes", s.sizeBytes());
     n.put("memory", false);
     ObjectNode labels = n.putObject("labels");

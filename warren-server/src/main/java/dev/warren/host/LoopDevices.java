@@ -22,6 +22,7 @@ public final class LoopDevices {
   private static final long LOOP_CTL_GET_FREE = 0x4C82;
   private static final long LOOP_CONFIGURE = 0x4C0A;
   private static final long LOOP_CLR_FD = 0x4C01;
+  private static final int LO_FLAGS_READ_ONLY = 1;
   private static final int LO_FLAGS_AUTOCLEAR = 4;
   private static final int LO_FLAGS_DIRECT_IO = 16;
   private static final int EBUSY = 16;
@@ -45,16 +46,21 @@ public final class LoopDevices {
    * cached a second time), 4 KiB sectors.
    */
   public static Attached attach(Path file) {
-    int backing = Syscalls.open(file.toString(), Syscalls.O_RDWR);
+    return attach(file, false);
+  }
+
+  /** {@link #attach(Path)}; a {@code readOnly} device has the file open for reading alone and refuses writes. */
+  public static Attached attach(Path file, boolean readOnly) {
+    int backing = Syscalls.open(file.toString(), readOnly ? Syscalls.O_RDONLY : Syscalls.O_RDWR);
     try {
       int control = Syscalls.open("/dev/loop-control", Syscalls.O_RDWR);
       try {
         for (int attempt = 1; ; attempt++) {
           int n = FsCalls.ioctl(control, LOOP_CTL_GET_FREE, MemorySegment.NULL, "/dev/loop-control");
           String device = "/dev/loop" + n;
-          int fd = Syscalls.open(device, Syscalls.O_RDWR);
+          int fd = Syscalls.open(device, readOnly ? Syscalls.O_RDONLY : Syscalls.O_RDWR);
           try {
-            configure(fd, backing, file);
+            configure(fd, backing, file, readOnly);
             return new Attached(device, fd);
           } catch (SyscallException e) {
             Syscalls.close(fd);
@@ -73,14 +79,14 @@ public final class LoopDevices {
     }
   }
 
-  private static void configure(int fd, int backing, Path file) {
+  private static void configure(int fd, int backing, Path file, boolean readOnly) {
     try (Arena a = Arena.ofConfined()) {
       // struct loop_config { u32 fd; u32 block_size; struct loop_info64 info; u64 reserved[8]; }
       MemorySegment config = a.allocate(304, 8);
       config.set(ValueLayout.JAVA_INT, 0, backing);
       config.set(ValueLayout.JAVA_INT, 4, 4096);
       // loop_info64.lo_flags at 52, lo_file_name[64] at 56 (both within info, which starts at 8)
-      config.set(ValueLayout.JAVA_INT, 8 + 52, LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO);
+      config.set(ValueLayout.JAVA_INT, 8 + 52, LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO | (readOnly ? LO_FLAGS_READ_ONLY : 0));
       byte[] name = file.toString().getBytes(StandardCharsets.UTF_8);
       MemorySegment.copy(name, 0, config, ValueLayout.JAVA_BYTE, 8 + 56, Math.min(name.length, 63));
       FsCalls.ioctl(fd, LOOP_CONFIGURE, config, "LOOP_CONFIGURE " + file);

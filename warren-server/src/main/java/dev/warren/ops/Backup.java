@@ -28,9 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code warren backup FILE}: a consistent copy of the store, taken online (one read-only
  * transaction: a snapshot on SQLite in WAL mode, REPEATABLE READ on PostgreSQL, so the controller
  * keeps serving and writing), plus the API token, the signing secret, the saved browser
- * profiles and the volumes, in one zip file (mode 0600: it holds secrets). {@code manifest.json}
+ * profiles, the volumes and the snapshot layers kept as images, in one zip file (mode 0600: it holds secrets). {@code manifest.json}
  * says which Warren and schema version made it and when. Sandbox file systems and golden images are
- * not part of a backup. See {@link VolumeImages} for how a volume in use is copied.
+ * not part of a backup. See {@link VolumeImages} for how a volume in use is copied, {@link LayerImages} for layers.
  */
 public final class Backup {
   static final int FORMAT = 1;
@@ -51,7 +51,8 @@ public final class Backup {
         manifest.put("format", FORMAT).put("warrenVersion", Version.CURRENT).put("createdAt", Instant.now().toString());
         store(config, zip, manifest);
         files(config, zip, manifest);
-        VolumeImages.backup(config.dataDir(), zip, (ArrayNode) manifest.get("files"), volumeNames(manifest));
+        VolumeImages.backup(config.dataDir(), zip, (ArrayNode) manifest.get("files"), names(manifest, "volumeNames"));
+        LayerImages.backup(config.dataDir(), zip, (ArrayNode) manifest.get("files"), names(manifest, "layerNames"));
         zip.putNextEntry(new ZipEntry("manifest.json"));
         zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
         zip.closeEntry();
@@ -98,6 +99,15 @@ public final class Backup {
         for (String t : StoreDump.tables(c)) {
           zip.putNextEntry(new ZipEntry("store/" + t + ".jsonl"));
           tables.put(t, StoreDump.dump(c, t, zip));
+          if (t.equalsIgnoreCase("snapshots")) {
+            ArrayNode names = manifest.putArray("layerNames");
+            try (var st = c.createStatement();
+                var rs = st.executeQuery("SELECT DISTINCT layer FROM snapshots WHERE state = 'ready' AND layer IS NOT NULL ORDER BY layer")) {
+              while (rs.next()) {
+                names.add(rs.getString(1));
+              }
+            }
+          }
           if (t.equalsIgnoreCase("volumes")) {
             ArrayNode names = manifest.putArray("volumeNames");
             try (var st = c.createStatement(); var rs = st.executeQuery("SELECT name FROM volumes ORDER BY name")) {
@@ -148,10 +158,13 @@ public final class Backup {
     }
   }
 
-  /** The volumes in the store's snapshot (read back from the dump just written): those, and no other, are backed up. */
-  private static List<String> volumeNames(ObjectNode manifest) {
+  /**
+   * The volumes ({@code volumeNames}) or snapshot layers ({@code layerNames}) in the store's
+   * snapshot, read in the same transaction as the dump: those, and no other, are backed up.
+   */
+  private static List<String> names(ObjectNode manifest, String field) {
     List<String> names = new ArrayList<>();
-    manifest.path("volumeNames").forEach(n -> names.add(n.asString()));
+    manifest.path(field).forEach(n -> names.add(n.asString()));
     return names;
   }
 

@@ -173,6 +173,13 @@ public final class Restore {
       String rel = e.getName().substring("files/".length());
       boolean secret = Backup.SECRET_FILES.contains(rel);
       boolean profile = rel.matches("profiles/[^/]+\\.tar") && !rel.startsWith("profiles/.");
+      if (LayerImages.isLayerImage(rel)) {
+        try (InputStream in = zip.getInputStream(e)) {
+          LayerImages.restore(in, dataDir.resolve(rel));
+        }
+        n++;
+        continue;
+      }
       if (VolumeImages.isVolumeImage(rel)) {
         try (InputStream in = zip.getInputStream(e)) {
           VolumeImages.restore(in, dataDir.resolve(rel));

@@ -61,32 +61,42 @@ public interface SandboxRuntime extends AutoCloseable {
   }
 
   /**
-   * Begins copying the changes of the running sandbox {@code id} (what it wrote, changed and deleted
-   * over its lower layers) into {@code target}, a directory that must not exist yet, as a layer
-   * another sandbox's root filesystem can stack ({@link StartSpec#lowers}): owners as the sandbox
-   * sees them, deletions and replaced directories kept. This first copy runs while the sandbox
-   * goes on; the caller then freezes it and calls {@link LayerCapture#settle}, which makes the copy
-   * exactly what the sandbox holds at that moment, then thaws it and calls
-   * {@link LayerCapture#finish}. Only runtimes that declare {@link Capability#FILESYSTEM_SNAPSHOT}.
+   * Begins capturing the changes of the running sandbox {@code id} (what it wrote, changed and
+   * deleted over its lower layers) at {@code target}, which must not exist yet, as a layer another
+   * sandbox's root filesystem can stack ({@link StartSpec#lowers}), deletions and replaced
+   * directories kept. The caller then freezes the sandbox and calls {@link LayerCapture#settle},
+   * after which {@code target} is exactly what the sandbox held at that moment, thaws it and calls
+   * {@link LayerCapture#finish}. What {@code target} becomes is the runtime's choice, told by
+   * {@link Lower}: a regular file (a filesystem image, copied whole while the sandbox is frozen) or
+   * a directory (a tree, copied while the sandbox runs and brought up to date while it is frozen);
+   * its owners are those of {@link LayerCapture#uidBase}. Only runtimes that declare
+   * {@link Capability#FILESYSTEM_SNAPSHOT}.
    */
   default LayerCapture captureLayer(String id, java.nio.file.Path target) {
     throw new SandboxRuntimeException("the runtime " + name() + " cannot snapshot the files of sandboxes");
   }
 
-  /** A copy of a sandbox's changes under way ({@link #captureLayer}); each step called once, in order, by one thread. */
+  /** A capture of a sandbox's changes under way ({@link #captureLayer}); each step called once, in order, by one thread. */
   interface LayerCapture {
-    /** Brings the copy up to date with the sandbox, which the caller holds frozen. */
+    /** Brings the capture up to date with the sandbox, which the caller holds frozen. */
     void settle();
 
     /** The rest, which needs only the copy (the sandbox may run again). */
     void finish();
+
+    /** The host uid that is root in the owners of the captured files ({@link Lower#uidBase}). */
+    default long uidBase() {
+      return 0;
+    }
   }
 
   /**
    * Merges the layers {@code lowers} (top first, an image's rootfs last) into one layer at
-   * {@code target} (which must not exist yet) that stands alone: what a sandbox over them sees.
+   * {@code target} (which must not exist yet) that stands alone: what a sandbox over them sees,
+   * its owners the ids that sandbox sees ({@link Lower#uidBase} 0). A regular file or a directory,
+   * as for {@link #captureLayer}.
    */
-  default void flattenLayers(List<java.nio.file.Path> lowers, java.nio.file.Path target) {
+  default void flattenLayers(List<Lower> lowers, java.nio.file.Path target) {
     throw new SandboxRuntimeException("the runtime " + name() + " cannot flatten layers");
   }
 

@@ -19,7 +19,7 @@ import java.util.Objects;
  */
 public record StartSpec(
     String id, Image image, int slot, Inet4Address address, long generation, Map<String, String> env, Limits limits,
-    List<java.nio.file.Path> lowers, List<VolumeMount> volumes) {
+    List<Lower> lowers, List<VolumeMount> volumes) {
   public StartSpec {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(image, "image");
@@ -35,6 +35,6 @@ public record StartSpec(
 
   /** A sandbox whose root filesystem is its image alone, without volumes. */
   public StartSpec(String id, Image image, int slot, Inet4Address address, long generation, Map<String, String> env, Limits limits) {
-    this(id, image, slot, address, generation, env, limits, List.of(image.rootfs()), List.of());
+    this(id, image, slot, address, generation, env, limits, List.of(Lower.tree(image.rootfs())), List.of());
   }
 }

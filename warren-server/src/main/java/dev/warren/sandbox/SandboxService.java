@@ -324,8 +324,8 @@ public final class SandboxService {
   /** Starts generation {@code s.generation()} and stores it as running. Caller holds the lock. */
   private Sandbox boot(Sandbox s, Image image, String verb) {
     long t0 = System.nanoTime();
-    List<java.nio.file.Path> lowers = s.spec().snapshot().map(snapshots::base).map(b -> b.lowers(image.rootfs()))
-        .orElse(List.of(image.rootfs()));
+    List<dev.warren.runtime.Lower> lowers = s.spec().snapshot().map(snapshots::base).map(b -> b.lowers(image.rootfs()))
+        .orElse(List.of(dev.warren.runtime.Lower.tree(image.rootfs())));
     StartSpec start = new StartSpec(s.id(), image, s.slot(), (Inet4Address) network.address(s.slot()), s.generation(),
         environment(s), s.spec().limits(), lowers, s.spec().volumes());
     runtime.start(start);

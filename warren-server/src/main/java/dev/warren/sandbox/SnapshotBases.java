@@ -1,5 +1,6 @@
 package dev.warren.sandbox;
 
+import dev.warren.runtime.Lower;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -21,19 +22,19 @@ public interface SnapshotBases {
   Base base(String id);
 
   /** The snapshot {@code snapshotId}, of image {@code imageName} at {@code imageDigest}: its layers, top first. */
-  record Base(String snapshotId, String imageName, String imageDigest, List<Path> layers, boolean standalone) {
+  record Base(String snapshotId, String imageName, String imageDigest, List<Lower> layers, boolean standalone) {
     public Base {
       Objects.requireNonNull(snapshotId, "snapshotId");
       layers = List.copyOf(layers);
     }
 
     /** The lower layers of a sandbox's root filesystem from this snapshot: its layers, then the image's unless it stands alone. */
-    public List<Path> lowers(Path imageRootfs) {
+    public List<Lower> lowers(Path imageRootfs) {
       if (standalone) {
         return layers;
       }
-      List<Path> all = new java.util.ArrayList<>(layers);
-      all.add(imageRootfs);
+      List<Lower> all = new java.util.ArrayList<>(layers);
+      all.add(Lower.tree(imageRootfs));
       return all;
     }
   }

@@ -19,20 +19,31 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The snapshot layers of an instance: {@code <data>/layers/<sha256 hex>/}, each the tree of one
- * layer, written once and never again. A layer is copied into {@code .tmp-<snapshot id>} and
- * renamed to its digest when complete, so a layer directory is never half there.
+ * The snapshot layers of an instance, each written once and never again, in two kinds:
+ * <ul>
+ *   <li>{@code <data>/layers/<snapshot id>.img}: a filesystem image (a sandbox's disk captured block
+ *       by block, or a flattened stack), named after the snapshot it was made for; the runtime
+ *       mounts it, read-only and once for all its sandboxes, at {@code <snapshot id>.mnt} beside it,
+ *       which is unmounted and removed with it.
+ *   <li>{@code <data>/layers/<sha256 hex>/}: the tree of a layer kept as files (a sandbox without a
+ *       disk of its own, and layers made before block-level snapshots), named by its digest.
+ * </ul>
+ * A layer is written as {@code .tmp-<snapshot id>} and renamed to its name when complete, so a
+ * layer is never half there.
  *
  * <p>Who may reach it: {@code layers/} is root's, mode 0700: no host user and no sandbox uid
  * can traverse it. Sandboxes see a layer only through their overlay's idmapped, read-only lower.
  *
- * <p>The digest covers everything a sandbox over the layer sees: names, types, modes, owners,
+ * <p>A tree's digest covers everything a sandbox over the layer sees: names, types, modes, owners,
  * times, xattrs (overlay's whiteouts and opaque markers among them) and contents, as GNU tar's
- * sorted, numeric-owner POSIX archive of the tree. Stateless apart from the directory; callers
- * serialise renames and removals ({@link SnapshotCatalog}).
+ * sorted, numeric-owner POSIX archive of the tree. An image has no digest: hashing it would take
+ * longer than copying it, and two captures of the same files differ in their bytes anyway.
+ * Stateless apart from the directory; callers serialise renames and removals ({@link SnapshotCatalog}).
  */
 record LayerStore(Path dir) {
   static final String TMP = ".tmp-";
+  static final String IMAGE = ".img";
+  static final String MOUNT = ".mnt";
   private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(30);
 
   /** Creates the directory (root's, 0700) or gives it that owner and mode. */
@@ -108,13 +119,22 @@ record LayerStore(Path dir) {
     }
   }
 
-  /** Moves the complete layer at {@code tmp} to its name, or drops it when a layer with that content is there already. */
-  void install(Path tmp, String digest) {
+  /** The bytes the layer image {@code image} takes on the host (its holes not counted). */
+  static long imageSize(Path image) {
     try {
-      if (Files.isDirectory(path(digest), LinkOption.NOFOLLOW_LINKS)) {
+      return dev.warren.host.FsCalls.allocatedBytes(image.toString());
+    } catch (dev.warren.host.SyscallException e) {
+      throw new SnapshotException(dev.warren.error.Problem.UNAVAILABLE, "cannot measure the layer " + image + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Moves the complete layer at {@code tmp} to its name, or drops it when a layer with that content is there already. */
+  void install(Path tmp, String name) {
+    try {
+      if (Files.exists(path(name), LinkOption.NOFOLLOW_LINKS)) {
         remove(tmp);
       } else {
-        Files.move(tmp, path(digest), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, path(name), StandardCopyOption.ATOMIC_MOVE);
       }
     } catch (IOException e) {
       throw new SnapshotException(dev.warren.error.Problem.UNAVAILABLE, "cannot move the layer " + tmp + " into place: " + e.getMessage(), e);
@@ -151,15 +171,18 @@ record LayerStore(Path dir) {
         pid -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
   }
 
-  /** Removes the entries that are neither the layers {@code keep} nor copies of the snapshots {@code making}; returns them. */
+  /**
+   * Removes the entries that are neither the layers {@code keep} (with the mount of each kept image)
+   * nor copies of the snapshots {@code making}; returns them. What is mounted in an entry (the
+   * mount of a layer image, what a controller killed while flattening left) is unmounted first.
+   */
   List<String> sweep(Set<String> keep, Set<String> making) {
     List<String> removed = new ArrayList<>();
     for (String name : entries()) {
       boolean made = name.startsWith(TMP) && making.stream().anyMatch(id -> name.startsWith(TMP + id));
-      if (!keep.contains(name) && !made) {
-        if (name.endsWith(".mnt")) {
-          detach(dir.resolve(name));
-        }
+      boolean mountOfKept = name.endsWith(MOUNT) && keep.contains(name.substring(0, name.length() - MOUNT.length()) + IMAGE);
+      if (!keep.contains(name) && !made && !mountOfKept) {
+        detach(dir.resolve(name));
         remove(dir.resolve(name));
         removed.add(name);
       }
@@ -167,13 +190,25 @@ record LayerStore(Path dir) {
     return removed;
   }
 
-  /** Lazily unmounts what a controller killed while flattening left mounted at {@code p}, if anything. */
+  /** Lazily unmounts everything mounted at or under {@code p}, deepest first (the loop device of a layer image goes with its mount). */
   private static void detach(Path p) {
-    for (int i = 0; i < 4; i++) {
+    List<String> points = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String mp = line.split(" ")[4].replace("\\040", " ");
+        if (mp.equals(p.toString()) || mp.startsWith(p + "/")) {
+          points.add(mp);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read /proc/self/mountinfo", e);
+    }
+    points.sort(java.util.Comparator.reverseOrder());
+    for (String mp : points) {
       try {
-        dev.warren.host.Syscalls.umount(p.toString(), dev.warren.host.Syscalls.MNT_DETACH);
+        dev.warren.host.Syscalls.umount(mp, dev.warren.host.Syscalls.MNT_DETACH);
       } catch (dev.warren.host.SyscallException e) {
-        return;
+        // gone meanwhile (EINVAL, ENOENT); anything else shows when the entry cannot be removed
       }
     }
   }

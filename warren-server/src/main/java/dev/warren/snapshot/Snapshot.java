@@ -18,15 +18,28 @@ import java.util.Optional;
  *     stacks on its parent's layers (or the image)
  * @param depth how many snapshot layers a sandbox made from it stacks over the image (1 when flattened:
  *     its one layer then stands in for the image too)
- * @param layer the hex SHA-256 naming its layer directory; empty while it is being made
+ * @param layer the name of its layer in the layers directory: {@code <snapshot id>.img} for a layer
+ *     kept as a filesystem image (captured block by block, or flattened), the hex SHA-256 of the
+ *     tree for a layer kept as files; empty while it is being made
+ * @param layerUidBase the host uid that is root in the owners of its layer's files ({@code
+ *     dev.warren.runtime.Lower#uidBase}): the source sandbox's root for a captured image, 0 for a
+ *     tree or a flattened layer
  */
 public record Snapshot(
     String id, Optional<String> name, State state, String origin, String sandboxId, String image, String imageDigest,
     Optional<String> parentId, boolean flattened, int depth, Optional<String> layer, long sizeBytes, Map<String, String> labels,
-    Instant createdAt) {
+    Instant createdAt, long layerUidBase) {
 
   public static final String API = "api";
   public static final String FORK = "fork";
+
+  /** A snapshot whose layer's owners are the ids a sandbox sees (or that has no layer yet). */
+  public Snapshot(
+      String id, Optional<String> name, State state, String origin, String sandboxId, String image, String imageDigest,
+      Optional<String> parentId, boolean flattened, int depth, Optional<String> layer, long sizeBytes, Map<String, String> labels,
+      Instant createdAt) {
+    this(id, name, state, origin, sandboxId, image, imageDigest, parentId, flattened, depth, layer, sizeBytes, labels, createdAt, 0);
+  }
 
   public Snapshot {
     Objects.requireNonNull(id, "id");
@@ -35,9 +48,9 @@ public record Snapshot(
   }
 
   /** The same snapshot, made: its layer in place. */
-  Snapshot ready(String layerDigest, long size) {
-    return new Snapshot(id, name, State.READY, origin, sandboxId, image, imageDigest, parentId, flattened, depth, Optional.of(layerDigest),
-        size, labels, createdAt);
+  Snapshot ready(String layerName, long size, long uidBase) {
+    return new Snapshot(id, name, State.READY, origin, sandboxId, image, imageDigest, parentId, flattened, depth, Optional.of(layerName),
+        size, labels, createdAt, uidBase);
   }
 
   public enum State {

@@ -80,10 +80,10 @@ final class SnapshotCatalog implements SnapshotBases {
 
   /** The layers a sandbox from {@code s} stacks, top first; standalone when one of them is flattened. */
   Base base(Snapshot s) {
-    List<Path> chain = new ArrayList<>();
+    List<dev.warren.runtime.Lower> chain = new ArrayList<>();
     Snapshot at = s;
     while (true) {
-      chain.add(layers.path(at.layer().orElseThrow()));
+      chain.add(new dev.warren.runtime.Lower(layers.path(at.layer().orElseThrow()), at.layerUidBase()));
       if (at.flattened() || at.parentId().isEmpty()) {
         break;
       }

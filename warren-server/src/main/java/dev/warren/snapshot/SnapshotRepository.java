@@ -15,7 +15,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class SnapshotRepository {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String COLUMNS = "id, name, state, origin, sandbox_id, image, image_digest, parent_id, flattened, depth, layer, "
-      + "size_bytes, labels, created_at";
+      + "size_bytes, labels, created_at, layer_uid_base";
 
   private final Store store;
 
@@ -47,19 +47,19 @@ final class SnapshotRepository {
     ObjectNode labels = JSON.createObjectNode();
     s.labels().forEach(labels::put);
     store.writeOne(h -> h.createUpdate("INSERT INTO snapshots (" + COLUMNS + ") VALUES (:id, :name, :state, :origin, :sandbox, :image, "
-            + ":digest, :parent, :flattened, :depth, :layer, :size, :labels, :created)")
+            + ":digest, :parent, :flattened, :depth, :layer, :size, :labels, :created, :base)")
         .bind("id", s.id()).bind("name", s.name().orElse(null)).bind("state", s.state().wire()).bind("origin", s.origin())
         .bind("sandbox", s.sandboxId()).bind("image", s.image()).bind("digest", s.imageDigest()).bind("parent", s.parentId().orElse(null))
         .bind("flattened", s.flattened() ? 1 : 0).bind("depth", s.depth()).bind("layer", s.layer().orElse(null))
         .bind("size", s.sizeBytes()).bind("labels", JSON.writeValueAsString(labels)).bind("created", s.createdAt().toEpochMilli())
-        .execute());
+        .bind("base", s.layerUidBase()).execute());
   }
 
   /** Records that the snapshot's layer is in place. */
   void markReady(Snapshot s) {
-    store.writeOne(h -> h.createUpdate("UPDATE snapshots SET state = :state, layer = :layer, size_bytes = :size WHERE id = :id")
+    store.writeOne(h -> h.createUpdate("UPDATE snapshots SET state = :state, layer = :layer, size_bytes = :size, layer_uid_base = :base WHERE id = :id")
         .bind("id", s.id()).bind("state", s.state().wire()).bind("layer", s.layer().orElseThrow()).bind("size", s.sizeBytes())
-        .execute());
+        .bind("base", s.layerUidBase()).execute());
   }
 
   void delete(String id) {
@@ -73,6 +73,6 @@ final class SnapshotRepository {
         Snapshot.State.valueOf(rs.getString("state").toUpperCase(java.util.Locale.ROOT)), rs.getString("origin"),
         rs.getString("sandbox_id"), rs.getString("image"), rs.getString("image_digest"), Optional.ofNullable(rs.getString("parent_id")),
         rs.getInt("flattened") != 0, rs.getInt("depth"), Optional.ofNullable(rs.getString("layer")), rs.getLong("size_bytes"), labels,
-        Instant.ofEpochMilli(rs.getLong("created_at")));
+        Instant.ofEpochMilli(rs.getLong("created_at")), rs.getLong("layer_uid_base"));
   }
 }

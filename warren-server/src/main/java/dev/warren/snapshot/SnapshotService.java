@@ -23,9 +23,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Snapshots of sandboxes' files and forks. A snapshot is taken with the sandbox frozen (its lock
- * held): its row is stored saying {@code creating}, its changes are copied into a temporary
- * directory; once thawed, the copy is digested and renamed to its digest and the row says
- * {@code ready}. A controller killed in between leaves a row and a copy that {@link #open} removes
+ * held): its row is stored saying {@code creating}, its changes are captured into a temporary
+ * file (the runtime's choice, see {@link SandboxRuntime#captureLayer}: an image of the sandbox's
+ * disk, copied inside the kernel while the sandbox and its filesystem are frozen, or a tree of
+ * its changes); once thawed, the copy is renamed to its layer's name (the snapshot's id for an
+ * image, the digest for a tree) and the row says {@code ready}. A controller killed in between leaves a row and a copy that {@link #open} removes
  * at the next start, so a snapshot is complete or absent. Thread-safe.
  */
 public final class SnapshotService {
@@ -79,7 +81,7 @@ public final class SnapshotService {
           catalog.repo.delete(s.id());
           events.record("snapshot.undone", s.id(), "the controller stopped while it was being taken of " + s.sandboxId() + "; removed");
           log.warn("snapshot {} of {} was interrupted by a controller restart; removed", s.id(), s.sandboxId());
-        } else if (!java.nio.file.Files.isDirectory(catalog.layers.path(s.layer().orElseThrow()))) {
+        } else if (!java.nio.file.Files.exists(catalog.layers.path(s.layer().orElseThrow()))) {
           log.error("snapshot {} names layer {}, which is not in {}: sandboxes from it cannot start", s.id(), s.layer().get(),
               catalog.layers.path(""));
         }
@@ -232,9 +234,10 @@ public final class SnapshotService {
       throw e;
     }
     long frozenNanos;
+    SandboxRuntime.LayerCapture capture;
     try {
-      // copied while the sandbox runs, then brought up to date while it is frozen: it stands still for the changes since
-      SandboxRuntime.LayerCapture capture = runtime.captureLayer(sandboxId, copy);
+      // an image is copied while the sandbox is frozen; a tree is copied while it runs, then brought up to date while it is frozen
+      capture = runtime.captureLayer(sandboxId, copy);
       long f0 = System.nanoTime();
       sandboxes.frozen(sandboxId, "snapshot", s -> {
         capture.settle();
@@ -248,20 +251,23 @@ public final class SnapshotService {
     }
     try {
       Path layer = copy;
+      long uidBase = capture.uidBase();
       if (making.flattened()) {
-        // the changes over the parent's layers and image, merged into one tree that stands alone
+        // the changes over the parent's layers and image, merged into one image that stands alone
         layer = catalog.layers.temporary(id, "-flat");
-        List<Path> lowers = new java.util.ArrayList<>(List.of(copy));
+        List<dev.warren.runtime.Lower> lowers = new java.util.ArrayList<>(List.of(new dev.warren.runtime.Lower(copy, uidBase)));
         SnapshotBases.Base parentBase = catalog.base(making.parentId().get());
         lowers.addAll(parentBase.lowers(sandboxes.imageRootfs(making.image(), making.imageDigest())));
         runtime.flattenLayers(lowers, layer);
         catalog.layers.remove(copy);
+        uidBase = 0;
       }
-      String digest = LayerStore.digest(layer);
-      Snapshot ready = making.ready(digest, LayerStore.size(layer));
+      boolean image = java.nio.file.Files.isRegularFile(layer, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      String layerName = image ? id + LayerStore.IMAGE : LayerStore.digest(layer);
+      Snapshot ready = making.ready(layerName, image ? LayerStore.imageSize(layer) : LayerStore.size(layer), uidBase);
       catalog.refs.lock();
       try {
-        catalog.layers.install(layer, digest);
+        catalog.layers.install(layer, layerName);
         catalog.repo.markReady(ready);
       } finally {
         catalog.refs.unlock();

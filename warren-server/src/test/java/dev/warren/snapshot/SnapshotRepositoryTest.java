@@ -36,9 +36,11 @@ class SnapshotRepositoryTest {
           Optional.empty(), false, 1, Optional.empty(), 0, Map.of("k", "ünï 'v'"), at);
       repo.insert(base);
       assertThat(repo.find("first")).contains(base);
-      Snapshot ready = base.ready("ab12", 42);
+      // a block layer keeps its source's host uids: the base it was captured at is stored with it
+      Snapshot ready = base.ready("snap_a.img", 42, 2_000_000_000L);
       repo.markReady(ready);
       assertThat(repo.find("snap_a")).contains(ready);
+      assertThat(repo.find("snap_a").orElseThrow().layerUidBase()).isEqualTo(2_000_000_000L);
       Snapshot child = new Snapshot("snap_b", Optional.empty(), Snapshot.State.READY, Snapshot.FORK, "sbx_y", "base", "sha256:d",
           Optional.of("snap_a"), false, 2, Optional.of("cd34"), 7, Map.of(), at.plusMillis(1));
       Snapshot flat = new Snapshot("snap_c", Optional.of("snap_b"), Snapshot.State.READY, Snapshot.API, "sbx_z", "base", "sha256:d",

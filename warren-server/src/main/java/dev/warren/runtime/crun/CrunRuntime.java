@@ -57,6 +57,7 @@ final class CrunRuntime implements SandboxRuntime {
   private final Execs execs;
   private final ContainerEnd ends;
   private final DiskLimit disks;
+  private final LayerMounts layerMounts = new LayerMounts();
   private final Ext4Volumes volumes;
   private final SeccompAllow seccompAllow;
   private volatile Seccomp.Filter seccomp;
@@ -140,6 +141,8 @@ final class CrunRuntime implements SandboxRuntime {
     seccomp = Seccomp.filter(seccompAllow.syscalls());
     // the calls a killed controller left running are found among all the host's processes (each one's command line read): beside the namespace and disks
     dev.warren.host.Beside.alongside("warren-crun-calls", this::endInFlightCalls, () -> {
+      // before the sandboxes are reconciled: a disk a killed controller left frozen mid-snapshot would hang its writers
+      BlockLayers.thawLeftovers(sandboxesDir);
       mountNs.init();
       disks.init();
       volumes.init();
@@ -223,7 +226,7 @@ final class CrunRuntime implements SandboxRuntime {
       Files.createDirectories(dirs.root());
       dirs.secure(rootUid);
       Files.writeString(dirs.slotFile(), spec.slot() + "\n");
-      RootFs.mount(id, spec.lowers(), dirs, layer, usernsFd);
+      RootFs.mount(id, spec.lowers(), dirs, layer, usernsFd, rootUid, layerMounts, userns);
       long tVolumes = System.nanoTime();
       List<OciSpec.Bind> binds = VolumeBinds.attach(id, dirs, spec.volumes(), volumes, usernsFd, rootUid);
       tVolumes = System.nanoTime() - tVolumes;
@@ -419,13 +422,17 @@ final class CrunRuntime implements SandboxRuntime {
     if (!RootFs.mounted(dirs)) {
       throw new SandboxRuntimeException("sandbox " + id + " is not running: its root filesystem is not mounted");
     }
-    Path upper = Files.exists(dirs.diskImage()) ? dirs.disk().resolve("upper") : dirs.upper();
-    return Layers.capture(id, upper, target, rootUidOf(id));
+    // a sandbox with a disk of its own is captured whole, block by block; one without (limits without a disk, or made
+    // before disk limits) file by file, as a tree
+    if (Files.exists(dirs.diskImage())) {
+      return BlockLayers.capture(id, dirs, target, rootUidOf(id));
+    }
+    return Layers.capture(id, dirs.upper(), target, rootUidOf(id));
   }
 
   @Override
-  public void flattenLayers(List<Path> lowers, Path target) {
-    Layers.flatten(lowers, target);
+  public void flattenLayers(List<dev.warren.runtime.Lower> lowers, Path target) {
+    BlockLayers.flatten(lowers, target, layerMounts, userns);
   }
 
   Execs execs() {
@@ -467,6 +474,7 @@ final class CrunRuntime implements SandboxRuntime {
     }
     disks.uninstall();
     volumes.unmountAll();
+    LayerMounts.detachAll(sandboxesDir.resolveSibling("layers"));
     network.remove();
     mountNs.remove();
     cgroups.removeParents();

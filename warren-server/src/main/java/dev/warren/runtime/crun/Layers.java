@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Snapshot layers of containers: a sandbox's overlay upper directory copied as it is, with what
+ * Snapshot layers of containers without a disk of their own (those with one are captured by
+ * {@link BlockLayers}): a sandbox's overlay upper directory copied as it is, with what
  * overlayfs keeps there to describe changes to the layers below (a deleted file is a character
  * device 0/0, a directory that replaced one below carries {@code trusted.overlay.opaque}; the
  * overlays here are mounted by host root, so the {@code trusted.} namespace). {@code cp -a} run by
@@ -29,7 +30,6 @@ import java.util.stream.Stream;
  */
 final class Layers {
   private static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
-  private static final long MS_RDONLY = 1;
   private static final int SET_ID_BITS = 06000;
   private static final int S_IFMT = 0170000;
   private static final int S_IFREG = 0100000;
@@ -151,35 +151,6 @@ final class Layers {
     Tool.Result r = Tool.run(List.of("rm", "-rf", "--one-file-system", "--", p.toString()), COPY_TIMEOUT);
     if (!r.ok()) {
       throw new SandboxRuntimeException("cannot remove " + p + ": " + r.stderr().strip());
-    }
-  }
-
-  /** What a sandbox over {@code lowers} (top first) sees, as one tree at {@code target}: a read-only overlay of them, copied. */
-  static void flatten(List<Path> lowers, Path target) {
-    if (lowers.size() < 2) {
-      copy(lowers.get(0), target, "the layer " + lowers.get(0));
-      return;
-    }
-    Path mnt = target.resolveSibling(target.getFileName() + ".mnt");
-    StringBuilder lowerdir = new StringBuilder();
-    for (Path l : lowers) {
-      lowerdir.append(lowerdir.isEmpty() ? "" : ":").append(RootFs.escape(l.toString()));
-    }
-    try {
-      Files.createDirectories(mnt);
-      Syscalls.mount("warren-flatten-" + target.getFileName(), mnt.toString(), "overlay", MS_RDONLY, "lowerdir=" + lowerdir);
-    } catch (IOException | SyscallException e) {
-      throw new SandboxRuntimeException("cannot mount the layers " + lowers + " to flatten them: " + e.getMessage(), e);
-    }
-    try {
-      copy(mnt, target, "the layers " + lowers);
-    } finally {
-      RootFs.detach("flatten", mnt);
-      try {
-        Files.deleteIfExists(mnt);
-      } catch (IOException e) {
-        // an empty directory beside the layer, removed with the snapshot's leftovers at the next start
-      }
     }
   }
 

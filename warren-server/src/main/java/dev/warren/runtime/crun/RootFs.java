@@ -2,6 +2,7 @@ package dev.warren.runtime.crun;
 
 import dev.warren.host.Syscalls;
 import dev.warren.host.SyscallException;
+import dev.warren.runtime.Lower;
 import dev.warren.runtime.SandboxRuntimeException;
 import dev.warren.runtime.StartSpec;
 import java.io.IOException;
@@ -33,8 +34,15 @@ final class RootFs {
     return new DiskLimit.Layer(dirs.upper(), dirs.work());
   }
 
-  /** Mounts the overlay of {@code lowers} (top first: snapshot layers, then the image), each idmapped, under the sandbox's upper layer. */
-  static void mount(String sandboxId, java.util.List<Path> lowers, SandboxDirs dirs, DiskLimit.Layer layer, int usernsFd) {
+  /**
+   * Mounts the overlay of {@code lowers} (top first: snapshot layers, then the image), each idmapped
+   * to the sandbox's range, under the sandbox's upper layer. A lower whose owners are the ids the
+   * sandbox sees is idmapped through the slot's namespace {@code usernsFd}; one owned by another
+   * sandbox's range (a snapshot layer kept as an image) through a namespace mapping that range to
+   * {@code rootUid}'s, made for the mount and closed after it.
+   */
+  static void mount(String sandboxId, java.util.List<Lower> lowers, SandboxDirs dirs, DiskLimit.Layer layer, int usernsFd, long rootUid,
+      LayerMounts layerMounts, UserNamespaces userns) {
     if (lowers.size() > SandboxDirs.MAX_LOWERS) {
       throw new SandboxRuntimeException("sandbox " + sandboxId + " would stack " + lowers.size() + " layers; at most " + SandboxDirs.MAX_LOWERS);
     }
@@ -54,7 +62,18 @@ final class RootFs {
       for (int i = 0; i < lowers.size(); i++) {
         String lower = dirs.lower(i).toString();
         if (!MountInfo.isMountPoint(dirs.lower(i))) {
-          Syscalls.idmappedBind(lowers.get(i).toString(), lower, usernsFd);
+          Lower l = lowers.get(i);
+          String tree = layerMounts.tree(l).toString();
+          if (l.uidBase() == 0) {
+            Syscalls.idmappedBind(tree, lower, usernsFd);
+          } else {
+            int fd = userns.mapping(l.uidBase(), rootUid);
+            try {
+              Syscalls.idmappedBind(tree, lower, fd);
+            } finally {
+              Syscalls.close(fd);
+            }
+          }
         }
         lowerdir.append(i == 0 ? "" : ":").append(escape(lower));
       }
@@ -62,7 +81,8 @@ final class RootFs {
           + ",workdir=" + escape(layer.work().toString());
       Syscalls.mount("warren-" + sandboxId, dirs.rootfs().toString(), "overlay", 0, opts);
     } catch (SyscallException e) {
-      throw new SandboxRuntimeException("cannot mount the root filesystem of " + sandboxId + " from " + lowers + ": " + e.getMessage(), e);
+      throw new SandboxRuntimeException("cannot mount the root filesystem of " + sandboxId + " from "
+          + lowers.stream().map(Lower::path).toList() + ": " + e.getMessage(), e);
     } finally {
       // the overlay holds its own reference to each idmapped tree; the attached copies are not needed
       for (int i = 0; i < lowers.size(); i++) {

@@ -1,0 +1,213 @@
+package dev.warren.runtime.crun;
+
+import dev.warren.host.FsCalls;
+import dev.warren.host.SyscallException;
+import dev.warren.host.Syscalls;
+import dev.warren.host.Tool;
+import dev.warren.runtime.Lower;
+import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.SandboxRuntimeException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Snapshot layers as ext4 images: a sandbox with a disk of its own ({@link Ext4Disks}) is captured
+ * by copying its whole {@code disk.img} (upper and work directories, overlay's whiteouts and
+ * opaque markers as they are) while its processes and its filesystem are frozen: {@code FIFREEZE}
+ * writes everything out and blocks writers, the image's allocated extents are copied inside the
+ * kernel ({@code SEEK_DATA}/{@code SEEK_HOLE} and {@code copy_file_range}, holes kept), then
+ * {@code FITHAW}. Nothing is walked file by file, and owners are left as they are: the host uids of
+ * the source's range, which a sandbox stacking the layer maps to its own ({@link Lower#uidBase},
+ * {@link LayerMounts}). A controller killed while a disk is frozen leaves it frozen:
+ * {@link #thawLeftovers} thaws every disk of the instance at start-up. Stateless.
+ */
+final class BlockLayers {
+  private static final Logger log = LoggerFactory.getLogger(BlockLayers.class);
+  private static final long FIFREEZE = 0xC0045877L;
+  private static final long FITHAW = 0xC0045878L;
+  private static final long MS_RDONLY = 1;
+  private static final Duration MKFS_TIMEOUT = Duration.ofMinutes(30);
+
+  private BlockLayers() {}
+
+  /** Captures the disk of the sandbox {@code id} (root uid {@code rootUid}) into the image file {@code target} ({@link SandboxRuntime#captureLayer}). */
+  static SandboxRuntime.LayerCapture capture(String id, SandboxDirs dirs, Path target, long rootUid) {
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new SandboxRuntimeException("cannot capture the disk of " + id + " into " + target + ": it exists already");
+    }
+    if (!MountInfo.isMountPoint(dirs.disk())) {
+      throw new SandboxRuntimeException("cannot capture the disk of " + id + ": it is not mounted at " + dirs.disk());
+    }
+    // checked before the sandbox is frozen: a copy that fills the host's disk would fail anyway, and others with it
+    long needed = FsCalls.allocatedBytes(dirs.diskImage().toString());
+    long free = FsCalls.statvfs(target.getParent().toString()).availableBytes();
+    if (needed > free) {
+      throw new SandboxRuntimeException("cannot capture the disk of " + id, new dev.warren.host.NoSpaceException("a snapshot of sandbox " + id
+          + " copies the " + dev.warren.host.DiskSpace.human(needed) + " its disk holds, but only " + dev.warren.host.DiskSpace.human(free)
+          + " is free in " + target.getParent() + "; delete snapshots or sandboxes, or free space on the host"));
+    }
+    return new SandboxRuntime.LayerCapture() {
+      @Override
+      public void settle() {
+        int fd = Syscalls.open(dirs.disk().toString(), Syscalls.O_RDONLY | Syscalls.O_DIRECTORY);
+        try {
+          FsCalls.ioctl(fd, FIFREEZE, MemorySegment.NULL, "FIFREEZE " + dirs.disk());
+          try {
+            copyAllocated(dirs.diskImage(), target);
+          } finally {
+            FsCalls.ioctl(fd, FITHAW, MemorySegment.NULL, "FITHAW " + dirs.disk());
+          }
+        } catch (SyscallException e) {
+          throw new SandboxRuntimeException("cannot copy the disk of " + id + " to " + target + ": " + e.getMessage(), e);
+        } finally {
+          Syscalls.close(fd);
+        }
+      }
+
+      @Override
+      public void finish() {
+        // the image is complete once settle() returns
+      }
+
+      @Override
+      public long uidBase() {
+        return rootUid;
+      }
+    };
+  }
+
+  /** Copies the data of the sparse file {@code from} to the new file {@code to} (root's, 0600), its holes left holes. */
+  static void copyAllocated(Path from, Path to) {
+    int in = Syscalls.open(from.toString(), Syscalls.O_RDONLY);
+    try {
+      int out = Syscalls.openat(Syscalls.AT_FDCWD, to.toString(), Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL, 0600);
+      try {
+        long size = Files.size(from);
+        for (long at = 0; at < size; ) {
+          long data = FsCalls.lseek(in, at, FsCalls.SEEK_DATA);
+          if (data < 0) {
+            break;
+          }
+          long hole = FsCalls.lseek(in, data, FsCalls.SEEK_HOLE);
+          long end = hole < 0 ? size : hole;
+          FsCalls.copyRange(in, out, data, end - data);
+          at = end;
+        }
+        FsCalls.ftruncate(out, size);
+      } finally {
+        Syscalls.close(out);
+      }
+    } catch (IOException e) {
+      throw new SyscallException("stat", from.toString(), 0, e.getMessage());
+    } finally {
+      Syscalls.close(in);
+    }
+  }
+
+  /**
+   * Merges {@code lowers} (top first) into a new ext4 image at {@code target} whose {@code upper/}
+   * is what a sandbox over them sees, owners as that sandbox sees them: a read-only overlay of the
+   * lowers, each idmapped down to ids from 0, is written into the image by {@code mke2fs -d}.
+   * Two lowers or more.
+   */
+  static void flatten(List<Lower> lowers, Path target, LayerMounts mounts, UserNamespaces userns) {
+    Path stage = target.resolveSibling(target.getFileName() + LayerMounts.MOUNT_SUFFIX);
+    Path low = target.resolveSibling(target.getFileName() + ".low");
+    Path merged = stage.resolve("upper");
+    try {
+      List<String> dirs = new ArrayList<>();
+      try {
+        Files.createDirectories(merged);
+        for (int i = 0; i < lowers.size(); i++) {
+          Lower l = lowers.get(i);
+          Path tree = mounts.tree(l);
+          if (l.uidBase() == 0) {
+            dirs.add(tree.toString());
+            continue;
+          }
+          Path at = Files.createDirectories(low.resolve("l" + i));
+          int fd = userns.mapping(l.uidBase(), 0);
+          try {
+            Syscalls.idmappedBind(tree.toString(), at.toString(), fd, true);
+          } finally {
+            Syscalls.close(fd);
+          }
+          dirs.add(at.toString());
+        }
+        StringBuilder lowerdir = new StringBuilder();
+        for (String d : dirs) {
+          lowerdir.append(lowerdir.isEmpty() ? "" : ":").append(RootFs.escape(d));
+        }
+        // a read-only overlay without an upper layer takes two lowers or more: a flattened snapshot has its changes and a base
+        Syscalls.mount("warren-flatten-" + target.getFileName(), merged.toString(), "overlay", MS_RDONLY, "lowerdir=" + lowerdir);
+      } finally {
+        // the overlay holds its own reference to each idmapped tree
+        for (int i = 0; i < lowers.size(); i++) {
+          RootFs.detach("flatten", low.resolve("l" + i));
+        }
+      }
+      long[] need = measure(merged);
+      long bytes = need[0] + need[0] / 2 + (64L << 20);
+      long inodes = need[1] + need[1] / 2 + 4096;
+      Tool.check(List.of(DiskTemplates.MKE2FS, "-q", "-F", "-t", "ext4", "-b", "4096", "-I", "256", "-m", "0", "-N", Long.toString(inodes),
+          "-O", "^has_journal,^resize_inode", "-E", "nodiscard,root_owner=0:0", "-L", "warren-layer", "-d", stage.toString(),
+          target.toString(), (bytes / 1024) + "k"), MKFS_TIMEOUT);
+    } catch (IOException | SyscallException | dev.warren.host.ToolException e) {
+      throw new SandboxRuntimeException("cannot flatten the layers " + lowers.stream().map(Lower::path).toList() + " into " + target + ": "
+          + e.getMessage(), e);
+    } finally {
+      RootFs.detach("flatten", merged);
+      Tool.run(List.of("rm", "-rf", "--one-file-system", "--", stage.toString(), low.toString()), Duration.ofMinutes(1));
+    }
+  }
+
+  /** Bytes (in whole blocks, a block per directory and link) and entries of the tree at {@code tree}. */
+  private static long[] measure(Path tree) throws IOException {
+    long[] out = new long[2];
+    try (Stream<Path> all = Files.walk(tree)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        long size = Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.size(p) : 0;
+        out[0] += ((size + 4095) / 4096 + 1) * 4096;
+        out[1]++;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Thaws every sandbox disk of this instance that is frozen (a controller killed while capturing
+   * one left it so; its sandbox's writers wait until then). Called once at start-up.
+   */
+  static void thawLeftovers(Path sandboxesDir) {
+    String prefix = sandboxesDir + "/";
+    for (MountInfo m : MountInfo.self()) {
+      String mp = m.mountPoint();
+      if (!mp.startsWith(prefix) || !mp.substring(prefix.length()).matches("[^/]+/disk")) {
+        continue;
+      }
+      try {
+        int fd = Syscalls.open(mp, Syscalls.O_RDONLY | Syscalls.O_DIRECTORY);
+        try {
+          FsCalls.ioctl(fd, FITHAW, MemorySegment.NULL, "FITHAW " + mp);
+          log.warn("thawed the disk at {}, left frozen by a controller killed while it snapshotted it", mp);
+        } finally {
+          Syscalls.close(fd);
+        }
+      } catch (SyscallException e) {
+        // EINVAL: not frozen, the usual case
+        if (e.errno() != Syscalls.EINVAL) {
+          log.error("cannot thaw the disk at {}: {}", mp, e.getMessage());
+        }
+      }
+    }
+  }
+}
