@@ -76,7 +76,15 @@ public final class Server implements AutoCloseable {
     dev.warren.host.Beside<Store> opening = dev.warren.host.Beside.compute("warren-store-open", () -> {
       // before the store opens: SQLite gives a new -wal and -shm the mode of the database file
       dev.warren.ops.DataPermissions.repair(config);
-      return Store.open(config);
+      Store opened = Store.open(config);
+      try {
+        // the query layer's first use (a tenth of a second of cold code) here, not in the first read of the start's own thread
+        opened.read(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+      } catch (RuntimeException e) {
+        opened.close();
+        throw e;
+      }
+      return opened;
     });
     Components host;
     try {

@@ -108,6 +108,11 @@ class DataDirPermissionsTest {
       assertThat(AsUser.read(AsUser.NOBODY, sbx.resolve("bundle/config.json")).ok()).isTrue();
 
       warren.kill9AndRestart();
+      // the sandboxes' own files are checked in the background of the start (the data directory's before it)
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (!Files.readString(warren.logFile()).contains("given their owner and mode") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
 
       for (Path f : opened) {
         assertThat(mode(f)).as(f.toString()).isEqualTo("rw-------");

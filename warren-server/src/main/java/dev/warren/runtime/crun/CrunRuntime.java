@@ -126,14 +126,24 @@ final class CrunRuntime implements SandboxRuntime {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
     HostChecks.checkTraversable(sandboxesDir);
-    // every sandbox directory's owners and modes (a dozen files each, hundreds of sandboxes): beside the steps below, which do not read them
-    dev.warren.host.Beside.alongside("warren-sandbox-dirs", () -> {
+    // every sandbox directory's owners and modes (a dozen files each, hundreds of sandboxes, about
+    // a seventh of a second): those there now are checked in the background, the rest of the start
+    // and the first calls do not wait. Only those: one a create makes meanwhile has no slot file yet,
+    // and a directory without one is given to root.
+    List<Path> existing;
+    try {
+      existing = SandboxDirs.all(sandboxesDir);
+    } catch (IOException e) {
+      throw new RuntimeUnavailableException("cannot list the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
+    }
+    Thread.ofPlatform().daemon().name("warren-sandbox-dirs").start(() -> {
       try {
-        SandboxDirs.secureAll(sandboxesDir, slot -> Uids.rootUid(instance, slot));
-      } catch (IOException e) {
-        throw new RuntimeUnavailableException("cannot check the permissions of the sandboxes in " + sandboxesDir + ": " + e.getMessage(), e);
+        SandboxDirs.secureAll(existing, slot -> Uids.rootUid(instance, slot));
+      } catch (IOException | RuntimeException e) {
+        log.error("cannot check the owners and modes of the sandboxes' files in {}: {}", sandboxesDir, e.getMessage());
       }
-    }, this::initTools);
+    });
+    initTools();
   }
 
   private void initTools() {

@@ -113,24 +113,29 @@ record SandboxDirs(Path root) {
     return changed;
   }
 
-  /**
-   * Gives every sandbox directory under {@code sandboxesDir} its owner and modes (an older Warren
-   * left bundles, whose config.json holds the caller's environment, readable by anyone) and warns,
-   * naming what changed. A directory without a slot file (a leftover reconciliation removes) is root's.
-   */
-  static void secureAll(Path sandboxesDir, java.util.function.IntToLongFunction rootUidOfSlot) throws IOException {
-    List<String> changed = new ArrayList<>();
+  /** The directories under {@code sandboxesDir} now: the sandboxes' and the disk pool's. */
+  static List<Path> all(Path sandboxesDir) throws IOException {
     try (var s = Files.list(sandboxesDir)) {
-      for (Path dir : s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
-        SandboxDirs d = new SandboxDirs(dir);
-        long uid;
-        try {
-          uid = rootUidOfSlot.applyAsLong(Integer.parseInt(Files.readString(d.slotFile()).strip()));
-        } catch (IOException | NumberFormatException e) {
-          uid = 0;
-        }
-        changed.addAll(d.secure(uid));
+      return s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
+    }
+  }
+
+  /**
+   * Gives each sandbox directory of {@code dirs} its owner and modes (an older Warren left bundles,
+   * whose config.json holds the caller's environment, readable by anyone) and warns, naming what
+   * changed. A directory without a slot file (a leftover reconciliation removes) is root's.
+   */
+  static void secureAll(List<Path> dirs, java.util.function.IntToLongFunction rootUidOfSlot) throws IOException {
+    List<String> changed = new ArrayList<>();
+    for (Path dir : dirs) {
+      SandboxDirs d = new SandboxDirs(dir);
+      long uid;
+      try {
+        uid = rootUidOfSlot.applyAsLong(Integer.parseInt(Files.readString(d.slotFile()).strip()));
+      } catch (IOException | NumberFormatException e) {
+        uid = 0;
       }
+      changed.addAll(d.secure(uid));
     }
     if (!changed.isEmpty()) {
       LoggerFactory.getLogger(SandboxDirs.class).warn(
