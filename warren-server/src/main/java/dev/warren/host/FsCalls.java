@@ -85,6 +85,30 @@ public final class FsCalls {
     }
   }
 
+  /** What {@link #forEachDataExtent} calls with each extent. */
+  @FunctionalInterface
+  public interface Extent {
+    void accept(long offset, long length) throws java.io.IOException;
+  }
+
+  /**
+   * Calls {@code each} with the offset and length of every run of data of the sparse file open as
+   * {@code fd} ({@code size} bytes), in order; the holes between them are skipped ({@link #SEEK_DATA},
+   * {@link #SEEK_HOLE}).
+   */
+  public static void forEachDataExtent(int fd, long size, Extent each) throws java.io.IOException {
+    for (long at = 0; at < size; ) {
+      long data = lseek(fd, at, SEEK_DATA);
+      if (data < 0) {
+        return;
+      }
+      long hole = lseek(fd, data, SEEK_HOLE);
+      long end = hole < 0 ? size : hole;
+      each.accept(data, end - data);
+      at = end;
+    }
+  }
+
   /** lseek(2); for {@link #SEEK_DATA} and {@link #SEEK_HOLE}, -1 when there is no data at or past {@code offset} (ENXIO). */
   public static long lseek(int fd, long offset, int whence) {
     try (Arena a = Arena.ofConfined()) {

@@ -65,17 +65,11 @@ final class LayerImages {
       out.writeUTF(MAGIC);
       out.writeLong(size);
       ByteBuffer buf = ByteBuffer.allocate(BLOCK);
-      for (long at = 0; at < size; ) {
-        long data = FsCalls.lseek(fd, at, FsCalls.SEEK_DATA);
-        if (data < 0) {
-          break;
-        }
-        long hole = FsCalls.lseek(fd, data, FsCalls.SEEK_HOLE);
-        long end = hole < 0 ? size : hole;
+      FsCalls.forEachDataExtent(fd, size, (data, length) -> {
         out.writeLong(data);
-        out.writeLong(end - data);
-        for (long pos = data; pos < end; ) {
-          buf.clear().limit((int) Math.min(BLOCK, end - pos));
+        out.writeLong(length);
+        for (long pos = data; pos < data + length; ) {
+          buf.clear().limit((int) Math.min(BLOCK, data + length - pos));
           int n = ch.read(buf, pos);
           if (n <= 0) {
             throw new IOException("the layer " + image + " ended at " + pos + " while " + size + " bytes long");
@@ -83,8 +77,7 @@ final class LayerImages {
           out.write(buf.array(), 0, n);
           pos += n;
         }
-        at = end;
-      }
+      });
       out.writeLong(-1);
       out.flush();
     } finally {

@@ -92,16 +92,7 @@ final class BlockLayers {
       int out = Syscalls.openat(Syscalls.AT_FDCWD, to.toString(), Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL, 0600);
       try {
         long size = Files.size(from);
-        for (long at = 0; at < size; ) {
-          long data = FsCalls.lseek(in, at, FsCalls.SEEK_DATA);
-          if (data < 0) {
-            break;
-          }
-          long hole = FsCalls.lseek(in, data, FsCalls.SEEK_HOLE);
-          long end = hole < 0 ? size : hole;
-          FsCalls.copyRange(in, out, data, end - data);
-          at = end;
-        }
+        FsCalls.forEachDataExtent(in, size, (offset, length) -> FsCalls.copyRange(in, out, offset, length));
         FsCalls.ftruncate(out, size);
       } finally {
         Syscalls.close(out);
