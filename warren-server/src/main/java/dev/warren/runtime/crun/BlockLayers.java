@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@code FITHAW}. Nothing is walked file by file, and owners are left as they are: the host uids of
  * the source's range, which a sandbox stacking the layer maps to its own ({@link Lower#uidBase},
  * {@link LayerMounts}). A controller killed while a disk is frozen leaves it frozen:
- * {@link #thawLeftovers} thaws every disk of the instance at start-up. Stateless.
+ * {@link #thawLeftovers} thaws at start-up the disks whose freeze was noted ({@link #frozenNotes}).
+ * Stateless.
  */
 final class BlockLayers {
   private static final Logger log = LoggerFactory.getLogger(BlockLayers.class);
@@ -58,13 +59,16 @@ final class BlockLayers {
     return new SandboxRuntime.LayerCapture() {
       @Override
       public void settle() {
+        Path note = frozenNotes(dirs.root().getParent()).resolve(id);
         int fd = Syscalls.open(dirs.disk().toString(), Syscalls.O_RDONLY | Syscalls.O_DIRECTORY);
         try {
+          noteFrozen(note);
           FsCalls.ioctl(fd, FIFREEZE, MemorySegment.NULL, "FIFREEZE " + dirs.disk());
           try {
             copyAllocated(dirs.diskImage(), target);
           } finally {
             FsCalls.ioctl(fd, FITHAW, MemorySegment.NULL, "FITHAW " + dirs.disk());
+            forgetFrozen(note);
           }
         } catch (SyscallException e) {
           throw new SandboxRuntimeException("cannot copy the disk of " + id + " to " + target + ": " + e.getMessage(), e);
@@ -175,30 +179,69 @@ final class BlockLayers {
   }
 
   /**
-   * Thaws every sandbox disk of this instance that is frozen (a controller killed while capturing
-   * one left it so; its sandbox's writers wait until then). Called once at start-up.
+   * Where a capture notes, before freezing a disk, which sandbox's it freezes ({@code <id>}), and
+   * removes the note once it thawed it: after a kill mid-copy the start finds the disks to thaw in
+   * one listing of a directory that is otherwise empty, not by trying every disk. Root's, 0700,
+   * beside the sandboxes' directories (a dot directory is none of theirs).
+   */
+  static Path frozenNotes(Path sandboxesDir) {
+    return sandboxesDir.resolve(".frozen-disks");
+  }
+
+  private static void noteFrozen(Path note) {
+    try {
+      dev.warren.host.FileModes.privateDirectory(note.getParent());
+      Files.writeString(note, "");
+    } catch (IOException e) {
+      throw new SandboxRuntimeException("cannot note the freeze of the disk at " + note + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void forgetFrozen(Path note) {
+    try {
+      Files.deleteIfExists(note);
+    } catch (IOException e) {
+      // thawed already: the next start tries to thaw it again, which does nothing
+      log.warn("cannot remove {}: {}", note, e.getMessage());
+    }
+  }
+
+  /**
+   * Thaws the sandbox disks a controller killed while capturing one left frozen (their sandboxes'
+   * writers wait until then), as its notes say ({@link #frozenNotes}). Called once at start-up.
    */
   static void thawLeftovers(Path sandboxesDir) {
-    String prefix = sandboxesDir + "/";
-    for (MountInfo m : MountInfo.self()) {
-      String mp = m.mountPoint();
-      if (!mp.startsWith(prefix) || !mp.substring(prefix.length()).matches("[^/]+/disk")) {
-        continue;
-      }
+    Path notes = frozenNotes(sandboxesDir);
+    if (!Files.isDirectory(notes)) {
+      return;
+    }
+    List<Path> left;
+    try (Stream<Path> s = Files.list(notes)) {
+      left = s.toList();
+    } catch (IOException e) {
+      log.error("cannot list {}: {}", notes, e.getMessage());
+      return;
+    }
+    for (Path note : left) {
+      Path disk = sandboxesDir.resolve(note.getFileName().toString()).resolve("disk");
       try {
-        int fd = Syscalls.open(mp, Syscalls.O_RDONLY | Syscalls.O_DIRECTORY);
-        try {
-          FsCalls.ioctl(fd, FITHAW, MemorySegment.NULL, "FITHAW " + mp);
-          log.warn("thawed the disk at {}, left frozen by a controller killed while it snapshotted it", mp);
-        } finally {
-          Syscalls.close(fd);
+        if (MountInfo.isMountPoint(disk)) {
+          int fd = Syscalls.open(disk.toString(), Syscalls.O_RDONLY | Syscalls.O_DIRECTORY);
+          try {
+            FsCalls.ioctl(fd, FITHAW, MemorySegment.NULL, "FITHAW " + disk);
+            log.warn("thawed the disk at {}, left frozen by a controller killed while it snapshotted it", disk);
+          } finally {
+            Syscalls.close(fd);
+          }
         }
       } catch (SyscallException e) {
-        // EINVAL: not frozen, the usual case
+        // EINVAL: not frozen (the kill came before the freeze or after the thaw)
         if (e.errno() != Syscalls.EINVAL) {
-          log.error("cannot thaw the disk at {}: {}", mp, e.getMessage());
+          log.error("cannot thaw the disk at {}: {}", disk, e.getMessage());
+          continue;
         }
       }
+      forgetFrozen(note);
     }
   }
 }
