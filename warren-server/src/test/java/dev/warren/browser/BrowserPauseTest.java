@@ -181,6 +181,22 @@ class BrowserPauseTest {
   }
 
   @Test
+  void theJavaSdkAsksForThePauseActionAndPausesAndResumes() {
+    try (dev.warren.client.Warren sdk = warren.sdk();
+         dev.warren.client.Browser b = sdk.browsers().create(dev.warren.client.BrowserSpec.builder()
+             .idleAction(dev.warren.client.BrowserSpec.IdleAction.PAUSE).idleTimeout(Duration.ofMinutes(5))
+             .pausedTimeout(Duration.ofHours(1)).build())) {
+      assertThat(b.info().idleAction()).isEqualTo(dev.warren.client.BrowserSpec.IdleAction.PAUSE);
+      assertThat(b.info().pausedTimeout()).contains(Duration.ofHours(1));
+      assertThat(b.info().paused()).isFalse();
+      assertThat(b.pause().paused()).isTrue();
+      assertThat(HostState.frozen(b.info().sandboxId().orElseThrow())).isTrue();
+      assertThat(b.resume().paused()).isFalse();
+      assertThat(b.actions().evaluate("6 * 7")).isEqualTo(42L);
+    }
+  }
+
+  @Test
   void aPausedBrowserIdlePastItsPausedTimeoutIsClosed() {
     JsonNode s = BrowserDurabilityTest.create(warren, Map.of("idleAction", "pause", "idleTimeoutSeconds", 1, "pausedTimeoutSeconds", 3));
     String id = s.path("id").asString();
