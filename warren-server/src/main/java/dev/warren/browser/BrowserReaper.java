@@ -89,7 +89,18 @@ final class BrowserReaper implements AutoCloseable {
     Instant last = service.lifecycle().activity().getOrDefault(b.id(), b.lastActivityAt());
     if (last.plus(b.spec().idleTimeout()).isBefore(Instant.now())) {
       misses.remove(b.id());
-      service.pause(b.id(), why);
+      try {
+        service.pause(b.id(), why);
+      } catch (dev.warren.error.WarrenException e) {
+        if (e.problem() != dev.warren.error.Problem.CONFLICT) {
+          throw e;
+        }
+        // not ready any more, or its sandbox cannot be frozen: an idle browser that cannot pause is closed as before
+        BrowserSession now = service.get(b.id());
+        if (now.state() == BrowserState.READY && !service.paused(now)) {
+          service.close(b.id(), why + "; it could not be paused: " + e.getMessage());
+        }
+      }
     }
   }
 

@@ -128,6 +128,10 @@ public final class BrowserService implements AutoCloseable {
    */
   private Created create(BrowserSpec spec, java.util.function.Consumer<String> claimed) {
     sandboxes.checkEgress(spec.egress()); // before a pooled browser is claimed for it
+    if (spec.idleAction() == BrowserIdleAction.PAUSE && !sandboxes.canPause()) {
+      throw dev.warren.error.WarrenException.invalid("idleAction", "the runtime " + sandboxes.runtimeName()
+          + " cannot pause browsers; use idleAction \"close\"");
+    }
     if (spec.key().isEmpty()) {
       return new Created(fromPoolOrStart(spec, claimed), true);
     }

@@ -458,6 +458,16 @@ public final class SandboxService {
     return lifecycle.pausedNow(id);
   }
 
+  /** Whether this runtime can freeze sandboxes (pause and resume). */
+  public boolean canPause() {
+    return runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE);
+  }
+
+  /** The runtime's name, as {@code WARREN_RUNTIME} and a sandbox's {@code runtime} say it. */
+  public String runtimeName() {
+    return runtime.name();
+  }
+
   private void requirePause(String id) {
     if (!runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE)) {
       throw new SandboxException(Problem.CONFLICT, "cannot pause or resume sandbox " + id + ": the runtime " + runtime.name()
