@@ -102,6 +102,7 @@ class SandboxTest(WarrenTest):
         with self.w.sandboxes.create(volumes=[{"name": name, "path": "/v"}]) as sbx:
             sbx.exec("echo kept > /v/f")
             self.assertEqual([h["sandboxId"] for h in self.w.volumes.get(name)["mountedBy"]], [sbx.id])
+            self.assertEqual(sbx.refresh().volumes, [{"name": name, "path": "/v", "readOnly": False}])
             with self.assertRaises(ConflictError):
                 self.w.sandboxes.create(volumes=[{"name": name, "path": "/v"}])
             with self.assertRaises(ConflictError):
@@ -191,6 +192,11 @@ class BrowserTest(WarrenTest):
             b.actions.click("#go")
             self.assertEqual(b.actions.text().splitlines()[0], "typed from python")
             self.assertEqual(b.actions.evaluate("6 * 7"), 42)
+            self.assertEqual(b.info.idle_action, "close")
+            self.assertTrue(b.pause().paused)
+            # an action resumes the paused browser first
+            self.assertEqual(b.actions.evaluate("6 * 7"), 42)
+            self.assertFalse(b.refresh().paused)
             self.assertEqual(b.actions.screenshot()[1:4], b"PNG")
             with self.assertRaises(ConflictError):
                 b.actions.click("#nope", timeout=1)

@@ -30,12 +30,16 @@ class BrowserInfo:
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
     reach: List[str] = field(default_factory=list)
     """egress.reach: the sandboxes (``sbx_…`` or ``sbx_…:3000``) whose apps the session's pages may open."""
+    idle_action: str = "close"
+    """What its idle timeout does: ``close`` it, or ``pause`` it (frozen; the next connection resumes it)."""
+    paused: bool = False
+    """Ready and frozen now: the next CDP connection, live view or call on it resumes it."""
 
     @staticmethod
     def of(j: Dict[str, Any]) -> "BrowserInfo":
         return BrowserInfo(j["id"], j.get("key"), j["state"], j.get("sandboxId"), j.get("generation", 0), parse_time(j["createdAt"]),
                            j.get("cdpUrl"), j.get("cdpDiscoveryUrl"), j.get("liveViewUrl"), j.get("liveControlUrl"), j.get("stateReason"), j,
-                           reach=egress_reach(j))
+                           reach=egress_reach(j), idle_action=j.get("idleAction", "close"), paused=bool(j.get("paused", False)))
 
 
 class Actions:
@@ -168,6 +172,16 @@ class Browser(Owned):
         self._info = BrowserInfo.of(self._http.request("POST", self._path + "/keepalive").json())
         return self._info
 
+    def pause(self) -> BrowserInfo:
+        """Freezes the browser's sandbox: pages, cookies and memory kept, no CPU used. The next CDP connection
+        (or a client's next message), live view or call on it resumes it."""
+        self._info = BrowserInfo.of(self._http.request("POST", self._path + "/pause").json())
+        return self._info
+
+    def resume(self) -> BrowserInfo:
+        self._info = BrowserInfo.of(self._http.request("POST", self._path + "/resume").json())
+        return self._info
+
     def restart(self) -> BrowserInfo:
         self._info = BrowserInfo.of(self._http.request("POST", self._path + "/restart").json())
         return self._info
@@ -184,13 +198,18 @@ class Browsers:
     def create(self, key: Optional[str] = None, profile: Optional[str] = None, profile_read_only: bool = False,
                allow_egress: Optional[Sequence[str]] = None, upstream_proxy: Optional[str] = None, width: Optional[int] = None,
                height: Optional[int] = None, headless: Optional[bool] = None, idle_timeout: Optional[int] = None,
-               max_lifetime: Optional[int] = None, reach: Optional[Sequence[str]] = None) -> Browser:
+               max_lifetime: Optional[int] = None, reach: Optional[Sequence[str]] = None, idle_action: Optional[str] = None,
+               paused_timeout: Optional[int] = None) -> Browser:
         """Starts a browser (or answers the live session holding ``key``: ``reused`` is then True).
 
         ``reach`` names the sandboxes whose apps the pages may open (``sbx_…:3000`` one port, ``sbx_…`` every port),
-        e.g. the app an agent serves in its own sandbox, at ``http://sbx_…:3000/``; it goes in ``egress.reach``."""
+        e.g. the app an agent serves in its own sandbox, at ``http://sbx_…:3000/``; it goes in ``egress.reach``.
+
+        ``idle_action="pause"`` freezes the browser once idle for ``idle_timeout`` seconds instead of closing it (the
+        next CDP connection resumes it, pages and cookies as they were); ``paused_timeout`` seconds paused closes it."""
         body: Dict[str, Any] = {k: v for k, v in {"key": key, "profile": profile, "headless": headless, "idleTimeoutSeconds": idle_timeout,
-                                                  "maxLifetimeSeconds": max_lifetime}.items() if v is not None}
+                                                  "maxLifetimeSeconds": max_lifetime, "idleAction": idle_action,
+                                                  "pausedTimeoutSeconds": paused_timeout}.items() if v is not None}
         if profile_read_only:
             body["profileReadOnly"] = True
         egress = egress_body(allow_egress, upstream_proxy, reach)

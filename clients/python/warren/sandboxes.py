@@ -51,12 +51,14 @@ class SandboxInfo:
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
     reach: List[str] = field(default_factory=list)
     """egress.reach: the other sandboxes (``sbx_…`` or ``sbx_…:3000``) whose apps this one may open."""
+    volumes: List[Dict[str, Any]] = field(default_factory=list)
+    """The volumes mounted into it: ``{"name", "path", "readOnly"}`` each."""
 
     @staticmethod
     def of(j: Mapping[str, Any]) -> "SandboxInfo":
         return SandboxInfo(j["id"], j["state"], j["image"], j.get("generation", 0), j.get("address"), dict(j.get("labels") or {}),
                            dict(j.get("limits") or {}), parse_time(j["createdAt"]), j.get("stateReason"), j.get("browserId"), dict(j),
-                           reach=egress_reach(j))
+                           reach=egress_reach(j), volumes=[dict(v) for v in (j.get("volumes") or [])])
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,11 @@ export interface BrowserInfo {
   cdpDiscoveryUrl: string | null;
   liveViewUrl: string | null;
   liveControlUrl: string | null;
+  /** What its idle timeout does: `close` it, or `pause` it (frozen; the next connection resumes it). */
+  idleAction: 'close' | 'pause';
+  pausedTimeoutSeconds: number;
+  /** Ready and frozen now: the next CDP connection (or a connected client's next message), live view or call on it resumes it. */
+  paused: boolean;
   [field: string]: unknown;
 }
 
@@ -34,6 +39,10 @@ export interface BrowserSpec {
   headless?: boolean;
   idleTimeoutSeconds?: number;
   maxLifetimeSeconds?: number;
+  /** What `idleTimeoutSeconds` does: `close` (the default setting) or `pause` (frozen, pages and cookies kept; the next connection resumes it). */
+  idleAction?: 'close' | 'pause';
+  /** A browser paused this long (seconds) is closed; 0 never. */
+  pausedTimeoutSeconds?: number;
 }
 
 /** Simple actions on the session's first page, for callers that do not speak CDP. */
@@ -155,6 +164,17 @@ export class Browser extends Owned {
     this.info = i;
     return i;
   }
+  /** Freezes the browser's sandbox (pages, cookies, memory kept; no CPU); the next connection or call on it resumes it. */
+  async pause(): Promise<BrowserInfo> {
+    const i = await this.http.json('POST', this.path + '/pause');
+    this.info = i;
+    return i;
+  }
+  async resume(): Promise<BrowserInfo> {
+    const i = await this.http.json('POST', this.path + '/resume');
+    this.info = i;
+    return i;
+  }
   async restart(): Promise<BrowserInfo> {
     const i = await this.http.json('POST', this.path + '/restart');
     this.info = i;
@@ -170,7 +190,8 @@ export class Browsers {
   /** Starts a browser, or answers the live session holding `key` (`reused` is then true). */
   async create(spec: BrowserSpec = {}): Promise<Browser> {
     const body: Record<string, unknown> = defined({ key: spec.key, profile: spec.profile, profileReadOnly: spec.profileReadOnly, headless: spec.headless,
-      idleTimeoutSeconds: spec.idleTimeoutSeconds, maxLifetimeSeconds: spec.maxLifetimeSeconds });
+      idleTimeoutSeconds: spec.idleTimeoutSeconds, maxLifetimeSeconds: spec.maxLifetimeSeconds, idleAction: spec.idleAction,
+      pausedTimeoutSeconds: spec.pausedTimeoutSeconds });
     const egress = egressBody(spec);
     if (egress) body.egress = egress;
     if (spec.width || spec.height) body.viewport = defined({ width: spec.width, height: spec.height });

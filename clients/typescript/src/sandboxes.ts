@@ -26,6 +26,8 @@ export interface SandboxInfo {
   browserId: string | null;
   /** The virtual display, when it was created with one (`vncPath` is where the live view reaches its VNC server). */
   desktop?: { width: number; height: number; vncPath: string } | null;
+  /** The volumes mounted into it (`warren.volumes`), where and how. */
+  volumes: VolumeMount[];
   createdAt: string;
   [field: string]: unknown;
 }

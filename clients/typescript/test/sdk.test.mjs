@@ -37,6 +37,7 @@ test('a volume keeps files across sandboxes, has one writer and is deleted once 
   try {
     await writer.exec('echo kept > /v/f');
     assert.deepEqual((await warren.volumes.get(name)).mountedBy.map((h) => h.sandboxId), [writer.id]);
+    assert.deepEqual((await writer.refresh()).volumes, [{ name, path: '/v', readOnly: false }]);
     await assert.rejects(warren.sandboxes.create({ volumes: [{ name, path: '/v' }] }), (e) => e instanceof ConflictError);
     await assert.rejects(warren.volumes.delete(name), (e) => e instanceof ConflictError);
   } finally {
@@ -198,6 +199,11 @@ test('a keyed browser is reused, its actions drive the page and a handoff is han
     await b.actions.click('#go');
     assert.equal((await b.actions.text()).split('\n')[0], 'typed from ts');
     assert.equal(await b.actions.evaluate('6 * 7'), 42);
+    assert.equal(b.info.idleAction, 'close');
+    assert.equal((await b.pause()).paused, true);
+    // an action resumes the paused browser first
+    assert.equal(await b.actions.evaluate('6 * 7'), 42);
+    assert.equal((await b.refresh()).paused, false);
     assert.deepEqual([...(await b.actions.screenshot()).subarray(1, 4)], [0x50, 0x4e, 0x47]);
     await assert.rejects(b.actions.click('#nope', 1), ConflictError);
     assert.match(await b.devtoolsRoot(), /^http:\/\/127\.0\.0\.1:\d+$/);

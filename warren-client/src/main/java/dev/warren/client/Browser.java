@@ -76,6 +76,18 @@ public interface Browser extends AutoCloseable {
   BrowserInfo restart();
 
   /**
+   * Freezes the session's sandbox: Chromium keeps its pages, cookies and memory and uses no CPU.
+   * The next CDP connection (or a connected client's next message), live view or call on it
+   * resumes it; so does {@link #resume()}. A paused session is answered as it is.
+   *
+   * @throws ConflictException when the session is not ready
+   */
+  BrowserInfo pause();
+
+  /** Thaws a paused session (a running one is answered as it is). */
+  BrowserInfo resume();
+
+  /**
    * The files the session's pages downloaded, oldest first (they land in the server's downloads
    * directory of the session's sandbox).
    */

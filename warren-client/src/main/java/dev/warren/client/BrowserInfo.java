@@ -26,6 +26,10 @@ import java.util.Optional;
  *     hour; it can be opened or embedded (iframe) without the API token
  * @param liveControlUrl the same page with a token that may also take control (mouse, keyboard),
  *     e.g. for a person logging in for the agent
+ * @param idleAction what its idle timeout does: close it, or pause it
+ * @param pausedTimeout empty when a paused session is never closed for it
+ * @param paused whether it is ready and frozen now: the next CDP connection (or a connected
+ *     client's next message), live view or call on it resumes it
  */
 public record BrowserInfo(
     String id,
@@ -48,7 +52,10 @@ public record BrowserInfo(
     Optional<String> cdpUrl,
     Optional<String> cdpHttpUrl,
     Optional<String> liveViewUrl,
-    Optional<String> liveControlUrl) {
+    Optional<String> liveControlUrl,
+    BrowserSpec.IdleAction idleAction,
+    Optional<Duration> pausedTimeout,
+    boolean paused) {
 
   public BrowserInfo {
     Objects.requireNonNull(id, "id");
@@ -62,6 +69,8 @@ public record BrowserInfo(
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(maxLifetime, "maxLifetime");
     Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(idleAction, "idleAction");
+    Objects.requireNonNull(pausedTimeout, "pausedTimeout");
     Objects.requireNonNull(startedAt, "startedAt");
     Objects.requireNonNull(closedAt, "closedAt");
     Objects.requireNonNull(lastActivityAt, "lastActivityAt");
@@ -69,6 +78,17 @@ public record BrowserInfo(
     Objects.requireNonNull(cdpHttpUrl, "cdpHttpUrl");
     Objects.requireNonNull(liveViewUrl, "liveViewUrl");
     Objects.requireNonNull(liveControlUrl, "liveControlUrl");
+  }
+
+  /** A session that closes when idle and is not paused (the record as it was before idle actions). */
+  public BrowserInfo(String id, Optional<String> key, BrowserState state, Optional<String> stateReason, Optional<String> sandboxId,
+      Optional<String> profile, boolean profileReadOnly, Viewport viewport, boolean headless, EgressPolicy egress,
+      Optional<Duration> idleTimeout, Optional<Duration> maxLifetime, long generation, Instant createdAt, Optional<Instant> startedAt,
+      Optional<Instant> closedAt, Instant lastActivityAt, Optional<String> cdpUrl, Optional<String> cdpHttpUrl,
+      Optional<String> liveViewUrl, Optional<String> liveControlUrl) {
+    this(id, key, state, stateReason, sandboxId, profile, profileReadOnly, viewport, headless, egress, idleTimeout, maxLifetime, generation,
+        createdAt, startedAt, closedAt, lastActivityAt, cdpUrl, cdpHttpUrl, liveViewUrl, liveControlUrl, BrowserSpec.IdleAction.CLOSE,
+        Optional.empty(), false);
   }
 
   /** Whether the session takes CDP connections and actions ({@link BrowserState#READY}). */

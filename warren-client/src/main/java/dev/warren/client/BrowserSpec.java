@@ -35,6 +35,11 @@ import java.util.Optional;
  *     seconds, {@link Duration#ZERO} for never; empty for the server's default (30 min)
  * @param maxLifetime close the session this long after it started, however busy; whole seconds,
  *     {@link Duration#ZERO} for no limit (the default)
+ * @param idleAction what {@code idleTimeout} does: close the session, or pause it (its sandbox
+ *     frozen, pages and cookies kept; the next CDP connection resumes it); empty for the server's
+ *     default ({@code WARREN_BROWSER_IDLE_ACTION}, close)
+ * @param pausedTimeout close a paused session once it has stayed paused this long; whole seconds,
+ *     {@link Duration#ZERO} (the default) for never
  */
 public record BrowserSpec(
     Optional<String> key,
@@ -44,7 +49,9 @@ public record BrowserSpec(
     Optional<Viewport> viewport,
     boolean headless,
     Optional<Duration> idleTimeout,
-    Optional<Duration> maxLifetime) {
+    Optional<Duration> maxLifetime,
+    Optional<IdleAction> idleAction,
+    Optional<Duration> pausedTimeout) {
 
   public BrowserSpec {
     Objects.requireNonNull(key, "key");
@@ -64,9 +71,35 @@ public record BrowserSpec(
     idleTimeout.ifPresent(d -> wholeSeconds("idleTimeout", d));
     Objects.requireNonNull(maxLifetime, "maxLifetime");
     maxLifetime.ifPresent(d -> wholeSeconds("maxLifetime", d));
+    Objects.requireNonNull(idleAction, "idleAction");
+    Objects.requireNonNull(pausedTimeout, "pausedTimeout");
+    pausedTimeout.ifPresent(d -> wholeSeconds("pausedTimeout", d));
   }
 
   /** A spec with every default: no key, no profile, no egress. */
+  /** A spec without an idle action of its own (the record as it was before idle actions). */
+  public BrowserSpec(Optional<String> key, Optional<String> profile, boolean profileReadOnly, EgressPolicy egress, Optional<Viewport> viewport,
+      boolean headless, Optional<Duration> idleTimeout, Optional<Duration> maxLifetime) {
+    this(key, profile, profileReadOnly, egress, viewport, headless, idleTimeout, maxLifetime, Optional.empty(), Optional.empty());
+  }
+
+  /** What the idle timeout does to a browser session (docs/api.md, "Idle browsers: close or pause"). */
+  public enum IdleAction {
+    /** The session is closed: its sandbox goes, its profile is saved (the server's default). */
+    CLOSE,
+    /** Its sandbox is frozen: Chromium keeps its pages, cookies and memory; the next CDP connection or call resumes it. */
+    PAUSE;
+
+    /** As the API spells it. */
+    public String wire() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static IdleAction fromWire(String s) {
+      return s.equals("pause") ? PAUSE : CLOSE;
+    }
+  }
+
   public static BrowserSpec defaults() {
     return builder().build();
   }
@@ -93,6 +126,8 @@ public record BrowserSpec(
     private boolean headless = true;
     private Duration idleTimeout;
     private Duration maxLifetime;
+    private IdleAction idleAction;
+    private Duration pausedTimeout;
 
     private Builder() {}
 
@@ -164,10 +199,22 @@ public record BrowserSpec(
       return this;
     }
 
+    /** What the idle timeout does: {@link IdleAction#PAUSE} freezes the session instead of closing it. */
+    public Builder idleAction(IdleAction idleAction) {
+      this.idleAction = Objects.requireNonNull(idleAction, "idleAction");
+      return this;
+    }
+
+    /** Whole seconds; a session paused this long is closed. {@link Duration#ZERO} for never. */
+    public Builder pausedTimeout(Duration pausedTimeout) {
+      this.pausedTimeout = Objects.requireNonNull(pausedTimeout, "pausedTimeout");
+      return this;
+    }
+
     public BrowserSpec build() {
       return new BrowserSpec(Optional.ofNullable(key), Optional.ofNullable(profile), profileReadOnly,
           new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(viewport), headless,
-          Optional.ofNullable(idleTimeout), Optional.ofNullable(maxLifetime));
+          Optional.ofNullable(idleTimeout), Optional.ofNullable(maxLifetime), Optional.ofNullable(idleAction), Optional.ofNullable(pausedTimeout));
     }
   }
 }

@@ -20,6 +20,8 @@ final class BrowserWire {
     if (!spec.headless()) body.put("headless", false);
     spec.idleTimeout().ifPresent(d -> body.put("idleTimeoutSeconds", d.toSeconds()));
     spec.maxLifetime().ifPresent(d -> body.put("maxLifetimeSeconds", d.toSeconds()));
+    spec.idleAction().ifPresent(a -> body.put("idleAction", a.wire()));
+    spec.pausedTimeout().ifPresent(d -> body.put("pausedTimeoutSeconds", d.toSeconds()));
     return body;
   }
 
@@ -37,7 +39,10 @@ final class BrowserWire {
         f.optSeconds("maxLifetimeSeconds").filter(d -> !d.isZero()),
         f.longValue("generation"), f.instant("createdAt"), f.optInstant("startedAt"), f.optInstant("closedAt"),
         f.instant("lastActivityAt"), f.optString("cdpUrl"), f.optString("cdpHttpUrl"), f.optString("liveViewUrl"),
-        f.optString("liveControlUrl"));
+        f.optString("liveControlUrl"),
+        // servers before idle actions close, and say nothing
+        f.optString("idleAction").map(BrowserSpec.IdleAction::fromWire).orElse(BrowserSpec.IdleAction.CLOSE),
+        f.optSeconds("pausedTimeoutSeconds").filter(d -> !d.isZero()), f.bool("paused", false));
   }
 
   static List<BrowserInfo> browsers(Object json) {

@@ -59,6 +59,18 @@ final class HttpBrowser extends HttpHandle<BrowserInfo> implements Browser {
   }
 
   @Override
+  public BrowserInfo pause() {
+    ensureOpen();
+    return remember(transport.sendJson(Call.post(path + "/pause", Call.Retry.IDEMPOTENT), BrowserWire::browser));
+  }
+
+  @Override
+  public BrowserInfo resume() {
+    ensureOpen();
+    return remember(transport.sendJson(Call.post(path + "/resume", Call.Retry.IDEMPOTENT), BrowserWire::browser));
+  }
+
+  @Override
   public BrowserInfo restart() {
     ensureOpen();
     // A repeated restart restarts once more, which leaves the session as one would.

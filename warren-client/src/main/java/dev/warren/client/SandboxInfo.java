@@ -2,6 +2,7 @@ package dev.warren.client;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,6 +17,7 @@ import java.util.Optional;
  * @param address the sandbox's address on the Warren bridge, empty while it has none
  * @param egress the policy, with any upstream proxy password shown as {@code ***}
  * @param idleTimeout empty when the sandbox is never stopped for being idle
+ * @param volumes the volumes mounted into it, where and how (empty from servers before volumes)
  */
 public record SandboxInfo(
     String id,
@@ -33,7 +35,8 @@ public record SandboxInfo(
     Instant createdAt,
     Optional<Instant> startedAt,
     Optional<Instant> stoppedAt,
-    Optional<Instant> lastActivityAt) {
+    Optional<Instant> lastActivityAt,
+    List<VolumeMount> volumes) {
 
   public SandboxInfo {
     Objects.requireNonNull(id, "id");
@@ -51,6 +54,16 @@ public record SandboxInfo(
     Objects.requireNonNull(startedAt, "startedAt");
     Objects.requireNonNull(stoppedAt, "stoppedAt");
     Objects.requireNonNull(lastActivityAt, "lastActivityAt");
+    volumes = List.copyOf(Objects.requireNonNull(volumes, "volumes"));
+  }
+
+  /** A sandbox without volumes (the record as it was before volumes). */
+  public SandboxInfo(String id, SandboxState state, Optional<String> stateReason, String image, Optional<String> imageDigest, long generation,
+      Optional<String> address, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Optional<Duration> idleTimeout, Instant createdAt, Optional<Instant> startedAt, Optional<Instant> stoppedAt,
+      Optional<Instant> lastActivityAt) {
+    this(id, state, stateReason, image, imageDigest, generation, address, env, labels, limits, egress, idleTimeout, createdAt, startedAt,
+        stoppedAt, lastActivityAt, List.of());
   }
 
   /** Whether the sandbox is {@link SandboxState#RUNNING}. */

@@ -59,7 +59,9 @@ final class Wire {
         // 0 is how the server says "never stopped for being idle"
         f.optSeconds("idleTimeoutSeconds").filter(d -> !d.isZero()),
         f.instant("createdAt"),
-        f.optInstant("startedAt"), f.optInstant("stoppedAt"), f.optInstant("lastActivityAt"));
+        f.optInstant("startedAt"), f.optInstant("stoppedAt"), f.optInstant("lastActivityAt"),
+        f.list("volumes").stream().map(v -> JsonFields.of(v, "volumes[]"))
+            .map(v -> new VolumeMount(v.string("name"), v.string("path"), v.bool("readOnly", false))).toList());
   }
 
   /** A policy's members as sandboxes and browsers take them; empty for {@link EgressPolicy#DENY_ALL}'s equal. */

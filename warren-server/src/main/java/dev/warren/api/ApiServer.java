@@ -61,7 +61,7 @@ public final class ApiServer implements AutoCloseable {
     LiveRoutes liveRoutes = new LiveRoutes(browsers, streams.views(), liveTokens);
     HandoffRoutes handoffRoutes = new HandoffRoutes(streams.handoffs(), liveTokens);
     VncRoutes vncRoutes = new VncRoutes(sandboxes, streams.vnc(), liveTokens);
-    SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, config);
+    SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, browsers, config);
     java.util.Optional<SnapshotRoutes> snapshotRoutes = snapshots.map(SnapshotRoutes::new);
     VolumeRoutes volumeRoutes = new VolumeRoutes(volumes);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
@@ -69,7 +69,7 @@ public final class ApiServer implements AutoCloseable {
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);
     EventRoutes eventRoutes = new EventRoutes(sandboxes, egressLog, events);
     PtyRoutes ptyRoutes = new PtyRoutes(shells.terminals());
-    BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens);
+    BrowserRoutes browserRoutes = new BrowserRoutes(browsers, signed, liveTokens, config.browserIdleAction());
     CdpProxy cdpProxy = new CdpProxy(browsers);
     CdpDiscovery cdpDiscovery = new CdpDiscovery(browsers, signed, liveTokens.urls());
     this.devtoolsRoots = new DevtoolsRoots(browsers, cdpDiscovery, liveTokens.urls());

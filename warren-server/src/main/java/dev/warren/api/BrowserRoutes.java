@@ -1,5 +1,6 @@
 package dev.warren.api;
 
+import dev.warren.browser.BrowserIdleAction;
 import dev.warren.browser.BrowserService;
 import dev.warren.browser.BrowserSession;
 import dev.warren.browser.BrowserSpec;
@@ -22,9 +23,12 @@ final class BrowserRoutes {
   private final SignedTokens signed;
   private final LiveTokens live;
   private final dev.warren.browser.BrowserDownloads downloads;
+  /** What an idle browser's timeout does when its create does not say ({@code WARREN_BROWSER_IDLE_ACTION}). */
+  private final BrowserIdleAction defaultIdleAction;
 
-  BrowserRoutes(BrowserService browsers, SignedTokens signed, LiveTokens live) {
+  BrowserRoutes(BrowserService browsers, SignedTokens signed, LiveTokens live, String defaultIdleAction) {
     this.browsers = browsers;
+    this.defaultIdleAction = BrowserIdleAction.parse(defaultIdleAction).orElseThrow();
     this.downloads = new dev.warren.browser.BrowserDownloads(browsers);
     this.signed = signed;
     this.live = live;
@@ -77,6 +81,8 @@ final class BrowserRoutes {
       ctx.contentType("application/octet-stream").header("Content-Disposition", "attachment; filename*=UTF-8''"
           + java.net.URLEncoder.encode(ctx.pathParam("name"), java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20")).result(in);
     });
+    r.post("/v1/browsers/{id}/pause", ctx -> Json.send(ctx, 200, json(ctx, browsers.pause(ctx.pathParam("id"), "paused through the API"))));
+    r.post("/v1/browsers/{id}/resume", ctx -> Json.send(ctx, 200, json(ctx, browsers.resume(ctx.pathParam("id"), "resumed through the API"))));
     r.post("/v1/browsers/{id}/restart", ctx -> Json.send(ctx, 200, json(ctx, browsers.restart(ctx.pathParam("id")))));
     r.get("/v1/profiles", ctx -> {
       ObjectNode out = Json.object();
@@ -113,7 +119,7 @@ final class BrowserRoutes {
 
   private void create(Context ctx) {
     Body b = Body.of(ctx, Set.of("key", "profile", "profileReadOnly", "egress", "viewport", "headless", "idleTimeoutSeconds",
-        "maxLifetimeSeconds", "reach"));
+        "maxLifetimeSeconds", "reach", "idleAction", "pausedTimeoutSeconds"));
     EgressPolicy asked = b.object("egress", Set.of("allow", "upstreamProxy", "reach")).map(SandboxRoutes::egress).orElse(EgressPolicy.DENY_ALL);
     EgressPolicy egress = reach(asked, b);
     Optional<Body> viewport = b.object("viewport", Set.of("width", "height"));
@@ -122,7 +128,10 @@ final class BrowserRoutes {
     BrowserSpec spec = new BrowserSpec(b.string("key"), b.string("profile"), b.bool("profileReadOnly").orElse(false), egress, width, height,
         b.bool("headless").orElse(true),
         b.integer("idleTimeoutSeconds", 0, 604800).map(Duration::ofSeconds).orElse(BrowserSpec.DEFAULT_IDLE),
-        b.integer("maxLifetimeSeconds", 0, 2592000).map(Duration::ofSeconds).orElse(Duration.ZERO));
+        b.integer("maxLifetimeSeconds", 0, 2592000).map(Duration::ofSeconds).orElse(Duration.ZERO),
+        b.string("idleAction").map(a -> BrowserIdleAction.parse(a).orElseThrow(() -> WarrenException.invalid("idleAction",
+            "idleAction must be \"close\" or \"pause\", got '" + Queries.shown(a) + "'"))).orElse(defaultIdleAction),
+        b.integer("pausedTimeoutSeconds", 0, 2592000).map(Duration::ofSeconds).orElse(Duration.ZERO));
     BrowserService.Created c = browsers.create(spec, SandboxRoutes.idempotencyKey(ctx));
     ctx.header("Location", "/v1/browsers/" + c.session().id());
     Json.send(ctx, c.created() ? 201 : 200, json(ctx, c.session()));
@@ -142,6 +151,10 @@ final class BrowserRoutes {
     n.set("egress", SandboxJson.egress(s.spec().egress()));
     n.put("idleTimeoutSeconds", s.spec().idleTimeout().toSeconds());
     n.put("maxLifetimeSeconds", s.spec().maxLifetime().toSeconds());
+    n.put("idleAction", s.spec().idleAction().wire());
+    n.put("pausedTimeoutSeconds", s.spec().pausedTimeout().toSeconds());
+    // ready and frozen: the next CDP connection, live view or call on it resumes it
+    n.put("paused", s.state() == dev.warren.browser.BrowserState.READY && browsers.paused(s));
     n.put("generation", s.generation());
     n.put("createdAt", Json.time(s.createdAt()));
     n.put("startedAt", Json.time(s.startedAt()));

@@ -59,7 +59,9 @@ final class CdpDiscovery {
   private byte[] protocol() {
     byte[] p = protocol;
     if (p == null) {
-      String ready = browsers.list().stream().filter(b -> b.state() == dev.warren.browser.BrowserState.READY).map(b -> b.id()).findFirst()
+      // a running one: asking a paused one would resume it for nothing of its own
+      String ready = browsers.list().stream().filter(b -> b.state() == dev.warren.browser.BrowserState.READY && !browsers.paused(b))
+          .map(b -> b.id()).findFirst()
           .orElseThrow(() -> new WarrenException(Problem.UNAVAILABLE, "no browser session is ready to read the DevTools protocol from; "
               + "create one (POST /v1/browsers), or ask /v1/browsers/{id}/json/protocol"));
       BrowserService.DevtoolsReply r = browsers.devtools(ready, "GET", PROTOCOL);

@@ -32,9 +32,11 @@ final class SandboxRoutes {
 
   private final SandboxService sandboxes;
   private final Config config;
+  private final dev.warren.browser.BrowserService browsers;
 
-  SandboxRoutes(SandboxService sandboxes, Config config) {
+  SandboxRoutes(SandboxService sandboxes, dev.warren.browser.BrowserService browsers, Config config) {
     this.sandboxes = sandboxes;
+    this.browsers = browsers;
     this.config = config;
   }
 
@@ -60,9 +62,10 @@ final class SandboxRoutes {
       Sandbox s = sandboxes.get(id);
       String browser = s.spec().labels().get(dev.warren.browser.BrowserService.LABEL);
       if (browser != null) {
-        // its CDP clients and the browser service expect Chromium to answer: a browser is closed, not paused
-        throw new WarrenException(dev.warren.error.Problem.CONFLICT, "sandbox " + id + " runs browser session " + browser
-            + ", which cannot be paused; close the browser (DELETE /v1/browsers/" + browser + ") when it is no longer needed");
+        // the browser's pause: refused unless the browser is ready (a Chromium frozen while it starts would never answer its start)
+        browsers.pause(browser, "paused through its sandbox " + id);
+        Json.send(ctx, 200, SandboxJson.of(sandboxes.get(id)));
+        return;
       }
       Json.send(ctx, 200, SandboxJson.of(sandboxes.pause(id)));
     });

@@ -18,9 +18,11 @@ final class BrowserClose {
   private final BrowserLifecycle lifecycle;
   private final BrowserLauncher launcher;
   private final SandboxService sandboxes;
+  private final BrowserPause pause;
 
-  BrowserClose(BrowserLifecycle lifecycle, BrowserLauncher launcher, SandboxService sandboxes) {
+  BrowserClose(BrowserLifecycle lifecycle, BrowserLauncher launcher, SandboxService sandboxes, BrowserPause pause) {
     this.lifecycle = lifecycle;
+    this.pause = pause;
     this.launcher = launcher;
     this.sandboxes = sandboxes;
   }
@@ -33,6 +35,8 @@ final class BrowserClose {
     lifecycle.store(b.with(BrowserState.CLOSING, Optional.of(reason)), b, reason);
     try {
       if (b.profileWriter() && b.sandboxId().isPresent()) {
+        // a frozen Chromium cannot exit cleanly, which writes its cookies and storage
+        pause.resumeIfPaused(b, "resumed to save the profile of browser session " + id + " as it closes");
         launcher.saveProfile(b);
       }
     } catch (RuntimeException e) {

@@ -27,6 +27,8 @@ final class BrowserKeyed {
       while (true) {
         switch (b.state()) {
           case READY -> {
+            // the caller's key reaches this browser again: a paused one is resumed, and then answers
+            service.resume(b.id(), "resumed by a create with its key " + b.key().orElse("?"));
             if (answers(service, b)) {
               return Optional.of(b);
             }

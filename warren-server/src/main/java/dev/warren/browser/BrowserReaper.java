@@ -11,10 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes browser sessions idle past their timeout or older than their maximum lifetime, watches
+ * Closes browser sessions idle past their timeout (or pauses them, per their {@code idleAction}),
+ * closes paused sessions idle past their {@code pausedTimeout} and sessions older than their
+ * maximum lifetime, watches
  * ready sessions that have no {@link BrowserWatch} yet (adopted at start-up), notices Chromium that
  * stopped answering though its process lives (it is started again, with the reason), and stores
- * activity times. One virtual thread.
+ * activity times. A paused session's Chromium is frozen and answers nothing: it is neither probed
+ * nor watched until it is resumed. One virtual thread.
  */
 final class BrowserReaper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserReaper.class);
@@ -50,12 +53,23 @@ final class BrowserReaper implements AutoCloseable {
       Instant last = service.lifecycle().activity().getOrDefault(b.id(), b.lastActivityAt());
       BrowserSpec spec = b.spec();
       try {
+        boolean paused = b.state() == BrowserState.READY && service.paused(b);
         if (!spec.maxLifetime().isZero() && b.createdAt().plus(spec.maxLifetime()).isBefore(now)) {
           service.close(b.id(), "reached its maximum lifetime of " + spec.maxLifetime().toSeconds() + " s");
+        } else if (paused) {
+          misses.remove(b.id());
+          if (!spec.pausedTimeout().isZero() && last.plus(spec.pausedTimeout()).isBefore(now)) {
+            service.close(b.id(), "paused and idle for " + Duration.between(last, now).toSeconds() + " s (pausedTimeoutSeconds "
+                + spec.pausedTimeout().toSeconds() + ")");
+          }
         } else if (b.state() != BrowserState.STARTING && !spec.idleTimeout().isZero() && last.plus(spec.idleTimeout()).isBefore(now)) {
           // a session is not idle while Chromium starts: a start slower than a short timeout (a busy host) was closed under it
-          service.close(b.id(), "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds "
-              + spec.idleTimeout().toSeconds() + ")");
+          String why = "idle for " + Duration.between(last, now).toSeconds() + " s (idleTimeoutSeconds " + spec.idleTimeout().toSeconds() + ")";
+          if (b.state() == BrowserState.READY && spec.idleAction() == BrowserIdleAction.PAUSE) {
+            pauseIfStillIdle(b, why);
+          } else {
+            service.close(b.id(), why);
+          }
         } else if (b.state() == BrowserState.READY) {
           if (!last.equals(b.lastActivityAt())) {
             // only the time: a restart may be storing a new generation at this moment
@@ -66,6 +80,26 @@ final class BrowserReaper implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         log.warn("cannot sweep browser {}: {}", b.id(), e.getMessage());
+      }
+    }
+  }
+
+  /** Pauses an idle session unless a call came since the sweep looked (a connection on its way would find it frozen). */
+  private void pauseIfStillIdle(BrowserSession b, String why) {
+    Instant last = service.lifecycle().activity().getOrDefault(b.id(), b.lastActivityAt());
+    if (last.plus(b.spec().idleTimeout()).isBefore(Instant.now())) {
+      misses.remove(b.id());
+      try {
+        service.pause(b.id(), why);
+      } catch (dev.warren.error.WarrenException e) {
+        if (e.problem() != dev.warren.error.Problem.CONFLICT) {
+          throw e;
+        }
+        // not ready any more, or its sandbox cannot be frozen: an idle browser that cannot pause is closed as before
+        BrowserSession now = service.get(b.id());
+        if (now.state() == BrowserState.READY && !service.paused(now)) {
+          service.close(b.id(), why + "; it could not be paused: " + e.getMessage());
+        }
       }
     }
   }

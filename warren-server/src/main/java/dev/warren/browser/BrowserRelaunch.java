@@ -66,7 +66,13 @@ final class BrowserRelaunch implements SandboxListener {
       if (b.generation() != dead || !(b.state() == BrowserState.READY || b.state() == BrowserState.CRASHED)) {
         return b;
       }
-      Sandbox s = runningSandbox(b);
+      Sandbox s = sandboxes.get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
+      if (s.state() == SandboxState.PAUSED) {
+        // a frozen Chromium answers nothing and is not dead: its pages and clients stay for its resume
+        log.info("not starting Chromium of {} again ({}): its sandbox is paused", id, why);
+        return b;
+      }
+      s = runningSandbox(b);
       BrowserSession next = b.nextGeneration(BrowserState.STARTING, Optional.of(why + "; Warren is starting it again"));
       lifecycle.store(next, b, why);
       lifecycle.events().record("browser.crashed", id, why);
@@ -165,8 +171,12 @@ final class BrowserRelaunch implements SandboxListener {
     return ready;
   }
 
+  /** The session's sandbox, running: a paused one is resumed first (a restart or a profile save needs Chromium to answer). */
   private Sandbox runningSandbox(BrowserSession b) {
     Sandbox s = sandboxes.get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
+    if (s.state() == SandboxState.PAUSED) {
+      s = sandboxes.ready(s.id(), "restart Chromium of browser session " + b.id() + " in", true).sandbox();
+    }
     if (s.state() != SandboxState.RUNNING) {
       throw new BrowserException(Problem.CONFLICT, "the sandbox " + s.id() + " of browser session " + b.id() + " is " + s.state().wire()
           + "; start it (POST /v1/sandboxes/" + s.id() + "/start) and Chromium comes back", Map.of("state", b.state().wire()));

@@ -133,6 +133,7 @@ final class BrowserRepository {
     }
     n.put("width", s.width()).put("height", s.height()).put("headless", s.headless());
     n.put("idleTimeoutSeconds", s.idleTimeout().toSeconds()).put("maxLifetimeSeconds", s.maxLifetime().toSeconds());
+    n.put("idleAction", s.idleAction().wire()).put("pausedTimeoutSeconds", s.pausedTimeout().toSeconds());
     return JSON.writeValueAsString(n);
   }
 
@@ -147,7 +148,10 @@ final class BrowserRepository {
     return new BrowserSpec(Optional.ofNullable(n.hasNonNull("key") ? n.get("key").asString() : null),
         Optional.ofNullable(n.hasNonNull("profile") ? n.get("profile").asString() : null), n.path("profileReadOnly").asBoolean(),
         new EgressPolicy(allow, up, reach), n.path("width").asInt(), n.path("height").asInt(), n.path("headless").asBoolean(true),
-        Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()), Duration.ofSeconds(n.path("maxLifetimeSeconds").asLong()));
+        Duration.ofSeconds(n.path("idleTimeoutSeconds").asLong()), Duration.ofSeconds(n.path("maxLifetimeSeconds").asLong()),
+        // rows from before idle actions close
+        BrowserIdleAction.parse(n.path("idleAction").asString("close")).orElse(BrowserIdleAction.CLOSE),
+        Duration.ofSeconds(n.path("pausedTimeoutSeconds").asLong()));
   }
 
   private static Optional<Instant> time(ResultSet rs, String col) throws SQLException {

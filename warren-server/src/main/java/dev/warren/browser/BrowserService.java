@@ -43,6 +43,7 @@ public final class BrowserService implements AutoCloseable {
   private final Downloads downloads = new Downloads();
   private final BrowserWatch watch;
   private final BrowserClose closer;
+  private final BrowserPause pause;
 
   /** A live session and whether this call made it (201) or found it by key (200). */
   public record Created(BrowserSession session, boolean created) {}
@@ -62,9 +63,12 @@ public final class BrowserService implements AutoCloseable {
     this.reaper = new BrowserReaper(this, reapInterval);
     this.pool = new BrowserPool(this, poolSize);
     this.relaunch = new BrowserRelaunch(lifecycle, launcher, chromium, sandboxes);
-    this.watch = new BrowserWatch(lifecycle, chromium, downloads, (b, why) -> relaunch.recover(b.id(), b.generation(), why));
-    this.closer = new BrowserClose(lifecycle, launcher, sandboxes);
+    this.watch = new BrowserWatch(lifecycle, chromium, downloads, (b, why) -> relaunch.recover(b.id(), b.generation(), why),
+        this::paused);
+    this.pause = new BrowserPause(lifecycle, sandboxes, watch);
+    this.closer = new BrowserClose(lifecycle, launcher, sandboxes, pause);
     sandboxes.addListener(relaunch);
+    sandboxes.addListener(pause);
   }
 
   /** Browsers waiting in the warm pool. */
@@ -124,6 +128,10 @@ public final class BrowserService implements AutoCloseable {
    */
   private Created create(BrowserSpec spec, java.util.function.Consumer<String> claimed) {
     sandboxes.checkEgress(spec.egress()); // before a pooled browser is claimed for it
+    if (spec.idleAction() == BrowserIdleAction.PAUSE && !sandboxes.canPause()) {
+      throw dev.warren.error.WarrenException.invalid("idleAction", "the runtime " + sandboxes.runtimeName()
+          + " cannot pause browsers; use idleAction \"close\"");
+    }
     if (spec.key().isEmpty()) {
       return new Created(fromPoolOrStart(spec, claimed), true);
     }
@@ -194,6 +202,10 @@ public final class BrowserService implements AutoCloseable {
               ? "; restart it with POST /v1/browsers/" + id + "/restart" : ""), Map.of("state", b.state().wire()));
     }
     Sandbox s = sandboxes.get(b.sandboxId().orElseThrow());
+    if (s.state() == dev.warren.sandbox.SandboxState.PAUSED) {
+      // whatever reaches Chromium resumes a paused browser first, transparently
+      s = sandboxes.ready(s.id(), "reach browser session " + id + " in", true).sandbox();
+    }
     touch(id);
     String path = probe ? null : lifecycle.devtoolsPath(id).orElse(null);
     if (path == null) {
@@ -277,8 +289,36 @@ public final class BrowserService implements AutoCloseable {
     watch.allowDownloads(id);
   }
 
+  /** Activity on the session: counted against its idle timeout, and a paused session is resumed by it. */
   public void touch(String id) {
     lifecycle.touch(id);
+    pause.wake(id, "resumed by activity on browser session " + id);
+  }
+
+  /**
+   * Freezes the sandbox of a ready session (its Chromium keeps pages, cookies and memory and uses
+   * no CPU); answered as it is when paused already. 409 unless ready. Anything that reaches
+   * Chromium afterwards resumes it: a CDP connection, a DevTools HTTP call, an action, a live view.
+   */
+  public BrowserSession pause(String id, String reason) {
+    return pause.pause(id, reason);
+  }
+
+  /** Thaws a paused session's sandbox; a running one is answered as it is. */
+  public BrowserSession resume(String id, String why) {
+    BrowserSession b = get(id);
+    pause.resumeIfPaused(b, why);
+    touch(id);
+    return get(id);
+  }
+
+  /** Whether the session's sandbox is paused now. */
+  public boolean paused(BrowserSession b) {
+    return pause.paused(b);
+  }
+
+  BrowserPause pauses() {
+    return pause;
   }
 
   BrowserRelaunch relaunch() {

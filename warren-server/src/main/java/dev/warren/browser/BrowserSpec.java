@@ -15,10 +15,13 @@ import java.util.regex.Pattern;
  * @param profile a named profile to start from; saved back when the session ends unless
  *     {@code profileReadOnly}
  * @param maxLifetime zero means no limit
+ * @param idleAction what {@code idleTimeout} does: close the session, or pause its sandbox
+ * @param pausedTimeout a session paused (by its idle action or through the API) and idle this long
+ *     is closed; zero means never
  */
 public record BrowserSpec(
     Optional<String> key, Optional<String> profile, boolean profileReadOnly, EgressPolicy egress, int width, int height,
-    boolean headless, Duration idleTimeout, Duration maxLifetime) {
+    boolean headless, Duration idleTimeout, Duration maxLifetime, BrowserIdleAction idleAction, Duration pausedTimeout) {
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,254}");
   public static final Pattern PROFILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -28,6 +31,8 @@ public record BrowserSpec(
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(profile, "profile");
     Objects.requireNonNull(egress, "egress");
+    Objects.requireNonNull(idleAction, "idleAction");
+    Objects.requireNonNull(pausedTimeout, "pausedTimeout");
     key.ifPresent(k -> {
       if (!KEY.matcher(k).matches()) {
         throw WarrenException.invalid("key", "key must be 1-255 letters, digits or ._:/@+=- (not starting with one of these), got '" + k + "'");
@@ -50,5 +55,14 @@ public record BrowserSpec(
     if (maxLifetime.isNegative() || maxLifetime.compareTo(Duration.ofDays(30)) > 0) {
       throw WarrenException.invalid("maxLifetimeSeconds", "maxLifetimeSeconds must be between 0 (no limit) and 2592000");
     }
+    if (pausedTimeout.isNegative() || pausedTimeout.compareTo(Duration.ofDays(30)) > 0) {
+      throw WarrenException.invalid("pausedTimeoutSeconds", "pausedTimeoutSeconds must be between 0 (never) and 2592000");
+    }
+  }
+
+  /** A spec whose idle timeout closes the session (the default idle action). */
+  public BrowserSpec(Optional<String> key, Optional<String> profile, boolean profileReadOnly, EgressPolicy egress, int width, int height,
+      boolean headless, Duration idleTimeout, Duration maxLifetime) {
+    this(key, profile, profileReadOnly, egress, width, height, headless, idleTimeout, maxLifetime, BrowserIdleAction.CLOSE, Duration.ZERO);
   }
 }

@@ -60,6 +60,17 @@ final class BrowserStartup {
           live.add(b.id());
           continue;
         }
+        if (s.state() == SandboxState.PAUSED && b.state() == BrowserState.READY) {
+          // a paused browser stays paused across a restart (its sandbox's freezer matches its row); the next connection resumes it
+          service.lifecycle().activity().put(b.id(), b.lastActivityAt());
+          service.pauses().adoptedPaused(b.id());
+          live.add(b.id());
+          continue;
+        }
+        if (s.state() == SandboxState.PAUSED) {
+          // paused while Chromium started again (or crashed): it is judged running
+          s = service.sandboxes().resume(s.id(), "resumed at start-up: browser session " + b.id() + " is " + b.state().wire());
+        }
         if (s.state() != SandboxState.RUNNING) {
           throw new BrowserException(Problem.CONFLICT, "its sandbox is " + s.state().wire());
         }

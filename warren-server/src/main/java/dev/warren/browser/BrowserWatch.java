@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * one (adopted after a controller restart); dropped when that generation ends
  * ({@link BrowserLifecycle#ended}). A dropped connection is judged on a virtual thread of its own,
  * never on the DevTools reader thread.
+ *
+ * <p>A paused session's Chromium is frozen: it answers nothing, though it lives. It is neither
+ * connected to nor judged while paused ({@code paused}); the resume watches it again
+ * ({@link BrowserPause}). A watch open when the pause came stays open, silent, until the thaw.
  */
 final class BrowserWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrowserWatch.class);
@@ -36,11 +40,15 @@ final class BrowserWatch implements AutoCloseable {
   private final Downloads downloads;
   /** Called with a ready session whose Chromium is gone and why; starts it again. */
   private final BiConsumer<BrowserSession, String> recover;
+  /** Whether the session's sandbox is paused now: its Chromium cannot answer, and is not dead. */
+  private final java.util.function.Predicate<BrowserSession> paused;
   private final Map<String, Watch> watches = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  BrowserWatch(BrowserLifecycle lifecycle, Chromium chromium, Downloads downloads, BiConsumer<BrowserSession, String> recover) {
+  BrowserWatch(BrowserLifecycle lifecycle, Chromium chromium, Downloads downloads, BiConsumer<BrowserSession, String> recover,
+      java.util.function.Predicate<BrowserSession> paused) {
     this.lifecycle = lifecycle;
+    this.paused = paused;
     this.chromium = chromium;
     this.downloads = downloads;
     this.recover = recover;
@@ -56,7 +64,7 @@ final class BrowserWatch implements AutoCloseable {
 
   /** Watches a ready session (its current generation); a failure to connect is judged like a dropped connection. */
   void watch(BrowserSession b) {
-    if (closed || b.state() != BrowserState.READY || b.sandboxId().isEmpty() || watched(b)) {
+    if (closed || b.state() != BrowserState.READY || b.sandboxId().isEmpty() || watched(b) || paused.test(b)) {
       return;
     }
     String path = lifecycle.devtoolsPath(b.id()).orElse(null);
@@ -130,6 +138,11 @@ final class BrowserWatch implements AutoCloseable {
     if (now.isEmpty()) {
       return;
     }
+    if (paused.test(now.get())) {
+      // frozen, not dead: its resume watches it again
+      log.debug("the watch of {} ended ({}) while it is paused: judged after its resume", watched.id(), why);
+      return;
+    }
     String sandbox = now.get().sandboxId().orElseThrow();
     if (chromium.version(sandbox, Duration.ofSeconds(2)).isPresent()) {
       log.debug("the watch of {} ended ({}) but Chromium answers: watching it again", watched.id(), why);
@@ -148,6 +161,10 @@ final class BrowserWatch implements AutoCloseable {
         }
         lifecycle.repository().find(watched.id()).filter(b -> b.generation() == watched.generation()).ifPresent(this::watch);
       });
+      return;
+    }
+    if (paused.test(now.get())) {
+      // paused while it was probed
       return;
     }
     try {

@@ -16,7 +16,7 @@ public final class Cli implements Runnable {
   private static final List<Class<?>> COMMANDS = List.of(ServeCommand.class, DaemonCommands.Stop.class, DaemonCommands.Status.class,
       DaemonCommands.Supervise.class, InstallCommands.Install.class, InstallCommands.Uninstall.class, InstallCommands.ConfigCommand.class,
       BackupCommands.Backup.class, BackupCommands.Restore.class, ImageCommand.class, TokenCommand.class, SandboxCommand.class,
-      ShellCommand.class, BrowserCommand.class, McpCommand.class, TeardownCommand.class, AotCommand.class);
+      ShellCommand.class, BrowserCommand.class, VolumeCommand.class, McpCommand.class, TeardownCommand.class, AotCommand.class);
 
   @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
       description = "configuration file of WARREN_NAME=value lines (instead of $WARREN_CONFIG); the environment wins over it")

@@ -28,6 +28,9 @@ final class SandboxCommand implements Runnable {
     @Option(names = "--label", description = "k=v, repeatable")
     List<String> labels = List.of();
 
+    @Option(names = "--volume", paramLabel = "NAME:PATH[:ro]", description = "mount a volume at an absolute path (read-only with :ro); repeatable")
+    List<String> volumes = List.of();
+
     @Override
     public Integer call() throws Exception {
       try (Warren w = connect()) {
@@ -35,6 +38,13 @@ final class SandboxCommand implements Runnable {
         for (String l : labels) {
           int eq = l.indexOf('=');
           b.label(l.substring(0, Math.max(eq, 0)), l.substring(eq + 1));
+        }
+        for (String v : volumes) {
+          String[] parts = v.split(":", -1);
+          if (parts.length < 2 || parts.length > 3 || (parts.length == 3 && !parts[2].equals("ro"))) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--volume takes NAME:PATH or NAME:PATH:ro, got '" + v + "'");
+          }
+          b.volume(parts[0], parts[1], parts.length == 3);
         }
         Sandbox s = w.sandboxes().create(b.build());
         // the handle is not closed: the sandbox outlives the CLI

@@ -21,6 +21,17 @@ final class SandboxJson {
     s.limits().memoryMb().ifPresent(v -> limits.put("memoryMb", v));
     s.limits().pids().ifPresent(v -> limits.put("pids", v));
     s.limits().cpus().ifPresent(v -> limits.put("cpus", v));
+    var volumes = n.putArray("volumes");
+    s.volumes().forEach(v -> volumes.addObject().put("name", v.name()).put("path", v.path()).put("readOnly", v.readOnly()));
+    return n;
+  }
+
+  static ObjectNode of(dev.warren.client.VolumeInfo v) {
+    ObjectNode n = ApiConnection.JSON.createObjectNode().put("name", v.name()).put("sizeMb", v.sizeMb())
+        .put("usedBytes", v.usedBytes().orElse(null)).put("createdAt", v.createdAt().toString());
+    var holders = n.putArray("mountedBy");
+    v.mountedBy().forEach(h -> holders.addObject().put("sandboxId", h.sandboxId()).put("path", h.path()).put("readOnly", h.readOnly()));
+    n.put("problem", v.problem().orElse(null));
     return n;
   }
 

@@ -45,7 +45,8 @@ public record Config(
     boolean reserveDisks,
     int diskPool,
     int sessionQueueMax,
-    Optional<PreviewDomain> previewDomain) {
+    Optional<PreviewDomain> previewDomain,
+    String browserIdleAction) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -93,6 +94,10 @@ public record Config(
     Objects.requireNonNull(auditRetention, "auditRetention");
     Objects.requireNonNull(publicUrl, "publicUrl");
     Objects.requireNonNull(previewDomain, "previewDomain");
+    Objects.requireNonNull(browserIdleAction, "browserIdleAction");
+    if (!"close".equals(browserIdleAction) && !"pause".equals(browserIdleAction)) {
+      throw new ConfigException("WARREN_BROWSER_IDLE_ACTION: expected close or pause, got '" + browserIdleAction + "'");
+    }
     Objects.requireNonNull(egress, "egress");
     Objects.requireNonNull(seccompAllow, "seccompAllow");
     Objects.requireNonNull(runtime, "runtime");
@@ -182,7 +187,8 @@ public record Config(
         s.duration("WARREN_AUDIT_RETENTION", Duration.ofDays(90)), s.get("WARREN_PUBLIC_URL").map(Config::publicUrl), buildImages(s),
         EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE),
         allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64),
-        s.integer("WARREN_SESSION_QUEUE_MAX", 256, 1, 100_000), s.get("WARREN_PREVIEW_DOMAIN").map(PreviewDomain::parse));
+        s.integer("WARREN_SESSION_QUEUE_MAX", 256, 1, 100_000), s.get("WARREN_PREVIEW_DOMAIN").map(PreviewDomain::parse),
+        s.string("WARREN_BROWSER_IDLE_ACTION", "close"));
   }
 
   /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */
@@ -241,7 +247,7 @@ public record Config(
         + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
         + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow
         + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + ", sessionQueueMax=" + sessionQueueMax
-        + ", previewDomain=" + previewDomain.map(PreviewDomain::toString).orElse("") + "]";
+        + ", previewDomain=" + previewDomain.map(PreviewDomain::toString).orElse("") + ", browserIdleAction=" + browserIdleAction + "]";
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

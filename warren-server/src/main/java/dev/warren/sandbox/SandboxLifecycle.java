@@ -192,6 +192,16 @@ final class SandboxLifecycle {
     }
   }
 
+  private void fire(Sandbox s, String step, java.util.function.Consumer<SandboxListener> call) {
+    for (SandboxListener l : listeners) {
+      try {
+        call.accept(l);
+      } catch (RuntimeException e) {
+        log.warn("listener failed after {} {}: {}", s.id(), step, e.toString());
+      }
+    }
+  }
+
   private void fireStarted(Sandbox s) {
     for (SandboxListener l : listeners) {
       try {
@@ -308,6 +318,7 @@ final class SandboxLifecycle {
     activity.put(s.id(), now);
     pauseClock.paused(s.id());
     events.record("sandbox.paused", s.id(), reason.orElse("generation " + s.generation()), Duration.ofNanos(System.nanoTime() - t0));
+    fire(paused, "paused", l -> l.paused(paused));
     return paused;
   }
 
@@ -341,6 +352,7 @@ final class SandboxLifecycle {
     activity.put(s.id(), now);
     pauseClock.resumed(s.id());
     events.record("sandbox.resumed", s.id(), why, Duration.ofNanos(System.nanoTime() - t0));
+    fire(running, "resumed", l -> l.resumed(running));
     return running;
   }
 

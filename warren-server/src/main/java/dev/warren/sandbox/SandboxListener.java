@@ -14,4 +14,10 @@ public interface SandboxListener {
 
   /** A new generation of the sandbox runs. */
   default void started(Sandbox sandbox) {}
+
+  /** The sandbox's processes are frozen now (state {@code paused}). */
+  default void paused(Sandbox sandbox) {}
+
+  /** The sandbox's processes run again after a pause (state {@code running}), whoever resumed it. */
+  default void resumed(Sandbox sandbox) {}
 }

@@ -425,14 +425,24 @@ public final class SandboxService {
    * cannot pause.
    */
   public Sandbox pause(String id) {
+    return pause(id, Optional.empty());
+  }
+
+  /** Like {@link #pause(String)}, with the reason stored with the sandbox and its event. */
+  public Sandbox pause(String id, Optional<String> reason) {
     requirePause(id);
-    return lifecycle.locked(id, () -> lifecycle.pauseLocked(get(id), Optional.empty()));
+    return lifecycle.locked(id, () -> lifecycle.pauseLocked(get(id), reason));
   }
 
   /** Thaws a paused sandbox; a running one is answered as it is. 409 for any other state. */
   public Sandbox resume(String id) {
+    return resume(id, "resumed");
+  }
+
+  /** Like {@link #resume(String)}, with {@code why} recorded with the event. */
+  public Sandbox resume(String id, String why) {
     requirePause(id);
-    return lifecycle.locked(id, () -> lifecycle.resumeLocked(get(id), "resumed"));
+    return lifecycle.locked(id, () -> lifecycle.resumeLocked(get(id), why));
   }
 
   /**
@@ -446,6 +456,16 @@ public final class SandboxService {
   /** Whether {@code id} is paused now (by this controller's record of its pauses and resumes). */
   public boolean pausedNow(String id) {
     return lifecycle.pausedNow(id);
+  }
+
+  /** Whether this runtime can freeze sandboxes (pause and resume). */
+  public boolean canPause() {
+    return runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE);
+  }
+
+  /** The runtime's name, as {@code WARREN_RUNTIME} and a sandbox's {@code runtime} say it. */
+  public String runtimeName() {
+    return runtime.name();
   }
 
   private void requirePause(String id) {

@@ -92,6 +92,8 @@ public final class LiveViews implements BrowserListener, AutoCloseable {
         BrowserSession b = browsers.get(v.target());
         switch (b.state()) {
           case READY -> {
+            // a viewer resumes a paused browser, whose screencast then goes on
+            browsers.resume(b.id(), "resumed by a live view viewer");
             if (join(v, b)) {
               return;
             }

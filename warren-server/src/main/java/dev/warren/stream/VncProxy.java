@@ -145,6 +145,10 @@ public final class VncProxy implements SandboxListener, AutoCloseable {
         case RUNNING -> {
           return s;
         }
+        case PAUSED -> {
+          // a viewer resumes a paused desktop (a paused headed browser with it), like a terminal does
+          return sandboxes.ready(s.id(), "view the desktop of", true).sandbox();
+        }
         case CREATING, STARTING, STOPPING -> {
           // a restart passes through these
         }

@@ -28,7 +28,7 @@ class CliTest {
   void helpListsEveryCommandAndEverySubcommandAnswersHelp() {
     CommandLine root = Cli.commandLine();
     String help = root.getUsageMessage();
-    for (String name : List.of("serve", "sandbox", "shell", "browser", "mcp", "image", "token", "backup", "stop", "status")) {
+    for (String name : List.of("serve", "sandbox", "shell", "browser", "volume", "mcp", "image", "token", "backup", "stop", "status")) {
       assertThat(help).as("warren --help").contains("  " + name);
     }
     List<CommandLine> all = new ArrayList<>();

@@ -6,10 +6,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /** Prints the tail of the controller's log when a test fails, and only then. */
-final class LogOnFailure implements TestWatcher {
+public final class LogOnFailure implements TestWatcher {
   private final Supplier<TestWarren> server;
 
-  LogOnFailure(Supplier<TestWarren> server) {
+  public LogOnFailure(Supplier<TestWarren> server) {
     this.server = server;
   }
 

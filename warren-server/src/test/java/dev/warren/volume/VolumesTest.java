@@ -7,6 +7,7 @@ import dev.warren.client.ConflictException;
 import dev.warren.client.Sandbox;
 import dev.warren.client.SandboxSpec;
 import dev.warren.client.VolumeInfo;
+import dev.warren.client.VolumeMount;
 import dev.warren.client.Warren;
 import dev.warren.testing.HostUser;
 import dev.warren.testing.TestWarren;
@@ -35,6 +36,7 @@ import tools.jackson.databind.JsonNode;
 class VolumesTest {
   @RegisterExtension
   static final WarrenFixture fixture = WarrenFixture.plain();
+  static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
   private static String volumes(String name, String path, boolean readOnly) {
     return "{\"volumes\": [{\"name\": \"" + name + "\", \"path\": \"" + path + "\", \"readOnly\": " + readOnly + "}]}";
@@ -272,6 +274,9 @@ class VolumesTest {
       try (Sandbox sbx = warren.sandboxes().create(SandboxSpec.builder().volume("sdk", "/sdk", false).build())) {
         id = sbx.id();
         assertThat(sbx.exec("echo via-sdk > /sdk/f && cat /sdk/f").stdout()).isEqualTo("via-sdk\n");
+        // the sandbox's own info says what it mounts, as created and as read again
+        assertThat(sbx.info().volumes()).containsExactly(new VolumeMount("sdk", "/sdk", false));
+        assertThat(warren.sandboxes().get(id).orElseThrow().info().volumes()).containsExactly(new VolumeMount("sdk", "/sdk", false));
         assertThat(warren.volumes().get("sdk").orElseThrow().mountedBy()).containsExactly(new VolumeInfo.Holder(id, "/sdk", false));
         assertThatThrownBy(() -> warren.volumes().delete("sdk")).isInstanceOf(ConflictException.class).hasMessageContaining(id);
         sbx.delete();
@@ -281,6 +286,40 @@ class VolumesTest {
       assertThat(warren.volumes().delete("sdk")).isFalse();
       assertThat(warren.volumes().get("sdk")).isEmpty();
     }
+  }
+
+  @Test
+  void theCliMakesListsShowsAndDeletesVolumes() throws Exception {
+    Map<String, String> env = fixture.server().env();
+    WarrenCli.Result made = WarrenCli.run(env, "volume", "create", "cli-vol", "--size-mb", "32", "-o", "json");
+    assertThat(made.code()).as("%s", made).isZero();
+    assertThat(JSON.readTree(made.output()).path("sizeMb").asInt()).isEqualTo(32);
+    WarrenCli.Result again = WarrenCli.run(env, "volume", "create", "cli-vol", "--size-mb", "32");
+    assertThat(again.code()).as("%s", again).isNotZero();
+    assertThat(again.output()).contains("cli-vol");
+    WarrenCli.Result sbx = WarrenCli.run(env, "sandbox", "create", "--volume", "cli-vol:/data:ro", "-o", "json");
+    assertThat(sbx.code()).as("%s", sbx).isZero();
+    JsonNode sandbox = JSON.readTree(sbx.output());
+    String id = sandbox.path("id").asString();
+    assertThat(sandbox.path("volumes").get(0).path("name").asString()).isEqualTo("cli-vol");
+    assertThat(sandbox.path("volumes").get(0).path("path").asString()).isEqualTo("/data");
+    assertThat(sandbox.path("volumes").get(0).path("readOnly").asBoolean()).isTrue();
+
+    WarrenCli.Result listed = WarrenCli.run(env, "volume", "list");
+    assertThat(listed.code()).as("%s", listed).isZero();
+    assertThat(listed.output()).contains("NAME", "cli-vol", id + ":/data (ro)");
+    JsonNode shown = JSON.readTree(WarrenCli.run(env, "volume", "get", "cli-vol", "-o", "json").output());
+    assertThat(shown.path("mountedBy").get(0).path("sandboxId").asString()).isEqualTo(id);
+    WarrenCli.Result busy = WarrenCli.run(env, "volume", "delete", "cli-vol");
+    assertThat(busy.code()).as("%s", busy).isNotZero();
+    assertThat(busy.output()).contains(id);
+
+    assertThat(WarrenCli.run(env, "sandbox", "rm", id).code()).isZero();
+    assertThat(WarrenCli.run(env, "volume", "rm", "cli-vol").code()).isZero();
+    WarrenCli.Result gone = WarrenCli.run(env, "volume", "get", "cli-vol");
+    assertThat(gone.code()).isEqualTo(1);
+    assertThat(gone.output()).contains("no volume cli-vol");
+    assertThat(WarrenCli.run(env, "sandbox", "create", "--volume", "cli-vol").output()).contains("--volume takes NAME:PATH or NAME:PATH:ro");
   }
 
   @Test
