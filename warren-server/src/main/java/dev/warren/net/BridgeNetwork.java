@@ -241,7 +241,7 @@ final class BridgeNetwork implements Network {
     if (hadVeth) {
       Tool.run(List.of("ip", "link", "del", veth), TOOL_TIMEOUT);
     }
-    if (address != null) {
+    if (address != null && staleNeighbour(address)) {
       // the host's neighbour entry of this address: a sandbox from before MACs were derived from
       // addresses had a random one, which the next sandbox here would not answer to (best effort)
       Tool.run(List.of("ip", "neigh", "flush", "to", address.getHostAddress(), "dev", bridge()), TOOL_TIMEOUT);
@@ -256,6 +256,27 @@ final class BridgeNetwork implements Network {
     if (hadVeth && address != null) {
       Tool.run(List.of("nft", "delete", "element", "bridge", instance.name(), "bound",
           "{ \"" + veth + "\" . " + address.getHostAddress() + " }"), TOOL_TIMEOUT);
+    }
+  }
+
+  /**
+   * Whether the host's neighbour table ({@code /proc/net/arp}) holds an entry for {@code address} on
+   * the bridge with another MAC than the one derived from it: only then is there anything to flush,
+   * and a create does not start {@code ip} for nothing. Unreadable: assumed so.
+   */
+  private boolean staleNeighbour(Inet4Address address) {
+    String ip = address.getHostAddress();
+    String expected = mac(address);
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/net/arp"))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 6 && f[0].equals(ip) && f[5].equals(bridge()) && !f[3].equalsIgnoreCase(expected)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException | RuntimeException e) {
+      return true;
     }
   }
 

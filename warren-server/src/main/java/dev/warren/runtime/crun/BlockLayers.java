@@ -37,6 +37,8 @@ final class BlockLayers {
   private static final long FITHAW = 0xC0045878L;
   private static final long MS_RDONLY = 1;
   private static final Duration MKFS_TIMEOUT = Duration.ofMinutes(30);
+  /** Serialises the notes of frozen disks: a directory being removed as the last note goes is never written into. */
+  private static final Object NOTES = new Object();
 
   private BlockLayers() {}
 
@@ -189,20 +191,28 @@ final class BlockLayers {
   }
 
   private static void noteFrozen(Path note) {
-    try {
-      dev.warren.host.FileModes.privateDirectory(note.getParent());
-      Files.writeString(note, "");
-    } catch (IOException e) {
-      throw new SandboxRuntimeException("cannot note the freeze of the disk at " + note + ": " + e.getMessage(), e);
+    synchronized (NOTES) {
+      try {
+        dev.warren.host.FileModes.privateDirectory(note.getParent());
+        Files.writeString(note, "");
+      } catch (IOException e) {
+        throw new SandboxRuntimeException("cannot note the freeze of the disk at " + note + ": " + e.getMessage(), e);
+      }
     }
   }
 
+  /** Removes the note, and the directory when it was the last: nothing of a capture is left once it is over. */
   private static void forgetFrozen(Path note) {
-    try {
-      Files.deleteIfExists(note);
-    } catch (IOException e) {
-      // thawed already: the next start tries to thaw it again, which does nothing
-      log.warn("cannot remove {}: {}", note, e.getMessage());
+    synchronized (NOTES) {
+      try {
+        Files.deleteIfExists(note);
+        Files.deleteIfExists(note.getParent());
+      } catch (java.nio.file.DirectoryNotEmptyException e) {
+        // another capture's note
+      } catch (IOException e) {
+        // thawed already: the next start tries to thaw it again, which does nothing
+        log.warn("cannot remove {}: {}", note, e.getMessage());
+      }
     }
   }
 

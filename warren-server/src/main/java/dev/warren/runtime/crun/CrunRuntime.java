@@ -228,10 +228,21 @@ final class CrunRuntime implements SandboxRuntime {
     network.detach(id, spec.slot(), spec.address());
     try {
       long t0 = System.nanoTime();
-      int usernsFd = userns.fd(spec.slot());
-      long t1 = System.nanoTime();
-      // the disk first: a new sandbox's directory may come with a ready disk in it
-      DiskLimit.Layer layer = spec.limits().hasDisk() ? disks.open(id, dirs, spec.limits(), rootUid) : RootFs.plainLayer(id, dirs, rootUid);
+      // the slot's user namespace (a new slot's is made by a process) beside the disk (attached and
+      // mounted): neither needs the other
+      dev.warren.host.Beside<Integer> slotNs = dev.warren.host.Beside.compute("userns-" + id, () -> userns.fd(spec.slot()));
+      DiskLimit.Layer layer;
+      long t1;
+      try {
+        // the disk first: a new sandbox's directory may come with a ready disk in it
+        layer = spec.limits().hasDisk() ? disks.open(id, dirs, spec.limits(), rootUid) : RootFs.plainLayer(id, dirs, rootUid);
+      } catch (RuntimeException e) {
+        slotNs.joinAfter(e);
+        throw e;
+      } finally {
+        t1 = System.nanoTime();
+      }
+      int usernsFd = slotNs.join();
       long tDisk = System.nanoTime();
       Files.createDirectories(dirs.root());
       dirs.secure(rootUid);
@@ -263,7 +274,7 @@ final class CrunRuntime implements SandboxRuntime {
       long t4 = System.nanoTime();
       Tool.run(crunArgv(List.of("start", id)), CRUN_TIMEOUT).orThrow();
       long t5 = System.nanoTime();
-      log.debug("started {} gen {}: userns {} ms, disk {} ms, rootfs {} ms (volumes {} ms), create {} ms, network {} ms, start {} ms", id,
+      log.debug("started {} gen {}: disk {} ms, userns after it {} ms, rootfs {} ms (volumes {} ms), create {} ms, network {} ms, start {} ms", id,
           spec.generation(), ms(t1 - t0), ms(tDisk - t1), ms(t2 - tDisk), ms(tVolumes), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4));
       return new RunningSandbox(id, pid);
     } catch (IOException | RuntimeException e) {

@@ -54,14 +54,20 @@ final class RootFs {
     } catch (IOException e) {
       throw new SandboxRuntimeException("cannot prepare the directories of " + sandboxId + ": " + e.getMessage(), e);
     }
-    if (MountInfo.isMountPoint(dirs.rootfs())) {
+    // the mount table read once (it has lines for every sandbox: hundreds), not once per check
+    java.util.Set<String> mounted = new java.util.HashSet<>();
+    MountInfo.self().forEach(m -> mounted.add(m.mountPoint()));
+    if (mounted.contains(dirs.rootfs().toString())) {
       return;
     }
+    // each lower is attached here (or was, by a start a kill interrupted) until the overlay holds it
+    boolean[] attached = new boolean[lowers.size()];
     StringBuilder lowerdir = new StringBuilder();
     try {
       for (int i = 0; i < lowers.size(); i++) {
         String lower = dirs.lower(i).toString();
-        if (!MountInfo.isMountPoint(dirs.lower(i))) {
+        attached[i] = mounted.contains(lower);
+        if (!attached[i]) {
           Lower l = lowers.get(i);
           String tree = layerMounts.tree(l).toString();
           if (l.uidBase() == 0) {
@@ -74,6 +80,7 @@ final class RootFs {
               Syscalls.close(fd);
             }
           }
+          attached[i] = true;
         }
         lowerdir.append(i == 0 ? "" : ":").append(escape(lower));
       }
@@ -87,7 +94,7 @@ final class RootFs {
       // the overlay holds its own reference to each idmapped tree; the attached copies are not needed
       for (int i = 0; i < lowers.size(); i++) {
         try {
-          if (MountInfo.isMountPoint(dirs.lower(i))) {
+          if (attached[i]) {
             Syscalls.umount(dirs.lower(i).toString(), Syscalls.MNT_DETACH);
           }
         } catch (SyscallException ignored) {
