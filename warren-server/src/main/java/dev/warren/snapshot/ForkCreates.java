@@ -18,7 +18,7 @@ import java.util.concurrent.Semaphore;
  */
 final class ForkCreates {
   /** Creates under way at once: each waits on crun and the kernel more than it computes. */
-  private static final int PARALLEL = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+  private static final int PARALLEL = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
   private final SandboxService sandboxes;
   private final SandboxSpec spec;
