@@ -105,11 +105,19 @@ public final class LoopDevices {
     return out;
   }
 
+  /** Whether {@code name} is a loop device's, {@code /dev/loopN}. */
+  public static boolean isLoopDevice(String name) {
+    return name.matches("/dev/loop[0-9]+");
+  }
+
   /**
-   * The file behind {@code device} ({@code /dev/loopN}), empty when it is detached; a deleted
-   * file is named with the kernel's " (deleted)" suffix.
+   * The file behind {@code device} ({@code /dev/loopN}), empty when it is detached or not a loop
+   * device; a deleted file is named with the kernel's " (deleted)" suffix.
    */
   public static Optional<String> backingFile(String device) {
+    if (!isLoopDevice(device)) {
+      return Optional.empty();
+    }
     Path f = SYS_BLOCK.resolve(device.substring("/dev/".length())).resolve("loop/backing_file");
     try {
       String s = Files.readString(f).strip();

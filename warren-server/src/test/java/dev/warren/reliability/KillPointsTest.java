@@ -320,6 +320,24 @@ class KillPointsTest {
     }
   }
 
+  /**
+   * Found by {@code ./warren bench chaos}: a kill while a disk was attached left its device note
+   * empty (written by truncating, then writing), and every stop and delete of that sandbox, and
+   * teardown, failed with "Range [5, 0) out of bounds for length 0".
+   */
+  @Test
+  void aSandboxWhoseDiskDeviceNoteAKillLeftEmptyIsStillDeletedAndLeavesNothing() throws Exception {
+    String id = warren.createSandbox("{}");
+    Path note = warren.dataDir().resolve("sandboxes").resolve(id).resolve("disk.dev");
+    assertThat(Files.readString(note)).startsWith("/dev/loop");
+    Files.writeString(note, "");
+
+    Resp delete = warren.delete("/v1/sandboxes/" + id);
+
+    assertThat(delete.status()).as(delete.toString()).isEqualTo(204);
+    assertThat(HostState.leftoversOf(warren, id)).isEmpty();
+  }
+
   @Test
   void aSandboxWhoseContainerCrunLostIsStillDeletedInSecondsKillingWhatRunsInItsCgroups() {
     String id = warren.createSandbox("{}");

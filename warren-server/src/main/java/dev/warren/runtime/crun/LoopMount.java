@@ -23,7 +23,10 @@ final class LoopMount {
   /** Attaches {@code image} to a free loop device, notes the device in {@code deviceNote} and mounts it at {@code mnt}. */
   static void attachAndMount(Path image, Path mnt, Path deviceNote, String options) throws IOException {
     try (LoopDevices.Attached loop = LoopDevices.attach(image)) {
-      Files.writeString(deviceNote, loop.device() + "\n");
+      // written beside and renamed: a kill never leaves the note empty or half written
+      Path part = deviceNote.resolveSibling(deviceNote.getFileName() + ".part");
+      Files.writeString(part, loop.device() + "\n");
+      Files.move(part, deviceNote, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Syscalls.mount(loop.device(), mnt.toString(), "ext4", MS_NOSUID | MS_NODEV, options);
     }
   }
@@ -33,12 +36,29 @@ final class LoopMount {
     Syscalls.mount(device, mnt.toString(), "ext4", MS_NOSUID | MS_NODEV, options);
   }
 
-  /** The loop device noted in {@code deviceNote} when it is still attached to {@code image}. */
+  /**
+   * The loop device still attached to {@code image}: the one noted in {@code deviceNote}, or, when
+   * the note is missing or not a loop device's name (an older Warren killed while writing it left
+   * it empty), the one the kernel says holds the image.
+   */
   static Optional<String> device(Path deviceNote, Path image) {
+    String noted;
     try {
-      String dev = Files.readString(deviceNote).strip();
-      return LoopDevices.backingFile(dev).filter(f -> f.equals(image.toString())).map(f -> dev);
-    } catch (IOException | SyscallException e) {
+      noted = Files.readString(deviceNote).strip();
+    } catch (IOException e) {
+      noted = "";
+    }
+    try {
+      if (LoopDevices.isLoopDevice(noted)) {
+        String dev = noted;
+        return LoopDevices.backingFile(dev).filter(f -> f.equals(image.toString())).map(f -> dev);
+      }
+      if (!Files.exists(image)) {
+        return Optional.empty();
+      }
+      return LoopDevices.backingFiles().entrySet().stream().filter(e -> e.getValue().equals(image.toString())).map(java.util.Map.Entry::getKey)
+          .findFirst();
+    } catch (SyscallException e) {
       return Optional.empty();
     }
   }
