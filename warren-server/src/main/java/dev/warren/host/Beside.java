@@ -70,13 +70,16 @@ public final class Beside<T> {
 
   /**
    * Waits for the step to end after the caller's own work failed with {@code failure}, so nothing
-   * runs on once it is reported; what the step threw is added to {@code failure} as suppressed.
+   * runs on once it is reported; what the step threw is added to {@code failure} as suppressed,
+   * unless it is {@code failure} itself (the caller's work was joining this step).
    */
   public void joinAfter(Throwable failure) {
     try {
       join();
     } catch (RuntimeException | Error other) {
-      failure.addSuppressed(other);
+      if (other != failure) {
+        failure.addSuppressed(other);
+      }
     }
   }
 }
