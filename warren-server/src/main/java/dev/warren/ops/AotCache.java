@@ -295,11 +295,11 @@ public final class AotCache {
 
   /** The string field {@code name} of a JSON object's top level (the training reads ids only). */
   private static String field(String json, String name) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
-    if (!m.find()) {
+    String value = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json).path(name).asString("");
+    if (value.isEmpty()) {
       throw new IllegalStateException("no " + name + " in the training controller's answer: " + json);
     }
-    return m.group(1);
+    return value;
   }
 
   private static void removeOthers(Path cache) throws IOException {
