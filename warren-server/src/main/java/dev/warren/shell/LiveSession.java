@@ -104,14 +104,30 @@ final class LiveSession implements AutoCloseable {
   }
 
   /**
-   * After a controller restart: continue numbering well past what the store knows. A command
-   * handed to the shell just before the controller died, but not yet stored, used a number the
-   * store does not know; the shell runs each number once, so that number must never be reused.
+   * After a controller restart: continue numbering well past every number used before. A command
+   * handed to the shell just before a controller died, but not yet stored, used a number the store
+   * does not know, and the shell runs each number once, so that number must never be reused: the
+   * store's highest number is not enough (two restarts in a row without a stored command would
+   * hand the same number out again, and the shell would skip the new command as already run). Its
+   * files are made before a command is handed over, so the highest number with files in the
+   * session's directory is the highest the shell can have been given.
    */
   void skipAfterRestart(long storedMax) {
-    long next = storedMax + RESTART_GAP;
+    long next = Math.max(storedMax, highestNumberWithFiles()) + RESTART_GAP;
     seq.set(next);
     prepared.set(next);
+  }
+
+  /** The highest command number that has files in the session's directory ({@code N.cmd}, {@code N.exit}, ...); 0 when none. */
+  long highestNumberWithFiles() {
+    long highest = 0;
+    for (String name : dir.list()) {
+      int dot = name.indexOf('.');
+      if (dot > 0 && dot <= 18 && name.chars().limit(dot).allMatch(c -> c >= '0' && c <= '9')) {
+        highest = Math.max(highest, Long.parseLong(name.substring(0, dot)));
+      }
+    }
+    return highest;
   }
 
   static final long RESTART_GAP = 1000;

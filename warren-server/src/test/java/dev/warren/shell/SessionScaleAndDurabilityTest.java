@@ -209,6 +209,42 @@ class SessionScaleAndDurabilityTest {
     }
   }
 
+  /**
+   * Found by {@code ./warren bench chaos}: a controller killed after handing a command to the shell
+   * but before storing it, then killed again before storing any other, made the third controller
+   * number its next command as the first had, so the shell skipped it as already run and the
+   * command stayed running forever. The shell's number is handed over here as the first controller
+   * would have (into the session's control FIFO); each restart must continue past every number whose
+   * files the session has.
+   */
+  @Test
+  void aCommandTheShellRanButTheStoreNeverKnewDoesNotTakeTheNumberOfTheNextAcrossTwoRestarts() throws Exception {
+    try (TestWarren warren = TestWarren.start()) {
+      String sandbox = warren.createSandbox("{}");
+      ShellFixture f = new ShellFixture(warren, sandbox);
+      String s = f.session();
+      long stored = f.run(s, "n=1").path("seq").asLong();
+      warren.kill9AndRestart();
+      String dir = "/var/lib/warren/sessions/" + s;
+      // the number this controller gives its next command, handed over as if by a controller killed before storing it
+      long next = stored + 1 + LiveSession.RESTART_GAP;
+      String text = "n=99; echo unstored";
+      warren.exec(sandbox, "printf '%s cmd_unstored null %s\\n%s' " + next + " " + text.getBytes(StandardCharsets.UTF_8).length
+          + " '" + text + "' > " + dir + "/ctl");
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!warren.exec(sandbox, "cat " + dir + "/" + next + ".exit 2>/dev/null").path("stdout").asString().endsWith("\n")) {
+        assertThat(System.nanoTime()).as("the shell ran command %d", next).isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      warren.kill9AndRestart();
+      JsonNode after = warren.post(f.base(s) + "/commands", TestWarren.json(Map.of("command", "echo $n", "waitSeconds", 10))).json();
+      assertThat(after.path("state").asString()).as(after.toString()).isEqualTo("finished");
+      assertThat(after.path("stdout").asString()).isEqualTo("99\n");
+      assertThat(after.path("seq").asLong()).isGreaterThan(next);
+      assertThat(f.out(s, "echo again $n")).isEqualTo("again 99\n");
+    }
+  }
+
   @Test
   void aRestartedSandboxEndsItsSessionsWithAReason() {
     try (TestWarren warren = TestWarren.start()) {
