@@ -25,6 +25,10 @@ final class BridgeNetwork implements Network {
   private final Instance instance;
   private final int proxyPort;
   private final Cidr subnet;
+  /** Slots whose address bindings are loaded in nftables by {@link #bind}, this many at a time. */
+  static final int BINDING_CHUNK = 256;
+  /** The chunks of slots whose bindings this controller loaded. */
+  private final Set<Integer> boundChunks = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   BridgeNetwork(Instance instance, int proxyPort) {
     this.instance = instance;
@@ -165,30 +169,68 @@ final class BridgeNetwork implements Network {
           }
         }
         """.formatted(t, br, proxyPort, ports);
-    // Keep the bindings of sandboxes that are running while the controller restarts.
-    Set<String> keep = new HashSet<>();
-    try {
-      String set = Tool.run(List.of("nft", "list", "set", "bridge", t, "bound"), TOOL_TIMEOUT).stdout();
-      int start = set.indexOf("elements = {");
-      if (start >= 0) {
-        String body = set.substring(start + 12, set.indexOf('}', start));
-        for (String e : body.split(",")) {
-          String element = e.strip();
-          int q = element.indexOf('"', 1);
-          if (!element.isEmpty() && element.startsWith("\"") && q > 0
-              && Files.exists(Path.of("/sys/class/net", element.substring(1, q)))) {
-            keep.add(element);
-          }
-        }
-      }
-    } catch (ToolException ignored) {
-      // no table yet
-    }
+    // the bindings of the sandboxes that run while the controller restarts, in the same load
     StringBuilder all = new StringBuilder(rules);
-    if (!keep.isEmpty()) {
-      all.append("add element bridge ").append(t).append(" bound { ").append(String.join(", ", keep)).append(" }\n");
+    Set<Integer> chunks = new java.util.TreeSet<>();
+    for (int slot : attachedSlots()) {
+      chunks.add(slot / BINDING_CHUNK);
+    }
+    for (int chunk : chunks) {
+      all.append(bindings(chunk));
     }
     nft(all.toString());
+    boundChunks.addAll(chunks);
+  }
+
+  /**
+   * The slots whose veth exists on the host ({@code <prefix>v<slot>}): sandboxes that ran on while
+   * the controller was down.
+   */
+  private Set<Integer> attachedSlots() {
+    Set<Integer> slots = new HashSet<>();
+    String prefix = instance.ifPrefix() + "v";
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/sys/class/net"), prefix + "*")) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString().substring(prefix.length());
+        if (!n.isEmpty() && n.length() < 10 && n.chars().allMatch(c -> c >= '0' && c <= '9')) {
+          slots.add(Integer.parseInt(n));
+        }
+      }
+    } catch (IOException e) {
+      throw new NetworkException("cannot list the host's network devices: " + e.getMessage(), e);
+    }
+    return slots;
+  }
+
+  /**
+   * The nftables statement binding each slot of {@code chunk} to its address. A slot's veth name
+   * and address are both derived from the slot, so a binding never changes: it is loaded once per
+   * controller for a whole chunk of slots (one {@code nft} run for the first sandbox of the chunk,
+   * none for the others), and stays when the sandbox goes (a binding whose veth does not exist
+   * matches no frame).
+   */
+  private String bindings(int chunk) {
+    int from = chunk * BINDING_CHUNK;
+    int to = (int) Math.min((long) from + BINDING_CHUNK, subnet.size() - 3);
+    StringBuilder b = new StringBuilder("add element bridge ").append(instance.name()).append(" bound { ");
+    for (int slot = from; slot < to; slot++) {
+      b.append(slot == from ? "" : ", ").append('"').append(vethName(slot)).append("\" . ").append(address(slot).getHostAddress());
+    }
+    return b.append(" }\n").toString();
+  }
+
+  /** Loads the bindings of {@code slot}'s chunk unless this controller did already. */
+  private void bind(int slot) {
+    int chunk = slot / BINDING_CHUNK;
+    if (boundChunks.contains(chunk)) {
+      return;
+    }
+    synchronized (boundChunks) {
+      if (!boundChunks.contains(chunk)) {
+        nft(bindings(chunk));
+        boundChunks.add(chunk);
+      }
+    }
   }
 
   @Override
@@ -211,7 +253,11 @@ final class BridgeNetwork implements Network {
     try {
       batch(List.of("ip", "-batch", "-"), hostSide);
       batch(List.of("ip", "-n", ns, "-batch", "-"), inside);
-      nft("add element bridge " + instance.name() + " bound { \"" + veth + "\" . " + addr + " }\n");
+      if (address.equals(address(slot))) {
+        bind(slot);
+      } else {
+        nft("add element bridge " + instance.name() + " bound { \"" + veth + "\" . " + addr + " }\n");
+      }
     } catch (RuntimeException e) {
       try {
         detach(sandboxId, slot, address);
@@ -252,11 +298,7 @@ final class BridgeNetwork implements Network {
         throw new NetworkException("cannot remove network namespace " + ns + ": " + r.stderr().strip());
       }
     }
-    // a binding whose veth is gone is harmless and is pruned when the firewall is next loaded
-    if (hadVeth && address != null) {
-      Tool.run(List.of("nft", "delete", "element", "bridge", instance.name(), "bound",
-          "{ \"" + veth + "\" . " + address.getHostAddress() + " }"), TOOL_TIMEOUT);
-    }
+    // the slot's binding stays: it is the next sandbox's of this slot, and matches nothing meanwhile
   }
 
   /**
