@@ -13,13 +13,31 @@ import java.util.concurrent.TimeUnit;
 /**
  * One user namespace per uid slot, mapping 0..65535 to the slot's host range, kept open as a file
  * descriptor for idmapping golden images. Created lazily (a throwaway {@code unshare -U} process
- * whose maps we write as root) and cached for the life of the controller. {@link #mapping} makes
- * one-off namespaces of any mapping (snapshot layers owned by another sandbox's range), which the
- * caller closes. Thread-safe.
+ * whose maps we write as root) and cached for the life of the controller. {@link #mapping} gives
+ * namespaces of any mapping (snapshot layers owned by another sandbox's range), the last
+ * {@link #MAPPINGS_KEPT} of them kept, so that the sandboxes made again and again from one snapshot
+ * (forks, a pool of workers) start no process for theirs; the caller closes the descriptor it is
+ * given. Thread-safe.
  */
 final class UserNamespaces implements AutoCloseable {
   private final Instance instance;
   private final ConcurrentHashMap<Integer, Integer> fds = new ConcurrentHashMap<>();
+  /** How many namespaces of {@link #mapping} are kept open (the least recently used is closed). */
+  static final int MAPPINGS_KEPT = 256;
+
+  private record Mapping(long from, long to) {}
+
+  /** The namespaces of recent mappings, least recently used first; guarded by itself. */
+  private final java.util.LinkedHashMap<Mapping, Integer> mappings = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<Mapping, Integer> eldest) {
+      if (size() <= MAPPINGS_KEPT) {
+        return false;
+      }
+      Syscalls.close(eldest.getValue());
+      return true;
+    }
+  };
 
   UserNamespaces(Instance instance) {
     this.instance = instance;
@@ -38,7 +56,28 @@ final class UserNamespaces implements AutoCloseable {
    * idmapped mount's files shown as host ids {@code to..}); the caller closes the descriptor.
    */
   int mapping(long from, long to) {
-    return create(from, to, "the mapping " + from + " -> " + to);
+    Mapping m = new Mapping(from, to);
+    synchronized (mappings) {
+      Integer kept = mappings.get(m);
+      if (kept != null) {
+        return reopen(kept);
+      }
+    }
+    // made outside the lock (it runs a process); a call that made the same one meanwhile wins
+    int made = create(from, to, "the mapping " + from + " -> " + to);
+    synchronized (mappings) {
+      Integer other = mappings.putIfAbsent(m, made);
+      if (other != null) {
+        Syscalls.close(made);
+        return reopen(other);
+      }
+      return reopen(made);
+    }
+  }
+
+  /** A descriptor of its own for the namespace {@code fd} refers to (the kept one may be closed when it is evicted). */
+  private static int reopen(int fd) {
+    return Syscalls.open("/proc/self/fd/" + fd, Syscalls.O_RDONLY);
   }
 
   private int create(long from, long base, String what) {
@@ -75,5 +114,9 @@ final class UserNamespaces implements AutoCloseable {
   public void close() {
     fds.values().forEach(Syscalls::close);
     fds.clear();
+    synchronized (mappings) {
+      mappings.values().forEach(Syscalls::close);
+      mappings.clear();
+    }
   }
 }
