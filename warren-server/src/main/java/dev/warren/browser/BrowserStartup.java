@@ -17,7 +17,8 @@ import java.util.Set;
  * again is ready if Chromium answers, else crashed), a crashed session whose sandbox is stopped
  * stays crashed (starting the sandbox brings it back), a closing one is closed, the rest are
  * closed; pooled browsers that no longer answer are removed. A session closed here takes its
- * sandbox with it, and a browser sandbox whose session is not live is deleted.
+ * sandbox with it, and a browser sandbox whose session is not live is deleted: both in the
+ * background, so that the start does not wait for them.
  */
 final class BrowserStartup {
   private BrowserStartup() {}
@@ -126,13 +127,15 @@ final class BrowserStartup {
     }
   }
 
+  /**
+   * Deletes the sandbox in the background: the controller's start (and its {@code /readyz}) does
+   * not wait for a Chromium that nobody uses to be stopped and its sandbox taken apart (a few
+   * hundred milliseconds each), and one whose reconciliation is still settling waits for it there.
+   * A controller stopped before it is done deletes it at its next start: the session is closed,
+   * so its sandbox is one {@link #deleteSandboxesWithoutSession} finds.
+   */
   private static void deleteSandbox(BrowserService service, String sandboxId) {
-    if (service.sandboxes().settling(sandboxId)) {
-      // its delete waits for the reconciliation in the background: the controller's start does not
-      Thread.ofVirtual().name("browser-sandbox-delete").start(() -> deleteNow(service, sandboxId));
-    } else {
-      deleteNow(service, sandboxId);
-    }
+    Thread.ofVirtual().name("browser-sandbox-delete").start(() -> deleteNow(service, sandboxId));
   }
 
   private static void deleteNow(BrowserService service, String sandboxId) {
@@ -142,6 +145,10 @@ final class BrowserStartup {
       if (e.problem() != Problem.NOT_FOUND) {
         service.events().record("browser.sandbox-not-deleted", sandboxId, e.getMessage());
       }
+    } catch (RuntimeException e) {
+      // the controller stopping meanwhile (its store or runtime closed): the next start deletes it
+      org.slf4j.LoggerFactory.getLogger(BrowserStartup.class).warn("cannot delete the sandbox {} of a closed browser session: {}", sandboxId,
+          e.toString());
     }
   }
 }

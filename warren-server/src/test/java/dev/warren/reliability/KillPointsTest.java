@@ -103,6 +103,14 @@ class KillPointsTest {
     }
   }
 
+  private static void awaitNotFound(String id, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (warren.get("/v1/sandboxes/" + id).status() != 404) {
+      assertThat(System.nanoTime()).as("%s deleted within %s", id, within).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
   private static void assertGone(String id) {
     Resp get = warren.get("/v1/sandboxes/" + id);
     assertThat(get.status()).as("GET %s after the restart: %s", id, get).isEqualTo(404);
@@ -254,6 +262,8 @@ class KillPointsTest {
       assertThat(live.get(0).path("id").asString()).isEqualTo(made.id());
       assertThat(live.get(0).path("state").asString()).isEqualTo("ready");
       assertThat(made.info().sandboxId()).isPresent().isNotEqualTo(java.util.Optional.of(first));
+      // the undone browser's sandbox is deleted in the background of the start, not before /readyz
+      awaitNotFound(first, Duration.ofSeconds(30));
       assertGone(first);
       made.delete();
       assertThat(warren.get("/v1/sandboxes").json().path("sandboxes").toString()).doesNotContain("warren.browser");
