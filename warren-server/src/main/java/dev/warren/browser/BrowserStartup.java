@@ -53,7 +53,14 @@ final class BrowserStartup {
           continue;
         }
         if (b.state() == BrowserState.CLOSING) {
-          service.close(b.id(), b.stateReason().orElse("closing when the controller stopped"));
+          String why = b.stateReason().orElse("closing when the controller stopped");
+          if (b.profileWriter()) {
+            // its profile is saved before the start releases the profiles nobody holds
+            service.close(b.id(), why);
+          } else {
+            // nothing to save: closed (Chromium stopped, its sandbox deleted) in the background, like the undone ones
+            Thread.ofVirtual().name("browser-close").start(() -> closeQuietly(service, b.id(), why));
+          }
           continue;
         }
         Sandbox s = service.sandboxes().get(b.sandboxId().orElseThrow(() -> BrowserException.notFound(b.id())));
@@ -136,6 +143,15 @@ final class BrowserStartup {
    */
   private static void deleteSandbox(BrowserService service, String sandboxId) {
     Thread.ofVirtual().name("browser-sandbox-delete").start(() -> deleteNow(service, sandboxId));
+  }
+
+  private static void closeQuietly(BrowserService service, String id, String why) {
+    try {
+      service.close(id, why);
+    } catch (RuntimeException e) {
+      // the controller stopping meanwhile: the session is still closing, and the next start closes it
+      org.slf4j.LoggerFactory.getLogger(BrowserStartup.class).warn("cannot close browser session {}: {}", id, e.toString());
+    }
   }
 
   private static void deleteNow(BrowserService service, String sandboxId) {

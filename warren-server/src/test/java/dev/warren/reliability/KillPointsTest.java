@@ -271,6 +271,31 @@ class KillPointsTest {
   }
 
   @Test
+  void aBrowserCloseKilledMidwayIsFinishedAtTheNextStartWithoutHoldingItUp() throws Exception {
+    TestWarren.ensureImage("browser");
+    Resp made = warren.post("/v1/browsers", "{}");
+    assertThat(made.status()).as(made.toString()).isEqualTo(201);
+    String browser = made.json().path("id").asString();
+    String sandbox = made.json().path("sandboxId").asString();
+    crun.hold("delete");
+    CompletableFuture<Resp> close = answerMayBeLost(() -> warren.delete("/v1/browsers/" + browser));
+    crun.awaitHeld(Duration.ofSeconds(60));
+    assertThat(warren.get("/v1/browsers/" + browser).json().path("state").asString()).isEqualTo("closing");
+
+    killControllerAndHeldCall();
+    close.get(1, TimeUnit.MINUTES);
+
+    // closed at the next start (in its background): the session says so, its sandbox is gone with nothing left
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!warren.get("/v1/browsers/" + browser).json().path("state").asString().equals("closed")) {
+      assertThat(System.nanoTime()).as("browser %s closed after the restart", browser).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    awaitNotFound(sandbox, Duration.ofSeconds(30));
+    assertGone(sandbox);
+  }
+
+  @Test
   void aKeyedBrowserCreateRecordsItsKeyWithTheSessionBeforeItStartsAndARetryAfterAKillOpensExactlyOne() throws Exception {
     TestWarren.ensureImage("browser");
     crun.hold("start");
