@@ -22,9 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Snapshots of sandboxes' files and forks. A snapshot is taken with the sandbox frozen (its lock
- * held): its row is stored saying {@code creating}, its changes are captured into a temporary
- * file (the runtime's choice, see {@link SandboxRuntime#captureLayer}: an image of the sandbox's
+ * Snapshots of sandboxes' files and forks. A snapshot is taken with the sandbox's files held still
+ * (its lock held; a running sandbox frozen, a stopped one kept stopped): its row is stored saying
+ * {@code creating}, its changes are captured into a temporary file (the runtime's choice, see {@link SandboxRuntime#captureLayer}: an image of the sandbox's
  * disk, copied inside the kernel while the sandbox and its filesystem are frozen, or a tree of
  * its changes); once thawed, the copy is renamed to its layer's name (the snapshot's id for an
  * image, the digest for a tree) and the row says {@code ready}. A controller killed in between leaves a row and a copy that {@link #open} removes
@@ -188,8 +188,9 @@ public final class SnapshotService {
   }
 
   /**
-   * Takes a snapshot of the running or paused sandbox {@code sandboxId}: 201-worthy when it returns,
-   * its row and layer in place. 409 for a sandbox in another state or a name in use.
+   * Takes a snapshot of the running, paused or stopped sandbox {@code sandboxId} (a stopped one
+   * stays stopped): 201-worthy when it returns, its row and layer in place. 409 for a sandbox in
+   * another state or a name in use.
    */
   public Snapshot create(String sandboxId, Optional<String> name, Map<String, String> labels) {
     awaitOpen();
@@ -214,11 +215,8 @@ public final class SnapshotService {
     String id = Ids.next("snap");
     Path copy = catalog.layers.temporary(id, "");
     Sandbox source = sandboxes.get(sandboxId);
-    if (source.state() != dev.warren.sandbox.SandboxState.RUNNING && source.state() != dev.warren.sandbox.SandboxState.PAUSED) {
-      // checked again, under its lock, once it is frozen
-      throw new SnapshotException(Problem.CONFLICT, "cannot snapshot sandbox " + sandboxId + ": it is " + source.state().wire()
-          + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
-    }
+    // checked again under its lock, where its files are held still
+    SandboxService.requireStill(source, "snapshot");
     Optional<Snapshot> parent = source.spec().snapshot().map(catalog.repo::find).flatMap(p -> p);
     int depth = parent.map(p -> p.depth() + 1).orElse(1);
     boolean flatten = depth > MAX_DEPTH;
@@ -234,12 +232,14 @@ public final class SnapshotService {
       throw e;
     }
     long frozenNanos;
+    Sandbox held;
     SandboxRuntime.LayerCapture capture;
     try {
-      // an image is copied while the sandbox is frozen; a tree is copied while it runs, then brought up to date while it is frozen
+      // an image is copied while the sandbox is frozen; a tree is copied while it runs, then brought up to date while it is
+      // frozen; a stopped sandbox is held stopped instead, and nothing needs freezing
       capture = runtime.captureLayer(sandboxId, copy);
       long f0 = System.nanoTime();
-      sandboxes.frozen(sandboxId, "snapshot", s -> {
+      held = sandboxes.still(sandboxId, "snapshot", s -> {
         capture.settle();
         return s;
       });
@@ -274,7 +274,8 @@ public final class SnapshotService {
       }
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       events.record("snapshot.created", id, "of " + sandboxId + ", " + ready.sizeBytes() + " bytes, depth " + ready.depth()
-          + (ready.flattened() ? " (flattened)" : "") + ", frozen " + frozenNanos / 1_000_000 + " ms", took);
+          + (ready.flattened() ? " (flattened)" : "") + (held.state() == dev.warren.sandbox.SandboxState.STOPPED ? ", stopped" : ", frozen")
+          + " " + frozenNanos / 1_000_000 + " ms", took);
       return ready;
     } catch (RuntimeException e) {
       undo(making, copy, e);
@@ -332,11 +333,8 @@ public final class SnapshotService {
     }
     SandboxSpec.checkLabels(labels);
     Sandbox source = sandboxes.get(sandboxId);
-    if (source.state() != dev.warren.sandbox.SandboxState.RUNNING && source.state() != dev.warren.sandbox.SandboxState.PAUSED) {
-      // checked again, under its lock, once it is frozen
-      throw new SnapshotException(Problem.CONFLICT, "cannot snapshot sandbox " + sandboxId + ": it is " + source.state().wire()
-          + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
-    }
+    // checked again under its lock, where its files are held still
+    SandboxService.requireStill(source, "fork");
     Snapshot snap = take(sandboxId, Optional.empty(), Map.of(), Snapshot.FORK);
     // a volume has one writer: the forks keep the source's read-only volumes, not its read-write ones
     SandboxSpec spec = source.spec().fromSnapshot(snap.id(), labels)

@@ -19,7 +19,8 @@ import tools.jackson.databind.JsonNode;
  * Snapshots and forks through the API on real crun and overlayfs: a snapshot keeps every kind of
  * change (files, modes, owners, symlinks, xattrs, deletions, replaced directories) after its source
  * is gone, forks start from the same state and then go their own ways, layers stack and flatten,
- * and a snapshot in use cannot be deleted; unused layers are removed.
+ * and a snapshot in use cannot be deleted; unused layers are removed. A stopped sandbox is
+ * snapshot and forked as it was left, and stays stopped.
  */
 class SnapshotTest {
   /** Every kind of change a sandbox makes to its image and to its own files. */
@@ -165,6 +166,48 @@ class SnapshotTest {
   }
 
   @Test
+  void aStoppedSandboxIsSnapshotAndForkedAsItWasLeftAndStaysStopped() throws Exception {
+    TestWarren warren = fixture.server();
+    String source = warren.createSandbox("{}");
+    assertThat(warren.exec(source, "echo written-before-the-stop > /workspace/f; rm /etc/issue").path("exitCode").asInt()).isZero();
+    assertThat(warren.post("/v1/sandboxes/" + source + "/stop", null).json().path("state").asString()).isEqualTo("stopped");
+    Path dir = warren.dataDir().resolve("sandboxes").resolve(source);
+
+    TestWarren.Resp made = warren.post("/v1/sandboxes/" + source + "/snapshots", "{\"name\": \"of-a-stopped-one\"}");
+    assertThat(made.status()).as("%s", made).isEqualTo(201);
+    String snap = made.json().path("id").asString();
+    assertThat(made.json().path("sandboxId").asString()).isEqualTo(source);
+    // nothing was started or mounted for it: it is as it was left
+    assertThat(warren.get("/v1/sandboxes/" + source).json().path("state").asString()).isEqualTo("stopped");
+    assertThat(mountsUnder(dir)).as("mounts of the stopped sandbox").isEmpty();
+    String check = "cat /workspace/f; test -e /etc/issue || echo issue-gone";
+    String copy = warren.createSandbox("{\"snapshot\": \"of-a-stopped-one\"}");
+    assertThat(stdout(warren, copy, check)).isEqualTo("written-before-the-stop\nissue-gone\n");
+
+    TestWarren.Resp forked = warren.post("/v1/sandboxes/" + source + "/fork", "{\"count\": 2}");
+    assertThat(forked.status()).as("%s", forked).isEqualTo(201);
+    List<String> forks = new ArrayList<>();
+    for (JsonNode f : forked.json().path("sandboxes")) {
+      assertThat(f.path("state").asString()).isEqualTo("running");
+      forks.add(f.path("id").asString());
+      assertThat(stdout(warren, f.path("id").asString(), check)).isEqualTo("written-before-the-stop\nissue-gone\n");
+    }
+    assertThat(forks).hasSize(2);
+    assertThat(warren.get("/v1/sandboxes/" + source).json().path("state").asString()).isEqualTo("stopped");
+    assertThat(mountsUnder(dir)).as("mounts of the stopped sandbox after the fork").isEmpty();
+    // and its own disk is intact: it starts with its files
+    assertThat(warren.post("/v1/sandboxes/" + source + "/start", null).json().path("state").asString()).isEqualTo("running");
+    assertThat(stdout(warren, source, check)).isEqualTo("written-before-the-stop\nissue-gone\n");
+
+    for (String s : List.of(copy, forks.get(0), forks.get(1), source)) {
+      assertThat(warren.delete("/v1/sandboxes/" + s).status()).isEqualTo(204);
+    }
+    assertThat(warren.delete("/v1/snapshots/" + snap).status()).isEqualTo(204);
+    assertThat(warren.get("/v1/snapshots").json().path("snapshots")).isEmpty();
+    assertThat(entries(warren.dataDir().resolve("layers"))).as("layers left").isEmpty();
+  }
+
+  @Test
   void snapshotOfAForkOfASnapshotStacksOneLayerAndDeepStacksAreFlattened() throws Exception {
     TestWarren warren = fixture.server();
     String a = warren.createSandbox("{}");
@@ -267,10 +310,6 @@ class SnapshotTest {
     assertThat(warren.post("/v1/sandboxes/" + id + "/snapshots", "{\"name\": \"twice\"}").status()).isEqualTo(409);
     assertField(warren.post("/v1/sandboxes", "{\"snapshot\": \"twice\", \"image\": \"browser\"}"), 400, "image");
     assertThat(warren.post("/v1/sandboxes/sbx_01NOSUCHSANDBOX00000000000/snapshots", "{}").status()).isEqualTo(404);
-    warren.post("/v1/sandboxes/" + id + "/stop", null);
-    TestWarren.Resp stopped = warren.post("/v1/sandboxes/" + id + "/snapshots", "{}");
-    assertThat(stopped.status()).isEqualTo(409);
-    assertThat(stopped.json().path("detail").asString()).contains("stopped");
     warren.delete("/v1/sandboxes/" + id);
     assertThat(warren.delete("/v1/snapshots/twice").status()).isEqualTo(204);
     assertThat(warren.get("/v1/snapshots").json().path("snapshots")).isEmpty();
