@@ -454,6 +454,7 @@ final class SandboxLifecycle {
     }
     repo.delete(s.id());
     events.record("sandbox.deleted", s.id(), "");
+    fire(s, "deleted", l -> l.deleted(s));
   }
 
   /**
@@ -496,5 +497,6 @@ final class SandboxLifecycle {
     runtime.destroy(s.id());
     repo.delete(s.id());
     events.record("sandbox.deleted", s.id(), why);
+    fire(s, "deleted", l -> l.deleted(s));
   }
 }

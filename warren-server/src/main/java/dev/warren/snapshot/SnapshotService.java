@@ -175,11 +175,34 @@ public final class SnapshotService {
     return all.stream().filter(x -> x.spec().snapshot().filter(s.id()::equals).isPresent()).map(Sandbox::id).toList();
   }
 
-  /** The snapshots (fork snapshots no longer used are collected first). */
+  /**
+   * The ready snapshots with every label of {@code labels}: one query. A fork's snapshot is gone
+   * from it as soon as the last sandbox using it is deleted ({@link #forkSandboxDeleted}).
+   */
   public List<Snapshot> list(Map<String, String> labels) {
-    collect();
-    return catalog.repo.all().stream().filter(s -> s.state() == Snapshot.State.READY)
-        .filter(s -> labels.entrySet().stream().allMatch(e -> e.getValue().equals(s.labels().get(e.getKey())))).toList();
+    awaitOpen();
+    return catalog.repo.ready(labels);
+  }
+
+  /**
+   * What collects a fork's snapshot when its last sandbox is deleted (rather than at the next
+   * periodic collection), so that lists never show a fork snapshot nothing uses; the caller
+   * registers it with the sandbox service once.
+   */
+  public dev.warren.sandbox.SandboxListener forkCollector() {
+    return new dev.warren.sandbox.SandboxListener() {
+      @Override
+      public void deleted(Sandbox sandbox) {
+        sandbox.spec().snapshot().ifPresent(id -> forkSandboxDeleted(id));
+      }
+    };
+  }
+
+  /** Collects when {@code snapshotId} is a fork's snapshot; before {@link #open} is done, its first collection will. */
+  private void forkSandboxDeleted(String snapshotId) {
+    if (opened.isDone() && catalog.repo.find(snapshotId).filter(s -> s.origin().equals(Snapshot.FORK)).isPresent()) {
+      collect();
+    }
   }
 
   public Snapshot get(String idOrName) {
@@ -339,6 +362,17 @@ public final class SnapshotService {
     // a volume has one writer: the forks keep the source's read-only volumes, not its read-write ones
     SandboxSpec spec = source.spec().fromSnapshot(snap.id(), labels)
         .withVolumes(source.spec().volumes().stream().filter(dev.warren.runtime.VolumeMount::readOnly).toList());
-    return new Fork(snap, new ForkCreates(sandboxes, spec, count).run());
+    // leased while its sandboxes are made: a collection meanwhile (another fork's sandbox deleted) does not take it away
+    try (SnapshotBases.Lease lease = catalog.lease(snap.id())) {
+      return new Fork(snap, new ForkCreates(sandboxes, spec, count).run());
+    } catch (RuntimeException e) {
+      // none of its sandboxes is left: neither is the snapshot
+      try {
+        collect();
+      } catch (RuntimeException c) {
+        e.addSuppressed(c);
+      }
+      throw e;
+    }
   }
 }
