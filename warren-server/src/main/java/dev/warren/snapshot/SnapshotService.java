@@ -227,10 +227,12 @@ public final class SnapshotService {
       }
     });
     SandboxSpec.checkLabels(labels);
-    return take(sandboxId, name, labels, Snapshot.API);
+    return take(sandboxId, name, labels, Snapshot.API, made -> {});
   }
 
-  private Snapshot take(String sandboxId, Optional<String> name, Map<String, String> labels, String origin) {
+  /** Takes a snapshot; {@code whenReady} runs once it is ready, before anything else may collect it ({@link SnapshotCatalog#refs} held). */
+  private Snapshot take(String sandboxId, Optional<String> name, Map<String, String> labels, String origin,
+      java.util.function.Consumer<Snapshot> whenReady) {
     if (!runtime.capabilities().contains(Capability.FILESYSTEM_SNAPSHOT)) {
       throw new SnapshotException(Problem.CONFLICT, "the runtime " + runtime.name() + " cannot snapshot sandboxes' files");
     }
@@ -292,6 +294,7 @@ public final class SnapshotService {
       try {
         catalog.layers.install(layer, layerName);
         catalog.repo.markReady(ready);
+        whenReady.accept(ready);
       } finally {
         catalog.refs.unlock();
       }
@@ -358,12 +361,14 @@ public final class SnapshotService {
     Sandbox source = sandboxes.get(sandboxId);
     // checked again under its lock, where its files are held still
     SandboxService.requireStill(source, "fork");
-    Snapshot snap = take(sandboxId, Optional.empty(), Map.of(), Snapshot.FORK);
+    // leased from the moment it is ready until its sandboxes are made: a collection meanwhile (another fork's sandbox
+    // deleted, the periodic one) does not take it away
+    java.util.concurrent.atomic.AtomicReference<SnapshotBases.Lease> leased = new java.util.concurrent.atomic.AtomicReference<>();
+    Snapshot snap = take(sandboxId, Optional.empty(), Map.of(), Snapshot.FORK, made -> leased.set(catalog.lease(made.id())));
     // a volume has one writer: the forks keep the source's read-only volumes, not its read-write ones
     SandboxSpec spec = source.spec().fromSnapshot(snap.id(), labels)
         .withVolumes(source.spec().volumes().stream().filter(dev.warren.runtime.VolumeMount::readOnly).toList());
-    // leased while its sandboxes are made: a collection meanwhile (another fork's sandbox deleted) does not take it away
-    try (SnapshotBases.Lease lease = catalog.lease(snap.id())) {
+    try (SnapshotBases.Lease _ = leased.get()) {
       return new Fork(snap, new ForkCreates(sandboxes, spec, count).run());
     } catch (RuntimeException e) {
       // none of its sandboxes is left: neither is the snapshot
