@@ -125,8 +125,13 @@ final class LayerTrees {
         throw new OpsException("the backup's snapshot layer " + name + " is damaged: its content's SHA-256 is " + digest
             + "; the snapshots naming it cannot be restored from this backup (restore an older backup, or delete those snapshots)");
       }
+      // on disk before it is in place, like a layer a snapshot makes
+      Tool.check(List.of("sync", "--file-system", "--", tmp.toString()), TAR_TIMEOUT);
       remove(target);
       Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (dev.warren.host.ToolException e) {
+      remove(tmp);
+      throw new OpsException("cannot write the backup's snapshot layer " + name + " to disk: " + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
       remove(tmp);
       throw e;

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code creating}, its changes are captured into a temporary file (the runtime's choice, see {@link SandboxRuntime#captureLayer}: an image of the sandbox's
  * disk, copied inside the kernel while the sandbox and its filesystem are frozen, or a tree of
  * its changes); once thawed, the copy is renamed to its layer's name (the snapshot's id for an
- * image, the digest for a tree) and the row says {@code ready}. A controller killed in between leaves a row and a copy that {@link #open} removes
+ * image, the digest for a tree), both written to disk (the layer fsynced, then its directory's
+ * entry), and only then the row says {@code ready}. A controller killed in between leaves a row and a copy that {@link #open} removes
  * at the next start, so a snapshot is complete or absent. Thread-safe.
  */
 public final class SnapshotService {
@@ -290,6 +291,11 @@ public final class SnapshotService {
       boolean image = java.nio.file.Files.isRegularFile(layer, java.nio.file.LinkOption.NOFOLLOW_LINKS);
       String layerName = image ? id + LayerStore.IMAGE : LayerStore.digest(layer);
       Snapshot ready = making.ready(layerName, image ? LayerStore.imageSize(layer) : LayerStore.size(layer), uidBase);
+      // on disk before the row says ready, so that no power cut after the answer leaves a ready row over a torn layer; outside
+      // the lock: an image's fsync writes out what the copy left in the page cache
+      long s0 = System.nanoTime();
+      LayerStore.sync(layer);
+      long syncNanos = System.nanoTime() - s0;
       catalog.refs.lock();
       try {
         catalog.layers.install(layer, layerName);
@@ -301,7 +307,7 @@ public final class SnapshotService {
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       events.record("snapshot.created", id, "of " + sandboxId + ", " + ready.sizeBytes() + " bytes, depth " + ready.depth()
           + (ready.flattened() ? " (flattened)" : "") + (held.state() == dev.warren.sandbox.SandboxState.STOPPED ? ", stopped" : ", frozen")
-          + " " + frozenNanos / 1_000_000 + " ms", took);
+          + " " + frozenNanos / 1_000_000 + " ms, written to disk in " + syncNanos / 1_000_000 + " ms", took);
       return ready;
     } catch (RuntimeException e) {
       undo(making, copy, e);

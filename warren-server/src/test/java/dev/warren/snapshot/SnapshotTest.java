@@ -20,7 +20,8 @@ import tools.jackson.databind.JsonNode;
  * change (files, modes, owners, symlinks, xattrs, deletions, replaced directories) after its source
  * is gone, forks start from the same state and then go their own ways, layers stack and flatten,
  * and a snapshot in use cannot be deleted; unused layers are removed. A stopped sandbox is
- * snapshot and forked as it was left, and stays stopped.
+ * snapshot and forked as it was left, and stays stopped. A layer is fsynced, then its directory,
+ * before the snapshot is answered.
  */
 class SnapshotTest {
   /** Every kind of change a sandbox makes to its image and to its own files. */
@@ -205,6 +206,69 @@ class SnapshotTest {
     assertThat(warren.delete("/v1/snapshots/" + snap).status()).isEqualTo(204);
     assertThat(warren.get("/v1/snapshots").json().path("snapshots")).isEmpty();
     assertThat(entries(warren.dataDir().resolve("layers"))).as("layers left").isEmpty();
+  }
+
+  @Test
+  void aLayerIsWrittenToDiskBeforeItsSnapshotIsAnswered() throws Exception {
+    TestWarren warren = fixture.server();
+    String source = warren.createSandbox("{}");
+    assertThat(warren.exec(source, "echo durable > /workspace/f").path("exitCode").asInt()).isZero();
+    // the layers directory is there once calls on snapshots are served
+    assertThat(warren.get("/v1/snapshots").status()).isEqualTo(200);
+    Path layers = warren.dataDir().resolve("layers").toRealPath();
+    Path trace = Files.createTempFile("warren-snapshot-fsync", ".strace");
+    // the controller's syncs while it takes the snapshot, each descriptor shown with its path
+    Process strace = new ProcessBuilder("strace", "-f", "-y", "-e", "trace=fsync,fdatasync,syncfs", "-o", trace.toString(), "-p",
+        Long.toString(warren.pid())).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    JsonNode snap;
+    try {
+      org.awaitility.Awaitility.await("strace attached to every thread of the controller").atMost(java.time.Duration.ofSeconds(30))
+          .pollInterval(java.time.Duration.ofMillis(50)).until(() -> tracedThreads(warren.pid(), strace.pid()));
+      TestWarren.Resp made = warren.post("/v1/sandboxes/" + source + "/snapshots", "{}");
+      assertThat(made.status()).as("%s", made).isEqualTo(201);
+      snap = made.json();
+    } finally {
+      // SIGTERM: strace detaches from the controller and ends
+      strace.destroy();
+      assertThat(strace.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("strace ended").isTrue();
+    }
+    List<String> syncs = Files.readAllLines(trace);
+    Files.delete(trace);
+    String id = snap.path("id").asString();
+    // the copy, under its temporary name, then the directory holding its final name; only then the answer
+    int image = indexOf(syncs, "fsync\\(\\d+<" + java.util.regex.Pattern.quote(layers.resolve(".tmp-" + id).toString()) + ">");
+    int dir = indexOf(syncs, "fsync\\(\\d+<" + java.util.regex.Pattern.quote(layers.toString()) + ">");
+    assertThat(image).as("the layer image fsynced, in %s", syncs).isNotNegative();
+    assertThat(dir).as("the layers directory fsynced after the image, in %s", syncs).isGreaterThan(image);
+    warren.delete("/v1/sandboxes/" + source);
+    assertThat(warren.delete("/v1/snapshots/" + id).status()).isEqualTo(204);
+  }
+
+  /** Whether every thread of {@code pid} is traced by {@code tracer}. */
+  private static boolean tracedThreads(long pid, long tracer) throws IOException {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          if (Files.readAllLines(t.resolve("status")).stream().noneMatch(l -> l.equals("TracerPid:\t" + tracer))) {
+            return false;
+          }
+        } catch (java.nio.file.NoSuchFileException e) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The index of the first line with a match of {@code regex}, or -1. */
+  private static int indexOf(List<String> lines, String regex) {
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+    for (int i = 0; i < lines.size(); i++) {
+      if (p.matcher(lines.get(i)).find()) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   @Test
