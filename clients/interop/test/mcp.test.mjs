@@ -176,6 +176,30 @@ test('the browser tools drive a page, return a screenshot as an image, and a han
   }
 });
 
+test('browser_create takes idleTimeoutSeconds, idleAction and pausedTimeoutSeconds like the API, and a bad value is a tool error naming the field', async () => {
+  const client = await connect();
+  const call = (name, args) => client.callTool({ name, arguments: args });
+  const b = json(await call('browser_create', { idleTimeoutSeconds: 300, idleAction: 'pause', pausedTimeoutSeconds: 600 }));
+  try {
+    assert.deepEqual([b.idleTimeoutSeconds, b.idleAction, b.pausedTimeoutSeconds], [300, 'pause', 600]);
+    const stored = await api('GET', `/v1/browsers/${b.id}`);
+    assert.deepEqual([stored.idleTimeoutSeconds, stored.idleAction, stored.pausedTimeoutSeconds], [300, 'pause', 600]);
+    const before = new Set((await api('GET', '/v1/browsers')).browsers.map((x) => x.id));
+    for (const [args, field] of [[{ idleAction: 'sometimes' }, 'idleAction'], [{ idleAction: 7 }, 'idleAction'],
+      [{ pausedTimeoutSeconds: -1 }, 'pausedTimeoutSeconds'], [{ pausedTimeoutSeconds: 'soon' }, 'pausedTimeoutSeconds'],
+      [{ pausedTimeoutSeconds: 2592001 }, 'pausedTimeoutSeconds']]) {
+      const bad = await call('browser_create', args);
+      assert.equal(bad.isError, true, `${JSON.stringify(args)} is refused`);
+      assert.match(text(bad), new RegExp(field), `the error for ${JSON.stringify(args)} names ${field}: ${text(bad)}`);
+    }
+    const made = (await api('GET', '/v1/browsers')).browsers.filter((x) => !before.has(x.id));
+    assert.deepEqual(made, [], 'no browser was made for a bad value');
+  } finally {
+    assert.match(text(await call('browser_close', { browserId: b.id })), /closed/);
+    await client.close();
+  }
+});
+
 // computer use: the same action list on a page and on a desktop; screenshots come back as images, the rest as text
 const images = (r) => {
   assert.ok(!r.isError, `tool error: ${text(r)}`);

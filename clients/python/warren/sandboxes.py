@@ -291,7 +291,8 @@ class Sandbox(Owned):
         return self._lifecycle("resume")
 
     def snapshot(self, name: Optional[str] = None, labels: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
-        """Saves this sandbox's files (frozen for the copy, then thawed) as a read-only snapshot, answered as the server's
+        """Saves this sandbox's files (frozen for the copy, then thawed; a stopped one is copied as it was left and stays
+        stopped) as a read-only snapshot, answered as the server's
         JSON (``id``, ``name``, ``depth``, ``sizeBytes``, ``memory: false``…). Processes and memory are not saved.
         Not retried once sent (it would take two)."""
         body = {k: v for k, v in {"name": name, "labels": dict(labels) if labels else None}.items() if v is not None}

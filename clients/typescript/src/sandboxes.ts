@@ -245,7 +245,7 @@ export class Sandbox extends Owned {
   /** Freezes every process (memory, files, address and sessions kept, no CPU used) until `resume()`, or until the next exec, session command or file call, which resumes it first. */
   pause(): Promise<SandboxInfo> { return this.lifecycle('pause'); }
   resume(): Promise<SandboxInfo> { return this.lifecycle('resume'); }
-  /** Saves this sandbox's files (frozen for the copy, then thawed) as a read-only snapshot. Not retried once sent. */
+  /** Saves this sandbox's files (frozen for the copy, then thawed; a stopped one is copied as it was left and stays stopped) as a read-only snapshot. Not retried once sent. */
   snapshot(o: { name?: string; labels?: Record<string, string> } = {}): Promise<SnapshotInfo> {
     return this.http.json('POST', `${this.path}/snapshots`, { json: defined({ name: o.name, labels: o.labels }), retry: 'connect' });
   }

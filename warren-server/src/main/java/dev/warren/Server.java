@@ -122,6 +122,7 @@ public final class Server implements AutoCloseable {
     dev.warren.sandbox.SnapshotBases snapshotBases = dev.warren.snapshot.SnapshotService.bases(store, config.dataDir().resolve("layers"));
     sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard, snapshotBases);
     dev.warren.snapshot.SnapshotService snapshots = dev.warren.snapshot.SnapshotService.over(snapshotBases, sandboxes, runtime, events);
+    sandboxes.addListener(snapshots.forkCollector());
     dev.warren.volume.VolumeService volumes = new dev.warren.volume.VolumeService(store, runtime.volumes(), events);
     // the volumes sandboxes name are mounted on the host before any is started again (by the
     // recovery of sessions and browsers, or once the controller serves): beside the adoption of

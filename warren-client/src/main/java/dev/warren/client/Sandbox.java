@@ -65,17 +65,18 @@ public interface Sandbox extends AutoCloseable {
   SandboxInfo resume();
 
   /**
-   * Snapshots the sandbox's files (running or paused; frozen for the copy, then thawed) as a
-   * read-only layer new sandboxes start from. Memory and processes are not part of it.
+   * Snapshots the sandbox's files (running or paused: frozen for the copy, then thawed; stopped:
+   * copied as it was left, and it stays stopped) as a read-only layer new sandboxes start from.
+   * Memory and processes are not part of it.
    *
    * @param name a unique name, or null for none
-   * @throws ConflictException when the sandbox is not running or paused, or the name is taken
+   * @throws ConflictException when the sandbox is not running, paused or stopped, or the name is taken
    */
   SnapshotInfo snapshot(String name);
 
   /**
-   * Snapshots the sandbox and creates {@code count} (1..50) sandboxes from that state, each with
-   * this one's spec plus {@code labels}: all or none. Closing a returned handle deletes that sandbox.
+   * Snapshots the sandbox (running, paused or stopped) and creates {@code count} (1..50) running
+   * sandboxes from that state, each with this one's spec plus {@code labels}: all or none. Closing a returned handle deletes that sandbox.
    */
   java.util.List<Sandbox> fork(int count, java.util.Map<String, String> labels);
 

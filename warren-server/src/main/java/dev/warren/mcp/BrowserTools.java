@@ -23,7 +23,8 @@ final class BrowserTools {
         new ToolDef("browser_create", "Start a browser", """
             Starts Chromium in a sandbox of its own (about a second) and returns its id. With a key, a live session \
             with that key is returned instead of a new one, so an agent can come back to the same browser across \
-            steps. A profile keeps cookies and logins between sessions. The browser reaches only the hosts in \
+            steps. A profile keeps cookies and logins between sessions. With idleAction 'pause' an idle browser is \
+            frozen instead of closed and resumes when used again. The browser reaches only the hosts in \
             allowEgress, and the sandboxes' apps in reach (an agent's dev server, say). liveViewUrl lets a person \
             watch it; cdpUrl is for Playwright or Puppeteer.""", """
             {"type": "object", "properties": {
@@ -33,9 +34,13 @@ final class BrowserTools {
               "reach": {"type": "array", "items": {"type": "string"}, "description": "Sandboxes whose apps it may open, as 'sbx_…' (every port) or 'sbx_…:3000'; the page opens http://sbx_…:3000/. Default: none."},
               "headless": {"type": "boolean", "description": "false runs a headed Chromium on a virtual display (default true)."},
               "width": {"type": "integer", "minimum": 100, "description": "Viewport width (default 1280)."},
-              "height": {"type": "integer", "minimum": 100, "description": "Viewport height (default 720)."}
+              "height": {"type": "integer", "minimum": 100, "description": "Viewport height (default 720)."},
+              "idleTimeoutSeconds": {"type": "integer", "minimum": 0, "maximum": 604800, "description": "How long it may go unused before its idleAction (default 1800; 0 never)."},
+              "idleAction": {"type": "string", "enum": ["close", "pause"], "description": "What happens once it is idle past idleTimeoutSeconds: 'close' ends it, 'pause' freezes it (no CPU, memory kept) and the next call or CDP connection resumes it. Default: the server's setting (close unless changed)."},
+              "pausedTimeoutSeconds": {"type": "integer", "minimum": 0, "maximum": 2592000, "description": "A paused browser idle this long more is closed; 0 (default) keeps it paused until it is used or closed."}
             }, "additionalProperties": false}""", false, false, c -> {
-          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "key", "profile", "headless", "reach");
+          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "key", "profile", "headless", "reach", "idleTimeoutSeconds", "idleAction",
+              "pausedTimeoutSeconds");
           if (c.args().has("allowEgress")) {
             body.putObject("egress").set("allow", c.args().get("allowEgress"));
           }
@@ -44,7 +49,8 @@ final class BrowserTools {
           }
           JsonNode b = api.call(c.authorization(), "POST", "/v1/browsers", body, CALL).json();
           ObjectNode out = LoopbackApi.JSON.createObjectNode();
-          for (String f : List.of("id", "key", "state", "profile", "viewport", "sandboxId", "liveViewUrl", "liveControlUrl", "cdpUrl")) {
+          for (String f : List.of("id", "key", "state", "profile", "viewport", "idleTimeoutSeconds", "idleAction", "pausedTimeoutSeconds", "sandboxId",
+              "liveViewUrl", "liveControlUrl", "cdpUrl")) {
             out.set(f, b.get(f));
           }
           return ToolDef.json(out);

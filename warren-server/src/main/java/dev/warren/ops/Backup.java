@@ -28,9 +28,10 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code warren backup FILE}: a consistent copy of the store, taken online (one read-only
  * transaction: a snapshot on SQLite in WAL mode, REPEATABLE READ on PostgreSQL, so the controller
  * keeps serving and writing), plus the API token, the signing secret, the saved browser
- * profiles, the volumes and the snapshot layers kept as images, in one zip file (mode 0600: it holds secrets). {@code manifest.json}
- * says which Warren and schema version made it and when. Sandbox file systems and golden images are
- * not part of a backup. See {@link VolumeImages} for how a volume in use is copied, {@link LayerImages} for layers.
+ * profiles, the volumes and the snapshot layers (kept as images or as trees), in one zip file (mode 0600: it holds secrets).
+ * {@code manifest.json} says which Warren and schema version made it and when. Sandbox file systems and golden images are
+ * not part of a backup. See {@link VolumeImages} for how a volume in use is copied, {@link LayerImages} and
+ * {@link LayerTrees} for layers.
  */
 public final class Backup {
   static final int FORMAT = 1;
@@ -53,6 +54,7 @@ public final class Backup {
         files(config, zip, manifest);
         VolumeImages.backup(config.dataDir(), zip, (ArrayNode) manifest.get("files"), names(manifest, "volumeNames"));
         LayerImages.backup(config.dataDir(), zip, (ArrayNode) manifest.get("files"), names(manifest, "layerNames"));
+        LayerTrees.backup(config.dataDir(), zip, (ArrayNode) manifest.get("files"), names(manifest, "layerNames"), out);
         zip.putNextEntry(new ZipEntry("manifest.json"));
         zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
         zip.closeEntry();

@@ -25,10 +25,7 @@ import tools.jackson.databind.node.ArrayNode;
  * large as its sandbox's disk limit (10 GiB by default) and mostly holes, so only its data is
  * stored: the entry is {@code WARREN-SPARSE-1}, the image's size, then each data extent as its
  * offset, its length and its bytes (big-endian longs), and a restore writes the extents back into
- * a file of that size, the rest left holes. Layers kept as trees
- * (snapshots of sandboxes without a disk of their own, and those made before block-level
- * snapshots) are not in backups: a restored snapshot naming one is reported at start and its
- * sandboxes cannot start. Stateless.
+ * a file of that size, the rest left holes. Layers kept as trees are {@link LayerTrees}'. Stateless.
  */
 final class LayerImages {
   private static final String MAGIC = "WARREN-SPARSE-1";

@@ -31,8 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code warren restore FILE}: brings a {@link Backup} back into this configuration's data
  * directory and database, on this machine or a fresh one: the store (migrated to the backup's
- * schema, loaded, then migrated to this jar's newest), the API token, the signing secret and the
- * profiles. Refuses while a controller runs on the data directory, a backup from a newer Warren,
+ * schema, loaded, then migrated to this jar's newest), the API token, the signing secret, the
+ * profiles, the volumes and the snapshot layers (a layer the store names but the backup lacks is
+ * reported). Refuses while a controller runs on the data directory, a backup from a newer Warren,
  * and a data directory or database that is not empty unless forced (then the old database is kept
  * beside, renamed, or on PostgreSQL its tables are dropped). The instance number is not restored:
  * the data directory gets its own on this host at the next start, which also reconciles every
@@ -65,6 +66,7 @@ public final class Restore {
       long rows = load(zip, manifest, ds);
       Schema.migrate(ds, "restore", where, Optional.empty());
       int files = files(zip, config.dataDir());
+      missingLayers(manifest, config.dataDir(), out);
       out.printf("restored %s (made %s by Warren %s, schema V%s): %d rows, %d files, %.1f s; the store is now at schema V%s.%n"
               + "Start Warren: sandboxes whose processes do not run on this machine are marked failed; starting one boots it "
               + "again from its image.%n",
@@ -164,6 +166,27 @@ public final class Restore {
     return rows;
   }
 
+  /**
+   * Says which snapshot layers the restored store names but the backup did not hold (a backup
+   * made before layers kept as trees were backed up holds none of those, and a layer missing at
+   * the backup is missing from it): sandboxes cannot start from their snapshots, which the
+   * controller reports again at its start.
+   */
+  private static void missingLayers(JsonNode manifest, Path dataDir, PrintStream out) {
+    List<String> missing = new ArrayList<>();
+    for (JsonNode n : manifest.path("layerNames")) {
+      String name = n.asString();
+      if (!name.contains("/") && !name.startsWith(".") && !Files.exists(dataDir.resolve("layers").resolve(name))) {
+        missing.add(name);
+      }
+    }
+    if (!missing.isEmpty()) {
+      out.printf("warning: the backup holds no copy of the snapshot layers %s (an earlier Warren did not back up layers kept as files, "
+          + "or the layer was already missing when the backup was made): sandboxes cannot start from the snapshots naming them "
+          + "(GET /v1/snapshots shows each one's layer); delete those snapshots (DELETE /v1/snapshots/{id})%n", missing);
+    }
+  }
+
   private static int files(ZipFile zip, Path dataDir) throws IOException {
     int n = 0;
     for (ZipEntry e : java.util.Collections.list(zip.entries())) {
@@ -173,6 +196,13 @@ public final class Restore {
       String rel = e.getName().substring("files/".length());
       boolean secret = Backup.SECRET_FILES.contains(rel);
       boolean profile = rel.matches("profiles/[^/]+\\.tar") && !rel.startsWith("profiles/.");
+      if (LayerTrees.isLayerTree(rel)) {
+        try (InputStream in = zip.getInputStream(e)) {
+          LayerTrees.restore(in, dataDir.resolve(rel));
+        }
+        n++;
+        continue;
+      }
       if (LayerImages.isLayerImage(rel)) {
         try (InputStream in = zip.getInputStream(e)) {
           LayerImages.restore(in, dataDir.resolve(rel));

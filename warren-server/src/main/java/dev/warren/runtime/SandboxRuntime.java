@@ -61,12 +61,15 @@ public interface SandboxRuntime extends AutoCloseable {
   }
 
   /**
-   * Begins capturing the changes of the running sandbox {@code id} (what it wrote, changed and
-   * deleted over its lower layers) at {@code target}, which must not exist yet, as a layer another
-   * sandbox's root filesystem can stack ({@link StartSpec#lowers}), deletions and replaced
-   * directories kept. The caller then freezes the sandbox and calls {@link LayerCapture#settle},
-   * after which {@code target} is exactly what the sandbox held at that moment, thaws it and calls
-   * {@link LayerCapture#finish}. What {@code target} becomes is the runtime's choice, told by
+   * Begins capturing the changes of the sandbox {@code id} (what it wrote, changed and deleted over
+   * its lower layers) at {@code target}, which must not exist yet, as a layer another sandbox's
+   * root filesystem can stack ({@link StartSpec#lowers}), deletions and replaced directories kept.
+   * The caller then freezes the sandbox and calls {@link LayerCapture#settle}, after which
+   * {@code target} is exactly what the sandbox held at that moment, thaws it and calls
+   * {@link LayerCapture#finish}. A stopped sandbox (started once, its files kept by {@link #stop})
+   * is captured the same way without the freeze: the caller keeps it stopped from here until
+   * {@code settle} returns, and the capture finds it as {@link #stop} left it (nothing mounted
+   * or started for it, and it stays stopped). What {@code target} becomes is the runtime's choice, told by
    * {@link Lower}: a regular file (a filesystem image, copied whole while the sandbox is frozen) or
    * a directory (a tree, copied while the sandbox runs and brought up to date while it is frozen);
    * its owners are those of {@link LayerCapture#uidBase}. Only runtimes that declare

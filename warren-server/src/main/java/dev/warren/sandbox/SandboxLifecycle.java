@@ -454,6 +454,7 @@ final class SandboxLifecycle {
     }
     repo.delete(s.id());
     events.record("sandbox.deleted", s.id(), "");
+    fire(s, "deleted", l -> l.deleted(s));
   }
 
   /**
@@ -480,6 +481,7 @@ final class SandboxLifecycle {
     fireStopping(s.with(SandboxState.DELETING, Optional.of("its create was interrupted")));
     runtime.destroy(s.id());
     repo.delete(s.id());
+    fire(s, "deleted", l -> l.deleted(s));
   }
 
   /** Finishes a stop (or ends a start): whatever is left is released, the row says stopped with {@code reason}. */
@@ -496,5 +498,6 @@ final class SandboxLifecycle {
     runtime.destroy(s.id());
     repo.delete(s.id());
     events.record("sandbox.deleted", s.id(), why);
+    fire(s, "deleted", l -> l.deleted(s));
   }
 }

@@ -20,4 +20,7 @@ public interface SandboxListener {
 
   /** The sandbox's processes run again after a pause (state {@code running}), whoever resumed it. */
   default void resumed(Sandbox sandbox) {}
+
+  /** The sandbox is deleted: its files are gone and its row is no longer stored ({@code sandbox} is its last state). */
+  default void deleted(Sandbox sandbox) {}
 }

@@ -476,16 +476,14 @@ public final class SandboxService {
   }
 
   /**
-   * Runs {@code work} on the running or paused sandbox {@code id} with its lock held and its
-   * processes frozen, so that its files hold still (a paused one stays paused; a running one is
-   * thawed after, also when {@code work} fails). 409 in any other state.
+   * Runs {@code work} with the files of the sandbox {@code id} holding still and its lock held: a
+   * running sandbox's processes are frozen (and thawed after, also when {@code work} fails), a
+   * paused one stays paused, a stopped one stays stopped (nothing runs in it, and it cannot start
+   * meanwhile). 409 in any other state ({@link #requireStill}).
    */
-  public <T> T frozen(String id, String action, java.util.function.Function<Sandbox, T> work) {
+  public <T> T still(String id, String action, java.util.function.Function<Sandbox, T> work) {
     return lifecycle.locked(id, () -> {
-      Sandbox s = get(id);
-      if (s.state() != SandboxState.RUNNING && s.state() != SandboxState.PAUSED) {
-        throw SandboxException.wrongState(s, action, "start it first (POST /v1/sandboxes/" + id + "/start)");
-      }
+      Sandbox s = requireStill(get(id), action);
       boolean thaw = s.state() == SandboxState.RUNNING;
       if (thaw) {
         runtime.pause(id);
@@ -498,6 +496,24 @@ public final class SandboxService {
         }
       }
     });
+  }
+
+  /**
+   * {@code s} when its files can be held still for {@code action} ({@link #still}): it is running,
+   * paused or stopped; else 409 saying its state and what to do.
+   */
+  public static Sandbox requireStill(Sandbox s, String action) {
+    String todo = switch (s.state()) {
+      case RUNNING, PAUSED, STOPPED -> null;
+      case CREATING, STARTING -> "wait until it is running, then try again";
+      case STOPPING -> "wait until it is stopped, then try again";
+      case FAILED -> "start it (POST /v1/sandboxes/" + s.id() + "/start) or delete it; a failed sandbox's files are not captured";
+      case DELETING -> "it is being deleted";
+    };
+    if (todo != null) {
+      throw SandboxException.wrongState(s, action, "only a running, paused or stopped sandbox can be; " + todo);
+    }
+    return s;
   }
 
   // ---- work inside

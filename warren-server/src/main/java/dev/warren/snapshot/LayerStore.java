@@ -28,8 +28,9 @@ import java.util.stream.Stream;
  *   <li>{@code <data>/layers/<sha256 hex>/}: the tree of a layer kept as files (a sandbox without a
  *       disk of its own, and layers made before block-level snapshots), named by its digest.
  * </ul>
- * A layer is written as {@code .tmp-<snapshot id>} and renamed to its name when complete, so a
- * layer is never half there.
+ * A layer is written as {@code .tmp-<snapshot id>}, written to disk ({@link #sync}) and renamed to
+ * its name when complete, the rename written to disk too: a layer is never half there, also after
+ * the host loses power, once its snapshot says ready.
  *
  * <p>Who may reach it: {@code layers/} is root's, mode 0700: no host user and no sandbox uid
  * can traverse it. Sandboxes see a layer only through their overlay's idmapped, read-only lower.
@@ -128,13 +129,42 @@ record LayerStore(Path dir) {
     }
   }
 
-  /** Moves the complete layer at {@code tmp} to its name, or drops it when a layer with that content is there already. */
+  /**
+   * Writes the complete layer at {@code tmp} to stable storage, before it is installed and its
+   * snapshot said ready: an image with one {@code fsync}; a tree (many files, most of them small)
+   * with one {@code syncfs} of the filesystem holding it rather than an fsync per file.
+   */
+  static void sync(Path tmp) {
+    try {
+      if (Files.isRegularFile(tmp, LinkOption.NOFOLLOW_LINKS)) {
+        fsync(tmp);
+      } else {
+        Tool.check(List.of("sync", "--file-system", "--", tmp.toString()), TOOL_TIMEOUT);
+      }
+    } catch (IOException | ToolException e) {
+      throw new SnapshotException(dev.warren.error.Problem.UNAVAILABLE, "cannot write the layer " + tmp + " to disk: " + e.getMessage(), e);
+    }
+  }
+
+  private static void fsync(Path p) throws IOException {
+    // a directory opens read-only too, and its fsync writes its entries out
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  /**
+   * Moves the complete layer at {@code tmp} ({@link #sync}ed) to its name, the directory's new
+   * entry written to disk before this returns, or drops it when a layer with that content is there
+   * already.
+   */
   void install(Path tmp, String name) {
     try {
       if (Files.exists(path(name), LinkOption.NOFOLLOW_LINKS)) {
         remove(tmp);
       } else {
         Files.move(tmp, path(name), StandardCopyOption.ATOMIC_MOVE);
+        fsync(dir);
       }
     } catch (IOException e) {
       throw new SnapshotException(dev.warren.error.Problem.UNAVAILABLE, "cannot move the layer " + tmp + " into place: " + e.getMessage(), e);

@@ -33,6 +33,30 @@ final class SnapshotRepository {
     return store.read(h -> h.createQuery("SELECT " + COLUMNS + " FROM snapshots ORDER BY created_at, id").map((rs, ctx) -> row(rs)).list());
   }
 
+  /**
+   * The ready snapshots that carry every label of {@code labels}, oldest first: the filters are in
+   * the query (each label a lookup in the row's JSON object of labels), nothing else is read.
+   */
+  List<Snapshot> ready(Map<String, String> labels) {
+    // SQLite's json_each and PostgreSQL's jsonb_each_text both give (key, value) rows of the labels object
+    String each = store.kind().equals("postgresql") ? "jsonb_each_text(CAST(s.labels AS jsonb))" : "json_each(s.labels)";
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM snapshots s WHERE s.state = :state");
+    for (int i = 0; i < labels.size(); i++) {
+      sql.append(" AND EXISTS (SELECT 1 FROM ").append(each).append(" l WHERE l.key = :k").append(i).append(" AND l.value = :v").append(i)
+          .append(")");
+    }
+    sql.append(" ORDER BY s.created_at, s.id");
+    return store.read(h -> {
+      var q = h.createQuery(sql.toString()).bind("state", Snapshot.State.READY.wire());
+      int i = 0;
+      for (var e : labels.entrySet()) {
+        q.bind("k" + i, e.getKey()).bind("v" + i, e.getValue());
+        i++;
+      }
+      return q.map((rs, ctx) -> row(rs)).list();
+    });
+  }
+
   /** The snapshots whose layers stack on {@code id}'s. */
   List<String> stackedOn(String id) {
     return store.read(h -> h.createQuery("SELECT id FROM snapshots WHERE parent_id = :id AND flattened = 0 ORDER BY id")

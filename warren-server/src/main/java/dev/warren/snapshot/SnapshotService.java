@@ -22,12 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Snapshots of sandboxes' files and forks. A snapshot is taken with the sandbox frozen (its lock
- * held): its row is stored saying {@code creating}, its changes are captured into a temporary
- * file (the runtime's choice, see {@link SandboxRuntime#captureLayer}: an image of the sandbox's
+ * Snapshots of sandboxes' files and forks. A snapshot is taken with the sandbox's files held still
+ * (its lock held; a running sandbox frozen, a stopped one kept stopped): its row is stored saying
+ * {@code creating}, its changes are captured into a temporary file (the runtime's choice, see {@link SandboxRuntime#captureLayer}: an image of the sandbox's
  * disk, copied inside the kernel while the sandbox and its filesystem are frozen, or a tree of
  * its changes); once thawed, the copy is renamed to its layer's name (the snapshot's id for an
- * image, the digest for a tree) and the row says {@code ready}. A controller killed in between leaves a row and a copy that {@link #open} removes
+ * image, the digest for a tree), both written to disk (the layer fsynced, then its directory's
+ * entry), and only then the row says {@code ready}. A controller killed in between leaves a row and a copy that {@link #open} removes
  * at the next start, so a snapshot is complete or absent. Thread-safe.
  */
 public final class SnapshotService {
@@ -175,11 +176,34 @@ public final class SnapshotService {
     return all.stream().filter(x -> x.spec().snapshot().filter(s.id()::equals).isPresent()).map(Sandbox::id).toList();
   }
 
-  /** The snapshots (fork snapshots no longer used are collected first). */
+  /**
+   * The ready snapshots with every label of {@code labels}: one query. A fork's snapshot is gone
+   * from it as soon as the last sandbox using it is deleted ({@link #forkSandboxDeleted}).
+   */
   public List<Snapshot> list(Map<String, String> labels) {
-    collect();
-    return catalog.repo.all().stream().filter(s -> s.state() == Snapshot.State.READY)
-        .filter(s -> labels.entrySet().stream().allMatch(e -> e.getValue().equals(s.labels().get(e.getKey())))).toList();
+    awaitOpen();
+    return catalog.repo.ready(labels);
+  }
+
+  /**
+   * What collects a fork's snapshot when its last sandbox is deleted (rather than at the next
+   * periodic collection), so that lists never show a fork snapshot nothing uses; the caller
+   * registers it with the sandbox service once.
+   */
+  public dev.warren.sandbox.SandboxListener forkCollector() {
+    return new dev.warren.sandbox.SandboxListener() {
+      @Override
+      public void deleted(Sandbox sandbox) {
+        sandbox.spec().snapshot().ifPresent(id -> forkSandboxDeleted(id));
+      }
+    };
+  }
+
+  /** Collects when {@code snapshotId} is a fork's snapshot; before {@link #open} is done, its first collection will. */
+  private void forkSandboxDeleted(String snapshotId) {
+    if (opened.isDone() && catalog.repo.find(snapshotId).filter(s -> s.origin().equals(Snapshot.FORK)).isPresent()) {
+      collect();
+    }
   }
 
   public Snapshot get(String idOrName) {
@@ -188,8 +212,9 @@ public final class SnapshotService {
   }
 
   /**
-   * Takes a snapshot of the running or paused sandbox {@code sandboxId}: 201-worthy when it returns,
-   * its row and layer in place. 409 for a sandbox in another state or a name in use.
+   * Takes a snapshot of the running, paused or stopped sandbox {@code sandboxId} (a stopped one
+   * stays stopped): 201-worthy when it returns, its row and layer in place. 409 for a sandbox in
+   * another state or a name in use.
    */
   public Snapshot create(String sandboxId, Optional<String> name, Map<String, String> labels) {
     awaitOpen();
@@ -203,10 +228,12 @@ public final class SnapshotService {
       }
     });
     SandboxSpec.checkLabels(labels);
-    return take(sandboxId, name, labels, Snapshot.API);
+    return take(sandboxId, name, labels, Snapshot.API, made -> {});
   }
 
-  private Snapshot take(String sandboxId, Optional<String> name, Map<String, String> labels, String origin) {
+  /** Takes a snapshot; {@code whenReady} runs once it is ready, before anything else may collect it ({@link SnapshotCatalog#refs} held). */
+  private Snapshot take(String sandboxId, Optional<String> name, Map<String, String> labels, String origin,
+      java.util.function.Consumer<Snapshot> whenReady) {
     if (!runtime.capabilities().contains(Capability.FILESYSTEM_SNAPSHOT)) {
       throw new SnapshotException(Problem.CONFLICT, "the runtime " + runtime.name() + " cannot snapshot sandboxes' files");
     }
@@ -214,11 +241,8 @@ public final class SnapshotService {
     String id = Ids.next("snap");
     Path copy = catalog.layers.temporary(id, "");
     Sandbox source = sandboxes.get(sandboxId);
-    if (source.state() != dev.warren.sandbox.SandboxState.RUNNING && source.state() != dev.warren.sandbox.SandboxState.PAUSED) {
-      // checked again, under its lock, once it is frozen
-      throw new SnapshotException(Problem.CONFLICT, "cannot snapshot sandbox " + sandboxId + ": it is " + source.state().wire()
-          + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
-    }
+    // checked again under its lock, where its files are held still
+    SandboxService.requireStill(source, "snapshot");
     Optional<Snapshot> parent = source.spec().snapshot().map(catalog.repo::find).flatMap(p -> p);
     int depth = parent.map(p -> p.depth() + 1).orElse(1);
     boolean flatten = depth > MAX_DEPTH;
@@ -234,12 +258,14 @@ public final class SnapshotService {
       throw e;
     }
     long frozenNanos;
+    Sandbox held;
     SandboxRuntime.LayerCapture capture;
     try {
-      // an image is copied while the sandbox is frozen; a tree is copied while it runs, then brought up to date while it is frozen
+      // an image is copied while the sandbox is frozen; a tree is copied while it runs, then brought up to date while it is
+      // frozen; a stopped sandbox is held stopped instead, and nothing needs freezing
       capture = runtime.captureLayer(sandboxId, copy);
       long f0 = System.nanoTime();
-      sandboxes.frozen(sandboxId, "snapshot", s -> {
+      held = sandboxes.still(sandboxId, "snapshot", s -> {
         capture.settle();
         return s;
       });
@@ -265,16 +291,23 @@ public final class SnapshotService {
       boolean image = java.nio.file.Files.isRegularFile(layer, java.nio.file.LinkOption.NOFOLLOW_LINKS);
       String layerName = image ? id + LayerStore.IMAGE : LayerStore.digest(layer);
       Snapshot ready = making.ready(layerName, image ? LayerStore.imageSize(layer) : LayerStore.size(layer), uidBase);
+      // on disk before the row says ready, so that no power cut after the answer leaves a ready row over a torn layer; outside
+      // the lock: an image's fsync writes out what the copy left in the page cache
+      long s0 = System.nanoTime();
+      LayerStore.sync(layer);
+      long syncNanos = System.nanoTime() - s0;
       catalog.refs.lock();
       try {
         catalog.layers.install(layer, layerName);
         catalog.repo.markReady(ready);
+        whenReady.accept(ready);
       } finally {
         catalog.refs.unlock();
       }
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       events.record("snapshot.created", id, "of " + sandboxId + ", " + ready.sizeBytes() + " bytes, depth " + ready.depth()
-          + (ready.flattened() ? " (flattened)" : "") + ", frozen " + frozenNanos / 1_000_000 + " ms", took);
+          + (ready.flattened() ? " (flattened)" : "") + (held.state() == dev.warren.sandbox.SandboxState.STOPPED ? ", stopped" : ", frozen")
+          + " " + frozenNanos / 1_000_000 + " ms, written to disk in " + syncNanos / 1_000_000 + " ms", took);
       return ready;
     } catch (RuntimeException e) {
       undo(making, copy, e);
@@ -332,15 +365,25 @@ public final class SnapshotService {
     }
     SandboxSpec.checkLabels(labels);
     Sandbox source = sandboxes.get(sandboxId);
-    if (source.state() != dev.warren.sandbox.SandboxState.RUNNING && source.state() != dev.warren.sandbox.SandboxState.PAUSED) {
-      // checked again, under its lock, once it is frozen
-      throw new SnapshotException(Problem.CONFLICT, "cannot snapshot sandbox " + sandboxId + ": it is " + source.state().wire()
-          + "; only a running or paused sandbox can be; start it first (POST /v1/sandboxes/" + sandboxId + "/start)");
-    }
-    Snapshot snap = take(sandboxId, Optional.empty(), Map.of(), Snapshot.FORK);
+    // checked again under its lock, where its files are held still
+    SandboxService.requireStill(source, "fork");
+    // leased from the moment it is ready until its sandboxes are made: a collection meanwhile (another fork's sandbox
+    // deleted, the periodic one) does not take it away
+    java.util.concurrent.atomic.AtomicReference<SnapshotBases.Lease> leased = new java.util.concurrent.atomic.AtomicReference<>();
+    Snapshot snap = take(sandboxId, Optional.empty(), Map.of(), Snapshot.FORK, made -> leased.set(catalog.lease(made.id())));
     // a volume has one writer: the forks keep the source's read-only volumes, not its read-write ones
     SandboxSpec spec = source.spec().fromSnapshot(snap.id(), labels)
         .withVolumes(source.spec().volumes().stream().filter(dev.warren.runtime.VolumeMount::readOnly).toList());
-    return new Fork(snap, new ForkCreates(sandboxes, spec, count).run());
+    try (SnapshotBases.Lease _ = leased.get()) {
+      return new Fork(snap, new ForkCreates(sandboxes, spec, count).run());
+    } catch (RuntimeException e) {
+      // none of its sandboxes is left: neither is the snapshot
+      try {
+        collect();
+      } catch (RuntimeException c) {
+        e.addSuppressed(c);
+      }
+      throw e;
+    }
   }
 }

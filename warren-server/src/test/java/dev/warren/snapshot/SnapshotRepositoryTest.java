@@ -16,7 +16,7 @@ import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Snapshot rows on SQLite and on PostgreSQL: found by id or name, made ready, names unique, stacks found. */
+/** Snapshot rows on SQLite and on PostgreSQL: found by id or name, made ready, names unique, stacks found, ready ones listed by label. */
 class SnapshotRepositoryTest {
 
   @ParameterizedTest
@@ -54,6 +54,21 @@ class SnapshotRepositoryTest {
       assertThat(repo.nameTaken("first")).isTrue();
       assertThatThrownBy(() -> repo.insert(new Snapshot("snap_d", Optional.of("first"), Snapshot.State.CREATING, Snapshot.API, "sbx_x",
           "base", "sha256:d", Optional.empty(), false, 1, Optional.empty(), 0, Map.of(), at))).isInstanceOf(RuntimeException.class);
+      // listed: ready rows alone, oldest first, filtered by their labels in the query
+      assertThat(repo.ready(Map.of())).containsExactly(ready, child, flat);
+      assertThat(repo.ready(Map.of("k", "ünï 'v'"))).containsExactly(ready);
+      assertThat(repo.ready(Map.of("k", "ünï"))).isEmpty();
+      Snapshot labelled = new Snapshot("snap_e", Optional.empty(), Snapshot.State.READY, Snapshot.API, "sbx_x", "base", "sha256:d",
+          Optional.empty(), false, 1, Optional.of("snap_e.img"), 1, Map.of("team.io/owner", "a\"b", "k", "ünï 'v'"), at.plusMillis(3));
+      repo.insert(labelled);
+      repo.insert(new Snapshot("snap_f", Optional.empty(), Snapshot.State.CREATING, Snapshot.API, "sbx_x", "base", "sha256:d",
+          Optional.empty(), false, 1, Optional.empty(), 0, Map.of("k", "ünï 'v'"), at.plusMillis(4)));
+      assertThat(repo.ready(Map.of("k", "ünï 'v'"))).containsExactly(ready, labelled);
+      assertThat(repo.ready(Map.of("k", "ünï 'v'", "team.io/owner", "a\"b"))).containsExactly(labelled);
+      assertThat(repo.ready(Map.of("k", "ünï 'v'", "team.io/owner", "a"))).isEmpty();
+      assertThat(repo.ready(Map.of("team.io/owner", "a\"b"))).containsExactly(labelled);
+      repo.delete("snap_e");
+      repo.delete("snap_f");
       repo.delete("snap_a");
       assertThat(repo.find("first")).isEmpty();
       assertThat(repo.nameTaken("first")).isFalse();

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * the source's range, which a sandbox stacking the layer maps to its own ({@link Lower#uidBase},
  * {@link LayerMounts}). A controller killed while a disk is frozen leaves it frozen:
  * {@link #thawLeftovers} thaws at start-up the disks whose freeze was noted ({@link #frozenNotes}).
- * Stateless.
+ * A stopped sandbox's disk is not mounted; once its loop device is gone (its filesystem shut down,
+ * written out whole) the image is copied as it is, nothing frozen. Stateless.
  */
 final class BlockLayers {
   private static final Logger log = LoggerFactory.getLogger(BlockLayers.class);
@@ -37,6 +38,8 @@ final class BlockLayers {
   private static final long FITHAW = 0xC0045878L;
   private static final long MS_RDONLY = 1;
   private static final Duration MKFS_TIMEOUT = Duration.ofMinutes(30);
+  /** How long the capture of a stopped sandbox's disk waits for the kernel to let go of its loop device. */
+  private static final Duration RELEASE_WAIT = Duration.ofSeconds(5);
   /** Serialises the notes of frozen disks: a directory being removed as the last note goes is never written into. */
   private static final Object NOTES = new Object();
 
@@ -46,9 +49,6 @@ final class BlockLayers {
   static SandboxRuntime.LayerCapture capture(String id, SandboxDirs dirs, Path target, long rootUid) {
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       throw new SandboxRuntimeException("cannot capture the disk of " + id + " into " + target + ": it exists already");
-    }
-    if (!MountInfo.isMountPoint(dirs.disk())) {
-      throw new SandboxRuntimeException("cannot capture the disk of " + id + ": it is not mounted at " + dirs.disk());
     }
     // checked before the sandbox is frozen: a copy that fills the host's disk would fail anyway, and others with it
     long needed = FsCalls.allocatedBytes(dirs.diskImage().toString());
@@ -61,6 +61,18 @@ final class BlockLayers {
     return new SandboxRuntime.LayerCapture() {
       @Override
       public void settle() {
+        if (!MountInfo.isMountPoint(dirs.disk())) {
+          // a stopped sandbox: its disk was unmounted (lazily) and nobody mounts it while the caller keeps it stopped; once
+          // the kernel let go of its loop device the filesystem is shut down, everything written out, and the image holds
+          // still without a freeze
+          awaitReleased(id, dirs);
+          try {
+            copyAllocated(dirs.diskImage(), target);
+          } catch (SyscallException e) {
+            throw new SandboxRuntimeException("cannot copy the disk of stopped sandbox " + id + " to " + target + ": " + e.getMessage(), e);
+          }
+          return;
+        }
         Path note = frozenNotes(dirs.root().getParent()).resolve(id);
         int fd = Syscalls.open(dirs.disk().toString(), Syscalls.O_RDONLY | Syscalls.O_DIRECTORY);
         try {
@@ -89,6 +101,20 @@ final class BlockLayers {
         return rootUid;
       }
     };
+  }
+
+  /**
+   * Waits, bounded, until no loop device holds the disk image of the stopped sandbox {@code id}: a
+   * lazy unmount leaves the filesystem alive (its last writes not yet on the image) while anything
+   * still uses it, and the kernel detaches the device when it is shut down.
+   */
+  private static void awaitReleased(String id, SandboxDirs dirs) {
+    java.util.Optional<String> device = LoopMount.device(dirs.diskDevice(), dirs.diskImage());
+    if (device.isPresent() && !dev.warren.host.LoopDevices.awaitDetached(device.get(), dirs.diskImage(), RELEASE_WAIT)) {
+      throw new SandboxRuntimeException("cannot capture the disk of stopped sandbox " + id + ": its filesystem is unmounted but "
+          + device.get() + " still holds it after " + RELEASE_WAIT.toSeconds() + " s (something on the host still uses it); "
+          + "try again in a moment, or start and stop the sandbox again");
+    }
   }
 
   /** Copies the data of the sparse file {@code from} to the new file {@code to} (root's, 0600), its holes left holes. */

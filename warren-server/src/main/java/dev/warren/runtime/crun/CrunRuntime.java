@@ -440,8 +440,10 @@ final class CrunRuntime implements SandboxRuntime {
   @Override
   public LayerCapture captureLayer(String id, Path target) {
     SandboxDirs dirs = dirs(id);
-    if (!RootFs.mounted(dirs)) {
-      throw new SandboxRuntimeException("sandbox " + id + " is not running: its root filesystem is not mounted");
+    // a running sandbox's files are reached through its mounts; a stopped one's where stop() left them (its disk image,
+    // or its upper directory), the caller keeping it stopped
+    if (!RootFs.mounted(dirs) && !Files.isRegularFile(dirs.slotFile())) {
+      throw new SandboxRuntimeException("sandbox " + id + " has no files to capture: it was never started (no " + dirs.slotFile() + ")");
     }
     // a sandbox with a disk of its own is captured whole, block by block; one without (limits without a disk, or made
     // before disk limits) file by file, as a tree
