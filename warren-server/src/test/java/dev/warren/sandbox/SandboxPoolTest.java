@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.warren.config.Config;
 import dev.warren.config.ConfigException;
 import dev.warren.testing.HostState;
+import dev.warren.testing.OutsideHost;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.TestWarren.Resp;
 import java.io.IOException;
@@ -79,9 +80,21 @@ class SandboxPoolTest {
     throw new AssertionError("no " + name + " in /metrics:\n" + text);
   }
 
+  private static String curl(TestWarren warren, String id, String url) {
+    return warren.exec(id, "curl -s --noproxy '' -m 10 -w ' %{http_code}' " + url).path("stdout").asString();
+  }
+
   @Test
-  void matchingCreateIsHandedAPooledSandboxWithTheCallersSettingsAndThePoolRefills() {
-    try (TestWarren warren = TestWarren.start(Map.of("WARREN_SANDBOX_POOL", "base=2", "WARREN_IDLE_CHECK_INTERVAL", "1s",
+  void matchingCreateIsHandedAPooledSandboxWithTheCallersSettingsAndThePoolRefills() throws Exception {
+    com.sun.net.httpserver.HttpServer origin = OutsideHost.shared().http(ex -> {
+      byte[] body = "hello from the origin".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    String target = OutsideHost.shared().target(origin.getAddress().getPort());
+    AutoCloseable stopOrigin = () -> origin.stop(0);
+    try (stopOrigin; TestWarren warren = TestWarren.start(Map.of("WARREN_SANDBOX_POOL", "base=2", "WARREN_IDLE_CHECK_INTERVAL", "1s",
         "WARREN_IDLE_TIMEOUT", "3s"))) {
       awaitPool(warren, 2);
       Set<String> before = pooled(warren);
@@ -94,7 +107,7 @@ class SandboxPoolTest {
       }
 
       Resp created = warren.post("/v1/sandboxes", "{\"env\": {\"FOO\": \"bar baz\", \"PATH\": \"/opt/x:/usr/bin:/bin\"}, "
-          + "\"labels\": {\"team\": \"a\"}, \"egress\": {\"allow\": [\"example.com:443\"]}, \"idleTimeoutSeconds\": 0}");
+          + "\"labels\": {\"team\": \"a\"}, \"egress\": {\"allow\": [\"" + target + "\"]}, \"idleTimeoutSeconds\": 0}");
       assertThat(created.status()).as(created.toString()).isEqualTo(201);
       JsonNode s = created.json();
       String id = s.path("id").asString();
@@ -103,7 +116,7 @@ class SandboxPoolTest {
       assertThat(s.path("state").asString()).isEqualTo("running");
       assertThat(s.path("env").path("FOO").asString()).isEqualTo("bar baz");
       assertThat(s.path("labels").path("team").asString()).isEqualTo("a");
-      assertThat(s.path("egress").path("allow").get(0).asString()).isEqualTo("example.com:443");
+      assertThat(s.path("egress").path("allow").get(0).asString()).isEqualTo(target);
       assertThat(created.raw().headers().firstValue("Location")).hasValue("/v1/sandboxes/" + id);
 
       // its first exec sees the caller's environment (and Warren's, with its own id)
@@ -115,6 +128,8 @@ class SandboxPoolTest {
       assertThat(lines[3]).startsWith("http://");
       // what carries it in the sandbox is the sandbox's root's alone, like the bundle's config.json on the host
       assertThat(warren.exec(id, "stat -c '%a %u' /var/lib/warren/agent/env").path("stdout").asString()).isEqualTo("600 0\n");
+      // its egress is the caller's (a pooled sandbox's is deny-all)
+      assertThat(curl(warren, id, "http://" + target + "/page")).isEqualTo("hello from the origin 200");
       // so do sessions
       Resp session = warren.post("/v1/sandboxes/" + id + "/sessions", "{}");
       assertThat(session.status()).as(session.toString()).isEqualTo(201);
@@ -141,6 +156,7 @@ class SandboxPoolTest {
       assertThat(idle.json().path("pooled").asBoolean()).as(idle.toString()).isTrue();
       String idleId = idle.json().path("id").asString();
       assertThat(idle.json().path("idleTimeoutSeconds").asLong()).isEqualTo(3);
+      assertThat(curl(warren, idleId, "http://" + target + "/page")).endsWith(" 403");
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
           .until(() -> warren.get("/v1/sandboxes/" + idleId).json().path("state").asString().equals("stopped"));
       awaitPool(warren, 2);
