@@ -115,7 +115,9 @@ final class Agents {
    */
   void setEnvironment(String id, Map<String, String> env) {
     SandboxDirs d = dirs.apply(id);
-    if (!RootFs.mounted(d)) {
+    // an attached agent means a mounted root filesystem (it is closed before the unmount); the mount table is read only without one
+    Agent a = agents.get(id);
+    if (a == null && !RootFs.mounted(d)) {
       throw new dev.warren.runtime.SandboxRuntimeException("cannot set the environment of sandbox " + id + ": it is not running");
     }
     java.nio.file.Path config = d.bundle().resolve("config.json");
@@ -129,7 +131,6 @@ final class Agents {
     } catch (IOException | RuntimeException e) {
       throw new dev.warren.runtime.SandboxRuntimeException("cannot set the environment of sandbox " + id + " in " + config + ": " + e.getMessage(), e);
     }
-    Agent a = agents.get(id);
     if (a == null) {
       long uid = rootUid.applyAsLong(id);
       a = agents.computeIfAbsent(id, k -> Agent.attach(k, d.rootfs(), uid, watch.get(), execs::killSession, false));
