@@ -7,10 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
- * {@code ./warren bench}: measures sandbox create-to-first-exec latency (sequential and
- * concurrent), the plain-crun floor on the same image, shell sessions (round trip, throughput,
+ * {@code ./warren bench}: measures sandbox create-to-first-exec latency (sequential, from the
+ * warm pool, and concurrent), the plain-crun floor on the same image, shell sessions (round trip, throughput,
  * streaming output), browser sessions (create-to-CDP-ready cold and warm beside Chromium on the
  * host, idle memory, concurrent page loads), the live view of a browser session and idle memory per
  * sandbox, pause/resume, snapshots and forks, against a Warren controller started in this JVM on a temporary data directory; the
@@ -117,6 +118,11 @@ public final class Bench {
     }
     if (floor != null) {
       summary.floorLeftovers = FloorSection.close(floor);
+    }
+    if (options.runs("sequential")) {
+      // beside the cold figures and the floor just measured, on a second controller with a warm pool
+      summary.pool = PoolSection.run(dir, options, cleanup, Optional.ofNullable(summary.sequential), Optional.ofNullable(summary.floor));
+      complete("from the pool", summary.pool.latencies());
     }
     if (options.runs("concurrent")) {
       ConcurrentSection.Result c = ConcurrentSection.run(w, options, cleanup);

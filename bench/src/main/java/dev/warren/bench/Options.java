@@ -64,7 +64,8 @@ record Options(String command, int iterations, int warmup, int concurrency, int 
   static final String USAGE = """
       usage: ./warren bench [all|sandboxes|floor|sessions|browsers|liveview|previews|idle|state|soak|chaos] [flags]
         all          every section below, in one run (the default)
-        sandboxes    create-to-first-exec: sequential, then concurrent
+        sandboxes    create-to-first-exec: sequential (cold, then from a warm pool on a second
+                     controller), then concurrent
         floor        the same sequence with plain crun (no Warren)
         sessions     shell sessions: round trip of `true` (beside crun exec, one-shot exec and a
                      bare FIFO), commands per second with 1 and 20 sessions, 200 MB of stdout

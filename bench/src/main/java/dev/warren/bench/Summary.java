@@ -28,6 +28,7 @@ final class Summary {
   static final double TARGET_BROWSER_PSS_MIB = 200;
 
   Latencies sequential;
+  PoolSection.Result pool;
   ConcurrentSection.Result concurrent;
   Latencies floor;
   List<String> floorLeftovers;
@@ -60,6 +61,19 @@ final class Summary {
     } else {
       Report.verdict(null, "p50 create-to-first-exec <= 2.5x the plain-crun floor",
           floorP50 == null ? "not measured (floor skipped)" : "not measured");
+    }
+    String poolTarget = "p50 create-to-first-exec from the warm pool <= 10 ms";
+    if (pool != null && pool.latencies().total().n() > 0) {
+      Stats t = pool.latencies().total();
+      verdicts.add(verdict(t.p50() <= PoolSection.TARGET_P50_MS && pool.fromPool() == t.n(), poolTarget,
+          fmt("%.1f ms (p95 %.1f ms, n=%d, %d from the pool)%s", t.p50(), t.p95(), t.n(), pool.fromPool(),
+              p50 == null || p50.isNaN() ? "" : fmt("; cold %.1f ms", p50))));
+    } else {
+      Report.verdict(null, poolTarget, "not measured");
+    }
+    if (pool != null) {
+      verdicts.add(verdict(pool.remnants().isEmpty(), "the pool's controller left nothing behind",
+          pool.remnants().isEmpty() ? "nothing left" : pool.remnants().toString()));
     }
     String idleTarget = "500 idle sandboxes at once, created and deleted, nothing left behind";
     if (idle == null) {

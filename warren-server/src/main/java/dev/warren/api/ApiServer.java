@@ -83,6 +83,7 @@ public final class ApiServer implements AutoCloseable {
     ComputerRoutes computerRoutes = new ComputerRoutes(desktops,
         new dev.warren.browser.BrowserComputer(browsers), browsers, streams.handoffs());
     metrics.gauge("warren_browser_pool_ready", browsers, b -> b.pooledCount());
+    registerPool(metrics, sandboxes.pool());
     metrics.gauge("warren_live_viewers", streams.views(), v -> v.connectedCount());
     for (SandboxState st : SandboxState.values()) {
       metrics.gauge("warren_sandboxes", io.micrometer.core.instrument.Tags.of("state", st.wire()), sandboxes,
@@ -124,7 +125,7 @@ public final class ApiServer implements AutoCloseable {
         }
       });
       r.get("/healthz", ctx -> Json.send(ctx, 200, Json.object().put("status", "ok")));
-      r.get("/readyz", ctx -> ready(ctx, readiness));
+      r.get("/readyz", ctx -> ready(ctx, readiness, sandboxes.pool()));
       r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
       previewRoutes.register(r);
       sandboxRoutes.register(r);
@@ -215,7 +216,7 @@ public final class ApiServer implements AutoCloseable {
     return path.replaceAll("/(sbx|brw)_[0-9a-z]{26}", "/{id}").replaceAll("/devtools/[^/]+/[^/]+$", "/devtools/{kind}/{target}");
   }
 
-  private static void ready(Context ctx, Readiness readiness) {
+  private static void ready(Context ctx, Readiness readiness, dev.warren.sandbox.SandboxPool pool) {
     Map<String, Optional<String>> checks = readiness.get();
     ObjectNode out = Json.object();
     boolean ok = checks.values().stream().allMatch(Optional::isEmpty);
@@ -224,7 +225,30 @@ public final class ApiServer implements AutoCloseable {
     Map<String, String> shown = new LinkedHashMap<>();
     checks.forEach((k, v) -> shown.put(k, v.orElse("ok")));
     shown.forEach(c::put);
+    if (!pool.targets().isEmpty()) {
+      // for operators: how full the warm pool is (a pool being refilled is no reason to be not ready)
+      ObjectNode p = out.putObject("sandboxPool");
+      pool.targets().forEach((image, target) -> p.putObject(image).put("ready", pool.ready(image)).put("target", target));
+    }
     Json.send(ctx, ok ? 200 : 503, out);
+  }
+
+  /** The warm pool's figures per image: ready and target sandboxes, hand-outs, misses, refills. */
+  private static void registerPool(PrometheusMeterRegistry metrics, dev.warren.sandbox.SandboxPool pool) {
+    pool.targets().forEach((image, target) -> {
+      io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("image", image);
+      dev.warren.sandbox.SandboxPool.Counters c = pool.counters(image);
+      metrics.gauge("warren_sandbox_pool_ready", tags, pool, p -> p.ready(image));
+      metrics.gauge("warren_sandbox_pool_target", tags, pool, p -> target);
+      io.micrometer.core.instrument.FunctionCounter.builder("warren_sandbox_pool_claims", c, x -> x.claims()).tags(tags)
+          .description("creates served from the pool").register(metrics);
+      io.micrometer.core.instrument.FunctionCounter.builder("warren_sandbox_pool_misses", c, x -> x.misses()).tags(tags)
+          .description("matching creates that found the pool empty (created cold)").register(metrics);
+      io.micrometer.core.instrument.FunctionCounter.builder("warren_sandbox_pool_refills", c, x -> x.refills()).tags(tags)
+          .description("pooled sandboxes made").register(metrics);
+      io.micrometer.core.instrument.FunctionCounter.builder("warren_sandbox_pool_refill_failures", c, x -> x.refillFailures()).tags(tags)
+          .description("pooled sandboxes that could not be made").register(metrics);
+    });
   }
 
   public int port() {

@@ -107,9 +107,11 @@ final class SandboxRoutes {
         .orElse(d.pausedTimeout());
     Optional<IdempotencyKey> key = idempotencyKey(ctx);
     List<VolumeMount> volumes = volumeMounts(b);
-    Sandbox s = sandboxes.create(new SandboxSpec(image, env, labels, limits, egress, idle, desktop, idleAction, pausedTimeout, snapshot, volumes), key);
-    ctx.header("Location", "/v1/sandboxes/" + s.id());
-    Json.send(ctx, 201, SandboxJson.of(s));
+    SandboxService.Created c = sandboxes.createOrClaim(new SandboxSpec(image, env, labels, limits, egress, idle, desktop, idleAction,
+        pausedTimeout, snapshot, volumes), key);
+    ctx.header("Location", "/v1/sandboxes/" + c.sandbox().id());
+    // pooled: handed out from the warm pool (WARREN_SANDBOX_POOL) rather than created by this call
+    Json.send(ctx, 201, SandboxJson.of(c.sandbox()).put("pooled", c.pooled()));
   }
 
   private static List<VolumeMount> volumeMounts(Body b) {

@@ -86,6 +86,11 @@ public final class Catalog {
       new Entry("WARREN_PAUSED_TIMEOUT", "0", "Sandboxes",
           "A paused sandbox with no API activity for this long is stopped, freeing its memory (0: never). Per sandbox: pausedTimeoutSeconds."),
       new Entry("WARREN_IDLE_CHECK_INTERVAL", "15s", "Sandboxes", "How often idleness is checked."),
+      new Entry("WARREN_SANDBOX_POOL", "", "Sandboxes",
+          "Sandboxes kept created and started ahead of demand, per image, as image=count pairs separated by commas (e.g. base=4; "
+              + "1..64 each), in the default limits shape. A create that matches (that image, default limits, no snapshot, volumes or "
+              + "desktop) is served by one, the caller's env, labels, egress and idle policy applied as it is handed over; refilled in "
+              + "the background. Empty: no pool."),
       new Entry("WARREN_BROWSER_POOL", "0", "Sandboxes", "Headless browsers kept started and ready to hand out (0..64)."),
       new Entry("WARREN_BUILD_IMAGES", "", "Sandboxes",
           "Images to build in the background once the API is up when they are not built yet, comma-separated (./warren up sets "

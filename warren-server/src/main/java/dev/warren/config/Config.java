@@ -46,7 +46,8 @@ public record Config(
     int diskPool,
     int sessionQueueMax,
     Optional<PreviewDomain> previewDomain,
-    String browserIdleAction) {
+    String browserIdleAction,
+    SandboxPoolSetting sandboxPool) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -95,6 +96,7 @@ public record Config(
     Objects.requireNonNull(publicUrl, "publicUrl");
     Objects.requireNonNull(previewDomain, "previewDomain");
     Objects.requireNonNull(browserIdleAction, "browserIdleAction");
+    Objects.requireNonNull(sandboxPool, "sandboxPool");
     if (!"close".equals(browserIdleAction) && !"pause".equals(browserIdleAction)) {
       throw new ConfigException("WARREN_BROWSER_IDLE_ACTION: expected close or pause, got '" + browserIdleAction + "'");
     }
@@ -188,7 +190,7 @@ public record Config(
         EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE),
         allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64),
         s.integer("WARREN_SESSION_QUEUE_MAX", 256, 1, 100_000), s.get("WARREN_PREVIEW_DOMAIN").map(PreviewDomain::parse),
-        s.string("WARREN_BROWSER_IDLE_ACTION", "close"));
+        s.string("WARREN_BROWSER_IDLE_ACTION", "close"), s.get("WARREN_SANDBOX_POOL").map(SandboxPoolSetting::parse).orElse(SandboxPoolSetting.NONE));
   }
 
   /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */
@@ -247,7 +249,8 @@ public record Config(
         + ", shutdownGrace=" + shutdownGrace + ", logging=" + logging + ", auditRetention=" + auditRetention + ", publicUrl="
         + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow
         + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + ", sessionQueueMax=" + sessionQueueMax
-        + ", previewDomain=" + previewDomain.map(PreviewDomain::toString).orElse("") + ", browserIdleAction=" + browserIdleAction + "]";
+        + ", previewDomain=" + previewDomain.map(PreviewDomain::toString).orElse("") + ", browserIdleAction=" + browserIdleAction
+        + ", sandboxPool=" + sandboxPool + "]";
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

@@ -12,5 +12,7 @@ public enum Capability {
   /** Saving a running sandbox's memory and restoring it later. */
   SNAPSHOT,
   /** Capturing a sandbox's files as a read-only layer other sandboxes start from ({@link SandboxRuntime#captureLayer}). */
-  FILESYSTEM_SNAPSHOT
+  FILESYSTEM_SNAPSHOT,
+  /** Replacing the environment of the processes a running sandbox starts from now on ({@link SandboxRuntime#setEnvironment}). */
+  ENVIRONMENT
 }

@@ -61,6 +61,18 @@ public interface SandboxRuntime extends AutoCloseable {
   }
 
   /**
+   * Replaces the environment of every process started in the running sandbox {@code id} from now
+   * on (exec, spawn: sessions, terminals, browsers), as {@link StartSpec#env} would have set it at
+   * its start; the processes running already keep theirs. Lasts until its next start, which takes
+   * the environment of its {@link StartSpec} again, also across controller restarts. For the warm
+   * pool: a sandbox started before its caller was known gets the caller's environment when it is
+   * handed over. Only runtimes that declare {@link Capability#ENVIRONMENT}.
+   */
+  default void setEnvironment(String id, java.util.Map<String, String> env) {
+    throw new SandboxRuntimeException("the runtime " + name() + " cannot change the environment of a running sandbox");
+  }
+
+  /**
    * Begins capturing the changes of the sandbox {@code id} (what it wrote, changed and deleted over
    * its lower layers) at {@code target}, which must not exist yet, as a layer another sandbox's
    * root filesystem can stack ({@link StartSpec#lowers}), deletions and replaced directories kept.

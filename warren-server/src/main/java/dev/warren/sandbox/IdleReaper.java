@@ -105,8 +105,9 @@ final class IdleReaper implements AutoCloseable {
     return activity.getOrDefault(s.id(), s.lastActivityAt());
   }
 
+  /** The sandboxes in {@code state} that are somebody's: the warm pool's are never idle. */
   private List<Sandbox> in(SandboxState state) {
-    return lifecycle.repository().list(Map.of(), Optional.of(state));
+    return lifecycle.repository().listOwned(Map.of(), Optional.of(state));
   }
 
   @Override

@@ -19,7 +19,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Sandbox rows and their labels. Each method is one statement or one transaction. */
+/**
+ * Sandbox rows and their labels. Each method is one statement or one transaction. Rows marked
+ * {@code pooled} (the warm pool's, see {@link SandboxPool}) are nobody's yet: the {@code owned}
+ * queries leave them out; the others, for the background parts that keep every row true to the
+ * host, include them.
+ */
 final class SandboxRepository {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String COLUMNS = "id, state, state_reason, image, image_digest, generation, slot, address, spec, "
@@ -51,6 +56,18 @@ final class SandboxRepository {
         "the sandbox created with Idempotency-Key '" + key + "' (" + id + ") has been deleted")));
   }
 
+  /** A sandbox that is somebody's: not one of the pool's. */
+  Optional<Sandbox> findOwned(String id) {
+    return store.read(h -> h.createQuery("SELECT " + COLUMNS + " FROM sandboxes WHERE id = :id AND pooled = 0")
+        .bind("id", id).map((rs, ctx) -> row(rs)).findOne());
+  }
+
+  /** One of the pool's sandboxes, not handed out yet. */
+  Optional<Sandbox> findPooled(String id) {
+    return store.read(h -> h.createQuery("SELECT " + COLUMNS + " FROM sandboxes WHERE id = :id AND pooled = 1")
+        .bind("id", id).map((rs, ctx) -> row(rs)).findOne());
+  }
+
   static Optional<Sandbox> find(Handle h, String id) {
     return h.createQuery("SELECT " + COLUMNS + " FROM sandboxes WHERE id = :id")
         .bind("id", id).map((rs, ctx) -> row(rs)).findOne();
@@ -61,8 +78,18 @@ final class SandboxRepository {
         .map((rs, ctx) -> row(rs)).list());
   }
 
+  /** Every row in {@code state}, the pool's included. */
   List<Sandbox> list(Map<String, String> labels, Optional<SandboxState> state) {
-    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM sandboxes s WHERE 1 = 1");
+    return list(labels, state, true);
+  }
+
+  /** The rows that are somebody's (not the pool's). */
+  List<Sandbox> listOwned(Map<String, String> labels, Optional<SandboxState> state) {
+    return list(labels, state, false);
+  }
+
+  private List<Sandbox> list(Map<String, String> labels, Optional<SandboxState> state, boolean withPooled) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM sandboxes s WHERE " + (withPooled ? "1 = 1" : "pooled = 0"));
     if (state.isPresent()) {
       sql.append(" AND state = :state");
     }
@@ -89,20 +116,32 @@ final class SandboxRepository {
     return h.createQuery("SELECT slot FROM sandboxes").mapTo(Integer.class).list();
   }
 
+  /** The sandboxes that count against WARREN_MAX_SANDBOXES: the pool's do not. */
   int count(Handle h) {
-    return h.createQuery("SELECT COUNT(*) FROM sandboxes").mapTo(Integer.class).one();
+    return h.createQuery("SELECT COUNT(*) FROM sandboxes WHERE pooled = 0").mapTo(Integer.class).one();
+  }
+
+  /** The pool's rows (any state), oldest first. */
+  List<Sandbox> pooled() {
+    return store.read(h -> h.createQuery("SELECT " + COLUMNS + " FROM sandboxes WHERE pooled = 1 ORDER BY created_at, id")
+        .map((rs, ctx) -> row(rs)).list());
   }
 
   void insert(Handle h, Sandbox s) {
+    insert(h, s, false);
+  }
+
+  /** Inserts {@code s}, as one of the pool's when {@code pooled}. */
+  void insert(Handle h, Sandbox s, boolean pooled) {
     long now = System.currentTimeMillis();
-    h.createUpdate("INSERT INTO sandboxes (" + COLUMNS + ", updated_at) VALUES (:id, :state, :reason, :image, :digest, "
-            + ":generation, :slot, :address, :spec, :created, :started, :stopped, :activity, :updated)")
+    h.createUpdate("INSERT INTO sandboxes (" + COLUMNS + ", updated_at, pooled) VALUES (:id, :state, :reason, :image, :digest, "
+            + ":generation, :slot, :address, :spec, :created, :started, :stopped, :activity, :updated, :pooled)")
         .bind("id", s.id()).bind("state", s.state().wire()).bind("reason", s.stateReason().orElse(null))
         .bind("image", s.spec().image()).bind("digest", s.imageDigest()).bind("generation", s.generation())
         .bind("slot", s.slot()).bind("address", s.address()).bind("spec", specJson(s.spec()))
         .bind("created", s.createdAt().toEpochMilli()).bind("started", millis(s.startedAt()))
         .bind("stopped", millis(s.stoppedAt())).bind("activity", s.lastActivityAt().toEpochMilli()).bind("updated", now)
-        .execute();
+        .bind("pooled", pooled ? 1 : 0).execute();
     for (var e : s.spec().labels().entrySet()) {
       h.createUpdate("INSERT INTO sandbox_labels (sandbox_id, name, value) VALUES (:id, :n, :v)")
           .bind("id", s.id()).bind("n", e.getKey()).bind("v", e.getValue()).execute();
@@ -119,6 +158,36 @@ final class SandboxRepository {
         .bind("activity", s.lastActivityAt().toEpochMilli()).bind("updated", System.currentTimeMillis())
         .execute());
     return s;
+  }
+
+  /**
+   * Hands the pooled sandbox {@code claimed.id()} over, in the transaction of {@code h}: its row is
+   * nobody's pool's any more and carries the caller's spec and labels; its creation, start and
+   * activity times are the hand-out's (to its caller, it was made then). False (and
+   * nothing written) when it is not a running pooled sandbox any more.
+   */
+  static boolean claim(Handle h, Sandbox claimed) {
+    int n = h.createUpdate("UPDATE sandboxes SET pooled = 0, spec = :spec, created_at = :created, started_at = :started, "
+            + "last_activity_at = :activity, updated_at = :updated WHERE id = :id AND pooled = 1 AND state = 'running'")
+        .bind("id", claimed.id()).bind("spec", specJson(claimed.spec())).bind("created", claimed.createdAt().toEpochMilli())
+        .bind("started", millis(claimed.startedAt())).bind("activity", claimed.lastActivityAt().toEpochMilli())
+        .bind("updated", System.currentTimeMillis()).execute();
+    if (n != 1) {
+      return false;
+    }
+    h.createUpdate("DELETE FROM sandbox_labels WHERE sandbox_id = :id").bind("id", claimed.id()).execute();
+    for (var e : claimed.spec().labels().entrySet()) {
+      h.createUpdate("INSERT INTO sandbox_labels (sandbox_id, name, value) VALUES (:id, :n, :v)")
+          .bind("id", claimed.id()).bind("n", e.getKey()).bind("v", e.getValue()).execute();
+    }
+    return true;
+  }
+
+  /** Records that the create with {@code key} (of its owner) made {@code id}, in the transaction of {@code h}. */
+  static void rememberKey(Handle h, dev.warren.store.IdempotencyKey key, String requestHash, String id, Instant at) {
+    h.createUpdate("INSERT INTO idempotency_keys (scope, actor, idem_key, request_hash, resource_id, created_at) "
+            + "VALUES ('sandbox', :actor, :k, :hash, :id, :at)")
+        .bind("actor", key.owner()).bind("k", key.key()).bind("hash", requestHash).bind("id", id).bind("at", at.toEpochMilli()).execute();
   }
 
   void touch(Map<String, Instant> activity) {

@@ -58,6 +58,8 @@ public final class SandboxService {
   private final java.util.concurrent.CompletableFuture<Void> serving = new java.util.concurrent.CompletableFuture<>();
   private final ReentrantLock allocation = new ReentrantLock();
   private final SnapshotBases snapshots;
+  private final SandboxPool pool;
+  private final PoolHandOver handOver;
 
   public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
       dev.warren.net.EgressGuard egressGuard) {
@@ -77,6 +79,18 @@ public final class SandboxService {
     this.images = images;
     this.events = events;
     this.lifecycle = new SandboxLifecycle(repo, runtime, events);
+    this.pool = new SandboxPool(config.sandboxPool(), defaultLimits(config.sandboxDefaults()), repo);
+    this.handOver = new PoolHandOver(pool, lifecycle, store, allocation, config.maxSandboxes(), this::environment);
+  }
+
+  /** The limits of a create that gives none: the shape of the warm pool's sandboxes. */
+  static dev.warren.runtime.Limits defaultLimits(Config.SandboxDefaults d) {
+    return new dev.warren.runtime.Limits(d.memoryMb(), d.pids(), d.cpus(), d.diskMb(), dev.warren.runtime.Limits.defaultInodes(d.diskMb()));
+  }
+
+  /** The warm pool (empty when {@code WARREN_SANDBOX_POOL} is not set): for the metrics and the ops view. */
+  public SandboxPool pool() {
+    return pool;
   }
 
   /**
@@ -87,12 +101,15 @@ public final class SandboxService {
    * background reconciliation first, so that it does not outlive the store).
    */
   public AutoCloseable open() {
+    checkPool();
     java.util.concurrent.CompletableFuture<Reconciler.Report> reconciled = new Reconciler(lifecycle, serving).run();
     IdleReaper reaper = new IdleReaper(lifecycle, config.idleCheckInterval());
     reaper.start();
     SandboxWatcher watcher = new SandboxWatcher(lifecycle);
     watcher.start();
+    pool.start(new PoolKeeper(), serving);
     return () -> {
+      pool.close();
       watcher.close();
       reaper.close();
       // a start that failed before it served: what the reconciliation holds is finished before the store closes
@@ -135,13 +152,14 @@ public final class SandboxService {
       throw SandboxException.notFound(id);
     }
     lifecycle.awaitSettled(id);
-    return repo.find(id).filter(s -> s.state() != SandboxState.DELETING).orElseThrow(() -> SandboxException.notFound(id));
+    // the pool's sandboxes are nobody's: unknown to every caller until one is handed over
+    return repo.findOwned(id).filter(s -> s.state() != SandboxState.DELETING).orElseThrow(() -> SandboxException.notFound(id));
   }
 
   /** The sandboxes (not deleting); waits, bounded, until none shows a state a restart left behind. */
   public List<Sandbox> list(Map<String, String> labels, Optional<SandboxState> state) {
     lifecycle.awaitShownSettled();
-    return repo.list(labels, state).stream().filter(s -> s.state() != SandboxState.DELETING).toList();
+    return repo.listOwned(labels, state).stream().filter(s -> s.state() != SandboxState.DELETING).toList();
   }
 
   /**
@@ -150,7 +168,7 @@ public final class SandboxService {
    * on each through the operations here, which wait for its lock.
    */
   public List<Sandbox> listAsStored(Map<String, String> labels) {
-    return repo.list(labels, Optional.empty()).stream().filter(s -> s.state() != SandboxState.DELETING).toList();
+    return repo.listOwned(labels, Optional.empty()).stream().filter(s -> s.state() != SandboxState.DELETING).toList();
   }
 
   /** Whether a restart's reconciliation still works on the sandbox {@code id} in the background (an operation on it waits). */
@@ -166,6 +184,31 @@ public final class SandboxService {
   // ---- create
 
   public Sandbox create(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
+    return createOrClaim(spec, idempotencyKey).sandbox();
+  }
+
+  /**
+   * What a create answered: the sandbox, and whether this call handed it out from the warm pool
+   * ({@code pooled}) rather than creating it.
+   */
+  public record Created(Sandbox sandbox, boolean pooled) {}
+
+  /**
+   * Creates a sandbox, or hands one out from the warm pool when {@code spec} matches it
+   * ({@link SandboxPool#matches}): the same checks and answers either way, the caller's spec
+   * (environment, labels, egress, idle policy) applied to the pooled sandbox before its row says
+   * it is the caller's.
+   */
+  public Created createOrClaim(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
+    pool.userCreateBegins();
+    try {
+      return createOrClaimCounted(spec, idempotencyKey);
+    } finally {
+      pool.userCreateEnds();
+    }
+  }
+
+  private Created createOrClaimCounted(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
     checkEgress(spec.egress());
     if (spec.limits().hasDisk() && !runtime.capabilities().contains(dev.warren.runtime.Capability.DISK_LIMITS)) {
       throw SandboxException.invalidField("limits.diskMb", "the runtime " + runtime.name() + " has no per-sandbox disks; leave limits.diskMb out");
@@ -176,6 +219,15 @@ public final class SandboxService {
     if (!spec.volumes().isEmpty() && runtime.volumes().isEmpty()) {
       throw SandboxException.invalidField("volumes", "the runtime " + runtime.name() + " has no volumes; leave volumes out");
     }
+    if (pool.matches(spec)) {
+      Image image = image(spec.image());
+      Optional<Created> claimed = handOver.claim(spec, image, idempotencyKey);
+      if (claimed.isPresent()) {
+        return claimed.get();
+      }
+      pool.missed(spec.image());
+      return new Created(create(spec, image, idempotencyKey), false);
+    }
     try (SnapshotBases.Lease base = spec.snapshot().map(snapshots::lease).orElse(null)) {
       Image image;
       if (base == null) {
@@ -184,7 +236,7 @@ public final class SandboxService {
         spec = fromSnapshot(spec, base.base());
         image = snapshotImage(base.base());
       }
-      return create(spec, image, idempotencyKey);
+      return new Created(create(spec, image, idempotencyKey), false);
     }
   }
 
@@ -216,6 +268,11 @@ public final class SandboxService {
   }
 
   private Sandbox create(SandboxSpec spec, Image image, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
+    return create(spec, image, idempotencyKey, false);
+  }
+
+  /** Creates and starts a sandbox; one of the warm pool's, nobody's, when {@code pooled}. */
+  private Sandbox create(SandboxSpec spec, Image image, Optional<dev.warren.store.IdempotencyKey> idempotencyKey, boolean pooled) {
     if (spec.desktop().isPresent()) {
       requireDesktopTools(image);
     }
@@ -234,7 +291,7 @@ public final class SandboxService {
           }
         }
         sandbox = store.write(h -> {
-          if (repo.count(h) >= config.maxSandboxes()) {
+          if (!pooled && repo.count(h) >= config.maxSandboxes()) {
             throw new SandboxException(Problem.LIMIT_EXCEEDED, "this Warren runs at most " + config.maxSandboxes()
                 + " sandboxes (WARREN_MAX_SANDBOXES); delete some first");
           }
@@ -246,17 +303,15 @@ public final class SandboxService {
           Instant now = Instant.now();
           Sandbox s = new Sandbox(id, SandboxState.CREATING, Optional.empty(), spec, image.digest(), 1, slot,
               network.address(slot).getHostAddress(), now, Optional.empty(), Optional.empty(), now);
-          repo.insert(h, s);
-          idempotencyKey.ifPresent(k -> h.createUpdate("INSERT INTO idempotency_keys (scope, actor, idem_key, request_hash, resource_id, "
-                  + "created_at) VALUES ('sandbox', :actor, :k, :hash, :id, :at)")
-              .bind("actor", k.owner()).bind("k", k.key()).bind("hash", requestHash).bind("id", s.id()).bind("at", now.toEpochMilli()).execute());
+          repo.insert(h, s, pooled);
+          idempotencyKey.ifPresent(k -> SandboxRepository.rememberKey(h, k, requestHash, s.id(), now));
           return s;
         });
       } finally {
         allocation.unlock();
       }
       try {
-        return boot(sandbox, image, "created");
+        return boot(sandbox, image, pooled ? "pooled" : "created");
       } catch (RuntimeException e) {
         // a sandbox that never ran is not worth keeping: remove every trace, report why
         try {
@@ -281,6 +336,60 @@ public final class SandboxService {
     }
   }
 
+  // ---- the warm pool
+
+  /** Refuses to start (naming WARREN_SANDBOX_POOL) with a pool of an image that has no recipe, or on a runtime that cannot hand one out. */
+  private void checkPool() {
+    Map<String, Integer> targets = pool.targets();
+    if (targets.isEmpty()) {
+      return;
+    }
+    if (!runtime.capabilities().contains(dev.warren.runtime.Capability.ENVIRONMENT)) {
+      throw new dev.warren.config.ConfigException("WARREN_SANDBOX_POOL: the runtime " + runtime.name()
+          + " cannot give a running sandbox its caller's environment, so it has no warm pool; leave WARREN_SANDBOX_POOL empty");
+    }
+    Set<String> known = new HashSet<>();
+    images.recipes().forEach(r -> known.add(r.name()));
+    images.list().forEach(i -> known.add(i.name()));
+    for (var e : targets.entrySet()) {
+      if (!known.contains(e.getKey())) {
+        throw new dev.warren.config.ConfigException("WARREN_SANDBOX_POOL: unknown image '" + e.getKey() + "' in '" + e.getKey() + "="
+            + e.getValue() + "'; known images: " + String.join(", ", new java.util.TreeSet<>(known)));
+      }
+    }
+  }
+
+  /** The pool's side of this service: its sandboxes made and deleted like any other, as nobody's. */
+  private final class PoolKeeper implements SandboxPool.Keeper {
+    @Override
+    public Sandbox createPooled(String imageName) {
+      return create(pool.spec(imageName), image(imageName), Optional.empty(), true);
+    }
+
+    @Override
+    public Optional<String> currentDigest(String imageName) {
+      try {
+        return Optional.of(images.require(imageName).digest());
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+
+    @Override
+    public boolean deletePooled(String id, String why) {
+      boolean[] gone = {false};
+      try {
+        lifecycle.tryLocked(id, () -> repo.findPooled(id).ifPresent(s -> {
+          lifecycle.deleteLocked(s);
+          gone[0] = true;
+        }));
+      } catch (RuntimeException e) {
+        log.warn("cannot delete pooled sandbox {} ({}): {}", id, why, e.getMessage());
+      }
+      return gone[0];
+    }
+  }
+
   /**
    * Refuses (400 naming {@code egress.upstreamProxy}) a policy whose upstream proxy is on Warren's
    * host or networks: here, at create, not at the sandbox's first connection.
@@ -292,7 +401,7 @@ public final class SandboxService {
       throw SandboxException.invalidField("egress.upstreamProxy", e.getMessage());
     }
     for (String id : egress.reachedSandboxes()) {
-      if (repo.find(id).filter(s -> s.state() != SandboxState.DELETING).isEmpty()) {
+      if (repo.findOwned(id).filter(s -> s.state() != SandboxState.DELETING).isEmpty()) {
         throw SandboxException.invalidField("egress.reach", "egress.reach names sandbox " + id + ", which does not exist");
       }
     }

@@ -16,6 +16,9 @@
 #   <id>.pid                          pid of the program, leader of its process group (exec) or session (spawn)
 #   <id>.out  <id>.err  <id>.exit     output, and the exit code once it ended (exec only)
 #   <id>.refused                      why the request was not run (no hello of a version this agent speaks)
+#   env                               NAME=value pairs (NUL-separated) given to every request before its own
+#                                       <id>.env: the sandbox's environment when the controller set it after
+#                                       the start (a pooled sandbox handed over to its caller)
 #   hello                             the version this agent accepted (a restarted agent goes on with it)
 #   ready                             "<pid> warren-guest 1" once this agent reads frames
 #   refused                           why the last hello or request was refused
@@ -33,6 +36,7 @@ __warren_exec() {
   local -a argv
   exec 3<&-
   mapfile -d '' -t argv < "$d.argv"
+  [[ -f $__warren_dir/env ]] && while IFS= read -r -d '' kv; do export "$kv"; done < "$__warren_dir/env"
   [[ $3 == e* ]] && while IFS= read -r -d '' kv; do export "$kv"; done < "$d.env"
   [[ $3 == ?c* ]] && IFS= read -r -d '' cwd < "$d.cwd"
   [[ $3 == ??i ]] && in=$d.in
@@ -55,6 +59,7 @@ __warren_spawn() {
   local -a argv
   exec 3<&-
   mapfile -d '' -t argv < "$d.argv"
+  [[ -f $__warren_dir/env ]] && while IFS= read -r -d '' kv; do export "$kv"; done < "$__warren_dir/env"
   [[ $3 == e* ]] && while IFS= read -r -d '' kv; do export "$kv"; done < "$d.env"
   [[ $3 == ?c* ]] && IFS= read -r -d '' cwd < "$d.cwd"
   cd -- "$cwd" 2>/dev/null || cd /

@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Agent implements AutoCloseable {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Agent.class);
   static final String DIR = "/var/lib/warren/agent";
+  /** The sandbox's environment when it was set after its start ({@link #setEnvironment}); the agent exports it into every request. */
+  static final String ENV = "env";
 
   private final String sandboxId;
   private final SandboxDir dir;
@@ -76,6 +78,8 @@ final class Agent implements AutoCloseable {
       if (booting) {
         dir.delete("ready");
         dir.delete("refused");
+        // a new generation runs with its start's environment
+        dir.delete(ENV);
       }
       return new Agent(sandboxId, dir, watch, killer);
     } catch (RuntimeException e) {
@@ -177,6 +181,19 @@ final class Agent implements AutoCloseable {
       b.write(0);
     }
     return b.toByteArray();
+  }
+
+  /**
+   * Replaces the environment the agent gives every request from now on (before the request's own
+   * variables): NUL-separated {@code NAME=value} pairs in {@link #ENV}, written before the caller
+   * is told, read by the agent at each request. It stays on the sandbox's disk until its next
+   * boot, so a restarted controller needs nothing of it.
+   */
+  void setEnvironment(Map<String, String> env) {
+    List<String> pairs = new java.util.ArrayList<>();
+    new java.util.TreeMap<>(env).forEach((k, v) -> pairs.add(k + "=" + v));
+    // the caller's environment, like the bundle's config.json: for the sandbox's root (the agent) alone
+    dir.writePrivate(ENV, nulSeparated(pairs));
   }
 
   /** Writes the request's files, then its line; {@code spec.env()} adds to the sandbox's own environment. */

@@ -107,6 +107,37 @@ final class Agents {
     return Execs.nsPid(hostPid);
   }
 
+  /**
+   * Replaces the environment of the processes the running sandbox {@code id} starts from now on
+   * (see {@code SandboxRuntime#setEnvironment}): in its bundle's config.json, which the crun exec
+   * path reads ({@link #withBaseEnv}), and in the agent's environment file, which its requests
+   * read. Both are rewritten at its next start.
+   */
+  void setEnvironment(String id, Map<String, String> env) {
+    SandboxDirs d = dirs.apply(id);
+    // an attached agent means a mounted root filesystem (it is closed before the unmount); the mount table is read only without one
+    Agent a = agents.get(id);
+    if (a == null && !RootFs.mounted(d)) {
+      throw new dev.warren.runtime.SandboxRuntimeException("cannot set the environment of sandbox " + id + ": it is not running");
+    }
+    java.nio.file.Path config = d.bundle().resolve("config.json");
+    try {
+      tools.jackson.databind.node.ObjectNode root = (tools.jackson.databind.node.ObjectNode) JSON.readTree(Files.readString(config));
+      tools.jackson.databind.node.ArrayNode pairs = ((tools.jackson.databind.node.ObjectNode) root.path("process")).putArray("env");
+      new java.util.TreeMap<>(env).forEach((k, v) -> pairs.add(k + "=" + v));
+      // the file exists: written in place, it keeps its owner and mode (0600: it holds the caller's environment)
+      Files.writeString(config, JSON.writeValueAsString(root), java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+          java.nio.file.StandardOpenOption.WRITE);
+    } catch (IOException | RuntimeException e) {
+      throw new dev.warren.runtime.SandboxRuntimeException("cannot set the environment of sandbox " + id + " in " + config + ": " + e.getMessage(), e);
+    }
+    if (a == null) {
+      long uid = rootUid.applyAsLong(id);
+      a = agents.computeIfAbsent(id, k -> Agent.attach(k, d.rootfs(), uid, watch.get(), execs::killSession, false));
+    }
+    a.setEnvironment(env);
+  }
+
   /** crun exec replaces the environment when given any variable, so give it the sandbox's too. */
   private ExecSpec withBaseEnv(String id, ExecSpec spec) {
     Map<String, String> env = new LinkedHashMap<>();

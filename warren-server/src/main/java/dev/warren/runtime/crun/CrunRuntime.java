@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -414,7 +415,7 @@ final class CrunRuntime implements SandboxRuntime {
 
   @Override
   public java.util.Set<Capability> capabilities() {
-    return java.util.EnumSet.of(Capability.DISK_LIMITS, Capability.PAUSE, Capability.FILESYSTEM_SNAPSHOT);
+    return java.util.EnumSet.of(Capability.DISK_LIMITS, Capability.PAUSE, Capability.FILESYSTEM_SNAPSHOT, Capability.ENVIRONMENT);
   }
 
   /**
@@ -468,6 +469,11 @@ final class CrunRuntime implements SandboxRuntime {
 
   long spawn(String id, ExecSpec spec) {
     return agents.spawn(id, spec);
+  }
+
+  @Override
+  public void setEnvironment(String id, Map<String, String> env) {
+    agents.setEnvironment(id, env);
   }
 
   GuestDir dir(String id, String absolutePath, boolean create) {

@@ -181,6 +181,16 @@ final class SandboxDir implements GuestDir {
     });
   }
 
+  /** Writes a new file (replacing one of that name) only the sandbox's root reads: mode 0600. */
+  void writePrivate(String name, byte[] data) {
+    withEntry(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_TRUNC, 0600, is(), null, f -> {
+      Syscalls.fchown(f, (int) rootUid, (int) rootUid);
+      Syscalls.fchmod(f, 0600);
+      Syscalls.writeFully(f, data);
+      return null;
+    });
+  }
+
   /** Makes an empty file owned by the sandbox's root unless one of that name exists. */
   @Override
   public void createEmpty(String name) {
