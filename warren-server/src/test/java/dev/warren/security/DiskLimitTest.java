@@ -3,6 +3,7 @@ package dev.warren.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warren.testing.HostState;
+import dev.warren.testing.LegacySandboxes;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.TestWarren.Resp;
 import java.io.IOException;
@@ -11,10 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +22,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A sandbox's disk is limited by the kernel in bytes and in inodes: filling it is "No space left
@@ -267,39 +263,10 @@ class DiskLimitTest {
   void aSandboxMadeBeforeDiskLimitsKeepsItsPlainDirectoryAndRuns() throws Exception {
     String id = warren.createSandbox("{}");
     String rootUid = rootUid(id);
-    warren.post("/v1/sandboxes/" + id + "/stop", null);
-    warren.stopProcess(false);
     // the layout and the stored spec of a sandbox from before disk limits: upper/ and work/ beside
     // the root filesystem, and no disk in its limits
+    LegacySandboxes.withoutADisk(warren, id, Integer.parseInt(rootUid), Map.of("workspace/old.txt", "from before\n"));
     Path d = dir(warren, id);
-    Files.delete(d.resolve("disk.img"));
-    Files.deleteIfExists(d.resolve("disk.dev"));
-    Files.createDirectories(d.resolve("work"));
-    Files.createDirectories(d.resolve("upper/workspace"));
-    Files.writeString(d.resolve("upper/workspace/old.txt"), "from before\n");
-    for (Path p : List.of(d.resolve("upper"), d.resolve("upper/workspace"), d.resolve("upper/workspace/old.txt"))) {
-      Files.setAttribute(p, "unix:uid", Integer.parseInt(rootUid));
-      Files.setAttribute(p, "unix:gid", Integer.parseInt(rootUid));
-    }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + warren.dataDir().resolve("warren.db"))) {
-      String spec;
-      try (PreparedStatement q = c.prepareStatement("SELECT spec FROM sandboxes WHERE id = ?")) {
-        q.setString(1, id);
-        try (ResultSet rs = q.executeQuery()) {
-          rs.next();
-          spec = rs.getString(1);
-        }
-      }
-      ObjectNode n = (ObjectNode) JsonMapper.builder().build().readTree(spec);
-      ((ObjectNode) n.path("limits")).remove("diskMb");
-      ((ObjectNode) n.path("limits")).remove("diskInodes");
-      try (PreparedStatement u = c.prepareStatement("UPDATE sandboxes SET spec = ? WHERE id = ?")) {
-        u.setString(1, n.toString());
-        u.setString(2, id);
-        u.executeUpdate();
-      }
-    }
-    warren.relaunch();
 
     JsonNode s = warren.post("/v1/sandboxes/" + id + "/start", null).json();
     assertThat(s.path("state").asString()).isEqualTo("running");

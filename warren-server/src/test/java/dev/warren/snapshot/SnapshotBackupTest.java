@@ -2,24 +2,19 @@ package dev.warren.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warren.testing.LegacySandboxes;
 import dev.warren.testing.TestWarren;
 import dev.warren.testing.WarrenCli;
 import dev.warren.testing.WarrenFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -153,36 +148,7 @@ class SnapshotBackupTest {
     JsonNode config = JsonMapper.builder().build().readTree(Files.readString(w.dataDir().resolve("sandboxes").resolve(id)
         .resolve("bundle/config.json")));
     int rootUid = Integer.parseInt(config.path("linux").path("uidMappings").get(0).path("hostID").asString());
-    w.post("/v1/sandboxes/" + id + "/stop", null);
-    w.stopProcess(false);
-    Path d = w.dataDir().resolve("sandboxes").resolve(id);
-    Files.delete(d.resolve("disk.img"));
-    Files.deleteIfExists(d.resolve("disk.dev"));
-    Files.createDirectories(d.resolve("work"));
-    Files.createDirectories(d.resolve("upper/workspace"));
-    for (Path p : List.of(d.resolve("upper"), d.resolve("upper/workspace"))) {
-      Files.setAttribute(p, "unix:uid", rootUid);
-      Files.setAttribute(p, "unix:gid", rootUid);
-    }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + w.dataDir().resolve("warren.db"))) {
-      String spec;
-      try (PreparedStatement q = c.prepareStatement("SELECT spec FROM sandboxes WHERE id = ?")) {
-        q.setString(1, id);
-        try (ResultSet rs = q.executeQuery()) {
-          rs.next();
-          spec = rs.getString(1);
-        }
-      }
-      ObjectNode n = (ObjectNode) JsonMapper.builder().build().readTree(spec);
-      ((ObjectNode) n.path("limits")).remove("diskMb");
-      ((ObjectNode) n.path("limits")).remove("diskInodes");
-      try (PreparedStatement u = c.prepareStatement("UPDATE sandboxes SET spec = ? WHERE id = ?")) {
-        u.setString(1, n.toString());
-        u.setString(2, id);
-        u.executeUpdate();
-      }
-    }
-    w.relaunch();
+    LegacySandboxes.withoutADisk(w, id, rootUid, Map.of());
     JsonNode started = w.post("/v1/sandboxes/" + id + "/start", null).json();
     assertThat(started.path("state").asString()).isEqualTo("running");
     assertThat(started.path("limits").path("diskMb").isNull()).as("no disk: %s", started).isTrue();
