@@ -59,7 +59,7 @@ final class BrowserStartup {
             service.close(b.id(), why);
           } else {
             // nothing to save: closed (Chromium stopped, its sandbox deleted) in the background, like the undone ones
-            Thread.ofVirtual().name("browser-close").start(() -> closeQuietly(service, b.id(), why));
+            inBackground("browser-close", "cannot close browser session " + b.id(), () -> service.close(b.id(), why));
           }
           continue;
         }
@@ -142,16 +142,23 @@ final class BrowserStartup {
    * so its sandbox is one {@link #deleteSandboxesWithoutSession} finds.
    */
   private static void deleteSandbox(BrowserService service, String sandboxId) {
-    Thread.ofVirtual().name("browser-sandbox-delete").start(() -> deleteNow(service, sandboxId));
+    inBackground("browser-sandbox-delete", "cannot delete the sandbox " + sandboxId + " of a closed browser session",
+        () -> deleteNow(service, sandboxId));
   }
 
-  private static void closeQuietly(BrowserService service, String id, String why) {
-    try {
-      service.close(id, why);
-    } catch (RuntimeException e) {
-      // the controller stopping meanwhile: the session is still closing, and the next start closes it
-      org.slf4j.LoggerFactory.getLogger(BrowserStartup.class).warn("cannot close browser session {}: {}", id, e.toString());
-    }
+  /**
+   * Runs {@code work} on a virtual thread of its own. What it throws is logged after {@code failure}:
+   * the controller stopping meanwhile (its store or runtime closed) leaves the session closing, or
+   * its sandbox without a live session, which the next start finishes.
+   */
+  private static void inBackground(String name, String failure, Runnable work) {
+    Thread.ofVirtual().name(name).start(() -> {
+      try {
+        work.run();
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(BrowserStartup.class).warn("{}: {}", failure, e.toString());
+      }
+    });
   }
 
   private static void deleteNow(BrowserService service, String sandboxId) {
@@ -161,10 +168,6 @@ final class BrowserStartup {
       if (e.problem() != Problem.NOT_FOUND) {
         service.events().record("browser.sandbox-not-deleted", sandboxId, e.getMessage());
       }
-    } catch (RuntimeException e) {
-      // the controller stopping meanwhile (its store or runtime closed): the next start deletes it
-      org.slf4j.LoggerFactory.getLogger(BrowserStartup.class).warn("cannot delete the sandbox {} of a closed browser session: {}", sandboxId,
-          e.toString());
     }
   }
 }

@@ -214,9 +214,14 @@ final class BridgeNetwork implements Network {
     int to = (int) Math.min((long) from + BINDING_CHUNK, subnet.size() - 3);
     StringBuilder b = new StringBuilder("add element bridge ").append(instance.name()).append(" bound { ");
     for (int slot = from; slot < to; slot++) {
-      b.append(slot == from ? "" : ", ").append('"').append(vethName(slot)).append("\" . ").append(address(slot).getHostAddress());
+      b.append(slot == from ? "" : ", ").append(binding(vethName(slot), address(slot).getHostAddress()));
     }
     return b.append(" }\n").toString();
+  }
+
+  /** One element of the set {@code bound}: frames on port {@code veth} may come from {@code address} only. */
+  private static String binding(String veth, String address) {
+    return '"' + veth + "\" . " + address;
   }
 
   /** Loads the bindings of {@code slot}'s chunk unless this controller did already. */
@@ -256,7 +261,7 @@ final class BridgeNetwork implements Network {
       if (address.equals(address(slot))) {
         bind(slot);
       } else {
-        nft("add element bridge " + instance.name() + " bound { \"" + veth + "\" . " + addr + " }\n");
+        nft("add element bridge " + instance.name() + " bound { " + binding(veth, addr) + " }\n");
       }
     } catch (RuntimeException e) {
       try {
