@@ -53,12 +53,15 @@ class SandboxInfo:
     """egress.reach: the other sandboxes (``sbx_…`` or ``sbx_…:3000``) whose apps this one may open."""
     volumes: List[Dict[str, Any]] = field(default_factory=list)
     """The volumes mounted into it: ``{"name", "path", "readOnly"}`` each."""
+    pooled: bool = False
+    """On a create's answer: handed out from the server's warm pool (``WARREN_SANDBOX_POOL``) rather than booted for the call."""
 
     @staticmethod
     def of(j: Mapping[str, Any]) -> "SandboxInfo":
         return SandboxInfo(j["id"], j["state"], j["image"], j.get("generation", 0), j.get("address"), dict(j.get("labels") or {}),
                            dict(j.get("limits") or {}), parse_time(j["createdAt"]), j.get("stateReason"), j.get("browserId"), dict(j),
-                           reach=egress_reach(j), volumes=[dict(v) for v in (j.get("volumes") or [])])
+                           reach=egress_reach(j), volumes=[dict(v) for v in (j.get("volumes") or [])],
+                           pooled=bool(j.get("pooled", False)))
 
 
 @dataclass(frozen=True)

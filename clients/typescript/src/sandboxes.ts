@@ -29,6 +29,8 @@ export interface SandboxInfo {
   /** The volumes mounted into it (`warren.volumes`), where and how. */
   volumes: VolumeMount[];
   createdAt: string;
+  /** Only on a create's answer: true when it was handed out from the server's warm pool (`WARREN_SANDBOX_POOL`) rather than booted for the call. */
+  pooled?: boolean;
   [field: string]: unknown;
 }
 

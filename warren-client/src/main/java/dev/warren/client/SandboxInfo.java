@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param egress the policy, with any upstream proxy password shown as {@code ***}
  * @param idleTimeout empty when the sandbox is never stopped for being idle
  * @param volumes the volumes mounted into it, where and how (empty from servers before volumes)
+ * @param pooled on a create's answer, whether the sandbox was handed out from the server's warm pool
+ *     ({@code WARREN_SANDBOX_POOL}) rather than booted for the call; {@code false} everywhere else
  */
 public record SandboxInfo(
     String id,
@@ -36,7 +38,8 @@ public record SandboxInfo(
     Optional<Instant> startedAt,
     Optional<Instant> stoppedAt,
     Optional<Instant> lastActivityAt,
-    List<VolumeMount> volumes) {
+    List<VolumeMount> volumes,
+    boolean pooled) {
 
   public SandboxInfo {
     Objects.requireNonNull(id, "id");
@@ -55,6 +58,15 @@ public record SandboxInfo(
     Objects.requireNonNull(stoppedAt, "stoppedAt");
     Objects.requireNonNull(lastActivityAt, "lastActivityAt");
     volumes = List.copyOf(Objects.requireNonNull(volumes, "volumes"));
+  }
+
+  /** A sandbox not handed out from the pool (the record as it was before the warm pool). */
+  public SandboxInfo(String id, SandboxState state, Optional<String> stateReason, String image, Optional<String> imageDigest, long generation,
+      Optional<String> address, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Optional<Duration> idleTimeout, Instant createdAt, Optional<Instant> startedAt, Optional<Instant> stoppedAt,
+      Optional<Instant> lastActivityAt, List<VolumeMount> volumes) {
+    this(id, state, stateReason, image, imageDigest, generation, address, env, labels, limits, egress, idleTimeout, createdAt, startedAt,
+        stoppedAt, lastActivityAt, volumes, false);
   }
 
   /** A sandbox without volumes (the record as it was before volumes). */

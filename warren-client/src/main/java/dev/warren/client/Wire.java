@@ -61,7 +61,8 @@ final class Wire {
         f.instant("createdAt"),
         f.optInstant("startedAt"), f.optInstant("stoppedAt"), f.optInstant("lastActivityAt"),
         f.list("volumes").stream().map(v -> JsonFields.of(v, "volumes[]"))
-            .map(v -> new VolumeMount(v.string("name"), v.string("path"), v.bool("readOnly", false))).toList());
+            .map(v -> new VolumeMount(v.string("name"), v.string("path"), v.bool("readOnly", false))).toList(),
+        f.bool("pooled", false));
   }
 
   /** A policy's members as sandboxes and browsers take them; empty for {@link EgressPolicy#DENY_ALL}'s equal. */

@@ -23,6 +23,10 @@ final class SandboxJson {
     s.limits().cpus().ifPresent(v -> limits.put("cpus", v));
     var volumes = n.putArray("volumes");
     s.volumes().forEach(v -> volumes.addObject().put("name", v.name()).put("path", v.path()).put("readOnly", v.readOnly()));
+    if (s.pooled()) {
+      // only a create's answer says so (as the API does)
+      n.put("pooled", true);
+    }
     return n;
   }
 

@@ -185,7 +185,7 @@ class SandboxPoolTest {
   }
 
   @Test
-  void createsThatDoNotMatchAreNormalCreatesAndLeaveThePoolAlone() {
+  void createsThatDoNotMatchAreNormalCreatesAndLeaveThePoolAlone() throws Exception {
     try (TestWarren warren = TestWarren.start(Map.of("WARREN_SANDBOX_POOL", "base=1"))) {
       awaitPool(warren, 1);
       Set<String> before = pooled(warren);
@@ -198,6 +198,24 @@ class SandboxPoolTest {
       assertThat(pooled(warren)).isEqualTo(before);
       assertThat(metric(warren, "warren_sandbox_pool_claims_total")).isEqualTo(0.0);
       assertThat(metric(warren, "warren_sandbox_pool_misses_total")).isEqualTo(0.0);
+
+      // the SDK's answer says which create was served from the pool (a refresh, like GET, does not)
+      try (dev.warren.client.Sandbox claimed = warren.sdk().sandboxes().create(dev.warren.client.SandboxSpec.defaults())) {
+        assertThat(claimed.info().pooled()).as(claimed.info().toString()).isTrue();
+        assertThat(before).contains(claimed.id());
+        assertThat(claimed.refresh().pooled()).isFalse();
+      }
+      assertThat(warren.sdk().sandboxes().get(id).orElseThrow().info().pooled()).isFalse();
+      // and so does the Python SDK's
+      awaitPool(warren, 1);
+      dev.warren.client.WarrenClientsTest.run(warren, dev.warren.client.WarrenClientsTest.CLIENTS.resolve("python"), List.of("python3", "-c", """
+          import os
+          from warren import Warren
+          with Warren(os.environ["WARREN_URL"], os.environ["WARREN_TOKEN"]) as w, w.sandboxes.create() as s:
+              assert s.info.pooled is True, s.info
+              assert s.refresh().pooled is False, s.info
+          """));
+      await().atMost(Duration.ofSeconds(30)).until(() -> listed(warren).equals(Set.of(id)));
     }
   }
 
