@@ -18,6 +18,11 @@ for r in "${records[@]}"; do
   esac
 done
 ip link set lo up 2>/dev/null || true
+# the disk is the image plus limits.diskMb: its filesystem grows to fill it on the first boot (online,
+# with the image's own resize2fs; an image without one keeps the size of its base)
+if command -v resize2fs >/dev/null; then
+  resize2fs "$(cat /.warren/root-device)" >/dev/null 2>&1 || echo "warren: resize2fs failed; the disk keeps its size" > /dev/console
+fi
 mkdir -p /workspace
 trap '' TERM INT
 while true; do
