@@ -4,6 +4,7 @@ import dev.warren.host.Tool;
 import dev.warren.host.ToolException;
 import dev.warren.net.Network;
 import dev.warren.runtime.Capability;
+import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.Guest;
 import dev.warren.runtime.Lower;
 import dev.warren.runtime.Observed;
@@ -43,6 +44,7 @@ final class MicrovmRuntime implements SandboxRuntime {
   private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration QUIT_GRACE = Duration.ofSeconds(10);
+  private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(5);
 
   private final Network network;
   private final Path vmsDir;
@@ -147,15 +149,34 @@ final class MicrovmRuntime implements SandboxRuntime {
 
   /** Ends the VM if it runs and removes what only a running VM needs; its disk overlay stays. */
   private void endVm(VmDir vm) {
+    if (!Files.isDirectory(vm.dir())) {
+      return;
+    }
+    Optional<Long> pid = Qemu.running(vm);
+    pid.ifPresent(p -> sync(vm));
     GuestChannel ch = channels.remove(vm.id());
     if (ch != null) {
       ch.close();
     }
-    if (!Files.isDirectory(vm.dir())) {
-      return;
-    }
-    Qemu.running(vm).ifPresent(pid -> Qemu.end(vm, pid, QUIT_GRACE));
+    pid.ifPresent(p -> Qemu.end(vm, p, QUIT_GRACE));
     vm.clearRunFiles();
+  }
+
+  /**
+   * Asks the guest to write its page cache to the disk before QEMU quits (quit is a power cut to
+   * the guest). Best effort: a guest whose agent does not answer within seconds loses what it had
+   * not written, as after a crash.
+   */
+  private void sync(VmDir vm) {
+    try {
+      GuestChannel ch = channels.get(vm.id());
+      if (ch == null || !ch.open()) {
+        ch = attach(vm, SYNC_TIMEOUT);
+      }
+      ch.exec(new ExecSpec(List.of("sync"), java.util.Map.of(), Optional.empty(), null, SYNC_TIMEOUT, 1024));
+    } catch (RuntimeException e) {
+      log.warn("sandbox {}: the guest did not sync its disk before its VM ended: {}", vm.id(), e.getMessage());
+    }
   }
 
   @Override

@@ -18,7 +18,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The microvm runtime end to end, with real QEMU (TCG here) and a real guest kernel, through the
  * API of a controller started with WARREN_RUNTIME=microvm. One VM serves the assertions that only
- * read it (boots under TCG take seconds); stop, start and delete follow in order.
+ * read it (boots under TCG take seconds); a controller kill, a VM killed while the controller is
+ * down, start, stop, start and delete follow in order: three boots in all.
  */
 class MicrovmSandboxTest {
   private static final String HOST_KERNEL = TestWarren.run("uname", "-r").strip();
@@ -76,27 +77,51 @@ class MicrovmSandboxTest {
       assertThat(warren.get("/v1/sandboxes/" + id).json().path("state").asString()).isEqualTo("running");
       assertThat(warren.exec(id, "cat /workspace/state").path("stdout").asString()).isEqualTo("kept\n");
 
-      // stop ends QEMU and its sockets; the disk stays, and the next boot sees its files
+      // the VM vanishes while the controller is down: the next one says so, and a start boots it again with its files
+      warren.stopProcess(false);
+      ProcessHandle.of(qemu).ifPresent(ProcessHandle::destroyForcibly);
+      awaitGone(qemu);
+      warren.relaunch();
+      JsonNode failedVm = warren.get("/v1/sandboxes/" + id).json();
+      assertThat(failedVm.path("state").asString()).isEqualTo("failed");
+      assertThat(failedVm.path("stateReason").asString()).contains("controller started");
+      JsonNode started = warren.post("/v1/sandboxes/" + id + "/start", null).json();
+      assertThat(started.path("state").asString()).isEqualTo("running");
+      assertThat(started.path("generation").asLong()).isEqualTo(2);
+      long second = pid(vm);
+      assertThat(second).isNotEqualTo(qemu);
+      assertThat(warren.exec(id, "cat /workspace/state; echo $WARREN_GENERATION").path("stdout").asString()).isEqualTo("kept\n2\n");
+
+      // stop syncs the guest's disk, ends QEMU (quit over QMP) and its sockets; the disk stays
+      warren.exec(id, "echo written-just-before-stop > /workspace/late");
       assertThat(warren.post("/v1/sandboxes/" + id + "/stop", null).status()).isEqualTo(200);
-      assertThat(gone(qemu)).isTrue();
+      assertThat(gone(second)).isTrue();
       assertThat(vm.resolve("qmp.sock")).doesNotExist();
       assertThat(vm.resolve("guest.sock")).doesNotExist();
       assertThat(vm.resolve("qemu.pid")).doesNotExist();
       assertThat(vm.resolve("disk.qcow2")).exists();
-      assertThat(warren.post("/v1/sandboxes/" + id + "/start", null).status()).isEqualTo(200);
-      long second = pid(vm);
-      JsonNode again = warren.exec(id, "cat /workspace/state; echo $WARREN_GENERATION");
-      assertThat(again.path("stdout").asString()).isEqualTo("kept\n2\n");
 
-      // delete: no QEMU, no overlay, no socket, no directory
+      assertThat(warren.post("/v1/sandboxes/" + id + "/start", null).status()).isEqualTo(200);
+      assertThat(warren.exec(id, "cat /workspace/late").path("stdout").asString()).isEqualTo("written-just-before-stop\n");
+      long third = pid(vm);
+
+      // delete of a running VM: no QEMU, no overlay, no socket, no directory
       assertThat(warren.delete("/v1/sandboxes/" + id).status()).isEqualTo(204);
-      assertThat(gone(second)).isTrue();
+      assertThat(gone(third)).isTrue();
       assertThat(vm).doesNotExist();
     }
   }
 
   private static long pid(Path vm) throws IOException {
     return Long.parseLong(Files.readString(vm.resolve("qemu.pid")).strip());
+  }
+
+  private static void awaitGone(long pid) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!gone(pid) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(gone(pid)).as("pid %d gone", pid).isTrue();
   }
 
   /** Gone, or a zombie nobody reaps yet (QEMU daemonizes, so it is not the controller's child). */
