@@ -16,6 +16,9 @@ exec 3<>"$port"
 work=/run/warren/exec
 mkdir -p "$work"
 mapfile -d '' -t base_env < /run/warren/env
+# a FIFO nobody writes to: read -t on it is a wait without a fork (sleep would fork 5 times a second)
+[[ -p /run/warren/idle ]] || mkfifo -m 0600 /run/warren/idle
+exec 4<>/run/warren/idle
 
 send() { # a file with a whole frame, written under the port lock so frames never interleave
   flock /run/warren/port.lock cat "$1" >&3
@@ -50,7 +53,7 @@ run() {
 # Answers written meanwhile wait in the port until a controller reads them.
 while true; do
   if ! read -r -u 3 verb a b c d e f g h; then
-    sleep 0.2
+    read -r -t 0.2 -u 4 _ || true
     continue
   fi
   case $verb in
