@@ -27,11 +27,21 @@ fetch() { # package version: the .deb in the cache, downloaded once
       apt-get update -q >/dev/null && (cd "$cache" && apt-get download -q "$1=$2" >/dev/null); }
     f=$(find "$cache" -maxdepth 1 -name "${1}_*.deb" | head -1)
   fi
-  [[ -n $f ]] || { echo "cannot download $1=$2" >&2; exit 1; }
+  [[ -n $f ]] || { echo "cannot download $1=$2" >&2; return 1; }
   echo "$f"
 }
-kdeb=$(fetch "$KERNEL_PKG" "$KERNEL_VERSION")
-bdeb=$(fetch "$BUSYBOX_PKG" "$BUSYBOX_VERSION")
+# Debian drops a kernel's package from its mirror when a newer ABI replaces it: then the kernel
+# linux-image-amd64 depends on now is used instead, said loudly (the digest changes with it)
+kdeb=$(fetch "$KERNEL_PKG" "$KERNEL_VERSION") || {
+  now=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  [[ -n $now ]] || { echo "cannot download $KERNEL_PKG=$KERNEL_VERSION, and apt knows no linux-image-amd64 to use instead" >&2; exit 1; }
+  echo "build-kernel.sh: $KERNEL_PKG=$KERNEL_VERSION is gone from the mirror; using $now (update the pin)" >&2
+  kdeb=$(fetch "$now" "$(apt-cache policy "$now" | awk '/Candidate:/ {print $2}')")
+}
+bdeb=$(fetch "$BUSYBOX_PKG" "$BUSYBOX_VERSION") || {
+  echo "build-kernel.sh: $BUSYBOX_PKG=$BUSYBOX_VERSION is gone from the mirror; using the mirror's (update the pin)" >&2
+  bdeb=$(fetch "$BUSYBOX_PKG" "$(apt-cache policy "$BUSYBOX_PKG" | awk '/Candidate:/ {print $2}')")
+}
 digest=$(cat "$kdeb" "$bdeb" "$here/initramfs-init" "$here/init.sh" "$here/agent.sh" "$0" | sha256sum | cut -c1-64)
 out=$root/$digest
 if [[ ! -f $out/initrd.img ]]; then
