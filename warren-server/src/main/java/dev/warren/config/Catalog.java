@@ -96,7 +96,7 @@ public final class Catalog {
           "Images to build in the background once the API is up when they are not built yet, comma-separated (./warren up sets "
               + "browser). Progress in the log; creating a sandbox or browser of one answers 503 with it until it is ready."),
       new Entry("WARREN_RUNTIME", "crun", "Runtime",
-          "What runs the sandboxes, by name. Known: crun (OCI containers). An unknown name stops the start, listing the known ones."),
+          "What runs the sandboxes, by name. Known: crun (OCI containers), microvm (QEMU microVMs, phase 1: docs/microvm.md). An unknown name stops the start, listing the known ones."),
       new Entry("WARREN_CRUN", "", "Runtime", "Absolute path of the crun binary. Empty: crun on the PATH."),
       new Entry("WARREN_SECCOMP_ALLOW", "", "Runtime",
           "System calls the sandboxes' seccomp filter refuses that are allowed anyway, comma-separated: io_uring, userfaultfd, keyctl, "

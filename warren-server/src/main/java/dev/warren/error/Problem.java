@@ -19,6 +19,8 @@ public enum Problem {
   BAD_GATEWAY(502, "bad-gateway", "Bad gateway"),
   UNAVAILABLE(503, "runtime-unavailable", "Runtime unavailable"),
   SHUTTING_DOWN(503, "shutting-down", "Shutting down"),
+  /** The sandbox's runtime does not offer this (yet): a microVM has no file API in its first phase, say. */
+  NOT_IMPLEMENTED(501, "not-implemented", "Not implemented"),
   INTERNAL(500, "internal", "Internal error");
 
   private final int status;

@@ -77,12 +77,12 @@ class ConfigFileTest {
   @Test
   void anUnknownRuntimeFailsTheConfigCheckNamingTheSettingAndTheKnownRuntimes() {
     assertThatThrownBy(() -> Config.from(Map.of("WARREN_RUNTIME", "firecracker"))).isInstanceOf(ConfigException.class)
-        .hasMessage("WARREN_RUNTIME: unknown runtime 'firecracker'; known runtimes: crun");
+        .hasMessage("WARREN_RUNTIME: unknown runtime 'firecracker'; known runtimes: crun, microvm");
     assertThat(Config.from(Map.of()).runtime()).isEqualTo("crun");
     WarrenCli.Result check = WarrenCli.run(Map.of("WARREN_RUNTIME", "firecracker", "WARREN_DATA", dir.resolve("data").toString()),
         "config", "check");
     assertThat(check.code()).as("%s", check).isEqualTo(2);
-    assertThat(check.output()).isEqualTo("warren: WARREN_RUNTIME: unknown runtime 'firecracker'; known runtimes: crun");
+    assertThat(check.output()).isEqualTo("warren: WARREN_RUNTIME: unknown runtime 'firecracker'; known runtimes: crun, microvm");
     assertThat(dir.resolve("data")).doesNotExist();
   }
 

@@ -1,0 +1,140 @@
+package dev.warren.runtime.microvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warren.testing.HostUser;
+import dev.warren.testing.TestWarren;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The microvm runtime end to end, with real QEMU (TCG here) and a real guest kernel, through the
+ * API of a controller started with WARREN_RUNTIME=microvm. One VM serves the assertions that only
+ * read it (boots under TCG take seconds); a controller kill, a VM killed while the controller is
+ * down, start, stop, start and delete follow in order: three boots in all.
+ */
+class MicrovmSandboxTest {
+  private static final String HOST_KERNEL = TestWarren.run("uname", "-r").strip();
+
+  @Test
+  void aVmBootsRunsCommandsSurvivesAControllerKillAndLeavesNothing() throws Exception {
+    try (TestWarren warren = TestWarren.start(Map.of("WARREN_RUNTIME", "microvm"))) {
+      String id = warren.createSandbox("""
+          {"env": {"GREETING": "hello vm"}, "limits": {"memoryMb": 384, "cpus": 1}}""");
+      Path vm = warren.dataDir().resolve("microvm").resolve(id);
+      long qemu = pid(vm);
+      assertThat(ProcessHandle.of(qemu)).isPresent();
+
+      // the guest's own kernel, and this boot's configuration (env, hostname) from the config disk
+      JsonNode r = warren.exec(id, "echo hi; uname -r; hostname; echo \"$GREETING\"; echo $WARREN_SANDBOX_ID $WARREN_GENERATION; cat /proc/1/cmdline | tr '\\0' ' '");
+      assertThat(r.path("exitCode").asInt()).isZero();
+      List<String> lines = r.path("stdout").asString().lines().toList();
+      assertThat(lines.get(0)).isEqualTo("hi");
+      assertThat(lines.get(1)).isNotEqualTo(HOST_KERNEL).startsWith("6.1.0-");
+      assertThat(lines.get(2)).isEqualTo(id);
+      assertThat(lines.get(3)).isEqualTo("hello vm");
+      assertThat(lines.get(4)).isEqualTo(id + " 1");
+      assertThat(lines.get(5)).contains("/.warren/init.sh");
+      // exit codes, stderr, stdin and a timeout come back as for containers
+      JsonNode failed = warren.post("/v1/sandboxes/" + id + "/exec", "{\"command\": \"echo oops >&2; exit 3\"}").json();
+      assertThat(failed.path("exitCode").asInt()).isEqualTo(3);
+      assertThat(failed.path("stderr").asString()).isEqualTo("oops\n");
+      JsonNode fed = warren.post("/v1/sandboxes/" + id + "/exec", "{\"command\": \"tr a-z A-Z\", \"stdin\": \"fed in\"}").json();
+      assertThat(fed.path("stdout").asString()).isEqualTo("FED IN");
+      JsonNode slow = warren.post("/v1/sandboxes/" + id + "/exec", "{\"command\": \"sleep 30\", \"timeoutSeconds\": 2}").json();
+      assertThat(slow.path("timedOut").asBoolean()).as("%s", slow).isTrue();
+
+      // the doors: the VM's directory is root's alone, so no other host user opens its sockets
+      assertThat(Files.getOwner(vm).getName()).isEqualTo("root");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(vm))).isEqualTo("rwx------");
+      for (Path socket : List.of(vm.resolve("qmp.sock"), vm.resolve("guest.sock"))) {
+        assertThat(socket).exists();
+        HostUser.Result nobody = HostUser.run(List.of("python3", "-c",
+            "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('connected')", socket.toString()),
+            Duration.ofSeconds(20));
+        assertThat(nobody.exitCode()).as("nobody connecting to %s: %s", socket, nobody).isNotZero();
+        assertThat(nobody.stdout()).doesNotContain("connected");
+        assertThat(nobody.stderr()).contains("Permission denied");
+      }
+
+      // what the runtime cannot do yet answers 501 naming it
+      TestWarren.Resp files = warren.get("/v1/sandboxes/" + id + "/files?path=/etc/hostname");
+      assertThat(files.status()).as("%s", files).isEqualTo(501);
+      assertThat(files.text()).contains("microvm");
+
+      // kill -9 of the controller: the VM runs on, the next controller adopts it and reaches its agent
+      warren.exec(id, "echo kept > /workspace/state");
+      warren.kill9AndRestart();
+      assertThat(pid(vm)).isEqualTo(qemu);
+      assertThat(warren.get("/v1/sandboxes/" + id).json().path("state").asString()).isEqualTo("running");
+      assertThat(warren.exec(id, "cat /workspace/state").path("stdout").asString()).isEqualTo("kept\n");
+
+      // the VM vanishes while the controller is down: the next one says so, and a start boots it again with its files
+      warren.stopProcess(false);
+      ProcessHandle.of(qemu).ifPresent(ProcessHandle::destroyForcibly);
+      awaitGone(qemu);
+      warren.relaunch();
+      JsonNode failedVm = warren.get("/v1/sandboxes/" + id).json();
+      assertThat(failedVm.path("state").asString()).isEqualTo("failed");
+      assertThat(failedVm.path("stateReason").asString()).contains("controller started");
+      JsonNode started = warren.post("/v1/sandboxes/" + id + "/start", null).json();
+      assertThat(started.path("state").asString()).isEqualTo("running");
+      assertThat(started.path("generation").asLong()).isEqualTo(2);
+      long second = pid(vm);
+      assertThat(second).isNotEqualTo(qemu);
+      assertThat(warren.exec(id, "cat /workspace/state; echo $WARREN_GENERATION").path("stdout").asString()).isEqualTo("kept\n2\n");
+
+      // stop syncs the guest's disk, ends QEMU (quit over QMP) and its sockets; the disk stays
+      warren.exec(id, "echo written-just-before-stop > /workspace/late");
+      assertThat(warren.post("/v1/sandboxes/" + id + "/stop", null).status()).isEqualTo(200);
+      assertThat(gone(second)).isTrue();
+      assertThat(vm.resolve("qmp.sock")).doesNotExist();
+      assertThat(vm.resolve("guest.sock")).doesNotExist();
+      assertThat(vm.resolve("qemu.pid")).doesNotExist();
+      assertThat(vm.resolve("disk.qcow2")).exists();
+
+      assertThat(warren.post("/v1/sandboxes/" + id + "/start", null).status()).isEqualTo(200);
+      assertThat(warren.exec(id, "cat /workspace/late").path("stdout").asString()).isEqualTo("written-just-before-stop\n");
+      long third = pid(vm);
+
+      // delete of a running VM: no QEMU, no overlay, no socket, no directory
+      assertThat(warren.delete("/v1/sandboxes/" + id).status()).isEqualTo(204);
+      assertThat(gone(third)).isTrue();
+      assertThat(vm).doesNotExist();
+    }
+  }
+
+  private static long pid(Path vm) throws IOException {
+    return Long.parseLong(Files.readString(vm.resolve("qemu.pid")).strip());
+  }
+
+  private static void awaitGone(long pid) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!gone(pid) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(gone(pid)).as("pid %d gone", pid).isTrue();
+  }
+
+  /** Gone, or a zombie nobody reaps yet (QEMU daemonizes, so it is not the controller's child). */
+  private static boolean gone(long pid) {
+    Optional<ProcessHandle> p = ProcessHandle.of(pid);
+    if (p.isEmpty() || !p.get().isAlive()) {
+      return true;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    } catch (IOException e) {
+      return true;
+    }
+  }
+}
