@@ -40,6 +40,41 @@ class SandboxIsolationTest {
     assertThat(exec(neighbour, "echo alive", 10).path("stdout").asString()).isEqualTo("alive\n");
   }
 
+  /**
+   * Sandboxes busy on every CPU (a Chromium starting, a build) take a quarter of what one host
+   * process gets when the CPUs are short, so the controller (a restart every tenant waits for, the
+   * API every tenant uses) is not slowed down by them: a host process spinning beside a sandbox
+   * spinning on both CPUs gets nearly a CPU of its own (about 89 %; it got two thirds before, as
+   * an equal of the sandboxes' cgroup). The weight is given back when something resets it.
+   */
+  @Test
+  void busySandboxesWeighAQuarterOfAHostProcessForTheCpus() throws Exception {
+    Path shares = Path.of("/sys/fs/cgroup/cpu/warren/cpu.shares");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")), "a cgroup v1 cpu hierarchy (this host's)");
+    String hog = warren.createSandbox("{\"limits\": {\"cpus\": 2}}");
+    assertThat(Path.of("/sys/fs/cgroup/cpu/warren", warren.instanceName(), hog)).isDirectory();
+    assertThat(Files.readString(shares).strip()).isEqualTo("256");
+    exec(hog, "for i in 1 2; do (while :; do :; done) & done; echo spinning", 10);
+    try {
+      Process host = new ProcessBuilder("python3", "-c", """
+          import os, time
+          t0 = time.monotonic(); c0 = sum(os.times()[:2])
+          while time.monotonic() - t0 < 3: pass
+          print(round((sum(os.times()[:2]) - c0) / (time.monotonic() - t0), 3))""").redirectErrorStream(true).start();
+      String share = new String(host.getInputStream().readAllBytes()).strip();
+      assertThat(host.waitFor()).as(share).isZero();
+      assertThat(Double.parseDouble(share)).as("the CPU share of a host process beside a busy sandbox").isGreaterThan(0.78);
+      neighbourAndControllerAreFine();
+    } finally {
+      warren.delete("/v1/sandboxes/" + hog);
+    }
+    // crun makes the parent again with the default weight if it was removed; a start puts the weight back
+    Files.writeString(shares, "1024");
+    String next = warren.createSandbox("{}");
+    assertThat(Files.readString(shares).strip()).isEqualTo("256");
+    warren.delete("/v1/sandboxes/" + next);
+  }
+
   @Test
   void forkBombIsStoppedByThePidsLimit() {
     String id = warren.createSandbox("{\"limits\": {\"pids\": 64}}");

@@ -268,6 +268,45 @@ final class Cgroups {
     return parents;
   }
 
+  /**
+   * The CPU weight of every sandbox together against the host's own processes, the controller
+   * among them: a quarter of one process's ({@code cpu.shares} 256 of 1024 in v1, {@code cpu.weight}
+   * 25 of 100 in v2), on the {@code warren} cgroup all instances' sandboxes live under. It counts
+   * only while the CPUs are short: sandboxes busy with work (a Chromium starting, a build) then no
+   * longer slow down the controller, whose restart after a kill every tenant is waiting for, nor
+   * does one tenant's work slow the API every other tenant uses. Between sandboxes nothing changes
+   * (each still has its own limit and the same weight as its siblings).
+   */
+  static final int CPU_SHARES = 256;
+  static final int CPU_WEIGHT = 25;
+
+  /**
+   * Gives the {@code warren} cgroup its CPU weight ({@link #CPU_SHARES}) unless it has it: at the
+   * runtime's start and after each sandbox's cgroup is made (crun makes the parent when it is
+   * missing, and then with the default weight; in v2 the weight file exists only once crun has
+   * enabled the cpu controller down to it). A host without the cpu controller is left alone.
+   * Returns the weight it found or set, empty when there is no such file (yet).
+   */
+  Optional<Integer> weighSandboxes() {
+    Path dir = v2 ? ROOT.resolve("warren") : ROOT.resolve("cpu").resolve("warren");
+    Path file = dir.resolve(v2 ? "cpu.weight" : "cpu.shares");
+    int want = v2 ? CPU_WEIGHT : CPU_SHARES;
+    try {
+      if (!v2 && !Files.isDirectory(dir) && Files.isDirectory(ROOT.resolve("cpu"))) {
+        Files.createDirectories(dir);
+      }
+      if (!Files.isRegularFile(file)) {
+        return Optional.empty();
+      }
+      if (Integer.parseInt(Files.readString(file).strip()) != want) {
+        Files.writeString(file, Integer.toString(want));
+      }
+      return Optional.of(want);
+    } catch (IOException | NumberFormatException e) {
+      throw new SandboxRuntimeException("cannot set the CPU weight of the sandboxes in " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Removes this instance's (empty) parent cgroups. */
   void removeParents() {
     for (Path p : parents()) {

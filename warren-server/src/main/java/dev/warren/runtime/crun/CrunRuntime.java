@@ -55,6 +55,7 @@ final class CrunRuntime implements SandboxRuntime {
   private final MountNamespace mountNs;
   private final UserNamespaces userns;
   private final Cgroups cgroups;
+  private final java.util.concurrent.atomic.AtomicBoolean weightRefused = new java.util.concurrent.atomic.AtomicBoolean();
   private final Execs execs;
   private final ContainerEnd ends;
   private final DiskLimit disks;
@@ -127,6 +128,7 @@ final class CrunRuntime implements SandboxRuntime {
       throw new RuntimeUnavailableException("cannot create " + crunRoot + ": " + e.getMessage(), e);
     }
     HostChecks.checkTraversable(sandboxesDir);
+    weighSandboxes();
     // every sandbox directory's owners and modes (a dozen files each, hundreds of sandboxes, about
     // a seventh of a second): those there now are checked in the background, the rest of the start
     // and the first calls do not wait. Only those: one a create makes meanwhile has no slot file yet,
@@ -261,6 +263,7 @@ final class CrunRuntime implements SandboxRuntime {
       dirs.secure(rootUid);
       long t2 = System.nanoTime();
       create(id, dirs);
+      weighSandboxes();
       long pid = Long.parseLong(Files.readString(dirs.pidFile()).strip());
       long t3 = System.nanoTime();
       try {
@@ -287,6 +290,17 @@ final class CrunRuntime implements SandboxRuntime {
         failure.addSuppressed(cleanup);
       }
       throw failure;
+    }
+  }
+
+  /** See {@link Cgroups#weighSandboxes}: said once when it cannot be done, and never a reason to fail a start. */
+  private void weighSandboxes() {
+    try {
+      cgroups.weighSandboxes();
+    } catch (SandboxRuntimeException e) {
+      if (!weightRefused.getAndSet(true)) {
+        log.warn("{}; sandboxes busy with work compete with the controller for the CPUs as equals", e.getMessage());
+      }
     }
   }
 
