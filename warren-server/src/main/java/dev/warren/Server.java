@@ -120,7 +120,11 @@ public final class Server implements AutoCloseable {
     parts.push(egressLog);
     EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
     dev.warren.sandbox.SnapshotBases snapshotBases = dev.warren.snapshot.SnapshotService.bases(store, config.dataDir().resolve("layers"));
-    sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard, snapshotBases);
+    // user images (imported, pulled) beside the golden ones; what a killed import left is removed before anything serves
+    dev.warren.image.ImageStore imageStore = dev.warren.image.ImageStore.open(store, config.dataDir().resolve("user-images"));
+    log.info("user images: {}", imageStore.reconcile());
+    sandboxes = new SandboxService(config, store, runtime, network, new dev.warren.image.StoredImages(images, imageStore), events, egressGuard,
+        snapshotBases);
     dev.warren.snapshot.SnapshotService snapshots = dev.warren.snapshot.SnapshotService.over(snapshotBases, sandboxes, runtime, events);
     sandboxes.addListener(snapshots.forkCollector());
     dev.warren.volume.VolumeService volumes = new dev.warren.volume.VolumeService(store, runtime.volumes(), events);
@@ -172,7 +176,8 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    }, dashboard, previews, desktopComputer, Optional.of(snapshots), volumes));
+    }, dashboard, previews, desktopComputer, Optional.of(snapshots), volumes,
+        new dev.warren.image.StoredImages(images, imageStore)));
     try {
       parts.push(sandboxes.open());
       // before the sessions and browsers, whose recovery may start a sandbox that names a volume
