@@ -64,7 +64,7 @@ public final class ApiServer implements AutoCloseable {
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, browsers, config);
     java.util.Optional<SnapshotRoutes> snapshotRoutes = snapshots.map(SnapshotRoutes::new);
     VolumeRoutes volumeRoutes = new VolumeRoutes(volumes);
-    ImageRoutes imageRoutes = new ImageRoutes(images);
+    ImageRoutes imageRoutes = new ImageRoutes(images, new dev.warren.image.Registry(config.registries()));
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells, sandboxes, drain, tokens::active);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);

@@ -6,6 +6,7 @@ import dev.warren.image.Image;
 import dev.warren.image.ImageRef;
 import dev.warren.image.ImageStore;
 import dev.warren.image.Recipe;
+import dev.warren.image.Registry;
 import dev.warren.image.StoredImages;
 import dev.warren.image.UserImage;
 import io.javalin.config.RoutesConfig;
@@ -13,21 +14,24 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import java.util.Set;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code /v1/images}: list (built-in recipes' images and user images), get, delete, import an
- * archive. Any API token may use them: images are shared by every caller of
+ * archive, pull from a registry. Any API token may use them: images are shared by every caller of
  * this controller, as sandboxes are.
  */
 final class ImageRoutes {
   private final StoredImages images;
   private final ImageStore store;
+  private final Registry registry;
 
-  ImageRoutes(StoredImages images) {
+  ImageRoutes(StoredImages images, Registry registry) {
     this.images = images;
     this.store = images.store();
+    this.registry = registry;
   }
 
   void register(RoutesConfig r) {
@@ -41,6 +45,7 @@ final class ImageRoutes {
       Json.send(ctx, 200, body);
     });
     r.post("/v1/images/import", this::importArchive);
+    r.post("/v1/images/pull", this::pull);
     r.get("/v1/images/<name>", ctx -> {
       String name = ctx.pathParam("name");
       Optional<Recipe> recipe = images.recipes().stream().filter(x -> x.name().equals(name)).findFirst();
@@ -73,6 +78,17 @@ final class ImageRoutes {
     } catch (IOException e) {
       throw WarrenException.invalid("body", "cannot read the image archive: " + e.getMessage());
     }
+    ctx.header("Location", "/v1/images/" + i.ref());
+    Json.send(ctx, 201, json(i));
+  }
+
+  private void pull(Context ctx) {
+    Body b = Body.of(ctx, Set.of("reference", "name"));
+    Registry.Reference from = Registry.Reference.parse("reference", b.string("reference")
+        .orElseThrow(() -> WarrenException.invalid("reference", "reference is required, e.g. docker.io/library/python:3.12")));
+    String defaultName = from.repository() + ":" + (from.reference().startsWith("sha256:") ? "latest" : from.reference());
+    ImageRef ref = ImageRef.parse("name", b.string("name").orElse(defaultName));
+    UserImage i = store.importLayout(ref, from.toString(), layout -> registry.pull(from, layout, ImageStore.MAX_IMPORT_BYTES));
     ctx.header("Location", "/v1/images/" + i.ref());
     Json.send(ctx, 201, json(i));
   }

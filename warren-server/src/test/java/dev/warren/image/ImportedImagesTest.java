@@ -232,6 +232,12 @@ class ImportedImagesTest {
     assertThat(sandbox.json().path("field").asString()).isEqualTo("image");
     assertThat(w.post("/v1/sandboxes", "{\"image\": \"Bad!\"}").json().path("field").asString()).isEqualTo("image");
     assertThat(w.delete("/v1/images/base").status()).isEqualTo(400);
+    // pulls reach no registry on this host's loopback or private networks unless WARREN_REGISTRY_INSECURE lists it
+    TestWarren.Resp local = w.post("/v1/images/pull", "{\"reference\": \"127.0.0.1:5000/team/app:1\"}");
+    assertThat(local.status()).as("%s", local).isEqualTo(400);
+    assertThat(local.json().path("field").asString()).isEqualTo("reference");
+    assertThat(local.json().path("detail").asString()).contains("WARREN_REGISTRY_INSECURE");
+    assertThat(w.post("/v1/images/pull", "{\"reference\": \"Not A Ref\"}").json().path("field").asString()).isEqualTo("reference");
     assertThat(w.delete("/v1/images/nosuch:1").status()).isEqualTo(404);
     assertThat(names(w.get("/v1/images").json().path("images"))).doesNotContain("lying:latest", "junk:latest");
   }
