@@ -254,6 +254,11 @@ public final class SandboxService {
         "snapshot " + base.snapshotId() + " was made over image " + base.imageName() + " " + base.imageDigest() + ", which is no longer on disk"));
   }
 
+  /** Whether {@code image} names a built-in recipe's image (which has bash and the desktop tools where its recipe says). */
+  public boolean builtInImage(String image) {
+    return images.recipes().stream().anyMatch(r -> r.name().equals(image));
+  }
+
   /** The rootfs of the image {@code name} at {@code digest}; 422 when it is no longer on disk. */
   public java.nio.file.Path imageRootfs(String name, String digest) {
     return images.find(name, digest).orElseThrow(() -> new SandboxException(Problem.IMAGE_NOT_BUILT,

@@ -195,6 +195,25 @@ class ImportedImagesTest {
     }
   }
 
+  @Test
+  void anImageWithoutBashRunsExecAndSaysSessionsNeedBash() throws Exception {
+    TestWarren w = fixture.server();
+    byte[] top = OciArchives.tar(t -> t.dir("usr/", 0755).dir("usr/bin/", 0755).file("usr/bin/.wh.bash", ""));
+    String config = OciArchives.config(List.of(), "", List.of(baseDiffId, OciArchives.sha256(top)));
+    Path archive = work.resolve("nobash.tar");
+    OciArchives.dockerSave(archive, config, List.of(baseLayer, write("nobash-l.tar", top)));
+    assertThat(importFile(w, "nobash", archive).status()).isEqualTo(201);
+    String id = w.createSandbox("{\"image\": \"nobash\"}");
+    JsonNode r = w.exec(id, "test -e /usr/bin/bash || echo no-bash");
+    assertThat(r.path("stdout").asString()).as("%s", r).isEqualTo("no-bash\n");
+    TestWarren.Resp session = w.post("/v1/sandboxes/" + id + "/sessions", "{}");
+    assertThat(session.status()).as("%s", session).isEqualTo(409);
+    assertThat(session.json().path("detail").asString()).contains("/bin/bash", "exec");
+    assertThat(w.get("/v1/images/nobash:latest").json().path("usedBy").get(0).asString()).isEqualTo(id);
+    assertThat(w.delete("/v1/sandboxes/" + id).status()).isEqualTo(204);
+    assertThat(w.delete("/v1/images/nobash").status()).isEqualTo(204);
+  }
+
   private static List<String> names(JsonNode images) {
     List<String> out = new java.util.ArrayList<>();
     images.forEach(i -> out.add(i.path("name").asString()));
