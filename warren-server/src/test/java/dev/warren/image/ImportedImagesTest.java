@@ -214,6 +214,35 @@ class ImportedImagesTest {
     assertThat(w.delete("/v1/images/nobash").status()).isEqualTo(204);
   }
 
+  @Test
+  void theSdkAndTheCliImportListAndDelete() throws Exception {
+    TestWarren w = fixture.server();
+    byte[] layer = OciArchives.tar(t -> t.file("hello", "1"));
+    Path small = work.resolve("small.tar");
+    OciArchives.dockerSave(small, OciArchives.config(List.of("A=b"), "/", List.of(OciArchives.sha256(layer))), List.of(write("small-l.tar", layer)));
+    try (dev.warren.client.Warren sdk = w.sdk()) {
+      dev.warren.client.ImageInfo i = sdk.images().importImage(small, "sdk/small:2");
+      assertThat(i.name()).isEqualTo("sdk/small:2");
+      assertThat(i.env()).containsEntry("A", "b");
+      assertThat(i.layers()).containsExactly(OciArchives.sha256(layer));
+      assertThat(sdk.images().list()).extracting(dev.warren.client.ImageInfo::name).contains("base", "sdk/small:2");
+      assertThat(sdk.images().get("sdk/small:2")).map(dev.warren.client.ImageInfo::digest).contains(i.digest());
+      assertThat(sdk.images().delete("sdk/small:2")).isTrue();
+      assertThat(sdk.images().delete("sdk/small:2")).isFalse();
+      assertThat(sdk.images().get("sdk/small:2")).isEmpty();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> sdk.images().importImage(small, "BAD"))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    Map<String, String> env = w.env();
+    dev.warren.testing.WarrenCli.Result imported = dev.warren.testing.WarrenCli.run(env, "image", "import", small.toString(), "cli:1");
+    assertThat(imported.code()).as("%s", imported).isZero();
+    assertThat(imported.output()).contains("cli:1", "sha256:");
+    assertThat(w.get("/v1/images/cli:1").status()).isEqualTo(200);
+    dev.warren.testing.WarrenCli.Result deleted = dev.warren.testing.WarrenCli.run(env, "image", "rm", "cli:1");
+    assertThat(deleted.code()).as("%s", deleted).isZero();
+    assertThat(w.get("/v1/images/cli:1").status()).isEqualTo(404);
+  }
+
   private static List<String> names(JsonNode images) {
     List<String> out = new java.util.ArrayList<>();
     images.forEach(i -> out.add(i.path("name").asString()));
