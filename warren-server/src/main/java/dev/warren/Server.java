@@ -125,6 +125,7 @@ public final class Server implements AutoCloseable {
     log.info("user images: {}", imageStore.reconcile());
     sandboxes = new SandboxService(config, store, runtime, network, new dev.warren.image.StoredImages(images, imageStore), events, egressGuard,
         snapshotBases);
+    sandboxes.addListener(imageGarbage(imageStore));
     dev.warren.snapshot.SnapshotService snapshots = dev.warren.snapshot.SnapshotService.over(snapshotBases, sandboxes, runtime, events);
     sandboxes.addListener(snapshots.forkCollector());
     dev.warren.volume.VolumeService volumes = new dev.warren.volume.VolumeService(store, runtime.volumes(), events);
@@ -226,6 +227,30 @@ public final class Server implements AutoCloseable {
     log.info("started in {} ms: {}", steps.total().toMillis(), steps);
     dev.warren.host.CompilerPriority.restore();
     this.events = events;
+  }
+
+  /**
+   * Once the last sandbox made from an image whose tag has moved on (or was deleted) is gone, its
+   * files are collected, in the background: the delete does not wait for a root filesystem's removal.
+   */
+  private static dev.warren.sandbox.SandboxListener imageGarbage(dev.warren.image.ImageStore store) {
+    return new dev.warren.sandbox.SandboxListener() {
+      @Override
+      public void deleted(dev.warren.sandbox.Sandbox s) {
+        if (store.rootfsOf(s.imageDigest()).isEmpty()) {
+          return; // a built-in image, or collected already
+        }
+        Thread.ofVirtual().name("image-gc-" + s.id()).start(() -> {
+          try {
+            if (store.byDigest(s.imageDigest()).isEmpty()) {
+              store.collect();
+            }
+          } catch (RuntimeException e) {
+            log.warn("cannot collect the image files {} no longer needs: {}", s.id(), e.getMessage());
+          }
+        });
+      }
+    };
   }
 
   /** After the host's parts failed with {@code failure}: the store opened beside them is closed, what its opening threw added to {@code failure}. */

@@ -80,9 +80,10 @@ public final class ImageStore {
     return withWorkDir(work -> {
       long t0 = System.nanoTime();
       ImageArchive archive = ImageArchive.unpack(body, work.resolve("archive"), limit);
+      long received = System.nanoTime();
       UserImage i = install(archive, work, ref, "import");
-      log.info("imported image {} {} ({} layers, {} bytes) in {} ms", ref, i.digest(), i.layers().size(), i.sizeBytes(),
-          (System.nanoTime() - t0) / 1_000_000);
+      log.info("imported image {} {} ({} layers, {} bytes) in {} ms: archive received in {} ms", ref, i.digest(), i.layers().size(),
+          i.sizeBytes(), (System.nanoTime() - t0) / 1_000_000, (received - t0) / 1_000_000);
       return i;
     });
   }
@@ -125,6 +126,7 @@ public final class ImageStore {
   }
 
   private UserImage install(ImageArchive archive, Path work, ImageRef ref, String source) throws IOException {
+    long t0 = System.nanoTime();
     ImageArchive.Contents c = archive.contents();
     JsonNode config;
     try {
@@ -141,13 +143,22 @@ public final class ImageStore {
     Path layersTmp = Files.createDirectories(work.resolve("layers"));
     List<Path> tars = new ArrayList<>();
     long size = 0;
+    java.util.Map<Path, Integer> seen = new java.util.HashMap<>();
     for (int i = 0; i < c.layers().size(); i++) {
       Path tar = layersTmp.resolve(i + ".tar");
-      String diffId = uncompress(c.layers().get(i), tar);
+      Integer same = seen.putIfAbsent(c.layers().get(i), i);
+      String diffId;
+      if (same != null) {
+        // the same file twice (identical layers): the first use moved or consumed it
+        Files.copy(tars.get(same), tar);
+        diffId = diffIds.get(same);
+      } else {
+        diffId = uncompress(c.layers().get(i), tar);
+      }
       if (!diffId.equals(diffIds.get(i))) {
         throw ImageArchive.invalid("layer " + (i + 1) + " is " + diffId + " uncompressed, but the image config says " + diffIds.get(i));
       }
-      Files.delete(c.layers().get(i));
+      Files.deleteIfExists(c.layers().get(i));
       tars.add(tar);
       size += Files.size(tar);
     }
@@ -165,7 +176,10 @@ public final class ImageStore {
         log.info("image {}: {} device nodes and FIFOs left out", ref, unpacker.skippedDevices());
       }
     }
+    long applied = System.nanoTime();
     sync(work);
+    log.info("image {}: layers checked and applied in {} ms, written to disk in {} ms", ref, (applied - t0) / 1_000_000,
+        (System.nanoTime() - applied) / 1_000_000);
     UserImage image = new UserImage(ref, c.configDigest(), diffIds, ImageConfig.ofOci(config), size, source, Instant.now());
     installing.lock();
     try {
@@ -190,9 +204,19 @@ public final class ImageStore {
     return image;
   }
 
-  /** Writes the layer at {@code from} (gzip or plain tar) uncompressed to {@code to}; returns its digest. */
+  /**
+   * Writes the layer at {@code from} (gzip or plain tar) uncompressed to {@code to}, moving a plain
+   * one rather than copying it; returns its digest.
+   */
   private static String uncompress(Path from, Path to) throws IOException {
     MessageDigest sha = ImageArchive.digest();
+    if (!gzip(from)) {
+      try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(from), sha)) {
+        in.transferTo(OutputStream.nullOutputStream());
+      }
+      Files.move(from, to);
+      return "sha256:" + HexFormat.of().formatHex(sha.digest());
+    }
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(from), 1 << 16);
         OutputStream out = new DigestOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(to), 1 << 16), sha)) {
       raw.mark(2);
@@ -205,6 +229,12 @@ public final class ImageStore {
       }
     }
     return "sha256:" + HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static boolean gzip(Path f) throws IOException {
+    try (InputStream in = Files.newInputStream(f)) {
+      return in.read() == 0x1f && in.read() == 0x8b;
+    }
   }
 
   private static void sync(Path p) {

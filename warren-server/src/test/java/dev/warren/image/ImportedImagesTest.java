@@ -106,6 +106,7 @@ class ImportedImagesTest {
     TestWarren.run("rm", "-rf", "--one-file-system", floor.toString());
     System.out.printf("import of a %d MB docker save tarball: %d ms (floor, tar -x of its base layer: %d ms)%n", Files.size(first) >> 20,
         importMs, floorMs);
+    w.log(200).lines().filter(l -> l.contains("team/tools:1")).forEach(l -> System.out.println("  " + l));
 
     String id = w.createSandbox("{\"image\": \"team/tools:1\"}");
     JsonNode r = w.exec(id, "test ! -e /etc/issue && echo issue-gone; ls -A /usr/share/doc; stat -c %i /data/a.txt /data/b.txt;"
