@@ -67,6 +67,35 @@ final class HttpImages implements Images {
   }
 
   @Override
+  public long export(String name, Path file) {
+    Objects.requireNonNull(file, "file");
+    Call call = Call.post("/v1/images/export", Call.Retry.IDEMPOTENT).json(Map.of("name", name(name))).timeout(SLOW);
+    java.net.http.HttpResponse<java.io.InputStream> response;
+    try {
+      response = transport.open(call);
+    } catch (java.io.IOException e) {
+      throw Errors.noAnswer(call, transport.toString(), e, 1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw HttpTransport.interrupted(call, e);
+    }
+    Path part = file.resolveSibling(file.getFileName() + ".part");
+    try (java.io.InputStream in = response.body(); java.io.OutputStream out = Files.newOutputStream(part)) {
+      long n = in.transferTo(out);
+      out.close();
+      Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return n;
+    } catch (java.io.IOException e) {
+      try {
+        Files.deleteIfExists(part);
+      } catch (java.io.IOException other) {
+        e.addSuppressed(other);
+      }
+      throw new java.io.UncheckedIOException("cannot export " + name + " to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public boolean delete(String name) {
     try {
       transport.send(Call.delete("/v1/images/" + name(name)));

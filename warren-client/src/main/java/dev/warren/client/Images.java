@@ -37,6 +37,14 @@ public interface Images {
   ImageInfo pull(String reference, Optional<String> name);
 
   /**
+   * Writes the image to {@code file} as a tar of an OCI image layout (plain tar layers, with a
+   * {@code docker save} manifest.json too, so docker load and skopeo read it); returns its bytes.
+   *
+   * @throws NotFoundException when there is no such image
+   */
+  long export(String name, Path file);
+
+  /**
    * Deletes the tag; the image's files go once no tag and no sandbox needs them.
    *
    * @return {@code true} if it was deleted, {@code false} if there was none

@@ -46,6 +46,7 @@ final class ImageRoutes {
     });
     r.post("/v1/images/import", this::importArchive);
     r.post("/v1/images/pull", this::pull);
+    r.post("/v1/images/export", this::export);
     r.get("/v1/images/<name>", ctx -> {
       String name = ctx.pathParam("name");
       Optional<Recipe> recipe = images.recipes().stream().filter(x -> x.name().equals(name)).findFirst();
@@ -91,6 +92,21 @@ final class ImageRoutes {
     UserImage i = store.importLayout(ref, from.toString(), layout -> registry.pull(from, layout, ImageStore.MAX_IMPORT_BYTES));
     ctx.header("Location", "/v1/images/" + i.ref());
     Json.send(ctx, 201, json(i));
+  }
+
+  /** The image as a tar of an OCI layout (with a docker save manifest.json), streamed as it is written. */
+  private void export(Context ctx) {
+    Body b = Body.of(ctx, Set.of("name"));
+    ImageRef ref = ImageRef.parse("name", b.string("name").orElse(null));
+    store.find(ref).orElseThrow(() -> new WarrenException(Problem.NOT_FOUND, "no image " + ref));
+    ctx.contentType("application/x-tar");
+    ctx.header("Content-Disposition", "attachment; filename=\"" + ref.toString().replaceAll("[^A-Za-z0-9._-]", "_") + ".tar\"");
+    try {
+      store.export(ref, ctx.outputStream());
+    } catch (IOException e) {
+      // the answer has begun: the client sees a cut-short tar, the log says why
+      throw new WarrenException(Problem.UNAVAILABLE, "cannot export " + ref + ": " + e.getMessage(), e);
+    }
   }
 
   private ObjectNode json(UserImage i) {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "image", mixinStandardHelpOptions = true,
     description = "Images: list recipes and build golden ones on this host; import, pull and delete your own through the API.",
     subcommands = {ImageCommand.Build.class, ImageCommand.List.class, ImageCommand.Import.class, ImageCommand.Pull.class,
-        ImageCommand.Delete.class})
+        ImageCommand.Export.class, ImageCommand.Delete.class})
 final class ImageCommand implements Runnable {
   @Override
   public void run() {
@@ -97,6 +97,25 @@ final class ImageCommand implements Runnable {
     public Integer call() throws Exception {
       try (dev.warren.client.Warren w = connect()) {
         show(this, w.images().pull(reference, java.util.Optional.ofNullable(name)));
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Write an image to FILE as a tar of an OCI image layout (docker load and skopeo read it too).")
+  static final class Export extends ApiConnection implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "name[:tag]")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "FILE", description = "where to write the tar")
+    java.nio.file.Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      try (dev.warren.client.Warren w = connect()) {
+        long bytes = w.images().export(name, file);
+        System.out.printf("%s: %d MiB written to %s%n", name, bytes >> 20, file);
         return 0;
       }
     }

@@ -22,13 +22,14 @@ final class ImageRepository {
     this.store = store;
   }
 
-  /** Points the tag at the image, replacing what it named before. */
-  void put(UserImage i) {
+  /** Points the tag at the image, replacing what it named before; {@code configBlob} is its OCI config as it came. */
+  void put(UserImage i, String configBlob) {
     store.write(h -> {
       h.createUpdate("DELETE FROM images WHERE name = :name AND tag = :tag").bind("name", i.ref().name()).bind("tag", i.ref().tag()).execute();
       var layers = ImageArchive.JSON.createArrayNode();
       i.layers().forEach(layers::add);
-      return h.createUpdate("INSERT INTO images (" + COLUMNS + ") VALUES (:name, :tag, :digest, :layers, :config, :size, :source, :at)")
+      return h.createUpdate("INSERT INTO images (" + COLUMNS + ", config_blob) VALUES (:name, :tag, :digest, :layers, :config, :size, :source, :at,"
+          + " :blob)").bind("blob", configBlob)
           .bind("name", i.ref().name()).bind("tag", i.ref().tag()).bind("digest", i.digest()).bind("layers", layers.toString())
           .bind("config", i.config().json().toString()).bind("size", i.sizeBytes()).bind("source", i.source())
           .bind("at", i.createdAt().toEpochMilli()).execute();
@@ -44,6 +45,12 @@ final class ImageRepository {
   Optional<UserImage> byDigest(String digest) {
     return store.read(h -> h.createQuery("SELECT " + COLUMNS + " FROM images WHERE digest = :digest ORDER BY created_at DESC")
         .bind("digest", digest).map((rs, ctx) -> row(rs)).findFirst());
+  }
+
+  /** The OCI config of the image the tag names, as it came. */
+  Optional<String> configBlob(ImageRef ref) {
+    return store.read(h -> h.createQuery("SELECT config_blob FROM images WHERE name = :name AND tag = :tag").bind("name", ref.name())
+        .bind("tag", ref.tag()).mapTo(String.class).findOne());
   }
 
   List<UserImage> all() {

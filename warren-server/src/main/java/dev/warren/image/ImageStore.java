@@ -197,7 +197,7 @@ public final class ImageStore {
         Files.move(rootfs, rootfs(hex), StandardCopyOption.ATOMIC_MOVE);
       }
       sync(dir.resolve("rootfs"));
-      repo.put(image);
+      repo.put(image, new String(c.config(), java.nio.charset.StandardCharsets.UTF_8));
     } finally {
       installing.unlock();
     }
@@ -269,6 +269,19 @@ public final class ImageStore {
       throw new WarrenException(Problem.NOT_FOUND, "no image " + ref);
     }
     collect();
+  }
+
+  /**
+   * Writes the image the tag names to {@code out} as an OCI image layout in a tar (plain tar
+   * layers, as stored), with a {@code docker save} manifest.json beside it so that docker load
+   * reads it too; 404 when there is no such tag. A delete of the tag during the export may remove
+   * its layers under it (the export then fails).
+   */
+  public void export(ImageRef ref, OutputStream out) throws IOException {
+    UserImage i = find(ref).orElseThrow(() -> new WarrenException(Problem.NOT_FOUND, "no image " + ref));
+    byte[] config = repo.configBlob(ref).orElseThrow(() -> new WarrenException(Problem.NOT_FOUND, "no image " + ref))
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    OciLayout.write(i, config, this::layer, out);
   }
 
   /** The root filesystem of the image with config digest {@code sha256:<hex>}, when it is on disk. */

@@ -141,6 +141,14 @@ class ImportedImagesTest {
 
     // once no sandbox uses them, the images and their layers go
     assertThat(w.delete("/v1/sandboxes/" + id).status()).isEqualTo(204);
+    // the first image's files go with the last sandbox made from it (no tag names it any more)
+    Path firstRootfs = store.resolve("rootfs/" + digest.substring(7));
+    long until = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (Files.exists(firstRootfs) && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
+    assertThat(firstRootfs).doesNotExist();
+    assertThat(entries(store.resolve("layers"))).hasSize(2);
     assertThat(w.delete("/v1/sandboxes/" + fresh).status()).isEqualTo(204);
     assertThat(w.delete("/v1/images/team/tools:1").status()).isEqualTo(204);
     assertThat(w.get("/v1/images/team/tools:1").status()).isEqualTo(404);
@@ -239,6 +247,18 @@ class ImportedImagesTest {
     assertThat(imported.code()).as("%s", imported).isZero();
     assertThat(imported.output()).contains("cli:1", "sha256:");
     assertThat(w.get("/v1/images/cli:1").status()).isEqualTo(200);
+    // exported as an OCI layout (and docker save manifest), it imports again as the same image
+    Path exported = work.resolve("exported.tar");
+    dev.warren.testing.WarrenCli.Result export = dev.warren.testing.WarrenCli.run(env, "image", "export", "cli:1", exported.toString());
+    assertThat(export.code()).as("%s", export).isZero();
+    assertThat(TestWarren.run("tar", "-tf", exported.toString())).contains("oci-layout", "index.json", "manifest.json",
+        "blobs/sha256/" + OciArchives.sha256(layer).substring(7));
+    TestWarren.Resp again = importFile(w, "cli:again", exported);
+    assertThat(again.status()).as("%s", again).isEqualTo(201);
+    assertThat(again.json().path("digest").asString()).isEqualTo(w.get("/v1/images/cli:1").json().path("digest").asString());
+    assertThat(again.json().path("layers").get(0).asString()).isEqualTo(OciArchives.sha256(layer));
+    assertThat(w.delete("/v1/images/cli:again").status()).isEqualTo(204);
+    assertThat(w.post("/v1/images/export", "{\"name\": \"nosuch:1\"}").status()).isEqualTo(404);
     dev.warren.testing.WarrenCli.Result deleted = dev.warren.testing.WarrenCli.run(env, "image", "rm", "cli:1");
     assertThat(deleted.code()).as("%s", deleted).isZero();
     assertThat(w.get("/v1/images/cli:1").status()).isEqualTo(404);
