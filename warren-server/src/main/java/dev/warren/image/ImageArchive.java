@@ -101,7 +101,7 @@ final class ImageArchive {
         throw invalid("manifest.json lists no image");
       }
       JsonNode first = m.get(0);
-      byte[] config = Files.readAllBytes(file(first.path("Config").asString("")));
+      byte[] config = small(file(first.path("Config").asString("")));
       List<Path> layers = new ArrayList<>();
       for (JsonNode l : first.path("Layers")) {
         layers.add(file(l.asString("")));
@@ -128,14 +128,14 @@ final class ImageArchive {
     if (chosen == null) {
       throw invalid(count == 0 ? "the image index lists no manifest" : "the image index has no manifest for " + PLATFORM);
     }
-    JsonNode next = JSON.readTree(blob(chosen.path("digest").asString("")));
+    JsonNode next = parse(blob(chosen.path("digest").asString("")), "the manifest " + chosen.path("digest").asString(""));
     String media = next.path("mediaType").asString(chosen.path("mediaType").asString(""));
     return media.contains("index") || media.contains("manifest.list") ? manifest(next, depth + 1) : next;
   }
 
   /** The bytes of a small blob (a manifest, a config), checked against its digest. */
   private byte[] blob(String digest) throws IOException {
-    byte[] b = Files.readAllBytes(file(blobPath(digest)));
+    byte[] b = small(file(blobPath(digest)));
     if (!("sha256:" + sha256(b)).equals(digest)) {
       throw invalid("the blob " + digest + " does not match its digest");
     }
@@ -154,11 +154,24 @@ final class ImageArchive {
   }
 
   private JsonNode json(String name) throws IOException {
+    return parse(small(file(name)), name);
+  }
+
+  private static JsonNode parse(byte[] json, String what) {
     try {
-      return JSON.readTree(Files.readAllBytes(file(name)));
+      return JSON.readTree(json);
     } catch (tools.jackson.core.JacksonException e) {
-      throw invalid(name + " is not JSON: " + e.getOriginalMessage());
+      throw invalid(what + " is not JSON: " + e.getOriginalMessage());
     }
+  }
+
+  /** The bytes of a JSON member (an index, a manifest, a config): at most 4 MiB. */
+  private static byte[] small(Path p) throws IOException {
+    long size = Files.size(p);
+    if (size > (4 << 20)) {
+      throw invalid(p.getFileName() + " is " + size + " bytes; a manifest or config is at most 4 MiB");
+    }
+    return Files.readAllBytes(p);
   }
 
   /** The file of the member {@code name}, through the archive's links. */

@@ -114,6 +114,8 @@ public final class ImageStore {
     try {
       Files.createDirectories(work);
       return w.in(work);
+    } catch (TarReader.Malformed | java.io.EOFException e) {
+      throw ImageArchive.invalid("the archive or one of its layers is not a complete tar: " + e.getMessage());
     } catch (IOException e) {
       throw new WarrenException(Problem.UNAVAILABLE, "cannot import the image: " + e.getMessage(), e);
     } finally {

@@ -85,7 +85,7 @@ public final class Registry {
     Session s = new Session(ref, base(ref));
     Files.createDirectories(layout.resolve("blobs/sha256"));
     Fetched top = s.manifest(ref.reference());
-    JsonNode manifest = ImageArchive.JSON.readTree(top.body());
+    JsonNode manifest = json(top.body(), ref);
     String digest = top.digest();
     String media = manifest.path("mediaType").asString(top.mediaType());
     if (media.contains("index") || media.contains("manifest.list")) {
@@ -102,7 +102,7 @@ public final class Registry {
         throw WarrenException.invalid("reference", "the image " + ref + " has no manifest for linux/amd64");
       }
       Fetched one = s.manifest(chosen);
-      manifest = ImageArchive.JSON.readTree(one.body());
+      manifest = json(one.body(), ref);
       digest = one.digest();
       media = manifest.path("mediaType").asString(one.mediaType());
       top = one;
@@ -118,6 +118,14 @@ public final class Registry {
     index.putArray("manifests").addObject().put("mediaType", media).put("digest", digest).put("size", top.body().length);
     Files.writeString(layout.resolve("index.json"), index.toString());
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+  }
+
+  private static JsonNode json(byte[] body, Reference ref) {
+    try {
+      return ImageArchive.JSON.readTree(body);
+    } catch (tools.jackson.core.JacksonException e) {
+      throw new WarrenException(Problem.UNAVAILABLE, "the registry answered a manifest of " + ref + " that is not JSON: " + e.getOriginalMessage());
+    }
   }
 
   /** Where the registry of {@code ref} is asked: the mirror, else the host over https (http when insecure). */
@@ -267,7 +275,7 @@ public final class Registry {
       HttpResponse<byte[]> r = sendRaw(HttpRequest.newBuilder(URI.create(q.toString())).timeout(TIMEOUT).GET().build(),
           HttpResponse.BodyHandlers.ofByteArray());
       check(r, "a token");
-      JsonNode n = ImageArchive.JSON.readTree(r.body());
+      JsonNode n = json(r.body(), ref);
       String t = n.path("token").asString(n.path("access_token").asString(""));
       if (t.isEmpty()) {
         throw new WarrenException(Problem.UNAVAILABLE, "the token service " + realm + " answered no token");

@@ -1,6 +1,5 @@
 package dev.warren.image;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +20,13 @@ final class TarReader {
   static final char BLOCK_DEVICE = '4';
   static final char DIRECTORY = '5';
   static final char FIFO = '6';
+
+  /** The bytes are not a tar archive, or it ends inside a member: the sender's fault, not the disk's. */
+  static final class Malformed extends IOException {
+    Malformed(String message) {
+      super(message);
+    }
+  }
 
   /** One member: {@code type} is one of the constants above (an old NUL type is a file). */
   record Entry(String name, char type, int mode, long uid, long gid, long size, long mtime, String linkName) {}
@@ -98,7 +104,7 @@ final class TarReader {
         }
         int n = in.read(b, off, (int) Math.min(len, remaining));
         if (n < 0) {
-          throw new EOFException("the archive ends inside a member");
+          throw new Malformed("the archive ends inside a member");
         }
         remaining -= n;
         return n;
@@ -125,18 +131,18 @@ final class TarReader {
       sum += (i >= 148 && i < 156) ? ' ' : header[i] & 0xff;
     }
     if (sum != number(148, 8)) {
-      throw new IOException("not a tar archive (a header's checksum does not match)");
+      throw new Malformed("not a tar archive (a header's checksum does not match)");
     }
     return true;
   }
 
   private byte[] readBlock(long size) throws IOException {
     if (size < 0 || size > (1 << 20)) {
-      throw new IOException("a tar extended header of " + size + " bytes is too large");
+      throw new Malformed("a tar extended header of " + size + " bytes is too large");
     }
     byte[] data = in.readNBytes((int) size);
     if (data.length < size) {
-      throw new EOFException("the archive ends inside an extended header");
+      throw new Malformed("the archive ends inside an extended header");
     }
     skip((512 - size % 512) % 512);
     return data;
@@ -147,7 +153,7 @@ final class TarReader {
       long skipped = in.skip(n);
       if (skipped <= 0) {
         if (in.read() < 0) {
-          throw new EOFException("the archive ends inside a member");
+          throw new Malformed("the archive ends inside a member");
         }
         skipped = 1;
       }
@@ -167,7 +173,7 @@ final class TarReader {
     try {
       return s.isEmpty() ? 0 : Long.parseLong(s, 8);
     } catch (NumberFormatException e) {
-      throw new IOException("not a tar archive (a numeric field reads '" + s + "')");
+      throw new Malformed("not a tar archive (a numeric field reads '" + s + "')");
     }
   }
 
@@ -192,10 +198,10 @@ final class TarReader {
       try {
         len = Integer.parseInt(new String(data, i, sp - i, StandardCharsets.US_ASCII));
       } catch (NumberFormatException e) {
-        throw new IOException("a malformed pax header");
+        throw new Malformed("a malformed pax header");
       }
       if (len <= 0 || i + len > data.length) {
-        throw new IOException("a malformed pax header");
+        throw new Malformed("a malformed pax header");
       }
       String rec = new String(data, sp + 1, i + len - sp - 2, StandardCharsets.UTF_8);
       int eq = rec.indexOf('=');

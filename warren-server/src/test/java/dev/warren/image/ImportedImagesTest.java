@@ -290,6 +290,11 @@ class ImportedImagesTest {
     TestWarren.Resp notTar = w.send("POST", "/v1/images/import?name=junk", HttpRequest.BodyPublishers.ofString("not a tar at all"), Map.of(), w.token());
     assertThat(notTar.status()).as("%s", notTar).isEqualTo(400);
     assertThat(notTar.json().path("field").asString()).isEqualTo("body");
+    byte[] junk = new byte[4096];
+    new java.util.Random(7).nextBytes(junk);
+    TestWarren.Resp noise = w.send("POST", "/v1/images/import?name=junk", HttpRequest.BodyPublishers.ofByteArray(junk), Map.of(), w.token());
+    assertThat(noise.status()).as("%s", noise).isEqualTo(400);
+    assertThat(noise.json().path("detail").asString()).contains("not a tar");
     // a layer that is not what the config says
     Path lying = work.resolve("lying.tar");
     OciArchives.dockerSave(lying, OciArchives.config(List.of(), "", List.of(OciArchives.sha256(new byte[1]))), List.of(write("l-l.tar", layer)));
