@@ -70,27 +70,32 @@ final class ImageRepository {
       }
       List<String> users = users(h, digest.get());
       if (!users.isEmpty()) {
-        throw new WarrenException(Problem.CONFLICT, "image " + ref + " is used by the sandboxes " + users + "; delete those sandboxes first");
+        throw new WarrenException(Problem.CONFLICT, "image " + ref + " is used by " + users
+            + " (sandboxes made from it, snapshots of those); delete those first");
       }
       return h.createUpdate("DELETE FROM images WHERE name = :name AND tag = :tag").bind("name", ref.name()).bind("tag", ref.tag()).execute() > 0;
     });
   }
 
-  /** The sandboxes made from the image {@code digest}. */
+  /** The sandboxes made from the image {@code digest}, then the snapshots over it (whose sandboxes may be gone). */
   List<String> users(String digest) {
     return store.read(h -> users(h, digest));
   }
 
   private static List<String> users(Handle h, String digest) {
-    return h.createQuery("SELECT id FROM sandboxes WHERE image_digest = :digest ORDER BY id").bind("digest", digest).mapTo(String.class).list();
+    List<String> out = new ArrayList<>(h.createQuery("SELECT id FROM sandboxes WHERE image_digest = :digest ORDER BY id").bind("digest", digest)
+        .mapTo(String.class).list());
+    out.addAll(h.createQuery("SELECT id FROM snapshots WHERE image_digest = :digest ORDER BY id").bind("digest", digest).mapTo(String.class).list());
+    return out;
   }
 
-  /** What is still needed on disk: image digests (of rows and of sandboxes) and layer digests (of rows). */
+  /** What is still needed on disk: image digests (of rows, sandboxes and snapshots) and layer digests (of rows). */
   record Live(Set<String> images, Set<String> layers) {}
 
   Live live() {
     return store.read(h -> {
       Set<String> images = new HashSet<>(h.createQuery("SELECT DISTINCT image_digest FROM sandboxes").mapTo(String.class).list());
+      images.addAll(h.createQuery("SELECT DISTINCT image_digest FROM snapshots").mapTo(String.class).list());
       Set<String> layers = new HashSet<>();
       for (UserImage i : h.createQuery("SELECT " + COLUMNS + " FROM images").map((rs, ctx) -> row(rs)).list()) {
         images.add(i.digest());

@@ -41,7 +41,7 @@ import tools.jackson.databind.JsonNode;
  * and root filesystem are moved into place and its tag written under one lock that the garbage
  * collection takes too, so neither sees the other half done; what a killed controller left in
  * {@code tmp/}, or moved into place without its row, is removed at start-up ({@link #reconcile}).
- * A root filesystem stays while an image row or a sandbox names its digest: re-importing a tag
+ * A root filesystem stays while an image row, a sandbox or a snapshot names its digest: re-importing a tag
  * never changes a sandbox made from what the tag named before.
  *
  * <p>Thread-safe: imports run in parallel, each in its own directory.
@@ -164,6 +164,7 @@ public final class ImageStore {
       tars.add(tar);
       size += Files.size(tar);
     }
+    long checked = System.nanoTime();
     Path rootfs = work.resolve("rootfs");
     if (!Files.isDirectory(rootfs(hex))) {
       Files.createDirectory(rootfs);
@@ -180,7 +181,8 @@ public final class ImageStore {
     }
     long applied = System.nanoTime();
     sync(work);
-    log.info("image {}: layers checked and applied in {} ms, written to disk in {} ms", ref, (applied - t0) / 1_000_000,
+    log.info("image {}: layers checked in {} ms, applied in {} ms, written to disk in {} ms", ref, (checked - t0) / 1_000_000,
+        (applied - checked) / 1_000_000,
         (System.nanoTime() - applied) / 1_000_000);
     UserImage image = new UserImage(ref, c.configDigest(), diffIds, ImageConfig.ofOci(config), size, source, Instant.now());
     installing.lock();
@@ -260,12 +262,12 @@ public final class ImageStore {
     return repo.all();
   }
 
-  /** The sandboxes made from the image {@code digest}. */
+  /** The sandboxes made from the image {@code digest}, and the snapshots over it. */
   public List<String> users(String digest) {
     return repo.users(digest);
   }
 
-  /** Deletes the tag (404 when there is none, 409 while a sandbox uses its image), then what nothing needs any more. */
+  /** Deletes the tag (404 when there is none, 409 while a sandbox or a snapshot uses its image), then what nothing needs any more. */
   public void delete(ImageRef ref) {
     if (!repo.delete(ref)) {
       throw new WarrenException(Problem.NOT_FOUND, "no image " + ref);
@@ -305,7 +307,7 @@ public final class ImageStore {
   }
 
   /**
-   * Removes the layers and root filesystems that no image row and no sandbox names; returns how
+   * Removes the layers and root filesystems that no image row, sandbox or snapshot names; returns how
    * many. Imports in flight are not touched: theirs are in {@code tmp/} until they install under
    * the same lock.
    */

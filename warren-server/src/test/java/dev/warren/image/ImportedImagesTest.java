@@ -219,7 +219,23 @@ class ImportedImagesTest {
     assertThat(session.status()).as("%s", session).isEqualTo(409);
     assertThat(session.json().path("detail").asString()).contains("/bin/bash", "exec");
     assertThat(w.get("/v1/images/nobash:latest").json().path("usedBy").get(0).asString()).isEqualTo(id);
+
+    // a snapshot of the sandbox holds the image too, after its sandbox is gone
+    w.exec(id, "echo kept > /root/mark");
+    TestWarren.Resp snap = w.post("/v1/sandboxes/" + id + "/snapshots", "{\"name\": \"nobash-snap\"}");
+    assertThat(snap.status()).as("%s", snap).isEqualTo(201);
+    String snapId = snap.json().path("id").asString();
+    assertThat(snap.json().path("image").asString()).isEqualTo("nobash");
     assertThat(w.delete("/v1/sandboxes/" + id).status()).isEqualTo(204);
+    TestWarren.Resp held = w.delete("/v1/images/nobash");
+    assertThat(held.status()).as("%s", held).isEqualTo(409);
+    assertThat(held.json().path("detail").asString()).contains(snapId);
+    TestWarren.Resp clone = w.post("/v1/sandboxes", "{\"snapshot\": \"nobash-snap\"}");
+    assertThat(clone.status()).as("%s", clone).isEqualTo(201);
+    String cloneId = clone.json().path("id").asString();
+    assertThat(w.exec(cloneId, "cat /root/mark; test -e /usr/bin/bash || echo no-bash").path("stdout").asString()).isEqualTo("kept\nno-bash\n");
+    assertThat(w.delete("/v1/sandboxes/" + cloneId).status()).isEqualTo(204);
+    assertThat(w.delete("/v1/snapshots/nobash-snap").status()).isEqualTo(204);
     assertThat(w.delete("/v1/images/nobash").status()).isEqualTo(204);
   }
 
