@@ -75,9 +75,9 @@ public final class StoredImages implements Images {
     if (user(name).isEmpty() && isRecipe(name)) {
       return builtIn.require(name);
     }
-    return find(name).orElseThrow(() -> new ImageException("there is no image " + name + ": the recipes are "
-        + String.join(", ", recipes().stream().map(Recipe::name).toList()) + "; import your own with POST /v1/images/import"
-        + " (warren image import FILE NAME)"));
+    return find(name).orElseThrow(() -> new ImageException("unknown image '" + name + "'; known images: "
+        + String.join(", ", recipes().stream().map(Recipe::name).toList()) + " and those GET /v1/images lists; import your own with"
+        + " POST /v1/images/import (warren image import FILE NAME)"));
   }
 
   @Override
