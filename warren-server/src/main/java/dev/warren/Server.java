@@ -120,7 +120,12 @@ public final class Server implements AutoCloseable {
     parts.push(egressLog);
     EgressGuard egressGuard = EgressGuard.forHost(config.hostStateDir(), instance.subnet());
     dev.warren.sandbox.SnapshotBases snapshotBases = dev.warren.snapshot.SnapshotService.bases(store, config.dataDir().resolve("layers"));
-    sandboxes = new SandboxService(config, store, runtime, network, images, events, egressGuard, snapshotBases);
+    // user images (imported, pulled) beside the golden ones; what a killed import left is removed before anything serves
+    dev.warren.image.ImageStore imageStore = dev.warren.image.ImageStore.open(store, config.dataDir().resolve("user-images"));
+    log.info("user images: {}", imageStore.reconcile());
+    sandboxes = new SandboxService(config, store, runtime, network, new dev.warren.image.StoredImages(images, imageStore), events, egressGuard,
+        snapshotBases);
+    sandboxes.addListener(imageGarbage(imageStore));
     dev.warren.snapshot.SnapshotService snapshots = dev.warren.snapshot.SnapshotService.over(snapshotBases, sandboxes, runtime, events);
     sandboxes.addListener(snapshots.forkCollector());
     dev.warren.volume.VolumeService volumes = new dev.warren.volume.VolumeService(store, runtime.volumes(), events);
@@ -172,7 +177,8 @@ public final class Server implements AutoCloseable {
       checks.put("store", store.ping() ? Optional.empty() : Optional.of("the database does not answer"));
       checks.put("runtime", runtime.problem());
       return checks;
-    }, dashboard, previews, desktopComputer, Optional.of(snapshots), volumes));
+    }, dashboard, previews, desktopComputer, Optional.of(snapshots), volumes,
+        new dev.warren.image.StoredImages(images, imageStore)));
     try {
       parts.push(sandboxes.open());
       // before the sessions and browsers, whose recovery may start a sandbox that names a volume
@@ -221,6 +227,30 @@ public final class Server implements AutoCloseable {
     log.info("started in {} ms: {}", steps.total().toMillis(), steps);
     dev.warren.host.CompilerPriority.restore();
     this.events = events;
+  }
+
+  /**
+   * Once the last sandbox made from an image whose tag has moved on (or was deleted) is gone, its
+   * files are collected, in the background: the delete does not wait for a root filesystem's removal.
+   */
+  private static dev.warren.sandbox.SandboxListener imageGarbage(dev.warren.image.ImageStore store) {
+    return new dev.warren.sandbox.SandboxListener() {
+      @Override
+      public void deleted(dev.warren.sandbox.Sandbox s) {
+        if (store.rootfsOf(s.imageDigest()).isEmpty()) {
+          return; // a built-in image, or collected already
+        }
+        Thread.ofVirtual().name("image-gc-" + s.id()).start(() -> {
+          try {
+            if (store.byDigest(s.imageDigest()).isEmpty()) {
+              store.collect();
+            }
+          } catch (RuntimeException e) {
+            log.warn("cannot collect the image files {} no longer needs: {}", s.id(), e.getMessage());
+          }
+        });
+      }
+    };
   }
 
   /** After the host's parts failed with {@code failure}: the store opened beside them is closed, what its opening threw added to {@code failure}. */

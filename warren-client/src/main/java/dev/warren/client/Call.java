@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param body request body, or {@code null} for none
  * @param timeout per-attempt HTTP timeout, empty for the client's default
  * @param headers further request headers, e.g. {@code Last-Event-ID}
+ * @param bodyFile a file sent as the body, streamed from disk (an image archive), or {@code null}
  */
 record Call(
     String method,
@@ -23,7 +24,8 @@ record Call(
     Retry retry,
     Optional<String> idempotencyKey,
     Optional<Duration> timeout,
-    Map<String, String> headers) {
+    Map<String, String> headers,
+    java.nio.file.Path bodyFile) {
 
   /** How far a call may be repeated. */
   enum Retry {
@@ -48,48 +50,53 @@ record Call(
   }
 
   static Call get(String path) {
-    return new Call("GET", path, null, null, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of());
+    return new Call("GET", path, null, null, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of(), null);
   }
 
   static Call delete(String path) {
-    return new Call("DELETE", path, null, null, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of());
+    return new Call("DELETE", path, null, null, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of(), null);
   }
 
   static Call post(String path, Retry retry) {
-    return new Call("POST", path, null, null, retry, Optional.empty(), Optional.empty(), Map.of());
+    return new Call("POST", path, null, null, retry, Optional.empty(), Optional.empty(), Map.of(), null);
   }
 
   static Call put(String path, byte[] body, String contentType) {
-    return new Call("PUT", path, body, contentType, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of());
+    return new Call("PUT", path, body, contentType, Retry.IDEMPOTENT, Optional.empty(), Optional.empty(), Map.of(), null);
   }
 
   Call json(Object value) {
     return new Call(method, pathAndQuery, Json.writeBytes(value), "application/json", retry, idempotencyKey, timeout,
-        headers);
+        headers, null);
   }
 
   Call idempotencyKey(String key) {
-    return new Call(method, pathAndQuery, body, contentType, retry, Optional.of(key), timeout, headers);
+    return new Call(method, pathAndQuery, body, contentType, retry, Optional.of(key), timeout, headers, bodyFile);
   }
 
   Call timeout(Duration perAttempt) {
-    return new Call(method, pathAndQuery, body, contentType, retry, idempotencyKey, Optional.of(perAttempt), headers);
+    return new Call(method, pathAndQuery, body, contentType, retry, idempotencyKey, Optional.of(perAttempt), headers, bodyFile);
   }
 
   Call retry(Retry policy) {
-    return new Call(method, pathAndQuery, body, contentType, policy, idempotencyKey, timeout, headers);
+    return new Call(method, pathAndQuery, body, contentType, policy, idempotencyKey, timeout, headers, bodyFile);
   }
 
   /** A copy that also sends this header (replacing one of the same name). */
   Call header(String name, String value) {
     var copy = new LinkedHashMap<>(headers);
     copy.put(name, value);
-    return new Call(method, pathAndQuery, body, contentType, retry, idempotencyKey, timeout, copy);
+    return new Call(method, pathAndQuery, body, contentType, retry, idempotencyKey, timeout, copy, bodyFile);
   }
 
   /** A copy with this raw body. */
   Call body(byte[] bytes, String type) {
-    return new Call(method, pathAndQuery, bytes, type, retry, idempotencyKey, timeout, headers);
+    return new Call(method, pathAndQuery, bytes, type, retry, idempotencyKey, timeout, headers, bodyFile);
+  }
+
+  /** A copy whose body is the file {@code file}, streamed. */
+  Call bodyFile(java.nio.file.Path file, String type) {
+    return new Call(method, pathAndQuery, null, type, retry, idempotencyKey, timeout, headers, file);
   }
 
   /** For messages: {@code POST /v1/sandboxes}. */

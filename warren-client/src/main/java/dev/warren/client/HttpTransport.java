@@ -168,9 +168,16 @@ final class HttpTransport implements AutoCloseable {
     call.idempotencyKey().ifPresent(key -> builder.header("Idempotency-Key", key));
     call.headers().forEach(builder::setHeader);
     if (call.contentType() != null) builder.header("Content-Type", call.contentType());
-    var body = call.body() == null
-        ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofByteArray(call.body());
+    HttpRequest.BodyPublisher body;
+    if (call.bodyFile() != null) {
+      try {
+        body = HttpRequest.BodyPublishers.ofFile(call.bodyFile());
+      } catch (java.io.FileNotFoundException e) {
+        throw new IllegalArgumentException("cannot read " + call.bodyFile() + ": " + e.getMessage(), e);
+      }
+    } else {
+      body = call.body() == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(call.body());
+    }
     return builder.method(call.method(), body).build();
   }
 

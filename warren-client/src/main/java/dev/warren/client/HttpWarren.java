@@ -13,6 +13,7 @@ final class HttpWarren implements Warren {
   private final HttpProfiles profiles;
   private final HttpSnapshots snapshots;
   private final HttpVolumes volumes;
+  private final HttpImages images;
 
   HttpWarren(ClientConfig config) {
     this.transport = new HttpTransport(config);
@@ -21,6 +22,7 @@ final class HttpWarren implements Warren {
     this.profiles = new HttpProfiles(transport);
     this.snapshots = new HttpSnapshots(transport);
     this.volumes = new HttpVolumes(transport);
+    this.images = new HttpImages(transport);
   }
 
   @Override
@@ -41,6 +43,11 @@ final class HttpWarren implements Warren {
   @Override
   public Volumes volumes() {
     return volumes;
+  }
+
+  @Override
+  public Images images() {
+    return images;
   }
 
   @Override

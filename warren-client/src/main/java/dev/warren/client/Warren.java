@@ -49,6 +49,9 @@ public interface Warren extends AutoCloseable {
   /** Volumes: filesystems that outlive sandboxes; create, list, get, delete. */
   Volumes volumes();
 
+  /** Images: the built-in ones and your own, imported from OCI archives or pulled from a registry. */
+  Images images();
+
   /**
    * Asks {@code /healthz} and {@code /readyz}. A server that is alive but not ready answers
    * {@code ready = false} with its checks rather than throwing.

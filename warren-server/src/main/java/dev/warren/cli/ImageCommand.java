@@ -8,8 +8,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "image", mixinStandardHelpOptions = true, description = "Golden images: list recipes and built images, build one.",
-    subcommands = {ImageCommand.Build.class, ImageCommand.List.class})
+@Command(name = "image", mixinStandardHelpOptions = true,
+    description = "Images: list recipes and build golden ones on this host; import, pull and delete your own through the API.",
+    subcommands = {ImageCommand.Build.class, ImageCommand.List.class, ImageCommand.Import.class, ImageCommand.Pull.class,
+        ImageCommand.Export.class, ImageCommand.Delete.class})
 final class ImageCommand implements Runnable {
   @Override
   public void run() {
@@ -41,6 +43,98 @@ final class ImageCommand implements Runnable {
       for (Recipe r : images.recipes()) {
         String state = images.find(r.name()).map(i -> "built " + i.builtAt() + ", " + (i.sizeBytes() >> 20) + " MiB").orElse("not built");
         System.out.printf("%-10s %s  %s  (%s)%n", r.name(), r.digest().substring(0, 19), state, r.description());
+      }
+    }
+  }
+
+  /** One line (or JSON) for an image the server answered with. */
+  private static void show(ApiConnection c, dev.warren.client.ImageInfo i) {
+    if (c.json()) {
+      var n = ApiConnection.JSON.createObjectNode();
+      n.put("name", i.name()).put("digest", i.digest());
+      i.sizeBytes().ifPresent(b -> n.put("sizeBytes", b));
+      i.layers().forEach(n.putArray("layers")::add);
+      i.source().ifPresent(src -> n.put("source", src));
+      ApiConnection.print(n);
+    } else {
+      System.out.printf("%s %s (%d layers, %d MiB)%n", i.name(), i.digest(), i.layers().size(), i.sizeBytes().orElse(0L) >> 20);
+    }
+  }
+
+  @Command(name = "import", mixinStandardHelpOptions = true,
+      description = "Import an OCI image layout or a docker save tarball (a tar file) as NAME[:TAG], streamed to the server.")
+  static final class Import extends ApiConnection implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "the archive, e.g. from docker save or skopeo copy oci-archive:")
+    java.nio.file.Path file;
+
+    @Parameters(index = "1", paramLabel = "NAME", description = "name[:tag], tag latest when left out")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      try (dev.warren.client.Warren w = connect()) {
+        long t0 = System.nanoTime();
+        dev.warren.client.ImageInfo i = w.images().importImage(file, name);
+        show(this, i);
+        if (!json()) {
+          System.out.printf("imported in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        }
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "pull", mixinStandardHelpOptions = true,
+      description = "Pull an image from an OCI registry (or the server's WARREN_REGISTRY_MIRROR) as NAME, or as its repository:tag.")
+  static final class Pull extends ApiConnection implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "REFERENCE", description = "e.g. docker.io/library/python:3.12")
+    String reference;
+
+    @Parameters(index = "1", paramLabel = "NAME", arity = "0..1", description = "name[:tag] to store it as")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      try (dev.warren.client.Warren w = connect()) {
+        show(this, w.images().pull(reference, java.util.Optional.ofNullable(name)));
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Write an image to FILE as a tar of an OCI image layout (docker load and skopeo read it too).")
+  static final class Export extends ApiConnection implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "name[:tag]")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "FILE", description = "where to write the tar")
+    java.nio.file.Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      try (dev.warren.client.Warren w = connect()) {
+        long bytes = w.images().export(name, file);
+        System.out.printf("%s: %d MiB written to %s%n", name, bytes >> 20, file);
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "delete", aliases = "rm", mixinStandardHelpOptions = true,
+      description = "Delete an image's tag (refused while a sandbox was made from it); its files go when nothing needs them.")
+  static final class Delete extends ApiConnection implements Callable<Integer> {
+    @Parameters(paramLabel = "NAME", description = "name[:tag]")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      try (dev.warren.client.Warren w = connect()) {
+        if (!w.images().delete(name)) {
+          System.err.println("no image " + name);
+          return 1;
+        }
+        return 0;
       }
     }
   }

@@ -101,6 +101,12 @@ public final class Catalog {
       new Entry("WARREN_SECCOMP_ALLOW", "", "Runtime",
           "System calls the sandboxes' seccomp filter refuses that are allowed anyway, comma-separated: io_uring, userfaultfd, keyctl, "
               + "bpf, perf_event_open, numa, fanotify_init, name_to_handle_at, kcmp, pidfd_getfd, process_madvise. Empty: none."),
+      new Entry("WARREN_REGISTRY_MIRROR", "", "Runtime",
+          "OCI registry that image pulls ask instead of the one the reference names (http or https URL), e.g. a pull-through cache. "
+              + "Empty: the named registry."),
+      new Entry("WARREN_REGISTRY_INSECURE", "", "Runtime",
+          "Registries (host:port, comma-separated) that image pulls may reach over plain http and on a loopback or private address. "
+              + "Empty: pulls use https and refuse registries on loopback, link-local and private addresses."),
       new Entry("WARREN_MIRROR", "http://deb.debian.org/debian", "Runtime", "Debian mirror for image builds (http, https or file URL)."),
       new Entry("WARREN_LOG_LEVEL", "INFO", "Logs", "TRACE, DEBUG, INFO, WARN or ERROR."),
       new Entry("WARREN_LOG_DIR", "", "Logs",

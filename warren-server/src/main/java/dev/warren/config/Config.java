@@ -47,7 +47,8 @@ public record Config(
     int sessionQueueMax,
     Optional<PreviewDomain> previewDomain,
     String browserIdleAction,
-    SandboxPoolSetting sandboxPool) {
+    SandboxPoolSetting sandboxPool,
+    RegistrySettings registries) {
 
   /** Where and how much the controller logs; {@code dir} empty: standard output only. */
   public record Logging(String level, Optional<Path> dir, long maxTotalBytes, Duration retention) {
@@ -97,6 +98,7 @@ public record Config(
     Objects.requireNonNull(previewDomain, "previewDomain");
     Objects.requireNonNull(browserIdleAction, "browserIdleAction");
     Objects.requireNonNull(sandboxPool, "sandboxPool");
+    Objects.requireNonNull(registries, "registries");
     if (!"close".equals(browserIdleAction) && !"pause".equals(browserIdleAction)) {
       throw new ConfigException("WARREN_BROWSER_IDLE_ACTION: expected close or pause, got '" + browserIdleAction + "'");
     }
@@ -190,7 +192,8 @@ public record Config(
         EgressLimits.from(s), s.get("WARREN_SECCOMP_ALLOW").map(SeccompAllow::parse).orElse(SeccompAllow.NONE),
         allocation.equals("reserved"), s.integer("WARREN_DISK_POOL", 2, 0, 64),
         s.integer("WARREN_SESSION_QUEUE_MAX", 256, 1, 100_000), s.get("WARREN_PREVIEW_DOMAIN").map(PreviewDomain::parse),
-        s.string("WARREN_BROWSER_IDLE_ACTION", "close"), s.get("WARREN_SANDBOX_POOL").map(SandboxPoolSetting::parse).orElse(SandboxPoolSetting.NONE));
+        s.string("WARREN_BROWSER_IDLE_ACTION", "close"), s.get("WARREN_SANDBOX_POOL").map(SandboxPoolSetting::parse).orElse(SandboxPoolSetting.NONE),
+        RegistrySettings.from(s));
   }
 
   /** {@code WARREN_BUILD_IMAGES}: recipe names, comma-separated (whether each is a recipe is checked when the builds start). */
@@ -250,7 +253,7 @@ public record Config(
         + publicUrl + ", buildImages=" + buildImages + ", egress=" + egress + ", seccompAllow=" + seccompAllow
         + ", reserveDisks=" + reserveDisks + ", diskPool=" + diskPool + ", sessionQueueMax=" + sessionQueueMax
         + ", previewDomain=" + previewDomain.map(PreviewDomain::toString).orElse("") + ", browserIdleAction=" + browserIdleAction
-        + ", sandboxPool=" + sandboxPool + "]";
+        + ", sandboxPool=" + sandboxPool + ", registries=" + registries + "]";
   }
 
   /** The JDBC URL to use: the configured one, else SQLite in the data directory. */

@@ -64,6 +64,14 @@ public interface Images {
    */
   Removal remove(String name);
 
+  /**
+   * What the image's config says processes run with (imported images); {@link ImageConfig#NONE}
+   * for golden images.
+   */
+  default ImageConfig config(String name, String digest) {
+    return ImageConfig.NONE;
+  }
+
   /** What {@link #remove} deleted and what it left because it is in use. */
   record Removal(List<Image> removed, List<Image> inUse) {
     public Removal {

@@ -254,6 +254,11 @@ public final class SandboxService {
         "snapshot " + base.snapshotId() + " was made over image " + base.imageName() + " " + base.imageDigest() + ", which is no longer on disk"));
   }
 
+  /** Whether {@code image} names a built-in recipe's image (which has bash and the desktop tools where its recipe says). */
+  public boolean builtInImage(String image) {
+    return images.recipes().stream().anyMatch(r -> r.name().equals(image));
+  }
+
   /** The rootfs of the image {@code name} at {@code digest}; 422 when it is no longer on disk. */
   public java.nio.file.Path imageRootfs(String name, String digest) {
     return images.find(name, digest).orElseThrow(() -> new SandboxException(Problem.IMAGE_NOT_BUILT,
@@ -272,12 +277,14 @@ public final class SandboxService {
   }
 
   /** Creates and starts a sandbox; one of the warm pool's, nobody's, when {@code pooled}. */
-  private Sandbox create(SandboxSpec spec, Image image, Optional<dev.warren.store.IdempotencyKey> idempotencyKey, boolean pooled) {
-    if (spec.desktop().isPresent()) {
+  private Sandbox create(SandboxSpec requested, Image image, Optional<dev.warren.store.IdempotencyKey> idempotencyKey, boolean pooled) {
+    if (requested.desktop().isPresent()) {
       requireDesktopTools(image);
     }
-    String requestHash = dev.warren.store.IdempotencyKey.requestHash(SandboxRepository.specJson(spec));
+    String requestHash = dev.warren.store.IdempotencyKey.requestHash(SandboxRepository.specJson(requested));
     String id = Ids.next("sbx");
+    // an imported image's environment (its config's Env) is recorded with the sandbox: a later import of the tag changes nothing here
+    SandboxSpec spec = requested.withEnvDefaults(images.config(image.name(), image.digest()).env());
     // held from before its row exists: a row saying creating whose lock is free belongs to a create that
     // failed without recording it (the store unavailable at that moment), which the watcher then undoes
     try (var held = lifecycle.hold(id)) {

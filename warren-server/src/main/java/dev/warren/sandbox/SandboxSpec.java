@@ -31,7 +31,8 @@ public record SandboxSpec(
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
-  private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  /** A recipe name, or a user image's {@code name[:tag]} ({@link dev.warren.image.ImageRef} checks it fully). */
+  private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._/-]{0,63}(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?");
   /** A snapshot id or name (names are {@code [A-Za-z0-9][A-Za-z0-9._-]{0,63}}). */
   private static final Pattern SNAPSHOT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   public static final Duration MAX_IDLE = Duration.ofDays(30);
@@ -46,8 +47,9 @@ public record SandboxSpec(
     Objects.requireNonNull(pausedTimeout, "pausedTimeout");
     Objects.requireNonNull(snapshot, "snapshot");
     Objects.requireNonNull(volumes, "volumes");
-    if (!IMAGE.matcher(image).matches()) {
-      throw WarrenException.invalid("image", "image must be a recipe name like 'base', got '" + image + "'");
+    if (!IMAGE.matcher(image).matches() || image.length() > dev.warren.image.ImageRef.MAX_LENGTH) {
+      throw WarrenException.invalid("image", "image must be a recipe name like 'base' or an image name like 'myimage:1.0' (at most "
+          + dev.warren.image.ImageRef.MAX_LENGTH + " characters), got '" + image.substring(0, Math.min(80, image.length())) + "'");
     }
     env = new TreeMap<>(env);
     labels = new TreeMap<>(labels);
@@ -98,6 +100,16 @@ public record SandboxSpec(
   public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
       Duration idleTimeout) {
     this(image, env, labels, limits, egress, idleTimeout, Optional.empty());
+  }
+
+  /** The same spec with {@code defaults} (an image's environment) under its own env. */
+  public SandboxSpec withEnvDefaults(Map<String, String> defaults) {
+    if (defaults.isEmpty()) {
+      return this;
+    }
+    Map<String, String> all = new TreeMap<>(defaults);
+    all.putAll(env);
+    return new SandboxSpec(image, all, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes);
   }
 
   /** The same spec with another egress policy. */

@@ -101,6 +101,12 @@ public final class ShellService implements SandboxListener, AutoCloseable {
       }
     });
     Sandbox sandbox = sandboxes.requireRunning(sandboxId, "start a session in");
+    // an imported image may have no bash (one-shot exec runs without it): say so now, not after a timeout;
+    // the built-in images have it, and their sessions start without the extra call
+    if (!sandboxes.builtInImage(sandbox.spec().image()) && runtime.guest(sandboxId).files().stat("/bin/bash").filter(e -> e.type().equals("file")).isEmpty()) {
+      throw new ShellException(Problem.CONFLICT, "sandbox " + sandboxId + " cannot run sessions: its image " + sandbox.spec().image()
+          + " has no /bin/bash, which a session is; one-shot exec (POST /v1/sandboxes/" + sandboxId + "/exec) works without it");
+    }
     String id = Ids.next("ses");
     ShellSession session = new ShellSession(id, sandboxId, sandbox.generation(), SessionState.STARTING, Optional.empty(), Optional.empty(),
         env, cwd, Instant.now(), Optional.empty());

@@ -91,7 +91,7 @@ class SdkErrorsAndHealthTest {
         Arguments.of("unknown image", SandboxSpec.builder().image("no-such-image").build(), "image",
             "unknown image 'no-such-image'"),
         Arguments.of("malformed image", SandboxSpec.builder().image("Not An Image!").build(), "image",
-            "image must be a recipe name like 'base', got 'Not An Image!'"),
+            "image must be a recipe name like 'base' or an image name like 'myimage:1.0'"),
         Arguments.of("reserved env name", SandboxSpec.builder().env("WARREN_SANDBOX_ID", "x").build(),
             "env.WARREN_SANDBOX_ID", "names starting with WARREN_ are reserved for Warren"),
         Arguments.of("malformed env name", SandboxSpec.builder().env("1X", "x").build(), "env.1X",
