@@ -24,6 +24,16 @@ public final class GuestProtocol {
     return (NAME + " " + VERSION + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Each of {@code items} in UTF-8 followed by a NUL: how argv and environments travel (no item holds a NUL). */
+  public static byte[] nulSeparated(List<String> items) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    for (String s : items) {
+      b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+      b.write(0);
+    }
+    return b.toByteArray();
+  }
+
   /** A frame: {@code head} (words without newlines), the payload's length, a newline, the payload. */
   public static byte[] frame(String head, byte[] payload) {
     if (head.indexOf('\n') >= 0) {

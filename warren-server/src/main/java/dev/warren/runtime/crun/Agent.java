@@ -5,7 +5,6 @@ import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.GuestProtocol;
 import dev.warren.runtime.GuestDir;
 import dev.warren.runtime.SandboxRuntimeException;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -174,15 +173,6 @@ final class Agent implements AutoCloseable {
     }
   }
 
-  private static byte[] nulSeparated(List<String> items) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    for (String s : items) {
-      b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-      b.write(0);
-    }
-    return b.toByteArray();
-  }
-
   /**
    * Replaces the environment the agent gives every request from now on (before the request's own
    * variables): NUL-separated {@code NAME=value} pairs in {@link #ENV}, written before the caller
@@ -193,20 +183,20 @@ final class Agent implements AutoCloseable {
     List<String> pairs = new java.util.ArrayList<>();
     new java.util.TreeMap<>(env).forEach((k, v) -> pairs.add(k + "=" + v));
     // the caller's environment, like the bundle's config.json: for the sandbox's root (the agent) alone
-    dir.writePrivate(ENV, nulSeparated(pairs));
+    dir.writePrivate(ENV, GuestProtocol.nulSeparated(pairs));
   }
 
   /** Writes the request's files, then its line; {@code spec.env()} adds to the sandbox's own environment. */
   private String submit(String kind, ExecSpec spec, String marker, String waitFor) {
     String id = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-    dir.write(id + ".argv", nulSeparated(spec.argv()));
+    dir.write(id + ".argv", GuestProtocol.nulSeparated(spec.argv()));
     StringBuilder has = new StringBuilder();
     if (!spec.env().isEmpty()) {
       List<String> env = new java.util.ArrayList<>();
       for (Map.Entry<String, String> e : spec.env().entrySet()) {
         env.add(e.getKey() + "=" + e.getValue());
       }
-      dir.write(id + ".env", nulSeparated(env));
+      dir.write(id + ".env", GuestProtocol.nulSeparated(env));
       has.append('e');
     } else {
       has.append('-');

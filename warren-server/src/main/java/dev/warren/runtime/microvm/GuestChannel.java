@@ -102,8 +102,8 @@ final class GuestChannel implements AutoCloseable {
   ExecResult exec(ExecSpec spec) {
     String id = "x" + IDS.incrementAndGet();
     long seconds = Math.max(1, (spec.timeout().toMillis() + 999) / 1000);
-    byte[] argv = nulSeparated(spec.argv());
-    byte[] env = nulSeparated(spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+    byte[] argv = GuestProtocol.nulSeparated(spec.argv());
+    byte[] env = GuestProtocol.nulSeparated(spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
     byte[] cwd = spec.cwd().orElse("").getBytes(StandardCharsets.UTF_8);
     byte[] payload = concat(argv, env, cwd, spec.stdin());
     String head = "exec " + id + " " + seconds + " " + Math.max(0, spec.maxOutputBytes()) + " " + argv.length + " " + env.length + " " + cwd.length;
@@ -205,15 +205,6 @@ final class GuestChannel implements AutoCloseable {
       line.write(c);
     }
     return line.toString(StandardCharsets.UTF_8);
-  }
-
-  private static byte[] nulSeparated(List<String> items) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    for (String s : items) {
-      b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-      b.write(0);
-    }
-    return b.toByteArray();
   }
 
   private static byte[] concat(byte[]... parts) {
