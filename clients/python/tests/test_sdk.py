@@ -176,6 +176,66 @@ class SandboxTest(WarrenTest):
         self.assertEqual(self.w.health()["status"], "ready")
 
 
+def docker_save(path: str, tag: str, files: dict) -> None:
+    """A ``docker save`` tarball of one layer holding ``files`` (name -> bytes), written to ``path``."""
+    import hashlib
+    import io
+    import json
+    import tarfile
+
+    def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime = len(data), 1700000000
+        tar.addfile(info, io.BytesIO(data))
+
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, data in files.items():
+            add(t, name, data)
+    diff_id = hashlib.sha256(layer.getvalue()).hexdigest()
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["FROM_IMAGE=yes"], "WorkingDir": "/data"},
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff_id]}}).encode()
+    config_hex = hashlib.sha256(config).hexdigest()
+    manifest = json.dumps([{"Config": config_hex + ".json", "RepoTags": [tag], "Layers": [diff_id + "/layer.tar"]}]).encode()
+    with tarfile.open(path, mode="w") as out:
+        add(out, config_hex + ".json", config)
+        add(out, diff_id + "/layer.tar", layer.getvalue())
+        add(out, "manifest.json", manifest)
+
+
+class ImageTest(WarrenTest):
+    def test_an_imported_image_is_listed_exported_imported_again_to_the_same_digest_and_deleted(self):
+        import tempfile
+        name, again = f"py/tools-{uuid.uuid4().hex[:8]}:1", f"py/again-{uuid.uuid4().hex[:8]}:2"
+        with tempfile.TemporaryDirectory() as d:
+            archive, exported = os.path.join(d, "in.tar"), os.path.join(d, "out.tar")
+            docker_save(archive, "x:1", {"etc/greeting": b"hello from an image\n"})
+            image = self.w.images.import_image(archive, name)
+            try:
+                self.assertEqual(image["name"], name)
+                self.assertEqual(image["kind"], "user")
+                self.assertTrue(image["digest"].startswith("sha256:"))
+                self.assertEqual(len(image["layers"]), 1)
+                self.assertEqual(image["config"]["env"]["FROM_IMAGE"], "yes")
+                self.assertEqual(self.w.images.get(name)["digest"], image["digest"])
+                names = [i["name"] for i in self.w.images.list()]
+                self.assertIn("base", names)
+                self.assertIn(name, names)
+                self.assertGreater(self.w.images.export(name, exported), 0)
+                self.assertEqual(self.w.images.import_image(exported, again)["digest"], image["digest"])
+                self.assertTrue(self.w.images.delete(again))
+            finally:
+                self.w.images.delete(name)
+        self.assertIsNone(self.w.images.get(name))
+        self.assertFalse(self.w.images.delete(name))
+        with self.assertRaises(NotFoundError):
+            self.w.images.export(name, os.path.join(tempfile.gettempdir(), "never.tar"))
+        with self.assertRaises(InvalidInputError) as bad, tempfile.NamedTemporaryFile(suffix=".tar") as f:
+            docker_save(f.name, "x:1", {"a": b"b"})
+            self.w.images.import_image(f.name, "Not A Name")
+        self.assertEqual(bad.exception.field, "name")
+
+
 class BrowserTest(WarrenTest):
     def test_a_keyed_browser_is_reused_and_its_actions_drive_the_page(self):
         key = f"py-{uuid.uuid4()}"

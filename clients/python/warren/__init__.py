@@ -16,10 +16,11 @@ from .errors import (ConflictError, InvalidInputError, LimitExceededError, NotFo
                      WarrenError)
 from .sandboxes import (Command, CommandResult, ExecResult, FileEntry, Files, Sandbox, SandboxInfo, Sandboxes, Session, Sessions,
                         Snapshots)
+from .images import Images
 from .volumes import Volumes
 
 __all__ = ["Warren", "Computer", "Sandbox", "SandboxInfo", "Sandboxes", "ExecResult", "FileEntry", "Files", "Session", "Sessions", "Snapshots", "Command",
-           "CommandResult", "Volumes", "Browser", "BrowserInfo", "Browsers", "Actions", "Handoff", "Profiles", "WarrenError", "InvalidInputError",
+           "CommandResult", "Images", "Volumes", "Browser", "BrowserInfo", "Browsers", "Actions", "Handoff", "Profiles", "WarrenError", "InvalidInputError",
            "UnauthorizedError", "NotFoundError", "ConflictError", "LimitExceededError", "UnavailableError"]
 __version__ = "0.1.0"
 
@@ -38,6 +39,7 @@ class Warren:
         self.profiles = Profiles(self._http)
         self.snapshots = Snapshots(self._http)
         self.volumes = Volumes(self._http)
+        self.images = Images(self._http)
 
     def health(self) -> Dict[str, Any]:
         """``/readyz``: ``{"status": "ready"|…, "checks": {…}}`` (a server that is not ready answers too)."""

@@ -14,9 +14,10 @@ from typing import Any, AsyncIterator, Iterator
 
 from . import Warren
 from .browsers import Actions, Browser, Browsers, Handoff, Profiles
+from .images import Images
 from .sandboxes import Command, Files, Sandbox, Sandboxes, Session, Sessions
 
-_HANDLES = (Sandboxes, Sandbox, Files, Sessions, Session, Command, Browsers, Browser, Actions, Handoff, Profiles)
+_HANDLES = (Sandboxes, Sandbox, Files, Sessions, Session, Command, Browsers, Browser, Actions, Handoff, Profiles, Images)
 _DONE = object()
 
 

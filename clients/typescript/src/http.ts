@@ -7,6 +7,9 @@ export type Retry = 'safe' | 'idempotent' | 'connect';
 export interface CallOptions {
   json?: unknown;
   body?: Uint8Array | string;
+  /** A body streamed as it is read (an upload from disk); sent once, never retried after it began. */
+  stream?: ReadableStream<Uint8Array>;
+  contentLength?: number;
   contentType?: string;
   query?: Record<string, string | number | boolean | string[] | undefined>;
   retry?: Retry;
@@ -51,15 +54,18 @@ export class Http {
     if (o.json !== undefined) {
       body = JSON.stringify(o.json);
       headers['Content-Type'] = 'application/json';
-    } else if (body !== undefined) {
+    } else if (body !== undefined || o.stream !== undefined) {
       headers['Content-Type'] = o.contentType ?? 'application/octet-stream';
     }
+    if (o.contentLength !== undefined) headers['Content-Length'] = String(o.contentLength);
     const retry = o.retry ?? 'safe';
     if (retry === 'idempotent') headers['Idempotency-Key'] = randomUUID();
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
-        res = await fetch(this.url(path, o.query), { method, headers, body, signal: AbortSignal.timeout(o.timeoutMs ?? this.opts.timeoutMs) });
+        const init: RequestInit & { duplex?: 'half' } = { method, headers, body: o.stream ?? body, signal: AbortSignal.timeout(o.timeoutMs ?? this.opts.timeoutMs) };
+        if (o.stream !== undefined) init.duplex = 'half';
+        res = await fetch(this.url(path, o.query), init);
       } catch (e) {
         const refused = (e as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
         if ((retry !== 'connect' || refused) && attempt < this.opts.maxAttempts) {

@@ -11,6 +11,7 @@
 import { type ClientOptions, Http } from './http.js';
 import { Sandboxes, Snapshots } from './sandboxes.js';
 import { Browsers, Profiles } from './browsers.js';
+import { Images } from './images.js';
 import { Volumes } from './volumes.js';
 
 export * from './errors.js';
@@ -18,6 +19,7 @@ export * from './sandboxes.js';
 export { Actions, Browser, type BrowserInfo, Browsers, type BrowserSpec, type DownloadInfo, Handoff, type HandoffInfo, type ProfileInfo, Profiles, type UploadedFile } from './browsers.js';
 export { Computer, type ComputerAction, type ComputerResults } from './computer.js';
 export { type VolumeInfo, type VolumeMount, Volumes } from './volumes.js';
+export { type ImageInfo, Images } from './images.js';
 export type { ClientOptions, Retry } from './http.js';
 
 export interface WarrenOptions extends ClientOptions {
@@ -34,6 +36,7 @@ export class Warren {
   readonly profiles: Profiles;
   readonly snapshots: Snapshots;
   readonly volumes: Volumes;
+  readonly images: Images;
   private readonly http: Http;
 
   constructor(o: WarrenOptions = {}) {
@@ -45,6 +48,7 @@ export class Warren {
     this.profiles = new Profiles(this.http);
     this.snapshots = new Snapshots(this.http);
     this.volumes = new Volumes(this.http);
+    this.images = new Images(this.http);
   }
 
   /** `/readyz`: `{status, checks}`; a server that is not ready answers too. */

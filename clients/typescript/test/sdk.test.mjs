@@ -1,7 +1,10 @@
 // The TypeScript SDK (built into dist/) against a real Warren: WARREN_URL and WARREN_TOKEN (WarrenClientsTest sets them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConflictError, InvalidInputError, NotFoundError, UnauthorizedError, Warren } from '../dist/index.js';
 import { readPng } from '../../interop/lib/png.mjs';
 
@@ -182,6 +185,67 @@ test('bad input and a bad token are typed errors carrying the problem', async ()
   await assert.rejects(bad.sandboxes.list(), UnauthorizedError);
   assert.equal(await warren.ping(), true);
   assert.equal((await warren.health()).status, 'ready');
+});
+
+/** A ustar archive of `files` (name -> Buffer), as `docker save` and layers are. */
+function tar(files) {
+  const blocks = [];
+  for (const [name, data] of Object.entries(files)) {
+    const h = Buffer.alloc(512);
+    h.write(name, 0, 100);
+    h.write('0000644\0', 100);
+    h.write('0000000\0', 108);
+    h.write('0000000\0', 116);
+    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+    h.write('14533242400\0', 136);
+    h.write('        ', 148);
+    h.write('0', 156);
+    h.write('ustar\0' + '00', 257);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  return Buffer.concat([...blocks, Buffer.alloc(1024)]);
+}
+
+/** A `docker save` tarball of one layer holding `files`. */
+function dockerSave(files) {
+  const layer = tar(files);
+  const diffId = createHash('sha256').update(layer).digest('hex');
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['FROM_IMAGE=yes'] },
+    rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] } }));
+  const configHex = createHash('sha256').update(config).digest('hex');
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: ['x:1'], Layers: [`${diffId}/layer.tar`] }]));
+  return tar({ [`${configHex}.json`]: config, [`${diffId}/layer.tar`]: layer, 'manifest.json': manifest });
+}
+
+test('an imported image is listed, exported, imported again to the same digest and deleted', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'warren-ts-'));
+  const name = `ts/tools-${randomUUID().slice(0, 8)}:1`;
+  const again = `ts/again-${randomUUID().slice(0, 8)}:2`;
+  try {
+    await writeFile(join(dir, 'in.tar'), dockerSave({ 'etc/greeting': Buffer.from('hello from an image\n') }));
+    const image = await warren.images.importImage(join(dir, 'in.tar'), name);
+    try {
+      assert.deepEqual([image.name, image.kind, image.layers.length, image.config.env.FROM_IMAGE], [name, 'user', 1, 'yes']);
+      assert.match(image.digest, /^sha256:[0-9a-f]{64}$/);
+      assert.equal((await warren.images.get(name)).digest, image.digest);
+      const names = (await warren.images.list()).map((i) => i.name);
+      assert.ok(names.includes('base') && names.includes(name), names.join(' '));
+      assert.ok((await warren.images.export(name, join(dir, 'out.tar'))) > 0);
+      assert.equal((await warren.images.importImage(join(dir, 'out.tar'), again)).digest, image.digest);
+      assert.equal(await warren.images.delete(again), true);
+    } finally {
+      await warren.images.delete(name);
+    }
+    assert.equal(await warren.images.get(name), undefined);
+    assert.equal(await warren.images.delete(name), false);
+    await assert.rejects(warren.images.export(name, join(dir, 'never.tar')), (e) => e instanceof NotFoundError);
+    await assert.rejects(warren.images.importImage(join(dir, 'in.tar'), 'Not A Name'), (e) => e instanceof InvalidInputError && e.field === 'name');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a keyed browser is reused, its actions drive the page and a handoff is handed back', async () => {

@@ -1,0 +1,97 @@
+"""Images sandboxes are made from: the built-in ones (``base``, ``browser``) and your own, imported from an
+OCI image layout or a ``docker save`` tarball, or pulled from a registry (docs/api.md, "Images")."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Dict, List, Optional
+
+from ._http import Response, Transport
+from .errors import NotFoundError, UnavailableError
+
+
+def _path(name: str) -> str:
+    """An image name as the end of a path: ``team/tools:1`` keeps its slashes, nothing else can leave it."""
+    if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+        raise ValueError(f"not an image name: {name!r}")
+    return urllib.parse.quote(name, safe="/:")
+
+
+class Images:
+    """``list``, ``get``, ``import_image``, ``pull``, ``export``, ``delete``. A user image is ``name[:tag]`` (``latest`` when
+    left out); a sandbox made from it (``sandboxes.create(image=…)``) keeps that image when the tag later names another.
+    Answers are the server's JSON: ``name``, ``kind`` (``builtin`` or ``user``), ``digest``, ``sizeBytes``, ``createdAt``,
+    ``source``, ``layers``, ``config`` (``env``, ``workingDir``, ``user``, ``entrypoint``, ``cmd``), ``usedBy``."""
+
+    def __init__(self, http: Transport):
+        self._http = http
+
+    def list(self) -> List[Dict[str, Any]]:
+        """The built-in images, then the user images by name and tag."""
+        return self._http.request("GET", "/v1/images").json()["images"]
+
+    def get(self, name: str) -> Optional[Dict[str, Any]]:
+        try:
+            return self._http.request("GET", "/v1/images/" + _path(name)).json()
+        except NotFoundError:
+            return None
+
+    def import_image(self, file: str | os.PathLike[str], name: str, timeout: float = 3600) -> Dict[str, Any]:
+        """Imports the archive ``file`` (an OCI image layout or a ``docker save`` tarball, as a tar file) as ``name``,
+        streamed from disk. InvalidInputError naming ``name`` (a bad name) or ``body`` (not an image, an unsafe layer);
+        a WarrenError with status 413 over the server's limit. Not retried once its bytes are on their way."""
+        size = os.path.getsize(file)
+        with open(file, "rb") as f:
+            return self._send("POST", "/v1/images/import?" + urllib.parse.urlencode({"name": name}), f, size, timeout).json()
+
+    def pull(self, reference: str, name: Optional[str] = None, timeout: float = 3600) -> Dict[str, Any]:
+        """Pulls ``reference`` (e.g. ``docker.io/library/python:3.12``) from its registry, or the server's mirror, as
+        ``name`` (default: the reference's repository and tag)."""
+        body: Dict[str, Any] = {"reference": reference}
+        if name is not None:
+            body["name"] = name
+        return self._http.request("POST", "/v1/images/pull", json_body=body, retry="connect", timeout=timeout).json()
+
+    def export(self, name: str, file: str | os.PathLike[str], timeout: float = 3600) -> int:
+        """Writes the image to ``file`` as a tar of an OCI image layout (with a ``docker save`` manifest.json too);
+        returns its size in bytes. NotFoundError when there is no such image."""
+        req = self._request("POST", "/v1/images/export", json.dumps({"name": name}).encode(), "application/json")
+        tmp = os.fspath(file) + ".part"
+        try:
+            with self._open(req, timeout, "POST", "/v1/images/export") as r, open(tmp, "wb") as out:
+                shutil.copyfileobj(r, out, 1 << 20)
+            os.replace(tmp, file)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return os.path.getsize(file)
+
+    def delete(self, name: str) -> bool:
+        """Deletes the tag; False when there was none; ConflictError (naming them) while sandboxes or snapshots need it."""
+        return self._http.request("DELETE", "/v1/images/" + _path(name), ok=(404,)).status != 404
+
+    def _request(self, method: str, path: str, data: Any, content_type: str, size: Optional[int] = None) -> urllib.request.Request:
+        if self._http.closed:
+            raise RuntimeError("the Warren client is closed")
+        headers = {"Authorization": f"Bearer {self._http.token}", "Content-Type": content_type}
+        if size is not None:
+            headers["Content-Length"] = str(size)
+        return urllib.request.Request(self._http.base_url + path, data=data, method=method, headers=headers)
+
+    def _send(self, method: str, path: str, f: Any, size: int, timeout: float) -> Response:
+        req = self._request(method, path, f, "application/x-tar", size)
+        with self._open(req, timeout, method, path) as r:
+            return Response(r.status, r.read(), {k.lower(): v for k, v in r.headers.items()})
+
+    def _open(self, req: urllib.request.Request, timeout: float, method: str, path: str) -> Any:
+        try:
+            return urllib.request.urlopen(req, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            raise Transport._error(method, path, Response(e.code, e.read(), {k.lower(): v for k, v in e.headers.items()})) from None
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as e:
+            raise UnavailableError(method, path, 0, {}, f"{method} {path} failed: {getattr(e, 'reason', e)}") from e
+
