@@ -51,7 +51,13 @@ final class Exchange {
     this.client = client;
   }
 
-  void run() {
+  /**
+   * Serves the connection to its end. A refusal with an answer is emitted at once (draining the
+   * client afterwards may take a second); anything else is answered, for the proxy to emit once
+   * everything the connection held (its slot among the sandbox's share, the client socket) is
+   * given back, so that whoever sees the event can open the next connection at once.
+   */
+  Optional<EgressEvent> run() {
     Optional<Refusal> refusal = Optional.empty();
     try {
       serve();
@@ -71,12 +77,15 @@ final class Exchange {
       }
     }
     refusal.ifPresent(this::answer);
-    proxy.emit(new EgressEvent(sandboxId, describe(client), method, target.host(), target.port(),
+    EgressEvent ended = new EgressEvent(sandboxId, describe(client), method, target.host(), target.port(),
         allowed && refusal.isEmpty(), refusal.map(Refusal::reason), viaUpstream, bytesOut, bytesIn,
-        startedAt, Duration.ofNanos(System.nanoTime() - startNanos)));
+        startedAt, Duration.ofNanos(System.nanoTime() - startNanos));
     if (refusal.isPresent() && refusal.get().status() != 0) {
+      proxy.emit(ended);
       drain();
+      return Optional.empty();
     }
+    return Optional.of(ended);
   }
 
   private void serve() throws Refusal, IOException {

@@ -197,11 +197,14 @@ final class HttpEgressProxy implements EgressProxy, Destinations.Sockets {
       };
       try {
         threads.execute(() -> {
+          Optional<EgressEvent> ended;
           try {
-            new Exchange(this, client).run();
+            ended = new Exchange(this, client).run();
           } finally {
             done.run();
           }
+          // after the slot is given back: one who saw a connection end may open the next at once
+          ended.ifPresent(this::emit);
         });
       } catch (RejectedExecutionException e) { // closing
         done.run();
