@@ -71,9 +71,7 @@ final class FaultRun {
         probe.run(target);
         notes.add("probe before the fault: " + (System.nanoTime() - b0) / 1_000_000 + " ms");
         begun = System.nanoTime();
-        fault.begin();
-        Thread.sleep(hold.toMillis());
-        fault.end();
+        holdFault(fault, hold);
         ended = System.nanoTime();
         recovered = recover(probe, target, ended, notes);
         recoveredAt = System.nanoTime();
@@ -110,6 +108,25 @@ final class FaultRun {
     found.lostWrites().forEach(x -> all.add("file write lost: " + x));
     notes.add("acknowledged: " + ledger.acknowledged());
     return new FaultResult(name, (ended - begun) / 1e9, named, unclear, recovered, all, unexplained, new ArrayList<>(), notes);
+  }
+
+  /**
+   * Begins the fault, holds it and ends it; ends it also when beginning it failed halfway (a killer
+   * thread left running would go on killing the crun calls of the next instance given its number).
+   */
+  private static void holdFault(Fault fault, Duration hold) throws Exception {
+    try {
+      fault.begin();
+      Thread.sleep(hold.toMillis());
+    } catch (Exception e) {
+      try {
+        fault.end();
+      } catch (Exception again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
+    fault.end();
   }
 
   /**

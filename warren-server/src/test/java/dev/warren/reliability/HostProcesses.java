@@ -19,13 +19,34 @@ final class HostProcesses {
    * its environment names the sandbox.
    */
   static long initOf(String sandboxId) {
-    for (long pid : HostState.processesInCgroupsOf(sandboxId)) {
-      if (nsPid(pid).filter(p -> p == 1).isPresent()) {
-        return pid;
+    long deadline = System.nanoTime() + INIT_WAIT.toNanos();
+    while (true) {
+      List<Long> inCgroups = HostState.processesInCgroupsOf(sandboxId);
+      for (long pid : inCgroups) {
+        if (nsPid(pid).filter(p -> p == 1).isPresent()) {
+          return pid;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        StringBuilder seen = new StringBuilder();
+        for (long pid : inCgroups) {
+          seen.append("; pid ").append(pid).append(" (ns pid ").append(nsPid(pid).map(String::valueOf).orElse("gone")).append("): ")
+              .append(cmdline(pid));
+        }
+        throw new IllegalStateException("no init found for " + sandboxId + " within " + INIT_WAIT.toSeconds() + " s; in its cgroups: "
+            + inCgroups.size() + " processes" + seen);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while looking for the init of " + sandboxId, e);
       }
     }
-    throw new IllegalStateException("no init found for " + sandboxId);
   }
+
+  /** How long {@link #initOf} looks (a busy host may take a moment to show a process in its cgroup). */
+  private static final java.time.Duration INIT_WAIT = java.time.Duration.ofSeconds(10);
 
   /** Host pids of processes whose environment has {@code name=value}, with their command lines. */
   static List<Long> marked(String name, String value) {
