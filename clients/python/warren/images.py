@@ -48,12 +48,19 @@ class Images:
         with open(file, "rb") as f:
             return self._send("POST", "/v1/images/import?" + urllib.parse.urlencode({"name": name}), f, size, timeout).json()
 
-    def pull(self, reference: str, name: Optional[str] = None, timeout: float = 3600) -> Dict[str, Any]:
+    def pull(self, reference: str, name: Optional[str] = None, timeout: float = 3600, *,
+             username: Optional[str] = None, password: Optional[str] = None) -> Dict[str, Any]:
         """Pulls ``reference`` (e.g. ``docker.io/library/python:3.12``) from its registry, or the server's mirror, as
-        ``name`` (default: the reference's repository and tag)."""
+        ``name`` (default: the reference's repository and tag). ``username`` and ``password`` (or a token) are for a
+        registry that wants credentials: the server gives them to that registry for this pull only; a registry that
+        refuses them answers UnauthorizedError (403, its message names the registry)."""
         body: Dict[str, Any] = {"reference": reference}
         if name is not None:
             body["name"] = name
+        if (username is None) != (password is None):
+            raise ValueError("give both username and password, or neither")
+        if username is not None:
+            body["credentials"] = {"username": username, "password": password}
         return self._http.request("POST", "/v1/images/pull", json_body=body, retry="connect", timeout=timeout).json()
 
     def export(self, name: str, file: str | os.PathLike[str], timeout: float = 3600) -> int:

@@ -58,9 +58,17 @@ export class Images {
     });
   }
 
-  /** Pulls `reference` (e.g. `docker.io/library/python:3.12`) from its registry, or the server's mirror, as `name`. */
-  async pull(reference: string, name?: string, timeoutMs = 3_600_000): Promise<ImageInfo> {
-    return this.http.json('POST', '/v1/images/pull', { json: name === undefined ? { reference } : { reference, name }, retry: 'connect', timeoutMs });
+  /**
+   * Pulls `reference` (e.g. `docker.io/library/python:3.12`) from its registry, or the server's mirror, as `name`.
+   * `credentials` are for a registry that wants them: the server gives them to that registry for this pull only;
+   * refused ones answer UnauthorizedError (403, naming the registry).
+   */
+  async pull(reference: string, name?: string, timeoutMs = 3_600_000,
+    credentials?: { username: string; password: string }): Promise<ImageInfo> {
+    const json: Record<string, unknown> = { reference };
+    if (name !== undefined) json.name = name;
+    if (credentials !== undefined) json.credentials = { username: credentials.username, password: credentials.password };
+    return this.http.json('POST', '/v1/images/pull', { json, retry: 'connect', timeoutMs });
   }
 
   /** Writes the image to `file` as a tar of an OCI image layout (with a `docker save` manifest.json); answers its size. */

@@ -58,10 +58,18 @@ final class HttpImages implements Images {
 
   @Override
   public ImageInfo pull(String reference, Optional<String> name) {
+    return pull(reference, name, null);
+  }
+
+  @Override
+  public ImageInfo pull(String reference, Optional<String> name, RegistryCredentials credentials) {
     Objects.requireNonNull(reference, "reference");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("reference", reference);
     name.map(HttpImages::name).ifPresent(n -> body.put("name", n));
+    if (credentials != null) {
+      body.put("credentials", Map.of("username", credentials.username(), "password", credentials.password()));
+    }
     // a repeated pull stores the same image under the same tag: safe to retry
     return transport.sendJson(Call.post("/v1/images/pull", Call.Retry.IDEMPOTENT).json(body).timeout(SLOW), HttpImages::image);
   }

@@ -37,6 +37,15 @@ public interface Images {
   ImageInfo pull(String reference, Optional<String> name);
 
   /**
+   * As {@link #pull(String, Optional)}, from a registry that wants credentials: the server gives
+   * {@code credentials} to that registry (Basic, or to the token service it names) for this pull
+   * only. A private image pulled so is then shared like any image, with every caller of the server.
+   *
+   * @throws UnauthorizedException with status 403 when the registry refuses them (the message names it)
+   */
+  ImageInfo pull(String reference, Optional<String> name, RegistryCredentials credentials);
+
+  /**
    * Writes the image to {@code file} as a tar of an OCI image layout (plain tar layers, with a
    * {@code docker save} manifest.json too, so docker load and skopeo read it); returns its bytes.
    *

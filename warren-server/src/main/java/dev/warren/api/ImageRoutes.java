@@ -1,5 +1,6 @@
 package dev.warren.api;
 
+import dev.warren.config.RegistrySettings;
 import dev.warren.error.Problem;
 import dev.warren.error.WarrenException;
 import dev.warren.image.Image;
@@ -84,12 +85,24 @@ final class ImageRoutes {
   }
 
   private void pull(Context ctx) {
-    Body b = Body.of(ctx, Set.of("reference", "name"));
+    Body b = Body.of(ctx, Set.of("reference", "name", "credentials"));
     Registry.Reference from = Registry.Reference.parse("reference", b.string("reference")
         .orElseThrow(() -> WarrenException.invalid("reference", "reference is required, e.g. docker.io/library/python:3.12")));
     String defaultName = from.repository() + ":" + (from.reference().startsWith("sha256:") ? "latest" : from.reference());
     ImageRef ref = ImageRef.parse("name", b.string("name").orElse(defaultName));
-    UserImage i = store.importLayout(ref, from.toString(), layout -> registry.pull(from, layout, ImageStore.MAX_IMPORT_BYTES));
+    // for this pull only: given to the registry, kept nowhere, never in an answer, event or log
+    Optional<RegistrySettings.Credentials> credentials = b.object("credentials", Set.of("username", "password")).map(c -> {
+      String user = c.string("username").filter(u -> !u.isEmpty())
+          .orElseThrow(() -> WarrenException.invalid("credentials.username", "credentials.username is required with credentials"));
+      String password = c.string("password").filter(p -> !p.isEmpty())
+          .orElseThrow(() -> WarrenException.invalid("credentials.password", "credentials.password (or a token) is required with credentials"));
+      if (user.contains(":") || user.length() > 256 || password.length() > 8192) {
+        throw WarrenException.invalid(user.contains(":") || user.length() > 256 ? "credentials.username" : "credentials.password",
+            "credentials.username is at most 256 characters without ':', credentials.password at most 8192");
+      }
+      return new RegistrySettings.Credentials(user, password);
+    });
+    UserImage i = store.importLayout(ref, from.toString(), layout -> registry.pull(from, layout, ImageStore.MAX_IMPORT_BYTES, credentials));
     ctx.header("Location", "/v1/images/" + i.ref());
     Json.send(ctx, 201, json(i));
   }

@@ -6,6 +6,7 @@ import dev.warren.image.Images;
 import dev.warren.image.Recipe;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "image", mixinStandardHelpOptions = true,
@@ -93,10 +94,24 @@ final class ImageCommand implements Runnable {
     @Parameters(index = "1", paramLabel = "NAME", arity = "0..1", description = "name[:tag] to store it as")
     String name;
 
+    @Option(names = "--username", paramLabel = "USER", description = "the registry user; the password (or token) is read from standard input")
+    String username;
+
     @Override
     public Integer call() throws Exception {
       try (dev.warren.client.Warren w = connect()) {
-        show(this, w.images().pull(reference, java.util.Optional.ofNullable(name)));
+        java.util.Optional<String> as = java.util.Optional.ofNullable(name);
+        if (username == null) {
+          show(this, w.images().pull(reference, as));
+        } else {
+          // never an argument: another host user could read it in the process list
+          String password = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+          if (password.isEmpty()) {
+            System.err.println("--username needs the password (or token) on standard input, e.g. printf %s \"$TOKEN\" | warren image pull --username USER REFERENCE");
+            return 2;
+          }
+          show(this, w.images().pull(reference, as, new dev.warren.client.RegistryCredentials(username, password)));
+        }
         return 0;
       }
     }

@@ -107,6 +107,10 @@ public final class Catalog {
       new Entry("WARREN_REGISTRY_INSECURE", "", "Runtime",
           "Registries (host:port, comma-separated) that image pulls may reach over plain http and on a loopback or private address. "
               + "Empty: pulls use https and refuse registries on loopback, link-local and private addresses."),
+      new Entry("WARREN_REGISTRY_AUTH", "", "Runtime",
+          "Absolute path of a Docker config.json ({\"auths\": {\"registry.example\": {\"auth\": \"<base64 of user:password>\"}}}) with "
+              + "the credentials image pulls give each registry; only its owner may read it (chmod 600), or the start stops. "
+              + "Empty: pulls are anonymous unless the pull request carries credentials."),
       new Entry("WARREN_MIRROR", "http://deb.debian.org/debian", "Runtime", "Debian mirror for image builds (http, https or file URL)."),
       new Entry("WARREN_LOG_LEVEL", "INFO", "Logs", "TRACE, DEBUG, INFO, WARN or ERROR."),
       new Entry("WARREN_LOG_DIR", "", "Logs",

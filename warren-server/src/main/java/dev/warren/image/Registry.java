@@ -30,8 +30,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Pulls from an OCI distribution registry into an OCI image layout, which {@link ImageStore}
  * imports like an uploaded one: the manifest (for linux/amd64 when the reference names an index),
- * its config and layers, each checked against its digest as it is written. Anonymous bearer tokens
- * are fetched when the registry's challenge asks for one. Plain http and loopback or private
+ * its config and layers, each checked against its digest as it is written. When the registry
+ * challenges, bearer tokens are fetched (anonymously, or with the pull's credentials) or the
+ * credentials are sent as Basic. Plain http and loopback or private
  * addresses only for the registries {@link RegistrySettings#insecure} lists (and the mirror):
  * a caller cannot point the controller at services on its own host or network.
  * Thread-safe; each pull is its own set of requests.
@@ -82,7 +83,17 @@ public final class Registry {
 
   /** Writes the image {@code ref} names as an OCI layout in {@code layout}, at most {@code limit} bytes of blobs. */
   public void pull(Reference ref, Path layout, long limit) throws IOException {
-    Session s = new Session(ref, base(ref));
+    pull(ref, layout, limit, Optional.empty());
+  }
+
+  /**
+   * As {@link #pull(Reference, Path, long)}, giving the registry {@code credentials} when it asks
+   * for them (else those {@code WARREN_REGISTRY_AUTH} lists for its host). They go only to the
+   * registry and the token service it names, never to a redirect's target, and are kept nowhere.
+   */
+  public void pull(Reference ref, Path layout, long limit, Optional<RegistrySettings.Credentials> credentials) throws IOException {
+    URI base = base(ref);
+    Session s = new Session(ref, base, credentials.or(() -> settings.credentialsFor(base.getAuthority())));
     Files.createDirectories(layout.resolve("blobs/sha256"));
     Fetched top = s.manifest(ref.reference());
     JsonNode manifest = json(top.body(), ref);
@@ -161,12 +172,15 @@ public final class Registry {
     private final Reference ref;
     private final URI base;
     private final boolean trusted;
-    private Optional<String> token = Optional.empty();
+    private final Optional<RegistrySettings.Credentials> credentials;
+    /** The Authorization header every request to the registry carries once it asked for one. */
+    private Optional<String> authorization = Optional.empty();
 
-    Session(Reference ref, URI base) {
+    Session(Reference ref, URI base, Optional<RegistrySettings.Credentials> credentials) {
       this.ref = ref;
       this.base = base;
       this.trusted = settings.mirror().isPresent() || settings.insecure().contains(ref.host());
+      this.credentials = credentials;
     }
 
     /** Where a trusted registry sends the pull (its token service, a blob's CDN) may be anywhere; an untrusted one's must be public. */
@@ -238,26 +252,51 @@ public final class Registry {
 
     private <T> HttpResponse<T> send(URI uri, String accept, HttpResponse.BodyHandler<T> body) throws IOException {
       HttpResponse<T> r = sendRaw(request(uri, accept), body);
-      if (r.statusCode() == 401 && token.isEmpty()) {
+      if (r.statusCode() == 401 && authorization.isEmpty()) {
         String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
         close(r);
-        token = Optional.of(token(challenge));
+        authorization = Optional.of(authorize(challenge));
         r = sendRaw(request(uri, accept), body);
+      }
+      if (r.statusCode() == 401 || r.statusCode() == 403) {
+        close(r);
+        throw refused(r.statusCode());
       }
       return r;
     }
 
     private HttpRequest request(URI uri, String accept) {
       HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10)).header("Accept", accept).GET();
-      token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+      authorization.ifPresent(a -> b.header("Authorization", a));
       return b.build();
     }
 
-    /** An anonymous token from the realm the challenge names ({@code Bearer realm="…",service="…",scope="…"}). */
+    /** 403 naming what to do: the credentials were refused, or there were none and the registry wants some. */
+    private WarrenException refused(int status) {
+      return credentials.isPresent()
+          ? new WarrenException(Problem.FORBIDDEN, "the registry " + base + " refused the credentials for " + ref.repository() + " (" + status
+              + "): check credentials.username and credentials.password, or the entry of " + base.getAuthority() + " in WARREN_REGISTRY_AUTH")
+          : new WarrenException(Problem.FORBIDDEN, "the registry " + base + " wants credentials for " + ref.repository() + " (" + status
+              + "), or has no such repository: give credentials.username and credentials.password in the pull, or list the registry in "
+              + "WARREN_REGISTRY_AUTH");
+    }
+
+    /**
+     * The Authorization header a challenge asks for: {@code Basic} with the credentials, or a
+     * {@code Bearer} token from the realm it names (anonymous, or fetched with the credentials).
+     */
+    private String authorize(String challenge) throws IOException {
+      if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {
+        return credentials.orElseThrow(() -> refused(401)).basic();
+      }
+      return "Bearer " + token(challenge);
+    }
+
+    /** A token from the realm the challenge names ({@code Bearer realm="…",service="…",scope="…"}). */
     private String token(String challenge) throws IOException {
       if (!challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        throw new WarrenException(Problem.UNAVAILABLE, "the registry " + base + " asks for credentials (" + challenge
-            + "); Warren pulls anonymously");
+        throw new WarrenException(Problem.UNAVAILABLE, "the registry " + base + " asks for an authentication Warren does not speak ("
+            + challenge + "); it speaks Basic and Bearer");
       }
       Map<String, String> params = new LinkedHashMap<>();
       Matcher m = CHALLENGE.matcher(challenge);
@@ -272,8 +311,12 @@ public final class Registry {
       StringBuilder q = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
       q.append("service=").append(URLEncoder.encode(params.getOrDefault("service", ""), StandardCharsets.UTF_8));
       q.append("&scope=").append(URLEncoder.encode(params.getOrDefault("scope", "repository:" + ref.repository() + ":pull"), StandardCharsets.UTF_8));
-      HttpResponse<byte[]> r = sendRaw(HttpRequest.newBuilder(URI.create(q.toString())).timeout(TIMEOUT).GET().build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpRequest.Builder tokenRequest = HttpRequest.newBuilder(URI.create(q.toString())).timeout(TIMEOUT).GET();
+      credentials.ifPresent(c -> tokenRequest.header("Authorization", c.basic()));
+      HttpResponse<byte[]> r = sendRaw(tokenRequest.build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() == 401 || r.statusCode() == 403) {
+        throw refused(r.statusCode());
+      }
       check(r, "a token");
       JsonNode n = json(r.body(), ref);
       String t = n.path("token").asString(n.path("access_token").asString(""));

@@ -27,6 +27,11 @@ public final class TestRegistry implements AutoCloseable {
   private final Map<String, String> tags = new ConcurrentHashMap<>();
   public final AtomicInteger tokensIssued = new AtomicInteger();
   public final AtomicInteger unauthorized = new AtomicInteger();
+  /** Requests to {@code /cdn/} that carried an Authorization header (credentials must never follow a redirect). */
+  public final AtomicInteger cdnWithAuthorization = new AtomicInteger();
+  /** The Basic header the registry wants (on {@code /token}, or on every request when {@link #basicOnly}); null: anonymous. */
+  private volatile String wanted;
+  private volatile boolean basicOnly;
 
   private TestRegistry() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -47,6 +52,17 @@ public final class TestRegistry implements AutoCloseable {
     return "127.0.0.1:" + server.getAddress().getPort();
   }
 
+  /**
+   * From now on wants {@code user}/{@code password}: as a private repository on Docker Hub (the
+   * token service hands out a token only for them), or, when {@code basicOnly}, as a registry
+   * that challenges with {@code Basic} and takes them on every request. {@code null} user: anonymous again.
+   */
+  public void requireCredentials(String user, String password, boolean basicOnly) {
+    this.wanted = user == null ? null
+        : "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    this.basicOnly = basicOnly;
+  }
+
   /** Serves the image as {@code repository:tag}. */
   public void put(String repository, String tag, OciArchives.Blobs image) {
     blobs.putAll(image.blobs());
@@ -57,20 +73,29 @@ public final class TestRegistry implements AutoCloseable {
   private void handle(HttpExchange x) throws IOException {
     try (x) {
       String path = x.getRequestURI().getPath();
+      String authorization = x.getRequestHeaders().getFirst("Authorization");
       if (path.equals("/token")) {
+        if (wanted != null && !wanted.equals(authorization)) {
+          send(x, 401, "application/json", "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}".getBytes());
+          return;
+        }
         tokensIssued.incrementAndGet();
         send(x, 200, "application/json", ("{\"token\":\"" + token + "\"}").getBytes());
         return;
       }
       if (path.startsWith("/cdn/")) {
+        if (authorization != null) {
+          cdnWithAuthorization.incrementAndGet();
+        }
         byte[] b = blobs.get(path.substring(5));
         send(x, b == null ? 404 : 200, "application/octet-stream", b == null ? new byte[0] : b);
         return;
       }
-      if (!("Bearer " + token).equals(x.getRequestHeaders().getFirst("Authorization"))) {
+      boolean admitted = basicOnly ? wanted.equals(authorization) : ("Bearer " + token).equals(authorization);
+      if (!admitted) {
         unauthorized.incrementAndGet();
-        x.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + hostPort() + "/token\",service=\"test-registry\","
-            + "scope=\"repository:" + repository(path) + ":pull\"");
+        x.getResponseHeaders().add("WWW-Authenticate", basicOnly ? "Basic realm=\"test-registry\""
+            : "Bearer realm=\"http://" + hostPort() + "/token\",service=\"test-registry\",scope=\"repository:" + repository(path) + ":pull\"");
         send(x, 401, "application/json", "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}".getBytes());
         return;
       }
