@@ -33,7 +33,7 @@ test('the tools are listed with descriptions and schemas', async () => {
     const names = tools.map((t) => t.name).sort();
     assert.deepEqual(names, ['browser_click', 'browser_close', 'browser_computer_actions', 'browser_content', 'browser_create', 'browser_evaluate',
       'browser_extract_text', 'browser_handoff', 'browser_navigate', 'browser_screenshot', 'browser_type', 'file_list', 'file_read',
-      'file_write', 'sandbox_create', 'sandbox_delete', 'sandbox_desktop_actions', 'sandbox_exec', 'sandbox_fork', 'sandbox_list', 'sandbox_pause', 'sandbox_ports',
+      'file_write', 'image_delete', 'image_list', 'image_pull', 'sandbox_create', 'sandbox_delete', 'sandbox_desktop_actions', 'sandbox_exec', 'sandbox_fork', 'sandbox_list', 'sandbox_pause', 'sandbox_ports',
       'sandbox_preview_url', 'sandbox_resume', 'sandbox_snapshot', 'session_create', 'session_output', 'session_run', 'volume_create', 'volume_delete',
       'volume_list']);
     for (const t of tools) {
@@ -85,6 +85,38 @@ test('the sandbox, file and session tools work, and an error is a tool error wit
     await client.close();
   }
   await assert.rejects(api('GET', `/v1/sandboxes/${sbx.id}`), /404/);
+});
+
+test('the image tools list the images, and a pull or delete the API refuses is a tool error with its detail', async () => {
+  const client = await connect();
+  const call = (name, args) => client.callTool({ name, arguments: args });
+  try {
+    const images = json(await call('image_list', {})).images;
+    const base = images.find((i) => i.name === 'base');
+    assert.ok(base, `base is listed: ${JSON.stringify(images)}`);
+    assert.equal(base.kind, 'builtin');
+    assert.equal(base.built, true);
+    assert.ok(!('config' in base), 'the list is trimmed to what a model needs');
+
+    // a registry on loopback is refused unless the operator lists it (the controller never fetches from its own host)
+    const local = await call('image_pull', { reference: '127.0.0.1:5000/team/app:1' });
+    assert.equal(local.isError, true);
+    assert.match(text(local), /400 invalid-input: .*loopback or private address.*\(field reference\)/);
+    const badName = await call('image_pull', { reference: 'python:3.12', name: 'Not A Name' });
+    assert.equal(badName.isError, true);
+    assert.match(text(badName), /400 invalid-input: .*\(field name\)/);
+
+    const missing = await call('image_delete', { name: 'team/never-pulled:1' });
+    assert.equal(missing.isError, true);
+    assert.match(text(missing), /404 not-found: .*team\/never-pulled:1/);
+    const builtin = await call('image_delete', { name: 'base' });
+    assert.equal(builtin.isError, true);
+    const escape = await call('image_delete', { name: '../sandboxes/x' });
+    assert.equal(escape.isError, true);
+    assert.match(text(escape), /not an image name/);
+  } finally {
+    await client.close();
+  }
 });
 
 test("an agent's dev loop over MCP: its app's port is listed, a link opens it, and a browser with reach loads it", async () => {

@@ -91,12 +91,13 @@ public final class McpEndpoint implements AutoCloseable {
     tools.addAll(BrowserTools.all(loopback));
     tools.addAll(ComputerTools.all(loopback));
     tools.addAll(VolumeTools.all(loopback));
+    tools.addAll(ImageTools.all(loopback));
     McpSyncServer server = McpServer.sync(transport).serverInfo("warren", version).jsonMapper(json).immediateExecution(true)
         .requestTimeout(Duration.ofMinutes(10))
         .instructions("""
             Warren runs isolated Linux sandboxes and Chromium browsers for you. Create a sandbox (sandbox_create), run \
             commands in it (sandbox_exec, or session_create + session_run for a shell whose state persists), read and \
-            write its files, and delete it when done. Browsers: browser_create, then navigate, click, type, read text, \
+            write its files, and delete it when done; image_list shows the images it can be made from, image_pull adds one             from a registry. Browsers: browser_create, then navigate, click, type, read text, \
             take screenshots; browser_handoff asks a person to take over (a login) and waits for them. For computer use by \
             coordinates (screenshot, click at x,y, type, keys), browser_computer_actions drives a browser's page and \
             sandbox_desktop_actions the desktop of a sandbox created with one.""")

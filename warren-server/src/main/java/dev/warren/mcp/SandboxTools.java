@@ -207,7 +207,7 @@ final class SandboxTools {
   }
 
   /** The {@code fields} of {@code answer} that it has. */
-  private static ObjectNode pick(JsonNode answer, List<String> fields) {
+  static ObjectNode pick(JsonNode answer, List<String> fields) {
     ObjectNode o = LoopbackApi.JSON.createObjectNode();
     for (String f : fields) {
       if (answer.has(f)) {
