@@ -10,8 +10,8 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
 /**
- * A VM's {@link Guest}: one-shot commands through its agent. What the agent cannot do yet (spawn,
- * signals, files, directories, loopback connections) answers 501 naming the runtime; see
+ * A VM's {@link Guest}: one-shot commands and files ({@link MicrovmFiles}) through its agent. What
+ * the agent cannot do yet (spawn, signals, directories, loopback connections) answers 501 naming the runtime; see
  * docs/microvm.md. A view over {@link MicrovmRuntime}, which owns the channels; holds nothing.
  */
 record MicrovmGuest(MicrovmRuntime runtime, String sandboxId) implements Guest {
@@ -43,7 +43,7 @@ record MicrovmGuest(MicrovmRuntime runtime, String sandboxId) implements Guest {
 
   @Override
   public GuestFiles files() {
-    throw unsupported("serve the file API (use exec: cat, base64)");
+    return new MicrovmFiles(runtime, sandboxId);
   }
 
   @Override
