@@ -140,6 +140,14 @@ class MicrovmSandboxTest {
       assertThat(ctrBody.path("accel").isNull()).as("%s", ctrBody).isTrue();
       Path vm = warren.dataDir().resolve("microvm").resolve(vmId);
       long qemu = pid(vm);
+      // the Java SDK reads both
+      try (dev.warren.client.Warren sdk = warren.sdk()) {
+        dev.warren.client.SandboxInfo vmInfo = sdk.sandboxes().get(vmId).orElseThrow().info();
+        assertThat(vmInfo.runtime()).contains("microvm");
+        assertThat(vmInfo.accel()).isPresent();
+        assertThat(sdk.sandboxes().get(ctrId).orElseThrow().info().runtime()).contains("crun");
+        assertThat(sdk.sandboxes().get(ctrId).orElseThrow().info().accel()).isEmpty();
+      }
 
       // each runs on its own kernel: the VM its guest's, the container the host's
       assertThat(warren.exec(vmId, "uname -r").path("stdout").asString().strip()).isNotEqualTo(HOST_KERNEL).startsWith("6.1.0-");
@@ -212,6 +220,31 @@ class MicrovmSandboxTest {
       assertThat(gone(second)).isTrue();
       assertThat(vm).doesNotExist();
       assertThat(dev.warren.testing.HostState.leftoversOf(warren, ctrId)).isEmpty();
+    }
+  }
+
+  @Test
+  void aRuntimeWhoseKernelIsNotBuiltIsRefusedSayingHowToBuildIt() throws Exception {
+    // an images directory with the base image but no microVM kernel
+    Path images = Files.createTempDirectory(Path.of("/tmp"), "warren-images-");
+    Files.createSymbolicLink(images.resolve("base"), TestWarren.IMAGES.resolve("base"));
+    try (TestWarren warren = TestWarren.start(Map.of("WARREN_RUNTIME", "crun", "WARREN_IMAGES", images.toString()))) {
+      TestWarren.Resp ready = warren.get("/readyz");
+      assertThat(ready.status()).as("%s", ready).isEqualTo(200);
+      JsonNode microvm = ready.json().path("runtimes").path("microvm");
+      assertThat(microvm.path("available").asBoolean()).as("%s", ready).isFalse();
+      assertThat(microvm.path("problem").asString()).contains("./warren up");
+
+      TestWarren.Resp refused = warren.post("/v1/sandboxes", "{\"runtime\": \"microvm\"}");
+      assertThat(refused.status()).as("%s", refused).isEqualTo(503);
+      assertThat(refused.text()).contains("the runtime microvm is not available on this host").contains("./warren up");
+      assertThat(warren.get("/v1/sandboxes").json().path("sandboxes").size()).isZero();
+      // the containers go on as before
+      String id = warren.createSandbox("{\"runtime\": \"crun\"}");
+      assertThat(warren.exec(id, "echo ok").path("stdout").asString()).isEqualTo("ok\n");
+    } finally {
+      Files.deleteIfExists(images.resolve("base"));
+      TestWarren.run("rm", "-rf", "--one-file-system", images.toString());
     }
   }
 
