@@ -38,12 +38,14 @@ public final class RuntimeSet implements SandboxRuntime {
   /** sandbox id → the name of its runtime. */
   private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
   private final ReentrantLock initLock = new ReentrantLock();
+  /** The checks of the runtimes other than the default, made in the background at {@link #init()}: a start does not wait for them. */
+  private final Map<String, java.util.concurrent.CompletableFuture<Void>> checks = new ConcurrentHashMap<>();
   private volatile Function<String, Optional<String>> lookup = id -> Optional.empty();
 
   private RuntimeSet(String defaultName, Map<String, SandboxRuntime> runtimes) {
     this.defaultName = defaultName;
     this.runtimes = runtimes;
-    runtimes.keySet().forEach(n -> unavailable.put(n, "the runtime " + n + " is not initialised yet"));
+    runtimes.keySet().forEach(n -> unavailable.put(n, "the runtime " + n + " is being checked"));
   }
 
   /** Makes every known runtime (nothing touched on the host yet), {@code defaultName} the one for sandboxes that name none. */
@@ -102,6 +104,7 @@ public final class RuntimeSet implements SandboxRuntime {
       throw WarrenException.invalid("runtime", "runtime must be one of " + String.join(", ", runtimes.keySet()) + ", got '"
           + name.substring(0, Math.min(80, name.length())) + "'");
     }
+    awaitCheck(name);
     if (unavailable.containsKey(name)) {
       initOther(name);
     }
@@ -143,15 +146,42 @@ public final class RuntimeSet implements SandboxRuntime {
     return defaultName;
   }
 
-  /** Prepares the default runtime (failing as it fails), then each other one, keeping why one cannot be used. */
+  /**
+   * Prepares the default runtime (failing as it fails), then checks each other one in the background
+   * (a start-up does not wait for QEMU's version), keeping why one cannot be used.
+   */
   @Override
   public void init() {
     byDefault().init();
     unavailable.remove(defaultName);
     for (String name : runtimes.keySet()) {
       if (!name.equals(defaultName)) {
-        initOther(name);
+        var check = new java.util.concurrent.CompletableFuture<Void>();
+        checks.put(name, check);
+        Thread.ofVirtual().name("warren-runtime-check-" + name).start(() -> {
+          try {
+            initOther(name);
+          } finally {
+            check.complete(null);
+          }
+        });
       }
+    }
+  }
+
+  /** Waits (bounded) for the background check of {@code name} that {@link #init()} began. */
+  private void awaitCheck(String name) {
+    var check = checks.get(name);
+    if (check == null) {
+      return;
+    }
+    try {
+      check.get(2, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RuntimeUnavailableException("interrupted while checking the runtime " + name, e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new RuntimeUnavailableException("the runtime " + name + " is still being checked; try again", e);
     }
   }
 
@@ -289,6 +319,7 @@ public final class RuntimeSet implements SandboxRuntime {
   /** Uninstalls each runtime that was made ready, the default last. */
   @Override
   public void uninstall() {
+    checks.keySet().forEach(this::awaitCheck);
     RuntimeException failed = null;
     List<String> order = new ArrayList<>(runtimes.keySet());
     order.remove(defaultName);
