@@ -23,7 +23,7 @@ record MicrovmGuest(MicrovmRuntime runtime, String sandboxId) implements Guest {
 
   @Override
   public long spawn(ExecSpec spec) {
-    throw unsupported("start processes that outlive a call (sessions, terminals, browsers)");
+    throw unsupported("start processes that outlive a call (shell sessions, terminals, browsers): its guest agent runs one-shot commands only");
   }
 
   @Override
@@ -48,7 +48,7 @@ record MicrovmGuest(MicrovmRuntime runtime, String sandboxId) implements Guest {
 
   @Override
   public GuestDir dir(String absolutePath, boolean create) {
-    throw unsupported("hold directories open (sessions, terminals)");
+    throw unsupported("hold directories open (shell sessions, terminals): its guest agent has no FIFOs or watches over the guest port");
   }
 
   @Override
