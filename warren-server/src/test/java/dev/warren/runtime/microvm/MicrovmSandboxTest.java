@@ -65,11 +65,6 @@ class MicrovmSandboxTest {
         assertThat(nobody.stderr()).contains("Permission denied");
       }
 
-      // what the runtime cannot do yet answers 501 naming it
-      TestWarren.Resp sessions = warren.post("/v1/sandboxes/" + id + "/sessions", "{}");
-      assertThat(sessions.status()).as("%s", sessions).isEqualTo(501);
-      assertThat(sessions.text()).contains("microvm");
-
       // kill -9 of the controller: the VM runs on, the next controller adopts it and reaches its agent
       // synced: the VM is killed below like a power cut, which loses what its page cache had not written
       warren.exec(id, "echo kept > /workspace/state && sync");
@@ -188,6 +183,21 @@ class MicrovmSandboxTest {
       assertThat(warren.put("/v1/sandboxes/" + ctrId + "/files?path=/workspace/c.txt", "in a container".getBytes()).status()).isEqualTo(204);
       assertThat(warren.get("/v1/sandboxes/" + ctrId + "/files?path=/workspace/c.txt").text()).isEqualTo("in a container");
 
+      // a shell session in the VM: cd, exports and functions persist from one command to the next
+      TestWarren.Resp session = warren.post("/v1/sandboxes/" + vmId + "/sessions", "{}");
+      assertThat(session.status()).as("%s", session).isEqualTo(201);
+      String commands = "/v1/sandboxes/" + vmId + "/sessions/" + session.json().path("id").asString() + "/commands";
+      JsonNode first = warren.post(commands, "{\"command\": \"cd /tmp && export X=vm && f() { echo fn-$X; }\", \"waitSeconds\": 60}").json();
+      assertThat(first.path("state").asString()).as("%s", first).isEqualTo("finished");
+      JsonNode ran = warren.post(commands, "{\"command\": \"pwd; f; echo err >&2; sh -c 'exit 4'\", \"waitSeconds\": 60}").json();
+      assertThat(ran.path("state").asString()).as("%s", ran).isEqualTo("finished");
+      assertThat(ran.path("stdout").asString()).as("%s %s", ran, warren.exec(vmId,
+          "ls -laR /var/lib/warren/sessions; head -v /var/lib/warren/sessions/*/out/* /var/lib/warren/sessions/*/*.exit; ps -ef")).isEqualTo("/tmp\nfn-vm\n");
+      assertThat(ran.path("stderr").asString()).isEqualTo("err\n");
+      assertThat(ran.path("exitCode").asInt()).isEqualTo(4);
+      TestWarren.Resp logs = warren.get(commands + "/" + ran.path("id").asString() + "/logs?stream=stdout");
+      assertThat(logs.text()).as("%s", logs).isEqualTo("/tmp\nfn-vm\n");
+
       // kill -9 of the controller: each is adopted by its own runtime
       warren.put(files + "?path=/workspace/kept.txt", "kept".getBytes());
       warren.kill9AndRestart();
@@ -196,6 +206,9 @@ class MicrovmSandboxTest {
       assertThat(warren.get("/v1/sandboxes/" + ctrId).json().path("state").asString()).isEqualTo("running");
       assertThat(warren.get(files + "?path=/workspace/kept.txt").text()).isEqualTo("kept");
       assertThat(warren.exec(vmId, "uname -r").path("stdout").asString().strip()).startsWith("6.1.0-");
+      // the session's shell and its state live in the guest: the restarted controller finds them
+      JsonNode third = warren.post(commands, "{\"command\": \"echo $X again; pwd\", \"waitSeconds\": 60}").json();
+      assertThat(third.path("stdout").asString()).as("%s", third).isEqualTo("vm again\n/tmp\n");
       assertThat(warren.exec(ctrId, "uname -r").path("stdout").asString().strip()).isEqualTo(HOST_KERNEL);
 
       // stop and start both: the VM's QEMU ends, its files stay; generations bumped on each runtime
