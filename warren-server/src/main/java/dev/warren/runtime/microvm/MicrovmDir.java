@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * {@code close()} stops the watches.
  */
 final class MicrovmDir implements GuestDir {
-  private static final long POLL_MILLIS = 200;
+  private static final long POLL_MILLIS = 500;
   /** One read of a growing file at most this much. */
   private static final int READ_CHUNK = 1024 * 1024;
 

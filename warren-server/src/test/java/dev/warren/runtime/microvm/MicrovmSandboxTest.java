@@ -191,8 +191,7 @@ class MicrovmSandboxTest {
       assertThat(first.path("state").asString()).as("%s", first).isEqualTo("finished");
       JsonNode ran = warren.post(commands, "{\"command\": \"pwd; f; echo err >&2; sh -c 'exit 4'\", \"waitSeconds\": 60}").json();
       assertThat(ran.path("state").asString()).as("%s", ran).isEqualTo("finished");
-      assertThat(ran.path("stdout").asString()).as("%s %s", ran, warren.exec(vmId,
-          "ls -laR /var/lib/warren/sessions; head -v /var/lib/warren/sessions/*/out/* /var/lib/warren/sessions/*/*.exit; ps -ef")).isEqualTo("/tmp\nfn-vm\n");
+      assertThat(ran.path("stdout").asString()).as("%s", ran).isEqualTo("/tmp\nfn-vm\n");
       assertThat(ran.path("stderr").asString()).isEqualTo("err\n");
       assertThat(ran.path("exitCode").asInt()).isEqualTo(4);
       TestWarren.Resp logs = warren.get(commands + "/" + ran.path("id").asString() + "/logs?stream=stdout");
