@@ -208,6 +208,11 @@ class MicrovmSandboxTest {
       // the session's shell and its state live in the guest: the restarted controller finds them
       JsonNode third = warren.post(commands, "{\"command\": \"echo $X again; pwd\", \"waitSeconds\": 60}").json();
       assertThat(third.path("stdout").asString()).as("%s", third).isEqualTo("vm again\n/tmp\n");
+      // deleting the session ends its shell and the FIFO holders in the guest, and removes its files
+      String sessionPath = commands.substring(0, commands.length() - "/commands".length());
+      assertThat(warren.delete(sessionPath).status()).isEqualTo(204);
+      JsonNode left = warren.exec(vmId, "grep -lzE '^(WARREN_FIFO|WARREN_SESSION_ID)=' /proc/[0-9]*/environ; ls /var/lib/warren/sessions");
+      assertThat(left.path("stdout").asString()).as("%s", left).isEmpty();
       assertThat(warren.exec(ctrId, "uname -r").path("stdout").asString().strip()).isEqualTo(HOST_KERNEL);
 
       // stop and start both: the VM's QEMU ends, its files stay; generations bumped on each runtime
