@@ -28,9 +28,10 @@ class WarrenTest(unittest.TestCase):
 class SandboxTest(WarrenTest):
     def test_a_sandbox_runs_commands_holds_files_and_is_deleted_with_its_handle(self):
         label = str(uuid.uuid4())
-        with self.w.sandboxes.create(labels={"test": label}, memory_mb=256, env={"GREETING": "hi"}) as sbx:
+        with self.w.sandboxes.create(labels={"test": label}, memory_mb=256, env={"GREETING": "hi"}, runtime="crun") as sbx:
             self.assertRegex(sbx.id, r"^sbx_[0-9a-z]{26}$")
             self.assertEqual(sbx.info.state, "running")
+            self.assertEqual((sbx.info.runtime, sbx.info.accel), ("crun", None))
             self.assertEqual(sbx.info.limits["memoryMb"], 256)
             self.assertIsNotNone(sbx.info.created_at.tzinfo)
             r = sbx.exec("echo $GREETING from $(hostname); echo oops >&2; exit 3")
@@ -170,6 +171,10 @@ class SandboxTest(WarrenTest):
         self.assertEqual(e.exception.status, 400)
         self.assertEqual(e.exception.field, "limits.memoryMb")
         self.assertIn("limits.memoryMb", str(e.exception))
+        with self.assertRaises(InvalidInputError) as e:
+            self.w.sandboxes.create(runtime="firecracker")
+        self.assertEqual((e.exception.status, e.exception.field), (400, "runtime"))
+        self.assertIn("microvm", str(e.exception))
         with Warren(os.environ["WARREN_URL"], "not-the-token") as bad, self.assertRaises(UnauthorizedError):
             bad.sandboxes.list()
         self.assertTrue(self.w.ping())

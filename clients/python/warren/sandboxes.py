@@ -55,13 +55,17 @@ class SandboxInfo:
     """The volumes mounted into it: ``{"name", "path", "readOnly"}`` each."""
     pooled: bool = False
     """On a create's answer: handed out from the server's warm pool (``WARREN_SANDBOX_POOL``) rather than booted for the call."""
+    runtime: Optional[str] = None
+    """What it runs on: ``crun`` (a container) or ``microvm`` (a virtual machine); None from servers before runtimes per sandbox."""
+    accel: Optional[str] = None
+    """For a virtual machine, how its guest executes: ``kvm`` or ``tcg`` (emulated); None for containers."""
 
     @staticmethod
     def of(j: Mapping[str, Any]) -> "SandboxInfo":
         return SandboxInfo(j["id"], j["state"], j["image"], j.get("generation", 0), j.get("address"), dict(j.get("labels") or {}),
                            dict(j.get("limits") or {}), parse_time(j["createdAt"]), j.get("stateReason"), j.get("browserId"), dict(j),
                            reach=egress_reach(j), volumes=[dict(v) for v in (j.get("volumes") or [])],
-                           pooled=bool(j.get("pooled", False)))
+                           pooled=bool(j.get("pooled", False)), runtime=j.get("runtime"), accel=j.get("accel"))
 
 
 @dataclass(frozen=True)
@@ -352,7 +356,7 @@ class Sandboxes:
                idle_timeout: Optional[int] = None, desktop: Optional[Tuple[int, int]] = None,
                reach: Optional[Sequence[str]] = None, idle_action: Optional[str] = None,
                paused_timeout: Optional[int] = None, snapshot: Optional[str] = None,
-               volumes: Optional[Sequence[Mapping[str, Any]]] = None) -> Sandbox:
+               volumes: Optional[Sequence[Mapping[str, Any]]] = None, runtime: Optional[str] = None) -> Sandbox:
         """Creates a sandbox and answers an owning handle once it runs; retries carry one Idempotency-Key. ``desktop=(width,
         height)`` gives it a virtual display (an image with Xvfb and x11vnc, e.g. ``browser``) for ``sandbox.desktop()``.
 
@@ -365,11 +369,14 @@ class Sandboxes:
         ``snapshot`` (an id or name) starts it from a snapshot's files (``sandbox.snapshot()``); the image is then the
         snapshot's.
 
-        ``volumes=[{"name": "cache", "path": "/root/.cache", "readOnly": False}]`` mounts volumes (``warren.volumes``)."""
+        ``volumes=[{"name": "cache", "path": "/root/.cache", "readOnly": False}]`` mounts volumes (``warren.volumes``).
+
+        ``runtime="microvm"`` runs it in a virtual machine with its own kernel (``"crun"``: a container); the server's
+        ``WARREN_RUNTIME`` otherwise. A runtime the server lacks answers 503 saying what is missing."""
         body: Dict[str, Any] = {k: v for k, v in {"image": image, "env": dict(env) if env else None,
                                                   "labels": dict(labels) if labels else None, "idleTimeoutSeconds": idle_timeout,
                                                   "idleAction": idle_action, "pausedTimeoutSeconds": paused_timeout,
-                                                  "snapshot": snapshot}.items()
+                                                  "snapshot": snapshot, "runtime": runtime}.items()
                                 if v is not None}
         limits = {k: v for k, v in {"memoryMb": memory_mb, "cpus": cpus, "pids": pids}.items() if v is not None}
         if limits:

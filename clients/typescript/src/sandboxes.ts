@@ -31,6 +31,10 @@ export interface SandboxInfo {
   createdAt: string;
   /** Only on a create's answer: true when it was handed out from the server's warm pool (`WARREN_SANDBOX_POOL`) rather than booted for the call. */
   pooled?: boolean;
+  /** What it runs on: `crun` (a container) or `microvm` (a virtual machine); absent from servers before runtimes per sandbox. */
+  runtime?: string;
+  /** For a virtual machine, how its guest executes: `kvm` or `tcg` (emulated); null for containers. */
+  accel?: string | null;
   [field: string]: unknown;
 }
 
@@ -56,6 +60,8 @@ export interface SandboxSpec {
   snapshot?: string;
   /** Volumes mounted into it (`warren.volumes`), e.g. `[{ name: 'cache', path: '/root/.cache' }]`. */
   volumes?: VolumeMount[];
+  /** `microvm` runs it in a virtual machine with its own kernel, `crun` in a container; the server's `WARREN_RUNTIME` otherwise. */
+  runtime?: 'crun' | 'microvm' | string;
 }
 
 /** A snapshot of a sandbox's files (docs/api.md, "Snapshots and forks"); containers keep no memory (`memory: false`). */
@@ -286,7 +292,7 @@ export class Sandboxes {
     const limits = defined({ memoryMb: spec.memoryMb, cpus: spec.cpus, pids: spec.pids });
     const body: Record<string, unknown> = defined({ image: spec.image, env: spec.env, labels: spec.labels, idleTimeoutSeconds: spec.idleTimeoutSeconds,
       idleAction: spec.idleAction, pausedTimeoutSeconds: spec.pausedTimeoutSeconds, desktop: spec.desktop, snapshot: spec.snapshot,
-      volumes: spec.volumes });
+      volumes: spec.volumes, runtime: spec.runtime });
     if (Object.keys(limits).length) body.limits = limits;
     const egress = egressBody(spec);
     if (egress) body.egress = egress;

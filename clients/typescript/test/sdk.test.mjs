@@ -13,10 +13,11 @@ const PAGE = 'data:text/html,' + encodeURIComponent('<title>ts</title><h1 id=h>h
 
 test('a sandbox runs commands, holds files and is deleted with its owning handle', async () => {
   const label = randomUUID();
-  const sbx = await warren.sandboxes.create({ labels: { test: label }, memoryMb: 256, env: { GREETING: 'hi' } });
+  const sbx = await warren.sandboxes.create({ labels: { test: label }, memoryMb: 256, env: { GREETING: 'hi' }, runtime: 'crun' });
   try {
     assert.match(sbx.id, /^sbx_[0-9a-z]{26}$/);
     assert.equal(sbx.info.state, 'running');
+    assert.deepEqual([sbx.info.runtime, sbx.info.accel], ['crun', null]);
     assert.match(sbx.info.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const r = await sbx.exec('echo $GREETING from $(hostname); echo oops >&2; exit 3');
     assert.deepEqual([r.exitCode, r.stdout, r.stderr], [3, `hi from ${sbx.id}\n`, 'oops\n']);
@@ -181,6 +182,8 @@ test('a sandbox created with reach to another shows it in its egress, and a bad 
 test('bad input and a bad token are typed errors carrying the problem', async () => {
   await assert.rejects(warren.sandboxes.create({ memoryMb: 1 }),
     (e) => e instanceof InvalidInputError && e.status === 400 && e.field === 'limits.memoryMb' && e.message.includes('limits.memoryMb'));
+  await assert.rejects(warren.sandboxes.create({ runtime: 'firecracker' }),
+    (e) => e instanceof InvalidInputError && e.status === 400 && e.field === 'runtime' && e.message.includes('microvm'));
   const bad = new Warren({ url: process.env.WARREN_URL, token: 'not-the-token' });
   await assert.rejects(bad.sandboxes.list(), UnauthorizedError);
   assert.equal(await warren.ping(), true);

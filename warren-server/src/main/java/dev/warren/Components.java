@@ -5,13 +5,12 @@ import dev.warren.host.Instance;
 import dev.warren.host.InstanceRegistry;
 import dev.warren.net.Network;
 import dev.warren.runtime.RuntimeContext;
-import dev.warren.runtime.Runtimes;
-import dev.warren.runtime.SandboxRuntime;
+import dev.warren.runtime.RuntimeSet;
 
 /**
  * The composition root of an instance's host-facing parts: its claim on the host (instance number,
- * bridge, subnet, uid window), its network and the runtime {@code WARREN_RUNTIME}
- * names. {@link Server} builds the services over them; {@link Teardown} uses them to remove what
+ * bridge, subnet, uid window), its network and its runtimes: every one this build knows, held in
+ * one {@link RuntimeSet} that sends each call to the sandbox's own, {@code WARREN_RUNTIME} the default. {@link Server} builds the services over them; {@link Teardown} uses them to remove what
  * the instance made. Nothing on the host is touched but the claim: the caller calls
  * {@code runtime().init()}. Made and closed by one thread; {@link #close()} is idempotent and
  * closes the runtime.
@@ -19,10 +18,10 @@ import dev.warren.runtime.SandboxRuntime;
 public final class Components implements AutoCloseable {
   private final Instance instance;
   private final Network network;
-  private final SandboxRuntime runtime;
+  private final RuntimeSet runtime;
   private boolean closed;
 
-  private Components(Instance instance, Network network, SandboxRuntime runtime) {
+  private Components(Instance instance, Network network, RuntimeSet runtime) {
     this.instance = instance;
     this.network = network;
     this.runtime = runtime;
@@ -32,7 +31,7 @@ public final class Components implements AutoCloseable {
   public static Components open(Config config) {
     Instance instance = InstanceRegistry.claim(config);
     Network network = Network.bridge(instance, config.proxyPort());
-    return new Components(instance, network, Runtimes.open(config.runtime(), new RuntimeContext(config, instance, network)));
+    return new Components(instance, network, RuntimeSet.open(config.runtime(), new RuntimeContext(config, instance, network)));
   }
 
   public Instance instance() {
@@ -43,7 +42,7 @@ public final class Components implements AutoCloseable {
     return network;
   }
 
-  public SandboxRuntime runtime() {
+  public RuntimeSet runtime() {
     return runtime;
   }
 

@@ -96,7 +96,7 @@ public final class Server implements AutoCloseable {
     parts.push(host);
     steps.done("host");
     instance = host.instance();
-    SandboxRuntime runtime = host.runtime();
+    dev.warren.runtime.RuntimeSet runtime = host.runtime();
     dev.warren.host.Beside<Void> runtimeInit = dev.warren.host.Beside.run("warren-runtime-init", runtime::init);
     Store store;
     try {

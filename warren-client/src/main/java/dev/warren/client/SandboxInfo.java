@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param volumes the volumes mounted into it, where and how (empty from servers before volumes)
  * @param pooled on a create's answer, whether the sandbox was handed out from the server's warm pool
  *     ({@code WARREN_SANDBOX_POOL}) rather than booted for the call; {@code false} everywhere else
+ * @param runtime what it runs on ({@code crun}, {@code microvm}); empty from servers before runtimes per sandbox
+ * @param accel for a virtual machine, how its guest executes: {@code kvm} or {@code tcg} (emulated); empty for containers
  */
 public record SandboxInfo(
     String id,
@@ -39,7 +41,9 @@ public record SandboxInfo(
     Optional<Instant> stoppedAt,
     Optional<Instant> lastActivityAt,
     List<VolumeMount> volumes,
-    boolean pooled) {
+    boolean pooled,
+    Optional<String> runtime,
+    Optional<String> accel) {
 
   public SandboxInfo {
     Objects.requireNonNull(id, "id");
@@ -58,6 +62,17 @@ public record SandboxInfo(
     Objects.requireNonNull(stoppedAt, "stoppedAt");
     Objects.requireNonNull(lastActivityAt, "lastActivityAt");
     volumes = List.copyOf(Objects.requireNonNull(volumes, "volumes"));
+    Objects.requireNonNull(runtime, "runtime");
+    Objects.requireNonNull(accel, "accel");
+  }
+
+  /** A sandbox of a server before runtimes per sandbox (the record as it was then). */
+  public SandboxInfo(String id, SandboxState state, Optional<String> stateReason, String image, Optional<String> imageDigest, long generation,
+      Optional<String> address, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Optional<Duration> idleTimeout, Instant createdAt, Optional<Instant> startedAt, Optional<Instant> stoppedAt,
+      Optional<Instant> lastActivityAt, List<VolumeMount> volumes, boolean pooled) {
+    this(id, state, stateReason, image, imageDigest, generation, address, env, labels, limits, egress, idleTimeout, createdAt, startedAt,
+        stoppedAt, lastActivityAt, volumes, pooled, Optional.empty(), Optional.empty());
   }
 
   /** A sandbox not handed out from the pool (the record as it was before the warm pool). */

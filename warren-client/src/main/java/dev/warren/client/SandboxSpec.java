@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param volumes volumes mounted into it, in order; each volume and each path once
  * @param idleAction what the idle timeout does to it: stop (the server's default, {@code WARREN_IDLE_ACTION}) or pause
  * @param pausedTimeout stop it once it has stayed paused this long (whole seconds; zero: never); the server's default otherwise
+ * @param runtime what it runs on: {@code crun} (a container) or {@code microvm} (a QEMU virtual machine with its own
+ *     kernel); the server's {@code WARREN_RUNTIME} otherwise
  */
 public record SandboxSpec(
     Optional<String> image,
@@ -29,7 +31,8 @@ public record SandboxSpec(
     Optional<String> snapshot,
     List<VolumeMount> volumes,
     Optional<IdleAction> idleAction,
-    Optional<Duration> pausedTimeout) {
+    Optional<Duration> pausedTimeout,
+    Optional<String> runtime) {
 
   public SandboxSpec {
     Objects.requireNonNull(image, "image");
@@ -58,11 +61,22 @@ public record SandboxSpec(
         throw new IllegalArgumentException("pausedTimeout must be whole seconds and not negative, got " + d);
       }
     });
+    Objects.requireNonNull(runtime, "runtime");
+    runtime.ifPresent(r -> {
+      if (r.isBlank()) throw new IllegalArgumentException("runtime must not be blank");
+    });
     volumes = List.copyOf(Objects.requireNonNull(volumes, "volumes"));
     if (volumes.stream().map(VolumeMount::name).distinct().count() < volumes.size()
         || volumes.stream().map(VolumeMount::path).distinct().count() < volumes.size()) {
       throw new IllegalArgumentException("each volume and each path may be given once, got " + volumes);
     }
+  }
+
+  /** A spec on the server's default runtime (the record as it was before runtimes were chosen per sandbox). */
+  public SandboxSpec(Optional<String> image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Optional<Duration> idleTimeout, Optional<String> snapshot, List<VolumeMount> volumes, Optional<IdleAction> idleAction,
+      Optional<Duration> pausedTimeout) {
+    this(image, env, labels, limits, egress, idleTimeout, snapshot, volumes, idleAction, pausedTimeout, Optional.empty());
   }
 
   /** A spec from its image alone: no snapshot, no volumes, the server's idle action and paused timeout. */
@@ -116,6 +130,7 @@ public record SandboxSpec(
     private final List<VolumeMount> volumes = new ArrayList<>();
     private IdleAction idleAction;
     private Duration pausedTimeout;
+    private String runtime;
 
     private Builder() {}
 
@@ -222,6 +237,15 @@ public record SandboxSpec(
       return this;
     }
 
+    /**
+     * Runs it on this runtime: {@code "crun"} (a container) or {@code "microvm"} (a virtual machine with its own kernel,
+     * where the server has QEMU and the guest kernel; else the create answers 503 saying what is missing).
+     */
+    public Builder runtime(String runtime) {
+      this.runtime = Objects.requireNonNull(runtime, "runtime");
+      return this;
+    }
+
     /** Mounts the volume {@code name} at {@code path}, read-write (one sandbox at a time) or read-only. */
     public Builder volume(String name, String path, boolean readOnly) {
       volumes.add(new VolumeMount(name, path, readOnly));
@@ -231,7 +255,7 @@ public record SandboxSpec(
     public SandboxSpec build() {
       return new SandboxSpec(Optional.ofNullable(image), env, labels, limits,
           new EgressPolicy(allow, Optional.ofNullable(upstreamProxy), reach), Optional.ofNullable(idleTimeout), Optional.ofNullable(snapshot),
-          volumes, Optional.ofNullable(idleAction), Optional.ofNullable(pausedTimeout));
+          volumes, Optional.ofNullable(idleAction), Optional.ofNullable(pausedTimeout), Optional.ofNullable(runtime));
     }
   }
 }

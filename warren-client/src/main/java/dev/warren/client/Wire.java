@@ -40,6 +40,7 @@ final class Wire {
     }
     spec.idleAction().ifPresent(a -> body.put("idleAction", a.wire()));
     spec.pausedTimeout().ifPresent(d -> body.put("pausedTimeoutSeconds", d.toSeconds()));
+    spec.runtime().ifPresent(r -> body.put("runtime", r));
     return body;
   }
 
@@ -62,7 +63,7 @@ final class Wire {
         f.optInstant("startedAt"), f.optInstant("stoppedAt"), f.optInstant("lastActivityAt"),
         f.list("volumes").stream().map(v -> JsonFields.of(v, "volumes[]"))
             .map(v -> new VolumeMount(v.string("name"), v.string("path"), v.bool("readOnly", false))).toList(),
-        f.bool("pooled", false));
+        f.bool("pooled", false), f.optString("runtime"), f.optString("accel"));
   }
 
   /** A policy's members as sandboxes and browsers take them; empty for {@link EgressPolicy#DENY_ALL}'s equal. */

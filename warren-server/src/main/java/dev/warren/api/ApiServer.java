@@ -126,7 +126,7 @@ public final class ApiServer implements AutoCloseable {
         }
       });
       r.get("/healthz", ctx -> Json.send(ctx, 200, Json.object().put("status", "ok")));
-      r.get("/readyz", ctx -> ready(ctx, readiness, sandboxes.pool()));
+      r.get("/readyz", ctx -> ready(ctx, readiness, sandboxes));
       r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
       previewRoutes.register(r);
       sandboxRoutes.register(r);
@@ -218,7 +218,8 @@ public final class ApiServer implements AutoCloseable {
     return path.replaceAll("/(sbx|brw)_[0-9a-z]{26}", "/{id}").replaceAll("/devtools/[^/]+/[^/]+$", "/devtools/{kind}/{target}");
   }
 
-  private static void ready(Context ctx, Readiness readiness, dev.warren.sandbox.SandboxPool pool) {
+  private static void ready(Context ctx, Readiness readiness, SandboxService sandboxes) {
+    dev.warren.sandbox.SandboxPool pool = sandboxes.pool();
     Map<String, Optional<String>> checks = readiness.get();
     ObjectNode out = Json.object();
     boolean ok = checks.values().stream().allMatch(Optional::isEmpty);
@@ -227,6 +228,13 @@ public final class ApiServer implements AutoCloseable {
     Map<String, String> shown = new LinkedHashMap<>();
     checks.forEach((k, v) -> shown.put(k, v.orElse("ok")));
     shown.forEach(c::put);
+    // the runtimes a create may name ("runtime"), each available or why not; WARREN_RUNTIME's is the default
+    ObjectNode runtimes = out.putObject("runtimes");
+    sandboxes.runtimes().forEach((name, problem) -> {
+      ObjectNode r = runtimes.putObject(name).put("available", problem.isEmpty()).put("default", name.equals(sandboxes.runtimeName()));
+      problem.ifPresent(p -> r.put("problem", p));
+      sandboxes.runtimeAccel(name).ifPresent(a -> r.put("accel", a));
+    });
     if (!pool.targets().isEmpty()) {
       // for operators: how full the warm pool is (a pool being refilled is no reason to be not ready)
       ObjectNode p = out.putObject("sandboxPool");

@@ -18,6 +18,9 @@ final class SandboxJson {
     n.put("stateReason", s.stateReason().orElse(null));
     n.put("image", s.spec().image());
     n.put("imageDigest", s.imageDigest());
+    n.put("runtime", s.spec().runtime().orElse(null));
+    // the accelerator of a virtual machine's guest (kvm, tcg); the routes fill it in from the runtime
+    n.putNull("accel");
     n.put("snapshot", s.spec().snapshot().orElse(null));
     n.put("generation", s.generation());
     n.put("address", s.address());

@@ -45,13 +45,13 @@ final class SandboxRoutes {
     r.get("/v1/sandboxes", this::list);
     r.get("/v1/sandboxes/{id}", ctx -> {
       Sandbox s = sandboxes.get(ctx.pathParam("id"));
-      ObjectNode body = SandboxJson.of(s);
+      ObjectNode body = json(s);
       body.set("usage", sandboxes.usage(s).map(SandboxJson::usage).orElse(null));
       Json.send(ctx, 200, body);
     });
-    r.post("/v1/sandboxes/{id}/stop", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.stop(ctx.pathParam("id")))));
-    r.post("/v1/sandboxes/{id}/start", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.start(ctx.pathParam("id")))));
-    r.post("/v1/sandboxes/{id}/restart", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.restart(ctx.pathParam("id")))));
+    r.post("/v1/sandboxes/{id}/stop", ctx -> Json.send(ctx, 200, json(sandboxes.stop(ctx.pathParam("id")))));
+    r.post("/v1/sandboxes/{id}/start", ctx -> Json.send(ctx, 200, json(sandboxes.start(ctx.pathParam("id")))));
+    r.post("/v1/sandboxes/{id}/restart", ctx -> Json.send(ctx, 200, json(sandboxes.restart(ctx.pathParam("id")))));
     r.delete("/v1/sandboxes/{id}", ctx -> {
       sandboxes.delete(ctx.pathParam("id"));
       ctx.status(204);
@@ -64,12 +64,12 @@ final class SandboxRoutes {
       if (browser != null) {
         // the browser's pause: refused unless the browser is ready (a Chromium frozen while it starts would never answer its start)
         browsers.pause(browser, "paused through its sandbox " + id);
-        Json.send(ctx, 200, SandboxJson.of(sandboxes.get(id)));
+        Json.send(ctx, 200, json(sandboxes.get(id)));
         return;
       }
-      Json.send(ctx, 200, SandboxJson.of(sandboxes.pause(id)));
+      Json.send(ctx, 200, json(sandboxes.pause(id)));
     });
-    r.post("/v1/sandboxes/{id}/resume", ctx -> Json.send(ctx, 200, SandboxJson.of(sandboxes.resume(ctx.pathParam("id")))));
+    r.post("/v1/sandboxes/{id}/resume", ctx -> Json.send(ctx, 200, json(sandboxes.resume(ctx.pathParam("id")))));
   }
 
   /**
@@ -87,9 +87,14 @@ final class SandboxRoutes {
     throw WarrenException.invalid("resume", "resume must be true or false, got '" + Queries.shown(v) + "'");
   }
 
+  /** The sandbox body, with the accelerator its runtime runs guests under (null for containers). */
+  private tools.jackson.databind.node.ObjectNode json(dev.warren.sandbox.Sandbox s) {
+    return SandboxJson.of(s).put("accel", sandboxes.accel(s).orElse(null));
+  }
+
   private void create(Context ctx) {
     Body b = Body.of(ctx, Set.of("image", "env", "labels", "limits", "egress", "idleTimeoutSeconds", "idleAction", "pausedTimeoutSeconds",
-        "desktop", "snapshot", "volumes"));
+        "desktop", "snapshot", "volumes", "runtime"));
     Config.SandboxDefaults d = config.sandboxDefaults();
     Optional<String> snapshot = b.string("snapshot");
     // a sandbox from a snapshot runs the snapshot's image
@@ -107,11 +112,13 @@ final class SandboxRoutes {
         .orElse(d.pausedTimeout());
     Optional<IdempotencyKey> key = idempotencyKey(ctx);
     List<VolumeMount> volumes = volumeMounts(b);
+    // empty: WARREN_RUNTIME; a name this build does not know is refused (400 naming runtime) by the service
+    Optional<String> runtime = b.string("runtime");
     SandboxService.Created c = sandboxes.createOrClaim(new SandboxSpec(image, env, labels, limits, egress, idle, desktop, idleAction,
-        pausedTimeout, snapshot, volumes), key);
+        pausedTimeout, snapshot, volumes, runtime), key);
     ctx.header("Location", "/v1/sandboxes/" + c.sandbox().id());
     // pooled: handed out from the warm pool (WARREN_SANDBOX_POOL) rather than created by this call
-    Json.send(ctx, 201, SandboxJson.of(c.sandbox()).put("pooled", c.pooled()));
+    Json.send(ctx, 201, json(c.sandbox()).put("pooled", c.pooled()));
   }
 
   private static List<VolumeMount> volumeMounts(Body b) {
@@ -187,7 +194,7 @@ final class SandboxRoutes {
     });
     ObjectNode out = Json.object();
     var arr = out.putArray("sandboxes");
-    sandboxes.list(labels, state).forEach(s -> arr.add(SandboxJson.of(s)));
+    sandboxes.list(labels, state).forEach(s -> arr.add(json(s)));
     Json.send(ctx, 200, out);
   }
 

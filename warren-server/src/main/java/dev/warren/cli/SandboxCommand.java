@@ -28,6 +28,9 @@ final class SandboxCommand implements Runnable {
     @Option(names = "--label", description = "k=v, repeatable")
     List<String> labels = List.of();
 
+    @Option(names = "--runtime", description = "crun (a container) or microvm (a virtual machine); the server's WARREN_RUNTIME by default")
+    String runtime;
+
     @Option(names = "--volume", paramLabel = "NAME:PATH[:ro]", description = "mount a volume at an absolute path (read-only with :ro); repeatable")
     List<String> volumes = List.of();
 
@@ -35,6 +38,9 @@ final class SandboxCommand implements Runnable {
     public Integer call() throws Exception {
       try (Warren w = connect()) {
         SandboxSpec.Builder b = SandboxSpec.builder().image(image);
+        if (runtime != null) {
+          b.runtime(runtime);
+        }
         for (String l : labels) {
           int eq = l.indexOf('=');
           b.label(l.substring(0, Math.max(eq, 0)), l.substring(eq + 1));

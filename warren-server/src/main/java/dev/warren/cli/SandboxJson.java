@@ -23,6 +23,8 @@ final class SandboxJson {
     s.limits().cpus().ifPresent(v -> limits.put("cpus", v));
     var volumes = n.putArray("volumes");
     s.volumes().forEach(v -> volumes.addObject().put("name", v.name()).put("path", v.path()).put("readOnly", v.readOnly()));
+    s.runtime().ifPresent(r -> n.put("runtime", r));
+    s.accel().ifPresent(a -> n.put("accel", a));
     if (s.pooled()) {
       // only a create's answer says so (as the API does)
       n.put("pooled", true);

@@ -34,9 +34,11 @@ final class SandboxTools {
               "idleTimeoutSeconds": {"type": "integer", "minimum": 0, "description": "Stopped after this long without API activity (0 = never; default 1800)."},
               "desktop": {"type": "object", "properties": {"width": {"type": "integer"}, "height": {"type": "integer"}}, "description": "A virtual display of this size, to drive with sandbox_desktop_actions (needs an image with Xvfb and x11vnc, e.g. 'browser')."},
               "snapshot": {"type": "string", "description": "Start from the files of this snapshot (id or name, from sandbox_snapshot) instead of the image's alone."},
-              "volumes": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "path": {"type": "string"}, "readOnly": {"type": "boolean"}}, "required": ["name", "path"]}, "description": "Volumes (volume_create) to mount, as {name, path, readOnly}; one sandbox may mount a volume read-write at a time."}
+              "volumes": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "path": {"type": "string"}, "readOnly": {"type": "boolean"}}, "required": ["name", "path"]}, "description": "Volumes (volume_create) to mount, as {name, path, readOnly}; one sandbox may mount a volume read-write at a time."},
+              "runtime": {"type": "string", "description": "What it runs on: 'crun' (a container) or 'microvm' (a virtual machine with its own kernel); default: the server's."}
             }, "additionalProperties": false}""", false, false, c -> {
-          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "image", "env", "labels", "idleTimeoutSeconds", "desktop", "snapshot", "volumes");
+          ObjectNode body = c.copy(LoopbackApi.JSON.createObjectNode(), "image", "env", "labels", "idleTimeoutSeconds", "desktop", "snapshot", "volumes",
+              "runtime");
           ObjectNode limits = c.copy(LoopbackApi.JSON.createObjectNode(), "memoryMb", "cpus", "pids");
           if (!limits.isEmpty()) {
             body.set("limits", limits);
@@ -203,7 +205,7 @@ final class SandboxTools {
 
   /** What a model needs of a sandbox. */
   static ObjectNode brief(JsonNode s) {
-    return pick(s, List.of("id", "state", "stateReason", "image", "labels", "limits", "egress", "createdAt", "browserId", "desktop", "volumes"));
+    return pick(s, List.of("id", "state", "stateReason", "image", "labels", "limits", "egress", "createdAt", "browserId", "desktop", "volumes", "runtime", "accel"));
   }
 
   /** The {@code fields} of {@code answer} that it has. */

@@ -29,6 +29,8 @@ final class BridgeNetwork implements Network {
   static final int BINDING_CHUNK = 256;
   /** The chunks of slots whose bindings this controller loaded. */
   private final Set<Integer> boundChunks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Set once {@link #init()} has made the network (every runtime of the instance asks for it); cleared by {@link #remove()}. */
+  private volatile boolean ready;
 
   BridgeNetwork(Instance instance, int proxyPort) {
     this.instance = instance;
@@ -76,6 +78,9 @@ final class BridgeNetwork implements Network {
 
   @Override
   public void init() {
+    if (ready) {
+      return;
+    }
     requireTool("ip", "iproute2");
     requireTool("nft", "nftables");
     checkNoOverlap();
@@ -109,6 +114,7 @@ final class BridgeNetwork implements Network {
     sysctl("net/ipv6/conf/" + bridge() + "/disable_ipv6", "1");
     firewall();
     log.info("network {} ready: bridge {} at {}, proxy port {}", instance.name(), bridge(), gw, proxyPort);
+    ready = true;
   }
 
   private void checkNoOverlap() {
@@ -329,6 +335,7 @@ final class BridgeNetwork implements Network {
 
   @Override
   public void remove() {
+    ready = false;
     if (Files.exists(Path.of("/sys/class/net", bridge()))) {
       Tool.run(List.of("ip", "link", "del", bridge()), TOOL_TIMEOUT);
     }

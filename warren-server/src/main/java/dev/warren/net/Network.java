@@ -18,7 +18,7 @@ public interface Network extends AutoCloseable {
     return new BridgeNetwork(instance, proxyPort);
   }
 
-  /** Creates or checks the bridge, its address, sysctls and firewall. */
+  /** Creates or checks the bridge, its address, sysctls and firewall; once made, later calls (each runtime's) return at once. */
   void init();
 
   /** The bridge's own address: the sandboxes' only reachable neighbour, where the proxy listens. */

@@ -135,8 +135,21 @@ public interface SandboxRuntime extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * How this runtime's guests execute, for runtimes that run virtual machines: {@code kvm} or
+   * {@code tcg} (emulation), known once {@link #init()} returned; empty for the others.
+   */
+  default Optional<String> accel() {
+    return Optional.empty();
+  }
+
   /** What this runtime offers beyond the lifecycle and the {@link Guest}. */
   java.util.Set<Capability> capabilities();
+
+  /** What the runtime of the sandbox {@code id} offers (differs from {@link #capabilities()} where runtimes are mixed: {@link RuntimeSet}). */
+  default java.util.Set<Capability> capabilities(String id) {
+    return capabilities();
+  }
 
   /**
    * Removes what {@link #init()} made on the host (namespaces, mounts, cgroup parents, network).

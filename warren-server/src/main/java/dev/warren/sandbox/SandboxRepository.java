@@ -28,7 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class SandboxRepository {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String COLUMNS = "id, state, state_reason, image, image_digest, generation, slot, address, spec, "
-      + "created_at, started_at, stopped_at, last_activity_at";
+      + "created_at, started_at, stopped_at, last_activity_at, runtime";
 
   private final Store store;
 
@@ -135,12 +135,13 @@ final class SandboxRepository {
   void insert(Handle h, Sandbox s, boolean pooled) {
     long now = System.currentTimeMillis();
     h.createUpdate("INSERT INTO sandboxes (" + COLUMNS + ", updated_at, pooled) VALUES (:id, :state, :reason, :image, :digest, "
-            + ":generation, :slot, :address, :spec, :created, :started, :stopped, :activity, :updated, :pooled)")
+            + ":generation, :slot, :address, :spec, :created, :started, :stopped, :activity, :runtime, :updated, :pooled)")
         .bind("id", s.id()).bind("state", s.state().wire()).bind("reason", s.stateReason().orElse(null))
         .bind("image", s.spec().image()).bind("digest", s.imageDigest()).bind("generation", s.generation())
         .bind("slot", s.slot()).bind("address", s.address()).bind("spec", specJson(s.spec()))
         .bind("created", s.createdAt().toEpochMilli()).bind("started", millis(s.startedAt()))
         .bind("stopped", millis(s.stoppedAt())).bind("activity", s.lastActivityAt().toEpochMilli()).bind("updated", now)
+        .bind("runtime", s.spec().runtime().orElse(null))
         .bind("pooled", pooled ? 1 : 0).execute();
     for (var e : s.spec().labels().entrySet()) {
       h.createUpdate("INSERT INTO sandbox_labels (sandbox_id, name, value) VALUES (:id, :n, :v)")
@@ -190,6 +191,14 @@ final class SandboxRepository {
         .bind("actor", key.owner()).bind("k", key.key()).bind("hash", requestHash).bind("id", id).bind("at", at.toEpochMilli()).execute();
   }
 
+  /**
+   * Records {@code runtime} as the runtime of every sandbox stored before sandboxes named theirs
+   * (the controller's {@code WARREN_RUNTIME}, which made them); how many rows it changed.
+   */
+  int fillRuntime(String runtime) {
+    return store.writeOne(h -> h.createUpdate("UPDATE sandboxes SET runtime = :runtime WHERE runtime IS NULL").bind("runtime", runtime).execute());
+  }
+
   void touch(Map<String, Instant> activity) {
     if (activity.isEmpty()) {
       return;
@@ -237,7 +246,7 @@ final class SandboxRepository {
         rs.getString("id"),
         SandboxState.parse(rs.getString("state")),
         Optional.ofNullable(rs.getString("state_reason")),
-        spec(rs.getString("image"), rs.getString("spec")),
+        spec(rs.getString("image"), rs.getString("spec")).withRuntime(rs.getString("runtime")),
         rs.getString("image_digest"),
         rs.getLong("generation"),
         rs.getInt("slot"),

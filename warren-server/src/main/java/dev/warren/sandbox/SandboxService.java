@@ -12,6 +12,7 @@ import dev.warren.net.Network;
 import dev.warren.runtime.ExecResult;
 import dev.warren.runtime.ExecSpec;
 import dev.warren.runtime.RuntimeUnavailableException;
+import dev.warren.runtime.RuntimeSet;
 import dev.warren.runtime.SandboxRuntime;
 import dev.warren.runtime.SandboxRuntimeException;
 import dev.warren.runtime.StartSpec;
@@ -48,7 +49,7 @@ public final class SandboxService {
   private final Config config;
   private final SandboxRepository repo;
   private final Store store;
-  private final SandboxRuntime runtime;
+  private final RuntimeSet runtime;
   private final Network network;
   private final Images images;
   private final Events events;
@@ -61,13 +62,13 @@ public final class SandboxService {
   private final SandboxPool pool;
   private final PoolHandOver handOver;
 
-  public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
+  public SandboxService(Config config, Store store, RuntimeSet runtime, Network network, Images images, Events events,
       dev.warren.net.EgressGuard egressGuard) {
     this(config, store, runtime, network, images, events, egressGuard, SnapshotBases.NONE);
   }
 
   /** Sandboxes that may start from the snapshots of {@code snapshots}. */
-  public SandboxService(Config config, Store store, SandboxRuntime runtime, Network network, Images images, Events events,
+  public SandboxService(Config config, Store store, RuntimeSet runtime, Network network, Images images, Events events,
       dev.warren.net.EgressGuard egressGuard, SnapshotBases snapshots) {
     this.snapshots = snapshots;
     this.config = config;
@@ -78,6 +79,8 @@ public final class SandboxService {
     this.network = network;
     this.images = images;
     this.events = events;
+    // a sandbox's calls go to the runtime its row names (assigned at create, looked up for older ones)
+    runtime.lookUpWith(id -> repo.find(id).flatMap(s -> s.spec().runtime()));
     this.lifecycle = new SandboxLifecycle(repo, runtime, events);
     this.pool = new SandboxPool(config.sandboxPool(), defaultLimits(config.sandboxDefaults()), repo);
     this.handOver = new PoolHandOver(pool, lifecycle, store, allocation, config.maxSandboxes(), this::environment);
@@ -102,6 +105,10 @@ public final class SandboxService {
    */
   public AutoCloseable open() {
     checkPool();
+    int older = repo.fillRuntime(runtime.defaultName());
+    if (older > 0) {
+      log.info("{} sandboxes made before sandboxes named their runtime run on {} (WARREN_RUNTIME)", older, runtime.defaultName());
+    }
     java.util.concurrent.CompletableFuture<Reconciler.Report> reconciled = new Reconciler(lifecycle, serving).run();
     IdleReaper reaper = new IdleReaper(lifecycle, config.idleCheckInterval());
     reaper.start();
@@ -210,16 +217,28 @@ public final class SandboxService {
 
   private Created createOrClaimCounted(SandboxSpec spec, Optional<dev.warren.store.IdempotencyKey> idempotencyKey) {
     checkEgress(spec.egress());
-    if (spec.limits().hasDisk() && !runtime.capabilities().contains(dev.warren.runtime.Capability.DISK_LIMITS)) {
-      throw SandboxException.invalidField("limits.diskMb", "the runtime " + runtime.name() + " has no per-sandbox disks; leave limits.diskMb out");
+    String runtimeName = spec.runtime().orElse(runtime.defaultName());
+    SandboxRuntime chosen;
+    try {
+      chosen = runtime.require(runtimeName);
+    } catch (RuntimeUnavailableException e) {
+      throw new SandboxException(Problem.UNAVAILABLE, e.getMessage(), e);
     }
-    if (spec.idleAction() == IdleAction.PAUSE && !runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE)) {
-      throw SandboxException.invalidField("idleAction", "the runtime " + runtime.name() + " cannot pause sandboxes; use idleAction \"stop\"");
+    spec = spec.withRuntime(runtimeName);
+    var capabilities = chosen.capabilities();
+    if (spec.limits().hasDisk() && !capabilities.contains(dev.warren.runtime.Capability.DISK_LIMITS)) {
+      throw SandboxException.invalidField("limits.diskMb", "the runtime " + runtimeName + " has no per-sandbox disks; leave limits.diskMb out");
     }
-    if (!spec.volumes().isEmpty() && runtime.volumes().isEmpty()) {
-      throw SandboxException.invalidField("volumes", "the runtime " + runtime.name() + " has no volumes; leave volumes out");
+    if (spec.idleAction() == IdleAction.PAUSE && !capabilities.contains(dev.warren.runtime.Capability.PAUSE)) {
+      throw SandboxException.invalidField("idleAction", "the runtime " + runtimeName + " cannot pause sandboxes; use idleAction \"stop\"");
     }
-    if (pool.matches(spec)) {
+    if (!spec.volumes().isEmpty() && chosen.volumes().isEmpty()) {
+      throw SandboxException.invalidField("volumes", "the runtime " + runtimeName + " has no volumes; leave volumes out");
+    }
+    if (spec.snapshot().isPresent() && !capabilities.contains(dev.warren.runtime.Capability.FILESYSTEM_SNAPSHOT)) {
+      throw SandboxException.invalidField("snapshot", "the runtime " + runtimeName + " cannot start from a snapshot's files yet; leave snapshot out");
+    }
+    if (runtimeName.equals(runtime.defaultName()) && pool.matches(spec)) {
       Image image = image(spec.image());
       Optional<Created> claimed = handOver.claim(spec, image, idempotencyKey);
       if (claimed.isPresent()) {
@@ -310,6 +329,7 @@ public final class SandboxService {
           Instant now = Instant.now();
           Sandbox s = new Sandbox(id, SandboxState.CREATING, Optional.empty(), spec, image.digest(), 1, slot,
               network.address(slot).getHostAddress(), now, Optional.empty(), Optional.empty(), now);
+          runtime.assign(id, spec.runtime().orElse(runtime.defaultName()));
           repo.insert(h, s, pooled);
           idempotencyKey.ifPresent(k -> SandboxRepository.rememberKey(h, k, requestHash, s.id(), now));
           return s;
@@ -370,7 +390,7 @@ public final class SandboxService {
   private final class PoolKeeper implements SandboxPool.Keeper {
     @Override
     public Sandbox createPooled(String imageName) {
-      return create(pool.spec(imageName), image(imageName), Optional.empty(), true);
+      return create(pool.spec(imageName).withRuntime(runtime.defaultName()), image(imageName), Optional.empty(), true);
     }
 
     @Override
@@ -574,19 +594,34 @@ public final class SandboxService {
     return lifecycle.pausedNow(id);
   }
 
-  /** Whether this runtime can freeze sandboxes (pause and resume). */
+  /** Whether the default runtime can freeze sandboxes (pause and resume). */
   public boolean canPause() {
     return runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE);
   }
 
-  /** The runtime's name, as {@code WARREN_RUNTIME} and a sandbox's {@code runtime} say it. */
+  /** The default runtime's name, as {@code WARREN_RUNTIME} says it. */
   public String runtimeName() {
     return runtime.name();
   }
 
+  /** The accelerator a sandbox's guest runs under ({@code kvm}, {@code tcg}), for runtimes with virtual machines. */
+  public Optional<String> accel(Sandbox s) {
+    return runtime.accel(s.spec().runtime().orElse(runtime.defaultName()));
+  }
+
+  /** Each runtime this build knows, and why it cannot be used on this host (empty: it can), with its accelerator. */
+  public Map<String, Optional<String>> runtimes() {
+    return runtime.availability();
+  }
+
+  /** The accelerator of the runtime {@code name}'s guests, when it runs virtual machines. */
+  public Optional<String> runtimeAccel(String name) {
+    return runtime.accel(name);
+  }
+
   private void requirePause(String id) {
-    if (!runtime.capabilities().contains(dev.warren.runtime.Capability.PAUSE)) {
-      throw new SandboxException(Problem.CONFLICT, "cannot pause or resume sandbox " + id + ": the runtime " + runtime.name()
+    if (!runtime.capabilities(id).contains(dev.warren.runtime.Capability.PAUSE)) {
+      throw new SandboxException(Problem.CONFLICT, "cannot pause or resume sandbox " + id + ": the runtime " + runtime.nameOf(id)
           + " cannot freeze sandboxes; stop it instead (POST /v1/sandboxes/" + id + "/stop)");
     }
   }

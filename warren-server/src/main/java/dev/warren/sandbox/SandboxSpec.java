@@ -24,10 +24,13 @@ import java.util.regex.Pattern;
  * @param snapshot the snapshot (id, or name as the caller gave it) whose files it starts from, over its image
  * @param volumes the volumes mounted into it, checked by {@link VolumePaths} (the volumes' existence and
  *     their one writer are checked when its row is written)
+ * @param runtime the runtime it runs on ({@code crun}, {@code microvm}); empty: the controller's
+ *     {@code WARREN_RUNTIME}, which a create records in its row (a stored sandbox always names its own)
  */
 public record SandboxSpec(
     String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress, Duration idleTimeout,
-    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout, Optional<String> snapshot, List<VolumeMount> volumes) {
+    Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout, Optional<String> snapshot, List<VolumeMount> volumes,
+    Optional<String> runtime) {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
@@ -35,6 +38,8 @@ public record SandboxSpec(
   private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._/-]{0,63}(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?");
   /** A snapshot id or name (names are {@code [A-Za-z0-9][A-Za-z0-9._-]{0,63}}). */
   private static final Pattern SNAPSHOT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  /** A runtime name as {@link dev.warren.runtime.Runtimes} knows them (which exist is checked at create). */
+  private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
   public static final Duration MAX_IDLE = Duration.ofDays(30);
 
   public SandboxSpec {
@@ -47,6 +52,11 @@ public record SandboxSpec(
     Objects.requireNonNull(pausedTimeout, "pausedTimeout");
     Objects.requireNonNull(snapshot, "snapshot");
     Objects.requireNonNull(volumes, "volumes");
+    Objects.requireNonNull(runtime, "runtime");
+    if (runtime.isPresent() && !RUNTIME.matcher(runtime.get()).matches()) {
+      throw WarrenException.invalid("runtime", "runtime must be one of " + String.join(", ", dev.warren.runtime.Runtimes.names()) + ", got '"
+          + runtime.get().substring(0, Math.min(80, runtime.get().length())) + "'");
+    }
     if (!IMAGE.matcher(image).matches() || image.length() > dev.warren.image.ImageRef.MAX_LENGTH) {
       throw WarrenException.invalid("image", "image must be a recipe name like 'base' or an image name like 'myimage:1.0' (at most "
           + dev.warren.image.ImageRef.MAX_LENGTH + " characters), got '" + image.substring(0, Math.min(80, image.length())) + "'");
@@ -77,6 +87,13 @@ public record SandboxSpec(
     volumes = VolumePaths.normalized(volumes);
   }
 
+  /** A spec on the controller's default runtime. */
+  public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
+      Duration idleTimeout, Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout, Optional<String> snapshot,
+      List<VolumeMount> volumes) {
+    this(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes, Optional.empty());
+  }
+
   /** A spec starting from its image alone, without volumes. */
   public SandboxSpec(String image, Map<String, String> env, Map<String, String> labels, Limits limits, EgressPolicy egress,
       Duration idleTimeout, Optional<Desktop> desktop, IdleAction idleAction, Duration pausedTimeout) {
@@ -87,7 +104,7 @@ public record SandboxSpec(
   public SandboxSpec fromSnapshot(String snapshotId, Map<String, String> moreLabels) {
     Map<String, String> all = new TreeMap<>(labels);
     all.putAll(moreLabels);
-    return new SandboxSpec(image, env, all, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, Optional.of(snapshotId), volumes);
+    return new SandboxSpec(image, env, all, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, Optional.of(snapshotId), volumes, runtime);
   }
 
   /** A spec stopped when idle, never stopped for being paused. */
@@ -109,17 +126,23 @@ public record SandboxSpec(
     }
     Map<String, String> all = new TreeMap<>(defaults);
     all.putAll(env);
-    return new SandboxSpec(image, all, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes);
+    return new SandboxSpec(image, all, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes, runtime);
   }
 
   /** The same spec with another egress policy. */
   public SandboxSpec withEgress(EgressPolicy egress) {
-    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes);
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes, runtime);
   }
 
   /** The same spec with these volumes instead of its own. */
   public SandboxSpec withVolumes(List<VolumeMount> volumes) {
-    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes);
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes, runtime);
+  }
+
+  /** The same spec on the runtime {@code name} (null: the controller's default). */
+  public SandboxSpec withRuntime(String name) {
+    return new SandboxSpec(image, env, labels, limits, egress, idleTimeout, desktop, idleAction, pausedTimeout, snapshot, volumes,
+        Optional.ofNullable(name));
   }
 
   /** Refuses (400 naming the label) labels that are not short {@code k=v} strings: the rules of sandbox labels, also for snapshots'. */

@@ -234,8 +234,8 @@ public final class SnapshotService {
   /** Takes a snapshot; {@code whenReady} runs once it is ready, before anything else may collect it ({@link SnapshotCatalog#refs} held). */
   private Snapshot take(String sandboxId, Optional<String> name, Map<String, String> labels, String origin,
       java.util.function.Consumer<Snapshot> whenReady) {
-    if (!runtime.capabilities().contains(Capability.FILESYSTEM_SNAPSHOT)) {
-      throw new SnapshotException(Problem.CONFLICT, "the runtime " + runtime.name() + " cannot snapshot sandboxes' files");
+    if (!runtime.capabilities(sandboxId).contains(Capability.FILESYSTEM_SNAPSHOT)) {
+      throw new SnapshotException(Problem.CONFLICT, "the runtime of sandbox " + sandboxId + " cannot snapshot sandboxes' files");
     }
     long t0 = System.nanoTime();
     String id = Ids.next("snap");

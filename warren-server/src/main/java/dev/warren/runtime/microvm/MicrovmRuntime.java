@@ -241,6 +241,11 @@ final class MicrovmRuntime implements SandboxRuntime {
   }
 
   @Override
+  public Optional<String> accel() {
+    return Optional.of(accel.qemuName());
+  }
+
+  @Override
   public Set<Capability> capabilities() {
     // diskMb sizes the VM's disk (its inodes follow ext4's ratio, not diskInodes exactly)
     return EnumSet.of(Capability.DISK_LIMITS);
