@@ -28,13 +28,17 @@ final class ImageRoutes {
   private final ImageStore store;
   private final Registry registry;
 
-  ImageRoutes(StoredImages images, Registry registry) {
+  private final BuildRoutes builds;
+
+  ImageRoutes(StoredImages images, Registry registry, dev.warren.build.ImageBuilds builds, java.util.function.BooleanSupplier stopping) {
     this.images = images;
     this.store = images.store();
     this.registry = registry;
+    this.builds = new BuildRoutes(builds, store, this::json, stopping);
   }
 
   void register(RoutesConfig r) {
+    builds.register(r);
     r.get("/v1/images", ctx -> {
       ObjectNode body = Json.object();
       ArrayNode list = body.putArray("images");

@@ -39,6 +39,11 @@ public record ImageConfig(Map<String, String> env, String workingDir, String use
         strings(c.path("Cmd")));
   }
 
+  /** From an OCI image config as JSON text. */
+  public static ImageConfig ofOciBlob(String json) {
+    return ofOci(ImageArchive.JSON.readTree(json));
+  }
+
   private static List<String> strings(JsonNode a) {
     List<String> out = new ArrayList<>();
     a.forEach(n -> out.add(n.asString("")));
