@@ -161,7 +161,8 @@ class DockerfileBuildTest {
     assertThat(w.get("/v1/images/broken").status()).isEqualTo(404);
     JsonNode b = w.get("/v1/images/broken/builds/" + p.path("buildId").asString()).json();
     assertThat(b.path("state").asString()).isEqualTo("failed");
-    assertThat(statuses(b)).containsExactly("done", "done", "failed", "pending");
+    // FROM base may be cached from another test's build
+    assertThat(statuses(b).subList(1, 4)).containsExactly("done", "failed", "pending");
     assertThat(b.path("steps").get(2).path("exitCode").asInt()).isEqualTo(7);
     assertThat(w.get("/v1/sandboxes?label=warren.build=" + p.path("buildId").asString()).json().path("sandboxes")).isEmpty();
   }
@@ -209,12 +210,11 @@ class DockerfileBuildTest {
       int port = host.getAddress().getPort();
       String probe = """
           FROM base
+          SHELL ["/bin/bash", "-c"]
           RUN p=${http_proxy#http://}; gw=${p%%:*}; \\
-              (exec 3<>/dev/tcp/$gw/%d && echo direct-connected) 2>&1 | head -1; \\
-              exec 4<>/dev/tcp/$gw/${p##*:}; printf 'GET http://127.0.0.1:%d/ HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&4; \\
-              echo "loopback: $(head -1 <&4)"; \\
-              exec 5<>/dev/tcp/$gw/${p##*:}; printf 'GET http://allowed.invalid/ HTTP/1.1\\r\\nHost: allowed.invalid\\r\\nConnection: close\\r\\n\\r\\n' >&5; \\
-              echo "listed: $(head -1 <&5)"; exit 3
+              timeout 3 bash -c "exec 3<>/dev/tcp/$gw/%d && echo direct-connected" 2>&1 | head -1; \\
+              ask() { timeout 10 bash -c "exec 4<>/dev/tcp/$gw/${p##*:}; printf 'GET http://$1/ HTTP/1.1\\r\\nHost: $1\\r\\nConnection: close\\r\\n\\r\\n' >&4; head -1 <&4"; }; \\
+              echo "loopback: $(ask 127.0.0.1:%d)"; echo "listed: $(ask allowed.invalid)"; exit 3
           """.formatted(port, port);
       TestWarren.Resp denied = build(w, "name=egress", context(probe, t -> {}));
       assertThat(denied.status()).as("%s", denied).isEqualTo(422);
