@@ -247,4 +247,56 @@ class DockerfileBuildTest {
     assertThat(w.get("/v1/images/streamed:2/builds/bld_nope").status()).isEqualTo(404);
     w.delete("/v1/images/streamed:2");
   }
+
+  @Test
+  void theSdkAndTheCliBuildADirectoryAndReportEachStep(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    TestWarren w = fixture.server();
+    java.nio.file.Files.writeString(dir.resolve("Dockerfile"), "FROM base\nARG WHO=nobody\nCOPY hello.txt /srv/\nRUN echo \"hi $WHO\" >> /srv/hello.txt\n");
+    java.nio.file.Files.writeString(dir.resolve("hello.txt"), "hello\n");
+    List<dev.warren.client.ImageBuild.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (dev.warren.client.Warren sdk = w.sdk()) {
+      dev.warren.client.ImageBuild b = sdk.images().build("sdk/built:1", dir,
+          dev.warren.client.ImageBuildOptions.DEFAULTS.withBuildArgs(Map.of("WHO", "sdk")), events::add);
+      assertThat(b.succeeded()).as("%s", b).isTrue();
+      assertThat(b.steps()).extracting(dev.warren.client.ImageBuild.Step::instruction).contains("RUN echo \"hi $WHO\" >> /srv/hello.txt");
+      assertThat(events).anyMatch(e -> e.step().map(s -> s.number() == 4 && s.status().equals("done")).orElse(false));
+      assertThat(sdk.images().get("sdk/built:1")).map(dev.warren.client.ImageInfo::digest).contains(b.digest().orElseThrow());
+      assertThat(sdk.images().build("sdk/built:1", b.id())).map(dev.warren.client.ImageBuild::state).contains("succeeded");
+    }
+    String id = w.createSandbox("{\"image\": \"sdk/built:1\"}");
+    assertThat(w.exec(id, "cat /srv/hello.txt").path("stdout").asString()).isEqualTo("hello\nhi sdk\n");
+    w.delete("/v1/sandboxes/" + id);
+
+    java.nio.file.Files.writeString(dir.resolve("other.Dockerfile"), "FROM sdk/built:1\nRUN echo step-output-line && exit 4\n");
+    dev.warren.testing.WarrenCli.Result failed = dev.warren.testing.WarrenCli.run(w.env(), "image", "build", "-f",
+        dir.resolve("other.Dockerfile").toString(), "cli/failed", dir.toString());
+    assertThat(failed.code()).as("%s", failed).isEqualTo(1);
+    assertThat(failed.output()).contains("Step 1 : FROM sdk/built:1", "Step 2 : RUN", "step-output-line", "failed with exit code 4");
+    dev.warren.testing.WarrenCli.Result built = dev.warren.testing.WarrenCli.run(w.env(), "image", "build", "--build-arg", "WHO=cli", "cli/built",
+        dir.toString());
+    assertThat(built.code()).as("%s", built).isZero();
+    assertThat(built.output()).contains("Step 4 : RUN", "---> cached", "---> done in", "built cli/built");
+    assertThat(w.delete("/v1/images/cli/built").status()).isEqualTo(204);
+    assertThat(w.delete("/v1/images/sdk/built:1").status()).isEqualTo(204);
+  }
+
+  @Test
+  void aBuiltImageExportsAndImportsAgainAsTheSameImage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    TestWarren w = fixture.server();
+    TestWarren.Resp r = build(w, "name=exported", context("FROM base\nRUN rm /etc/issue && mkdir -p /data && echo x > /data/x\nWORKDIR /data\n", t -> {}));
+    assertThat(r.status()).as("%s", r).isEqualTo(201);
+    java.nio.file.Path file = dir.resolve("exported.tar");
+    try (dev.warren.client.Warren sdk = w.sdk()) {
+      sdk.images().export("exported", file);
+    }
+    TestWarren.Resp again = w.send("POST", "/v1/images/import?name=reimported", HttpRequest.BodyPublishers.ofFile(file),
+        Map.of("Content-Type", "application/x-tar"), w.token());
+    assertThat(again.status()).as("%s", again).isEqualTo(201);
+    assertThat(again.json().path("digest").asString()).isEqualTo(r.json().path("digest").asString());
+    String id = w.createSandbox("{\"image\": \"reimported\"}");
+    assertThat(w.exec(id, "pwd; cat x; test -e /etc/issue || echo gone").path("stdout").asString()).isEqualTo("/data\nx\ngone\n");
+    w.delete("/v1/sandboxes/" + id);
+    w.delete("/v1/images/reimported");
+    w.delete("/v1/images/exported");
+  }
 }
