@@ -299,4 +299,24 @@ class DockerfileBuildTest {
     w.delete("/v1/images/reimported");
     w.delete("/v1/images/exported");
   }
+
+  @Test
+  void aControllerKilledDuringABuildLeavesNoImageAndTheBuildFailed() throws Exception {
+    TestWarren w = fixture.server();
+    TestWarren.Resp started = build(w, "name=killed&async=true", context("FROM base\nRUN touch /started; sleep 120\nENV AFTER=1\n", t -> {}));
+    assertThat(started.status()).as("%s", started).isEqualTo(202);
+    String id = started.json().path("id").asString();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    while (!w.get("/v1/sandboxes?label=warren.build=" + id).json().path("sandboxes").toString().contains("running")) {
+      assertThat(System.nanoTime()).as("the RUN's sandbox runs").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    w.kill9AndRestart();
+    JsonNode b = w.get("/v1/images/killed/builds/" + id).json();
+    assertThat(b.path("state").asString()).as("%s", b).isEqualTo("failed");
+    assertThat(b.path("error").asString()).contains("controller stopped");
+    assertThat(w.get("/v1/images/killed").status()).isEqualTo(404);
+    assertThat(w.get("/v1/sandboxes?label=warren.build=" + id).json().path("sandboxes")).isEmpty();
+    assertThat(java.nio.file.Files.list(w.dataDir().resolve("user-images/tmp")).toList()).isEmpty();
+  }
 }
