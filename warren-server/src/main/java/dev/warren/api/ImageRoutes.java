@@ -132,6 +132,8 @@ final class ImageRoutes {
     i.config().entrypoint().forEach(ep::add);
     ArrayNode cmd = c.putArray("cmd");
     i.config().cmd().forEach(cmd::add);
+    ObjectNode labels = c.putObject("labels");
+    i.config().labels().forEach(labels::put);
     ArrayNode used = n.putArray("usedBy");
     store.users(i.digest()).forEach(used::add);
     return n;

@@ -153,7 +153,8 @@ final class DockerfileBuild {
       diffId = tar.finish();
     }
     Path tree = work.resolve("tree-" + n);
-    StepTrees.copy(Optional.of(golden.rootfs()), tree);
+    // copied, never hard-linked: the golden image is shared by every sandbox and data directory of the host
+    StepTrees.copyWhole(golden.rootfs(), tree);
     state.diffIds.add(diffId);
     state.history.add(new ImageState.History("FROM " + golden.name() + " (Warren's built-in image, recipe " + golden.digest() + ")", false));
     return new Step(new Current(Optional.of(install(key, state, Files.size(layer), tree, Optional.of(layer))), state), false);
@@ -400,7 +401,6 @@ final class DockerfileBuild {
 
   /** {@code path} made absolute against the working directory {@code wd} and normalised ({@code ..} stops at /). */
   static String absolute(String wd, String path) {
-    String s = java.nio.file.Path.of("/").resolve(wd.isEmpty() ? "/" : wd).resolve(path).normalize().toString();
-    return s;
+    return java.nio.file.Path.of("/").resolve(wd.isEmpty() ? "/" : wd).resolve(path).normalize().toString();
   }
 }

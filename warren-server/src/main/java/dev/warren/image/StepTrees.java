@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * The root filesystems of build steps: a step's tree is its parent's, copied, with the step's
- * layer applied ({@link LayerUnpacker}). The copy hard-links the parent's files where both are on
- * one filesystem: applying a layer replaces a file (delete, then create) and never writes one in
+ * layer applied ({@link LayerUnpacker}). The copy of a step image hard-links its parent's files
+ * where both are on one filesystem (a built-in golden image is copied whole, {@link #copyWhole}): applying a layer replaces a file (delete, then create) and never writes one in
  * place, and image trees are read-only once installed, so the two never see each other's changes.
  * Stateless.
  */
@@ -40,6 +40,15 @@ public final class StepTrees {
     }
   }
 
+  /** Makes {@code to} (which must not exist) a copy of {@code from} that shares no inode with it (reflinked where the filesystem can). */
+  public static void copyWhole(Path from, Path to) throws IOException {
+    Tool.Result copied = Tool.run(List.of("cp", "-a", "--reflink=auto", "--no-target-directory", "--", from.toString(), to.toString()),
+        COPY_TIMEOUT);
+    if (!copied.ok()) {
+      throw new IOException("cannot copy " + from + " to " + to + ": cp exited with " + copied.exitCode() + ": " + copied.stderr().strip());
+    }
+  }
+
   /** Applies the uncompressed layer tar {@code layer} to {@code tree}; {@code name} names it in errors. */
   public static void apply(Path tree, Path layer, String name) throws IOException {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(layer), 1 << 16)) {
@@ -50,10 +59,5 @@ public final class StepTrees {
   /** Removes a tree left by a step that did not finish. */
   public static void delete(Path tree) throws IOException {
     LayerUnpacker.delete(tree);
-  }
-
-  /** Apparent bytes of a file. */
-  static long size(Path p) throws IOException {
-    return Files.size(p);
   }
 }

@@ -99,6 +99,8 @@ class DockerfileBuildTest {
     assertThat(image.path("config").path("env").path("MODE").asString()).isEqualTo("test");
     assertThat(image.path("config").path("entrypoint").toString()).isEqualTo("[\"/usr/bin/env\"]");
     assertThat(image.path("config").path("cmd").toString()).isEqualTo("[\"bash\",\"-l\"]");
+    assertThat(image.path("config").path("labels").path("org.example.team").asString()).isEqualTo("tools");
+    assertThat(image.path("config").path("labels").path("version").asString()).isEqualTo("1");
     JsonNode b = image.path("build");
     assertThat(b.path("state").asString()).isEqualTo("succeeded");
     assertThat(b.path("steps")).hasSize(15);
@@ -318,5 +320,11 @@ class DockerfileBuildTest {
     assertThat(w.get("/v1/images/killed").status()).isEqualTo(404);
     assertThat(w.get("/v1/sandboxes?label=warren.build=" + id).json().path("sandboxes")).isEmpty();
     assertThat(java.nio.file.Files.list(w.dataDir().resolve("user-images/tmp")).toList()).isEmpty();
+    // the restart left the modes of the images' files alone (the data directory's repair strips group and others):
+    // a program of the cached FROM base step still runs as a user other than root
+    TestWarren.Resp asNobody = build(w, "name=nobody", context("FROM base\nUSER nobody\nRUN [\"/bin/bash\", \"-c\", \"id -u\"]\n", t -> {}));
+    assertThat(asNobody.status()).as("%s", asNobody).isEqualTo(201);
+    assertThat(asNobody.json().path("build").path("steps").get(0).path("status").asString()).isEqualTo("cached");
+    w.delete("/v1/images/nobody");
   }
 }
