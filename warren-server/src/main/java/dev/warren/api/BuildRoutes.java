@@ -45,6 +45,10 @@ final class BuildRoutes {
   /** Registered before {@code /v1/images/<name>}, which would match these paths too. */
   void register(RoutesConfig r) {
     r.post("/v1/images", this::build);
+    r.post("/v1/images/prune", ctx -> {
+      int[] removed = builds.pruneCache();
+      Json.send(ctx, 200, Json.object().put("steps", removed[0]).put("files", removed[1]));
+    });
     r.get("/v1/images/<name>/builds/{id}/logs", this::logs);
     r.get("/v1/images/<name>/builds/{id}", ctx -> Json.send(ctx, 200, find(ctx).json()));
   }

@@ -119,6 +119,17 @@ public final class ImageBuilds {
     return b;
   }
 
+  /**
+   * Empties the build cache (the untagged images of build steps; tagged images keep theirs): the
+   * next build runs every step. 409 while a build runs. Returns {@code [steps, files]} removed.
+   */
+  public int[] pruneCache() {
+    if (live.values().stream().anyMatch(b -> b.state() == Build.State.RUNNING)) {
+      throw new WarrenException(Problem.CONFLICT, "a build is running; prune the build cache once it ended");
+    }
+    return store.pruneBuildCache();
+  }
+
   /** The build {@code id} of the image {@code name} (as this controller follows it, or as the store kept it). */
   public Optional<Build> find(String name, String id) {
     Optional<Build> b = Optional.ofNullable(live.get(id)).or(() -> repo.find(id));

@@ -131,6 +131,12 @@ final class ImageRepository {
         rs.getLong("size_bytes"), "build", Instant.ofEpochMilli(rs.getLong("created_at")));
   }
 
+  /** Deletes the build cache's rows whose image no tag, sandbox or snapshot names; returns how many. */
+  int pruneSteps() {
+    return store.write(h -> h.createUpdate("DELETE FROM image_build_steps WHERE digest NOT IN (SELECT digest FROM images)"
+        + " AND digest NOT IN (SELECT image_digest FROM sandboxes) AND digest NOT IN (SELECT image_digest FROM snapshots)").execute());
+  }
+
   /** What is still needed on disk: image digests (of rows, sandboxes and snapshots) and layer digests (of rows). */
   record Live(Set<String> images, Set<String> layers) {}
 

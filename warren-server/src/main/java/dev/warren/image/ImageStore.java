@@ -371,6 +371,19 @@ public final class ImageStore {
     }
   }
 
+  /**
+   * Empties the build cache: the step images no tag, sandbox or snapshot names are forgotten and
+   * their files collected. The caller makes sure no build runs. Returns the steps and the files removed.
+   */
+  public int[] pruneBuildCache() {
+    installing.lock();
+    try {
+      return new int[] {repo.pruneSteps(), collect()};
+    } finally {
+      installing.unlock();
+    }
+  }
+
   /** The file of a layer ({@code sha256:…}), for exports. */
   public Path layer(String diffId) {
     return dir.resolve("layers").resolve(diffId.substring("sha256:".length()) + ".tar");

@@ -145,7 +145,14 @@ class DockerfileBuildTest {
     assertThat(w.exec(id, "cat /both").path("stdout").asString()).isEqualTo("one\nchanged\n");
     System.out.printf("3-RUN build: cold %d ms, cached %d ms%n", firstMs, againMs);
     w.delete("/v1/sandboxes/" + id);
-    w.delete("/v1/images/cached");
+    assertThat(w.delete("/v1/images/cached").status()).isEqualTo(204);
+    // pruned, the cache is empty: every step runs again
+    TestWarren.Resp pruned = w.post("/v1/images/prune", "{}");
+    assertThat(pruned.status()).as("%s", pruned).isEqualTo(200);
+    assertThat(pruned.json().path("steps").asInt()).isGreaterThanOrEqualTo(5);
+    TestWarren.Resp cold = build(w, "name=cached", context(dockerfile.formatted("first"), t -> {}));
+    assertThat(statuses(cold.json().path("build"))).containsOnly("done");
+    assertThat(w.delete("/v1/images/cached").status()).isEqualTo(204);
   }
 
   @Test
