@@ -209,6 +209,38 @@ def docker_save(path: str, tag: str, files: dict) -> None:
 
 
 class ImageTest(WarrenTest):
+    def test_a_dockerfile_builds_with_its_progress_reported_and_a_failing_run_says_why(self):
+        import tempfile
+        name = f"py/built-{uuid.uuid4().hex[:8]}:1"
+        events = []
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "Dockerfile"), "w") as f:
+                f.write("FROM base\nARG WHO=nobody\nCOPY hello.txt /srv/\nRUN echo \"hi $WHO\" >> /srv/hello.txt\nWORKDIR /srv\n")
+            with open(os.path.join(d, "hello.txt"), "w") as f:
+                f.write("hello\n")
+            built = self.w.images.build(name, d, build_args={"WHO": "py"}, progress=lambda e, data: events.append((e, data)))
+            try:
+                self.assertEqual(built["state"], "succeeded", built)
+                self.assertEqual(self.w.images.get(name)["digest"], built["digest"])
+                self.assertEqual(self.w.images.get(name)["config"]["workingDir"], "/srv")
+                self.assertIn(("step", 4, "done"), [(e, x.get("number"), x.get("status")) for e, x in events if e == "step"])
+                with self.w.sandboxes.create(image=name) as s:
+                    self.assertEqual(s.exec("cat hello.txt").stdout, "hello\nhi py\n")
+                with open(os.path.join(d, "Dockerfile"), "w") as f:
+                    f.write("FROM base\nRUN echo going-wrong; exit 5\n")
+                failed = self.w.images.build(name + "-broken", d)
+                self.assertEqual(failed["state"], "failed")
+                self.assertEqual(failed["steps"][1]["exitCode"], 5)
+                self.assertIn("going-wrong", failed["steps"][1]["output"])
+                with open(os.path.join(d, "Dockerfile"), "w") as f:
+                    f.write("FROM base\nEXPOSE 80\n")
+                with self.assertRaises(InvalidInputError) as bad:
+                    self.w.images.build(name, d)
+                self.assertIn("line 2", str(bad.exception))
+            finally:
+                self.w.images.delete(name)
+
+
     def test_an_imported_image_is_listed_exported_imported_again_to_the_same_digest_and_deleted(self):
         import tempfile
         name, again = f"py/tools-{uuid.uuid4().hex[:8]}:1", f"py/again-{uuid.uuid4().hex[:8]}:2"

@@ -8,10 +8,19 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, List, Optional
+import tarfile
+import tempfile
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ._http import Response, Transport
 from .errors import NotFoundError, UnavailableError
+
+
+def _owned_by_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """A context member as the server wants it: modes kept, owners and their names left out."""
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
 
 
 def _path(name: str) -> str:
@@ -22,7 +31,7 @@ def _path(name: str) -> str:
 
 
 class Images:
-    """``list``, ``get``, ``import_image``, ``pull``, ``export``, ``delete``. A user image is ``name[:tag]`` (``latest`` when
+    """``list``, ``get``, ``import_image``, ``pull``, ``export``, ``build``, ``get_build``, ``prune``, ``delete``. A user image is ``name[:tag]`` (``latest`` when
     left out); a sandbox made from it (``sandboxes.create(image=…)``) keeps that image when the tag later names another.
     Answers are the server's JSON: ``name``, ``kind`` (``builtin`` or ``user``), ``digest``, ``sizeBytes``, ``createdAt``,
     ``source``, ``layers``, ``config`` (``env``, ``workingDir``, ``user``, ``entrypoint``, ``cmd``), ``usedBy``."""
@@ -76,6 +85,52 @@ class Images:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return os.path.getsize(file)
+
+    def build(self, name: str, context: str | os.PathLike[str], dockerfile: str = "Dockerfile",
+              build_args: Optional[Mapping[str, str]] = None, allow: Sequence[str] = (),
+              progress: Optional[Callable[[str, Dict[str, Any]], None]] = None, timeout: float = 7200) -> Dict[str, Any]:
+        """Builds the Dockerfile in the directory ``context`` (sent as a tar; the server leaves out what its ``.dockerignore``
+        names) as ``name``, step by step in sandboxes, calling ``progress(event, data)`` with each ``step`` (a step's new
+        status) and ``output`` (``{"step", "line"}``, a line a RUN printed); returns the build once it ended (``state``
+        ``succeeded`` or ``failed``, ``steps`` with status, times, a failed RUN's ``exitCode`` and ``output``). A failed step
+        does not raise; InvalidInputError for a Dockerfile the server cannot build (naming the line). ``allow``: hosts RUN
+        steps may reach through the egress proxy."""
+        if not os.path.isdir(context):
+            raise ValueError(f"no build context directory at {context!r}")
+        query: List[tuple] = [("name", name), ("dockerfile", dockerfile), ("async", "true")]
+        query += [("buildArg", f"{k}={v}") for k, v in (build_args or {}).items()]
+        query += [("allow", h) for h in allow]
+        with tempfile.TemporaryFile(suffix=".tar") as f:
+            with tarfile.open(fileobj=f, mode="w", format=tarfile.PAX_FORMAT) as t:
+                for entry in sorted(os.listdir(context)):
+                    t.add(os.path.join(context, entry), arcname=entry, recursive=True,
+                          filter=lambda i: _owned_by_root(i))
+            size = f.tell()
+            f.seek(0)
+            started = self._send("POST", "/v1/images?" + urllib.parse.urlencode(query), f, size, timeout).json()
+        path = "/v1/images/" + _path(name) + "/builds/" + started["id"]
+        event = ""
+        for raw in self._http.stream(path + "/logs", {"follow": "true"}, {}):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                if event == "done":
+                    break
+                if progress is not None and event in ("step", "output"):
+                    progress(event, json.loads(line[5:].strip()))
+        return self.get_build(name, started["id"])
+
+    def get_build(self, name: str, build_id: str) -> Optional[Dict[str, Any]]:
+        """The build ``build_id`` of ``name``: ``id``, ``state``, ``digest``, ``error``, ``steps``; None when there is none."""
+        try:
+            return self._http.request("GET", "/v1/images/" + _path(name) + "/builds/" + urllib.parse.quote(build_id, safe="")).json()
+        except NotFoundError:
+            return None
+
+    def prune(self) -> Dict[str, int]:
+        """Empties the build cache (``steps`` and ``files`` removed); ConflictError while a build runs."""
+        return self._http.request("POST", "/v1/images/prune", json_body={}).json()
 
     def delete(self, name: str) -> bool:
         """Deletes the tag; False when there was none; ConflictError (naming them) while sandboxes or snapshots need it."""

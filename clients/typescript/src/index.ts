@@ -19,7 +19,7 @@ export * from './sandboxes.js';
 export { Actions, Browser, type BrowserInfo, Browsers, type BrowserSpec, type DownloadInfo, Handoff, type HandoffInfo, type ProfileInfo, Profiles, type UploadedFile } from './browsers.js';
 export { Computer, type ComputerAction, type ComputerResults } from './computer.js';
 export { type VolumeInfo, type VolumeMount, Volumes } from './volumes.js';
-export { type ImageInfo, Images } from './images.js';
+export { type ImageBuild, type ImageInfo, Images } from './images.js';
 export type { ClientOptions, Retry } from './http.js';
 
 export interface WarrenOptions extends ClientOptions {

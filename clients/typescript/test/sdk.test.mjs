@@ -339,3 +339,30 @@ test('a desktop sandbox answers a screenshot of its display', async () => {
     await sbx.close();
   }
 });
+
+test('a Dockerfile builds with its progress reported, and a failing RUN says why', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'warren-ts-'));
+  const name = `ts/built-${randomUUID().slice(0, 8)}:1`;
+  try {
+    await writeFile(join(dir, 'Dockerfile'), 'FROM base\nARG WHO=nobody\nCOPY hello.txt /srv/\nRUN echo "hi $WHO" >> /srv/hello.txt\n');
+    await writeFile(join(dir, 'hello.txt'), 'hello\n');
+    const events = [];
+    const built = await warren.images.build(name, dir, { buildArgs: { WHO: 'ts' }, progress: (e, data) => events.push([e, data]) });
+    try {
+      assert.equal(built.state, 'succeeded', JSON.stringify(built));
+      assert.equal((await warren.images.get(name)).digest, built.digest);
+      assert.ok(events.some(([e, d]) => e === 'step' && d.number === 4 && d.status === 'done'), JSON.stringify(events));
+      await writeFile(join(dir, 'Dockerfile'), 'FROM base\nRUN echo going-wrong; exit 5\n');
+      const failed = await warren.images.build(`${name}-broken`, dir);
+      assert.equal(failed.state, 'failed');
+      assert.equal(failed.steps[1].exitCode, 5);
+      assert.ok(failed.steps[1].output.includes('going-wrong'));
+      await writeFile(join(dir, 'Dockerfile'), 'FROM base\nEXPOSE 80\n');
+      await assert.rejects(warren.images.build(name, dir), (e) => e instanceof InvalidInputError && /line 2/.test(e.message));
+    } finally {
+      await warren.images.delete(name);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -138,6 +138,8 @@ public final class Server implements AutoCloseable {
       return "volumes reconciled in " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + reconciled;
     });
     ShellService shells = new ShellService(sandboxes, runtime, store, events, config.sessionQueueMax());
+    dev.warren.build.ImageBuilds imageBuilds = new dev.warren.build.ImageBuilds(store, imageStore, images, sandboxes, runtime,
+        SandboxService.defaultLimits(config.sandboxDefaults()));
     parts.push(shells);
     // everything the API's routes need is made before the sandboxes are reconciled (which emits
     // nothing to listeners until the controller serves), so that the routes are made beside that
@@ -178,9 +180,10 @@ public final class Server implements AutoCloseable {
       checks.put("runtime", runtime.problem());
       return checks;
     }, dashboard, previews, desktopComputer, Optional.of(snapshots), volumes,
-        new dev.warren.image.StoredImages(images, imageStore)));
+        new dev.warren.image.StoredImages(images, imageStore), imageBuilds));
     try {
       parts.push(sandboxes.open());
+      log.info("image builds: {}", imageBuilds.reconcile());
       // before the sessions and browsers, whose recovery may start a sandbox that names a volume
       log.info(volumesReconciled.join());
       steps.done("sandboxes");

@@ -113,6 +113,82 @@ final class HttpImages implements Images {
     }
   }
 
+  @Override
+  public ImageBuild build(String name, Path context, ImageBuildOptions options, java.util.function.Consumer<ImageBuild.Event> progress) {
+    Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(progress, "progress");
+    if (!Files.isDirectory(context)) {
+      throw new IllegalArgumentException("no build context directory at " + context);
+    }
+    StringBuilder q = new StringBuilder("/v1/images?async=true&name=" + Urls.queryValue(name(name)));
+    q.append("&dockerfile=").append(Urls.queryValue(options.dockerfile()));
+    options.buildArgs().forEach((k, v) -> q.append("&buildArg=").append(Urls.queryValue(k + "=" + v)));
+    options.allow().forEach(h -> q.append("&allow=").append(Urls.queryValue(h)));
+    Path tar = null;
+    try {
+      tar = Files.createTempFile("warren-context-", ".tar");
+      ContextTar.write(context, tar);
+      ImageBuild started = transport.sendJson(Call.post(q.toString(), Call.Retry.BEFORE_SEND).bodyFile(tar, "application/x-tar").timeout(SLOW),
+          ImageBuild::of);
+      follow(name, started.id(), progress);
+      return build(name, started.id()).orElseThrow(() -> new IllegalStateException("the server lost build " + started.id()));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot send the build context " + context + ": " + e.getMessage(), e);
+    } finally {
+      if (tar != null) {
+        try {
+          Files.deleteIfExists(tar);
+        } catch (java.io.IOException e) {
+          // a temporary file; the system cleans its temp directory
+        }
+      }
+    }
+  }
+
+  /** Reads the build's log until its {@code done} event, handing the rest to {@code progress}. */
+  private void follow(String name, String id, java.util.function.Consumer<ImageBuild.Event> progress) throws java.io.IOException {
+    Call call = Call.get("/v1/images/" + name + "/builds/" + id + "/logs?follow=true").timeout(Duration.ofHours(2));
+    java.net.http.HttpResponse<java.io.InputStream> response;
+    try {
+      response = transport.open(call);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw HttpTransport.interrupted(call, e);
+    }
+    try (java.io.InputStream body = response.body()) {
+      SseParser parser = new SseParser(body);
+      for (var e = parser.next(); e.isPresent(); e = parser.next()) {
+        switch (e.get().type()) {
+          case "step" -> {
+            ImageBuild.Step s = ImageBuild.step(Json.parse(e.get().data()));
+            progress.accept(new ImageBuild.Event("step", s.number(), Optional.of(s), Optional.empty()));
+          }
+          case "output" -> {
+            var f = JsonFields.of(Json.parse(e.get().data()), "output");
+            progress.accept(new ImageBuild.Event("output", f.intValue("step"), Optional.empty(), Optional.of(f.string("line"))));
+          }
+          case "done" -> {
+            return;
+          }
+          default -> {
+            // events this SDK does not know yet
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public Optional<ImageBuild> build(String name, String id) {
+    Objects.requireNonNull(id, "id");
+    try {
+      return Optional.of(transport.sendJson(Call.get("/v1/images/" + name(name) + "/builds/" + Urls.id("build", id)), ImageBuild::of));
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
   static ImageInfo image(Object json) {
     var f = JsonFields.of(json, "image");
     boolean user = f.string("kind").equals("user");

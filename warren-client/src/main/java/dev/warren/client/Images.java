@@ -60,4 +60,18 @@ public interface Images {
    * @throws ConflictException while a sandbox was made from it (the message names them)
    */
   boolean delete(String name);
+
+  /**
+   * Builds the Dockerfile in the directory {@code context} (sent as a tar; the server leaves out
+   * what its {@code .dockerignore} names) as {@code name}, step by step in sandboxes on the
+   * server, calling {@code progress} with each step's change and each line a RUN printed, and
+   * returns the build once it ended. A failed step does not throw: the build says
+   * {@code failed}, with the step's exit code and last lines of output, and no image was tagged.
+   *
+   * @throws InvalidInputException for a Dockerfile the server cannot build (naming the line)
+   */
+  ImageBuild build(String name, Path context, ImageBuildOptions options, java.util.function.Consumer<ImageBuild.Event> progress);
+
+  /** The build {@code id} of the image {@code name}, or empty when the server knows none. */
+  Optional<ImageBuild> build(String name, String id);
 }

@@ -50,7 +50,7 @@ public final class ApiServer implements AutoCloseable {
       dev.warren.browser.BrowserService browsers, dev.warren.stream.LiveStreams streams, EgressLog egressLog, dev.warren.events.Events events,
       dev.warren.audit.Audit audit, PrometheusMeterRegistry metrics, Readiness readiness, Site dashboard, dev.warren.preview.Previews previews,
       dev.warren.computer.DesktopComputer desktops, java.util.Optional<dev.warren.snapshot.SnapshotService> snapshots,
-      dev.warren.volume.VolumeService volumes, dev.warren.image.StoredImages images) {
+      dev.warren.volume.VolumeService volumes, dev.warren.image.StoredImages images, dev.warren.build.ImageBuilds builds) {
     this.grace = config.shutdownGrace();
     drain.deadline().thenRun(shells::endWaits);
     AccessLog accessLog = new AccessLog(audit, metrics);
@@ -64,7 +64,7 @@ public final class ApiServer implements AutoCloseable {
     SandboxRoutes sandboxRoutes = new SandboxRoutes(sandboxes, browsers, config);
     java.util.Optional<SnapshotRoutes> snapshotRoutes = snapshots.map(SnapshotRoutes::new);
     VolumeRoutes volumeRoutes = new VolumeRoutes(volumes);
-    ImageRoutes imageRoutes = new ImageRoutes(images, new dev.warren.image.Registry(config.registries()));
+    ImageRoutes imageRoutes = new ImageRoutes(images, new dev.warren.image.Registry(config.registries()), builds, drain::draining);
     FileRoutes fileRoutes = new FileRoutes(sandboxes, MAX_UPLOAD);
     ShellRoutes shellRoutes = new ShellRoutes(shells, sandboxes, drain, tokens::active);
     AuditRoutes auditRoutes = new AuditRoutes(audit, tokens);

@@ -29,13 +29,17 @@ final class ImageRoutes {
   private final ImageStore store;
   private final Registry registry;
 
-  ImageRoutes(StoredImages images, Registry registry) {
+  private final BuildRoutes builds;
+
+  ImageRoutes(StoredImages images, Registry registry, dev.warren.build.ImageBuilds builds, java.util.function.BooleanSupplier stopping) {
     this.images = images;
     this.store = images.store();
     this.registry = registry;
+    this.builds = new BuildRoutes(builds, store, this::json, stopping);
   }
 
   void register(RoutesConfig r) {
+    builds.register(r);
     r.get("/v1/images", ctx -> {
       ObjectNode body = Json.object();
       ArrayNode list = body.putArray("images");
@@ -141,6 +145,8 @@ final class ImageRoutes {
     i.config().entrypoint().forEach(ep::add);
     ArrayNode cmd = c.putArray("cmd");
     i.config().cmd().forEach(cmd::add);
+    ObjectNode labels = c.putObject("labels");
+    i.config().labels().forEach(labels::put);
     ArrayNode used = n.putArray("usedBy");
     store.users(i.digest()).forEach(used::add);
     return n;

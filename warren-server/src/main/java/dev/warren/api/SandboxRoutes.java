@@ -225,8 +225,8 @@ final class SandboxRoutes {
     long timeout = b.integer("timeoutSeconds", 1, MAX_EXEC_TIMEOUT).orElse(300L);
     List<String> program = argv.orElseGet(() -> List.of("/bin/sh", "-c", command.get()));
     // each stream is read up to the answer's whole budget: an encoded byte is never smaller than a raw one
-    SandboxService.Executed done = sandboxes.exec(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout), ExecAnswer.MAX_OUTPUT),
-        resume(ctx));
+    SandboxService.Executed done = sandboxes.exec(id, sandboxes.asImageUser(id, new ExecSpec(program, env, cwd, stdin, Duration.ofSeconds(timeout),
+        ExecAnswer.MAX_OUTPUT)), resume(ctx));
     ExecResult r = done.result();
     ExecAnswer.send(ctx, r, r.oomKilled()
         ? "killed by the sandbox's memory limit of " + sandboxes.get(id).spec().limits().memoryMb() + " MiB" : null, done.resumed());

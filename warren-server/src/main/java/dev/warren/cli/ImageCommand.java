@@ -19,13 +19,82 @@ final class ImageCommand implements Runnable {
     new List().run();
   }
 
-  @Command(name = "build", mixinStandardHelpOptions = true, description = "Build a golden image from its recipe (cached by recipe digest).")
-  static final class Build implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", description = "recipe name, e.g. base")
+  @Command(name = "build", mixinStandardHelpOptions = true,
+      description = {"Build an image from a Dockerfile through the API: warren image build [-f Dockerfile] NAME [CONTEXT] prints each step"
+          + " with its number and time.", "With a built-in recipe's name alone (base, browser): build that golden image on this host."})
+  static final class Build extends ApiConnection implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "name[:tag] of the image to build, or a recipe name such as base")
     String name;
 
+    @Parameters(index = "1", paramLabel = "CONTEXT", arity = "0..1", description = "the build context directory (default: the current one)")
+    java.nio.file.Path context;
+
+    @picocli.CommandLine.Option(names = {"-f", "--file"}, paramLabel = "DOCKERFILE",
+        description = "the Dockerfile, inside the context (default: CONTEXT/Dockerfile)")
+    java.nio.file.Path dockerfile;
+
+    @picocli.CommandLine.Option(names = "--build-arg", paramLabel = "NAME=VALUE", description = "a value for an ARG of the Dockerfile")
+    java.util.Map<String, String> buildArgs = new java.util.LinkedHashMap<>();
+
+    @picocli.CommandLine.Option(names = "--allow", paramLabel = "HOST", description = "a host RUN steps may reach (e.g. deb.debian.org); none by default")
+    java.util.List<String> allow = new java.util.ArrayList<>();
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+      if (context == null && dockerfile == null && !name.contains(":") && recipe(name)) {
+        return recipeBuild();
+      }
+      java.nio.file.Path dir = (context == null ? java.nio.file.Path.of(".") : context).toAbsolutePath().normalize();
+      String file = "Dockerfile";
+      if (dockerfile != null) {
+        java.nio.file.Path f = dockerfile.toAbsolutePath().normalize();
+        if (!f.startsWith(dir)) {
+          System.err.println("the Dockerfile " + f + " is not inside the build context " + dir);
+          return 2;
+        }
+        file = dir.relativize(f).toString();
+      }
+      var options = dev.warren.client.ImageBuildOptions.DEFAULTS.withDockerfile(file).withBuildArgs(buildArgs).withAllow(allow);
+      try (dev.warren.client.Warren w = connect()) {
+        long t0 = System.nanoTime();
+        int[] total = {0};
+        dev.warren.client.ImageBuild b = w.images().build(name, dir, options, e -> progress(e, total));
+        if (!b.succeeded()) {
+          System.err.println("build " + b.id() + " failed: " + b.error().orElse("?"));
+          b.steps().stream().filter(s -> s.status().equals("failed")).forEach(s -> s.output().forEach(l -> System.err.println("  | " + l)));
+          return 1;
+        }
+        long cached = b.steps().stream().filter(s -> s.status().equals("cached")).count();
+        System.out.printf("built %s %s in %.1f s (%d of %d steps cached, build %s)%n", name, b.digest().orElse(""), (System.nanoTime() - t0) / 1e9,
+            cached, b.steps().size(), b.id());
+        return 0;
+      }
+    }
+
+    private static void progress(dev.warren.client.ImageBuild.Event e, int[] total) {
+      if (e.line().isPresent()) {
+        System.out.println("  | " + e.line().get());
+        return;
+      }
+      dev.warren.client.ImageBuild.Step s = e.step().orElseThrow();
+      switch (s.status()) {
+        case "running" -> System.out.printf("Step %d : %s%n", s.number(), s.instruction());
+        case "cached" -> System.out.printf("  ---> cached%n");
+        case "done" -> System.out.printf("  ---> done in %.2f s%n", s.took().map(d -> d.toMillis() / 1000.0).orElse(0.0));
+        case "failed" -> System.out.printf("  ---> failed%s after %.2f s%n", s.exitCode().map(c -> " with exit code " + c).orElse(""),
+            s.took().map(d -> d.toMillis() / 1000.0).orElse(0.0));
+        default -> {
+          // pending: nothing to say
+        }
+      }
+    }
+
+    private static boolean recipe(String name) {
+      Config config = CliConfig.load();
+      return Images.open(config.imagesDir(), config.mirror()).recipes().stream().anyMatch(r -> r.name().equals(name));
+    }
+
+    private Integer recipeBuild() {
       Config config = CliConfig.load();
       Images images = Images.open(config.imagesDir(), config.mirror());
       long t0 = System.nanoTime();

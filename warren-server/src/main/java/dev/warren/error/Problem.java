@@ -12,6 +12,8 @@ public enum Problem {
   CONFLICT(409, "conflict", "Conflict"),
   TOO_LARGE(413, "too-large", "Too large"),
   IMAGE_NOT_BUILT(422, "image-not-built", "Image not built"),
+  /** A Dockerfile build stopped at a step that failed (a RUN's exit code): the request was fine, its build was not. */
+  BUILD_FAILED(422, "build-failed", "Build failed"),
   LIMIT_EXCEEDED(429, "limit-exceeded", "Limit exceeded"),
   /** The sandbox's own disk is full (its limits.diskMb or diskInodes): the host has room. */
   SANDBOX_DISK_FULL(507, "sandbox-disk-full", "Sandbox disk full"),

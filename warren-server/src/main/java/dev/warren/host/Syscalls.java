@@ -37,6 +37,8 @@ public final class Syscalls {
   public static final int EISDIR = 21;
   public static final int ENOTEMPTY = 39;
   public static final int ELOOP = 40;
+  public static final int ENODATA = 61;
+  public static final int EOPNOTSUPP = 95;
   /** Namespace type for {@link #setns}: a network namespace. */
   public static final int CLONE_NEWNET = 0x40000000;
 
@@ -103,6 +105,8 @@ public final class Syscalls {
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
   private static final Downcall STRERROR = new Downcall("strerror",
       FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+  private static final Downcall LGETXATTR = fn("lgetxattr",
+      FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), false);
   private static final Downcall UMASK = new Downcall("umask",
       FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
@@ -178,6 +182,30 @@ public final class Syscalls {
         throw fail("openat", path, st);
       }
       return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /**
+   * The extended attribute {@code name} of {@code path} itself (a final link not followed), at
+   * most 4 KiB of it; empty when the file has none of that name or the filesystem none at all.
+   */
+  public static java.util.Optional<byte[]> lgetxattr(String path, String name) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(STATE);
+      MemorySegment value = a.allocate(4096);
+      long n = (long) LGETXATTR.handle().invokeExact(st, a.allocateFrom(path), a.allocateFrom(name), value, 4096L);
+      if (n < 0) {
+        int errno = (int) ERRNO.get(st, 0L);
+        if (errno == ENODATA || errno == EOPNOTSUPP) {
+          return java.util.Optional.empty();
+        }
+        throw fail("lgetxattr " + name, path, st);
+      }
+      return java.util.Optional.of(value.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {

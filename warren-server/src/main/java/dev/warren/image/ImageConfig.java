@@ -11,10 +11,11 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * What an image's OCI config says its processes run with. {@code env} and {@code workingDir}
  * are applied to sandboxes made from the image (env as defaults a sandbox's own env overrides);
- * {@code user}, {@code entrypoint} and {@code cmd} are kept as metadata.
+ * {@code user} applies to exec; {@code entrypoint}, {@code cmd} and {@code labels} are kept as metadata.
  */
-public record ImageConfig(Map<String, String> env, String workingDir, String user, List<String> entrypoint, List<String> cmd) {
-  public static final ImageConfig NONE = new ImageConfig(Map.of(), "", "", List.of(), List.of());
+public record ImageConfig(Map<String, String> env, String workingDir, String user, List<String> entrypoint, List<String> cmd,
+    Map<String, String> labels) {
+  public static final ImageConfig NONE = new ImageConfig(Map.of(), "", "", List.of(), List.of(), Map.of());
 
   public ImageConfig {
     env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
@@ -22,6 +23,7 @@ public record ImageConfig(Map<String, String> env, String workingDir, String use
     Objects.requireNonNull(user, "user");
     entrypoint = List.copyOf(entrypoint);
     cmd = List.copyOf(cmd);
+    labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
   }
 
   /** From an OCI image config (its {@code config} object); variables that are not {@code NAME=value} are dropped. */
@@ -35,8 +37,15 @@ public record ImageConfig(Map<String, String> env, String workingDir, String use
         env.put(kv.substring(0, eq), kv.substring(eq + 1));
       }
     }
+    Map<String, String> labels = new LinkedHashMap<>();
+    c.path("Labels").properties().forEach(p -> labels.put(p.getKey(), p.getValue().asString("")));
     return new ImageConfig(env, c.path("WorkingDir").asString(""), c.path("User").asString(""), strings(c.path("Entrypoint")),
-        strings(c.path("Cmd")));
+        strings(c.path("Cmd")), labels);
+  }
+
+  /** From an OCI image config as JSON text. */
+  public static ImageConfig ofOciBlob(String json) {
+    return ofOci(ImageArchive.JSON.readTree(json));
   }
 
   private static List<String> strings(JsonNode a) {
@@ -55,6 +64,8 @@ public record ImageConfig(Map<String, String> env, String workingDir, String use
     entrypoint.forEach(entrypointArray::add);
     var cmdArray = n.putArray("cmd");
     cmd.forEach(cmdArray::add);
+    ObjectNode l = n.putObject("labels");
+    labels.forEach(l::put);
     return n;
   }
 
@@ -62,7 +73,9 @@ public record ImageConfig(Map<String, String> env, String workingDir, String use
     JsonNode n = ImageArchive.JSON.readTree(json);
     Map<String, String> env = new LinkedHashMap<>();
     n.path("env").properties().forEach(p -> env.put(p.getKey(), p.getValue().asString("")));
+    Map<String, String> labels = new LinkedHashMap<>();
+    n.path("labels").properties().forEach(p -> labels.put(p.getKey(), p.getValue().asString("")));
     return new ImageConfig(env, n.path("workingDir").asString(""), n.path("user").asString(""), strings(n.path("entrypoint")),
-        strings(n.path("cmd")));
+        strings(n.path("cmd")), labels);
   }
 }

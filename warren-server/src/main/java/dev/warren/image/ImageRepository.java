@@ -89,6 +89,54 @@ final class ImageRepository {
     return out;
   }
 
+  /** The image a build step made, by its cache key ({@code ref} is {@code sha256:<hex>}, the digest as a reference). */
+  Optional<UserImage> step(String cacheKey) {
+    return store.read(h -> h.createQuery("SELECT digest, layers, config, size_bytes, created_at FROM image_build_steps WHERE cache_key = :key")
+        .bind("key", cacheKey).map((rs, ctx) -> stepRow(rs)).findOne());
+  }
+
+  /** A build step's image by its digest or a prefix of it of 56 hex digits or more, any key. */
+  Optional<UserImage> stepByDigest(String digest) {
+    if (!digest.matches("sha256:[0-9a-f]{56,64}")) {
+      return Optional.empty();
+    }
+    return store.read(h -> h.createQuery("SELECT digest, layers, config, size_bytes, created_at FROM image_build_steps WHERE digest LIKE :digest")
+        .bind("digest", digest + "%").map((rs, ctx) -> stepRow(rs)).findFirst());
+  }
+
+  /** The OCI config of an image, tagged or a build step's. */
+  Optional<String> configBlob(String digest) {
+    return store.read(h -> h.createQuery("SELECT config_blob FROM images WHERE digest = :d UNION ALL SELECT config_blob FROM image_build_steps"
+        + " WHERE digest = :d").bind("d", digest).mapTo(String.class).findFirst());
+  }
+
+  /** Records the image a build step made under its cache key (replacing what the key named). */
+  void putStep(String cacheKey, UserImage i, String configBlob) {
+    store.write(h -> {
+      h.createUpdate("DELETE FROM image_build_steps WHERE cache_key = :key").bind("key", cacheKey).execute();
+      var layers = ImageArchive.JSON.createArrayNode();
+      i.layers().forEach(layers::add);
+      return h.createUpdate("INSERT INTO image_build_steps (cache_key, digest, layers, config, config_blob, size_bytes, created_at)"
+          + " VALUES (:key, :digest, :layers, :config, :blob, :size, :at)").bind("key", cacheKey).bind("digest", i.digest())
+          .bind("layers", layers.toString()).bind("config", i.config().json().toString()).bind("blob", configBlob)
+          .bind("size", i.sizeBytes()).bind("at", i.createdAt().toEpochMilli()).execute();
+    });
+  }
+
+  private static UserImage stepRow(ResultSet rs) throws SQLException {
+    List<String> layers = new ArrayList<>();
+    ImageArchive.JSON.readTree(rs.getString("layers")).forEach(n -> layers.add(n.asString()));
+    String digest = rs.getString("digest");
+    return new UserImage(new ImageRef("sha256", digest.substring("sha256:".length())), digest, layers, ImageConfig.parse(rs.getString("config")),
+        rs.getLong("size_bytes"), "build", Instant.ofEpochMilli(rs.getLong("created_at")));
+  }
+
+  /** Deletes the build cache's rows whose image no tag, sandbox or snapshot names; returns how many. */
+  int pruneSteps() {
+    return store.write(h -> h.createUpdate("DELETE FROM image_build_steps WHERE digest NOT IN (SELECT digest FROM images)"
+        + " AND digest NOT IN (SELECT image_digest FROM sandboxes) AND digest NOT IN (SELECT image_digest FROM snapshots)").execute());
+  }
+
   /** What is still needed on disk: image digests (of rows, sandboxes and snapshots) and layer digests (of rows). */
   record Live(Set<String> images, Set<String> layers) {}
 
@@ -98,6 +146,12 @@ final class ImageRepository {
       images.addAll(h.createQuery("SELECT DISTINCT image_digest FROM snapshots").mapTo(String.class).list());
       Set<String> layers = new HashSet<>();
       for (UserImage i : h.createQuery("SELECT " + COLUMNS + " FROM images").map((rs, ctx) -> row(rs)).list()) {
+        images.add(i.digest());
+        layers.addAll(i.layers());
+      }
+      // the build cache: each step's image stays while its row does
+      for (UserImage i : h.createQuery("SELECT digest, layers, config, size_bytes, created_at FROM image_build_steps").map((rs, ctx) -> stepRow(rs))
+          .list()) {
         images.add(i.digest());
         layers.addAll(i.layers());
       }

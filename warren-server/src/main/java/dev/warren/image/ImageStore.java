@@ -297,6 +297,93 @@ public final class ImageStore {
     return Files.isDirectory(p) ? Optional.of(p) : Optional.empty();
   }
 
+  /** A new directory of its own under {@code tmp/} for a build's work; what a killed controller leaves there goes at the next start. */
+  public Path workDirectory(String id) {
+    Path work = dir.resolve("tmp").resolve(id);
+    try {
+      Files.createDirectories(work);
+    } catch (IOException e) {
+      throw new WarrenException(Problem.UNAVAILABLE, "cannot make the work directory " + work + ": " + e.getMessage(), e);
+    }
+    return work;
+  }
+
+  /** The image a build step made under {@code cacheKey}, while its files are on disk. */
+  public Optional<UserImage> cachedStep(String cacheKey) {
+    return repo.step(cacheKey).filter(i -> rootfsOf(i.digest()).isPresent());
+  }
+
+  /** A build step's image by its digest (the reference {@code sha256:<hex>}). */
+  public Optional<UserImage> stepByDigest(String digest) {
+    return repo.stepByDigest(digest);
+  }
+
+  /** The OCI config of the image {@code digest} (tagged or a build step's), as stored. */
+  public Optional<String> configBlob(String digest) {
+    return repo.configBlob(digest);
+  }
+
+  /**
+   * Installs what a build step made, under the lock the collection takes: {@code layer} (the
+   * step's changes as an uncompressed tar, named by the image's top diff_id) when the step wrote
+   * files, {@code rootfs} (the parent's tree with the step applied, on this filesystem) as the
+   * image's root filesystem, and the cache row under {@code cacheKey}.
+   */
+  public UserImage installStep(String cacheKey, UserImage image, String configBlob, Path rootfs, Optional<Path> layer) {
+    sync(rootfs);
+    installing.lock();
+    try {
+      if (layer.isPresent()) {
+        Path to = layer(image.layers().getLast());
+        if (!Files.exists(to)) {
+          Files.move(layer.get(), to, StandardCopyOption.ATOMIC_MOVE);
+        }
+      }
+      for (String l : image.layers()) {
+        if (!Files.exists(layer(l))) {
+          throw new WarrenException(Problem.UNAVAILABLE, "layer " + l + " of the build step " + image.digest() + " was removed meanwhile; build again");
+        }
+      }
+      if (!Files.isDirectory(rootfs(image.hex()))) {
+        Files.move(rootfs, rootfs(image.hex()), StandardCopyOption.ATOMIC_MOVE);
+      }
+      repo.putStep(cacheKey, image, configBlob);
+      return image;
+    } catch (IOException e) {
+      throw new WarrenException(Problem.UNAVAILABLE, "cannot install the build step " + image.digest() + ": " + e.getMessage(), e);
+    } finally {
+      installing.unlock();
+    }
+  }
+
+  /** Points the tag {@code ref} at a build step's image (replacing what it named), as an import does. */
+  public UserImage tag(ImageRef ref, UserImage step, String configBlob) {
+    installing.lock();
+    try {
+      if (rootfsOf(step.digest()).isEmpty()) {
+        throw new WarrenException(Problem.UNAVAILABLE, "the root filesystem of " + step.digest() + " was removed meanwhile; build again");
+      }
+      UserImage tagged = new UserImage(ref, step.digest(), step.layers(), step.config(), step.sizeBytes(), "build", Instant.now());
+      repo.put(tagged, configBlob);
+      return tagged;
+    } finally {
+      installing.unlock();
+    }
+  }
+
+  /**
+   * Empties the build cache: the step images no tag, sandbox or snapshot names are forgotten and
+   * their files collected. The caller makes sure no build runs. Returns the steps and the files removed.
+   */
+  public int[] pruneBuildCache() {
+    installing.lock();
+    try {
+      return new int[] {repo.pruneSteps(), collect()};
+    } finally {
+      installing.unlock();
+    }
+  }
+
   /** The file of a layer ({@code sha256:…}), for exports. */
   public Path layer(String diffId) {
     return dir.resolve("layers").resolve(diffId.substring("sha256:".length()) + ".tar");

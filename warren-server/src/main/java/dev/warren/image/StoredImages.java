@@ -11,12 +11,19 @@ import java.util.Optional;
  * recipe. Thread-safe as its two parts are.
  */
 public final class StoredImages implements Images {
+  /** The name of a build step's image referenced by its digest, {@code sha256:<the first 56 hex digits>} ({@link #stepReference}). */
+  private static final String STEP = "sha256";
   private final Images builtIn;
   private final ImageStore store;
 
   public StoredImages(Images builtIn, ImageStore store) {
     this.builtIn = Objects.requireNonNull(builtIn, "builtIn");
     this.store = Objects.requireNonNull(store, "store");
+  }
+
+  /** How a sandbox names the untagged image of a build step: its digest, cut to the 64 characters an image name has. */
+  public static String stepReference(String digest) {
+    return digest.substring(0, ImageRef.MAX_LENGTH - 1);
   }
 
   public ImageStore store() {
@@ -54,6 +61,10 @@ public final class StoredImages implements Images {
     if (ref.isEmpty()) {
       return builtIn.find(name);
     }
+    if (ref.get().name().equals(STEP)) {
+      // a build step's untagged image, named by its digest (cut to fit a sandbox's image name): what a build's RUN sandbox starts from
+      return store.stepByDigest("sha256:" + ref.get().tag()).flatMap(i -> image(name, i.digest()));
+    }
     return store.find(ref.get()).flatMap(i -> image(name, i.digest()));
   }
 
@@ -64,7 +75,7 @@ public final class StoredImages implements Images {
 
   private Optional<Image> image(String name, String digest) {
     return store.rootfsOf(digest).map(rootfs -> {
-      Optional<UserImage> row = store.byDigest(digest);
+      Optional<UserImage> row = store.byDigest(digest).or(() -> store.stepByDigest(digest));
       return new Image(name, digest, rootfs, row.map(UserImage::createdAt).orElse(java.time.Instant.EPOCH),
           row.map(UserImage::sizeBytes).orElse(0L));
     });
@@ -104,6 +115,6 @@ public final class StoredImages implements Images {
     if (user(name).isEmpty()) {
       return ImageConfig.NONE;
     }
-    return store.byDigest(digest).map(UserImage::config).orElse(ImageConfig.NONE);
+    return store.byDigest(digest).or(() -> store.stepByDigest(digest)).map(UserImage::config).orElse(ImageConfig.NONE);
   }
 }

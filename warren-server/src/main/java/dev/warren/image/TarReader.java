@@ -12,36 +12,36 @@ import java.util.Map;
  * and GNU long names. Names are returned as written; callers check them. Not thread-safe: one
  * reader, one thread; the content of an entry is readable until the next call to {@link #next}.
  */
-final class TarReader {
-  static final char FILE = '0';
-  static final char HARD_LINK = '1';
-  static final char SYMLINK = '2';
-  static final char CHAR_DEVICE = '3';
-  static final char BLOCK_DEVICE = '4';
-  static final char DIRECTORY = '5';
-  static final char FIFO = '6';
+public final class TarReader {
+  public static final char FILE = '0';
+  public static final char HARD_LINK = '1';
+  public static final char SYMLINK = '2';
+  public static final char CHAR_DEVICE = '3';
+  public static final char BLOCK_DEVICE = '4';
+  public static final char DIRECTORY = '5';
+  public static final char FIFO = '6';
 
   /** The bytes are not a tar archive, or it ends inside a member: the sender's fault, not the disk's. */
-  static final class Malformed extends IOException {
+  public static final class Malformed extends IOException {
     Malformed(String message) {
       super(message);
     }
   }
 
   /** One member: {@code type} is one of the constants above (an old NUL type is a file). */
-  record Entry(String name, char type, int mode, long uid, long gid, long size, long mtime, String linkName) {}
+  public record Entry(String name, char type, int mode, long uid, long gid, long size, long mtime, String linkName) {}
 
   private final InputStream in;
   private final byte[] header = new byte[512];
   private long remaining;
   private long padding;
 
-  TarReader(InputStream in) {
+  public TarReader(InputStream in) {
     this.in = in;
   }
 
   /** The next member, or null at the end of the archive. */
-  Entry next() throws IOException {
+  public Entry next() throws IOException {
     skip(remaining + padding);
     remaining = 0;
     padding = 0;
@@ -89,7 +89,7 @@ final class TarReader {
   }
 
   /** The content of the current member (a regular file); reads end at its end. */
-  InputStream content() {
+  public InputStream content() {
     return new InputStream() {
       @Override
       public int read() throws IOException {

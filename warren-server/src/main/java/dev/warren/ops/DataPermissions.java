@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * operator left more open, with a warning naming each path. Left as they are: {@code $WARREN_DATA}
  * itself and {@code sandboxes/} (0711: sandboxes run as unprivileged host uids, and crun must
  * traverse them to reach each root filesystem; each sandbox's own directory is the runtime's to
- * check), {@code helpers/} (0755, read-only at {@code /.warren} in every sandbox, not secret) and
+ * check), {@code helpers/} (0755, read-only at {@code /.warren} in every sandbox, not secret), the
+ * user images' trees (their top 0700) and
  * the golden images (shared, not secret) when {@code WARREN_IMAGES} lies inside.
  */
 public final class DataPermissions {
@@ -42,10 +43,13 @@ public final class DataPermissions {
   private static final Set<PosixFilePermission> TRAVERSE_ONLY = EnumSet.of(PosixFilePermission.GROUP_READ,
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
   /**
-   * Not walked: sandboxes' and snapshot layers' trees hold the modes their sandboxes gave their files
-   * (each directory secures its own top: the sandboxes' dirs, and {@code layers/}, 0700).
+   * Not walked: sandboxes' and snapshot layers' trees hold the modes their sandboxes gave their files,
+   * and user images' trees the modes their layers say (each directory secures its own top: the
+   * sandboxes' dirs, and {@code layers/} and {@code user-images/}, 0700). Stripping an image's files
+   * would leave a sandbox's non-root users unable to run its programs, and a build step's tree
+   * shares its files with its parent's.
    */
-  private static final Set<String> NOT_SECRET = Set.of("sandboxes", "helpers", "layers");
+  private static final Set<String> NOT_SECRET = Set.of("sandboxes", "helpers", "layers", "user-images");
   private static final int MAX_NAMED = 40;
 
   private DataPermissions() {}

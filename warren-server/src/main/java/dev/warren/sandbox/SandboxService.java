@@ -87,7 +87,7 @@ public final class SandboxService {
   }
 
   /** The limits of a create that gives none: the shape of the warm pool's sandboxes. */
-  static dev.warren.runtime.Limits defaultLimits(Config.SandboxDefaults d) {
+  public static dev.warren.runtime.Limits defaultLimits(Config.SandboxDefaults d) {
     return new dev.warren.runtime.Limits(d.memoryMb(), d.pids(), d.cpus(), d.diskMb(), dev.warren.runtime.Limits.defaultInodes(d.diskMb()));
   }
 
@@ -709,6 +709,39 @@ public final class SandboxService {
 
   public ExecResult exec(String id, ExecSpec spec) {
     return exec(id, spec, true).result();
+  }
+
+  /**
+   * {@code spec} as a caller's command in the sandbox runs: in its image's working directory unless
+   * it names one, and as its image's user (a USER of a built or imported image), started through
+   * setpriv; 400 naming {@code image} when the image's user is not in its /etc/passwd.
+   */
+  public ExecSpec asImageUser(String id, ExecSpec spec) {
+    Sandbox s = get(id);
+    dev.warren.image.ImageConfig c = images.config(s.spec().image(), s.imageDigest());
+    ExecSpec out = spec;
+    if (spec.cwd().isEmpty() && !c.workingDir().isEmpty()) {
+      out = new ExecSpec(out.argv(), out.env(), Optional.of(c.workingDir()), out.stdin(), out.timeout(), out.maxOutputBytes());
+    }
+    if (!c.user().isEmpty()) {
+      java.nio.file.Path rootfs = images.find(s.spec().image(), s.imageDigest()).map(Image::rootfs).orElseThrow(() -> new SandboxException(
+          Problem.IMAGE_NOT_BUILT, "the image " + s.spec().image() + " of " + id + " is no longer on disk"));
+      dev.warren.image.ImageUsers.User u = dev.warren.image.ImageUsers.resolve(rootfs, c.user()).orElseThrow(() -> SandboxException.invalidField(
+          "image", "the user '" + c.user() + "' of image " + s.spec().image() + " is not in its /etc/passwd"));
+      if (!u.root()) {
+        Map<String, String> env = new LinkedHashMap<>(out.env());
+        env.putIfAbsent("HOME", u.home());
+        out = new ExecSpec(u.wrap(out.argv()), env, out.cwd(), out.stdin(), out.timeout(), out.maxOutputBytes());
+      }
+    }
+    return out;
+  }
+
+  /** The working directory of the sandbox's image, when its config names one (a session's default). */
+  public Optional<String> imageWorkingDir(String id) {
+    Sandbox s = get(id);
+    String wd = images.config(s.spec().image(), s.imageDigest()).workingDir();
+    return wd.isEmpty() ? Optional.empty() : Optional.of(wd);
   }
 
   /** What an exec answered, and whether the sandbox had to be resumed for it. */

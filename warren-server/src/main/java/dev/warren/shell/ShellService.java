@@ -117,7 +117,7 @@ public final class ShellService implements SandboxListener, AutoCloseable {
       Map<String, String> spawnEnv = new java.util.LinkedHashMap<>(env);
       spawnEnv.put("WARREN_SESSION_ID", id);
       runtime.guest(sandboxId).spawn(new ExecSpec(List.of("/bin/bash", "/.warren/session.sh", id), spawnEnv,
-          Optional.of(cwd.orElse("/workspace")), new byte[0], Duration.ofSeconds(30), 0));
+          Optional.of(cwd.or(() -> sandboxes.imageWorkingDir(sandboxId)).orElse("/workspace")), new byte[0], Duration.ofSeconds(30), 0));
       long pid = ls.ready.get(READY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       ShellSession ready = session.with(SessionState.READY, Optional.empty(), Optional.of(pid), Optional.empty());
       repo.update(ready);
