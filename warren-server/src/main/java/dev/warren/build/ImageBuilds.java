@@ -59,7 +59,9 @@ public final class ImageBuilds {
   public String reconcile() {
     int failed = repo.failUnfinished("the controller stopped during the build; nothing was tagged");
     int removed = 0;
-    for (Sandbox s : sandboxes.list(Map.of(), Optional.empty())) {
+    // as stored: a list would wait for (and hurry) the restart's background reconciliation of every
+    // sandbox before the controller serves; the delete waits for each build sandbox's own lock
+    for (Sandbox s : sandboxes.listAsStored(Map.of())) {
       if (s.spec().labels().containsKey(RunStep.LABEL)) {
         try {
           sandboxes.delete(s.id());
